@@ -1,0 +1,57 @@
+# gridcare: `make demo` runs the demo utility, `make test` runs every check. Nothing else to do by hand.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+GRIDCARE := $(BIN)/gridcare
+PORT ?= 8000
+CUSTOMERS ?= 5000
+UV_VERSION := 0.13.8
+export UV_NO_PROGRESS := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup demo test test-postgres lint lock benchmarks clean
+.DEFAULT_GOAL := demo
+
+# Python dependencies come from requirements.lock (hashes, exact versions), front-end assets from
+# package-lock.json; both are installed from their registries, never copied into the repository.
+$(BIN)/.installed: requirements.lock package-lock.json pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	@VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip sync -q --require-hashes requirements.lock
+	@VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip install -q --no-deps -e .
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	 else echo "npm not found: the portal works without htmx, install Node.js for the full experience"; fi
+	@touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup
+	@$(GRIDCARE) migrate --noinput -v0
+	@$(GRIDCARE) demo-data --if-empty --customers $(CUSTOMERS)
+	@$(GRIDCARE) collectstatic --noinput -v0
+	@$(GRIDCARE) demo-welcome --port $(PORT)
+	@$(GRIDCARE) runserver 127.0.0.1:$(PORT) --noreload --skip-checks
+
+lint: setup
+	@$(BIN)/ruff check src tests benchmarks
+	@$(BIN)/lint-imports --no-cache
+
+test: lint
+	@$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL; pytest-django creates and drops a throw-away test database.
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gridcare
+test-postgres: lint
+	@DATABASE_URL=$(DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+benchmarks: setup
+	@$(BIN)/python benchmarks/import_readings.py --rows 200000
+
+# Re-resolve the Python lock file after changing dependencies in pyproject.toml.
+lock:
+	@$(BIN)/uv pip compile pyproject.toml --group dev --generate-hashes --no-emit-index-url \
+	  --python-version 3.11 --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,1 @@
+"""gridcare: customer care for electricity distribution companies."""

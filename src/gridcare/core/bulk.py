@@ -1,0 +1,88 @@
+"""Set-based writes that work on both databases: COPY on PostgreSQL, executemany on SQLite.
+
+Heavy jobs (imports, bill runs, notification fan-out) write through these helpers, in chunks,
+never by saving one ORM object at a time.
+"""
+
+import io
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from typing import Any
+
+from django.db import connections
+
+
+def chunked(iterable: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """Yield lists of at most `size` items."""
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def is_postgresql(using: str = "default") -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def bulk_insert(
+    *,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    ignore_conflicts: bool = False,
+    conflict_columns: Sequence[str] | None = None,
+    using: str = "default",
+    chunk_size: int = 50_000,
+) -> int:
+    """Insert rows into `table`; with `ignore_conflicts`, rows that hit a unique key are skipped.
+
+    Returns the number of rows actually inserted. On PostgreSQL the rows travel by COPY (into a
+    temporary staging table first when conflicts must be ignored); on SQLite by executemany.
+    """
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    column_sql = ", ".join(qn(c) for c in columns)
+    inserted = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            target = qn(table)
+            if ignore_conflicts:
+                staging = qn(f"_staging_{table}")
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP"
+                )
+                cursor.execute(f"TRUNCATE {staging}")
+            for chunk in chunked(rows, chunk_size):
+                buffer = io.StringIO()
+                buffer.writelines("\t".join(_copy_text(v) for v in row) + "\n" for row in chunk)
+                into = staging if ignore_conflicts else target
+                with raw.copy(f"COPY {into} ({column_sql}) FROM STDIN") as copy:
+                    copy.write(buffer.getvalue())
+                if ignore_conflicts:
+                    conflict = f"({', '.join(qn(c) for c in conflict_columns)})" if conflict_columns else ""
+                    cursor.execute(
+                        f"INSERT INTO {target} ({column_sql}) SELECT {column_sql} FROM {staging} "
+                        f"ON CONFLICT {conflict} DO NOTHING"
+                    )
+                    inserted += cursor.rowcount
+                    cursor.execute(f"TRUNCATE {staging}")
+                else:
+                    inserted += len(chunk)
+        else:
+            verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"{verb} INTO {qn(table)} ({column_sql}) VALUES ({placeholders})"
+            for chunk in chunked(rows, chunk_size):
+                before = connection.connection.total_changes
+                cursor.executemany(sql, chunk)
+                inserted += connection.connection.total_changes - before
+    return inserted
