@@ -1,4 +1,8 @@
-"""The `gridcare` console script: Django's management entry point with gridcare's settings."""
+"""The `gridcare` console script: Django's management entry point with gridcare's settings.
+
+Commands are written with hyphens on the command line (`gridcare import-readings`, `gridcare demo-data`);
+Django's command modules use underscores, so the first argument's hyphens are mapped to underscores.
+"""
 
 import os
 import sys
@@ -9,7 +13,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcare.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    argv = list(sys.argv)
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    execute_from_command_line(argv)
 
 
 if __name__ == "__main__":
