@@ -34,7 +34,7 @@ demo: setup
 	@$(GRIDCARE) runserver 127.0.0.1:$(PORT) --noreload --skip-checks
 
 lint: setup
-	@$(BIN)/ruff check src tests benchmarks
+	@$(BIN)/ruff check $(wildcard src tests benchmarks)
 	@$(BIN)/lint-imports --no-cache
 
 test: lint
