@@ -1,0 +1,108 @@
+"""Writes to the tariff catalogue: a new price decision closes the one it replaces, never overlaps another."""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from gridcare.core.audit import audit_model_change, model_snapshot
+from gridcare.tariffs.models import (
+    Confidence,
+    PricingMethod,
+    ProrationDivisor,
+    TariffVersion,
+    TierPrice,
+    TimeOfUsePrice,
+)
+from gridcare.tariffs.selectors import tariff_version_overlapping
+
+
+def tiers_validate(*, method: str, tiers: Iterable[tuple[int | None, int]]) -> None:
+    """Refuse tiers that the engine cannot price: every tier but the last has a limit, the last has none."""
+    tiers = list(tiers)
+    if method != PricingMethod.TIERED:
+        if tiers:
+            raise ValidationError(_("Biểu giá theo khung giờ không có bậc thang."), code="tiers_not_allowed")
+        return
+    if not tiers or tiers[-1][0] is not None or any(limit is None for limit, _price in tiers[:-1]):
+        raise ValidationError(
+            _("Mỗi bậc phải có định mức, trừ bậc cuối cùng (để trống = không giới hạn)."), code="tiers_invalid"
+        )
+
+
+def _predecessor_close(*, version: TariffVersion, user: Any) -> None:
+    """Close the open-ended version this one follows; refuse any other overlap."""
+    overlapping = list(
+        tariff_version_overlapping(
+            purpose=version.purpose, active_from=version.active_from, active_to=version.active_to, exclude_pk=version.pk
+        )
+    )
+    for other in overlapping:
+        if other.active_to is None and other.active_from < version.active_from:
+            before = model_snapshot(instance=other)
+            other.active_to = version.active_from
+            other.save(update_fields=["active_to"])
+            audit_model_change(instance=other, before=before, user=user, reason="tariff_version_successor")
+        else:
+            raise ValidationError(
+                _("Khoảng ngày trùng với biểu giá %(decision)s áp dụng từ %(start)s.")
+                % {"decision": other.decision, "start": other.active_from.strftime("%d/%m/%Y")},
+                code="overlap",
+            )
+
+
+@transaction.atomic
+def tariff_version_save(*, version: TariffVersion, user: Any = None) -> TariffVersion:
+    """Save a version (new or changed), closing the open predecessor it replaces."""
+    before = None
+    if version.pk is not None:
+        old = TariffVersion.objects.filter(pk=version.pk).first()
+        before = model_snapshot(instance=old) if old else None
+    _predecessor_close(version=version, user=user)
+    version.full_clean()
+    version.save()
+    audit_model_change(instance=version, before=before, user=user)
+    return version
+
+
+@transaction.atomic
+def tariff_version_create(
+    *,
+    purpose: str,
+    method: str,
+    decision: str,
+    active_from: dt.date,
+    confidence: str = Confidence.OFFICIAL,
+    active_to: dt.date | None = None,
+    decision_date: dt.date | None = None,
+    proration_divisor: str = ProrationDivisor.THIRTY_DAYS,
+    tiers: Iterable[tuple[int | None, int]] = (),
+    tou_prices: Mapping[tuple[str, str], int] | None = None,
+    note: str = "",
+    user: Any = None,
+) -> TariffVersion:
+    """Add a price decision with its tiers `(monthly kWh per household or None, price)` or TOU prices."""
+    tiers = list(tiers)
+    tiers_validate(method=method, tiers=tiers)
+    if method == PricingMethod.TIME_OF_USE and not tou_prices:
+        raise ValidationError(_("Biểu giá theo khung giờ cần giá cho từng cấp điện áp."), code="tou_prices_missing")
+    version = tariff_version_save(
+        version=TariffVersion(
+            purpose=purpose, method=method, decision=decision, decision_date=decision_date,
+            active_from=active_from, active_to=active_to, proration_divisor=proration_divisor,
+            confidence=confidence, note=note,
+        ),
+        user=user,
+    )  # fmt: skip
+    TierPrice.objects.bulk_create(
+        TierPrice(version=version, position=i, limit_kwh=limit, unit_price=price)
+        for i, (limit, price) in enumerate(tiers, start=1)
+    )
+    TimeOfUsePrice.objects.bulk_create(
+        TimeOfUsePrice(version=version, voltage=voltage, period=period, unit_price=price)
+        for (voltage, period), price in sorted((tou_prices or {}).items())
+    )
+    return version
