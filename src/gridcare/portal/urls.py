@@ -1,3 +1,5 @@
+"""Routes of the customer portal (mounted at the site root)."""
+
 from django.urls import path
 
 from gridcare.portal import views
@@ -6,5 +8,11 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.home, name="login"),
+    path("login/", views.signin_view, name="login"),
+    path("logout/", views.signout_view, name="logout"),
+    path("accounts/<str:code>/", views.account_detail, name="account"),
+    path("text-size/", views.text_size, name="text_size"),
+    path("offline/", views.offline, name="offline"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="sw"),
 ]

@@ -1,0 +1,60 @@
+/* gridcare portal service worker: caches the shell and the last visited account page for offline reading. */
+"use strict";
+const SHELL_CACHE = "gc-shell-{{ version }}";
+const PAGE_CACHE = "gc-pages";
+const SHELL = [{% for url in shell %}"{{ url|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
+const OFFLINE_URL = "{{ offline_url|escapejs }}";
+const LOGIN_URL = "{{ login_url|escapejs }}";
+const ACCOUNT_PREFIX = "{{ account_prefix|escapejs }}";
+const STATIC_URL = "{{ static_url|escapejs }}";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("gc-shell-") && k !== SHELL_CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+async function rememberAccountPage(request, response) {
+  // Only the last visited account page is kept: a shared phone should not hold a history.
+  const cache = await caches.open(PAGE_CACHE);
+  for (const key of await cache.keys()) await cache.delete(key);
+  await cache.put(request, response);
+}
+
+async function offlinePage(request) {
+  const cache = await caches.open(PAGE_CACHE);
+  const exact = await cache.match(request);
+  if (exact) return exact;
+  const keys = await cache.keys();
+  if (keys.length) return cache.match(keys[0]);
+  return (await caches.match(OFFLINE_URL)) || Response.error();
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    if (url.pathname === LOGIN_URL) caches.delete(PAGE_CACHE);
+    let saved = Promise.resolve();
+    const network = fetch(request).then((response) => {
+      if (response.ok && !response.redirected && url.pathname.startsWith(ACCOUNT_PREFIX)) {
+        saved = rememberAccountPage(request, response.clone());
+      }
+      return response;
+    });
+    event.respondWith(network.catch(() => offlinePage(request)));
+    event.waitUntil(network.then(() => saved, () => undefined));
+    return;
+  }
+  if (url.pathname.startsWith(STATIC_URL)) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  }
+});
