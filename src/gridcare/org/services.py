@@ -16,6 +16,8 @@ SENSITIVE_BY_ROLE = {
     StaffRole.MANAGER: ("customers.access_social_category",),
     StaffRole.ADMINISTRATOR: ("customers.access_social_category",),
 }
+# Administrators also manage staff members' two-factor devices (create, reset, remove).
+TWO_FACTOR_APPS = ("otp_totp", "otp_static")
 ACTIONS_BY_ROLE = {
     StaffRole.VIEWER: ("view",),
     StaffRole.OPERATOR: ("view", "add", "change"),
@@ -41,8 +43,11 @@ def role_groups_sync() -> None:
             perms = perms.exclude(content_type__app_label="core", codename__endswith="_user").exclude(
                 content_type__model="staffmembership"
             ).exclude(codename__in=["change_auditentry", "delete_auditentry", "add_auditentry"])
+            # The audit log holds before/after values of sensitive records: administrators only.
+            perms = perms.exclude(codename="view_auditentry")
         else:
             perms = perms.exclude(codename__in=["change_auditentry", "delete_auditentry", "add_auditentry"])
+            perms = perms | Permission.objects.filter(content_type__app_label__in=TWO_FACTOR_APPS).filter(action_filter)
         sensitive = []
         for dotted in SENSITIVE_BY_ROLE[role]:
             app_label, codename = dotted.split(".")
@@ -77,3 +82,18 @@ def staff_membership_set(*, user, unit: Unit, role: str) -> StaffMembership:
     user.groups.remove(*Group.objects.filter(name__startswith="gridcare:"))
     user.groups.add(Group.objects.get_or_create(name=role_group_name(role))[0])
     return membership
+
+
+@transaction.atomic
+def unit_save(*, unit: Unit) -> Unit:
+    """Save a unit; a new one gets its materialised path, an existing one keeps its place in the tree."""
+    if unit.pk is None:
+        unit.save()
+        unit.path = f"{unit.parent.path if unit.parent_id else '/'}{unit.pk}/"
+        unit.save(update_fields=["path"])
+        return unit
+    current = Unit.objects.only("parent_id").get(pk=unit.pk)
+    if current.parent_id != unit.parent_id:
+        raise ValueError("A unit's parent cannot change: its path names every ancestor.")
+    unit.save()
+    return unit

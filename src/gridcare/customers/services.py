@@ -1,0 +1,160 @@
+"""Writes for customers, accounts, premises, service points and social categories; every one is audited.
+
+Each function saves inside one transaction and writes an `AuditEntry` with who, when, and the field
+values before and after, so the audit log has an entry exactly when the change was committed.
+Social categories are sensitive: reading them is audited too (`social_categories_read_record`).
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from gridcare.core.audit import audit_model_change, audit_record, model_snapshot
+from gridcare.core.models import AuditEntry
+from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
+
+
+def _save_audited(*, instance: models.Model, user: Any, reason: str) -> models.Model:
+    before = None
+    if instance.pk is not None:
+        current = type(instance).objects.select_for_update().filter(pk=instance.pk).first()
+        before = model_snapshot(instance=current) if current is not None else None
+    instance.save()
+    audit_model_change(instance=instance, before=before, user=user, reason=reason)
+    return instance
+
+
+def _delete_audited(*, instance: models.Model, user: Any, reason: str) -> None:
+    before = model_snapshot(instance=instance)
+    pk = instance.pk
+    instance.delete()
+    audit_record(
+        action=AuditEntry.Action.DELETE, object_type=instance._meta.label_lower, object_id=pk,
+        before=before, after=None, user=user, reason=reason,
+    )  # fmt: skip
+
+
+def _update_audited(*, instance: models.Model, changes: dict[str, Any], user: Any, reason: str) -> models.Model:
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    return _save_audited(instance=instance, user=user, reason=reason)
+
+
+@transaction.atomic
+def customer_save(*, customer: Customer, user: Any = None, reason: str = "") -> Customer:
+    """Create or save a customer and audit the values before and after."""
+    return _save_audited(instance=customer, user=user, reason=reason)
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, user: Any = None, reason: str = "", **changes: Any) -> Customer:
+    """Change fields of a customer (validated) and audit them."""
+    return _update_audited(instance=customer, changes=changes, user=user, reason=reason)
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, user: Any = None, reason: str = "") -> None:
+    """Delete a customer (only possible without accounts) and audit what it was."""
+    _delete_audited(instance=customer, user=user, reason=reason)
+
+
+@transaction.atomic
+def account_save(*, account: Account, user: Any = None, reason: str = "") -> Account:
+    """Create or save an account (contract) and audit the values before and after."""
+    return _save_audited(instance=account, user=user, reason=reason)
+
+
+@transaction.atomic
+def account_update(*, account: Account, user: Any = None, reason: str = "", **changes: Any) -> Account:
+    """Change fields of an account (validated, e.g. an E.164 phone) and audit them."""
+    return _update_audited(instance=account, changes=changes, user=user, reason=reason)
+
+
+@transaction.atomic
+def account_delete(*, account: Account, user: Any = None, reason: str = "") -> None:
+    """Delete an account without history and audit what it was."""
+    _delete_audited(instance=account, user=user, reason=reason)
+
+
+@transaction.atomic
+def premise_save(*, premise: Premise, user: Any = None, reason: str = "") -> Premise:
+    """Create or save a premise and audit the values before and after."""
+    return _save_audited(instance=premise, user=user, reason=reason)
+
+
+@transaction.atomic
+def premise_delete(*, premise: Premise, user: Any = None, reason: str = "") -> None:
+    """Delete an unused premise and audit what it was."""
+    _delete_audited(instance=premise, user=user, reason=reason)
+
+
+@transaction.atomic
+def service_point_save(*, service_point: ServicePoint, user: Any = None, reason: str = "") -> ServicePoint:
+    """Create or save a service point and audit the values before and after."""
+    return _save_audited(instance=service_point, user=user, reason=reason)
+
+
+@transaction.atomic
+def service_point_delete(*, service_point: ServicePoint, user: Any = None, reason: str = "") -> None:
+    """Delete an unused service point and audit what it was."""
+    _delete_audited(instance=service_point, user=user, reason=reason)
+
+
+@transaction.atomic
+def social_category_save(
+    *, assignment: SocialCategoryAssignment, user: Any = None, reason: str = ""
+) -> SocialCategoryAssignment:
+    """Create or save a customer's social category and audit the values before and after."""
+    return _save_audited(instance=assignment, user=user, reason=reason)
+
+
+@transaction.atomic
+def social_category_assign(
+    *,
+    customer: Customer,
+    category: str,
+    active_from: dt.date,
+    active_to: dt.date | None = None,
+    evidence: str = "",
+    user: Any = None,
+    reason: str = "",
+) -> SocialCategoryAssignment:
+    """Give a customer a social category over a date range (validated) and audit it."""
+    assignment = SocialCategoryAssignment(
+        customer=customer, category=category, active_from=active_from, active_to=active_to, evidence=evidence
+    )
+    assignment.full_clean()
+    return _save_audited(instance=assignment, user=user, reason=reason)
+
+
+@transaction.atomic
+def social_category_delete(*, assignment: SocialCategoryAssignment, user: Any = None, reason: str = "") -> None:
+    """Delete a social category assignment and audit what it was."""
+    _delete_audited(instance=assignment, user=user, reason=reason)
+
+
+def social_categories_read_record(
+    *,
+    assignments: Iterable[SocialCategoryAssignment],
+    user: Any,
+    address: str | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> list[AuditEntry]:
+    """Audit that `user` read these social category assignments (one entry each, one insert)."""
+    at = now or timezone.now()
+    label = user.get_username() if user is not None and user.is_authenticated else "system"
+    actor = user if user is not None and user.is_authenticated else None
+    entries = [
+        AuditEntry(
+            at=at, actor=actor, actor_label=label[:150], address=address, action=AuditEntry.Action.READ,
+            object_type=SocialCategoryAssignment._meta.label_lower, object_id=str(assignment.pk),
+            after={"customer_id": assignment.customer_id, "category": assignment.category}, reason=reason[:200],
+        )  # fmt: skip
+        for assignment in assignments
+    ]
+    return AuditEntry.objects.bulk_create(entries)
