@@ -1,0 +1,126 @@
+"""Reads for metering: the set-based lookups the reading import needs, and import history."""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from django.db import connection
+from django.db.models import QuerySet
+
+from gridcare.metering.importing import History, Installations, day_from_number, day_number
+from gridcare.metering.models import IntervalReading, Meter, MeterInstallation, Reading, ReadingImport
+
+_FAR_FUTURE_DAY = 10**6
+_SQLITE_CHUNK = 5_000
+
+
+def _rows_for_ids(sql: str, ids: Sequence[int] | Sequence[str], params: Sequence[Any] = ()) -> list[tuple]:
+    """Run `sql` (with `{ids}` where the id list goes) once on PostgreSQL, in chunks on SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.format(ids="ANY(%s)"), [list(ids), *params])
+            return cursor.fetchall()
+        rows: list[tuple] = []
+        ids = list(ids)
+        for start in range(0, len(ids), _SQLITE_CHUNK):
+            chunk = ids[start : start + _SQLITE_CHUNK]
+            cursor.execute(sql.format(ids=f"IN ({', '.join(['%s'] * len(chunk))})").replace("= IN", "IN"), [*chunk, *params])
+            rows.extend(cursor.fetchall())
+        return rows
+
+
+def meters_by_serial(*, serials: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Meter id and register digits for each known serial."""
+    table = Meter._meta.db_table
+    rows = _rows_for_ids(f"SELECT serial, id, register_digits FROM {table} WHERE serial = {{ids}}", sorted(set(serials)))  # noqa: S608
+    return {serial: (pk, digits) for serial, pk, digits in rows}
+
+
+def installations_for_meters(*, meter_ids: Sequence[int]) -> Installations:
+    """Every installation of the given meters, sorted by meter and installation date."""
+    table = MeterInstallation._meta.db_table
+    rows = _rows_for_ids(
+        f"SELECT meter_id, account_id, installed_on, removed_on, initial_total FROM {table} WHERE meter_id = {{ids}}",  # noqa: S608
+        meter_ids,
+    )
+    rows.sort(key=lambda r: (r[0], r[2]))
+    return Installations(
+        meter=np.array([r[0] for r in rows], dtype=np.int64),
+        account=np.array([r[1] for r in rows], dtype=np.int64),
+        installed=np.array([day_number(_as_date(r[2])) for r in rows], dtype=np.int64),
+        removed=np.array([day_number(_as_date(r[3])) if r[3] else _FAR_FUTURE_DAY for r in rows], dtype=np.int64),
+        initial_total=np.array([r[4] for r in rows], dtype=np.int64),
+    )
+
+
+def _as_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def reading_history(
+    *, meter_ids: Sequence[int], since_day: int, until_day: int, digits: dict[int, int]
+) -> tuple[History, int]:
+    """Readings of the meters between two day numbers (inclusive), then installation baselines.
+
+    Returns the history and how many of its leading entries are real readings (the rest are baselines).
+    """
+    table = Reading._meta.db_table
+    since, until = _day_param(since_day), _day_param(until_day)
+    rows = _rows_for_ids(
+        f"SELECT meter_id, account_id, read_on, total, peak, normal, offpeak, rollover FROM {table} "  # noqa: S608
+        f"WHERE meter_id = {{ids}} AND read_on >= %s AND read_on <= %s",
+        meter_ids,
+        [since, until],
+    )
+    baselines = _rows_for_ids(
+        f"SELECT meter_id, account_id, installed_on, initial_total FROM {MeterInstallation._meta.db_table} "  # noqa: S608
+        f"WHERE meter_id = {{ids}} AND installed_on <= %s",
+        meter_ids,
+        [until],
+    )
+    if rows and isinstance(rows[0][2], str):
+        date_days = {v: day_number(_as_date(v)) for v in {r[2] for r in rows}}
+    else:
+        date_days = {v: day_number(v) for v in {r[2] for r in rows}}
+
+    def column(i: int, none: int = -1) -> list[int]:
+        return [none if r[i] is None else r[i] for r in rows]
+
+    return History(
+        meter=np.array([r[0] for r in rows] + [b[0] for b in baselines], dtype=np.int64),
+        account=np.array([r[1] for r in rows] + [b[1] for b in baselines], dtype=np.int64),
+        day=np.array([date_days[r[2]] for r in rows] + [day_number(_as_date(b[2])) for b in baselines], dtype=np.int64),
+        total=np.array(column(3) + [b[3] for b in baselines], dtype=np.int64),
+        peak=np.array(column(4) + [-1] * len(baselines), dtype=np.int64),
+        normal=np.array(column(5) + [-1] * len(baselines), dtype=np.int64),
+        offpeak=np.array(column(6) + [-1] * len(baselines), dtype=np.int64),
+        rollover=np.array([bool(r[7]) for r in rows] + [False] * len(baselines), dtype=bool),
+        digits_by_meter=digits,
+    ), len(rows)
+
+
+def _day_param(day: int) -> dt.date:
+    return day_from_number(day)
+
+
+def interval_history(*, meter_ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> dict[tuple[int, int], int]:
+    """Recorded interval energy (Wh) by (meter id, UTC epoch second of the start) in a time range."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = _rows_for_ids(
+        f"SELECT meter_id, start, energy_wh FROM {IntervalReading._meta.db_table} "  # noqa: S608
+        f"WHERE meter_id = {{ids}} AND start >= %s AND start <= %s",
+        meter_ids,
+        [adapt(since), adapt(until)],
+    )
+    result = {}
+    for meter_id, start, energy in rows:
+        if isinstance(start, str):
+            start = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
+        result[(meter_id, int(start.timestamp()))] = energy
+    return result
+
+
+def reading_imports_recent(*, limit: int = 50) -> QuerySet[ReadingImport]:
+    """The latest imports, newest first."""
+    return ReadingImport.objects.order_by("-started_at", "-pk")[:limit]

@@ -1,0 +1,337 @@
+"""Writes for metering: importing register readings and interval data (files or API payloads).
+
+An import validates every row (see `importing.py`), inserts the valid ones in bulk (COPY on PostgreSQL)
+in chunks that each commit, and records one `ReadingImport`. The unique keys (meter, read_on) and
+(meter, start) make a re-run of the same file, even after a crash half way, insert nothing twice.
+"""
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from gridcare.core.bulk import bulk_insert
+from gridcare.core.formatting import local_date
+from gridcare.metering import selectors
+from gridcare.metering.importing import (
+    INTERVAL_CEILING_WH,
+    INTERVAL_SECONDS,
+    REGISTER_OPTIONAL,
+    ImportFileError,
+    RowError,
+    Table,
+    accounts_on,
+    daily_limits,
+    day_from_number,
+    first_duplicates,
+    parse_days,
+    parse_kwh_to_wh,
+    parse_moments,
+    parse_whole_numbers,
+    resolve_serials,
+    sequence_check,
+    table_from_file,
+    table_from_records,
+)
+from gridcare.metering.models import IntervalReading, Reading, ReadingImport
+
+INSERT_CHUNK_ROWS = 200_000
+HISTORY_DAYS = 400
+MAX_STORED_ERRORS = 1000
+_COLUMN_ORDER = {"": 0, "meter_serial": 1, "read_on": 2, "start": 2, "total_kwh": 3, "energy_kwh": 3, "peak_kwh": 4, "normal_kwh": 5, "offpeak_kwh": 6}
+
+
+@dataclass
+class ImportOutcome:
+    """What one import did: counts, row errors (sorted by row), and where the error report is."""
+
+    reading_import: ReadingImport
+    kind: str
+    rows_total: int
+    inserted: int
+    already_present: int
+    rejected: int
+    rollovers: int
+    errors: list[RowError] = field(default_factory=list)
+    report_path: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejected else 0
+
+    def summary(self) -> str:
+        """One line, in the active language: the counts and where the error report is."""
+        text = _("Đã nhập %(inserted)d dòng mới, %(present)d dòng đã có, %(rejected)d dòng lỗi") % {
+            "inserted": self.inserted, "present": self.already_present, "rejected": self.rejected,
+        }  # fmt: skip
+        if self.rollovers:
+            text += _(", trong đó %(count)d dòng chỉ số quay vòng qua 0") % {"count": self.rollovers}
+        if self.report_path is not None:
+            text += _(" (xem %(report)s)") % {"report": self.report_path.name}
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "import_id": self.reading_import.pk, "kind": self.kind, "status": self.reading_import.status,
+            "rows_total": self.rows_total, "inserted": self.inserted, "already_present": self.already_present,
+            "rejected": self.rejected, "rollovers": self.rollovers, "summary": self.summary(),
+            "errors": [e.as_dict() for e in self.errors[:MAX_STORED_ERRORS]],
+        }  # fmt: skip
+
+
+def reading_import_file(*, path: Path, now: dt.datetime, source: str = Reading.Source.IMPORT) -> ImportOutcome:
+    """Import a CSV/XLSX readings file and write `<file>.errors.csv` next to it when rows were rejected."""
+    path = Path(path)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(_("Không đọc được tệp %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
+    table, errors = table_from_file(content=content, filename=path.name)
+    outcome = _import_table(
+        table=table, errors=errors, sha256=hashlib.sha256(content).hexdigest(), label=str(path), source=source, now=now
+    )
+    report = path.with_name(path.name + ".errors.csv")
+    if outcome.errors:
+        report.write_bytes(error_report_csv(errors=outcome.errors))
+        outcome.report_path = report
+        ReadingImport.objects.filter(pk=outcome.reading_import.pk).update(report_path=str(report))
+    elif report.exists():
+        report.unlink()  # a stale report from an earlier run would now be wrong
+    return outcome
+
+
+def reading_import_upload(
+    *, content: bytes, filename: str, now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = ""
+) -> ImportOutcome:
+    """Import an uploaded CSV/XLSX file; the row errors are returned rather than written to disk."""
+    table, errors = table_from_file(content=content, filename=filename)
+    return _import_table(
+        table=table, errors=errors, sha256=hashlib.sha256(content).hexdigest(), label=label or filename, source=source, now=now
+    )
+
+
+def reading_import_records(
+    *, records: list[dict], now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = "api"
+) -> ImportOutcome:
+    """Import readings given as JSON objects with the file's column names."""
+    table, errors = table_from_records(records)
+    digest = hashlib.sha256(repr(records).encode()).hexdigest()
+    return _import_table(table=table, errors=errors, sha256=digest, label=label, source=source, now=now)
+
+
+def error_report_csv(*, errors: list[RowError]) -> bytes:
+    """The rejected values as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_("Dòng"), _("Cột"), _("Giá trị"), _("Lý do"), "Reason"])
+    for e in errors:
+        writer.writerow([e.row, e.column, e.value, e.reason, e.reason_en])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _import_table(
+    *, table: Table, errors: list[RowError], sha256: str, label: str, source: str, now: dt.datetime
+) -> ImportOutcome:
+    reading_import = ReadingImport.objects.create(
+        kind=table.kind, source=label[:200], sha256=sha256, started_at=now, rows_total=len(table) + len(errors)
+    )
+    try:
+        if table.kind == ReadingImport.Kind.REGISTER:
+            inserted, present, rollovers = _import_register(table=table, errors=errors, now=now, source=source, reading_import=reading_import)
+        else:
+            inserted, present, rollovers = _import_interval(table=table, errors=errors, now=now, reading_import=reading_import)
+    except Exception:
+        ReadingImport.objects.filter(pk=reading_import.pk).update(status=ReadingImport.Status.FAILED)
+        raise
+    errors.sort(key=lambda e: (e.row, _COLUMN_ORDER.get(e.column, 9)))
+    rejected = len({e.row for e in errors})
+    reading_import.status = ReadingImport.Status.DONE_WITH_ERRORS if rejected else ReadingImport.Status.DONE
+    reading_import.finished_at = now
+    reading_import.rows_inserted = inserted
+    reading_import.rows_already_present = present
+    reading_import.rows_rejected = rejected
+    reading_import.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
+    reading_import.save()
+    return ImportOutcome(
+        reading_import=reading_import, kind=table.kind, rows_total=reading_import.rows_total, inserted=inserted,
+        already_present=present, rejected=rejected, rollovers=rollovers, errors=errors,
+    )  # fmt: skip
+
+
+def _insert(*, table: str, columns: tuple[str, ...], rows: list[tuple], conflict_columns: tuple[str, ...]) -> int:
+    inserted = 0
+    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+        with transaction.atomic():
+            inserted += bulk_insert(
+                table=table, columns=columns, rows=rows[start : start + INSERT_CHUNK_ROWS],
+                ignore_conflicts=True, conflict_columns=conflict_columns, chunk_size=INSERT_CHUNK_ROWS,
+            )  # fmt: skip
+    return inserted
+
+
+def _import_register(
+    *, table: Table, errors: list[RowError], now: dt.datetime, source: str, reading_import: ReadingImport
+) -> tuple[int, int, int]:
+    today = local_date(now)
+    meters = selectors.meters_by_serial(serials={s.strip() for s in table.columns["meter_serial"]})
+    meter, digits, ok = resolve_serials(table, meters, errors)
+    day, day_ok = parse_days(table, "read_on", errors, today=today)
+    total, total_ok, _blank = parse_whole_numbers(table, "total_kwh", errors, required=True)
+    ok &= day_ok & total_ok
+    registers = {}
+    for column in REGISTER_OPTIONAL:
+        if column in table.columns:
+            values, value_ok, blank = parse_whole_numbers(table, column, errors, required=False)
+            registers[column] = np.where(blank, -1, values)
+            ok &= value_ok | blank
+    installations = selectors.installations_for_meters(meter_ids=sorted(set(meter[meter > 0].tolist())))
+    account, installed = accounts_on(installations, meter=meter, day=day)
+    for i in np.flatnonzero(ok & ~installed).tolist():
+        errors.append(RowError(
+            int(table.row_numbers[i]), "read_on", table.columns["read_on"][i],
+            _("Công tơ không lắp cho khách hàng nào vào ngày này."), "The meter was not installed at any account on that date.",
+        ))  # fmt: skip
+    ok &= installed
+    key = meter * 1_000_000 + day
+    duplicate, first = first_duplicates(table, key, ok)
+    for i in np.flatnonzero(duplicate).tolist():
+        errors.append(RowError(
+            int(table.row_numbers[i]), "read_on", table.columns["read_on"][i],
+            _("Trùng công tơ và ngày ghi với dòng %(row)d.") % {"row": int(table.row_numbers[first[i]])},
+            f"Same meter and date as row {int(table.row_numbers[first[i]])}.",
+        ))  # fmt: skip
+    ok &= ~duplicate
+    if not ok.any():
+        return 0, 0, 0
+    meter_ids = sorted(set(meter[ok].tolist()))
+    digits_by_meter = dict(meters.values())
+    history, recorded = selectors.reading_history(
+        meter_ids=meter_ids, since_day=int(day[ok].min()) - HISTORY_DAYS, until_day=int(day[ok].max()), digits=digits_by_meter
+    )
+    # Already recorded (meter, date): the same values are not an error, different ones are.
+    recorded_key = history.meter[:recorded] * 1_000_000 + history.day[:recorded]
+    by_key = np.argsort(recorded_key, kind="stable")
+    sorted_key = recorded_key[by_key]
+    at = np.searchsorted(sorted_key, key)
+    at_safe = np.minimum(at, max(len(sorted_key) - 1, 0))
+    in_db = ok & (at < len(sorted_key)) & (sorted_key[at_safe] == key) if len(sorted_key) else np.zeros(len(key), dtype=bool)
+    db_index = by_key[at_safe] if len(sorted_key) else at_safe
+    same = in_db & (history.total[db_index] == total)
+    db_registers = {"peak_kwh": history.peak, "normal_kwh": history.normal, "offpeak_kwh": history.offpeak}
+    for column, values in registers.items():
+        same &= (values == -1) | (db_registers[column][db_index] == values)
+    for i in np.flatnonzero(in_db & ~same).tolist():
+        recorded_total = int(history.total[db_index[i]])
+        errors.append(RowError(
+            int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i],
+            _("Khác với chỉ số đã ghi cho công tơ này ngày này (tổng %(total)d kWh).") % {"total": recorded_total},
+            f"Conflicts with the reading already recorded for this meter and date (total {recorded_total} kWh).",
+        ))  # fmt: skip
+    candidate = ok & ~in_db
+    limits = daily_limits(history, digits_by_meter)
+    accepted, rollover, failures = sequence_check(
+        candidate=candidate, meter=meter, account=account, day=day, total=total, digits=digits,
+        history=history, limits=limits,
+    )  # fmt: skip
+    for i, vi, en in failures:
+        errors.append(RowError(int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i], vi, en))
+    rows_in = np.flatnonzero(accepted)
+    adapt_date = connection.ops.adapt_datefield_value
+    date_text = {d: adapt_date(day_from_number(d)) for d in set(day[rows_in].tolist())}
+    empty = [None] * len(rows_in)
+
+    def register(column: str) -> list:
+        if column not in registers:
+            return empty
+        return [None if v < 0 else v for v in registers[column][rows_in].tolist()]
+
+    rows = list(zip(
+        meter[rows_in].tolist(), account[rows_in].tolist(), [date_text[d] for d in day[rows_in].tolist()],
+        total[rows_in].tolist(), register("peak_kwh"), register("normal_kwh"), register("offpeak_kwh"),
+        rollover[rows_in].tolist(), [source] * len(rows_in), [reading_import.pk] * len(rows_in),
+        strict=True,
+    ))  # fmt: skip
+    inserted = _insert(
+        table=Reading._meta.db_table,
+        columns=("meter_id", "account_id", "read_on", "total", "peak", "normal", "offpeak", "rollover", "source", "reading_import_id"),
+        rows=rows,
+        conflict_columns=("meter_id", "read_on"),
+    )
+    # A row another import inserted meanwhile is "already present", not lost.
+    return inserted, int(same.sum()) + len(rows) - inserted, int(rollover[rows_in].sum())
+
+
+def _import_interval(
+    *, table: Table, errors: list[RowError], now: dt.datetime, reading_import: ReadingImport
+) -> tuple[int, int, int]:
+    meters = selectors.meters_by_serial(serials={s.strip() for s in table.columns["meter_serial"]})
+    meter, _digits, ok = resolve_serials(table, meters, errors)
+    seconds, start_ok = parse_moments(table, "start", errors, now=now)
+    wh, wh_ok = parse_kwh_to_wh(table, "energy_kwh", errors)
+    too_high = wh_ok & (wh > INTERVAL_CEILING_WH)
+    for i in np.flatnonzero(too_high).tolist():
+        errors.append(RowError(
+            int(table.row_numbers[i]), "energy_kwh", table.columns["energy_kwh"][i],
+            _("Điện năng 30 phút vượt mức hợp lý %(limit)d kWh.") % {"limit": INTERVAL_CEILING_WH // 1000},
+            f"30-minute energy above the plausible {INTERVAL_CEILING_WH // 1000} kWh.",
+        ))  # fmt: skip
+    ok &= start_ok & wh_ok & ~too_high
+    local_day = (seconds + 7 * 3600) // 86400  # Asia/Ho_Chi_Minh is UTC+7 all year
+    installations = selectors.installations_for_meters(meter_ids=sorted(set(meter[meter > 0].tolist())))
+    _account, installed = accounts_on(installations, meter=meter, day=local_day)
+    for i in np.flatnonzero(ok & ~installed).tolist():
+        errors.append(RowError(
+            int(table.row_numbers[i]), "start", table.columns["start"][i],
+            _("Công tơ không lắp cho khách hàng nào vào thời điểm này."), "The meter was not installed at any account at that time.",
+        ))  # fmt: skip
+    ok &= installed
+    key = meter * 100_000_000 + seconds // INTERVAL_SECONDS
+    duplicate, first = first_duplicates(table, key, ok)
+    for i in np.flatnonzero(duplicate).tolist():
+        errors.append(RowError(
+            int(table.row_numbers[i]), "start", table.columns["start"][i],
+            _("Trùng công tơ và thời điểm với dòng %(row)d.") % {"row": int(table.row_numbers[first[i]])},
+            f"Same meter and start as row {int(table.row_numbers[first[i]])}.",
+        ))  # fmt: skip
+    ok &= ~duplicate
+    if not ok.any():
+        return 0, 0, 0
+    recorded = selectors.interval_history(
+        meter_ids=sorted(set(meter[ok].tolist())),
+        since=dt.datetime.fromtimestamp(int(seconds[ok].min()), tz=dt.UTC),
+        until=dt.datetime.fromtimestamp(int(seconds[ok].max()), tz=dt.UTC),
+    )
+    present = 0
+    for i in np.flatnonzero(ok).tolist():
+        existing = recorded.get((int(meter[i]), int(seconds[i])))
+        if existing is None:
+            continue
+        ok[i] = False
+        if existing == wh[i]:
+            present += 1
+        else:
+            errors.append(RowError(
+                int(table.row_numbers[i]), "energy_kwh", table.columns["energy_kwh"][i],
+                _("Khác với giá trị đã ghi cho khoảng này (%(kwh)s kWh).") % {"kwh": f"{existing / 1000:g}"},
+                f"Conflicts with the value already recorded for this interval ({existing / 1000:g} kWh).",
+            ))  # fmt: skip
+    rows_in = np.flatnonzero(ok)
+    adapt = connection.ops.adapt_datetimefield_value
+    start_text = {s: adapt(dt.datetime.fromtimestamp(s, tz=dt.UTC)) for s in set(seconds[rows_in].tolist())}
+    rows = list(zip(
+        meter[rows_in].tolist(), [start_text[s] for s in seconds[rows_in].tolist()], wh[rows_in].tolist(),
+        [reading_import.pk] * len(rows_in), strict=True,
+    ))  # fmt: skip
+    inserted = _insert(
+        table=IntervalReading._meta.db_table,
+        columns=("meter_id", "start", "energy_wh", "reading_import_id"),
+        rows=rows,
+        conflict_columns=("meter_id", "start"),
+    )
+    return inserted, present + len(rows) - inserted, 0
