@@ -10,10 +10,11 @@ The rules (EVN's published method, /work/shared/domain/tariffs-and-billing.md):
 
 - A period is [start, end) in days: `T = (end − start).days`. It is split into parts wherever the tariff
   version of the account's purpose or the VAT rate changes; each part [from, to) has `N = (to − from).days`.
-- Consumption `S` is split by days with cumulative rounding: the part that starts `c` days into the period
-  gets `round(S × (c + N) / T) − round(S × c / T)`. With two parts this is EVN's `kWh_old = round(S × Nc / T)`,
-  `kWh_new = S − kWh_old`; in general the parts add up to `S` exactly. Time-of-use registers are split the
-  same way, register by register.
+- Consumption `S` is split by days, part after part: the first part gets `round(S × N₁ / T)`, and what is
+  left is split the same way over the remaining days (the last part gets the rest). With two parts this is
+  EVN's `kWh_old = round(S × Nc / T)`, `kWh_new = S − kWh_old`; with more, the parts still add up to `S`
+  and each part's kWh never decreases when `S` increases (so neither does the bill). Time-of-use registers
+  are split the same way, register by register.
 - Every monthly per-household tier limit `L` is prorated per part: `round(L × N / D × h)`, where `h` is the
   number of households and `D` is the version's divisor: 30, or the number of days of the calendar month
   before the month of the period's `end` (the reading date).
@@ -231,15 +232,21 @@ def price_one(
     if kwh != sum(registers):
         raise InvalidConsumption("kwh must equal the sum of the registers")
     days = (end - start).days
+    left_kwh, left_registers, left_days = kwh, list(registers), days
     lines: list[Line] = []
     vat_parts: list[VatPart] = []
     decisions: list[str] = []
     for part_from, part_to, version, vat in _parts(catalogue=catalogue, purpose=purpose, start=start, end=end):
-        before, n = (part_from - start).days, (part_to - part_from).days
+        n = (part_to - part_from).days
+        part_kwh = round_half_up(left_kwh * n, left_days)
+        part_registers = [round_half_up(r * n, left_days) for r in left_registers]
+        left_kwh -= part_kwh
+        left_registers = [r - taken for r, taken in zip(left_registers, part_registers, strict=True)]
+        left_days -= n
         part_subtotal = 0
         if version.method == TIERED:
             divisor = version.divisor or preceding_month_days(end)
-            rest = round_half_up(kwh * (before + n), days) - round_half_up(kwh * before, days)
+            rest = part_kwh
             for position, (monthly, price) in enumerate(version.tiers, start=1):
                 limit = None if monthly is None else round_half_up(monthly * n * households, divisor)
                 taken = rest if limit is None else min(rest, limit)
@@ -251,8 +258,7 @@ def price_one(
             prices = [version.tou_prices.get((voltage, period)) for period in PERIODS]
             if None in prices:
                 raise NoTariff(purpose=purpose, day=part_from, voltage=voltage)
-            for period, register, price in zip(PERIODS, registers, prices, strict=True):
-                taken = round_half_up(register * (before + n), days) - round_half_up(register * before, days)
+            for period, taken, price in zip(PERIODS, part_registers, prices, strict=True):
                 if taken:
                     lines.append(Line(part_from, part_to, None, period, None, taken, price, taken * price))
                     part_subtotal += taken * price
@@ -407,7 +413,6 @@ def _price_chunk(
     part_from = np.maximum(start[:, None], cat.segment_start[seg])
     part_to = np.minimum(end[:, None], cat.segment_end[seg])
     part_days = np.where(valid, part_to - part_from, 0)
-    before = np.where(valid, part_from - start[:, None], 0)
     version = cat.segment_version[seg]
     vat_bp = cat.segment_vat[seg]
     v = np.maximum(version, 0)
@@ -415,11 +420,17 @@ def _price_chunk(
     tou_price = cat.tou_price[v, voltage[:, None], :]  # (n, K, 3)
     unpriced = (valid & ((version < 0) | (vat_bp < 0) | (is_tou & (tou_price < 0).any(axis=2)))).any(axis=1)
 
-    t = days[:, None]
-    part_kwh = _round_half_up_array(kwh[:, None] * (before + part_days), t) - _round_half_up_array(
-        kwh[:, None] * before, t
-    )
-    part_kwh = np.where(valid, part_kwh, 0)
+    # kWh and registers split part after part over the days left; invalid parts have 0 days and get 0.
+    part_kwh = np.zeros((n, k_max), dtype=np.int64)
+    tou_kwh = np.zeros((n, k_max, len(PERIODS)), dtype=np.int64)
+    left_kwh, left_registers, left_days = kwh.copy(), registers.copy(), days.copy()
+    for j in range(k_max):
+        safe_days = np.maximum(left_days, 1)
+        part_kwh[:, j] = _round_half_up_array(left_kwh * part_days[:, j], safe_days)
+        tou_kwh[:, j] = _round_half_up_array(left_registers * part_days[:, j, None], safe_days[:, None])
+        left_kwh -= part_kwh[:, j]
+        left_registers -= tou_kwh[:, j]
+        left_days -= part_days[:, j]
     # Tiers: prorated limits, then what falls between each tier's lower and upper bound.
     divisor = cat.version_divisor[v]
     divisor = np.where(divisor == DIVISOR_PRECEDING_MONTH, _preceding_month_days_array(end)[:, None], divisor)
@@ -432,10 +443,6 @@ def _price_chunk(
     lower = np.cumsum(limit, axis=2) - limit
     tier_kwh = np.clip(part_kwh[:, :, None] - lower, 0, limit)
     tier_price = cat.tier_price[v]
-    # Time-of-use: each register split by days like the total.
-    b3, d3, t3 = before[:, :, None], part_days[:, :, None], t[:, :, None]
-    reg = registers[:, None, :]
-    tou_kwh = _round_half_up_array(reg * (b3 + d3), t3) - _round_half_up_array(reg * b3, t3)
 
     slots = max(tier_kwh.shape[2], len(PERIODS))
     pad_t, pad_r = slots - tier_kwh.shape[2], slots - len(PERIODS)
