@@ -1,0 +1,180 @@
+"""Reads of the notifications area: recipients by grid element, preferences with defaults, inbox, reports."""
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from gridcare.customers.models import Account
+from gridcare.metering.models import Reading
+from gridcare.notifications.models import (
+    CHOOSABLE_TOPICS,
+    Channel,
+    ConsumptionAlert,
+    OutboxMessage,
+    Preference,
+    PushSubscription,
+    Topic,
+)
+from gridcare.org.models import Unit
+
+ELECTRONIC_BILL_CHANNELS = (Channel.PUSH, Channel.EMAIL, Channel.ZALO)
+
+
+def accounts_on_grid(*, feeder_ids=(), transformer_station_ids=()) -> QuerySet[Account]:
+    """Accounts with a service point under the given feeders or transformer stations (one query)."""
+    condition = Q(service_points__transformer_station_id__in=list(transformer_station_ids)) | Q(
+        service_points__transformer_station__feeder_id__in=list(feeder_ids)
+    )
+    return Account.objects.filter(pk__in=Account.objects.filter(condition).values("pk")).order_by("pk")
+
+
+def preferences_for_account(*, account: Account) -> dict[str, dict[str, bool]]:
+    """{topic: {channel: enabled}} as delivery will apply it (stored choices over the defaults)."""
+    has_push = PushSubscription.objects.filter(account=account, active=True).exists()
+    contact = {
+        Channel.INBOX: account.customer.user_id is not None,
+        Channel.EMAIL: bool(account.email),
+        Channel.ZALO: bool(account.zalo_user_id and account.phone),
+        Channel.PUSH: has_push,
+        Channel.SMS: bool(account.phone),
+    }
+    default = {c: contact[c] for c in contact}
+    default[Channel.SMS] = contact[Channel.SMS] and not (account.email or account.zalo_user_id or has_push)
+    stored = {(p.topic, p.channel): p.enabled for p in Preference.objects.filter(account=account).order_by("pk")}
+    return {
+        topic.value: {c.value: contact[c] and stored.get((topic.value, c.value), default[c]) for c in Channel}
+        for topic in CHOOSABLE_TOPICS
+    }
+
+
+def inbox_for_account(*, account: Account, limit: int = 50) -> QuerySet[OutboxMessage]:
+    """The account's in-app inbox, newest first (render each with `rendering.render`)."""
+    return (
+        OutboxMessage.objects.filter(account=account, channel=Channel.INBOX)
+        .select_related("notice")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def messages_for_notice(*, notice_id: int) -> dict[str, dict[str, int]]:
+    """{channel: {status: count}} for one notice: what went out where."""
+    result: dict[str, dict[str, int]] = {}
+    rows = (
+        OutboxMessage.objects.filter(notice_id=notice_id)
+        .values("channel", "status")
+        .annotate(n=Count("pk"))
+        .order_by("channel", "status")
+    )
+    for row in rows:
+        result.setdefault(row["channel"], {})[row["status"]] = row["n"]
+    return result
+
+
+def _disabled(channel: str, topic: str = Topic.BILLS) -> Exists:
+    return Exists(Preference.objects.filter(account=OuterRef("pk"), topic=topic, channel=channel, enabled=False))
+
+
+def reachability_by_unit(*, unit_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Per managing unit: active accounts, the share reachable on each channel, and e-bill adoption.
+
+    E-bill adoption: the account receives bills on at least one electronic channel (app push,
+    e-mail or Zalo) that reaches it, instead of paper only.
+    """
+    accounts = Account.objects.exclude(status=Account.Status.CLOSED)
+    if unit_ids is not None:
+        accounts = accounts.filter(unit_id__in=unit_ids)
+    has_push = Exists(PushSubscription.objects.filter(account=OuterRef("pk"), active=True))
+    accounts = accounts.annotate(
+        has_push=has_push,
+        push_off=_disabled(Channel.PUSH), email_off=_disabled(Channel.EMAIL), zalo_off=_disabled(Channel.ZALO),
+    )  # fmt: skip
+    email = Q(email__gt="")
+    sms = Q(phone__gt="")
+    zalo = Q(zalo_user_id__gt="", phone__gt="")
+    push = Q(has_push=True)
+    inbox = Q(customer__user__isnull=False)
+    ebill = (push & Q(push_off=False)) | (email & Q(email_off=False)) | (zalo & Q(zalo_off=False))
+    rows = (
+        accounts.values("unit_id")
+        .annotate(
+            total=Count("pk"),
+            n_email=Count("pk", filter=email), n_sms=Count("pk", filter=sms), n_zalo=Count("pk", filter=zalo),
+            n_push=Count("pk", filter=push), n_inbox=Count("pk", filter=inbox),
+            n_unreachable=Count("pk", filter=~(email | sms | zalo | push)),
+            n_ebill=Count("pk", filter=ebill),
+        )  # fmt: skip
+        .order_by("unit_id")
+    )
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=[r["unit_id"] for r in rows])}
+    report = []
+    for row in rows:
+        total = row["total"] or 1
+        entry = {"unit": units[row["unit_id"]], "unit_id": row["unit_id"], "total": row["total"]}
+        for name in ("email", "sms", "zalo", "push", "inbox", "unreachable", "ebill"):
+            entry[name] = row[f"n_{name}"]
+            entry[f"{name}_share"] = round(100.0 * row[f"n_{name}"] / total, 1)
+        report.append(entry)
+    return report
+
+
+def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
+    """For each active alert whose account has a new reading on or after `since`: the latest and previous periods.
+
+    One query over the readings of alerted accounts; the periods are differences of register totals
+    (rollover adds 10^digits, then the multiplier applies), summed over the account's meters.
+    """
+    alerts = ConsumptionAlert.objects.filter(active=True)
+    rows = list(
+        Reading.objects.filter(account__consumption_alert__active=True, read_on__gte=since - dt.timedelta(days=100))
+        .order_by("account_id", "meter_id", "read_on")
+        .values_list("account_id", "meter_id", "read_on", "total", "rollover", "meter__register_digits", "meter__multiplier")
+    )
+    empty = {k: np.array([], dtype=np.int64) for k in ("account_id", "kind", "threshold", "kwh", "previous_kwh")}
+    empty["read_on"] = np.array([], dtype=object)
+    if not rows:
+        return empty
+    account = np.array([r[0] for r in rows], dtype=np.int64)
+    meter = np.array([r[1] for r in rows], dtype=np.int64)
+    read_on = np.array([r[2] for r in rows], dtype=object)
+    total = np.array([r[3] for r in rows], dtype=np.int64)
+    rollover = np.array([r[4] for r in rows], dtype=bool)
+    modulus = 10 ** np.array([r[5] for r in rows], dtype=np.int64)
+    multiplier = np.array([r[6] for r in rows], dtype=np.int64)
+    change = np.r_[True, (meter[1:] != meter[:-1]) | (account[1:] != account[:-1])]
+    same_meter = ~change
+    diff = np.r_[0, total[1:] - total[:-1]]
+    diff = np.where(rollover & (diff < 0), diff + modulus, diff) * multiplier
+    # Position from the end within each (account, meter) run: 0 = latest reading, 1 = the one before.
+    group = np.cumsum(change) - 1
+    starts = np.flatnonzero(change)
+    ends = np.r_[starts[1:], len(rows)] - 1
+    from_end = ends[group] - np.arange(len(rows))
+    latest = same_meter & (from_end == 0)
+    previous = same_meter & (from_end == 1)
+    accounts = np.unique(account[latest])
+    kwh = np.zeros(len(accounts), dtype=np.int64)
+    prev = np.zeros(len(accounts), dtype=np.int64)
+    np.add.at(kwh, np.searchsorted(accounts, account[latest]), diff[latest])
+    np.add.at(prev, np.searchsorted(accounts, account[previous]), diff[previous])
+    latest_on = {}
+    for a, d in zip(account[latest], read_on[latest], strict=True):
+        latest_on[int(a)] = max(latest_on.get(int(a), d), d)
+    alert_rows = {
+        a.account_id: a for a in alerts.filter(account_id__in=[int(a) for a in accounts]).order_by("account_id")
+    }
+    keep = [
+        i for i, a in enumerate(accounts)
+        if int(a) in alert_rows and latest_on[int(a)] >= since
+        and (alert_rows[int(a)].last_alerted_on is None or alert_rows[int(a)].last_alerted_on < latest_on[int(a)])
+    ]  # fmt: skip
+    picked = accounts[keep]
+    return {
+        "account_id": picked,
+        "kind": np.array([0 if alert_rows[int(a)].kind == ConsumptionAlert.Kind.KWH else 1 for a in picked], dtype=np.int64),
+        "threshold": np.array([alert_rows[int(a)].threshold for a in picked], dtype=np.int64),
+        "kwh": kwh[keep],
+        "previous_kwh": prev[keep],
+        "read_on": np.array([latest_on[int(a)] for a in picked], dtype=object),
+    }

@@ -1,0 +1,487 @@
+"""Writes of the notifications area: `notify`, preferences, push subscriptions, OTP codes, alerts, outbox states.
+
+`notify` is the one call other areas make. It writes the outbox rows in the caller's transaction
+(set-based: one INSERT … SELECT over the recipients, their contacts and their preferences), and
+asks for delivery only when that transaction commits.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from gridcare.core.bulk import bulk_insert, is_postgresql
+from gridcare.core.formatting import BUSINESS_TZ
+from gridcare.customers.models import Account
+from gridcare.notifications import conf
+from gridcare.notifications.models import (
+    CHOOSABLE_TOPICS,
+    Channel,
+    ConsumptionAlert,
+    Notice,
+    OtpChallenge,
+    OutboxMessage,
+    OutboxStatus,
+    Preference,
+    ProviderState,
+    PushSubscription,
+    Topic,
+    Urgency,
+)
+
+# Channels that buzz a phone: they wait for the end of quiet hours unless the notice is urgent.
+INTRUSIVE_CHANNELS = (Channel.PUSH, Channel.SMS, Channel.ZALO)
+ALL_CHANNELS = (Channel.INBOX, Channel.PUSH, Channel.EMAIL, Channel.ZALO, Channel.SMS)
+_STAGE = "gc_notify_recipients"
+
+
+class NotificationError(ValueError):
+    """A refused request, with a stable `code` for interfaces and a message for people."""
+
+    def __init__(self, code: str, message: str, **details: Any):
+        super().__init__(message)
+        self.code = code
+        self.details = details
+
+
+# --- quiet hours -------------------------------------------------------------------------------
+
+
+def quiet_until(*, now: dt.datetime) -> dt.datetime | None:
+    """The end of the current quiet period when `now` is inside one, else None."""
+    start, end = conf.quiet_hours()
+    if start == end:
+        return None
+    local = now.astimezone(BUSINESS_TZ)
+    inside = (start <= local.hour or local.hour < end) if start > end else (start <= local.hour < end)
+    if not inside:
+        return None
+    day = local.date() if local.hour < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(end), tzinfo=BUSINESS_TZ)
+
+
+# --- fan-out ---------------------------------------------------------------------------------
+
+
+def _stage_table_create(cursor) -> str:
+    if is_postgresql():
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (account_id bigint NOT NULL, context jsonb) ON COMMIT DROP"
+        )
+    else:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (account_id integer NOT NULL, context text)")
+    cursor.execute(f"DELETE FROM {_STAGE}")  # noqa: S608 - a constant table name
+    return _STAGE
+
+
+def _recipient_source(cursor, recipients: Any) -> tuple[str, list[Any], bool]:
+    """SQL of a (account_id, context) row source for the recipients, its params, and whether it is staged."""
+    if isinstance(recipients, QuerySet):
+        sql, params = recipients.values("pk").query.sql_with_params()
+        null_json = "CAST(NULL AS jsonb)" if is_postgresql() else "NULL"
+        source = f"(SELECT x.id AS account_id, {null_json} AS context FROM customers_account x WHERE x.id IN ({sql}))"  # noqa: S608
+        return source, list(params), False
+    table = _stage_table_create(cursor)
+    if isinstance(recipients, Mapping):
+        rows = ((int(k), json.dumps(v, ensure_ascii=False)) for k, v in recipients.items())
+        bulk_insert(table=table, columns=["account_id", "context"], rows=rows)
+    else:
+        ids = np.unique(np.asarray(list(recipients) if not isinstance(recipients, np.ndarray) else recipients, dtype=np.int64))
+        bulk_insert(table=table, columns=["account_id"], rows=((int(i),) for i in ids))
+    return table, [], True
+
+
+def _channel_condition(channel: str, honour_preferences: bool) -> str:
+    chosen = "COALESCE(p.enabled, {default})" if honour_preferences else "{default}"
+    has_push = (
+        "EXISTS (SELECT 1 FROM notifications_pushsubscription s WHERE s.account_id = a.id AND s.active = {true})"
+    )
+    contact = {
+        Channel.INBOX: "cu.user_id IS NOT NULL",
+        Channel.EMAIL: "a.email <> ''",
+        Channel.ZALO: "a.zalo_user_id <> '' AND a.phone <> ''",
+        Channel.PUSH: has_push,
+        Channel.SMS: "a.phone <> ''",
+    }[channel]
+    # SMS by default only for customers no other channel reaches (SMS is slow and costs money).
+    default = (
+        f"NOT (a.email <> '' OR a.zalo_user_id <> '' OR {has_push})" if channel == Channel.SMS else "{true}"
+    )
+    if not honour_preferences and channel == Channel.SMS:
+        default = "{true}"
+    return f"(ch.c = '{channel}' AND {contact} AND {chosen.format(default=default)})"
+
+
+def notify(
+    *,
+    topic: str,
+    recipients: Any,
+    template: str,
+    context: dict[str, Any] | None = None,
+    urgency: str = Urgency.NORMAL,
+    key: str | None = None,
+    channels: Sequence[str] | None = None,
+    honour_preferences: bool = True,
+    now: dt.datetime | None = None,
+) -> Notice:
+    """Queue a message for the recipients on the channels they chose; delivered only if the transaction commits.
+
+    `recipients` is a queryset of accounts, an iterable / numpy array of account ids, or a mapping
+    {account_id: per-recipient context}. `key` makes the call idempotent (default: a new key).
+    """
+    if topic not in Topic.values:
+        raise NotificationError("unknown_topic", str(_("Chủ đề không tồn tại: %(topic)s.") % {"topic": topic}))
+    if now is None:
+        from django.utils import timezone
+
+        now = timezone.now()
+    wanted = [c for c in ALL_CHANNELS if channels is None or c in channels]
+    urgent = urgency == Urgency.URGENT
+    held = now if urgent else (quiet_until(now=now) or now)
+    with transaction.atomic():
+        notice, _created = Notice.objects.get_or_create(
+            key=key or f"{template}:{uuid.uuid4().hex}",
+            defaults={"topic": topic, "template_key": template, "context": context or {}, "urgency": urgency, "created_at": now},
+        )  # fmt: skip
+        with connection.cursor() as cursor:
+            source, source_params, staged = _recipient_source(cursor, recipients)
+            true = "TRUE" if is_postgresql() else "1"
+            channel_sql = " UNION ALL ".join(f"SELECT '{c}' AS c" for c in wanted)
+            condition = " OR ".join(_channel_condition(c, honour_preferences) for c in wanted).replace("{true}", true)
+            intrusive = ", ".join(f"'{c}'" for c in INTRUSIVE_CHANNELS)
+            verb, tail = ("INSERT", "ON CONFLICT DO NOTHING") if is_postgresql() else ("INSERT OR IGNORE", "")
+            sql = f"""
+                {verb} INTO notifications_outboxmessage
+                    (notice_id, account_id, channel, urgent, status, attempts, available_at, created_at, context,
+                     claim_token, address, provider_ref, last_error, sent_at, delivered_at)
+                SELECT %s, a.id, ch.c, %s,
+                       CASE WHEN ch.c = 'inbox' THEN 'delivered' ELSE 'queued' END, 0,
+                       CASE WHEN ch.c IN ({intrusive}) THEN %s ELSE %s END, %s, r.context, '', '', '', '',
+                       CASE WHEN ch.c = 'inbox' THEN %s END, CASE WHEN ch.c = 'inbox' THEN %s END
+                FROM {source} r
+                JOIN customers_account a ON a.id = r.account_id
+                JOIN customers_customer cu ON cu.id = a.customer_id
+                CROSS JOIN ({channel_sql}) ch
+                LEFT JOIN notifications_preference p
+                       ON p.account_id = a.id AND p.topic = %s AND p.channel = ch.c
+                WHERE a.status <> 'closed' AND ({condition})
+                {tail}
+            """  # noqa: S608 - only constants and quoted channel names are interpolated
+            at, held_at = _db_datetime(now), _db_datetime(held)
+            params = [notice.pk, urgent, held_at, at, at, at, at, *source_params, topic]
+            cursor.execute(sql, params)
+            inserted = max(cursor.rowcount, 0)
+            cursor.execute(f"SELECT COUNT(*) FROM {source} r", source_params)  # noqa: S608
+            recipient_count = cursor.fetchone()[0]
+            if staged and not is_postgresql():
+                cursor.execute(f"DELETE FROM {_STAGE}")  # noqa: S608
+        Notice.objects.filter(pk=notice.pk).update(
+            recipients=F("recipients") + recipient_count, messages=F("messages") + inserted
+        )
+        notice.refresh_from_db(fields=["recipients", "messages"])
+        external = [c for c in wanted if c != Channel.INBOX]
+        if inserted and external:
+            transaction.on_commit(lambda: _enqueue_delivery(external))
+    return notice
+
+
+def _db_datetime(value: dt.datetime):
+    """A datetime as the database backend stores it (raw SQL skips the ORM's adaptation)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _enqueue_delivery(channels: Iterable[str]) -> None:
+    from gridcare.notifications.tasks import deliver_outbox
+
+    for channel in channels:
+        deliver_outbox.enqueue(channel)
+
+
+# --- preferences -------------------------------------------------------------------------------
+
+
+def account_contact_channels(*, account: Account) -> set[str]:
+    """Channels whose contact details exist for the account (a channel that could reach them)."""
+    reachable = set()
+    if account.email:
+        reachable.add(Channel.EMAIL)
+    if account.phone:
+        reachable.add(Channel.SMS)
+        if account.zalo_user_id:
+            reachable.add(Channel.ZALO)
+    if PushSubscription.objects.filter(account=account, active=True).exists():
+        reachable.add(Channel.PUSH)
+    if account.customer.user_id is not None:
+        reachable.add(Channel.INBOX)
+    return reachable
+
+
+@transaction.atomic
+def preferences_set(*, account: Account, topic: str, channels: Iterable[str]) -> list[Preference]:
+    """Choose the channels of one topic; refuses a choice that leaves the customer unreachable.
+
+    At least one chosen channel must reach the customer outside the portal (push, e-mail, SMS or
+    Zalo with its contact present); when none can, the customer keeps SMS or paper at the counter.
+    """
+    if topic not in [t.value for t in CHOOSABLE_TOPICS]:
+        raise NotificationError("unknown_topic", str(_("Chủ đề không tồn tại: %(topic)s.") % {"topic": topic}))
+    chosen = set(channels)
+    unknown = chosen - set(Channel.values)
+    if unknown:
+        raise NotificationError("unknown_channel", str(_("Kênh không tồn tại: %(c)s.") % {"c": ", ".join(sorted(unknown))}))
+    reachable = account_contact_channels(account=account) - {Channel.INBOX}
+    if reachable and not (chosen & reachable):
+        raise NotificationError(
+            "no_reachable_channel",
+            str(_("Cần giữ ít nhất một kênh liên lạc được với quý khách (%(c)s), vì thông báo cắt điện phải đến được với mọi khách hàng.")
+                % {"c": ", ".join(sorted(reachable))}),
+            reachable=sorted(reachable),
+        )  # fmt: skip
+    rows = []
+    for channel in Channel.values:
+        pref, _created = Preference.objects.update_or_create(
+            account=account, topic=topic, channel=channel, defaults={"enabled": channel in chosen}
+        )
+        rows.append(pref)
+    return rows
+
+
+@transaction.atomic
+def push_subscription_add(
+    *, account: Account, endpoint: str, p256dh: str, auth: str, now: dt.datetime
+) -> PushSubscription:
+    """Register (or re-activate) a browser's Web Push subscription for the account."""
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"account": account, "p256dh": p256dh, "auth": auth, "active": True, "created_at": now}
+    )
+    return subscription
+
+
+# --- one-time codes ----------------------------------------------------------------------------
+
+
+def _otp_hash(*, salt: str, code: str) -> str:
+    return hmac.new(f"{settings.SECRET_KEY}:{salt}".encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def otp_issue(*, account: Account, channel: str, now: dt.datetime) -> OtpChallenge:
+    """Create a short-lived code and queue it to the account on `channel` (SMS, Zalo or e-mail)."""
+    if channel not in (Channel.SMS, Channel.ZALO, Channel.EMAIL):
+        raise NotificationError("otp_channel", str(_("Không gửi được mã qua kênh này.")))
+    if channel not in account_contact_channels(account=account):
+        raise NotificationError("otp_no_contact", str(_("Hợp đồng chưa có thông tin liên lạc cho kênh này.")))
+    per_hour = conf.int_setting("OTP_MAX_PER_HOUR", 5)
+    Account.objects.select_for_update().filter(pk=account.pk).first()  # serialise issues per account
+    recent = OtpChallenge.objects.filter(account=account, created_at__gt=now - dt.timedelta(hours=1)).count()
+    if recent >= per_hour:
+        raise NotificationError("otp_rate_limited", str(_("Quý khách đã yêu cầu quá nhiều mã, vui lòng thử lại sau một giờ.")))
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(8)
+    ttl = conf.int_setting("OTP_TTL_SECONDS", 300)
+    OtpChallenge.objects.filter(account=account, consumed_at__isnull=True).update(expires_at=now)
+    challenge = OtpChallenge.objects.create(
+        account=account, channel=channel, code_hash=_otp_hash(salt=salt, code=code), salt=salt,
+        created_at=now, expires_at=now + dt.timedelta(seconds=ttl),
+    )  # fmt: skip
+    notify(
+        topic=Topic.SECURITY, recipients=[account.pk], template="otp_code", context={"code": code, "minutes": ttl // 60},
+        urgency=Urgency.URGENT, key=f"otp:{challenge.pk}", channels=[channel], honour_preferences=False, now=now,
+    )  # fmt: skip
+    return challenge
+
+
+@transaction.atomic
+def otp_verify(*, account: Account, code: str, now: dt.datetime) -> bool:
+    """Check a code against the account's live challenge; each try counts, a success consumes it."""
+    challenge = (
+        OtpChallenge.objects.select_for_update()
+        .filter(account=account, consumed_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if challenge is None or challenge.attempts >= conf.int_setting("OTP_MAX_ATTEMPTS", 5):
+        return False
+    challenge.attempts += 1
+    ok = hmac.compare_digest(challenge.code_hash, _otp_hash(salt=challenge.salt, code=str(code).strip()))
+    if ok:
+        challenge.consumed_at = now
+    challenge.save(update_fields=["attempts", "consumed_at"])
+    return ok
+
+
+# --- consumption alerts ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consumption_alert_set(*, account: Account, kind: str, threshold: int, active: bool = True) -> ConsumptionAlert:
+    """Set (or switch off) the account's consumption alert."""
+    if kind not in ConsumptionAlert.Kind.values:
+        raise NotificationError("alert_kind", str(_("Loại cảnh báo không hợp lệ.")))
+    if int(threshold) <= 0 or (kind == ConsumptionAlert.Kind.PERCENT and int(threshold) > 1000):
+        raise NotificationError("alert_threshold", str(_("Ngưỡng cảnh báo phải là số dương (tối đa 1000%).")))
+    alert, _created = ConsumptionAlert.objects.update_or_create(
+        account=account, defaults={"kind": kind, "threshold": int(threshold), "active": active}
+    )
+    return alert
+
+
+def consumption_alerts_evaluate(*, since: dt.date, now: dt.datetime) -> Notice | None:
+    """Alert every account whose latest period (read on or after `since`) crosses its threshold, once per reading."""
+    from gridcare.notifications.selectors import period_consumption_for_alerts
+
+    periods = period_consumption_for_alerts(since=since)
+    if not len(periods["account_id"]):
+        return None
+    kind_kwh = periods["kind"] == 0
+    over_kwh = kind_kwh & (periods["kwh"] > periods["threshold"])
+    previous = periods["previous_kwh"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(previous > 0, (periods["kwh"] - previous) * 100.0 / np.maximum(previous, 1), np.nan)
+    over_pct = (~kind_kwh) & (previous > 0) & (pct > periods["threshold"])
+    hit = np.flatnonzero(over_kwh | over_pct)
+    if not len(hit):
+        return None
+    recipients = {
+        int(periods["account_id"][i]): {
+            "kwh": {"kwh": int(periods["kwh"][i])},
+            "previous_kwh": {"kwh": int(previous[i])},
+            "threshold": int(periods["threshold"][i]),
+            "read_on": {"date": periods["read_on"][i].isoformat()},
+        }
+        for i in hit
+    }
+    with transaction.atomic():
+        notice = notify(
+            topic=Topic.CONSUMPTION_ALERT, recipients=recipients, template="consumption_alert",
+            key=f"consumption_alert:{since.isoformat()}:{now:%Y%m%d%H%M%S%f}", now=now,
+        )  # fmt: skip
+        for account_id, ctx in recipients.items():
+            ConsumptionAlert.objects.filter(account_id=account_id).update(
+                last_alerted_on=dt.date.fromisoformat(ctx["read_on"]["date"])
+            )
+    return notice
+
+
+# --- provider state and outbox transitions (used by the delivery workers) ----------------------
+
+
+def rate_reserve(*, provider: str, count: int, now_epoch: float) -> float:
+    """Reserve `count` send slots of a provider shared by all workers; returns when the first may go."""
+    rate = conf.rate_limit(provider)
+    if rate <= 0 or count <= 0:
+        return now_epoch
+    ProviderState.objects.get_or_create(provider=provider)
+    with transaction.atomic():
+        state = ProviderState.objects.select_for_update().get(provider=provider)
+        start = max(state.next_free_at, now_epoch)
+        state.next_free_at = start + count / rate
+        state.save(update_fields=["next_free_at"])
+    return start
+
+
+def outbox_claim(
+    *, channel: str, limit: int, now: dt.datetime, lease_until: dt.datetime, token: str, urgent_only: bool = False
+) -> list[int]:
+    """Mark up to `limit` ready rows of a channel as sending under `token` (committed before any provider call)."""
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgresql() else ""
+    urgent = " AND urgent = %s" if urgent_only else ""
+    params: list[Any] = [token, _db_datetime(lease_until), channel, _db_datetime(now)]
+    if urgent_only:
+        params.append(True)
+    params.append(limit)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE notifications_outboxmessage
+               SET status = 'sending', claim_token = %s, lease_expires_at = %s, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM notifications_outboxmessage
+                           WHERE channel = %s AND status = 'queued' AND available_at <= %s{urgent}
+                           ORDER BY available_at, id LIMIT %s {lock})
+            RETURNING id
+            """,  # noqa: S608
+            params,
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def outbox_release_expired(*, now: dt.datetime) -> int:
+    """Put rows whose worker died while sending back in the queue (or fail them after the last attempt)."""
+    max_attempts = conf.int_setting("NOTIFY_MAX_ATTEMPTS", 6)
+    expired = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, lease_expires_at__lt=now)
+    failed = expired.filter(attempts__gte=max_attempts).update(
+        status=OutboxStatus.FAILED, claim_token="", last_error="lease expired after the last attempt"
+    )
+    requeued = expired.update(
+        status=OutboxStatus.QUEUED, claim_token="", available_at=now,
+        last_error="worker stopped while sending; retried with the same idempotency key",
+    )  # fmt: skip
+    return failed + requeued
+
+
+def outbox_mark_sent(*, pk: int, token: str, now: dt.datetime, address: str, provider_ref: str) -> bool:
+    """Record a provider's acceptance; ignored when the row's claim is no longer ours."""
+    return bool(
+        OutboxMessage.objects.filter(pk=pk, claim_token=token, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.SENT, sent_at=now, address=address[:254], provider_ref=provider_ref[:100],
+            claim_token="", last_error="",
+        )  # fmt: skip
+    )
+
+
+def outbox_mark_failed(
+    *, pk: int, token: str, now: dt.datetime, error: str, retryable: bool, attempts: int, retry_after: float | None = None
+) -> str:
+    """Schedule a retry with exponential backoff, or fail for good; returns the new status."""
+    max_attempts = conf.int_setting("NOTIFY_MAX_ATTEMPTS", 6)
+    if retryable and attempts < max_attempts:
+        base = conf.float_setting("NOTIFY_BACKOFF_SECONDS", 30.0)
+        delay = min(base * 2 ** (attempts - 1), conf.float_setting("NOTIFY_BACKOFF_MAX_SECONDS", 3600.0))
+        delay = max(delay, retry_after or 0.0)
+        status = OutboxStatus.QUEUED
+        fields = {"available_at": now + dt.timedelta(seconds=delay)}
+    else:
+        status = OutboxStatus.FAILED
+        fields = {}
+    OutboxMessage.objects.filter(pk=pk, claim_token=token, status=OutboxStatus.SENDING).update(
+        status=status, claim_token="", last_error=error[:500], **fields
+    )
+    return status
+
+
+def delivery_receipt_record(*, channel: str, provider_ref: str, delivered: bool, at: dt.datetime, error: str = "") -> int:
+    """Apply a provider's delivery receipt (SMS DLR, ZNS received event, …) to its outbox row."""
+    rows = OutboxMessage.objects.filter(channel=channel, provider_ref=provider_ref, status__in=[OutboxStatus.SENT, OutboxStatus.DELIVERED])
+    if delivered:
+        return rows.update(status=OutboxStatus.DELIVERED, delivered_at=at)
+    return rows.update(status=OutboxStatus.FAILED, last_error=(error or "undelivered")[:500])
+
+
+def inbox_mark_read(*, account: Account, ids: Iterable[int], now: dt.datetime) -> int:
+    """Mark in-app inbox messages of the account as read."""
+    return OutboxMessage.objects.filter(
+        account=account, channel=Channel.INBOX, pk__in=list(ids), read_at__isnull=True
+    ).update(read_at=now)
+
+
+def provider_tokens_store(*, provider: str, access_token: str, refresh_token: str, expires_at: dt.datetime) -> None:
+    """Keep a provider's OAuth tokens (Zalo rotates the refresh token on every refresh)."""
+    ProviderState.objects.update_or_create(
+        provider=provider,
+        defaults={"access_token": access_token, "refresh_token": refresh_token, "token_expires_at": expires_at},
+    )
+
+
+def subscription_deactivate(*, endpoint: str) -> None:
+    """Stop using a Web Push subscription the push service reported gone (404/410)."""
+    PushSubscription.objects.filter(endpoint=endpoint).update(active=False)

@@ -1,0 +1,24 @@
+"""Background entry points (Django Tasks API; `gridcare db_worker` runs them with the database backend)."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django_tasks import task
+
+from gridcare.notifications import delivery
+from gridcare.notifications.models import OutboxMessage, OutboxStatus
+
+
+@task()
+def deliver_outbox(channel: str) -> dict:
+    """Deliver the ready rows of one channel, then come back when the next deferred row is due."""
+    result = delivery.deliver_until_idle(channel=channel)
+    upcoming = (
+        OutboxMessage.objects.filter(channel=channel, status__in=[OutboxStatus.QUEUED, OutboxStatus.SENDING])
+        .order_by("available_at")
+        .values_list("available_at", flat=True)
+        .first()
+    )
+    if upcoming is not None:
+        deliver_outbox.using(run_after=max(upcoming, timezone.now() + dt.timedelta(seconds=1))).enqueue(channel)
+    return {"claimed": result.claimed, "sent": result.sent, "retried": result.retried, "failed": result.failed}

@@ -1,0 +1,134 @@
+"""notify(): set-based fan-out to the channels customers chose, idempotent, only when the caller commits."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from django.db import transaction
+
+from gridcare.notifications import selectors, services
+from gridcare.notifications.models import Notice, OutboxMessage, Preference, PushSubscription
+from tests.notifications.builders import NIGHT, NOON, contact_account
+
+
+def channels_of(notice):
+    rows = OutboxMessage.objects.filter(notice=notice).order_by("account_id", "channel")
+    result = {}
+    for row in rows:
+        result.setdefault(row.account_id, set()).add(row.channel)
+    return result
+
+
+@pytest.fixture
+def people(world):
+    return {
+        "phone_only": contact_account(world, phone="+84901000001"),
+        "email_and_phone": contact_account(world, phone="+84901000002", email="b@example.vn"),
+        "zalo": contact_account(world, phone="+84901000003", zalo="z-3", portal=True),
+        "nothing": contact_account(world),
+    }
+
+
+def test_defaults_send_sms_only_to_customers_no_other_channel_reaches(people):
+    notice = services.notify(topic="planned_outage", recipients=[a.pk for a in people.values()], template="planned_outage", now=NOON)
+    got = channels_of(notice)
+    assert got[people["phone_only"].pk] == {"sms"}
+    assert got[people["email_and_phone"].pk] == {"email"}
+    assert got[people["zalo"].pk] == {"zalo", "inbox"}
+    assert people["nothing"].pk not in got
+    assert notice.recipients == 4 and notice.messages == 4
+
+
+def test_preferences_override_defaults(people):
+    acct = people["email_and_phone"]
+    Preference.objects.create(account=acct, topic="bills", channel="sms", enabled=True)
+    Preference.objects.create(account=acct, topic="bills", channel="email", enabled=False)
+    notice = services.notify(topic="bills", recipients=[acct.pk], template="bill_ready", now=NOON)
+    assert channels_of(notice) == {acct.pk: {"sms"}}
+    # Another topic keeps the defaults.
+    other = services.notify(topic="incident", recipients=[acct.pk], template="planned_outage", now=NOON)
+    assert channels_of(other) == {acct.pk: {"email"}}
+
+
+def test_push_needs_an_active_subscription(people):
+    acct = people["phone_only"]
+    PushSubscription.objects.create(account=acct, endpoint="https://push.example/1", p256dh="k", auth="a", created_at=NOON)
+    notice = services.notify(topic="bills", recipients=[acct.pk], template="bill_ready", now=NOON)
+    # Push reaches them now, so SMS is no longer the default.
+    assert channels_of(notice) == {acct.pk: {"push"}}
+
+
+def test_same_key_twice_writes_each_row_once(people):
+    ids = np.array([a.pk for a in people.values()] * 2)
+    first = services.notify(topic="bills", recipients=ids, template="bill_ready", key="bill-run:7", now=NOON)
+    second = services.notify(topic="bills", recipients=ids, template="bill_ready", key="bill-run:7", now=NOON)
+    assert first.pk == second.pk
+    assert OutboxMessage.objects.filter(notice=first).count() == 4
+    assert second.messages == 4
+
+
+def test_rows_vanish_with_the_callers_rollback(people):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.notify(topic="bills", recipients=[people["phone_only"].pk], template="bill_ready", key="k1", now=NOON)
+        raise RuntimeError("the bill run failed")
+    assert not Notice.objects.filter(key="k1").exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_delivery_is_requested_only_on_commit(people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.notify(topic="bills", recipients=[people["phone_only"].pk], template="bill_ready", now=NOON)
+    assert len(callbacks) == 1
+
+
+def test_queryset_recipients_and_per_recipient_context(people):
+    from gridcare.customers.models import Account
+
+    qs = Account.objects.filter(phone__startswith="+8490100000")
+    notice = services.notify(topic="programmes", recipients=qs, template="bill_ready", now=NOON)
+    assert set(channels_of(notice)) == {people["phone_only"].pk, people["email_and_phone"].pk, people["zalo"].pk}
+    ctx = {people["phone_only"].pk: {"amount": {"vnd": 123456}}}
+    notice = services.notify(topic="bills", recipients=ctx, template="bill_ready", now=NOON)
+    assert OutboxMessage.objects.get(notice=notice).context == {"amount": {"vnd": 123456}}
+
+
+def test_quiet_hours_hold_non_urgent_phone_channels_until_morning(people):
+    notice = services.notify(topic="programmes", recipients=[a.pk for a in people.values()], template="bill_ready", now=NIGHT)
+    sms = OutboxMessage.objects.get(notice=notice, channel="sms")
+    email = OutboxMessage.objects.get(notice=notice, channel="email")
+    assert sms.available_at == dt.datetime(2026, 3, 11, 0, 0, tzinfo=dt.UTC)  # 07:00 local next day
+    assert email.available_at == NIGHT
+    urgent = services.notify(topic="incident", recipients=[people["phone_only"].pk], template="planned_outage", urgency="urgent", now=NIGHT)
+    row = OutboxMessage.objects.get(notice=urgent)
+    assert row.available_at == NIGHT and row.urgent
+
+
+def test_recipients_by_grid_element(world, people):
+    other_team = world["teams"][1]
+    far = contact_account(world, phone="+84901000099", team=other_team)
+    station = world["stations"][other_team]
+    accounts = selectors.accounts_on_grid(transformer_station_ids=[station.pk])
+    assert list(accounts.values_list("pk", flat=True)) == [far.pk]
+    on_feeder = selectors.accounts_on_grid(feeder_ids=[world["feeder"].pk])
+    assert on_feeder.count() == 5
+    notice = services.notify(topic="planned_outage", recipients=accounts, template="planned_outage", now=NOON)
+    assert channels_of(notice) == {far.pk: {"sms"}}
+
+
+def test_closed_accounts_get_nothing(people):
+    acct = people["phone_only"]
+    acct.status = "closed"
+    acct.save(update_fields=["status"])
+    notice = services.notify(topic="bills", recipients=[acct.pk], template="bill_ready", now=NOON)
+    assert notice.messages == 0
+
+
+def test_reachability_report_counts_channels_and_ebill(world, people):
+    Preference.objects.create(account=people["email_and_phone"], topic="bills", channel="email", enabled=False)
+    report = selectors.reachability_by_unit()
+    assert len(report) == 1
+    row = report[0]
+    assert row["total"] == 4
+    assert (row["sms"], row["email"], row["zalo"], row["inbox"], row["unreachable"]) == (3, 1, 1, 1, 1)
+    assert row["ebill"] == 1  # zalo only: the e-mail customer turned bills by e-mail off
+    assert row["ebill_share"] == 25.0
