@@ -1,0 +1,76 @@
+"""`gridcare demo-data`: build the demo power company (Can Tho Power Company) with N customers."""
+
+import datetime as dt
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gridcare.core.formatting import local_date
+from gridcare.demo import selectors, services
+
+STAGES = {
+    "plan": gettext_lazy("kế hoạch dữ liệu (numpy)"),
+    "org: units": gettext_lazy("đơn vị, phường/xã"),
+    "grid: substations, feeders, stations": gettext_lazy("lưới điện: trạm nguồn, xuất tuyến, TBA"),
+    "customers, premises, accounts, service points": gettext_lazy("khách hàng, địa điểm, hợp đồng, điểm đo"),
+    "meters, installations": gettext_lazy("công tơ, lắp đặt"),
+    "reading routes, route stops": gettext_lazy("lộ trình ghi chỉ số"),
+    "monthly readings": gettext_lazy("chỉ số hằng tháng"),
+    "interval readings (30 min)": gettext_lazy("dữ liệu 30 phút"),
+    "social categories": gettext_lazy("đối tượng chính sách"),
+    "logins": gettext_lazy("tài khoản đăng nhập mẫu"),
+}
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("Tạo dữ liệu mẫu của Công ty Điện lực Cần Thơ (tất định theo --seed).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=5000, help=gettext_lazy("số khách hàng (mặc định 5000)"))
+        parser.add_argument("--seed", type=int, default=2025, help=gettext_lazy("hạt giống ngẫu nhiên"))
+        parser.add_argument(
+            "--today", type=dt.date.fromisoformat, default=None,
+            help=gettext_lazy("ngày hiện tại YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam); 24 tháng tính lùi từ đây"),
+        )  # fmt: skip
+        parser.add_argument(
+            "--interval-days", type=int, default=60, help=gettext_lazy("số ngày dữ liệu 30 phút của khách hàng lớn")
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help=gettext_lazy("chỉ tạo khi cơ sở dữ liệu chưa có đơn vị nào")
+        )
+
+    def handle(self, *args, customers, seed, today, interval_days, if_empty, **options):
+        if if_empty and selectors.database_has_units():
+            self.stdout.write(_("Cơ sở dữ liệu đã có dữ liệu, bỏ qua tạo dữ liệu mẫu."))
+            return
+        today = today or local_date(timezone.now())
+        started = time.perf_counter()
+        quiet = options["verbosity"] == 0
+
+        def progress(stage: str, rows: int) -> None:
+            if not quiet:
+                label = STAGES.get(stage, stage)
+                self.stdout.write(f"{time.perf_counter() - started:8.1f} s  {label:<45} {rows:>12,}")
+
+        try:
+            summary = services.demo_data_load(
+                customers=customers, seed=seed, today=today, interval_days=interval_days, progress=progress
+            )
+        except services.DemoAlreadyLoaded as error:
+            raise CommandError(_("Dữ liệu mẫu đã có trong cơ sở dữ liệu (đơn vị %(code)s).") % {"code": error}) from error
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            _(
+                "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
+                "%(readings)s chỉ số, %(intervals)s giá trị 30 phút."
+            )
+            % {
+                "seconds": time.perf_counter() - started, "customers": f"{summary.customers:,}",
+                "teams": summary.teams, "stations": f"{summary.transformer_stations:,}",
+                "readings": f"{summary.readings:,}", "intervals": f"{summary.interval_readings:,}",
+            }  # fmt: skip
+        )

@@ -1,0 +1,71 @@
+"""`gridcare demo-welcome`: print where to open the demo and how to sign in, in Vietnamese and English."""
+
+import time
+from base64 import b32encode
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy
+from django_otp.oath import TOTP
+
+from gridcare.demo import services
+
+
+def current_totp_code(device, *, at: float) -> str:
+    """The code an authenticator app shows at unix time `at` for this TOTP device."""
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    generator.time = at
+    return f"{generator.token():0{device.digits}d}"
+
+
+def totp_secret(device) -> str:
+    """The device's secret in base32, as authenticator apps ask for it."""
+    return b32encode(device.bin_key).decode()
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("In địa chỉ và tài khoản đăng nhập của bản demo (tiếng Việt và tiếng Anh).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args, port, host, **options):
+        try:
+            logins = services.demo_logins_ensure()
+        except services.DemoNotLoaded as error:
+            raise CommandError(
+                "Chưa có dữ liệu mẫu: chạy `gridcare demo-data` trước. / "
+                "No demo data yet: run `gridcare demo-data` first."
+            ) from error
+        base = f"http://{host}:{port}"
+        now = time.time()
+        out = self.stdout.write
+        out("")
+        out("=" * 78)
+        out("gridcare — Công ty Điện lực Cần Thơ (dữ liệu mẫu / demo data)")
+        out("=" * 78)
+        out(f"Văn phòng (nhân viên) / Back office (staff):   {base}/backoffice/")
+        for username in ("admin", "vanhanh.ninhkieu"):
+            login = logins[username]
+            device = login.totp_device
+            role = (
+                "quản trị toàn hệ thống / superuser"
+                if login.user.is_superuser
+                else "nghiệp vụ, Đội Quản lý điện Ninh Kiều / operator, Ninh Kieu team"
+            )
+            out(f"  - {login.username}  /  {login.password}   ({role})")
+            out("      Mã xác thực hai lớp (TOTP) / two-factor secret (TOTP): " + totp_secret(device))
+            out(f"      otpauth URI: {device.config_url}")
+            out(f"      Mã hiện tại / current code: {current_totp_code(device, at=now)} (đổi sau 30 giây / changes every 30 s)")
+        out("")
+        out(f"Cổng khách hàng / Customer portal:              {base}/")
+        out("  Đăng nhập bằng mã khách hàng và mật khẩu / sign in with the customer code and password:")
+        for key, label in (
+            ("household", "hộ gia đình, sinh hoạt / household, residential"),
+            ("business", "kinh doanh, công tơ ba giá / business, time-of-use meter"),
+        ):
+            login = logins[key]
+            out(f"  - {login.username}  /  {login.password}   ({label}: {login.account.customer.name})")
+        out("=" * 78)
+        out("")
+
