@@ -1,0 +1,357 @@
+"""Writes of billing: bill runs (chunked, resumable, idempotent), release of held bills, cancel and re-issue.
+
+A run works in chunks of accounts ordered by id. Each chunk loads its inputs with a fixed number of
+set-based queries, prices them with the vectorised tariff engine, and writes bills, lines, skips and the
+run's progress in ONE transaction. The unique key (account, period) of standing invoices makes a
+re-run after a crash bill exactly the accounts not billed yet.
+"""
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from gridcare.billing.calculation import ChunkInputs, bills_compute, shock_flags
+from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
+from gridcare.core.audit import audit_record
+from gridcare.core.bulk import bulk_insert, is_postgresql
+from gridcare.core.formatting import format_vnd, local_date
+from gridcare.customers.models import Account
+from gridcare.metering.models import Reading, ReadingRoute, RouteAccount
+from gridcare.tariffs import engine
+from gridcare.tariffs.selectors import compiled_catalogue
+
+PERIOD_CODES = {name: i + 1 for i, name in enumerate(engine.PERIODS)}
+_PURPOSE_INDEX = {name: i for i, name in enumerate(engine.PURPOSES)}
+_VOLTAGE_INDEX = {name: i for i, name in enumerate(engine.VOLTAGES)}
+# How far before the period a closing reading's predecessor is looked for (reading-date changes give 40–57 days).
+LOOKBACK_DAYS = 75
+
+
+class BillingError(Exception):
+    code = "billing_error"
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return dt.date(day.year + year, month + 1, 1)
+
+
+def bill_run_create(*, period: dt.date, route: ReadingRoute | None, user: Any = None, now: dt.datetime) -> BillRun:
+    """Record a run for `period` (any day of the month) and one route, or every route when `route` is None."""
+    scope = RouteAccount.objects.filter(account__status=Account.Status.ACTIVE)
+    if route is not None:
+        scope = scope.filter(route=route)
+    return BillRun.objects.create(
+        period=period.replace(day=1),
+        route=route,
+        created_at=now,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        accounts_total=scope.count(),
+    )
+
+
+def _scope(run: BillRun):
+    stops = RouteAccount.objects.filter(account__status=Account.Status.ACTIVE)
+    return stops.filter(route=run.route_id) if run.route_id else stops
+
+
+def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs, int] | None:
+    """The next `size` accounts of the run (ids > after_id) not billed yet, their readings, and the last id seen."""
+    rows = list(
+        _scope(run)
+        .filter(account_id__gt=after_id)
+        .order_by("account_id")
+        .values_list("account_id", "account__households", "account__purpose", "account__voltage")[:size]
+    )
+    if not rows:
+        return None
+    ids, households, purposes, voltages = zip(*rows, strict=True)
+    account_id = np.array(ids, dtype=np.int64)
+    lo, hi = int(account_id[0]), int(account_id[-1])
+    # Accounts already billed for this period drop out here: this is what makes re-runs idempotent.
+    billed = set(
+        Bill.objects.filter(
+            account_id__gte=lo, account_id__lte=hi, period=run.period, kind=Bill.Kind.INVOICE
+        ).exclude(status=Bill.Status.CANCELLED).values_list("account_id", flat=True)
+    )
+    first_day = run.period - dt.timedelta(days=LOOKBACK_DAYS)
+    next_period = _month_add(run.period, 1)
+    readings = list(
+        Reading.objects.filter(account_id__gte=lo, account_id__lte=hi, read_on__gte=first_day, read_on__lt=next_period)
+        .order_by("account_id", "read_on", "pk")
+        .values_list(
+            "pk", "account_id", "meter_id", "read_on", "total", "peak", "normal", "offpeak", "rollover",
+            "meter__register_digits", "meter__multiplier",
+        )
+    )  # fmt: skip
+    keep = ~np.isin(account_id, np.fromiter(billed, dtype=np.int64, count=len(billed)))
+    # Only readings of the accounts to bill (the id range may hold accounts of other routes or billed ones).
+    wanted = set(account_id[keep].tolist())
+    readings = [r for r in readings if r[1] in wanted]
+    n = len(readings)
+    cols = list(zip(*readings, strict=True)) if n else [()] * 11
+    registers = np.array(
+        [[-1 if v is None else v for v in regs] for regs in zip(cols[5], cols[6], cols[7], strict=True)] if n else
+        np.zeros((0, 3)), dtype=np.int64,
+    ).reshape(n, 3)  # fmt: skip
+    return ChunkInputs(
+        account_id=account_id[keep],
+        households=np.array(households, dtype=np.int64)[keep],
+        purpose=np.array([_PURPOSE_INDEX[p] for p in purposes], dtype=np.int64)[keep],
+        voltage=np.array([_VOLTAGE_INDEX[v] for v in voltages], dtype=np.int64)[keep],
+        reading_id=np.array(cols[0], dtype=np.int64),
+        reading_account=np.array(cols[1], dtype=np.int64),
+        reading_meter=np.array(cols[2], dtype=np.int64),
+        reading_day=np.array([d.toordinal() for d in cols[3]], dtype=np.int64),
+        reading_total=np.array(cols[4], dtype=np.int64),
+        reading_registers=registers,
+        reading_rollover=np.array(cols[8], dtype=bool),
+        reading_digits=np.array(cols[9], dtype=np.int64),
+        reading_multiplier=np.array(cols[10], dtype=np.int64),
+    ), hi
+
+
+def _previous_totals(*, account_ids: np.ndarray, period: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Totals of the standing invoices of last month and of the same month last year (0 where none)."""
+    last_month, last_year = np.zeros(len(account_ids), dtype=np.int64), np.zeros(len(account_ids), dtype=np.int64)
+    if not len(account_ids):
+        return last_month, last_year
+    rows = (
+        Bill.objects.filter(
+            account_id__gte=int(account_ids.min()),
+            account_id__lte=int(account_ids.max()),
+            kind=Bill.Kind.INVOICE,
+            period__in=[_month_add(period, -1), _month_add(period, -12)],
+        )
+        .exclude(status=Bill.Status.CANCELLED)
+        .values_list("account_id", "period", "total")
+    )
+    previous_month = _month_add(period, -1)
+    for account_id, bill_period, total in rows:
+        i = np.searchsorted(account_ids, account_id)
+        if i < len(account_ids) and account_ids[i] == account_id:
+            (last_month if bill_period == previous_month else last_year)[i] = total
+    return last_month, last_year
+
+
+def _allocate_ids(*, count: int) -> np.ndarray:
+    """Reserve `count` bill ids (the sequence on PostgreSQL; max(id) under the write lock on SQLite)."""
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('billing_bill', 'id')) FROM generate_series(1, %s)", [count]
+            )
+            return np.array([r[0] for r in cursor.fetchall()], dtype=np.int64)
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM billing_bill")
+        first = cursor.fetchone()[0] + 1
+    return np.arange(first, first + count, dtype=np.int64)
+
+
+def _write_chunk(*, run: BillRun, bills, now: dt.datetime, threshold: int, due_days: int) -> tuple[int, int]:
+    """Write the chunk's bills, lines and skips; returns (bills created, bills held)."""
+    n = len(bills.account_id)
+    if n:
+        last_month, last_year = _previous_totals(account_ids=bills.account_id, period=run.period)
+        held, rise = shock_flags(
+            total=bills.total, last_month=last_month, last_year=last_year, threshold_percent=threshold
+        )
+        ids = _allocate_ids(count=n)
+        today = local_date(now)
+        due = (today + dt.timedelta(days=due_days)).isoformat()
+        period = run.period.isoformat()
+        created = now.isoformat()
+        prefix = f"{run.period:%Y%m}-"
+        day = dt.date.fromordinal
+        rows = (
+            (
+                int(ids[i]), f"{prefix}{ids[i]:09d}", Bill.Kind.INVOICE.value, int(bills.account_id[i]), period, run.pk,
+                Bill.Status.HELD.value if held[i] else Bill.Status.ISSUED.value,
+                _hold_reason(rise=int(rise[i]), last_month=int(last_month[i]), last_year=int(last_year[i]),
+                             total=int(bills.total[i]), threshold=threshold) if held[i] else "",
+                day(int(bills.start_day[i])).isoformat(), day(int(bills.end_day[i])).isoformat(),
+                int(bills.end_day[i] - bills.start_day[i]), int(bills.start_index[i]), int(bills.end_index[i]),
+                int(bills.start_reading[i]), int(bills.end_reading[i]), int(bills.households[i]), int(bills.kwh[i]),
+                int(bills.subtotal[i]), int(bills.vat[i]), int(bills.total[i]), False, created,
+                None if held[i] else created, None if held[i] else due,
+            )
+            for i in range(n)
+        )  # fmt: skip
+        bulk_insert(
+            table=Bill._meta.db_table,
+            columns=[
+                "id", "number", "kind", "account_id", "period", "run_id", "status", "hold_reason", "start_date",
+                "end_date", "days", "start_index", "end_index", "start_reading_id", "end_reading_id", "households",
+                "kwh", "subtotal", "vat", "total", "estimated", "created_at", "issued_at", "due_date",
+            ],
+            rows=rows,
+        )  # fmt: skip
+        _write_lines(bill_ids=ids, lines=bills.lines)
+    else:
+        held = np.zeros(0, dtype=bool)
+    if len(bills.skipped_account):
+        bulk_insert(
+            table=BillRunSkip._meta.db_table,
+            columns=["run_id", "account_id", "reason", "detail"],
+            rows=zip([run.pk] * len(bills.skipped_account), bills.skipped_account.tolist(), bills.skipped_reason,
+                     bills.skipped_detail, strict=True),  # fmt: skip
+            ignore_conflicts=True,
+            conflict_columns=["run_id", "account_id"],
+        )
+    return n, int(held.sum())
+
+
+def _write_lines(*, bill_ids: np.ndarray, lines) -> None:
+    owner = lines.line_account
+    if not len(owner):
+        return
+    group_start = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
+    first_of_line = np.repeat(group_start, np.diff(np.r_[group_start, len(owner)]))
+    position = np.arange(len(owner)) - first_of_line + 1
+    periods = ("", *engine.PERIODS)
+    day = dt.date.fromordinal
+    cols = [
+        bill_ids[owner].tolist(), position.tolist(),
+        [day(d).isoformat() for d in lines.line_start.tolist()], [day(d).isoformat() for d in lines.line_end.tolist()],
+        [t or None for t in lines.line_tier.tolist()], [periods[p] for p in lines.line_period.tolist()],
+        [None if v < 0 else v for v in lines.line_limit.tolist()], lines.line_kwh.tolist(),
+        lines.line_unit_price.tolist(), lines.line_amount.tolist(),
+    ]  # fmt: skip
+    bulk_insert(
+        table=BillLine._meta.db_table,
+        columns=["bill_id", "position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price", "amount"],
+        rows=zip(*cols, strict=True),
+    )
+
+
+def _hold_reason(*, rise: int, last_month: int, last_year: int, total: int, threshold: int) -> str:
+    compared = []
+    if last_month and (total - last_month) * 100 // last_month >= threshold:
+        compared.append(f"tháng trước {format_vnd(last_month)}")
+    if last_year and (total - last_year) * 100 // last_year >= threshold:
+        compared.append(f"cùng kỳ năm trước {format_vnd(last_year)}")
+    return f"Tăng {rise}% ({format_vnd(total)}; " + ", ".join(compared) + f") — từ {threshold}% phải kiểm tra trước khi phát hành."
+
+
+def bill_run_execute(
+    *, run: BillRun, now: dt.datetime, chunk_size: int = 20_000, stop_after_chunks: int | None = None, progress=None
+) -> BillRun:
+    """Bill every account of the run not billed yet, chunk by chunk; safe to call again after any crash.
+
+    `stop_after_chunks` ends the call early (as a crash would, between chunks) — for tests and for
+    running a huge run in slices.
+    """
+    threshold = int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30))
+    due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
+    catalogue = compiled_catalogue()
+    BillRun.objects.filter(pk=run.pk).update(
+        status=BillRun.Status.RUNNING, started_at=run.started_at or now, error="",
+    )
+    # Progress restarts from what is already in the database, so a resumed run reports true numbers.
+    BillRun.objects.filter(pk=run.pk).update(accounts_done=0)
+    after_id, chunks = 0, 0
+    period_first, period_next = run.period.toordinal(), _month_add(run.period, 1).toordinal()
+    while True:
+        if stop_after_chunks is not None and chunks >= stop_after_chunks:
+            run.refresh_from_db()
+            return run
+        with transaction.atomic():
+            # One chunk at a time per run, even if two workers were started on it.
+            BillRun.objects.select_for_update().filter(pk=run.pk).first()
+            loaded = _load_chunk(run=run, after_id=after_id, size=chunk_size)
+            if loaded is None:
+                break
+            inputs, last_id = loaded
+            bills = bills_compute(inputs=inputs, period_first=period_first, period_next=period_next, catalogue=catalogue)
+            created, held = _write_chunk(run=run, bills=bills, now=now, threshold=threshold, due_days=due_days)
+            scanned = _scope(run).filter(account_id__gt=after_id, account_id__lte=last_id).count()
+            BillRun.objects.filter(pk=run.pk).update(
+                accounts_done=F("accounts_done") + scanned,
+                bills_created=F("bills_created") + created,
+                bills_held=F("bills_held") + held,
+                accounts_skipped=F("accounts_skipped") + len(bills.skipped_account),
+            )
+        after_id, chunks = last_id, chunks + 1
+        if progress is not None:
+            run.refresh_from_db(fields=["accounts_done", "accounts_total", "bills_created"])
+            progress(run)
+    BillRun.objects.filter(pk=run.pk).update(
+        status=BillRun.Status.DONE, finished_at=now, accounts_skipped=BillRunSkip.objects.filter(run=run).count()
+    )
+    run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def bill_release(*, bill: Bill, user: Any = None, now: dt.datetime) -> Bill:
+    """Issue a bill held for review (staff checked it)."""
+    bill = Bill.objects.select_for_update().get(pk=bill.pk)
+    if bill.status != Bill.Status.HELD:
+        raise BillingError("Chỉ phát hành được hoá đơn đang chờ kiểm tra.")
+    due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
+    bill.status, bill.issued_at = Bill.Status.ISSUED, now
+    bill.due_date = local_date(now) + dt.timedelta(days=due_days)
+    bill.save(update_fields=["status", "issued_at", "due_date"])
+    audit_record(action="update", object_type="billing.bill", object_id=bill.pk,
+                 before={"status": "held"}, after={"status": "issued"}, user=user, reason="release")  # fmt: skip
+    return bill
+
+
+@transaction.atomic
+def bill_cancel(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill:
+    """Cancel a bill with a credit note that refers to it (negative amounts, the same lines negated)."""
+    bill = Bill.objects.select_for_update().get(pk=bill.pk)
+    if bill.kind != Bill.Kind.INVOICE or bill.status == Bill.Status.CANCELLED:
+        raise BillingError("Hoá đơn này đã huỷ hoặc không phải hoá đơn bán điện.")
+    note = Bill.objects.create(
+        number=f"DC-{bill.number}", kind=Bill.Kind.CREDIT_NOTE, account_id=bill.account_id, period=bill.period,
+        run=None, status=Bill.Status.ISSUED, hold_reason=reason[:300], start_date=bill.start_date,
+        end_date=bill.end_date, days=bill.days, start_index=bill.start_index, end_index=bill.end_index,
+        households=bill.households, kwh=-bill.kwh, subtotal=-bill.subtotal, vat=-bill.vat, total=-bill.total,
+        created_at=now, issued_at=now, refers_to=bill,
+    )  # fmt: skip
+    BillLine.objects.bulk_create(
+        BillLine(bill=note, position=line.position, part_from=line.part_from, part_to=line.part_to, tier=line.tier,
+                 period=line.period, limit_kwh=line.limit_kwh, kwh=-line.kwh, unit_price=line.unit_price,
+                 amount=-line.amount)
+        for line in bill.lines.order_by("position")
+    )  # fmt: skip
+    Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
+    audit_record(action="update", object_type="billing.bill", object_id=bill.pk, before={"status": bill.status},
+                 after={"status": "cancelled", "credit_note": note.number}, user=user, reason=reason)  # fmt: skip
+    return note
+
+
+def bill_reissue(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill | None:
+    """Cancel `bill` and bill its account again for the same period from the readings as they are now."""
+    with transaction.atomic():
+        bill_cancel(bill=bill, reason=reason, user=user, now=now)
+        run = BillRun.objects.create(period=bill.period, route=None, created_at=now, accounts_total=1,
+                                     created_by=user if getattr(user, "is_authenticated", False) else None)  # fmt: skip
+        inputs = _load_single(account_id=bill.account_id, run=run)
+        bills = bills_compute(
+            inputs=inputs, period_first=run.period.toordinal(), period_next=_month_add(run.period, 1).toordinal(),
+            catalogue=compiled_catalogue(),
+        )
+        threshold = int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30))
+        _write_chunk(run=run, bills=bills, now=now, threshold=threshold,
+                     due_days=int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10)))  # fmt: skip
+        BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.DONE, finished_at=now, accounts_done=1,
+                                                 bills_created=len(bills.account_id))  # fmt: skip
+        new = Bill.objects.filter(run=run, account_id=bill.account_id).first()
+        if new is not None:
+            Bill.objects.filter(pk=new.pk).update(replaces=bill)
+            new.refresh_from_db()
+        return new
+
+
+def _load_single(*, account_id: int, run: BillRun) -> ChunkInputs:
+    scope = RouteAccount.objects.filter(account_id=account_id)
+    run_scope = BillRun(pk=run.pk, period=run.period, route=None)
+    loaded = _load_chunk(run=run_scope, after_id=account_id - 1, size=1)
+    if loaded is None or not scope.exists():
+        raise BillingError("Khách hàng không thuộc lộ trình ghi chỉ số nào.")
+    return loaded[0]

@@ -1,0 +1,126 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gridcare.billing import services
+from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
+from gridcare.metering.models import Reading
+from gridcare.tariffs import engine
+from gridcare.tariffs.selectors import catalogue_load
+from tests import factories
+
+NOW = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
+JULY = dt.date(2025, 7, 1)
+
+
+def run_for(world, period=JULY, team=None):
+    team = team or world["teams"][0]
+    return services.bill_run_create(period=period, route=world["routes"][team], now=NOW)
+
+
+@pytest.fixture
+def household(world):
+    # Readings on the 5th of Jan..Jul 2025; July's period is 05/06 → 05/07 (30 days, one price, VAT 8%).
+    acct = factories.account(world)
+    factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
+    return acct
+
+
+def test_a_plain_30_day_period_is_priced_tier_by_tier(household, world):
+    run = services.bill_run_execute(run=run_for(world), now=NOW)
+    bill = Bill.objects.get(account=household, period=JULY)
+    # 150 kWh under Decision 1279: 50 × 1,984 + 50 × 2,050 + 50 × 2,380, VAT 8 % rounded half-up.
+    assert (bill.kwh, bill.days, bill.subtotal) == (150, 30, 50 * 1984 + 50 * 2050 + 50 * 2380)
+    assert bill.vat == round(bill.subtotal * 8 / 100)
+    assert bill.total == bill.subtotal + bill.vat
+    assert [(li.tier, li.limit_kwh, li.kwh) for li in bill.lines.order_by("position")] == [
+        (1, 50, 50), (2, 50, 50), (3, 100, 50)
+    ]
+    assert run.status == BillRun.Status.DONE and run.bills_created == 1
+
+
+def test_a_period_across_a_price_change_matches_the_scalar_engine(household, world):
+    # 05/05 → 05/06/2025 crosses Decision 1279 (from 10/05/2025): the period is split by days.
+    services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
+    bill = Bill.objects.get(account=household, period=dt.date(2025, 6, 1))
+    quote = engine.price_one(
+        catalogue=catalogue_load(), purpose="residential", start=dt.date(2025, 5, 5), end=dt.date(2025, 6, 5), kwh=200
+    )
+    assert {li.part_from for li in bill.lines.all()} == {dt.date(2025, 5, 5), dt.date(2025, 5, 10)}
+    assert (bill.kwh, bill.subtotal, bill.vat, bill.total) == (200, quote.subtotal, quote.vat, quote.total)
+    assert sum(li.kwh for li in bill.lines.all()) == bill.kwh
+
+
+def test_running_again_bills_nobody_twice(household, world):
+    services.bill_run_execute(run=run_for(world), now=NOW)
+    second = services.bill_run_execute(run=run_for(world), now=NOW)
+    assert Bill.objects.filter(account=household, period=JULY).count() == 1
+    assert second.bills_created == 0
+
+
+def test_an_interrupted_run_resumes_and_bills_every_account_exactly_once(world):
+    accounts = [factories.account(world) for _ in range(7)]
+    for i, acct in enumerate(accounts):
+        factories.readings(acct, [100 * i, 100 * i + 120 + i, 100 * i + 250 + 2 * i], start=dt.date(2025, 5, 5))
+    run = run_for(world)
+    partial = services.bill_run_execute(run=run, now=NOW, chunk_size=3, stop_after_chunks=1)
+    assert Bill.objects.filter(period=JULY).count() == 3
+    assert partial.status == BillRun.Status.RUNNING
+    done = services.bill_run_execute(run=run, now=NOW, chunk_size=3)
+    billed = list(Bill.objects.filter(period=JULY).values_list("account_id", flat=True))
+    assert sorted(billed) == sorted(a.pk for a in accounts)
+    assert done.status == BillRun.Status.DONE and done.accounts_done == 7
+    # Each bill's lines add up to it: nothing written twice.
+    for bill in Bill.objects.filter(period=JULY):
+        assert sum(BillLine.objects.filter(bill=bill).values_list("amount", flat=True)) == bill.subtotal
+
+
+def test_accounts_without_a_reading_are_listed_with_a_reason(world):
+    read = factories.account(world)
+    factories.readings(read, [10, 200, 380], start=dt.date(2025, 5, 5))
+    missing = factories.account(world)
+    factories.readings(missing, [10, 200], start=dt.date(2025, 5, 5))
+    first = factories.account(world)
+    factories.readings(first, [0], start=dt.date(2025, 7, 5))
+    run = services.bill_run_execute(run=run_for(world), now=NOW)
+    skips = dict(BillRunSkip.objects.filter(run=run).values_list("account_id", "reason"))
+    assert skips == {missing.pk: "no_reading", first.pk: "no_previous_reading"}
+    assert run.accounts_skipped == 2 and run.bills_created == 1
+
+
+def test_a_rollover_counts_the_energy_through_zero(world):
+    acct = factories.account(world, register_digits=5)
+    factories.readings(acct, [99_900, 99_990], start=dt.date(2025, 5, 5))
+    meter = acct.meter_installations.get().meter
+    Reading.objects.create(meter=meter, account=acct, read_on=dt.date(2025, 7, 5), total=140, rollover=True)
+    services.bill_run_execute(run=run_for(world), now=NOW)
+    assert Bill.objects.get(account=acct, period=JULY).kwh == 100_000 - 99_990 + 140
+
+
+def test_a_bill_up_30_percent_is_held_until_released(world):
+    acct = factories.account(world)
+    factories.readings(acct, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
+    june = Bill.objects.get(account=acct, period=dt.date(2025, 6, 1))
+    run = services.bill_run_execute(run=run_for(world), now=NOW)
+    july = Bill.objects.get(account=acct, period=JULY)
+    assert june.status == Bill.Status.ISSUED
+    assert july.status == Bill.Status.HELD and "%" in july.hold_reason and july.issued_at is None
+    assert run.bills_held == 1
+    released = services.bill_release(bill=july, now=NOW)
+    assert released.status == Bill.Status.ISSUED and released.due_date == dt.date(2025, 7, 30)
+
+
+def test_cancel_and_reissue_keeps_history_with_a_credit_note(household, world):
+    services.bill_run_execute(run=run_for(world), now=NOW)
+    bill = Bill.objects.get(account=household, period=JULY, kind=Bill.Kind.INVOICE)
+    Reading.objects.filter(account=household, read_on=dt.date(2025, 7, 5)).update(total=1900)
+    new = services.bill_reissue(bill=bill, reason="Ghi sai chỉ số", now=timezone.now())
+    bill.refresh_from_db()
+    note = Bill.objects.get(kind=Bill.Kind.CREDIT_NOTE, refers_to=bill)
+    assert bill.status == Bill.Status.CANCELLED
+    assert (note.total, note.kwh) == (-bill.total, -bill.kwh)
+    assert new.replaces_id == bill.pk and new.kwh == 100
+    standing = Bill.objects.filter(account=household, period=JULY, kind="invoice").exclude(status="cancelled")
+    assert list(standing) == [new]
