@@ -4,7 +4,7 @@ Heavy jobs (imports, bill runs, notification fan-out) write through these helper
 never by saving one ORM object at a time.
 """
 
-import io
+import zlib
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
@@ -32,6 +32,26 @@ def _copy_text(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _copy_column(values: Sequence[Any]) -> Sequence[str]:
+    """One column of a chunk as COPY text; whole columns of ints or plain strings skip per-value escaping."""
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return list(map(str, values))
+    if kinds == {bool}:
+        return ["t" if v else "f" for v in values]
+    if kinds == {str}:
+        joined = "".join(values)
+        if "\\" not in joined and "\t" not in joined and "\n" not in joined and "\r" not in joined:
+            return values
+    return [_copy_text(v) for v in values]
+
+
+def _copy_buffer(chunk: Sequence[Sequence[Any]]) -> str:
+    """Rows as the text format of COPY, built column by column (C-speed `map`/`join` on the common types)."""
+    columns = [_copy_column(column) for column in zip(*chunk, strict=True)]
+    return "".join(line + "\n" for line in map("\t".join, zip(*columns, strict=True)))
+
+
 def bulk_insert(
     *,
     table: str,
@@ -45,7 +65,8 @@ def bulk_insert(
     """Insert rows into `table`; with `ignore_conflicts`, rows that hit a unique key are skipped.
 
     Returns the number of rows actually inserted. On PostgreSQL the rows travel by COPY (into a
-    temporary staging table first when conflicts must be ignored); on SQLite by executemany.
+    temporary staging table of just these columns first when conflicts must be ignored; call it
+    inside a transaction); on SQLite by executemany.
     """
     connection = connections[using]
     qn = connection.ops.quote_name
@@ -56,17 +77,17 @@ def bulk_insert(
             raw = cursor.cursor
             target = qn(table)
             if ignore_conflicts:
-                staging = qn(f"_staging_{table}")
+                # Only the copied columns, no constraints: the target's identity and checks apply on INSERT.
+                staging = qn(f"_staging_{table}_{zlib.crc32(column_sql.encode()):08x}")
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP"
+                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
+                    f"SELECT {column_sql} FROM {target} WITH NO DATA"
                 )
                 cursor.execute(f"TRUNCATE {staging}")
             for chunk in chunked(rows, chunk_size):
-                buffer = io.StringIO()
-                buffer.writelines("\t".join(_copy_text(v) for v in row) + "\n" for row in chunk)
                 into = staging if ignore_conflicts else target
                 with raw.copy(f"COPY {into} ({column_sql}) FROM STDIN") as copy:
-                    copy.write(buffer.getvalue())
+                    copy.write(_copy_buffer(chunk))
                 if ignore_conflicts:
                     conflict = f"({', '.join(qn(c) for c in conflict_columns)})" if conflict_columns else ""
                     cursor.execute(

@@ -12,6 +12,8 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -121,17 +123,26 @@ def _rows_from_xlsx(content: bytes) -> list[list[str]]:
     return rows
 
 
-def _rows_from_csv(content: bytes) -> list[list[str]]:
+def _rows_from_csv(content: bytes) -> list[list[str]] | tuple[list[str], list[list[str]]]:
+    """Raw rows (header first), or, for the common unquoted well-formed file, (header, columns)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(_("Tệp CSV phải mã hoá UTF-8 (lỗi ở byte %(position)s).") % {"position": exc.start}) from exc
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    if '"' not in text:
-        # Most device exports have no quoting: plain splitting is several times faster than csv.
-        return [line.split(delimiter) for line in text.splitlines()]
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if '"' in text:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if len(lines) > 1:
+        width = lines[0].count(delimiter) + 1
+        if all(count == width - 1 for count in map(methodcaller("count", delimiter), lines)):
+            # Device exports: no quoting, every line the same width. Split the whole body at once (C speed).
+            cells = delimiter.join(lines[1:]).split(delimiter)
+            return lines[0].split(delimiter), [cells[k::width] for k in range(width)]
+    return [line.split(delimiter) for line in lines]
 
 
 def _header(raw: list[str]) -> list[str]:
@@ -203,7 +214,7 @@ def table_from_rows(rows: list[list[str]], *, first_row_number: int = 1) -> tupl
                 )
         body, numbers = keep_rows, np.array(keep_numbers, dtype=np.int64)
     if body:
-        columns = {name: list(col) for name, col in zip(header, zip(*body, strict=True), strict=True)}
+        columns = {name: [c.strip() for c in col] for name, col in zip(header, zip(*body, strict=True), strict=True)}
     else:
         columns = {name: [] for name in header}
     return Table(kind=kind, columns=columns, row_numbers=numbers), errors
@@ -213,7 +224,26 @@ def table_from_file(*, content: bytes, filename: str) -> tuple[Table, list[RowEr
     """Parse a CSV or XLSX file (chosen by the file name, or by the ZIP signature of XLSX)."""
     if filename.lower().endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
         return table_from_rows(_rows_from_xlsx(content))
-    return table_from_rows(_rows_from_csv(content))
+    parsed = _rows_from_csv(content)
+    if isinstance(parsed, tuple):
+        return _table_from_columns(*parsed), []
+    return table_from_rows(parsed)
+
+
+def _table_from_columns(raw_header: list[str], columns: list[list[str]]) -> Table:
+    header = _header(raw_header)
+    kind = _kind_for(header)
+    cleaned = {}
+    for name, values in zip(header, columns, strict=True):
+        joined = "".join(values)
+        cleaned[name] = [v.strip() for v in values] if (" " in joined or "\t" in joined or "\r" in joined) else values
+    numbers = np.arange(2, 2 + len(columns[0]), dtype=np.int64)
+    if all("" in values for values in cleaned.values()):  # rows of empty cells (",,") are blank lines
+        blank = np.logical_and.reduce([np.array(values) == "" for values in cleaned.values()])
+        keep = np.flatnonzero(~blank).tolist()
+        cleaned = {name: [values[i] for i in keep] for name, values in cleaned.items()}
+        numbers = numbers[~blank]
+    return Table(kind=kind, columns=cleaned, row_numbers=numbers)
 
 
 def table_from_records(records: list[dict[str, Any]]) -> tuple[Table, list[RowError]]:
@@ -386,8 +416,10 @@ def resolve_serials(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Map serials to (meter ids, register digits, ok); unknown meters are errors."""
     raw = table.columns["meter_serial"]
-    ids = np.fromiter((meters.get(s.strip(), (0, 0))[0] for s in raw), dtype=np.int64, count=len(raw))
-    digits = np.fromiter((meters.get(s.strip(), (0, 0))[1] for s in raw), dtype=np.int64, count=len(raw))
+    index = {serial: k for k, serial in enumerate(meters, start=1)}
+    known = np.fromiter(map(index.get, raw, repeat(0)), dtype=np.int64, count=len(raw))
+    ids = np.array([0] + [pk for pk, _digits in meters.values()], dtype=np.int64)[known]
+    digits = np.array([0] + [d for _pk, d in meters.values()], dtype=np.int64)[known]
     ok = ids > 0
     for i in np.flatnonzero(~ok).tolist():
         if raw[i].strip():

@@ -179,7 +179,7 @@ def _import_register(
     *, table: Table, errors: list[RowError], now: dt.datetime, source: str, reading_import: ReadingImport
 ) -> tuple[int, int, int]:
     today = local_date(now)
-    meters = selectors.meters_by_serial(serials={s.strip() for s in table.columns["meter_serial"]})
+    meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
     meter, digits, ok = resolve_serials(table, meters, errors)
     day, day_ok = parse_days(table, "read_on", errors, today=today)
     total, total_ok, _blank = parse_whole_numbers(table, "total_kwh", errors, required=True)
@@ -244,25 +244,19 @@ def _import_register(
     rows_in = np.flatnonzero(accepted)
     adapt_date = connection.ops.adapt_datefield_value
     date_text = {d: adapt_date(day_from_number(d)) for d in set(day[rows_in].tolist())}
-    empty = [None] * len(rows_in)
-
-    def register(column: str) -> list:
-        if column not in registers:
-            return empty
-        return [None if v < 0 else v for v in registers[column][rows_in].tolist()]
-
-    rows = list(zip(
+    columns = ["meter_id", "account_id", "read_on", "total", "rollover", "source", "reading_import_id"]
+    values = [
         meter[rows_in].tolist(), account[rows_in].tolist(), [date_text[d] for d in day[rows_in].tolist()],
-        total[rows_in].tolist(), register("peak_kwh"), register("normal_kwh"), register("offpeak_kwh"),
-        rollover[rows_in].tolist(), [source] * len(rows_in), [reading_import.pk] * len(rows_in),
-        strict=True,
-    ))  # fmt: skip
+        total[rows_in].tolist(), rollover[rows_in].tolist(), [source] * len(rows_in), [reading_import.pk] * len(rows_in),
+    ]  # fmt: skip
+    for column, register in registers.items():  # absent registers stay NULL without travelling
+        columns.append(column.removesuffix("_kwh"))
+        values.append([None if v < 0 else v for v in register[rows_in].tolist()])
     inserted = _insert(
-        table=Reading._meta.db_table,
-        columns=("meter_id", "account_id", "read_on", "total", "peak", "normal", "offpeak", "rollover", "source", "reading_import_id"),
-        rows=rows,
+        table=Reading._meta.db_table, columns=tuple(columns), rows=list(zip(*values, strict=True)),
         conflict_columns=("meter_id", "read_on"),
     )
+    rows = rows_in
     # A row another import inserted meanwhile is "already present", not lost.
     return inserted, int(same.sum()) + len(rows) - inserted, int(rollover[rows_in].sum())
 
@@ -270,7 +264,7 @@ def _import_register(
 def _import_interval(
     *, table: Table, errors: list[RowError], now: dt.datetime, reading_import: ReadingImport
 ) -> tuple[int, int, int]:
-    meters = selectors.meters_by_serial(serials={s.strip() for s in table.columns["meter_serial"]})
+    meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
     meter, _digits, ok = resolve_serials(table, meters, errors)
     seconds, start_ok = parse_moments(table, "start", errors, now=now)
     wh, wh_ok = parse_kwh_to_wh(table, "energy_kwh", errors)
