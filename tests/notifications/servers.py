@@ -102,7 +102,7 @@ class SmsServer(ProviderServer):
 class ZnsServer(ProviderServer):
     """Zalo ZNS: OAuth refresh (rotating refresh tokens) and the template message API."""
 
-    def __init__(self, refresh_token="refresh-0"):
+    def __init__(self, refresh_token="refresh-0"):  # noqa: S107 - a test server's fake token
         super().__init__()
         self.refresh_token = refresh_token
         self.access_token = None

@@ -23,7 +23,7 @@ GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_SMS_REPLACEMENTS = {"đ": "d", "Đ": "D", "₫": "d", "–": "-", "—": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "..."}
+_SMS_REPLACEMENTS = {"đ": "d", "Đ": "D", "₫": "d", "–": "-", "—": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "\u00a0": " ", "\u202f": " "}
 
 
 class TemplateError(ValueError):
