@@ -1,0 +1,99 @@
+"""`POST /api/v1/readings/imports`: head-end systems send readings as a CSV/XLSX upload or as JSON.
+
+The same service as `gridcare import-readings`: every row validated, valid rows inserted, re-sending the
+same rows changes nothing. 201 with the counts and the rejected rows; 400 when the file as a whole
+cannot be read (bad header, not UTF-8, empty).
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridcare.metering.importing import ImportFileError
+from gridcare.metering.services import reading_import_records, reading_import_upload
+
+
+class CanImportReadings(permissions.BasePermission):
+    """Staff whose role may add readings (operator and above)."""
+
+    message = _("Cần tài khoản nhân viên có quyền nhập chỉ số (vai trò nghiệp vụ trở lên).")
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff and user.has_perm("metering.add_reading"))
+
+
+_ROW_ERROR = inline_serializer(
+    "ReadingImportRowError",
+    {
+        "row": serializers.IntegerField(),
+        "column": serializers.CharField(),
+        "value": serializers.CharField(),
+        "reason": serializers.CharField(),
+        "reason_en": serializers.CharField(),
+    },
+)
+_OUTCOME = inline_serializer(
+    "ReadingImportOutcome",
+    {
+        "import_id": serializers.IntegerField(),
+        "kind": serializers.ChoiceField(choices=["register", "interval"]),
+        "status": serializers.CharField(),
+        "rows_total": serializers.IntegerField(),
+        "inserted": serializers.IntegerField(),
+        "already_present": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "rollovers": serializers.IntegerField(),
+        "summary": serializers.CharField(),
+        "errors": _ROW_ERROR,
+    },
+)
+_ERROR = inline_serializer(
+    "ReadingImportError",
+    {"code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField()},
+)
+
+
+class ReadingImportView(APIView):
+    """Import register readings or 30-minute interval data (columns as in docs/readings-import.md)."""
+
+    parser_classes = [MultiPartParser, JSONParser]
+    permission_classes = [permissions.IsAuthenticated, CanImportReadings]
+
+    @extend_schema(
+        operation_id="readings_imports_create",
+        request={
+            "multipart/form-data": inline_serializer("ReadingImportUpload", {"file": serializers.FileField()}),
+            "application/json": inline_serializer(
+                "ReadingImportRecords", {"readings": serializers.ListField(child=serializers.DictField())}
+            ),
+        },
+        responses={
+            201: _OUTCOME,
+            400: OpenApiResponse(_ERROR, description=_("Tệp không đọc được hoặc tiêu đề sai.")),
+            401: OpenApiResponse(OpenApiTypes.OBJECT),
+            403: OpenApiResponse(OpenApiTypes.OBJECT),
+        },
+        tags=["readings"],
+    )
+    def post(self, request):
+        now = timezone.now()
+        label = f"api:{request.user.get_username()}"
+        try:
+            upload = request.FILES.get("file")
+            if upload is not None:
+                outcome = reading_import_upload(content=upload.read(), filename=upload.name, now=now, label=f"{label}:{upload.name}")
+            elif isinstance(request.data, dict) and "readings" in request.data:
+                outcome = reading_import_records(records=request.data["readings"], now=now, label=label)
+            else:
+                raise ImportFileError(_("Gửi tệp CSV/XLSX ở trường `file`, hoặc JSON {\"readings\": [...]}."), code="missing_input")
+        except ImportFileError as exc:
+            return Response(
+                {"code": exc.code, "message": str(exc.message), "details": exc.details}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return Response(outcome.as_dict(), status=status.HTTP_201_CREATED)
