@@ -124,3 +124,21 @@ def test_cancel_and_reissue_keeps_history_with_a_credit_note(household, world):
     assert new.replaces_id == bill.pk and new.kwh == 100
     standing = Bill.objects.filter(account=household, period=JULY, kind="invoice").exclude(status="cancelled")
     assert list(standing) == [new]
+
+
+def test_the_bill_document_explains_itself_and_renders_to_pdf(household, world):
+    from gridcare.billing.documents import bill_html, bill_pdf
+
+    services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
+    services.bill_run_execute(run=run_for(world), now=NOW)
+    july = Bill.objects.get(account=household, period=JULY)
+    html = bill_html(bill=july)
+    assert "Hoá đơn tiền điện" in html and household.code in html
+    # June (200 kWh, 31 days) → July (150 kWh, 30 days): fewer days and less use are both said.
+    assert "Kỳ này có 30 ngày, kỳ trước 31 ngày" in html
+    assert "giảm" in html
+    assert "<svg" in html
+    english = bill_html(bill=july, language="en")
+    assert "1,984 ₫" in english and "1.984 ₫" not in english
+    pdf = bill_pdf(bill=july)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 2000

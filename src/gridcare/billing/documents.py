@@ -1,0 +1,100 @@
+"""The bill as a document: one HTML template for the web page and the PDF (WeasyPrint renders the same HTML)."""
+
+import datetime as dt
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from gridcare.billing.explanation import BillFacts, bill_explanation
+from gridcare.billing.models import Bill
+from gridcare.billing.selectors import bill_lines, monthly_bill_history, standing_bill
+from gridcare.core.charts import Series, bar_chart_svg
+from gridcare.core.formatting import format_day, format_kwh, format_vnd
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return dt.date(day.year + year, month + 1, 1)
+
+
+def _facts(bill: Bill, lines) -> BillFacts:
+    parts: dict = {}
+    for line in lines:
+        parts.setdefault(line.part_from, []).append(line.unit_price)
+    tiers = [line for line in lines if line.tier]
+    top = max(tiers, key=lambda line: line.tier) if tiers else None
+    return BillFacts(
+        days=bill.days, kwh=bill.kwh, total=bill.total, part_starts=tuple(sorted(parts)),
+        part_prices=tuple(tuple(parts[d]) for d in sorted(parts)),
+        top_tier=top.tier if top else None, top_tier_price=top.unit_price if top else None,
+    )  # fmt: skip
+
+
+def bill_document_context(*, bill: Bill, language: str) -> dict:
+    """Everything the bill template shows, formatted for `language`."""
+    with translation.override(language):
+        lines = list(bill_lines(bill=bill))
+        previous = standing_bill(account=bill.account, period=_month_add(bill.period, -1))
+        last_year = standing_bill(account=bill.account, period=_month_add(bill.period, -12))
+        explanation = bill_explanation(
+            bill=_facts(bill, lines),
+            previous=_facts(previous, list(bill_lines(bill=previous))) if previous else None,
+            last_year=_facts(last_year, []) if last_year else None,
+            language=language,
+        ) if bill.kind == Bill.Kind.INVOICE else []  # fmt: skip
+        history = dict((p, k) for p, k, _t in monthly_bill_history(account=bill.account, until=bill.period))
+        months = [_month_add(bill.period, -i) for i in range(11, -1, -1)]
+        chart = bar_chart_svg(
+            labels=[f"{m:%m/%y}" for m in months],
+            series=[Series(name=_("Điện năng (kWh)"), values=[history.get(m) for m in months])],
+            title=_("Điện năng tiêu thụ 12 tháng"),
+            y_axis_label="kWh",
+            value_format=lambda v: format_kwh(v, language=language),
+            tick_format=lambda v: format_kwh(v, language=language).replace(" kWh", ""),
+            label_every=2, width=520, height=200, element_id=f"bill-chart-{bill.pk}",
+        )  # fmt: skip
+        account = bill.account
+        premise = account.premise
+        return {
+            "bill": bill,
+            "language": language,
+            "account": account,
+            "address": f"{premise.street}, {premise.commune.name}, {premise.province.name}",
+            "lines": [
+                {
+                    "part": f"{format_day(li.part_from, language=language)} – "
+                            f"{format_day(li.part_to - dt.timedelta(days=1), language=language)}",
+                    "label": (_("Bậc %(n)s") % {"n": li.tier}) if li.tier else li.get_period_display(),
+                    "limit": format_kwh(li.limit_kwh, language=language) if li.limit_kwh is not None else "—",
+                    "kwh": format_kwh(li.kwh, language=language),
+                    "unit_price": format_vnd(li.unit_price, language=language),
+                    "amount": format_vnd(li.amount, language=language),
+                }
+                for li in lines
+            ],
+            "start": format_day(bill.start_date, language=language),
+            "end": format_day(bill.end_date, language=language),
+            "kwh": format_kwh(bill.kwh, language=language),
+            "subtotal": format_vnd(bill.subtotal, language=language),
+            "vat": format_vnd(bill.vat, language=language),
+            "vat_percent": round(100 * bill.vat / bill.subtotal) if bill.subtotal else 0,
+            "total": format_vnd(bill.total, language=language),
+            "due": format_day(bill.due_date, language=language) if bill.due_date else "",
+            "explanation": explanation,
+            "chart": chart,
+        }
+
+
+def bill_html(*, bill: Bill, language: str = "vi", standalone: bool = True) -> str:
+    """The bill as HTML (a whole page when `standalone`, else a fragment for the portal)."""
+    context = bill_document_context(bill=bill, language=language) | {"standalone": standalone}
+    with translation.override(language):
+        return render_to_string("billing/bill_document.html", context)
+
+
+def bill_pdf(*, bill: Bill, language: str = "vi") -> bytes:
+    """The bill as a PDF, rendered from the same HTML."""
+    from weasyprint import HTML  # imported here: loading WeasyPrint takes a moment and most callers never need it
+
+    return HTML(string=bill_html(bill=bill, language=language)).write_pdf()

@@ -1,0 +1,72 @@
+"""Plain-language reasons why a bill differs from the previous one (days, prices, use, tiers).
+
+"Tiền điện tháng 11 tăng vì kỳ này có 33 ngày và giá điện mới từ 10/5" beats a code: bill shock is the
+top complaint of Vietnamese customers, so every bill explains itself.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from gridcare.core.formatting import format_day, format_kwh, format_vnd
+
+
+@dataclass(frozen=True)
+class BillFacts:
+    """What the explanation needs of one bill (no ORM: the caller loads it)."""
+
+    days: int
+    kwh: int
+    total: int
+    part_starts: tuple  # the first day of each part of the period (more than one: prices or VAT changed)
+    part_prices: tuple  # per part, the tuple of unit prices of its lines
+    top_tier: int | None
+    top_tier_price: int | None
+
+
+def _percent(new: int, old: int) -> int:
+    return round(100 * (new - old) / old) if old else 0
+
+
+def bill_explanation(*, bill: BillFacts, previous: BillFacts | None, last_year: BillFacts | None, language: str) -> list[str]:
+    """Sentences in the active language that explain the bill, most important first."""
+    reasons: list[str] = []
+    if previous is not None and previous.total:
+        change = _percent(bill.total, previous.total)
+        if change >= 5:
+            reasons.append(_("Tiền điện kỳ này tăng %(p)s%% so với kỳ trước (%(old)s → %(new)s).") % {
+                "p": change, "old": format_vnd(previous.total, language=language),
+                "new": format_vnd(bill.total, language=language)})  # fmt: skip
+        elif change <= -5:
+            reasons.append(_("Tiền điện kỳ này giảm %(p)s%% so với kỳ trước (%(old)s → %(new)s).") % {
+                "p": -change, "old": format_vnd(previous.total, language=language),
+                "new": format_vnd(bill.total, language=language)})  # fmt: skip
+        else:
+            reasons.append(_("Tiền điện kỳ này gần bằng kỳ trước."))
+        if bill.days != previous.days:
+            reasons.append(_("Kỳ này có %(days)s ngày, kỳ trước %(before)s ngày: định mức mỗi bậc được tính theo số ngày.")
+                           % {"days": bill.days, "before": previous.days})  # fmt: skip
+        per_day, per_day_before = bill.kwh / max(bill.days, 1), previous.kwh / max(previous.days, 1)
+        if per_day_before and abs(per_day - per_day_before) / per_day_before >= 0.05:
+            reasons.append(
+                (_("Mỗi ngày nhà bạn dùng trung bình %(now)s, kỳ trước %(before)s.") if per_day > per_day_before
+                 else _("Mỗi ngày nhà bạn dùng trung bình %(now)s, ít hơn kỳ trước (%(before)s)."))
+                % {"now": format_kwh(round(per_day, 1), language=language),
+                   "before": format_kwh(round(per_day_before, 1), language=language)}
+            )  # fmt: skip
+    if len(bill.part_starts) > 1:
+        changes = ", ".join(format_day(d, language=language) for d in bill.part_starts[1:])
+        if len({p for p in bill.part_prices}) > 1:
+            reasons.append(_("Giá điện thay đổi trong kỳ (từ %(dates)s): điện năng được chia theo số ngày áp dụng mỗi giá.")
+                           % {"dates": changes})  # fmt: skip
+        else:
+            reasons.append(_("Thuế GTGT thay đổi trong kỳ (từ %(dates)s).") % {"dates": changes})
+    if bill.top_tier and bill.top_tier >= 4 and bill.top_tier_price:
+        reasons.append(_("Một phần điện năng tính theo bậc %(tier)s, giá %(price)s/kWh: tiết kiệm vài kWh mỗi ngày giảm phần này trước.")
+                       % {"tier": bill.top_tier, "price": format_vnd(bill.top_tier_price, language=language)})  # fmt: skip
+    if last_year is not None and last_year.kwh:
+        change = _percent(bill.kwh, last_year.kwh)
+        reasons.append(_("So với cùng kỳ năm trước: %(now)s so với %(before)s (%(sign)s%(p)s%%).") % {
+            "now": format_kwh(bill.kwh, language=language), "before": format_kwh(last_year.kwh, language=language),
+            "sign": "+" if change >= 0 else "−", "p": abs(change)})  # fmt: skip
+    return reasons
