@@ -89,3 +89,20 @@ def time_of_use_period_at(*, moment: dt.datetime) -> str | None:
             return window.period
     return None
 
+
+
+def consumption_quote(
+    *,
+    purpose: str,
+    start: dt.date,
+    end: dt.date,
+    kwh: int | None = None,
+    registers: tuple[int, int, int] | None = None,
+    households: int = 1,
+    voltage: str | None = None,
+) -> engine.Quote:
+    """Price one consumption with the catalogue in the database (raises engine.PricingError)."""
+    return engine.price_one(
+        catalogue=catalogue_load(), purpose=purpose, start=start, end=end, kwh=kwh, registers=registers,
+        households=households, voltage=voltage,
+    )  # fmt: skip

@@ -15,14 +15,19 @@ from gridcare.tariffs.models import (
     ProrationDivisor,
     TariffVersion,
     TierPrice,
+    TimeOfUsePeriod,
     TimeOfUsePrice,
 )
 from gridcare.tariffs.selectors import tariff_version_overlapping
 
 
-def tiers_validate(*, method: str, tiers: Iterable[tuple[int | None, int]]) -> None:
+def tiers_validate(
+    *, method: str, tiers: Iterable[tuple[int | None, int]], positions: Iterable[int] | None = None
+) -> None:
     """Refuse tiers that the engine cannot price: every tier but the last has a limit, the last has none."""
     tiers = list(tiers)
+    if positions is not None and list(positions) != list(range(1, len(tiers) + 1)):
+        raise ValidationError(_("Các bậc phải đánh số liên tiếp từ 1."), code="tier_positions")
     if method != PricingMethod.TIERED:
         if tiers:
             raise ValidationError(_("Biểu giá theo khung giờ không có bậc thang."), code="tiers_not_allowed")
@@ -33,25 +38,52 @@ def tiers_validate(*, method: str, tiers: Iterable[tuple[int | None, int]]) -> N
         )
 
 
-def _predecessor_close(*, version: TariffVersion, user: Any) -> None:
-    """Close the open-ended version this one follows; refuse any other overlap."""
-    overlapping = list(
-        tariff_version_overlapping(
-            purpose=version.purpose, active_from=version.active_from, active_to=version.active_to, exclude_pk=version.pk
-        )
-    )
-    for other in overlapping:
-        if other.active_to is None and other.active_from < version.active_from:
-            before = model_snapshot(instance=other)
-            other.active_to = version.active_from
-            other.save(update_fields=["active_to"])
-            audit_model_change(instance=other, before=before, user=user, reason="tariff_version_successor")
+def tou_prices_validate(*, method: str, prices: Iterable[tuple[str, str]]) -> None:
+    """Refuse time-of-use prices the engine cannot use: each voltage level given needs all three periods."""
+    prices = list(prices)
+    if method != PricingMethod.TIME_OF_USE:
+        if prices:
+            raise ValidationError(_("Biểu giá bậc thang không có giá theo khung giờ."), code="tou_not_allowed")
+        return
+    voltages = sorted({voltage for voltage, _period in prices})
+    if not voltages:
+        raise ValidationError(_("Biểu giá theo khung giờ cần giá cho từng cấp điện áp."), code="tou_prices_missing")
+    for voltage in voltages:
+        if {period for v, period in prices if v == voltage} != set(TimeOfUsePeriod.values):
+            raise ValidationError(
+                _("Cấp điện áp %(voltage)s cần đủ giá cao điểm, bình thường và thấp điểm.") % {"voltage": voltage},
+                code="tou_prices_incomplete",
+            )
+
+
+def tariff_version_dates_validate(
+    *, purpose: str, active_from: dt.date, active_to: dt.date | None, exclude_pk: int | None = None
+) -> list[TariffVersion]:
+    """Refuse a date range that overlaps another version; return the open predecessor it would close."""
+    to_close = []
+    for other in tariff_version_overlapping(
+        purpose=purpose, active_from=active_from, active_to=active_to, exclude_pk=exclude_pk
+    ):
+        if other.active_to is None and other.active_from < active_from:
+            to_close.append(other)
         else:
             raise ValidationError(
                 _("Khoảng ngày trùng với biểu giá %(decision)s áp dụng từ %(start)s.")
                 % {"decision": other.decision, "start": other.active_from.strftime("%d/%m/%Y")},
                 code="overlap",
             )
+    return to_close
+
+
+def _predecessor_close(*, version: TariffVersion, user: Any) -> None:
+    """Close the open-ended version this one follows; refuse any other overlap."""
+    for other in tariff_version_dates_validate(
+        purpose=version.purpose, active_from=version.active_from, active_to=version.active_to, exclude_pk=version.pk
+    ):
+        before = model_snapshot(instance=other)
+        other.active_to = version.active_from
+        other.save(update_fields=["active_to"])
+        audit_model_change(instance=other, before=before, user=user, reason="tariff_version_successor")
 
 
 @transaction.atomic
@@ -87,8 +119,7 @@ def tariff_version_create(
     """Add a price decision with its tiers `(monthly kWh per household or None, price)` or TOU prices."""
     tiers = list(tiers)
     tiers_validate(method=method, tiers=tiers)
-    if method == PricingMethod.TIME_OF_USE and not tou_prices:
-        raise ValidationError(_("Biểu giá theo khung giờ cần giá cho từng cấp điện áp."), code="tou_prices_missing")
+    tou_prices_validate(method=method, prices=(tou_prices or {}).keys())
     version = tariff_version_save(
         version=TariffVersion(
             purpose=purpose, method=method, decision=decision, decision_date=decision_date,

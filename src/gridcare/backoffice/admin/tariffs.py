@@ -1,0 +1,134 @@
+"""The tariff catalogue: every price decision with its dates, tiers and time-of-use prices; VAT; TOU hours.
+
+Staff add a new price decision here, without a code change: saving a version closes the open-ended one it
+replaces (through `gridcare.tariffs.services`, audited) and a version that overlaps another is refused.
+"""
+
+from django import forms
+from django.contrib import admin
+
+from gridcare.backoffice.site import admin_site
+from gridcare.core.audit import audit_model_change, model_snapshot
+from gridcare.tariffs import services
+from gridcare.tariffs.models import (
+    TariffVersion,
+    TierPrice,
+    TimeOfUsePrice,
+    TimeOfUseSchedule,
+    TimeOfUseWindow,
+    VatRate,
+)
+
+
+class TariffVersionForm(forms.ModelForm):
+    class Meta:
+        model = TariffVersion
+        fields = (
+            "purpose", "method", "decision", "decision_date", "active_from", "active_to", "proration_divisor",
+            "confidence", "note",
+        )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("purpose") and data.get("active_from"):
+            # The open-ended version this one follows is closed on save; any other overlap is refused.
+            services.tariff_version_dates_validate(
+                purpose=data["purpose"], active_from=data["active_from"], active_to=data.get("active_to"),
+                exclude_pk=self.instance.pk,
+            )  # fmt: skip
+        return data
+
+
+class TierFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if not self.instance.method:
+            return  # the version's own form is invalid and says why
+        rows = sorted(
+            (
+                (form.cleaned_data["position"], form.cleaned_data.get("limit_kwh"), form.cleaned_data["unit_price"])
+                for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ),
+            key=lambda row: row[0],
+        )
+        services.tiers_validate(
+            method=self.instance.method, tiers=[(limit, price) for _p, limit, price in rows],
+            positions=[position for position, _limit, _price in rows],
+        )  # fmt: skip
+
+
+class TimeOfUsePriceFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if not self.instance.method:
+            return
+        services.tou_prices_validate(
+            method=self.instance.method,
+            prices=[
+                (form.cleaned_data["voltage"], form.cleaned_data["period"])
+                for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ],
+        )
+
+
+class TierPriceInline(admin.TabularInline):
+    model = TierPrice
+    formset = TierFormSet
+    extra = 0
+    ordering = ("position", "pk")
+
+
+class TimeOfUsePriceInline(admin.TabularInline):
+    model = TimeOfUsePrice
+    formset = TimeOfUsePriceFormSet
+    extra = 0
+    ordering = ("voltage", "period", "pk")
+
+
+class AuditedCatalogueAdmin(admin.ModelAdmin):
+    """Saves and deletes of catalogue rows are audited (who, when, before, after)."""
+
+    def save_model(self, request, obj, form, change):
+        old = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
+        before = model_snapshot(instance=old) if old else None
+        super().save_model(request, obj, form, change)
+        audit_model_change(instance=obj, before=before, user=request.user)
+
+
+@admin.register(TariffVersion, site=admin_site)
+class TariffVersionAdmin(admin.ModelAdmin):
+    form = TariffVersionForm
+    inlines = (TierPriceInline, TimeOfUsePriceInline)
+    list_display = (
+        "purpose", "decision", "decision_date", "active_from", "active_to", "method", "proration_divisor", "confidence",
+    )  # fmt: skip
+    list_filter = ("purpose", "method", "confidence")
+    search_fields = ("decision", "note")
+    date_hierarchy = "active_from"
+    ordering = ("purpose", "-active_from", "pk")
+
+    def save_model(self, request, obj, form, change):
+        services.tariff_version_save(version=obj, user=request.user)
+
+
+class TimeOfUseWindowInline(admin.TabularInline):
+    model = TimeOfUseWindow
+    extra = 0
+    ordering = ("days", "starts_at", "pk")
+
+
+@admin.register(TimeOfUseSchedule, site=admin_site)
+class TimeOfUseScheduleAdmin(AuditedCatalogueAdmin):
+    inlines = (TimeOfUseWindowInline,)
+    list_display = ("decision", "active_from", "active_to", "confidence")
+    list_filter = ("confidence",)
+    ordering = ("-active_from", "pk")
+
+
+@admin.register(VatRate, site=admin_site)
+class VatRateAdmin(AuditedCatalogueAdmin):
+    list_display = ("active_from", "active_to", "rate_percent", "basis", "confidence")
+    list_filter = ("confidence",)
+    ordering = ("-active_from", "pk")

@@ -1,0 +1,88 @@
+"""The catalogue the data migration loads, and adding a price decision through the service."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from gridcare.core.models import AuditEntry
+from gridcare.tariffs import engine, selectors, services
+from gridcare.tariffs.models import Confidence, PricingMethod, TariffVersion, TimeOfUseSchedule, VatRate
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def test_every_residential_version_of_the_domain_file_is_loaded_back_to_back():
+    versions = list(selectors.tariff_versions(purpose="residential"))
+    assert [(v.decision, v.active_from, v.confidence) for v in versions] == [
+        ("1062/QĐ-BCT", D(2023, 5, 4), "C"), ("2941/QĐ-BCT", D(2023, 11, 9), "C"),
+        ("2699/QĐ-BCT", D(2024, 10, 11), "C"), ("1279/QĐ-BCT", D(2025, 5, 10), "A"),
+    ]  # fmt: skip
+    assert [v.active_to for v in versions] == [v.active_from for v in versions[1:]] + [None]
+    latest = versions[-1]
+    assert [(t.limit_kwh, t.unit_price) for t in latest.tiers.order_by("position")] == [
+        (50, 1984), (50, 2050), (100, 2380), (100, 2998), (100, 3350), (None, 3460),
+    ]  # fmt: skip
+    assert latest.proration_divisor == "30"
+
+
+def test_time_of_use_prices_hours_and_vat_are_loaded():
+    business = TariffVersion.objects.get(purpose="business")
+    assert business.time_of_use_prices.get(voltage="22to110kv", period="peak").unit_price == 5025
+    assert not TariffVersion.objects.filter(purpose="administrative").exists()
+    old, new = TimeOfUseSchedule.objects.order_by("active_from")
+    assert (old.confidence, new.confidence) == ("A", "C")
+    assert old.windows.filter(days="mon_sat", period="peak").count() == 2
+    assert [(r.active_from, int(r.rate_percent)) for r in VatRate.objects.order_by("active_from")] == [
+        (D(1999, 1, 1), 10), (D(2022, 2, 1), 8), (D(2023, 1, 1), 10), (D(2023, 7, 1), 8), (D(2027, 1, 1), 10),
+    ]  # fmt: skip
+
+
+def test_time_of_use_period_follows_the_versioned_hours():
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 2, 10, 0, tzinfo=tz)) == "peak"  # Monday
+    assert selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 1, 10, 0, tzinfo=tz)) == "normal"  # Sunday
+    assert selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 2, 23, 0, tzinfo=tz)) == "offpeak"
+    assert selectors.time_of_use_period_at(moment=dt.datetime(2026, 6, 1, 21, 0, tzinfo=tz)) == "peak"  # 963
+
+
+def test_a_new_decision_closes_the_open_version_and_prices_from_its_date():
+    from tests.backoffice.builders import superuser
+
+    user = superuser()
+    services.tariff_version_create(
+        purpose="residential", method=PricingMethod.TIERED, decision="99/2026/QĐ-TTg (thử)",
+        active_from=D(2026, 6, 1), confidence=Confidence.UNVERIFIED,
+        tiers=[(100, 2100), (100, 2500), (200, 3100), (300, 3600), (None, 3900)], user=user,
+    )  # fmt: skip
+    previous = TariffVersion.objects.get(purpose="residential", decision="1279/QĐ-BCT")
+    assert previous.active_to == D(2026, 6, 1)
+    assert AuditEntry.objects.filter(object_type="tariffs.tariffversion", object_id=str(previous.pk)).get().after == {
+        "active_to": "2026-06-01"
+    }
+    quote = selectors.consumption_quote(purpose="residential", start=D(2026, 6, 1), end=D(2026, 7, 1), kwh=250)
+    assert [(line.tier, line.kwh, line.unit_price) for line in quote.lines] == [(1, 100, 2100), (2, 100, 2500), (3, 50, 3100)]
+
+
+def test_overlapping_decisions_are_refused():
+    with pytest.raises(ValidationError):
+        services.tariff_version_create(
+            purpose="residential", method=PricingMethod.TIERED, decision="trùng", active_from=D(2024, 1, 1),
+            active_to=D(2024, 2, 1), tiers=[(None, 1000)],
+        )  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.tariff_version_create(
+            purpose="residential", method=PricingMethod.TIERED, decision="sai bậc", active_from=D(2027, 1, 1),
+            tiers=[(50, 1000), (None, 2000), (100, 3000)],
+        )  # fmt: skip
+
+
+def test_the_compiled_catalogue_prices_like_the_scalar_path():
+    compiled = selectors.compiled_catalogue()
+    priced = engine.price_many(
+        catalogue=compiled, start=[D(2025, 4, 20).toordinal()], days=[30], kwh=[350], households=[1], purpose=[0]
+    )
+    assert priced.total.tolist() == [949_641]
