@@ -43,7 +43,7 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
             last_year=_facts(last_year, []) if last_year else None,
             language=language,
         ) if bill.kind == Bill.Kind.INVOICE else []  # fmt: skip
-        history = dict((p, k) for p, k, _t in monthly_bill_history(account=bill.account, until=bill.period))
+        history = {p: k for p, k, _t in monthly_bill_history(account=bill.account, until=bill.period)}
         months = [_month_add(bill.period, -i) for i in range(11, -1, -1)]
         chart = bar_chart_svg(
             labels=[f"{m:%m/%y}" for m in months],
@@ -95,6 +95,8 @@ def bill_html(*, bill: Bill, language: str = "vi", standalone: bool = True) -> s
 
 def bill_pdf(*, bill: Bill, language: str = "vi") -> bytes:
     """The bill as a PDF, rendered from the same HTML."""
-    from weasyprint import HTML  # imported here: loading WeasyPrint takes a moment and most callers never need it
+    from weasyprint import (
+        HTML,  # imported here: loading WeasyPrint takes a moment and most callers never need it
+    )
 
     return HTML(string=bill_html(bill=bill, language=language)).write_pdf()

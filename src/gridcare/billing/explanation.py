@@ -56,7 +56,7 @@ def bill_explanation(*, bill: BillFacts, previous: BillFacts | None, last_year: 
             )  # fmt: skip
     if len(bill.part_starts) > 1:
         changes = ", ".join(format_day(d, language=language) for d in bill.part_starts[1:])
-        if len({p for p in bill.part_prices}) > 1:
+        if len(set(bill.part_prices)) > 1:
             reasons.append(_("Giá điện thay đổi trong kỳ (từ %(dates)s): điện năng được chia theo số ngày áp dụng mỗi giá.")
                            % {"dates": changes})  # fmt: skip
         else:

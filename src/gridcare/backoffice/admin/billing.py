@@ -1,0 +1,185 @@
+"""Back office of billing: bill runs with their progress, bills held for review, cancel and re-issue."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from gridcare.backoffice.scoping import UnitScopedAdmin, request_unit_ids
+from gridcare.backoffice.site import admin_site
+from gridcare.billing import services, tasks
+from gridcare.billing.documents import bill_html, bill_pdf
+from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
+from gridcare.core.formatting import format_vnd
+
+
+class BillRunForm(forms.ModelForm):
+    period = forms.DateField(label=_("Kỳ (tháng)"), input_formats=["%Y-%m", "%m/%Y", "%Y-%m-%d", "%d/%m/%Y"],
+                             help_text=_("Ví dụ 11/2025."))  # fmt: skip
+
+    class Meta:
+        model = BillRun
+        fields = ["period", "route"]
+
+
+class BillRunSkipInline(admin.TabularInline):
+    model = BillRunSkip
+    fields = ["account", "reason", "detail"]
+    readonly_fields = fields
+    raw_id_fields = ["account"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+
+@admin.register(BillRun, site=admin_site)
+class BillRunAdmin(UnitScopedAdmin):
+    form = BillRunForm
+    unit_field = "route__unit"
+    list_display = ["pk", "period_label", "route", "status", "progress", "bills_created", "bills_held", "accounts_skipped", "created_at"]
+    list_filter = ["status", "period"]
+    list_select_related = ["route"]
+    readonly_fields = ["status", "progress", "accounts_total", "accounts_done", "bills_created", "bills_held",
+                       "accounts_skipped", "created_at", "started_at", "finished_at", "error"]  # fmt: skip
+    inlines = [BillRunSkipInline]
+    ordering = ["-created_at", "-pk"]
+
+    def scope_queryset(self, queryset, unit_ids):
+        # Runs of every route belong to the company: only staff who see everything see them.
+        return queryset.filter(route__unit__in=unit_ids)
+
+    @admin.display(description=_("Kỳ"))
+    def period_label(self, obj):
+        return f"{obj.period:%m/%Y}"
+
+    @admin.display(description=_("Tiến độ"))
+    def progress(self, obj):
+        return format_html('<progress max="100" value="{}"></progress> {}%', obj.progress_percent, obj.progress_percent)
+
+    def get_fields(self, request, obj=None):
+        return ["period", "route"] if obj is None else ["period", "route", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["period", "route", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        run = services.bill_run_create(period=obj.period, route=obj.route, user=request.user, now=timezone.now())
+        obj.pk = run.pk
+        transaction.on_commit(lambda: tasks.bill_run_execute_task.enqueue(run.pk))
+        messages.info(request, _("Đợt lập hoá đơn đã được đưa vào hàng đợi; trang này cho thấy tiến độ."))
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BillLineInline(admin.TabularInline):
+    model = BillLine
+    fields = ["position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price", "amount"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(Bill, site=admin_site)
+class BillAdmin(UnitScopedAdmin):
+    unit_field = "account__unit"
+    list_display = ["number", "account", "period_label", "kind", "status", "kwh", "total_vnd", "hold_reason"]
+    list_filter = ["status", "kind", "period"]
+    list_select_related = ["account"]
+    search_fields = ["number", "=account__code"]
+    raw_id_fields = ["account", "run", "start_reading", "end_reading", "refers_to", "replaces"]
+    inlines = [BillLineInline]
+    actions = ["release_selected"]
+    ordering = ["-period", "-pk"]
+    readonly_fields = [f.name for f in Bill._meta.fields] + ["document_links"]
+    fields = readonly_fields
+
+    @admin.display(description=_("Kỳ"))
+    def period_label(self, obj):
+        return f"{obj.period:%m/%Y}"
+
+    @admin.display(description=_("Tổng cộng"))
+    def total_vnd(self, obj):
+        return format_vnd(obj.total)
+
+    @admin.display(description=_("Văn bản"))
+    def document_links(self, obj):
+        if not obj.pk:
+            return ""
+        html = reverse("admin:billing_bill_document", args=[obj.pk])
+        pdf = reverse("admin:billing_bill_pdf", args=[obj.pk])
+        reissue = reverse("admin:billing_bill_reissue", args=[obj.pk])
+        return format_html('<a href="{}">HTML</a> · <a href="{}">PDF</a> · <a href="{}">{}</a>', html, pdf, reissue,
+                           _("Huỷ và lập lại"))  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Phát hành các hoá đơn đã kiểm tra"), permissions=["change"])
+    def release_selected(self, request, queryset):
+        released = 0
+        for bill in queryset.filter(status=Bill.Status.HELD):
+            services.bill_release(bill=bill, user=request.user, now=timezone.now())
+            released += 1
+        messages.success(request, _("Đã phát hành %(n)s hoá đơn.") % {"n": released})
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/document/", self.admin_site.admin_view(self.document_view), name="billing_bill_document"),
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_bill_pdf"),
+            path("<int:pk>/reissue/", self.admin_site.admin_view(self.reissue_view), name="billing_bill_reissue"),
+            *super().get_urls(),
+        ]
+
+    def _bill(self, request, pk):
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+    def document_view(self, request, pk):
+        return HttpResponse(bill_html(bill=self._bill(request, pk)))
+
+    def pdf_view(self, request, pk):
+        bill = self._bill(request, pk)
+        response = HttpResponse(bill_pdf(bill=bill), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="hoa-don-{bill.number}.pdf"'
+        return response
+
+    def reissue_view(self, request, pk):
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        bill = self._bill(request, pk)
+        if not self.has_change_permission(request, bill):
+            return HttpResponse(status=403)
+        if request.method == "POST":
+            reason = request.POST.get("reason", "").strip()
+            if not reason:
+                messages.error(request, _("Hãy ghi lý do huỷ hoá đơn."))
+            else:
+                try:
+                    new = services.bill_reissue(bill=bill, reason=reason, user=request.user, now=timezone.now())
+                except services.BillingError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, _("Đã huỷ hoá đơn và lập hoá đơn điều chỉnh."))
+                    return redirect(reverse("admin:billing_bill_change", args=[(new or bill).pk]))
+        context = {**self.admin_site.each_context(request), "bill": bill, "opts": self.model._meta,
+                   "title": _("Huỷ và lập lại hoá đơn %(n)s") % {"n": bill.number}}  # fmt: skip
+        return TemplateResponse(request, "backoffice/bill_reissue.html", context)
+
+
+__all__ = ["BillAdmin", "BillRunAdmin", "request_unit_ids"]
