@@ -1,0 +1,226 @@
+"""Delivery against local servers that speak each provider's protocol and can fail, throttle and time out."""
+
+import base64
+import datetime as dt
+import os
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gridcare.notifications import delivery, services
+from gridcare.notifications.models import OutboxMessage, ProviderState, PushSubscription
+from tests.notifications.builders import NIGHT, NOON, contact_account, template
+
+
+def rows(channel):
+    return list(OutboxMessage.objects.filter(channel=channel).order_by("pk"))
+
+
+def phones(world, n, start=1):
+    return [contact_account(world, phone=f"+8490200{i:04d}") for i in range(start, start + n)]
+
+
+def test_sms_is_sent_once_with_the_text_transliterated(world, sms_server, clock):
+    accounts = phones(world, 3)
+    services.notify(topic="planned_outage", recipients=[a.pk for a in accounts], template="planned_outage",
+                    context={"start": "08:00 12/03", "end": "16:00 12/03", "place": "ấp Mỹ Khánh", "reason": "bảo trì"}, now=NOON)  # fmt: skip
+    result = delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
+    assert (result.claimed, result.sent) == (3, 3)
+    assert len(sms_server.accepted) == 3
+    sent = list(sms_server.accepted.values())[0]
+    assert sent["text"] == "EVN: Ngung cap dien tu 08:00 12/03 den 16:00 12/03 tai ap My Khanh de bao tri."
+    assert all(r.status == "sent" and r.provider_ref.startswith("m") for r in rows("sms"))
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).claimed == 0
+
+
+def test_server_error_is_retried_with_exponential_backoff(world, sms_server, clock, settings):
+    settings.GRIDCARE_NOTIFY_BACKOFF_SECONDS = 10
+    (acct,) = phones(world, 1)
+    services.notify(topic="bills", recipients=[acct.pk], template="bill_ready",
+                    context={"period": "03/2026", "amount": {"vnd": 1}, "due_on": {"date": "2026-03-20"}}, now=NOON)  # fmt: skip
+    sms_server.fail_next = 2
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).retried == 1
+    (row,) = rows("sms")
+    assert row.status == "queued" and row.attempts == 1 and "HTTP 500" in row.last_error
+    assert row.available_at == dt.datetime.fromtimestamp(clock() + 10, tz=dt.UTC)
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).claimed == 0  # not yet due
+    clock.advance(10)
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).retried == 1
+    (row,) = rows("sms")
+    assert row.available_at == dt.datetime.fromtimestamp(clock() + 20, tz=dt.UTC)  # doubled
+    clock.advance(20)
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).sent == 1
+    assert len(sms_server.accepted) == 1 and sms_server.requests == 3
+
+
+def test_throttling_honours_retry_after_and_gives_up_after_max_attempts(world, sms_server, clock, settings):
+    settings.GRIDCARE_NOTIFY_BACKOFF_SECONDS = 1
+    settings.GRIDCARE_NOTIFY_MAX_ATTEMPTS = 2
+    (acct,) = phones(world, 1)
+    template(key="hello", channel="sms", body="Xin chao {customer_code}")
+    services.notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOON)
+    sms_server.mode = "throttle"
+    delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
+    (row,) = rows("sms")
+    assert row.available_at == dt.datetime.fromtimestamp(clock() + 7, tz=dt.UTC)  # Retry-After: 7
+    clock.advance(7)
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).failed == 1
+    (row,) = rows("sms")
+    assert row.status == "failed" and row.attempts == 2 and "HTTP 429" in row.last_error
+
+
+def test_timeout_is_retried_and_the_provider_drops_the_repeat(world, sms_server, clock, settings):
+    settings.GRIDCARE_NOTIFY_HTTP_TIMEOUT = 0.2
+    settings.GRIDCARE_NOTIFY_BACKOFF_SECONDS = 1
+    (acct,) = phones(world, 1)
+    template(key="hello", channel="sms", body="Xin chao {customer_code}")
+    services.notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOON)
+    sms_server.delay = 0.6  # the provider takes the message but answers too late
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).retried == 1
+    sms_server.delay = 0.0
+    clock.advance(5)
+    import time
+
+    time.sleep(0.7)  # let the slow request finish on the server
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).sent == 1
+    assert len(sms_server.accepted) == 1
+    assert sum(sms_server.duplicates.values()) == 1
+
+
+def test_invalid_number_fails_without_retry(world, sms_server, clock):
+    acct = contact_account(world, phone="0902000001")  # not E.164: the provider refuses it
+    template(key="hello", channel="sms", body="Xin chao")
+    services.notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOON)
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).failed == 1
+    (row,) = rows("sms")
+    assert row.status == "failed" and row.attempts == 1 and "HTTP 400" in row.last_error
+
+
+def test_template_error_fails_the_row_with_its_reason(world, sms_server, clock):
+    (acct,) = phones(world, 1)
+    services.notify(topic="bills", recipients=[acct.pk], template="bill_ready", context={}, now=NOON)
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).failed == 1
+    assert rows("sms")[0].last_error.startswith("parameter_missing")
+    assert sms_server.requests == 0
+
+
+def test_expired_lease_is_resent_with_the_same_key(world, sms_server, clock, settings):
+    settings.GRIDCARE_NOTIFY_LEASE_SECONDS = 30
+    accounts = phones(world, 2)
+    template(key="hello", channel="sms", body="Xin chao {customer_code}")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    # A worker claims the batch, sends the first message, and dies before recording it.
+    now = dt.datetime.fromtimestamp(clock(), tz=dt.UTC)
+    ids = services.outbox_claim(channel="sms", limit=10, now=now, lease_until=now + dt.timedelta(seconds=30), token="dead")
+    first = OutboxMessage.objects.get(pk=ids[0])
+    sms_server.accept(first.idempotency_key, {"to": accounts[0].phone})
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).claimed == 0  # lease still held
+    clock.advance(31)
+    result = delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
+    assert result.sent == 2
+    assert len(sms_server.accepted) == 2 and sum(sms_server.duplicates.values()) == 1
+    assert [r.attempts for r in rows("sms")] == [2, 2]
+
+
+def test_sends_are_paced_to_the_configured_rate(world, sms_server, clock, settings):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"sms": 500}
+    accounts = phones(world, 20)
+    template(key="hello", channel="sms", body="Xin chao")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    start = clock()
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).sent == 20
+    assert clock() - start == pytest.approx(19 / 500, abs=1e-6)
+    # The next batch of any worker starts after this one's reserved slots.
+    assert ProviderState.objects.get(provider="sms").next_free_at == pytest.approx(start + 20 / 500)
+
+
+def test_quiet_hours_hold_non_urgent_sms_but_not_urgent(world, sms_server):
+    from tests.notifications.conftest import FakeClock
+
+    night = FakeClock(NIGHT)
+    accounts = phones(world, 2)
+    template(key="hello", channel="sms", body="Xin chao")
+    # Queued by day, still waiting at night (a backlog): only urgent rows go out.
+    services.notify(topic="programmes", recipients=[accounts[0].pk], template="hello", now=NOON)
+    services.notify(topic="incident", recipients=[accounts[1].pk], template="hello", urgency="urgent", now=NOON)
+    assert delivery.deliver_batch(channel="sms", clock=night, sleep=night.sleep).sent == 1
+    assert [r.status for r in rows("sms")] == ["queued", "sent"]
+
+
+def test_zalo_refreshes_its_token_and_keeps_the_new_refresh_token(world, zns_server, clock):
+    accounts = [contact_account(world, phone=f"+8490300000{i}", zalo=f"z{i}") for i in range(2)]
+    template(key="hello", channel="zalo", body="{customer_code}", parameters={"customer_code": 30}, zns_template_id="231")
+    services.notify(topic="programmes", recipients=[accounts[0].pk], template="hello", now=NOON)
+    assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).sent == 1
+    sent = list(zns_server.accepted.values())[0]
+    assert sent["phone"] == "84903000000" and sent["template_id"] == "231"
+    assert sent["template_data"] == {"customer_code": accounts[0].code}
+    state = ProviderState.objects.get(provider="zalo")
+    assert (state.access_token, state.refresh_token) == ("access-1", "refresh-1")
+    # The OA token is revoked early: -124, one refresh with the stored (rotated) token, then success.
+    zns_server.expire_token()
+    services.notify(topic="programmes", recipients=[accounts[1].pk], template="hello", now=NOON)
+    assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).sent == 1
+    assert zns_server.refreshes == 2
+    assert ProviderState.objects.get(provider="zalo").refresh_token == "refresh-2"
+    assert len(zns_server.accepted) == 2
+
+
+def test_zalo_refresh_failure_is_retried_later(world, zns_server, clock, settings):
+    settings.GRIDCARE_ZNS_REFRESH_TOKEN = "wrong"
+    acct = contact_account(world, phone="+84903000001", zalo="z")
+    template(key="hello", channel="zalo", body="{customer_code}", zns_template_id="231")
+    services.notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOON)
+    assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).retried == 1
+    assert "token refresh failed" in rows("zalo")[0].last_error
+
+
+def _subscription(push_server, name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+    return {"endpoint": f"{push_server.url}/push/{name}", "p256dh": b64(public), "auth": b64(os.urandom(16))}
+
+
+def test_web_push_is_encrypted_signed_and_gone_subscriptions_are_dropped(world, push_server, clock):
+    a = contact_account(world)
+    b = contact_account(world)
+    services.push_subscription_add(account=a, now=NOON, **_subscription(push_server, "a1"))
+    services.push_subscription_add(account=b, now=NOON, **_subscription(push_server, "b1"))
+    push_server.gone.add("b1")
+    template(key="hello", channel="push", body="Xin chào {customer_code}", subject="gridcare")
+    services.notify(topic="programmes", recipients=[a.pk, b.pk], template="hello", now=NOON)
+    result = delivery.deliver_batch(channel="push", clock=clock, sleep=clock.sleep)
+    assert (result.sent, result.failed) == (1, 1)
+    (key,) = push_server.accepted
+    assert key.startswith("a1:gc")
+    assert not PushSubscription.objects.get(endpoint__endswith="/b1").active
+
+
+def test_email_goes_through_smtp_with_a_stable_message_id(world, smtp, clock):
+    good = contact_account(world, email="an@example.vn", language="en")
+    bad = contact_account(world, email="nobody@refused.invalid")
+    template(key="hello", channel="email", body="Hello {customer_code}", subject="Hi", language="en")
+    template(key="hello", channel="email", body="Xin chào {customer_code}", subject="Chào")
+    services.notify(topic="programmes", recipients=[good.pk, bad.pk], template="hello", now=NOON)
+    result = delivery.deliver_batch(channel="email", clock=clock, sleep=clock.sleep)
+    assert (result.sent, result.failed) == (1, 1)
+    (message,) = smtp
+    row = OutboxMessage.objects.get(account=good, channel="email")
+    assert f"Message-ID: <{row.idempotency_key}@gridcare.notifications>" in message
+    assert f"Hello {good.code}" in message
+    assert "recipient refused" in OutboxMessage.objects.get(account=bad, channel="email").last_error
+
+
+def test_delivery_receipts_and_inbox(world, sms_server, clock):
+    acct = contact_account(world, phone="+84902000001", portal=True)
+    template(key="hello", channel="sms", body="Xin chao")
+    services.notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOON)
+    delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
+    sms = rows("sms")[0]
+    assert services.delivery_receipt_record(channel="sms", provider_ref=sms.provider_ref, delivered=True, at=NOON) == 1
+    assert OutboxMessage.objects.get(pk=sms.pk).status == "delivered"
+    inbox = rows("inbox")[0]
+    assert inbox.status == "delivered"
+    assert services.inbox_mark_read(account=acct, ids=[inbox.pk], now=NOON) == 1
