@@ -1,0 +1,149 @@
+"""API views: one per operation, thin; reads through selectors, errors as `{"code", "message", "details"}`."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from gridcare.api.access import IsCustomer, IsCustomerOrVerifiedStaff, accounts_visible_to, is_staff
+from gridcare.api.errors import ApiError
+from gridcare.api.serializers import (
+    AccountSerializer,
+    ErrorSerializer,
+    ReadingSerializer,
+    ReadingsQuerySerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+from gridcare.metering.models import Reading
+
+ERRORS = {
+    401: OpenApiResponse(ErrorSerializer, description=_("Chưa đăng nhập.")),
+    403: OpenApiResponse(ErrorSerializer, description=_("Không có quyền.")),
+    404: OpenApiResponse(ErrorSerializer, description=_("Không tìm thấy (hoặc không phải của bạn).")),
+}
+
+
+class TokenThrottle(AnonRateThrottle):
+    """Few password guesses per address: the token endpoint is the API's front door."""
+
+    scope = "auth_token"
+    rate = "10/min"
+
+
+class TokenView(APIView):
+    """Staff (or a system's service user) obtain their API token with password and, if required, a TOTP code."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer},
+        tags=["auth"],
+        auth=[],
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
+        if user is None or not is_staff(user):
+            raise ApiError(code="authentication_failed", message=_("Tên đăng nhập hoặc mật khẩu không đúng."), status_code=401)
+        if settings.GRIDCARE_STAFF_REQUIRE_2FA:
+            token = data.validated_data.get("otp_token") or ""
+            if not token:
+                raise ApiError(code="otp_required", message=_("Cần mã xác thực hai bước (otp_token)."), status_code=401)
+            if not any(device.verify_token(token) for device in devices_for_user(user, confirmed=True)):
+                raise ApiError(code="otp_invalid", message=_("Mã xác thực hai bước không đúng hoặc đã hết hạn."), status_code=401)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response(TokenSerializer({"token": token.key}).data, status=status.HTTP_200_OK)
+
+
+class MyAccountsView(generics.ListAPIView):
+    """The signed-in customer's own accounts (contracts). Staff get 403 `not_a_customer`: they use /accounts."""
+
+    serializer_class = AccountSerializer
+    permission_classes = [permissions.IsAuthenticated, IsCustomer]
+    pagination_class = None
+
+    @extend_schema(operation_id="me_accounts_list", responses={200: AccountSerializer(many=True), **ERRORS}, tags=["accounts"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return accounts_visible_to(user=self.request.user)
+
+
+class AccountListView(generics.ListAPIView):
+    """Accounts the caller may see: a customer's own, or those of the staff member's units (paginated)."""
+
+    serializer_class = AccountSerializer
+    permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
+
+    @extend_schema(
+        operation_id="accounts_list",
+        parameters=[OpenApiParameter("phone", OpenApiTypes.STR, description=_("Số điện thoại E.164, khớp đúng."))],
+        responses={200: AccountSerializer(many=True), **ERRORS},
+        tags=["accounts"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        accounts = accounts_visible_to(user=self.request.user)
+        phone = self.request.query_params.get("phone", "").strip()
+        return accounts.filter(phone=phone) if phone else accounts
+
+
+class AccountDetailView(generics.RetrieveAPIView):
+    """One account by customer code; someone else's account is 404, exactly like a code that does not exist."""
+
+    serializer_class = AccountSerializer
+    permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
+    lookup_field = "code"
+
+    @extend_schema(operation_id="account_retrieve", responses={200: AccountSerializer, **ERRORS}, tags=["accounts"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self):
+        account = accounts_visible_to(user=self.request.user).filter(code=self.kwargs["code"].strip().upper()).first()
+        if account is None:
+            raise ApiError(code="not_found", message=_("Không có hợp đồng này trong phạm vi của bạn."), status_code=404)
+        return account
+
+
+class AccountReadingsView(generics.ListAPIView):
+    """Register readings of one account, newest first (paginated, optional date range)."""
+
+    serializer_class = ReadingSerializer
+    permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
+
+    @extend_schema(
+        operation_id="account_readings_list",
+        parameters=[ReadingsQuerySerializer],
+        responses={200: ReadingSerializer(many=True), 400: ErrorSerializer, **ERRORS},
+        tags=["readings"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = ReadingsQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        account = AccountDetailView(request=self.request, kwargs=self.kwargs).get_object()
+        readings = Reading.objects.filter(account=account).select_related("meter")
+        if query.validated_data.get("date_from"):
+            readings = readings.filter(read_on__gte=query.validated_data["date_from"])
+        if query.validated_data.get("date_to"):
+            readings = readings.filter(read_on__lt=query.validated_data["date_to"])
+        return readings.order_by("-read_on", "-pk")
