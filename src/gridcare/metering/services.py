@@ -184,6 +184,14 @@ def _import_register(
     day, day_ok = parse_days(table, "read_on", errors, today=today)
     total, total_ok, _blank = parse_whole_numbers(table, "total_kwh", errors, required=True)
     ok &= day_ok & total_ok
+    too_long = ok & (total >= np.power(10, digits))
+    for i in np.flatnonzero(too_long).tolist():
+        errors.append(RowError(
+            int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i],
+            _("Chỉ số dài hơn thanh ghi %(digits)d chữ số của công tơ.") % {"digits": int(digits[i])},
+            f"More digits than the meter's {int(digits[i])}-digit register.",
+        ))  # fmt: skip
+    ok &= ~too_long
     registers = {}
     for column in REGISTER_OPTIONAL:
         if column in table.columns:
