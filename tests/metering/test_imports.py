@@ -184,3 +184,15 @@ def test_interval_data_imports_the_same_way(world, tmp_path):
     assert "dòng 3" in report[8][3]
     assert run(path)[1].startswith("Đã nhập 0 dòng mới, 3 dòng đã có, 6 dòng lỗi")
     assert IntervalReading.objects.count() == 3
+
+
+def test_the_background_task_runs_the_same_import(metered, tmp_path, settings):
+    from gridcare.metering.tasks import reading_import_file_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    path = csv_file(tmp_path / "t.csv", [[metered["m1"].serial, "2025-04-05", "1600"], ["NOPE", "2025-04-05", "1"]])
+
+    result = reading_import_file_task.enqueue(str(path)).return_value
+
+    assert (result["inserted"], result["rejected"]) == (1, 1)
+    assert (tmp_path / "t.csv.errors.csv").exists()
