@@ -113,6 +113,7 @@ def test_language_and_text_size_switches_work_and_persist(customer_account, phon
     page.wait_for_selector("html.text-large")
     after = page.evaluate("getComputedStyle(document.body).fontSize")
     assert float(after.removesuffix("px")) > float(before.removesuffix("px"))
+    assert_fits_a_phone(page)
     page.goto("/")
     assert page.locator("html").get_attribute("class") == "text-large"
     assert page.locator("html").get_attribute("lang") == "en"

@@ -139,7 +139,8 @@ def bar_chart_svg(
     # Category labels under the axis.
     parts.append('<g class="chart-labels" aria-hidden="true" fill="#333333">')
     for l_index, label in enumerate(labels):
-        if l_index % label_every and l_index != len(labels) - 1:
+        # Counted from the end, so that the latest label is always shown and spacing stays even.
+        if (len(labels) - 1 - l_index) % label_every:
             continue
         x = margin_left + (l_index + 0.5) * group_w
         parts.append(f'<text x="{_number(x)}" y="{baseline + 16}" text-anchor="middle">{escape(label)}</text>')
