@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 
 
 def chunked(iterable: Iterable[Any], size: int) -> Iterable[list[Any]]:
@@ -61,12 +61,15 @@ def bulk_insert(
     conflict_columns: Sequence[str] | None = None,
     using: str = "default",
     chunk_size: int = 50_000,
+    expect_new: bool = False,
 ) -> int:
     """Insert rows into `table`; with `ignore_conflicts`, rows that hit a unique key are skipped.
 
     Returns the number of rows actually inserted. On PostgreSQL the rows travel by COPY (into a
     temporary staging table of just these columns first when conflicts must be ignored; call it
-    inside a transaction); on SQLite by executemany.
+    inside a transaction); on SQLite by executemany. `expect_new` (with `ignore_conflicts`) says the
+    caller has already checked that the rows are new: each chunk is then copied straight into the
+    table, and only a chunk that meets a unique key after all (a concurrent writer) goes the staging way.
     """
     connection = connections[using]
     qn = connection.ops.quote_name
@@ -76,28 +79,35 @@ def bulk_insert(
         if connection.vendor == "postgresql":
             raw = cursor.cursor
             target = qn(table)
-            if ignore_conflicts:
-                # Only the copied columns, no constraints: the target's identity and checks apply on INSERT.
-                staging = qn(f"_staging_{table}_{zlib.crc32(column_sql.encode()):08x}")
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
-                    f"SELECT {column_sql} FROM {target} WITH NO DATA"
-                )
-                cursor.execute(f"TRUNCATE {staging}")
+            staging = qn(f"_staging_{table}_{zlib.crc32(column_sql.encode()):08x}")
+            staged = False
             for chunk in chunked(rows, chunk_size):
-                into = staging if ignore_conflicts else target
-                with raw.copy(f"COPY {into} ({column_sql}) FROM STDIN") as copy:
-                    copy.write(_copy_buffer(chunk))
-                if ignore_conflicts:
-                    conflict = f"({', '.join(qn(c) for c in conflict_columns)})" if conflict_columns else ""
+                text = _copy_buffer(chunk)
+                if not ignore_conflicts or expect_new:
+                    try:
+                        with transaction.atomic(using=using), raw.copy(f"COPY {target} ({column_sql}) FROM STDIN") as copy:
+                            copy.write(text)
+                        inserted += len(chunk)
+                        continue
+                    except Exception as exc:
+                        if not ignore_conflicts or getattr(exc, "sqlstate", None) != "23505":  # unique_violation
+                            raise
+                if not staged:
+                    # Only the copied columns, no constraints: the target's identity and checks apply on INSERT.
                     cursor.execute(
-                        f"INSERT INTO {target} ({column_sql}) SELECT {column_sql} FROM {staging} "
-                        f"ON CONFLICT {conflict} DO NOTHING"
+                        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
+                        f"SELECT {column_sql} FROM {target} WITH NO DATA"
                     )
-                    inserted += cursor.rowcount
-                    cursor.execute(f"TRUNCATE {staging}")
-                else:
-                    inserted += len(chunk)
+                    staged = True
+                cursor.execute(f"TRUNCATE {staging}")
+                with raw.copy(f"COPY {staging} ({column_sql}) FROM STDIN") as copy:
+                    copy.write(text)
+                conflict = f"({', '.join(qn(c) for c in conflict_columns)})" if conflict_columns else ""
+                cursor.execute(
+                    f"INSERT INTO {target} ({column_sql}) SELECT {column_sql} FROM {staging} "
+                    f"ON CONFLICT {conflict} DO NOTHING"
+                )
+                inserted += cursor.rowcount
         else:
             verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
             placeholders = ", ".join(["%s"] * len(columns))

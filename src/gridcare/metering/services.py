@@ -170,7 +170,7 @@ def _insert(*, table: str, columns: tuple[str, ...], rows: list[tuple], conflict
         with transaction.atomic():
             inserted += bulk_insert(
                 table=table, columns=columns, rows=rows[start : start + INSERT_CHUNK_ROWS],
-                ignore_conflicts=True, conflict_columns=conflict_columns, chunk_size=INSERT_CHUNK_ROWS,
+                ignore_conflicts=True, conflict_columns=conflict_columns, chunk_size=INSERT_CHUNK_ROWS, expect_new=True,
             )  # fmt: skip
     return inserted
 

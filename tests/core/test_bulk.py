@@ -1,0 +1,31 @@
+"""bulk_insert: COPY/executemany, and rows that meet a unique key skipped (also when expected new)."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from gridcare.core.bulk import bulk_insert
+from gridcare.metering.models import Reading
+from tests import factories
+
+COLUMNS = ("meter_id", "account_id", "read_on", "total", "rollover", "source")
+
+
+@pytest.mark.parametrize("expect_new", [False, True])
+def test_rows_meeting_a_unique_key_are_skipped_and_the_rest_inserted(world, expect_new):
+    acct = factories.account(world)
+    meter = acct.meter_installations.get().meter
+    factories.readings(acct, [10, 20])  # 5 Jan and 5 Feb 2025
+    rows = [(meter.pk, acct.pk, dt.date(2025, m, 5), 10 * m, False, "import\\tab") for m in range(1, 6)]
+
+    with transaction.atomic():
+        inserted = bulk_insert(
+            table=Reading._meta.db_table, columns=COLUMNS, rows=rows, ignore_conflicts=True,
+            conflict_columns=("meter_id", "read_on"), chunk_size=2, expect_new=expect_new,
+        )  # fmt: skip
+
+    assert inserted == 3
+    assert list(Reading.objects.order_by("read_on").values_list("total", "source")) == [
+        (10, "import"), (20, "import"), (30, "import\\tab"), (40, "import\\tab"), (50, "import\\tab"),
+    ]  # fmt: skip
