@@ -65,9 +65,11 @@ class Bill(models.Model):
 
     number = models.CharField(_("số hoá đơn"), max_length=32, unique=True)
     kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills")
+    # Indexes are few on purpose (bill runs write millions of rows): (account, period) and (run, status) serve
+    # the reads; the reading links are kept for audit, not looked up.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills", db_index=False)
     period = models.DateField(_("kỳ (tháng)"))
-    run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills")
+    run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills", db_index=False)
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices)
     hold_reason = models.CharField(_("lý do chờ kiểm tra"), max_length=300, blank=True)
     start_date = models.DateField(_("từ ngày (ngày ghi kỳ trước)"))
@@ -75,8 +77,8 @@ class Bill(models.Model):
     days = models.PositiveSmallIntegerField(_("số ngày"))
     start_index = models.BigIntegerField(_("chỉ số đầu kỳ"))
     end_index = models.BigIntegerField(_("chỉ số cuối kỳ"))
-    start_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    end_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    start_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    end_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     households = models.PositiveSmallIntegerField(_("số hộ"), default=1)
     kwh = models.BigIntegerField(_("điện năng tiêu thụ (kWh)"))
     subtotal = models.BigIntegerField(_("tiền điện chưa thuế"))
@@ -124,7 +126,7 @@ class BillLine(models.Model):
         NORMAL = "normal", _("bình thường")
         OFFPEAK = "offpeak", _("thấp điểm")
 
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)  # (bill, position) indexes it
     position = models.PositiveSmallIntegerField()
     part_from = models.DateField(_("từ ngày"))
     part_to = models.DateField(_("đến ngày (không gồm)"))
