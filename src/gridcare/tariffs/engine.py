@@ -420,6 +420,7 @@ def _price_chunk(
     tou_price = cat.tou_price[v, voltage[:, None], :]  # (n, K, 3)
     unpriced = (valid & ((version < 0) | (vat_bp < 0) | (is_tou & (tou_price < 0).any(axis=2)))).any(axis=1)
 
+    any_tou = bool((is_tou & valid).any())
     # kWh and registers split part after part over the days left; invalid parts have 0 days and get 0.
     part_kwh = np.zeros((n, k_max), dtype=np.int64)
     tou_kwh = np.zeros((n, k_max, len(PERIODS)), dtype=np.int64)
@@ -427,13 +428,15 @@ def _price_chunk(
     for j in range(k_max):
         safe_days = np.maximum(left_days, 1)
         part_kwh[:, j] = _round_half_up_array(left_kwh * part_days[:, j], safe_days)
-        tou_kwh[:, j] = _round_half_up_array(left_registers * part_days[:, j, None], safe_days[:, None])
         left_kwh -= part_kwh[:, j]
-        left_registers -= tou_kwh[:, j]
+        if any_tou:
+            tou_kwh[:, j] = _round_half_up_array(left_registers * part_days[:, j, None], safe_days[:, None])
+            left_registers -= tou_kwh[:, j]
         left_days -= part_days[:, j]
     # Tiers: prorated limits, then what falls between each tier's lower and upper bound.
     divisor = cat.version_divisor[v]
-    divisor = np.where(divisor == DIVISOR_PRECEDING_MONTH, _preceding_month_days_array(end)[:, None], divisor)
+    if (divisor == DIVISOR_PRECEDING_MONTH).any():
+        divisor = np.where(divisor == DIVISOR_PRECEDING_MONTH, _preceding_month_days_array(end)[:, None], divisor)
     monthly = cat.tier_limit[v]  # (n, K, T)
     unlimited = monthly == _NO_LIMIT
     limit = _round_half_up_array(
@@ -441,44 +444,47 @@ def _price_chunk(
     )
     limit = np.where(unlimited, part_kwh[:, :, None], limit)
     lower = np.cumsum(limit, axis=2) - limit
-    tier_kwh = np.clip(part_kwh[:, :, None] - lower, 0, limit)
-    tier_price = cat.tier_price[v]
+    line_kwh = np.clip(part_kwh[:, :, None] - lower, 0, limit)
+    line_price = cat.tier_price[v]
+    line_limit = np.where(unlimited, _NO_LIMIT, limit)
+    if any_tou:
+        # Tier and time-of-use lines share one slot axis: tiers 1..T or periods peak, normal, off-peak.
+        slots = max(line_kwh.shape[2], len(PERIODS))
 
-    slots = max(tier_kwh.shape[2], len(PERIODS))
-    pad_t, pad_r = slots - tier_kwh.shape[2], slots - len(PERIODS)
+        def padded(x, fill=0):
+            extra = slots - x.shape[2]
+            return np.pad(x, ((0, 0), (0, 0), (0, extra)), constant_values=fill) if extra else x
 
-    def padded(a, extra, fill=0):
-        return np.pad(a, ((0, 0), (0, 0), (0, extra)), constant_values=fill) if extra else a
+        tou3 = is_tou[:, :, None]
+        line_kwh = np.where(tou3, padded(tou_kwh), padded(line_kwh))
+        line_price = np.where(tou3, padded(tou_price), padded(line_price))
+        line_limit = np.where(tou3, _NO_LIMIT, padded(line_limit, _NO_LIMIT))
+    slots = line_kwh.shape[2]
+    line_amount = line_kwh * line_price
 
-    tou3 = is_tou[:, :, None]
-    line_kwh = np.where(tou3, padded(tou_kwh, pad_r), padded(tier_kwh, pad_t))
-    line_price = np.where(tou3, padded(tou_price, pad_r), padded(tier_price, pad_t))
-    line_limit = np.where(tou3, _NO_LIMIT, np.where(padded(unlimited, pad_t, True), _NO_LIMIT, padded(limit, pad_t)))
-    slot = np.arange(1, slots + 1, dtype=np.int64)[None, None, :]
-    keep = valid[:, :, None] & ~unpriced[:, None, None] & (line_kwh > 0)
-    line_amount = np.where(keep, line_kwh * line_price, 0)
-
-    part_subtotal = line_amount.sum(axis=2)
+    # Unpriced accounts keep no amount; invalid parts have no kWh, hence no amount.
+    part_subtotal = np.where(unpriced[:, None], 0, line_amount.sum(axis=2))
     subtotal = part_subtotal.sum(axis=1)
     vat = np.zeros(n, dtype=np.int64)
     for bp in cat.vat_rates:
         at_rate = np.where(vat_bp == bp, part_subtotal, 0).sum(axis=1)
         vat += _round_half_up_array(at_rate * bp, 10_000)
 
-    a, p, s = np.nonzero(keep)
-    tier_no = np.where(tou3, 0, slot)
-    period_no = np.where(tou3, slot, 0)
+    flat = np.flatnonzero((line_kwh > 0) & ~unpriced[:, None, None])
+    part_index, slot_index = np.divmod(flat, slots)
+    row = part_index // k_max
+    line_is_tou = is_tou.reshape(-1)[part_index]
     return PricedAccounts(
-        line_account=account[a],
-        line_part=p,
-        line_start=part_from[a, p],
-        line_end=part_to[a, p],
-        line_tier=tier_no[a, p, s],
-        line_period=period_no[a, p, s],
-        line_limit=line_limit[a, p, s],
-        line_kwh=line_kwh[a, p, s],
-        line_unit_price=line_price[a, p, s],
-        line_amount=line_amount[a, p, s],
+        line_account=account[row],
+        line_part=part_index - row * k_max,
+        line_start=part_from.reshape(-1)[part_index],
+        line_end=part_to.reshape(-1)[part_index],
+        line_tier=np.where(line_is_tou, 0, slot_index + 1),
+        line_period=np.where(line_is_tou, slot_index + 1, 0),
+        line_limit=line_limit.reshape(-1)[flat],
+        line_kwh=line_kwh.reshape(-1)[flat],
+        line_unit_price=line_price.reshape(-1)[flat],
+        line_amount=line_amount.reshape(-1)[flat],
         subtotal=subtotal,
         vat=vat,
         total=subtotal + vat,
