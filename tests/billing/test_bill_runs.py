@@ -142,3 +142,27 @@ def test_the_bill_document_explains_itself_and_renders_to_pdf(household, world):
     assert "1,984 ₫" in english and "1.984 ₫" not in english
     pdf = bill_pdf(bill=july)
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+
+
+def test_a_crash_in_the_middle_of_writing_a_chunk_loses_nothing_and_doubles_nothing(world, monkeypatch):
+    accounts = [factories.account(world) for _ in range(4)]
+    for i, acct in enumerate(accounts):
+        factories.readings(acct, [0, 100 + i, 220 + i], start=dt.date(2025, 5, 5))
+    run = run_for(world)
+    calls = {"n": 0}
+    real_write_lines = services._write_lines
+
+    def crash_on_second_chunk(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")  # bills of chunk 2 are written, its lines are not: all rolls back
+        return real_write_lines(**kwargs)
+
+    monkeypatch.setattr(services, "_write_lines", crash_on_second_chunk)
+    with pytest.raises(RuntimeError):
+        services.bill_run_execute(run=run, now=NOW, chunk_size=2)
+    assert Bill.objects.filter(period=JULY).count() == 2
+    monkeypatch.setattr(services, "_write_lines", real_write_lines)
+    services.bill_run_execute(run=run, now=NOW, chunk_size=2)
+    assert sorted(Bill.objects.filter(period=JULY).values_list("account_id", flat=True)) == sorted(a.pk for a in accounts)
+    assert all(b.lines.count() > 0 for b in Bill.objects.filter(period=JULY))
