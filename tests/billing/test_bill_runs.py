@@ -162,6 +162,8 @@ def test_a_crash_in_the_middle_of_writing_a_chunk_loses_nothing_and_doubles_noth
     with pytest.raises(RuntimeError):
         services.bill_run_execute(run=run, now=NOW, chunk_size=2)
     assert Bill.objects.filter(period=JULY).count() == 2
+    run.refresh_from_db()
+    assert run.status == BillRun.Status.FAILED and "worker killed" in run.error
     monkeypatch.setattr(services, "_write_lines", real_write_lines)
     services.bill_run_execute(run=run, now=NOW, chunk_size=2)
     assert sorted(Bill.objects.filter(period=JULY).values_list("account_id", flat=True)) == sorted(a.pk for a in accounts)

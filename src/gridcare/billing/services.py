@@ -239,7 +239,16 @@ def _hold_reason(*, rise: int, last_month: int, last_year: int, total: int, thre
 def bill_run_execute(
     *, run: BillRun, now: dt.datetime, chunk_size: int = 20_000, stop_after_chunks: int | None = None, progress=None
 ) -> BillRun:
-    """Bill every account of the run not billed yet, chunk by chunk; safe to call again after any crash.
+    try:
+        return _bill_run_execute(run=run, now=now, chunk_size=chunk_size, stop_after_chunks=stop_after_chunks,
+                                 progress=progress)  # fmt: skip
+    except Exception as exc:
+        BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+
+
+def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress) -> BillRun:
+    """(See bill_run_execute.) Bill every account of the run not billed yet, chunk by chunk; safe to call again after any crash.
 
     `stop_after_chunks` ends the call early (as a crash would, between chunks) — for tests and for
     running a huge run in slices.
