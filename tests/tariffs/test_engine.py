@@ -173,6 +173,8 @@ def test_vectorised_and_scalar_paths_agree(catalogue, batch):
         account=np.arange(len(batch)) + 1000,
         chunk_size=7,
     )
+    assert (priced.line_account == 1000 + priced.line_row).all()
+    assert (np.diff(priced.line_row) >= 0).all()  # lines come in account order
     for i, args in enumerate(batch):
         quote = scalar_or_none(catalogue, *args)
         rows = priced.line_account == 1000 + i

@@ -353,9 +353,10 @@ class PricedAccounts:
     `line_tier` is 1-based (0 on time-of-use lines); `line_period` is 1 peak, 2 normal, 3 off-peak (0 on
     tier lines); `line_limit` is -1 where the line has no limit; dates are day ordinals. Accounts that
     could not be priced (no tariff or VAT rate on some day, no price for their voltage) are flagged in
-    `unpriced` and have no lines and zero totals.
+    `unpriced` and have no lines and zero totals. `line_row` is the line's account position in the input.
     """
 
+    line_row: np.ndarray
     line_account: np.ndarray
     line_part: np.ndarray
     line_start: np.ndarray
@@ -373,7 +374,7 @@ class PricedAccounts:
 
 
 _LINE_FIELDS = (
-    "line_account", "line_part", "line_start", "line_end", "line_tier", "line_period", "line_limit",
+    "line_row", "line_account", "line_part", "line_start", "line_end", "line_tier", "line_period", "line_limit",
     "line_kwh", "line_unit_price", "line_amount",
 )  # fmt: skip
 
@@ -406,7 +407,47 @@ def _price_chunk(
         first[rows] = lo + np.searchsorted(seg_start, start[rows], side="right") - 1
         last[rows] = lo + np.searchsorted(seg_start, end[rows] - 1, side="right") - 1
     n_parts = last - first + 1
-    k_max = int(n_parts.max()) if n else 1
+    groups = np.unique(n_parts)
+    if len(groups) <= 1:
+        k_max = int(groups[0]) if n else 1
+        return _price_parts(cat, k_max, first, n_parts, account, start, days, kwh, registers, households, voltage)
+    # Most periods cross no change: price each part count on its own so that one-part accounts do not
+    # carry the empty second part of the few that cross a change, then merge back in account order.
+    rows = [np.flatnonzero(n_parts == k_max) for k_max in groups]
+    priced = [
+        _price_parts(cat, int(k_max), *(x[r] for x in (first, n_parts, account, start, days, kwh, registers,
+                                                        households, voltage)))
+        for k_max, r in zip(groups, rows, strict=True)
+    ]  # fmt: skip
+    line_row = np.concatenate([r[p.line_row] for r, p in zip(rows, priced, strict=True)])
+    order = np.argsort(line_row, kind="stable")  # a merge of sorted runs
+    merged = {
+        name: np.concatenate([getattr(p, name) for p in priced])[order] for name in _LINE_FIELDS if name != "line_row"
+    }
+    per_account = {}
+    for name in ("subtotal", "vat", "total", "unpriced"):
+        values = np.empty(n, dtype=getattr(priced[0], name).dtype)
+        for r, p in zip(rows, priced, strict=True):
+            values[r] = getattr(p, name)
+        per_account[name] = values
+    return PricedAccounts(**merged, **per_account, line_row=line_row[order])
+
+
+def _price_parts(
+    cat: CompiledCatalogue,
+    k_max: int,
+    first: np.ndarray,
+    n_parts: np.ndarray,
+    account: np.ndarray,
+    start: np.ndarray,
+    days: np.ndarray,
+    kwh: np.ndarray,
+    registers: np.ndarray,
+    households: np.ndarray,
+    voltage: np.ndarray,
+) -> PricedAccounts:
+    n = len(start)
+    end = start + days
     k = np.arange(k_max, dtype=np.int64)
     valid = k[None, :] < n_parts[:, None]  # (n, K)
     seg = np.where(valid, first[:, None] + k[None, :], first[:, None])
@@ -475,6 +516,7 @@ def _price_chunk(
     row = part_index // k_max
     line_is_tou = is_tou.reshape(-1)[part_index]
     return PricedAccounts(
+        line_row=row,
         line_account=account[row],
         line_part=part_index - row * k_max,
         line_start=part_from.reshape(-1)[part_index],
@@ -522,13 +564,14 @@ def price_many(
     account = np.arange(n, dtype=np.int64) if account is None else np.asarray(account, dtype=np.int64)
     if n and ((days < 1).any() or (kwh < 0).any() or (registers < 0).any() or (households < 1).any()):
         raise InvalidConsumption("days and households must be ≥ 1, kWh must not be negative")
+    offsets = range(0, max(n, 1), chunk_size)
     chunks = [
         _price_chunk(catalogue, *(x[i : i + chunk_size] for x in (account, start, days, kwh, registers,
                                                                    households, purpose, voltage)))
-        for i in range(0, max(n, 1), chunk_size)
+        for i in offsets
     ]  # fmt: skip
     if len(chunks) == 1:
         return chunks[0]
-    return PricedAccounts(
-        **{name: np.concatenate([getattr(c, name) for c in chunks]) for name in PricedAccounts.__dataclass_fields__}
-    )
+    fields = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in PricedAccounts.__dataclass_fields__}
+    fields["line_row"] = np.concatenate([c.line_row + i for c, i in zip(chunks, offsets, strict=True)])
+    return PricedAccounts(**fields)
