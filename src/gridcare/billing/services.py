@@ -239,6 +239,11 @@ def _hold_reason(*, rise: int, last_month: int, last_year: int, total: int, thre
 def bill_run_execute(
     *, run: BillRun, now: dt.datetime, chunk_size: int = 20_000, stop_after_chunks: int | None = None, progress=None
 ) -> BillRun:
+    """Bill every account of the run not billed yet, chunk by chunk; safe to call again after any crash.
+
+    `stop_after_chunks` ends the call early (as a crash would, between chunks) — for tests and for
+    running a huge run in slices. A run that raises is marked failed with its error, then re-raised.
+    """
     try:
         return _bill_run_execute(run=run, now=now, chunk_size=chunk_size, stop_after_chunks=stop_after_chunks,
                                  progress=progress)  # fmt: skip
@@ -248,11 +253,6 @@ def bill_run_execute(
 
 
 def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress) -> BillRun:
-    """(See bill_run_execute.) Bill every account of the run not billed yet, chunk by chunk; safe to call again after any crash.
-
-    `stop_after_chunks` ends the call early (as a crash would, between chunks) — for tests and for
-    running a huge run in slices.
-    """
     threshold = int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30))
     due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
     catalogue = compiled_catalogue()
