@@ -485,3 +485,10 @@ def provider_tokens_store(*, provider: str, access_token: str, refresh_token: st
 def subscription_deactivate(*, endpoint: str) -> None:
     """Stop using a Web Push subscription the push service reported gone (404/410)."""
     PushSubscription.objects.filter(endpoint=endpoint).update(active=False)
+
+
+def outbox_requeue(*, ids: Iterable[int], now: dt.datetime) -> int:
+    """Give failed messages a fresh set of attempts (staff action after fixing a template or a contact)."""
+    return OutboxMessage.objects.filter(pk__in=list(ids), status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.QUEUED, attempts=0, available_at=now, claim_token="", last_error=""
+    )

@@ -5,4 +5,4 @@ back office, and a lower layer never imports a higher one (import-linter contrac
 Django's admin autodiscovery imports this package, which imports the modules below.
 """
 
-from gridcare.backoffice.admin import core, customers, metering, network, org, otp, tariffs  # noqa: F401
+from gridcare.backoffice.admin import core, customers, metering, network, notifications, org, otp, tariffs  # noqa: F401
