@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 LOGIN = reverse("portal:login")
 
 
-def sign_in(client, code, password, address="203.0.113.7", **extra):
-    return client.post(LOGIN, {"customer_code": code, "password": password, **extra}, REMOTE_ADDR=address)
+def sign_in(client, code, password, address="203.0.113.7", next=None, **headers):
+    data = {"customer_code": code, "password": password, **({"next": next} if next else {})}
+    return client.post(LOGIN, data, REMOTE_ADDR=address, **headers)
 
 
 @pytest.fixture
@@ -161,3 +162,14 @@ def test_staff_without_a_customer_code_cannot_sign_in_here(client, django_user_m
     response = sign_in(client, "PB1300000000001", PASSWORD)
     assert response.status_code == 200
     assert SESSION_KEY not in client.session
+
+
+def test_behind_the_tls_proxy_the_address_the_proxy_saw_is_throttled(client, acct, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for n in range(20):
+        # The client forges the first entry; the proxy (the peer) appends the real address.
+        sign_in(client, f"PB13{n:09d}", "wrong", address="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 192.0.2.80")
+    assert set(LoginAttempt.objects.values_list("address", flat=True)) == {"192.0.2.80"}
+    assert sign_in(client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.80").status_code == 429
+    # Another customer behind the same proxy is not locked out.
+    assert sign_in(client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.81").status_code == 302

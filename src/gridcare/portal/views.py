@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import math
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -43,6 +44,20 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The sign-in throttling address: the peer, or behind our TLS proxy the address that proxy saw.
+
+    Behind the proxy every request's peer is the proxy itself, so throttling by REMOTE_ADDR would lock
+    everybody at once. The proxy appends the address it saw to X-Forwarded-For; earlier entries are
+    whatever the client sent and cannot be trusted, so only the last one is used.
+    """
+    if settings.SECURE_PROXY_SSL_HEADER is not None:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1][:45]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def _lock_message(*, until: dt.datetime, now: dt.datetime) -> str:
     local = until.astimezone(BUSINESS_TZ)
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
@@ -69,7 +84,7 @@ def signin_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
-        address = request.META.get("REMOTE_ADDR") or None
+        address = client_address(request)
         identifier = signin.signin_identifier(customer_code=form.cleaned_data["customer_code"])
         locked_until = signin.signin_locked_until(identifier=identifier, address=address, now=now)
         if locked_until is None:
