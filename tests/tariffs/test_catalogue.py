@@ -83,6 +83,13 @@ def test_overlapping_decisions_are_refused():
 def test_the_compiled_catalogue_prices_like_the_scalar_path():
     compiled = selectors.compiled_catalogue()
     priced = engine.price_many(
-        catalogue=compiled, start=[D(2025, 4, 20).toordinal()], days=[30], kwh=[350], households=[1], purpose=[0]
+        catalogue=compiled, start=[D(2025, 4, 20).toordinal()] * 3, days=[30] * 3, kwh=[350, 500, 500],
+        households=[1] * 3, voltage=[0, 3, 3],
+        purpose=[engine.PURPOSES.index(p) for p in ("residential", "business", "administrative")],
+    )  # fmt: skip
+    business = selectors.consumption_quote(
+        purpose="business", voltage="lt6kv", start=D(2025, 5, 10), end=D(2025, 6, 10), kwh=500
     )
-    assert priced.total.tolist() == [949_641]
+    assert priced.total.tolist() == [949_641, 0, 0]
+    assert priced.unpriced.tolist() == [False, True, True]  # business only from 10/05/2025, administrative never
+    assert business.lines[0].unit_price == 3152

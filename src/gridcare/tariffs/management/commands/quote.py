@@ -7,6 +7,7 @@ from babel.numbers import format_decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from gridcare.core.formatting import babel_locale, format_day, format_vnd
@@ -148,7 +149,7 @@ class Command(BaseCommand):
         rows = [
             [
                 day(line.start), day(line.end),
-                _("Bậc %(tier)s") % {"tier": line.tier} if line.tier else str(TimeOfUsePeriod(line.period).label),
+                _("Bậc %(tier)s") % {"tier": line.tier} if line.tier else capfirst(TimeOfUsePeriod(line.period).label),
                 number(line.limit_kwh) if line.limit_kwh is not None else "—",
                 number(line.kwh), number(line.unit_price), number(line.amount),
             ]
