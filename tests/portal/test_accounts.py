@@ -16,6 +16,10 @@ def account_url(acct):
     return reverse("portal:account", kwargs={"code": acct.code})
 
 
+def main_of(html):
+    return html[html.index('<main id="main">') : html.index("</main>")]
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client, customer_account):
     for url in (reverse("portal:home"), account_url(customer_account)):
         response = client.get(url)
@@ -60,7 +64,11 @@ def test_another_customers_account_is_not_found(signed_in, world):
     response = signed_in.get(account_url(stranger))
     assert response.status_code == 404
     assert stranger.customer.name not in response.text
-    assert signed_in.get(reverse("portal:account", kwargs={"code": "PB9999999999Z"})).status_code == 404
+    nobody = signed_in.get(reverse("portal:account", kwargs={"code": "PB9999999999Z"}))
+    assert nobody.status_code == 404
+    # The two answers are the same page, so a 404 does not tell whether a code exists.
+    assert main_of(nobody.text) == main_of(response.text)
+    assert "PB9999999999Z" not in main_of(nobody.text)
 
 
 def test_each_customer_sees_only_their_own_account(client, customer_account, world):

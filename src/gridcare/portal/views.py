@@ -11,7 +11,7 @@ import math
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -19,7 +19,6 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -175,7 +174,8 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         return response
     account = customer_selectors.account_for_user(user=request.user, code=code)
     if account is None:
-        raise Http404(gettext_lazy("Không tìm thấy mã khách hàng này trong tài khoản của bạn."))
+        # The same page whether the code belongs to someone else or to nobody: codes are not confirmed.
+        return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
     today = timezone.localdate()
     history = consumption.readings_with_consumption(account=account)
     monthly = consumption.monthly_consumption(readings=history, months=CHART_MONTHS)
