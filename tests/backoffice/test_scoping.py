@@ -140,3 +140,15 @@ def _account_form_data(account):
         "status": account.status, "phone": account.phone, "email": account.email, "zalo_user_id": "",
         "preferred_language": account.preferred_language, "start_date": account.start_date.isoformat(),
     }  # fmt: skip
+
+
+def test_result_count_is_capped_on_big_tables(client, world, monkeypatch):
+    from gridcare.backoffice.scoping import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    for _ in range(4):
+        factories.account(world)
+    verified_login(client, superuser())
+    response = client.get(CHANGELIST)
+    assert response.context["cl"].result_count == 3
+    assert len(response.context["cl"].result_list) == 4

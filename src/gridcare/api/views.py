@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from gridcare.api.access import IsCustomer, IsCustomerOrVerifiedStaff, accounts_visible_to, is_staff
@@ -68,11 +68,16 @@ class TokenView(APIView):
         return Response(TokenSerializer({"token": token.key}).data, status=status.HTTP_200_OK)
 
 
+# Every read endpoint: per-user and per-address rates of settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].
+READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
+
+
 class MyAccountsView(generics.ListAPIView):
     """The signed-in customer's own accounts (contracts). Staff get 403 `not_a_customer`: they use /accounts."""
 
     serializer_class = AccountSerializer
     permission_classes = [permissions.IsAuthenticated, IsCustomer]
+    throttle_classes = READ_THROTTLES
     pagination_class = None
 
     @extend_schema(operation_id="me_accounts_list", responses={200: AccountSerializer(many=True), **ERRORS}, tags=["accounts"])
@@ -88,6 +93,7 @@ class AccountListView(generics.ListAPIView):
 
     serializer_class = AccountSerializer
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
+    throttle_classes = READ_THROTTLES
 
     @extend_schema(
         operation_id="accounts_list",
@@ -109,6 +115,7 @@ class AccountDetailView(generics.RetrieveAPIView):
 
     serializer_class = AccountSerializer
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
+    throttle_classes = READ_THROTTLES
     lookup_field = "code"
 
     @extend_schema(operation_id="account_retrieve", responses={200: AccountSerializer, **ERRORS}, tags=["accounts"])
@@ -127,6 +134,7 @@ class AccountReadingsView(generics.ListAPIView):
 
     serializer_class = ReadingSerializer
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
+    throttle_classes = READ_THROTTLES
 
     @extend_schema(
         operation_id="account_readings_list",

@@ -9,8 +9,10 @@ import csv
 import datetime as dt
 
 from django.contrib import admin
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.org.models import Unit
@@ -65,6 +67,18 @@ class UnitListFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
 
+class CappedCountPaginator(Paginator):
+    """Counts at most `CAP` + 1 rows: an exact count of a million scoped rows costs more than the page itself."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        if isinstance(self.object_list, QuerySet):
+            return self.object_list[: self.CAP + 1].count()
+        return super().count
+
+
 class UnitScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose rows, choices and filters are limited to the staff member's units.
 
@@ -75,6 +89,7 @@ class UnitScopedAdmin(admin.ModelAdmin):
     unit_field: str | None = "unit"
     show_full_result_count = False
     list_per_page = 50
+    paginator = CappedCountPaginator
 
     def scope_queryset(self, queryset: QuerySet, unit_ids: list[int]) -> QuerySet:
         """Rows of `queryset` that belong to `unit_ids`."""

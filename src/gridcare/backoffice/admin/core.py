@@ -5,7 +5,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q
 
-from gridcare.backoffice.scoping import request_unit_ids
+from gridcare.backoffice.scoping import CappedCountPaginator, request_unit_ids
 from gridcare.backoffice.site import admin_site
 from gridcare.core.models import AuditEntry, User
 from gridcare.customers.models import Account
@@ -58,11 +58,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """The audit log, read only, for administrators."""
 
     list_display = ("at", "actor_label", "action", "object_type", "object_id", "address", "reason")
-    list_filter = ("action", "object_type")
-    search_fields = ("=object_id", "=actor_label")
-    date_hierarchy = "at"
+    list_filter = (("at", admin.DateFieldListFilter), "action")
+    search_fields = ("=object_id", "=actor_label", "=object_type")
     ordering = ("-at", "-pk")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
 
     def has_module_permission(self, request):

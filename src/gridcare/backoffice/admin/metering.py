@@ -47,7 +47,7 @@ class MeterInstallationAdmin(UnitScopedAdmin):
     list_select_related = ("meter", "service_point", "account__customer")
     raw_id_fields = ("meter", "service_point", "account")
     search_fields = ("meter__serial",)
-    date_hierarchy = "installed_on"
+    list_filter = (("installed_on", admin.DateFieldListFilter), ("removed_on", admin.EmptyFieldListFilter))
     ordering = ("-installed_on", "-pk")
 
     def get_search_results(self, request, queryset, search_term):
@@ -89,10 +89,10 @@ class ReadingAdmin(UnitScopedAdmin):
     unit_field = "account__unit"
     list_display = ("read_on", "meter", "account", "total", "peak", "normal", "offpeak", "rollover", "source")
     list_select_related = ("meter", "account")
-    list_filter = ("source", "rollover")
+    # A date filter rather than date_hierarchy: the hierarchy reads distinct dates over the whole table.
+    list_filter = (("read_on", admin.DateFieldListFilter), "source", "rollover")
     raw_id_fields = ("meter", "account", "reading_import")
     search_fields = ("meter__serial",)
-    date_hierarchy = "read_on"
     ordering = ("-read_on", "-pk")
 
     def get_search_results(self, request, queryset, search_term):
