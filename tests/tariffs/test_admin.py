@@ -39,6 +39,8 @@ def test_changelist_shows_every_version_with_dates_and_decision(client):
     for decision in ("1062/QĐ-BCT", "2941/QĐ-BCT", "2699/QĐ-BCT", "1279/QĐ-BCT"):
         assert decision in text
     assert page.context["cl"].result_count == TariffVersion.objects.count() == 6
+    assert "1.984 / 2.050 / 2.380 / 2.998 / 3.350 / 3.460" in text  # 1279's tier prices
+    assert "12 giá theo khung giờ" in text
 
 
 def test_staff_add_a_new_decision_without_a_code_change(client):

@@ -2,6 +2,9 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -112,3 +115,14 @@ def test_bad_input_is_a_clear_error_with_exit_code_2(args, message):
         quote(*args)
     assert error.value.returncode == 2
     assert message in str(error.value)
+
+
+def test_the_console_script_exits_with_code_2_on_an_unknown_purpose(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "gridcare.cli", "quote", "--purpose", "farming", "--kwh", "10",
+         "--start", "2025-06-01", "--end", "2025-07-01"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "GRIDCARE_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Mục đích sử dụng không hợp lệ “farming”" in result.stderr

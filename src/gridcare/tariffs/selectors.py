@@ -2,11 +2,14 @@
 
 import datetime as dt
 
+from babel.numbers import format_decimal
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import get_language, ngettext
 
-from gridcare.core.formatting import BUSINESS_TZ, local_date
+from gridcare.core.formatting import BUSINESS_TZ, babel_locale, local_date
 from gridcare.tariffs import engine
 from gridcare.tariffs.models import (
+    PricingMethod,
     ProrationDivisor,
     TariffVersion,
     TierPrice,
@@ -16,13 +19,28 @@ from gridcare.tariffs.models import (
     VatRate,
 )
 
-_DIVISORS = {ProrationDivisor.THIRTY_DAYS: 30, ProrationDivisor.PRECEDING_MONTH: engine.DIVISOR_PRECEDING_MONTH}
+_DIVISORS = {
+    ProrationDivisor.THIRTY_DAYS: 30,
+    ProrationDivisor.PRECEDING_MONTH: engine.DIVISOR_PRECEDING_MONTH,
+}
 
 
 def tariff_versions(*, purpose: str | None = None) -> QuerySet[TariffVersion]:
     """Every tariff version, by purpose and start date."""
     versions = TariffVersion.objects.order_by("purpose", "active_from", "pk")
     return versions.filter(purpose=purpose) if purpose else versions
+
+
+def tariff_version_price_summary(*, version: TariffVersion) -> str:
+    """The prices of a version in one line (tiers `1.984 / 2.050 / …`, or how many time-of-use prices)."""
+    if version.method == PricingMethod.TIERED:
+        locale = babel_locale(get_language())
+        return " / ".join(
+            format_decimal(t.unit_price, format="#,##0", locale=locale) for t in version.tiers.all()
+        )
+    return ngettext(
+        "%(count)s giá theo khung giờ", "%(count)s giá theo khung giờ", len(version.time_of_use_prices.all())
+    ) % {"count": len(version.time_of_use_prices.all())}
 
 
 def tariff_version_overlapping(
@@ -60,7 +78,9 @@ def catalogue_load() -> engine.Catalogue:
             for v in versions
         ),
         vat_rates=tuple(
-            engine.VatRate(active_from=r.active_from, active_to=r.active_to, basis_points=int(r.rate_percent * 100))
+            engine.VatRate(
+                active_from=r.active_from, active_to=r.active_to, basis_points=int(r.rate_percent * 100)
+            )
             for r in VatRate.objects.order_by("active_from", "pk")
         ),
     )
@@ -82,13 +102,14 @@ def time_of_use_period_at(*, moment: dt.datetime) -> str | None:
     )
     if schedule is None:
         return None
-    days = TimeOfUseWindow.DayKind.SUNDAY if day.weekday() == 6 else TimeOfUseWindow.DayKind.MONDAY_TO_SATURDAY
+    days = (
+        TimeOfUseWindow.DayKind.SUNDAY if day.weekday() == 6 else TimeOfUseWindow.DayKind.MONDAY_TO_SATURDAY
+    )
     clock = moment.astimezone(BUSINESS_TZ).time()
     for window in schedule.windows.filter(days=days).order_by("starts_at", "pk"):
         if window.starts_at <= clock and (clock < window.ends_at or window.ends_at == dt.time(0, 0)):
             return window.period
     return None
-
 
 
 def consumption_quote(

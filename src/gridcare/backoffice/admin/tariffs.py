@@ -6,6 +6,8 @@ replaces (through `gridcare.tariffs.services`, audited) and a version that overl
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.site import admin_site
 from gridcare.core.audit import audit_model_change, model_snapshot
@@ -18,6 +20,7 @@ from gridcare.tariffs.models import (
     TimeOfUseWindow,
     VatRate,
 )
+from gridcare.tariffs.selectors import tariff_version_price_summary
 
 
 class TariffVersionForm(forms.ModelForm):
@@ -102,12 +105,23 @@ class TariffVersionAdmin(admin.ModelAdmin):
     form = TariffVersionForm
     inlines = (TierPriceInline, TimeOfUsePriceInline)
     list_display = (
-        "purpose", "decision", "decision_date", "active_from", "active_to", "method", "proration_divisor", "confidence",
+        "purpose", "decision", "decision_date", "active_from", "active_to", "method", "prices", "proration_divisor",
+        "confidence",
     )  # fmt: skip
     list_filter = ("purpose", "method", "confidence")
     search_fields = ("decision", "note")
     date_hierarchy = "active_from"
     ordering = ("purpose", "-active_from", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            Prefetch("tiers", queryset=TierPrice.objects.order_by("position", "pk")),
+            Prefetch("time_of_use_prices", queryset=TimeOfUsePrice.objects.order_by("voltage", "period", "pk")),
+        )
+
+    @admin.display(description=_("đơn giá (đồng/kWh, chưa VAT)"))
+    def prices(self, obj):
+        return tariff_version_price_summary(version=obj)
 
     def save_model(self, request, obj, form, change):
         services.tariff_version_save(version=obj, user=request.user)
