@@ -48,3 +48,17 @@ def test_first_visit_weighs_under_150_kb_compressed(client):
             total += len(gzip.compress(handle.read()))
     assert assets
     assert total < 150 * 1024
+
+
+def test_pages_work_with_hashed_static_files_as_in_production(client, settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    for url in (reverse("portal:login"), "/sw.js", reverse("portal:manifest"), reverse("portal:offline")):
+        assert client.get(url).status_code == 200, url
+    assert re.search(r'"/static/portal/portal\.[0-9a-f]{12}\.css"', client.get("/sw.js").text)

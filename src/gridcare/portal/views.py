@@ -258,7 +258,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "offline_url": reverse("portal:offline"),
             "login_url": reverse("portal:login"),
             "account_prefix": reverse("portal:account", kwargs={"code": "X"}).removesuffix("X/"),
-            "static_url": static(""),
+            "static_url": settings.STATIC_URL,
         },
         content_type="application/javascript; charset=utf-8",
     )
