@@ -49,7 +49,7 @@ def _copy_column(values: Sequence[Any]) -> Sequence[str]:
 def _copy_buffer(chunk: Sequence[Sequence[Any]]) -> str:
     """Rows as the text format of COPY, built column by column (C-speed `map`/`join` on the common types)."""
     columns = [_copy_column(column) for column in zip(*chunk, strict=True)]
-    return "".join(line + "\n" for line in map("\t".join, zip(*columns, strict=True)))
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 def bulk_insert(

@@ -144,8 +144,10 @@ class Reading(models.Model):
         HEAD_END = "head_end", _("hệ thống đo xa")
         ESTIMATED = "estimated", _("ước tính")
 
-    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="readings")
+    # No single-column indexes on meter and account: the (meter, read_on) and (account, read_on) indexes
+    # serve those lookups, and every extra index slows the bulk import of millions of readings.
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="readings", db_index=False)
     read_on = models.DateField(_("ngày ghi"))
     total = models.BigIntegerField(_("chỉ số tổng (kWh)"))
     peak = models.BigIntegerField(_("cao điểm"), null=True, blank=True)
@@ -171,7 +173,7 @@ class Reading(models.Model):
 class IntervalReading(models.Model):
     """Energy of one 30-minute interval of a smart meter, in whole watt-hours, keyed by the interval start."""
 
-    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="interval_readings")
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="interval_readings", db_index=False)  # (meter, start) index
     start = models.DateTimeField(_("bắt đầu"))
     energy_wh = models.BigIntegerField(_("điện năng (Wh)"))
     reading_import = models.ForeignKey(ReadingImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

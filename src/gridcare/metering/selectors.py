@@ -64,38 +64,34 @@ def reading_history(
     """Readings of the meters between two day numbers (inclusive), then installation baselines.
 
     Returns the history and how many of its leading entries are real readings (the rest are baselines).
+    Dates come back as day numbers and NULL registers as -1, computed by the database, so that the rows
+    load straight into one integer array.
     """
-    table = Reading._meta.db_table
+    if connection.vendor == "postgresql":
+        day_sql, install_sql = "(read_on - DATE '1970-01-01')", "(installed_on - DATE '1970-01-01')"
+        rollover_sql = "CAST(rollover AS integer)"
+    else:
+        day_sql = "CAST(julianday(read_on) - 2440587.5 AS integer)"
+        install_sql = "CAST(julianday(installed_on) - 2440587.5 AS integer)"
+        rollover_sql = "rollover"
     since, until = _day_param(since_day), _day_param(until_day)
     rows = _rows_for_ids(
-        f"SELECT meter_id, account_id, read_on, total, peak, normal, offpeak, rollover FROM {table} "  # noqa: S608
+        f"SELECT meter_id, account_id, {day_sql}, total, COALESCE(peak, -1), COALESCE(normal, -1), "  # noqa: S608
+        f"COALESCE(offpeak, -1), {rollover_sql} FROM {Reading._meta.db_table} "
         f"WHERE meter_id = {{ids}} AND read_on >= %s AND read_on <= %s",
         meter_ids,
         [since, until],
     )
     baselines = _rows_for_ids(
-        f"SELECT meter_id, account_id, installed_on, initial_total FROM {MeterInstallation._meta.db_table} "  # noqa: S608
-        f"WHERE meter_id = {{ids}} AND installed_on <= %s",
+        f"SELECT meter_id, account_id, {install_sql}, initial_total, -1, -1, -1, 0 "  # noqa: S608
+        f"FROM {MeterInstallation._meta.db_table} WHERE meter_id = {{ids}} AND installed_on <= %s",
         meter_ids,
         [until],
     )
-    if rows and isinstance(rows[0][2], str):
-        date_days = {v: day_number(_as_date(v)) for v in {r[2] for r in rows}}
-    else:
-        date_days = {v: day_number(v) for v in {r[2] for r in rows}}
-
-    def column(i: int, none: int = -1) -> list[int]:
-        return [none if r[i] is None else r[i] for r in rows]
-
+    table = np.array(rows + baselines, dtype=np.int64).reshape(-1, 8)
     return History(
-        meter=np.array([r[0] for r in rows] + [b[0] for b in baselines], dtype=np.int64),
-        account=np.array([r[1] for r in rows] + [b[1] for b in baselines], dtype=np.int64),
-        day=np.array([date_days[r[2]] for r in rows] + [day_number(_as_date(b[2])) for b in baselines], dtype=np.int64),
-        total=np.array(column(3) + [b[3] for b in baselines], dtype=np.int64),
-        peak=np.array(column(4) + [-1] * len(baselines), dtype=np.int64),
-        normal=np.array(column(5) + [-1] * len(baselines), dtype=np.int64),
-        offpeak=np.array(column(6) + [-1] * len(baselines), dtype=np.int64),
-        rollover=np.array([bool(r[7]) for r in rows] + [False] * len(baselines), dtype=bool),
+        meter=table[:, 0].copy(), account=table[:, 1].copy(), day=table[:, 2].copy(), total=table[:, 3].copy(),
+        peak=table[:, 4].copy(), normal=table[:, 5].copy(), offpeak=table[:, 6].copy(), rollover=table[:, 7].astype(bool),
         digits_by_meter=digits,
     ), len(rows)
 

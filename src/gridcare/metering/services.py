@@ -250,12 +250,11 @@ def _import_register(
     for i, vi, en in failures:
         errors.append(RowError(int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i], vi, en))
     rows_in = np.flatnonzero(accepted)
-    adapt_date = connection.ops.adapt_datefield_value
-    date_text = {d: adapt_date(day_from_number(d)) for d in set(day[rows_in].tolist())}
+    date_text = {d: day_from_number(d).isoformat() for d in set(day[rows_in].tolist())}
     columns = ["meter_id", "account_id", "read_on", "total", "rollover", "source", "reading_import_id"]
     values = [
         meter[rows_in].tolist(), account[rows_in].tolist(), [date_text[d] for d in day[rows_in].tolist()],
-        total[rows_in].tolist(), rollover[rows_in].tolist(), [source] * len(rows_in), [reading_import.pk] * len(rows_in),
+        total[rows_in].tolist(), rollover[rows_in].tolist(), [str(source)] * len(rows_in), [reading_import.pk] * len(rows_in),
     ]  # fmt: skip
     for column, register in registers.items():  # absent registers stay NULL without travelling
         columns.append(column.removesuffix("_kwh"))
@@ -325,7 +324,7 @@ def _import_interval(
             ))  # fmt: skip
     rows_in = np.flatnonzero(ok)
     adapt = connection.ops.adapt_datetimefield_value
-    start_text = {s: adapt(dt.datetime.fromtimestamp(s, tz=dt.UTC)) for s in set(seconds[rows_in].tolist())}
+    start_text = {s: str(adapt(dt.datetime.fromtimestamp(s, tz=dt.UTC))) for s in set(seconds[rows_in].tolist())}
     rows = list(zip(
         meter[rows_in].tolist(), [start_text[s] for s in seconds[rows_in].tolist()], wh[rows_in].tolist(),
         [reading_import.pk] * len(rows_in), strict=True,
