@@ -173,3 +173,9 @@ def test_behind_the_tls_proxy_the_address_the_proxy_saw_is_throttled(client, acc
     assert sign_in(client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.80").status_code == 429
     # Another customer behind the same proxy is not locked out.
     assert sign_in(client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.81").status_code == 302
+
+
+def test_a_malformed_forwarded_address_falls_back_to_the_peer(client, acct, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    sign_in(client, acct.code, "wrong", address="10.0.0.9", HTTP_X_FORWARDED_FOR="not-an-address")
+    assert LoginAttempt.objects.get().address == "10.0.0.9"

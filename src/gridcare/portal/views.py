@@ -6,6 +6,7 @@ only ever reaches their own accounts (any other code is a 404, so codes are not 
 
 import datetime as dt
 import hashlib
+import ipaddress
 import math
 
 from django.conf import settings
@@ -53,7 +54,10 @@ def client_address(request: HttpRequest) -> str | None:
     if settings.SECURE_PROXY_SSL_HEADER is not None:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if forwarded:
-            return forwarded[-1][:45]
+            try:
+                return str(ipaddress.ip_address(forwarded[-1]))
+            except ValueError:
+                pass  # a proxy that does not append the address: fall back to the peer
     return request.META.get("REMOTE_ADDR") or None
 
 
