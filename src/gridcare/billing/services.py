@@ -19,8 +19,9 @@ from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
 from gridcare.core.audit import audit_record
 from gridcare.core.bulk import bulk_insert, is_postgresql
 from gridcare.core.formatting import format_vnd, local_date
+from gridcare.core.sqlarrays import fetch_int_matrix, ordinal_sql
 from gridcare.customers.models import Account
-from gridcare.metering.models import Reading, ReadingRoute, RouteAccount
+from gridcare.metering.models import ReadingRoute, RouteAccount
 from gridcare.tariffs import engine
 from gridcare.tariffs.selectors import compiled_catalogue
 
@@ -59,59 +60,69 @@ def _scope(run: BillRun):
     return stops.filter(route=run.route_id) if run.route_id else stops
 
 
+def _code_case(column: str, codes: dict[str, int]) -> str:
+    """SQL that maps a text column to the engine's integer codes (-1 for anything unknown)."""
+    whens = " ".join(f"WHEN '{name}' THEN {code}" for name, code in codes.items())
+    return f"CAST(CASE {column} {whens} ELSE -1 END AS BIGINT)"
+
+
 def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs, int] | None:
-    """The next `size` accounts of the run (ids > after_id) not billed yet, their readings, and the last id seen."""
-    rows = list(
-        _scope(run)
-        .filter(account_id__gt=after_id)
-        .order_by("account_id")
-        .values_list("account_id", "account__households", "account__purpose", "account__voltage")[:size]
+    """The next `size` accounts of the run (ids > after_id) not billed yet, their readings, and the last id seen.
+
+    Three set-based queries whatever the chunk size; rows come back as int64 matrices (binary COPY on
+    PostgreSQL), so no Python object is made per reading.
+    """
+    route_filter, route_params = ("AND s.route_id = %s", [run.route_id]) if run.route_id else ("", [])
+    # The f-strings below only splice in SQL written here (code lists, ordinal expressions); values are parameters.
+    accounts = fetch_int_matrix(
+        sql=f"""
+            SELECT a.id, CAST(a.households AS BIGINT), {_code_case("a.purpose", _PURPOSE_INDEX)},
+                   {_code_case("a.voltage", _VOLTAGE_INDEX)}
+            FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
+            WHERE a.status = %s AND a.id > %s {route_filter}
+            ORDER BY a.id LIMIT %s""",  # noqa: S608
+        params=[Account.Status.ACTIVE.value, after_id, *route_params, size],
+        columns=4,
     )
-    if not rows:
+    if not len(accounts):
         return None
-    ids, households, purposes, voltages = zip(*rows, strict=True)
-    account_id = np.array(ids, dtype=np.int64)
-    lo, hi = int(account_id[0]), int(account_id[-1])
+    lo, hi = int(accounts[0, 0]), int(accounts[-1, 0])
     # Accounts already billed for this period drop out here: this is what makes re-runs idempotent.
-    billed = set(
-        Bill.objects.filter(
-            account_id__gte=lo, account_id__lte=hi, period=run.period, kind=Bill.Kind.INVOICE
-        ).exclude(status=Bill.Status.CANCELLED).values_list("account_id", flat=True)
+    billed = fetch_int_matrix(
+        sql="""SELECT account_id FROM billing_bill WHERE account_id BETWEEN %s AND %s AND period = %s
+               AND kind = %s AND status <> %s""",
+        params=[lo, hi, run.period, Bill.Kind.INVOICE.value, Bill.Status.CANCELLED.value],
+        columns=1,
+    )[:, 0]
+    accounts = accounts[~np.isin(accounts[:, 0], billed)]
+    readings = fetch_int_matrix(
+        sql=f"""
+            SELECT r.id, r.account_id, r.meter_id, {ordinal_sql("r.read_on")}, r.total,
+                   COALESCE(r.peak, -1), COALESCE(r.normal, -1), COALESCE(r.offpeak, -1),
+                   CAST(CASE WHEN r.rollover THEN 1 ELSE 0 END AS BIGINT), CAST(m.register_digits AS BIGINT),
+                   CAST(m.multiplier AS BIGINT)
+            FROM metering_reading r JOIN metering_meter m ON m.id = r.meter_id
+            WHERE r.account_id BETWEEN %s AND %s AND r.read_on >= %s AND r.read_on < %s
+            ORDER BY r.account_id, r.read_on, r.id""",  # noqa: S608
+        params=[lo, hi, run.period - dt.timedelta(days=LOOKBACK_DAYS), _month_add(run.period, 1)],
+        columns=11,
     )
-    first_day = run.period - dt.timedelta(days=LOOKBACK_DAYS)
-    next_period = _month_add(run.period, 1)
-    readings = list(
-        Reading.objects.filter(account_id__gte=lo, account_id__lte=hi, read_on__gte=first_day, read_on__lt=next_period)
-        .order_by("account_id", "read_on", "pk")
-        .values_list(
-            "pk", "account_id", "meter_id", "read_on", "total", "peak", "normal", "offpeak", "rollover",
-            "meter__register_digits", "meter__multiplier",
-        )
-    )  # fmt: skip
-    keep = ~np.isin(account_id, np.fromiter(billed, dtype=np.int64, count=len(billed)))
-    # Only readings of the accounts to bill (the id range may hold accounts of other routes or billed ones).
-    wanted = set(account_id[keep].tolist())
-    readings = [r for r in readings if r[1] in wanted]
-    n = len(readings)
-    cols = list(zip(*readings, strict=True)) if n else [()] * 11
-    registers = np.array(
-        [[-1 if v is None else v for v in regs] for regs in zip(cols[5], cols[6], cols[7], strict=True)] if n else
-        np.zeros((0, 3)), dtype=np.int64,
-    ).reshape(n, 3)  # fmt: skip
+    # Only readings of the accounts to bill (the id range may hold accounts of other routes, or billed ones).
+    readings = readings[np.isin(readings[:, 1], accounts[:, 0])]
     return ChunkInputs(
-        account_id=account_id[keep],
-        households=np.array(households, dtype=np.int64)[keep],
-        purpose=np.array([_PURPOSE_INDEX[p] for p in purposes], dtype=np.int64)[keep],
-        voltage=np.array([_VOLTAGE_INDEX[v] for v in voltages], dtype=np.int64)[keep],
-        reading_id=np.array(cols[0], dtype=np.int64),
-        reading_account=np.array(cols[1], dtype=np.int64),
-        reading_meter=np.array(cols[2], dtype=np.int64),
-        reading_day=np.array([d.toordinal() for d in cols[3]], dtype=np.int64),
-        reading_total=np.array(cols[4], dtype=np.int64),
-        reading_registers=registers,
-        reading_rollover=np.array(cols[8], dtype=bool),
-        reading_digits=np.array(cols[9], dtype=np.int64),
-        reading_multiplier=np.array(cols[10], dtype=np.int64),
+        account_id=accounts[:, 0].copy(),
+        households=accounts[:, 1].copy(),
+        purpose=accounts[:, 2].copy(),
+        voltage=accounts[:, 3].copy(),
+        reading_id=readings[:, 0].copy(),
+        reading_account=readings[:, 1].copy(),
+        reading_meter=readings[:, 2].copy(),
+        reading_day=readings[:, 3].copy(),
+        reading_total=readings[:, 4].copy(),
+        reading_registers=readings[:, 5:8].copy(),
+        reading_rollover=readings[:, 8].astype(bool),
+        reading_digits=readings[:, 9].copy(),
+        reading_multiplier=readings[:, 10].copy(),
     ), hi
 
 
@@ -160,35 +171,32 @@ def _write_chunk(*, run: BillRun, bills, now: dt.datetime, threshold: int, due_d
             total=bills.total, last_month=last_month, last_year=last_year, threshold_percent=threshold
         )
         ids = _allocate_ids(count=n)
-        today = local_date(now)
-        due = (today + dt.timedelta(days=due_days)).isoformat()
-        period = run.period.isoformat()
+        due = (local_date(now) + dt.timedelta(days=due_days)).isoformat()
         created = now.isoformat()
         prefix = f"{run.period:%Y%m}-"
-        day = dt.date.fromordinal
-        rows = (
-            (
-                int(ids[i]), f"{prefix}{ids[i]:09d}", Bill.Kind.INVOICE.value, int(bills.account_id[i]), period, run.pk,
-                Bill.Status.HELD.value if held[i] else Bill.Status.ISSUED.value,
-                _hold_reason(rise=int(rise[i]), last_month=int(last_month[i]), last_year=int(last_year[i]),
-                             total=int(bills.total[i]), threshold=threshold) if held[i] else "",
-                day(int(bills.start_day[i])).isoformat(), day(int(bills.end_day[i])).isoformat(),
-                int(bills.end_day[i] - bills.start_day[i]), int(bills.start_index[i]), int(bills.end_index[i]),
-                int(bills.start_reading[i]), int(bills.end_reading[i]), int(bills.households[i]), int(bills.kwh[i]),
-                int(bills.subtotal[i]), int(bills.vat[i]), int(bills.total[i]), False, created,
-                None if held[i] else created, None if held[i] else due,
-            )
-            for i in range(n)
-        )  # fmt: skip
-        bulk_insert(
-            table=Bill._meta.db_table,
-            columns=[
-                "id", "number", "kind", "account_id", "period", "run_id", "status", "hold_reason", "start_date",
-                "end_date", "days", "start_index", "end_index", "start_reading_id", "end_reading_id", "households",
-                "kwh", "subtotal", "vat", "total", "estimated", "created_at", "issued_at", "due_date",
-            ],
-            rows=rows,
-        )  # fmt: skip
+        held_rows = np.flatnonzero(held).tolist()
+        status = np.where(held, Bill.Status.HELD.value, Bill.Status.ISSUED.value).tolist()
+        hold_reason = [""] * n
+        for i in held_rows:
+            hold_reason[i] = _hold_reason(rise=int(rise[i]), last_month=int(last_month[i]), last_year=int(last_year[i]),
+                                          total=int(bills.total[i]), threshold=threshold)  # fmt: skip
+        issued_at, due_date = [created] * n, [due] * n
+        for i in held_rows:
+            issued_at[i] = due_date[i] = None
+        # Column by column: a handful of distinct days, so dates are looked up, not formatted per bill.
+        columns = {
+            "id": ids.tolist(), "number": [f"{prefix}{i:09d}" for i in ids.tolist()],
+            "kind": [Bill.Kind.INVOICE.value] * n, "account_id": bills.account_id.tolist(),
+            "period": [run.period.isoformat()] * n, "run_id": [run.pk] * n, "status": status,
+            "hold_reason": hold_reason, "start_date": _iso_days(bills.start_day), "end_date": _iso_days(bills.end_day),
+            "days": (bills.end_day - bills.start_day).tolist(), "start_index": bills.start_index.tolist(),
+            "end_index": bills.end_index.tolist(), "start_reading_id": bills.start_reading.tolist(),
+            "end_reading_id": bills.end_reading.tolist(), "households": bills.households.tolist(),
+            "kwh": bills.kwh.tolist(), "subtotal": bills.subtotal.tolist(), "vat": bills.vat.tolist(),
+            "total": bills.total.tolist(), "estimated": [False] * n, "created_at": [created] * n,
+            "issued_at": issued_at, "due_date": due_date,
+        }  # fmt: skip
+        bulk_insert(table=Bill._meta.db_table, columns=list(columns), rows=zip(*columns.values(), strict=True))
         _write_lines(bill_ids=ids, lines=bills.lines)
     else:
         held = np.zeros(0, dtype=bool)
@@ -212,10 +220,8 @@ def _write_lines(*, bill_ids: np.ndarray, lines) -> None:
     first_of_line = np.repeat(group_start, np.diff(np.r_[group_start, len(owner)]))
     position = np.arange(len(owner)) - first_of_line + 1
     periods = ("", *engine.PERIODS)
-    day = dt.date.fromordinal
     cols = [
-        bill_ids[owner].tolist(), position.tolist(),
-        [day(d).isoformat() for d in lines.line_start.tolist()], [day(d).isoformat() for d in lines.line_end.tolist()],
+        bill_ids[owner].tolist(), position.tolist(), _iso_days(lines.line_start), _iso_days(lines.line_end),
         [t or None for t in lines.line_tier.tolist()], [periods[p] for p in lines.line_period.tolist()],
         [None if v < 0 else v for v in lines.line_limit.tolist()], lines.line_kwh.tolist(),
         lines.line_unit_price.tolist(), lines.line_amount.tolist(),
@@ -225,6 +231,13 @@ def _write_lines(*, bill_ids: np.ndarray, lines) -> None:
         columns=["bill_id", "position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price", "amount"],
         rows=zip(*cols, strict=True),
     )
+
+
+def _iso_days(ordinals: np.ndarray) -> list[str]:
+    """ISO dates of day ordinals, formatting each distinct day once."""
+    distinct, inverse = np.unique(ordinals, return_inverse=True)
+    names = np.array([dt.date.fromordinal(int(d)).isoformat() for d in distinct], dtype=object)
+    return names[inverse].tolist()
 
 
 def _hold_reason(*, rise: int, last_month: int, last_year: int, total: int, threshold: int) -> str:
