@@ -545,7 +545,7 @@ def price_many(
     voltage: np.ndarray | None = None,
     registers: np.ndarray | None = None,
     account: np.ndarray | None = None,
-    chunk_size: int = 100_000,
+    chunk_size: int = 20_000,
 ) -> PricedAccounts:
     """Price many accounts at once: day-ordinal `start`, `days` ≥ 1, codes index PURPOSES / VOLTAGES.
 
