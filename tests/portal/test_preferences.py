@@ -24,6 +24,8 @@ def test_account_page_is_translated(signed_in, customer_account):
     signed_in.post(reverse("set_language"), {"language": "en"})
     page = signed_in.get(reverse("portal:account", kwargs={"code": customer_account.code})).text
     assert "Show numbers" in page and "Xem số liệu" not in page
+    # The portal's own words win over other apps' catalogues (here: "Customers", the app's title).
+    assert "<dt>Customer</dt>" in page
     # English groups thousands with a comma.
     assert f"{TOTALS[-1]:,} kWh" in page
 
