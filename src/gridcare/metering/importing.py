@@ -138,7 +138,7 @@ def _rows_from_csv(content: bytes) -> list[list[str]] | tuple[list[str], list[li
         lines.pop()
     if len(lines) > 1:
         width = lines[0].count(delimiter) + 1
-        if all(count == width - 1 for count in map(methodcaller("count", delimiter), lines)):
+        if set(map(methodcaller("count", delimiter), lines)) == {width - 1}:
             # Device exports: no quoting, every line the same width. Split the whole body at once (C speed).
             cells = delimiter.join(lines[1:]).split(delimiter)
             return lines[0].split(delimiter), [cells[k::width] for k in range(width)]
@@ -277,8 +277,8 @@ def parse_whole_numbers(table: Table, column: str, errors: list[RowError], *, re
         ok = np.ones(n, dtype=bool)
         blank = np.zeros(n, dtype=bool)
         # numpy accepts Python int syntax (underscores, other scripts' digits): recheck the rare odd ones.
-        suspicious = [i for i, s in enumerate(raw) if not s.isascii() or "_" in s]
-        if suspicious:
+        joined = "".join(raw)
+        if not joined.isascii() or "_" in joined:
             raise ValueError
     except (ValueError, OverflowError):
         values = np.zeros(n, dtype=np.int64)
@@ -313,7 +313,8 @@ def parse_kwh_to_wh(table: Table, column: str, errors: list[RowError]) -> tuple[
     raw = table.columns[column]
     n = len(raw)
     try:
-        if any(not s.isascii() or "_" in s or "e" in s.lower() or "n" in s.lower() for s in raw):
+        joined = "".join(raw).lower()
+        if not joined.isascii() or "_" in joined or "e" in joined or "n" in joined:  # 1e3, nan, inf: not kWh
             raise ValueError
         kwh = np.array(raw, dtype=np.str_).astype(np.float64) if n else np.zeros(0)
         ok = np.ones(n, dtype=bool)
@@ -359,7 +360,7 @@ def parse_days(table: Table, column: str, errors: list[RowError], *, today: dt.d
     raw = table.columns[column]
     parsed = {text: _parse_date(text) for text in set(raw)}  # files repeat few distinct dates
     lookup = {text: (day_number(d) if d else -(2**40)) for text, d in parsed.items()}
-    days = np.fromiter((lookup[t] for t in raw), dtype=np.int64, count=len(raw))
+    days = np.fromiter(map(lookup.__getitem__, raw), dtype=np.int64, count=len(raw))
     ok = days > -(2**40)
     for i in np.flatnonzero(~ok).tolist():
         _err(
@@ -497,7 +498,7 @@ def daily_limits(history: History, digits: dict[int, int]) -> dict[int, float]:
     same = (meter[1:] == meter[:-1]) & (account[1:] == account[:-1]) & (day[1:] > day[:-1])
     if not same.any():
         return {}
-    wrap = np.array([10 ** digits.get(int(m), 9) for m in meter[1:][same].tolist()], dtype=np.int64)
+    wrap = np.power(10, _lookup(digits, meter[1:][same], 9).astype(np.int64))
     used = total[1:][same] - total[:-1][same]
     used = np.where(used < 0, used + wrap, used)
     rate = used / (day[1:][same] - day[:-1][same])
@@ -537,6 +538,16 @@ def step_check(*, previous: int, previous_day: int, total: int, day: int, digits
     )  # fmt: skip
 
 
+def _lookup(mapping: dict[int, Any], keys: np.ndarray, default: float) -> np.ndarray:
+    """mapping[key] for every key, `default` where missing, as an array (sorted search, no Python loop)."""
+    if not mapping or len(keys) == 0:
+        return np.full(len(keys), default)
+    known = np.array(sorted(mapping), dtype=np.int64)
+    values = np.array([mapping[k] for k in known.tolist()])
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    return np.where(known[at] == keys, values[at], default)
+
+
 def sequence_check(
     *,
     candidate: np.ndarray,
@@ -567,9 +578,9 @@ def sequence_check(
     s_total = np.concatenate([history.total, total[index]])
     s_row = np.concatenate([np.full(h, -1, dtype=np.int64), index])
     s_is_file = s_row >= 0
-    s_digits = np.concatenate([np.array([history.digits_by_meter.get(int(m), 9) for m in history.meter.tolist()], dtype=np.int64), digits[index]])
+    s_digits = np.concatenate([_lookup(history.digits_by_meter, history.meter, 9), digits[index]])
     s_account = np.concatenate([history.account, account[index]])
-    s_limit = np.array([limits.get(int(a), JUMP_FLOOR_KWH_PER_DAY) for a in s_account.tolist()], dtype=np.float64)
+    s_limit = _lookup(limits, s_account, JUMP_FLOOR_KWH_PER_DAY).astype(np.float64)
     order = np.lexsort((s_is_file, s_day, s_meter))
     s_meter, s_day, s_total, s_row, s_is_file, s_digits, s_limit = (
         a[order] for a in (s_meter, s_day, s_total, s_row, s_is_file, s_digits, s_limit)
