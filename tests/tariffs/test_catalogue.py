@@ -93,3 +93,9 @@ def test_the_compiled_catalogue_prices_like_the_scalar_path():
     assert priced.total.tolist() == [949_641, 0, 0]
     assert priced.unpriced.tolist() == [False, True, True]  # business only from 10/05/2025, administrative never
     assert business.lines[0].unit_price == 3152
+
+
+def test_loading_the_catalogue_takes_four_queries_whatever_its_size(django_assert_num_queries):
+    with django_assert_num_queries(4):  # versions, tiers, time-of-use prices, VAT
+        catalogue = selectors.catalogue_load()
+    assert len(catalogue.versions) == 6 and len(catalogue.vat_rates) == 5
