@@ -1,0 +1,186 @@
+"""Benchmark of notification fan-out: set-based `notify` against a naive per-customer loop, then paced delivery.
+
+    python benchmarks/fanout.py --recipients 1000000 [--database-url postgres://postgres@127.0.0.1:5432/gc_bench_fanout]
+
+Builds the demo utility with N accounts in a throw-away database (contacts as the demo generator
+draws them; a push subscription for one account in five; a few stored preferences), then:
+
+1. queues a planned-outage notice for every account, given as a list of account ids (COPY into a
+   staging table, then one INSERT … SELECT that resolves channels from contacts and preferences),
+   and once more by grid element (every feeder → transformer stations → service points → accounts);
+2. does the same naively for a sample (one ORM query per account and one `save()` per row), scaled;
+3. delivers SMS to a local provider server at a configured rate limit and reports the achieved rate.
+
+The last line is
+
+    RESULT fanout recipients=<n> rows_per_s=<n> naive_rows_per_s=<n> ratio=<n>
+"""
+
+import argparse
+import datetime as dt
+import sys
+import threading
+import time
+
+from benchdb import ROOT, drop_database, use_database
+
+sys.path.insert(0, str(ROOT))  # the local provider servers of the test suite
+
+
+def naive_fanout(accounts, notice, topic, now):
+    """The obvious way: per account, read its preferences and subscriptions, decide, save() each row."""
+    from gridcare.notifications.models import OutboxMessage, Preference, PushSubscription
+
+    rows = 0
+    for account in accounts:
+        prefs = {p.channel: p.enabled for p in Preference.objects.filter(account=account, topic=topic)}
+        has_push = PushSubscription.objects.filter(account=account, active=True).exists()
+        has_portal = account.customer.user_id is not None
+        contact = {
+            "inbox": has_portal, "email": bool(account.email), "zalo": bool(account.zalo_user_id and account.phone),
+            "push": has_push, "sms": bool(account.phone),
+        }  # fmt: skip
+        default = dict(contact, sms=bool(account.phone) and not (account.email or account.zalo_user_id or has_push))
+        for channel in ("inbox", "push", "email", "zalo", "sms"):
+            if contact[channel] and prefs.get(channel, default[channel]):
+                OutboxMessage(
+                    notice=notice, account=account, channel=channel, urgent=True, available_at=now, created_at=now,
+                    status="delivered" if channel == "inbox" else "queued",
+                ).save()
+                rows += 1
+    return rows
+
+
+def extras(n_push_every: int, now):
+    """Push subscriptions for one account in `n_push_every`, and some stored preferences, written in bulk."""
+    from django.db import connection
+
+    from gridcare.core.bulk import bulk_insert
+    from gridcare.customers.models import Account
+
+    ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    push = ((a, f"https://push.example/{a}", "p256dh", "auth", True, now) for a in ids[::n_push_every])
+    bulk_insert(table="notifications_pushsubscription", columns=["account_id", "endpoint", "p256dh", "auth", "active", "created_at"],
+                rows=push)  # fmt: skip
+    prefs = ((a, "planned_outage", "sms", True) for a in ids[3::50])
+    bulk_insert(table="notifications_preference", columns=["account_id", "topic", "channel", "enabled"], rows=prefs)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")
+    return ids
+
+
+def delivery_demo(*, messages: int, rate: float, workers: int):
+    """Deliver `messages` SMS to the local server with `workers` threads sharing a `rate` limit."""
+    from django.conf import settings
+    from django.db import connections, transaction
+    from tests.notifications.servers import SmsServer
+
+    from gridcare.customers.models import Account
+    from gridcare.notifications import delivery, services
+    from gridcare.notifications.models import OutboxMessage, Template
+
+    # The outage notices' own SMS rows are not part of this measurement.
+    OutboxMessage.objects.filter(channel="sms", status="queued").update(status="sent")
+    server = SmsServer().start()
+    settings.GRIDCARE_SMS_URL = f"{server.url}/v1/messages"
+    settings.GRIDCARE_SMS_API_KEY = server.api_key
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"sms": rate}
+    settings.GRIDCARE_NOTIFY_BATCH_SIZE = max(50, int(rate // 2))
+    Template.objects.update_or_create(key="bench_sms", channel="sms", language="vi",
+                                      defaults={"topic": "incident", "body": "Thu nghiem {customer_code}"})  # fmt: skip
+    Template.objects.filter(key="bench_sms").exclude(language="vi").delete()
+    ids = list(Account.objects.exclude(phone="").order_by("pk").values_list("pk", flat=True)[:messages])
+    with transaction.atomic():
+        services.notify(topic="incident", recipients=ids, template="bench_sms", urgency="urgent", channels=["sms"],
+                        honour_preferences=False, key="bench-delivery")  # fmt: skip
+
+    def work():
+        try:
+            delivery.deliver_until_idle(channel="sms", budget_seconds=3600)
+        finally:
+            connections.close_all()
+
+    t = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - t
+    server.stop()
+    return len(server.accepted), elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipients", type=int, default=20_000)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
+    parser.add_argument("--naive-sample", type=int, default=2000)
+    parser.add_argument("--deliver", type=int, default=2500, help="SMS to deliver to the local server (0: skip)")
+    parser.add_argument("--rate", type=float, default=500.0, help="configured SMS messages per second")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    url = use_database(args.database_url)
+    from django.db import transaction
+    from django.utils import timezone
+
+    from gridcare.customers.models import Account
+    from gridcare.demo.services import demo_data_load
+    from gridcare.network.models import Feeder
+    from gridcare.notifications import selectors, services
+    from gridcare.notifications.models import Notice, OutboxMessage
+
+    t = time.perf_counter()
+    demo_data_load(customers=args.recipients, seed=1, today=dt.date(2026, 11, 28), interval_days=0)
+    now = timezone.now()
+    ids = extras(5, now)
+    print(f"demo utility: {len(ids):,} accounts in {time.perf_counter() - t:.1f} s")
+    context = {"start": "08:00 02/12/2026", "end": "16:00 02/12/2026", "place": "toàn thành phố", "reason": "bảo trì"}
+
+    t = time.perf_counter()
+    with transaction.atomic():
+        notice = services.notify(topic="planned_outage", recipients=ids, template="planned_outage", context=context,
+                                 urgency="urgent", key="bench-list", now=now)  # fmt: skip
+    elapsed = time.perf_counter() - t
+    rows_per_s = notice.messages / elapsed
+    by_channel = selectors.messages_for_notice(notice_id=notice.pk)
+    print(f"by list: {notice.recipients:,} recipients → {notice.messages:,} rows in {elapsed:.2f} s "
+          f"({rows_per_s:,.0f} rows/s, {notice.recipients / elapsed:,.0f} recipients/s); "
+          + ", ".join(f"{c} {sum(s.values()):,}" for c, s in by_channel.items()))  # fmt: skip
+
+    t = time.perf_counter()
+    with transaction.atomic():
+        recipients = selectors.accounts_on_grid(feeder_ids=list(Feeder.objects.values_list("pk", flat=True)))
+        grid = services.notify(topic="planned_outage", recipients=recipients, template="planned_outage",
+                               context=context, urgency="urgent", key="bench-grid", now=now)  # fmt: skip
+    grid_elapsed = time.perf_counter() - t
+    print(f"by grid (all feeders): {grid.recipients:,} recipients → {grid.messages:,} rows in {grid_elapsed:.2f} s")
+
+    sample = list(Account.objects.select_related("customer").order_by("?")[: args.naive_sample])
+    naive_notice = Notice.objects.create(key="bench-naive", topic="planned_outage", template_key="planned_outage",
+                                         context=context, urgency="urgent", created_at=now)  # fmt: skip
+    t = time.perf_counter()
+    with transaction.atomic():
+        naive_rows = naive_fanout(sample, naive_notice, "planned_outage", now)
+    naive_elapsed = time.perf_counter() - t
+    naive_per_s = naive_rows / naive_elapsed
+    expected = OutboxMessage.objects.filter(notice=notice, account__in=sample).count()
+    assert naive_rows == expected, (naive_rows, expected)  # both ways pick the same channels
+    print(f"naive loop: {len(sample):,} recipients → {naive_rows:,} rows in {naive_elapsed:.2f} s "
+          f"({naive_per_s:,.0f} rows/s; {notice.recipients * naive_elapsed / len(sample):,.0f} s for all, scaled)")
+
+    if args.deliver:
+        sent, seconds = delivery_demo(messages=args.deliver, rate=args.rate, workers=args.workers)
+        print(f"delivery: {sent:,} SMS to the local server, limit {args.rate:,.0f}/s, {args.workers} workers: "
+              f"{seconds:.2f} s → {sent / seconds:,.0f} messages/s")
+    if not args.keep:
+        drop_database(url)
+    print(f"RESULT fanout recipients={notice.recipients} rows_per_s={rows_per_s:.0f} "
+          f"naive_rows_per_s={naive_per_s:.0f} ratio={rows_per_s / naive_per_s:.1f}")
+
+
+if __name__ == "__main__":
+    main()
