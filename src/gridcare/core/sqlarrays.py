@@ -1,8 +1,9 @@
 """Set-based reads straight into numpy arrays, for the engines' inputs (bill runs, baselines).
 
-On PostgreSQL the rows travel as `COPY (query) TO STDOUT (FORMAT binary)` and are decoded by numpy
-without creating a Python object per value; on SQLite through the cursor. The query must return only
-integer columns (`CAST(... AS BIGINT)`, which both databases accept; dates as day ordinals with `ordinal_sql`, booleans as 0/1, NULLs replaced by a sentinel with COALESCE).
+On PostgreSQL the server packs the rows into one bytea of big-endian int8s that numpy decodes without
+creating a Python object per value; on SQLite they come through the cursor. The query must return only
+integer columns, never NULL (`CAST(... AS BIGINT)`, which both databases accept; dates as day ordinals
+with `ordinal_sql`, booleans as 0/1, NULLs replaced by a sentinel with COALESCE).
 """
 
 from collections.abc import Sequence
@@ -11,38 +12,27 @@ from typing import Any
 import numpy as np
 from django.db import connections
 
-_PG_HEADER = 19  # b"PGCOPY\n\xff\r\n\0" + flags (4 bytes) + header extension length (4 bytes)
-
-
-def _decode_binary_copy(data: bytes, columns: int) -> np.ndarray:
-    body = memoryview(data)[_PG_HEADER + int.from_bytes(data[15:19], "big") : -2]  # skip header and trailer
-    row = np.dtype([("count", ">i2"), *[(f"c{i}", [("len", ">i4"), ("value", ">i8")]) for i in range(columns)]])
-    if len(body) % row.itemsize:
-        raise ValueError("COPY returned a NULL or a non-bigint column: cast every column to bigint, never NULL")
-    records = np.frombuffer(body, dtype=row)
-    out = np.empty((len(records), columns), dtype=np.int64)
-    for i in range(columns):
-        if len(records) and (records[f"c{i}"]["len"] != 8).any():
-            raise ValueError(f"column {i} is not a non-NULL bigint")
-        out[:, i] = records[f"c{i}"]["value"]
-    return out
-
 
 def fetch_int_matrix(*, sql: str, params: Sequence[Any], columns: int, using: str = "default") -> np.ndarray:
     """Rows of an all-integer query as an int64 matrix (rows × columns)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            import psycopg
-
-            raw = cursor.cursor
-            # COPY takes no parameters: bind them client-side (psycopg quotes them as literals).
-            select = psycopg.ClientCursor(raw.connection).mogrify(sql, list(params)) if params else sql
-            chunks = []
-            with raw.copy(f"COPY ({select}) TO STDOUT (FORMAT binary)") as copy:
-                for block in copy:
-                    chunks.append(bytes(block))
-            return _decode_binary_copy(b"".join(chunks), columns)
+            # One value back instead of one message per row: the server packs each row as big-endian int8s
+            # (`int8send`) and concatenates them in order; numpy reads the bytes as they are.
+            names = [f"c{i}" for i in range(columns)]
+            packed = " || ".join(f"int8send(q.{n})" for n in names)
+            cursor.execute(
+                f"SELECT string_agg({packed}, ''::bytea ORDER BY q.rn), count(*) FROM "  # noqa: S608
+                f"(SELECT s.*, row_number() OVER () AS rn FROM ({sql}) AS s({', '.join(names)})) AS q",
+                list(params),
+            )
+            data, count = cursor.fetchone()
+            data = bytes(data or b"")
+            if len(data) != count * columns * 8:
+                # A NULL anywhere in a row makes its packed value NULL, which string_agg would skip silently.
+                raise ValueError("an integer-matrix query returned NULLs: replace them with COALESCE")
+            return np.frombuffer(data, dtype=">i8").astype(np.int64).reshape(count, columns)
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     return np.array(rows, dtype=np.int64).reshape(len(rows), columns)
