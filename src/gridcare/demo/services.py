@@ -12,7 +12,13 @@ from gridcare.core.models import User
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
 from gridcare.demo import generator, places, selectors
 from gridcare.demo.generator import PURPOSES
-from gridcare.demo.writer import Nullable, insert_columns, next_id, sequences_reset
+from gridcare.demo.writer import (
+    Nullable,
+    insert_columns,
+    next_id,
+    postgres_constraints_deferred,
+    sequences_reset,
+)
 from gridcare.metering.models import (
     IntervalReading,
     Meter,
@@ -36,6 +42,12 @@ STAFF = [
     ("vanhanh.ninhkieu", False, StaffRole.OPERATOR, b"gridcare-demo-staff1".hex()),
 ]
 MANUFACTURER_PREFIX = {"EMIC": "EM", "Gelex": "GE", "Vinasino": "VS", "Hữu Hồng": "HH", "Landis+Gyr": "LG", "Elster": "EL"}
+
+# The tables that receive one or more rows per customer.
+BULK_MODELS = [
+    Customer, Premise, Account, ServicePoint, Meter, MeterInstallation, RouteAccount, Reading, IntervalReading,
+    SocialCategoryAssignment,
+]  # fmt: skip
 
 Progress = Callable[[str, int], None]
 
@@ -109,25 +121,26 @@ def demo_data_load(
         pop=pop, company=company, company_unit=company_unit, team_ids=team_ids, commune_ids=commune_ids,
         progress=progress,
     )  # fmt: skip
-    ids = _accounts(
-        pop=pop, province=province, team_ids=team_ids, commune_ids=commune_ids, station_ids=station_ids,
-        progress=progress,
-    )  # fmt: skip
-    readings = _monthly_readings(pop=pop, ids=ids, seed=seed, today=today, progress=progress)
-    intervals = _interval_readings(pop=pop, ids=ids, seed=seed, today=today, days=interval_days, progress=progress)
-    social = generator.social_assignments(seed=seed, pop=pop, today=today, company=company)
-    insert_columns(
-        model=SocialCategoryAssignment,
-        columns={
-            "id": next_id(SocialCategoryAssignment) + np.arange(len(social.account)),
-            "customer": ids["customer"][social.account],
-            "category": social.category,
-            "active_from": social.active_from,
-            "active_to": Nullable(social.active_to, ~np.isnat(social.active_to)),
-            "evidence": social.evidence,
-        },
-    )
-    progress("social categories", len(social.account))
+    with postgres_constraints_deferred(BULK_MODELS):
+        ids = _accounts(
+            pop=pop, province=province, team_ids=team_ids, commune_ids=commune_ids, station_ids=station_ids,
+            progress=progress,
+        )  # fmt: skip
+        readings = _monthly_readings(pop=pop, ids=ids, seed=seed, today=today, progress=progress)
+        intervals = _interval_readings(pop=pop, ids=ids, seed=seed, today=today, days=interval_days, progress=progress)
+        social = generator.social_assignments(seed=seed, pop=pop, today=today, company=company)
+        insert_columns(
+            model=SocialCategoryAssignment,
+            columns={
+                "id": next_id(SocialCategoryAssignment) + np.arange(len(social.account)),
+                "customer": ids["customer"][social.account],
+                "category": social.category,
+                "active_from": social.active_from,
+                "active_to": Nullable(social.active_to, ~np.isnat(social.active_to)),
+                "evidence": social.evidence,
+            },
+        )
+        progress("social categories", len(social.account))
     sequences_reset(
         [Province, Commune, Unit, Substation, Feeder, TransformerStation, Customer, Premise, Account, ServicePoint,
          Meter, MeterInstallation, ReadingRoute, RouteAccount, Reading, IntervalReading, SocialCategoryAssignment]

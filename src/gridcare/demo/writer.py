@@ -6,7 +6,8 @@ text with numpy and joins rows in C (`map`/`str.join`). Generated text never hol
 backslashes except where `_escape` handles them.
 """
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,3 +113,45 @@ def sequences_reset(models_written: list[type[models.Model]]) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+@contextlib.contextmanager
+def postgres_constraints_deferred(models_written: list[type[models.Model]]) -> Iterator[None]:
+    """On PostgreSQL, drop the foreign keys and plain indexes of these tables and rebuild them afterwards.
+
+    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: loading tens of millions of rows would queue one
+    check per row and key for COMMIT. One `ADD CONSTRAINT` (a single set-based validation) and one index
+    build per index are far cheaper. Primary keys and unique constraints stay in place. A no-op on SQLite.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [m._meta.db_table for m in models_written]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        qn = connection.ops.quote_name
+        # Run the checks already queued in this transaction: ALTER TABLE refuses pending trigger events.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table, name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {qn(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")

@@ -1,0 +1,181 @@
+"""`gridcare demo-data` and `gridcare demo-welcome` against a real database."""
+
+import hashlib
+import io
+import re
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db.models import Count
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from gridcare.core.models import User
+from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
+from gridcare.metering.models import (
+    IntervalReading,
+    Meter,
+    MeterInstallation,
+    Reading,
+    ReadingRoute,
+    RouteAccount,
+)
+from gridcare.network.models import Feeder, Substation, TransformerStation
+from gridcare.org.models import StaffMembership, Unit
+
+ARGS = ["--customers", "300", "--today", "2026-11-25", "--interval-days", "2"]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _demo_data(*args):
+    out = io.StringIO()
+    call_command("demo_data", *args, stdout=out)
+    return out.getvalue()
+
+
+def _digest() -> str:
+    h = hashlib.sha256()
+    accounts = Account.objects.order_by("code").values_list(
+        "code", "customer__name", "purpose", "households", "voltage", "phone", "email", "premise__street",
+        "premise__commune__name", "unit__code", "route_stop__sequence", "route_stop__route__reading_day",
+        "service_points__transformer_station__code",
+    )  # fmt: skip
+    readings = Reading.objects.order_by("account__code", "read_on").values_list(
+        "account__code", "read_on", "total", "peak", "normal", "offpeak", "rollover", "source"
+    )
+    intervals = IntervalReading.objects.order_by("meter__installations__account__code", "start").values_list(
+        "meter__installations__account__code", "start", "energy_wh"
+    )
+    for rows in (accounts, readings, intervals):
+        for row in rows:
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def _wipe():
+    for model in (Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
+                  Meter, ReadingRoute, Account, Premise, Customer, TransformerStation, Feeder, Substation,
+                  TOTPDevice, StaffMembership):  # fmt: skip
+        model.objects.all().delete()
+    User.objects.all().delete()
+    Unit.communes.through.objects.all().delete()
+    for kind in (Unit.Kind.TEAM, Unit.Kind.COMPANY, Unit.Kind.CORPORATION):
+        Unit.objects.filter(kind=kind).delete()
+
+
+@pytest.mark.django_db
+def test_same_seed_gives_the_same_rows_and_another_seed_different_ones():
+    _demo_data(*ARGS, "--seed", "7")
+    first = _digest()
+    _wipe()
+    _demo_data(*ARGS, "--seed", "7")
+    assert _digest() == first
+    _wipe()
+    _demo_data(*ARGS, "--seed", "8")
+    assert _digest() != first
+
+
+@pytest.mark.django_db
+def test_counts_and_mix_for_300_customers():
+    _demo_data(*ARGS, "--seed", "1")
+    assert Unit.objects.filter(kind=Unit.Kind.TEAM).count() == 28
+    assert Unit.objects.get(kind=Unit.Kind.COMPANY).customer_code_prefix == "PB13"
+    assert Unit.communes.through.objects.count() == 87
+    assert Account.objects.count() == Customer.objects.count() == 300
+    mix = dict(Account.objects.values_list("purpose").annotate(n=Count("pk")))
+    assert mix == {"residential": 264, "business": 24, "production": 9, "administrative": 3}
+    assert TransformerStation.objects.filter(customer_owned=True).count() == 20
+    assert IntervalReading.objects.values("meter").distinct().count() == 20
+    assert IntervalReading.objects.count() == 20 * 2 * 48
+    assert not IntervalReading.objects.exclude(meter__time_of_use=True).exists()
+    for account in Account.objects.all():
+        account.full_clean()  # codes, phones and e-mails pass the model validators
+    team_of_station = ServicePoint.objects.values_list("account__unit", "transformer_station__unit")
+    assert all(a == b for a, b in team_of_station)
+    commune_of_station = ServicePoint.objects.values_list("premise__commune", "transformer_station__commune")
+    assert all(a == b for a, b in commune_of_station)
+
+
+@pytest.mark.django_db
+def test_every_account_has_a_meter_a_route_stop_and_24_readings_that_only_fall_at_a_rollover():
+    _demo_data(*ARGS, "--seed", "2")
+    assert MeterInstallation.objects.filter(removed_on__isnull=True).values("account").distinct().count() == 300
+    assert RouteAccount.objects.values("account").distinct().count() == 300
+    per_account = Reading.objects.values("account").annotate(n=Count("pk"))
+    assert sorted({row["n"] for row in per_account}) == [24] and len(per_account) == 300
+    for route in ReadingRoute.objects.all():
+        assert 1 <= route.reading_day <= 28
+        if not route.stops.exists():
+            continue  # a team without customers in a tiny demo still has its route
+        assert set(Reading.objects.filter(account__route_stop__route=route).values_list("read_on__day", flat=True)) == {
+            route.reading_day
+        }
+    previous = {}
+    falls = rollovers = 0
+    for account_id, total, rollover, peak, normal, offpeak in Reading.objects.order_by("account", "read_on").values_list(
+        "account", "total", "rollover", "peak", "normal", "offpeak"
+    ):
+        if account_id in previous:
+            falls += total < previous[account_id]
+            assert (total < previous[account_id]) == rollover
+        rollovers += rollover
+        if peak is not None:
+            assert peak + normal + offpeak == total
+        previous[account_id] = total
+    assert falls == rollovers
+
+
+@pytest.mark.django_db
+def test_if_empty_leaves_a_populated_database_alone(world):
+    units = Unit.objects.count()
+    out = _demo_data(*ARGS, "--if-empty")
+    assert "bỏ qua" in out
+    assert Unit.objects.count() == units
+    assert not Account.objects.filter(code__startswith="PB13").exists()
+
+
+@pytest.mark.django_db
+def test_if_empty_loads_an_empty_database():
+    _demo_data(*ARGS, "--if-empty")
+    assert Account.objects.count() == 300
+
+
+@pytest.mark.django_db
+def test_the_logins_printed_by_demo_welcome_sign_in():
+    _demo_data(*ARGS, "--seed", "3")
+    out = io.StringIO()
+    call_command("demo_welcome", "--port", "8123", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8123/backoffice/" in text and "http://127.0.0.1:8123/" in text
+    logins = re.findall(r"^  - (\S+)  /  (\S+)", text, flags=re.MULTILINE)
+    codes = re.findall(r"current code: (\d{6})", text)
+    secrets = re.findall(r"secret=([A-Z2-7]+)", text)
+    assert len(logins) == 4 and len(codes) == 2 and len(secrets) == 2
+    (admin, admin_pw), (operator, operator_pw), (home, home_pw), (shop, shop_pw) = logins
+
+    for (username, password), code in zip([(admin, admin_pw), (operator, operator_pw)], codes, strict=True):
+        user = authenticate(username=username, password=password)
+        assert user is not None and user.is_staff
+        device = TOTPDevice.objects.get(user=user)
+        assert device.verify_token(code)
+    assert User.objects.get(username=admin).is_superuser
+    membership = StaffMembership.objects.get(user__username=operator)
+    assert membership.role == "operator" and membership.unit.kind == Unit.Kind.TEAM
+
+    household = authenticate(customer_code=home, password=home_pw)
+    assert household is not None and household.customer.accounts.get().purpose == "residential"
+    business = authenticate(customer_code=shop, password=shop_pw)
+    account = business.customer.accounts.get()
+    assert account.purpose == "business"
+    assert account.meter_installations.get(removed_on__isnull=True).meter.time_of_use
+    assert authenticate(customer_code=home, password="wrong") is None
+
+    # Running it again keeps the same logins and secrets.
+    again = io.StringIO()
+    call_command("demo_welcome", stdout=again)
+    assert re.findall(r"secret=([A-Z2-7]+)", again.getvalue()) == secrets
+    assert User.objects.filter(username__in=[admin, operator, home, shop]).count() == 4
