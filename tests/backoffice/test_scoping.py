@@ -152,3 +152,12 @@ def test_result_count_is_capped_on_big_tables(client, world, monkeypatch):
     response = client.get(CHANGELIST)
     assert response.context["cl"].result_count == 3
     assert len(response.context["cl"].result_list) == 4
+
+
+def test_meter_search_by_account_code_and_name(client, world, two_teams):
+    verified_login(client, superuser())
+    serial = two_teams["a"].meter_installations.get().meter.serial
+    by_code = client.get("/backoffice/metering/meter/", {"q": two_teams["a"].code}).context["cl"].result_list
+    assert [m.serial for m in by_code] == [serial]
+    by_name = client.get("/backoffice/metering/meter/", {"q": "Thị Ba"}).context["cl"].result_list
+    assert [m.serial for m in by_name] == [serial]

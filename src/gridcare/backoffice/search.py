@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from gridcare.customers.models import Account
 from gridcare.metering.models import MeterInstallation
@@ -25,31 +25,41 @@ def normalise_phone(term: str) -> str | None:
     return None
 
 
+def account_ids_by_key(term: str) -> list[int]:
+    """Accounts whose code, phone or meter serial (current or past) is exactly `term`: three index lookups."""
+    term = term.strip()
+    ids = set(Account.objects.filter(code=term.upper()).values_list("pk", flat=True))
+    phone = normalise_phone(term)
+    if phone:
+        ids.update(Account.objects.filter(phone=phone).values_list("pk", flat=True))
+    serials = {term, term.upper()}
+    ids.update(MeterInstallation.objects.filter(meter__serial__in=serials).values_list("account_id", flat=True))
+    return sorted(ids)
+
+
 def account_search_q(term: str, *, account_path: str = "") -> Q:
-    """Accounts matching `term`: exact code, exact phone, exact meter serial (current or past), or customer name.
+    """Accounts matching `term`: exactly by code, phone or meter serial; failing that, by customer name.
 
     `account_path` is the lookup from the searched model to its account (`""` for accounts themselves,
-    `"account__"` for readings...). Exact matches on indexed columns keep the search fast; only names
-    fall back to a substring match.
+    `"account__"` for readings...). The exact keys are separate index lookups (one OR across columns and a
+    subquery would scan the table); only when none matches does the search fall back to a substring of
+    the customer's name, which scans.
     """
     term = term.strip()
     if not term:
         return Q()
-    prefix = account_path
-    query = Q(**{f"{prefix}code": term.upper()})
-    phone = normalise_phone(term)
-    if phone:
-        query |= Q(**{f"{prefix}phone": phone})
-    serials = {term, term.upper()}
-    query |= Exists(MeterInstallation.objects.filter(account=OuterRef(f"{prefix}pk"), meter__serial__in=serials))
-    if not _CODE.match(term.upper()) and not phone:
-        query |= Q(**{f"{prefix}customer__name__icontains": term})
-    return query
+    ids = account_ids_by_key(term)
+    if ids:
+        return Q(**{f"{account_path}pk__in": ids})
+    return Q(**{f"{account_path}customer__name__icontains": term})
 
 
 def customer_search_q(term: str) -> Q:
-    """Customers owning an account that matches `term`, or named like it."""
+    """Customers owning an account that matches `term` exactly, or else named like it."""
     term = term.strip()
     if not term:
         return Q()
-    return Exists(Account.objects.filter(account_search_q(term), customer=OuterRef("pk"))) | Q(name__icontains=term)
+    ids = account_ids_by_key(term)
+    if ids:
+        return Q(pk__in=Account.objects.filter(pk__in=ids).values("customer_id"))
+    return Q(name__icontains=term)

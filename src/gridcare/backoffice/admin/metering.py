@@ -1,10 +1,10 @@
 """Meters, installations, reading routes, readings and imports, by the unit of the account they serve."""
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from gridcare.backoffice.scoping import UnitScopedAdmin
-from gridcare.backoffice.search import account_search_q
+from gridcare.backoffice.search import account_ids_by_key, account_search_q
 from gridcare.backoffice.site import admin_site
 from gridcare.metering.models import (
     IntervalReading,
@@ -34,10 +34,17 @@ class MeterAdmin(UnitScopedAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        current = MeterInstallation.objects.filter(meter=OuterRef("pk"), removed_on__isnull=True).filter(
-            account_search_q(term, account_path="account__")
+        account_ids = account_ids_by_key(term)
+        meter_ids = set(Meter.objects.filter(serial__in={term, term.upper()}).values_list("pk", flat=True))
+        meter_ids.update(
+            MeterInstallation.objects.filter(removed_on__isnull=True, account__in=account_ids).values_list("meter_id", flat=True)
         )
-        return queryset.filter(Q(serial__in={term, term.upper()}) | Exists(current)), False
+        if meter_ids:
+            return queryset.filter(pk__in=sorted(meter_ids)), False
+        current = MeterInstallation.objects.filter(
+            meter=OuterRef("pk"), removed_on__isnull=True, account__customer__name__icontains=term
+        )
+        return queryset.filter(Exists(current)), False
 
 
 @admin.register(MeterInstallation, site=admin_site)
@@ -99,7 +106,7 @@ class ReadingAdmin(UnitScopedAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(Q(meter__serial__in={term, term.upper()}) | account_search_q(term, account_path="account__")), False
+        return queryset.filter(account_search_q(term, account_path="account__")), False
 
 
 @admin.register(IntervalReading, site=admin_site)
