@@ -229,7 +229,7 @@ class ConsumptionAlert(models.Model):
 
     class Kind(models.TextChoices):
         KWH = "kwh", _("vượt số kWh trong kỳ")
-        PERCENT = "percent", _("tăng quá % so với kỳ trước")
+        PERCENT = "percent", _("tăng quá ngưỡng phần trăm so với kỳ trước")
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="consumption_alert")
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)

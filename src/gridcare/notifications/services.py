@@ -336,7 +336,7 @@ def consumption_alert_set(*, account: Account, kind: str, threshold: int, active
     if kind not in ConsumptionAlert.Kind.values:
         raise NotificationError("alert_kind", str(_("Loại cảnh báo không hợp lệ.")))
     if int(threshold) <= 0 or (kind == ConsumptionAlert.Kind.PERCENT and int(threshold) > 1000):
-        raise NotificationError("alert_threshold", str(_("Ngưỡng cảnh báo phải là số dương (tối đa 1000%).")))
+        raise NotificationError("alert_threshold", str(_("Ngưỡng cảnh báo phải là số dương (tối đa 1000 phần trăm).")))
     alert, _created = ConsumptionAlert.objects.update_or_create(
         account=account, defaults={"kind": kind, "threshold": int(threshold), "active": active}
     )
@@ -436,8 +436,18 @@ def outbox_release_expired(*, now: dt.datetime) -> int:
     return failed + requeued
 
 
+def _asynchronous_commit() -> None:
+    """Commit without waiting for the WAL flush: a mark lost in a database crash only means a resend
+    with the same idempotency key, and per-message flushes would cap delivery far below provider limits."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+@transaction.atomic
 def outbox_mark_sent(*, pk: int, token: str, now: dt.datetime, address: str, provider_ref: str) -> bool:
     """Record a provider's acceptance; ignored when the row's claim is no longer ours."""
+    _asynchronous_commit()
     return bool(
         OutboxMessage.objects.filter(pk=pk, claim_token=token, status=OutboxStatus.SENDING).update(
             status=OutboxStatus.SENT, sent_at=now, address=address[:254], provider_ref=provider_ref[:100],
@@ -446,10 +456,12 @@ def outbox_mark_sent(*, pk: int, token: str, now: dt.datetime, address: str, pro
     )
 
 
+@transaction.atomic
 def outbox_mark_failed(
     *, pk: int, token: str, now: dt.datetime, error: str, retryable: bool, attempts: int, retry_after: float | None = None
 ) -> str:
     """Schedule a retry with exponential backoff, or fail for good; returns the new status."""
+    _asynchronous_commit()
     max_attempts = conf.int_setting("NOTIFY_MAX_ATTEMPTS", 6)
     if retryable and attempts < max_attempts:
         base = conf.float_setting("NOTIFY_BACKOFF_SECONDS", 30.0)
