@@ -62,6 +62,9 @@ class BillRunAdmin(UnitScopedAdmin):
     def progress(self, obj):
         return format_html('<progress max="100" value="{}"></progress> {}%', obj.progress_percent, obj.progress_percent)
 
+    def get_inlines(self, request, obj=None):
+        return self.inlines if obj is not None else []
+
     def get_fields(self, request, obj=None):
         return ["period", "route"] if obj is None else ["period", "route", *self.readonly_fields]
 
