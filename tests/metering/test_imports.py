@@ -196,3 +196,16 @@ def test_the_background_task_runs_the_same_import(metered, tmp_path, settings):
 
     assert (result["inserted"], result["rejected"]) == (1, 1)
     assert (tmp_path / "t.csv.errors.csv").exists()
+
+
+def test_a_filled_in_reading_must_fit_below_the_next_recorded_one(metered, tmp_path):
+    m1 = metered["m1"].serial  # recorded: 1200 on 5 Feb, 1400 on 5 Mar
+    path = csv_file(tmp_path / "backfill.csv", [[m1, "2025-02-20", "1300"], [m1, "2025-02-25", "1500"]])
+
+    code, summary = run(path)
+
+    assert code == 1 and summary.startswith("Đã nhập 1 dòng mới, 0 dòng đã có, 1 dòng lỗi")
+    assert Reading.objects.filter(meter=metered["m1"], read_on=dt.date(2025, 2, 20), total=1300).exists()
+    ((row, column, value, reason, reason_en),) = report_rows(path)
+    assert (row, column, value) == ("3", "total_kwh", "1500")
+    assert "1400" in reason and "05/03/2025" in reason_en

@@ -548,6 +548,47 @@ def _lookup(mapping: dict[int, Any], keys: np.ndarray, default: float) -> np.nda
     return np.where(known[at] == keys, values[at], default)
 
 
+def forward_check(
+    *,
+    candidate: np.ndarray,
+    meter: np.ndarray,
+    account: np.ndarray,
+    day: np.ndarray,
+    total: np.ndarray,
+    digits: np.ndarray,
+    history: History,
+    limits: dict[int, float],
+) -> list[tuple[int, str, str]]:
+    """Rows filled in before a recorded reading must not be above it (unless that is a plausible rollover).
+
+    Independent of the other rows of the file, so it runs before `sequence_check`. Returns
+    [(row index, reason_vi, reason_en)].
+    """
+    index = np.flatnonzero(candidate)
+    if len(index) == 0 or len(history.meter) == 0:
+        return []
+    order = np.lexsort((history.day, history.meter))
+    h_meter, h_day, h_total = history.meter[order], history.day[order], history.total[order]
+    at = np.searchsorted(h_meter * 1_000_000 + h_day, meter[index] * 1_000_000 + day[index], side="right")
+    at_safe = np.minimum(at, len(h_meter) - 1)
+    following = (at < len(h_meter)) & (h_meter[at_safe] == meter[index])
+    next_total, next_day = h_total[at_safe], h_day[at_safe]
+    days = np.maximum(next_day - day[index], 1)
+    allowed = _lookup(limits, account[index], JUMP_FLOOR_KWH_PER_DAY) * days
+    wrapped = np.power(10, digits[index]) - total[index] + next_total
+    fails = following & (next_total < total[index]) & (wrapped > allowed)
+    failures = []
+    for k in np.flatnonzero(fails).tolist():
+        following_total, following_date = int(next_total[k]), day_from_number(int(next_day[k])).strftime("%d/%m/%Y")
+        failures.append((
+            int(index[k]),
+            _("Cao hơn chỉ số đã ghi sau đó %(next)d ngày %(date)s (không phải quay vòng).")
+            % {"next": following_total, "date": following_date},
+            f"Higher than the later recorded reading {following_total} of {following_date} (not a rollover).",
+        ))  # fmt: skip
+    return failures
+
+
 def sequence_check(
     *,
     candidate: np.ndarray,

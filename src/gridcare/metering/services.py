@@ -30,6 +30,7 @@ from gridcare.metering.importing import (
     daily_limits,
     day_from_number,
     first_duplicates,
+    forward_check,
     parse_days,
     parse_kwh_to_wh,
     parse_moments,
@@ -220,7 +221,7 @@ def _import_register(
     meter_ids = sorted(set(meter[ok].tolist()))
     digits_by_meter = dict(meters.values())
     history, recorded = selectors.reading_history(
-        meter_ids=meter_ids, since_day=int(day[ok].min()) - HISTORY_DAYS, until_day=int(day[ok].max()), digits=digits_by_meter
+        meter_ids=meter_ids, since_day=int(day[ok].min()) - HISTORY_DAYS, until_day=int(day[ok].max()) + HISTORY_DAYS, digits=digits_by_meter
     )
     # Already recorded (meter, date): the same values are not an error, different ones are.
     recorded_key = history.meter[:recorded] * 1_000_000 + history.day[:recorded]
@@ -243,11 +244,17 @@ def _import_register(
         ))  # fmt: skip
     candidate = ok & ~in_db
     limits = daily_limits(history, digits_by_meter)
-    accepted, rollover, failures = sequence_check(
+    failures = forward_check(
         candidate=candidate, meter=meter, account=account, day=day, total=total, digits=digits,
         history=history, limits=limits,
     )  # fmt: skip
-    for i, vi, en in failures:
+    for i, _vi, _en in failures:
+        candidate[i] = False
+    accepted, rollover, sequence_failures = sequence_check(
+        candidate=candidate, meter=meter, account=account, day=day, total=total, digits=digits,
+        history=history, limits=limits,
+    )  # fmt: skip
+    for i, vi, en in failures + sequence_failures:
         errors.append(RowError(int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i], vi, en))
     rows_in = np.flatnonzero(accepted)
     date_text = {d: day_from_number(d).isoformat() for d in set(day[rows_in].tolist())}
