@@ -209,3 +209,32 @@ def test_a_filled_in_reading_must_fit_below_the_next_recorded_one(metered, tmp_p
     ((row, column, value, reason, reason_en),) = report_rows(path)
     assert (row, column, value) == ("3", "total_kwh", "1500")
     assert "1400" in reason and "05/03/2025" in reason_en
+
+
+def test_a_run_that_crashes_half_way_is_finished_by_running_it_again(metered, tmp_path, monkeypatch):
+    from gridcare.metering import services
+
+    m1, m3 = metered["m1"].serial, metered["m3"].serial
+    path = csv_file(tmp_path / "r.csv", [
+        [m1, "2025-04-05", "1600"], [m1, "2025-05-05", "1700"], [m3, "2025-04-05", "800"], [m3, "2025-05-05", "900"],
+    ])  # fmt: skip
+    real_insert, calls = services.bulk_insert, []
+
+    def power_cut_on_second_chunk(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("power cut")
+        return real_insert(**kwargs)
+
+    monkeypatch.setattr(services, "INSERT_CHUNK_ROWS", 2)
+    monkeypatch.setattr(services, "bulk_insert", power_cut_on_second_chunk)
+    with pytest.raises(RuntimeError):
+        services.reading_import_file(path=path, now=NOW)
+    assert Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).count() == 2
+    assert ReadingImport.objects.get().status == ReadingImport.Status.FAILED
+
+    monkeypatch.setattr(services, "bulk_insert", real_insert)
+    outcome = services.reading_import_file(path=path, now=NOW)
+
+    assert (outcome.inserted, outcome.already_present, outcome.rejected) == (2, 2, 0)
+    assert set(Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).values_list("total", flat=True)) == {1600, 1700, 800, 900}
