@@ -224,3 +224,14 @@ def test_delivery_receipts_and_inbox(world, sms_server, clock):
     inbox = rows("inbox")[0]
     assert inbox.status == "delivered"
     assert services.inbox_mark_read(account=acct, ids=[inbox.pk], now=NOON) == 1
+
+
+def test_waiting_delivery_tasks_do_not_pile_up(db):
+    later = NOON + dt.timedelta(hours=2)
+    assert services.delivery_schedule_claim(channel="sms", at=later, now=NOON) is True
+    # Another chain wanting a run at the same time or later relies on the one already scheduled.
+    assert services.delivery_schedule_claim(channel="sms", at=later, now=NOON) is False
+    assert services.delivery_schedule_claim(channel="sms", at=later + dt.timedelta(minutes=5), now=NOON) is False
+    # An earlier run is scheduled; a stale schedule (in the past) is replaced.
+    assert services.delivery_schedule_claim(channel="sms", at=NOON + dt.timedelta(minutes=1), now=NOON) is True
+    assert services.delivery_schedule_claim(channel="sms", at=later, now=NOON + dt.timedelta(hours=1)) is True

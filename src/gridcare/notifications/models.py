@@ -194,6 +194,9 @@ class ProviderState(models.Model):
     access_token = models.CharField(max_length=1000, blank=True)
     refresh_token = models.CharField(max_length=1000, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    next_task_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Lần chạy đã hẹn của tác vụ gửi (tránh hẹn trùng).")
+    )
 
     class Meta:
         verbose_name = _("trạng thái nhà cung cấp")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.core.bulk import bulk_insert, is_postgresql
@@ -510,4 +510,17 @@ def outbox_requeue(*, ids: Iterable[int], now: dt.datetime) -> int:
     """Give failed messages a fresh set of attempts (staff action after fixing a template or a contact)."""
     return OutboxMessage.objects.filter(pk__in=list(ids), status=OutboxStatus.FAILED).update(
         status=OutboxStatus.QUEUED, attempts=0, available_at=now, claim_token="", last_error=""
+    )
+
+
+def delivery_schedule_claim(*, channel: str, at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the caller should schedule a delivery task for `at`: no other is already due by then.
+
+    Keeps the number of waiting delivery tasks per channel small however many `notify` calls ran.
+    """
+    ProviderState.objects.get_or_create(provider=channel)
+    return bool(
+        ProviderState.objects.filter(provider=channel)
+        .filter(Q(next_task_at__isnull=True) | Q(next_task_at__lt=now) | Q(next_task_at__gt=at))
+        .update(next_task_at=at)
     )

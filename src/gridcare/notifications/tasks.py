@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
-from gridcare.notifications import delivery
+from gridcare.notifications import delivery, services
 from gridcare.notifications.models import OutboxMessage, OutboxStatus
 
 
@@ -20,5 +20,8 @@ def deliver_outbox(channel: str) -> dict:
         .first()
     )
     if upcoming is not None:
-        deliver_outbox.using(run_after=max(upcoming, timezone.now() + dt.timedelta(seconds=1))).enqueue(channel)
+        now = timezone.now()
+        at = max(upcoming, now + dt.timedelta(seconds=1))
+        if services.delivery_schedule_claim(channel=channel, at=at, now=now):
+            deliver_outbox.using(run_after=at).enqueue(channel)
     return {"claimed": result.claimed, "sent": result.sent, "retried": result.retried, "failed": result.failed}
