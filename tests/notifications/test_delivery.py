@@ -235,3 +235,25 @@ def test_waiting_delivery_tasks_do_not_pile_up(db):
     # An earlier run is scheduled; a stale schedule (in the past) is replaced.
     assert services.delivery_schedule_claim(channel="sms", at=NOON + dt.timedelta(minutes=1), now=NOON) is True
     assert services.delivery_schedule_claim(channel="sms", at=later, now=NOON + dt.timedelta(hours=1)) is True
+
+
+def test_task_and_command_deliver_and_schedule_deferred_rows(world, sms_server, settings):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from gridcare.notifications.tasks import deliver_outbox
+
+    settings.GRIDCARE_NOTIFY_QUIET_HOURS = "0-0"
+    accounts = phones(world, 3)
+    template(key="hello", channel="sms", body="Xin chao")
+    now = dt.datetime.now(dt.UTC)
+    services.notify(topic="programmes", recipients=[accounts[0].pk], template="hello", now=now)
+    services.notify(topic="programmes", recipients=[accounts[1].pk], template="hello", now=now + dt.timedelta(hours=1))
+    OutboxMessage.objects.filter(account=accounts[1]).update(available_at=now + dt.timedelta(hours=1))
+    result = deliver_outbox.call("sms")
+    assert result["sent"] == 1
+    waiting = DBTaskResult.objects.filter(task_path__endswith="deliver_outbox", status="READY")
+    assert waiting.count() == 1 and waiting.get().run_after >= now + dt.timedelta(minutes=59)
+    services.notify(topic="programmes", recipients=[accounts[2].pk], template="hello", now=now)
+    call_command("notifications_deliver", "--once", "--channel", "sms", verbosity=0)
+    assert len(sms_server.accepted) == 2
