@@ -139,7 +139,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list = []
 NODE_MODULES_DIR = Path(os.environ.get("GRIDCARE_NODE_MODULES", BASE_DIR.parent.parent / "node_modules"))
 if NODE_MODULES_DIR.is_dir():
     # Front-end assets are installed from the npm registry at setup (package-lock.json), never copied.
