@@ -221,8 +221,9 @@ def _import_register(
     meter_ids = sorted(set(meter[ok].tolist()))
     digits_by_meter = dict(meters.values())
     history, recorded = selectors.reading_history(
-        meter_ids=meter_ids, since_day=int(day[ok].min()) - HISTORY_DAYS, until_day=int(day[ok].max()) + HISTORY_DAYS, digits=digits_by_meter
-    )
+        meter_ids=meter_ids, since_day=int(day[ok].min()) - HISTORY_DAYS, until_day=int(day[ok].max()) + HISTORY_DAYS,
+        digits=digits_by_meter,
+    )  # fmt: skip
     # Already recorded (meter, date): the same values are not an error, different ones are.
     recorded_key = history.meter[:recorded] * 1_000_000 + history.day[:recorded]
     by_key = np.argsort(recorded_key, kind="stable")
@@ -270,9 +271,8 @@ def _import_register(
         table=Reading._meta.db_table, columns=tuple(columns), rows=list(zip(*values, strict=True)),
         conflict_columns=("meter_id", "read_on"),
     )
-    rows = rows_in
     # A row another import inserted meanwhile is "already present", not lost.
-    return inserted, int(same.sum()) + len(rows) - inserted, int(rollover[rows_in].sum())
+    return inserted, int(same.sum()) + len(rows_in) - inserted, int(rollover[rows_in].sum())
 
 
 def _import_interval(
