@@ -29,7 +29,7 @@ setup: $(BIN)/.installed
 demo: setup
 	@$(GRIDCARE) migrate --noinput -v0
 	@$(GRIDCARE) demo-data --if-empty --customers $(CUSTOMERS)
-	@$(GRIDCARE) collectstatic --noinput -v0
+	@GRIDCARE_MANIFEST_STATIC=1 $(GRIDCARE) collectstatic --noinput -v0
 	@$(GRIDCARE) demo-welcome --port $(PORT)
 	@$(GRIDCARE) runserver 127.0.0.1:$(PORT) --noreload --skip-checks
 

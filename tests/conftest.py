@@ -3,6 +3,15 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Templates use {% static %}; tests never run collectstatic, so use unhashed names whatever var/ holds."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def world(db):
     """A small utility: corporation → company → two teams, grid, routes."""

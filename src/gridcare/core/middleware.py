@@ -1,5 +1,9 @@
 """Remembers who is acting in this request, so that audited services can say who did it."""
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
 from gridcare.core import audit
 
 
@@ -12,3 +16,20 @@ class AuditContextMiddleware:
         address = request.META.get("REMOTE_ADDR")
         with audit.acting_as(user=user if user is not None and user.is_authenticated else None, address=address):
             return self.get_response(request)
+
+
+class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages speak Vietnamese unless the person chose another language (the language cookie).
+
+    Many customers' phones are set to English while they read Vietnamese best, so a browser's
+    Accept-Language does not decide the pages' language; the API still honours it for other systems.
+    """
+
+    def process_request(self, request):
+        if request.path_info.startswith("/api/"):
+            return super().process_request(request)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
