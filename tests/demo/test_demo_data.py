@@ -92,6 +92,9 @@ def test_counts_and_mix_for_300_customers():
     assert IntervalReading.objects.values("meter").distinct().count() == 20
     assert IntervalReading.objects.count() == 20 * 2 * 48
     assert not IntervalReading.objects.exclude(meter__time_of_use=True).exists()
+    poor = SocialCategoryAssignment.objects.filter(category="poor")
+    assert poor.exists() and {str(p.active_to) for p in poor} == {"2027-01-01"}
+    assert SocialCategoryAssignment.objects.filter(active_to__isnull=True).exists()
     for account in Account.objects.all():
         account.full_clean()  # codes, phones and e-mails pass the model validators
     team_of_station = ServicePoint.objects.values_list("account__unit", "transformer_station__unit")

@@ -43,6 +43,10 @@ def _column(value: Any, a: int, b: int) -> list:
         return part.astype(int).tolist()
     if kind == "M":
         if np.datetime_data(part.dtype)[0] == "D":
+            missing = np.isnat(part)
+            if missing.all():
+                return [None] * len(part)
+            part = np.where(missing, part[~missing][0], part)  # NaT rows are NULL through Nullable
             first = part.min()
             days = np.arange(first, part.max() + 1).astype(str)
             return days[(part - first).astype(np.int64)].tolist()
