@@ -58,11 +58,21 @@ def test_missing_fields_are_a_validation_error(operator):
     assert "password" in response.json()["details"]
 
 
-def test_token_endpoint_is_throttled(operator):
+def test_token_endpoint_is_throttled_per_address(operator):
     api = APIClient()
-    statuses = [api.post(URL, {"username": "ops", "password": "wrong"}).status_code for _ in range(11)]
+    statuses = [api.post(URL, {"username": f"guess{i}", "password": "wrong"}).status_code for i in range(11)]
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
     body = api.post(URL, {"username": "ops", "password": PASSWORD}).json()
     assert body["code"] == "throttled"
     assert body["details"]["wait"] > 0
+
+
+def test_repeated_failures_lock_the_username(operator, settings):
+    device = totp_device(operator)
+    api = APIClient()
+    for _ in range(settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT):
+        assert api.post(URL, {"username": "ops", "password": "wrong"}).status_code == 401
+    response = api.post(URL, {"username": "ops", "password": PASSWORD, "otp_token": current_code(device)})
+    assert response.status_code == 429
+    assert response.json()["code"] == "locked"

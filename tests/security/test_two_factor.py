@@ -99,3 +99,21 @@ def test_administrator_manages_devices_of_their_staff_only(client, world, operat
     verified_login(client, admin)
     listed = client.get("/backoffice/otp_totp/totpdevice/").context["cl"].result_list
     assert {d.user.username for d in listed} == {"ops", admin.username}
+
+
+def test_repeated_failed_logins_lock_the_staff_username(client, operator, settings):
+    device = totp_device(operator)
+    for _ in range(settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT):
+        client.post(LOGIN, {"username": "ops", "password": "wrong", "next": "/backoffice/"})
+    response = _login(client, device, current_code(device))
+    assert response.status_code == 200
+    assert "Quá nhiều lần đăng nhập sai" in response.content.decode()
+    assert client.get("/backoffice/").status_code == 302
+
+
+def test_enrolment_password_step_is_throttled_too(client, operator, settings):
+    for _ in range(settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT):
+        client.post(ENROL, {"username": "ops", "password": "wrong"})
+    response = client.post(ENROL, {"username": "ops", "password": PASSWORD})
+    assert response.status_code == 200
+    assert not TOTPDevice.objects.filter(user=operator).exists()

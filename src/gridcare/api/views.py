@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +23,7 @@ from gridcare.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
+from gridcare.customers.signin import signin_failure_record, signin_locked_until, signin_success_record
 from gridcare.metering.models import Reading
 
 ERRORS = {
@@ -55,15 +57,24 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        now = timezone.now()
+        # The same per-username and per-address lock as the back-office sign-in (shared counters).
+        identifier = f"staff:{data.validated_data['username'].strip().lower()}"[:64]
+        address = request.META.get("REMOTE_ADDR")
+        if signin_locked_until(identifier=identifier, address=address, now=now) is not None:
+            raise ApiError(code="locked", message=_("Quá nhiều lần đăng nhập sai. Hãy thử lại sau ít phút."), status_code=429)
         user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
         if user is None or not is_staff(user):
+            signin_failure_record(identifier=identifier, address=address, now=now)
             raise ApiError(code="authentication_failed", message=_("Tên đăng nhập hoặc mật khẩu không đúng."), status_code=401)
         if settings.GRIDCARE_STAFF_REQUIRE_2FA:
             token = data.validated_data.get("otp_token") or ""
             if not token:
                 raise ApiError(code="otp_required", message=_("Cần mã xác thực hai bước (otp_token)."), status_code=401)
             if not any(device.verify_token(token) for device in devices_for_user(user, confirmed=True)):
+                signin_failure_record(identifier=identifier, address=address, now=now)
                 raise ApiError(code="otp_invalid", message=_("Mã xác thực hai bước không đúng hoặc đã hết hạn."), status_code=401)
+        signin_success_record(identifier=identifier, now=now)
         token, _created = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data, status=status.HTTP_200_OK)
 

@@ -25,8 +25,15 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridcare.backoffice.signin import throttled_clean
+
 PENDING_SESSION_KEY = "gridcare_2fa_enrol_user"
 DEVICE_NAME = "gridcare"
+
+
+class EnrolPasswordForm(AuthenticationForm):
+    def clean(self):
+        return throttled_clean(self, super().clean, username=self.data.get("username", ""))
 
 
 class TokenForm(forms.Form):
@@ -66,7 +73,7 @@ def enrol_view(request, site):
         if request.user.is_authenticated and user_has_device(request.user):
             context["already_enrolled"] = True
             return TemplateResponse(request, "backoffice/two_factor_enrol.html", context)
-        form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
+        form = EnrolPasswordForm(request, data=request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             candidate = form.get_user()
             if not candidate.is_staff:
