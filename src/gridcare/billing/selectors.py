@@ -46,3 +46,8 @@ def monthly_bill_history(*, account: Account, until: dt.date, months: int = 12) 
         .values_list("period", "kwh", "total")
     )
     return list(rows)
+
+
+def bills_visible_to_customer(*, account: Account) -> QuerySet[Bill]:
+    """The bills a customer sees: issued or cancelled invoices and credit notes, never one held for review."""
+    return bills_for_account(account=account).exclude(status=Bill.Status.HELD)

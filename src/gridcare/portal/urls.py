@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import views
+from gridcare.portal import bills, views
 
 app_name = "portal"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("login/", views.signin_view, name="login"),
     path("logout/", views.signout_view, name="logout"),
     path("accounts/<str:code>/", views.account_detail, name="account"),
+    path("accounts/<str:code>/bills/<str:number>/", bills.bill_detail, name="bill"),
+    path("accounts/<str:code>/bills/<str:number>/pdf/", bills.bill_download, name="bill_pdf"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridcare.billing.selectors import bills_visible_to_customer
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh
 from gridcare.customers import selectors as customer_selectors
@@ -34,6 +35,7 @@ HOTLINE = "19001006"
 TEXT_SIZE_COOKIE = "gc_text"
 CHART_MONTHS = 24
 LAST_READINGS = 6
+BILLS_SHOWN = 12
 SHELL_STATIC = ("portal/portal.css", "portal/app.js", "portal/icon.svg")
 
 
@@ -203,6 +205,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
             "last_readings": list(reversed(history[-LAST_READINGS:])),
             "chart": chart,
             "chart_rows": list(reversed(rows)) if has_data else [],
+            "bills": list(bills_visible_to_customer(account=account)[:BILLS_SHOWN]),
         },
     )
 

@@ -32,3 +32,11 @@ def month(value):
     if not isinstance(value, dt.date):
         return ""
     return f"{value.month:02d}/{value.year}"
+
+
+@register.filter
+def vnd(value):
+    """`1.234.567 ₫` in Vietnamese, `1,234,567 ₫` in English."""
+    if value is None or value == "":
+        return "–"
+    return formatting.format_vnd(value, language=translation.get_language())
