@@ -238,3 +238,13 @@ def test_a_run_that_crashes_half_way_is_finished_by_running_it_again(metered, tm
 
     assert (outcome.inserted, outcome.already_present, outcome.rejected) == (2, 2, 0)
     assert set(Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).values_list("total", flat=True)) == {1600, 1700, 800, 900}
+
+
+def test_progress_goes_to_stderr_and_the_summary_stays_the_last_line(metered, tmp_path):
+    path = csv_file(tmp_path / "p.csv", [[metered["m1"].serial, "2025-04-05", "1600"]])
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_readings", str(path), now=NOW, verbosity=2, stdout=out, stderr=err)
+
+    assert out.getvalue().strip() == "Đã nhập 1 dòng mới, 0 dòng đã có, 0 dòng lỗi"
+    assert "Đã đọc 1 dòng" in err.getvalue() and "Đang ghi 0/1 dòng hợp lệ" in err.getvalue()

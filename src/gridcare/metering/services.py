@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from gridcare.metering.models import IntervalReading, Reading, ReadingImport
 INSERT_CHUNK_ROWS = 200_000
 HISTORY_DAYS = 400
 MAX_STORED_ERRORS = 1000
+Progress = Callable[[str], None]  # receives one line of progress, in the active language
 _COLUMN_ORDER = {"": 0, "meter_serial": 1, "read_on": 2, "start": 2, "total_kwh": 3, "energy_kwh": 3, "peak_kwh": 4, "normal_kwh": 5, "offpeak_kwh": 6}
 
 
@@ -86,7 +88,9 @@ class ImportOutcome:
         }  # fmt: skip
 
 
-def reading_import_file(*, path: Path, now: dt.datetime, source: str = Reading.Source.IMPORT) -> ImportOutcome:
+def reading_import_file(
+    *, path: Path, now: dt.datetime, source: str = Reading.Source.IMPORT, progress: Progress | None = None
+) -> ImportOutcome:
     """Import a CSV/XLSX readings file and write `<file>.errors.csv` next to it when rows were rejected."""
     path = Path(path)
     try:
@@ -94,9 +98,12 @@ def reading_import_file(*, path: Path, now: dt.datetime, source: str = Reading.S
     except OSError as exc:
         raise ImportFileError(_("Không đọc được tệp %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
     table, errors = table_from_file(content=content, filename=path.name)
+    if progress:
+        progress(_("Đã đọc %(rows)d dòng, đang kiểm tra…") % {"rows": len(table) + len(errors)})
     outcome = _import_table(
-        table=table, errors=errors, sha256=hashlib.sha256(content).hexdigest(), label=str(path), source=source, now=now
-    )
+        table=table, errors=errors, sha256=hashlib.sha256(content).hexdigest(), label=str(path), source=source, now=now,
+        progress=progress,
+    )  # fmt: skip
     report = path.with_name(path.name + ".errors.csv")
     if outcome.errors:
         report.write_bytes(error_report_csv(errors=outcome.errors))
@@ -137,16 +144,21 @@ def error_report_csv(*, errors: list[RowError]) -> bytes:
 
 
 def _import_table(
-    *, table: Table, errors: list[RowError], sha256: str, label: str, source: str, now: dt.datetime
+    *, table: Table, errors: list[RowError], sha256: str, label: str, source: str, now: dt.datetime,
+    progress: Progress | None = None,
 ) -> ImportOutcome:
     reading_import = ReadingImport.objects.create(
         kind=table.kind, source=label[:200], sha256=sha256, started_at=now, rows_total=len(table) + len(errors)
     )
     try:
         if table.kind == ReadingImport.Kind.REGISTER:
-            inserted, present, rollovers = _import_register(table=table, errors=errors, now=now, source=source, reading_import=reading_import)
+            inserted, present, rollovers = _import_register(
+                table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress
+            )
         else:
-            inserted, present, rollovers = _import_interval(table=table, errors=errors, now=now, reading_import=reading_import)
+            inserted, present, rollovers = _import_interval(
+                table=table, errors=errors, now=now, reading_import=reading_import, progress=progress
+            )
     except Exception:
         ReadingImport.objects.filter(pk=reading_import.pk).update(status=ReadingImport.Status.FAILED)
         raise
@@ -165,9 +177,13 @@ def _import_table(
     )  # fmt: skip
 
 
-def _insert(*, table: str, columns: tuple[str, ...], rows: list[tuple], conflict_columns: tuple[str, ...]) -> int:
+def _insert(
+    *, table: str, columns: tuple[str, ...], rows: list[tuple], conflict_columns: tuple[str, ...], progress: Progress | None = None
+) -> int:
     inserted = 0
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+        if progress:
+            progress(_("Đang ghi %(done)d/%(total)d dòng hợp lệ…") % {"done": start, "total": len(rows)})
         with transaction.atomic():
             inserted += bulk_insert(
                 table=table, columns=columns, rows=rows[start : start + INSERT_CHUNK_ROWS],
@@ -177,7 +193,8 @@ def _insert(*, table: str, columns: tuple[str, ...], rows: list[tuple], conflict
 
 
 def _import_register(
-    *, table: Table, errors: list[RowError], now: dt.datetime, source: str, reading_import: ReadingImport
+    *, table: Table, errors: list[RowError], now: dt.datetime, source: str, reading_import: ReadingImport,
+    progress: Progress | None = None,
 ) -> tuple[int, int, int]:
     today = local_date(now)
     meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
@@ -269,14 +286,15 @@ def _import_register(
         values.append([None if v < 0 else v for v in register[rows_in].tolist()])
     inserted = _insert(
         table=Reading._meta.db_table, columns=tuple(columns), rows=list(zip(*values, strict=True)),
-        conflict_columns=("meter_id", "read_on"),
+        conflict_columns=("meter_id", "read_on"), progress=progress,
     )
     # A row another import inserted meanwhile is "already present", not lost.
     return inserted, int(same.sum()) + len(rows_in) - inserted, int(rollover[rows_in].sum())
 
 
 def _import_interval(
-    *, table: Table, errors: list[RowError], now: dt.datetime, reading_import: ReadingImport
+    *, table: Table, errors: list[RowError], now: dt.datetime, reading_import: ReadingImport,
+    progress: Progress | None = None,
 ) -> tuple[int, int, int]:
     meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
     meter, _digits, ok = resolve_serials(table, meters, errors)
@@ -340,6 +358,6 @@ def _import_interval(
         table=IntervalReading._meta.db_table,
         columns=("meter_id", "start", "energy_wh", "reading_import_id"),
         rows=rows,
-        conflict_columns=("meter_id", "start"),
+        conflict_columns=("meter_id", "start"), progress=progress,
     )
     return inserted, present + len(rows) - inserted, 0

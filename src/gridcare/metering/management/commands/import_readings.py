@@ -6,6 +6,7 @@ one-line summary.
 """
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -31,10 +32,16 @@ class Command(BaseCommand):
         if timezone.is_naive(now):
             now = timezone.make_aware(now)
         try:
-            outcome = reading_import_file(path=file, now=now)
+            outcome = reading_import_file(path=file, now=now, progress=self._progress(options["verbosity"]))
         except ImportFileError as exc:
             self.stdout.write(_("Không nhập được tệp %(file)s: %(reason)s") % {"file": file, "reason": exc.message})
             raise SystemExit(2) from exc
         self.stdout.write(outcome.summary())
         if outcome.exit_code:
             raise SystemExit(outcome.exit_code)
+
+    def _progress(self, verbosity: int):
+        """Progress lines on stderr at a terminal (or with -v 2), so the summary stays the last line of stdout."""
+        if verbosity >= 2 or (verbosity >= 1 and sys.stderr.isatty()):
+            return self.stderr.write
+        return None
