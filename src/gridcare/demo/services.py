@@ -14,9 +14,9 @@ from gridcare.demo import generator, places, selectors
 from gridcare.demo.generator import PURPOSES
 from gridcare.demo.writer import (
     Nullable,
+    constraints_deferred,
     insert_columns,
     next_id,
-    postgres_constraints_deferred,
     sequences_reset,
 )
 from gridcare.metering.models import (
@@ -121,7 +121,7 @@ def demo_data_load(
         pop=pop, company=company, company_unit=company_unit, team_ids=team_ids, commune_ids=commune_ids,
         progress=progress,
     )  # fmt: skip
-    with postgres_constraints_deferred(BULK_MODELS):
+    with constraints_deferred(BULK_MODELS):
         ids = _accounts(
             pop=pop, province=province, team_ids=team_ids, commune_ids=commune_ids, station_ids=station_ids,
             progress=progress,

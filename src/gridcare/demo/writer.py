@@ -167,17 +167,21 @@ def sequences_reset(models_written: list[type[models.Model]]) -> None:
 
 
 @contextlib.contextmanager
-def postgres_constraints_deferred(models_written: list[type[models.Model]]) -> Iterator[None]:
-    """On PostgreSQL, drop the foreign keys, unique constraints and plain indexes of these tables, rebuild after.
+def constraints_deferred(models_written: list[type[models.Model]]) -> Iterator[None]:
+    """Drop the secondary indexes (and on PostgreSQL the foreign keys) of these tables; rebuild them after.
 
     Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: loading tens of millions of rows would queue one
     check per row and key for COMMIT. One `ADD CONSTRAINT` (a single set-based validation) and one index
-    build per index are far cheaper. Primary keys stay in place. A no-op on SQLite.
+    build per index are far cheaper. Primary keys stay in place. On SQLite only the indexes that have
+their own CREATE INDEX statement are dropped (column-level UNIQUE ones cannot be).
     """
+    tables = [m._meta.db_table for m in models_written]
+    if connection.vendor == "sqlite":
+        yield from _sqlite_indexes_deferred(tables)
+        return
     if connection.vendor != "postgresql":
         yield
         return
-    tables = [m._meta.db_table for m in models_written]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
@@ -209,3 +213,20 @@ def postgres_constraints_deferred(models_written: list[type[models.Model]]) -> I
             cursor.execute(definition)
         for table, name, definition in constraints:
             cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+
+
+def _sqlite_indexes_deferred(tables: list[str]) -> Iterator[None]:
+    placeholders = ", ".join(["%s"] * len(tables))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+            f"AND tbl_name IN ({placeholders}) ORDER BY name",
+            tables,
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _, definition in indexes:
+            cursor.execute(definition)
