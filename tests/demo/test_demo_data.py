@@ -182,3 +182,11 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     call_command("demo_welcome", stdout=again)
     assert re.findall(r"secret=([A-Z2-7]+)", again.getvalue()) == secrets
     assert User.objects.filter(username__in=[admin, operator, home, shop]).count() == 4
+
+
+@pytest.mark.django_db
+def test_demo_welcome_without_demo_data_says_so_and_does_not_fail(world):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo_welcome", stdout=out, stderr=err)
+    assert "demo-data" in err.getvalue() and out.getvalue() == ""
+    assert not User.objects.exists()

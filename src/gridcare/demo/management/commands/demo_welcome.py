@@ -3,7 +3,7 @@
 import time
 from base64 import b32encode
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy
 from django_otp.oath import TOTP
 
@@ -32,11 +32,13 @@ class Command(BaseCommand):
     def handle(self, *args, port, host, **options):
         try:
             logins = services.demo_logins_ensure()
-        except services.DemoNotLoaded as error:
-            raise CommandError(
-                "Chưa có dữ liệu mẫu: chạy `gridcare demo-data` trước. / "
-                "No demo data yet: run `gridcare demo-data` first."
-            ) from error
+        except services.DemoNotLoaded:
+            # Not an error for `make demo`: the server should still start on a database of one's own.
+            self.stderr.write(
+                "Chưa có dữ liệu mẫu (cơ sở dữ liệu trống hoặc dữ liệu riêng): chạy `gridcare demo-data` để tạo. / "
+                "No demo data here (empty or your own database): run `gridcare demo-data` to create it."
+            )
+            return
         base = f"http://{host}:{port}"
         now = time.time()
         out = self.stdout.write
