@@ -5,6 +5,7 @@ same `today` give the same data, whatever the chunking of the writes.
 """
 
 import datetime as dt
+import functools
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ def _pick(rng: np.random.Generator, weighted: list[tuple[str, float]], size: int
     return rng.choice(len(weighted), size=size, p=weights / weights.sum())
 
 
+@functools.lru_cache(maxsize=100_000)
 def ascii_slug(text: str) -> str:
     """`Nguyễn Văn Đạt` -> `nguyenvandat` (for demo e-mail addresses)."""
     text = text.replace("Đ", "D").replace("đ", "d")
@@ -257,7 +259,7 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
         route_number.extend(range(1, n_routes + 1))
     route_day = rng.integers(1, 29, len(route_team))
 
-    first_period_start = reading_dates(today=today, reading_day=route_day[route])[:, 0]
+    first_period_start = reading_dates(today=today, reading_day=route_day)[:, 0][route]
     years_back = rng.integers(0, 8 * 365, n).astype("timedelta64[D]")
     installed_on = np.minimum(np.maximum(start_date, first_period_start - years_back), first_period_start)
 
