@@ -14,6 +14,7 @@ from gridcare.core.formatting import babel_locale, format_day, format_vnd
 from gridcare.customers.models import Purpose, Voltage
 from gridcare.tariffs import engine
 from gridcare.tariffs.models import TimeOfUsePeriod
+from gridcare.tariffs.quotes import pricing_error_message, quote_as_dict
 from gridcare.tariffs.selectors import consumption_quote
 
 USAGE_ERROR = 2
@@ -28,40 +29,6 @@ def _day(value: str, option: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise _fail(_("%(option)s: ngày không hợp lệ “%(value)s” (dạng YYYY-MM-DD).") % {"option": option, "value": value}) from None
-
-
-def quote_json(quote: engine.Quote) -> dict:
-    """The quote as the JSON object the command prints with --json."""
-    rates = {part.basis_points for part in quote.vat_parts}
-    data = {
-        "start": quote.start.isoformat(),
-        "end": quote.end.isoformat(),
-        "days": quote.days,
-        "lines": [
-            {
-                "from": line.start.isoformat(),
-                "to": line.end.isoformat(),
-                **({"tier": line.tier} if line.tier is not None else {"period": line.period}),
-                "limit_kwh": line.limit_kwh,
-                "kwh": line.kwh,
-                "unit_price": line.unit_price,
-                "amount": line.amount,
-            }
-            for line in quote.lines
-        ],
-        "subtotal": quote.subtotal,
-        "vat_rate": rates.pop() / 10_000 if len(rates) == 1 else None,
-        "vat": quote.vat,
-        "total": quote.total,
-    }
-    if data["vat_rate"] is None:
-        # The VAT rate changed inside the period: one entry per part with its own rate.
-        data["vat_parts"] = [
-            {"from": p.start.isoformat(), "to": p.end.isoformat(), "vat_rate": p.basis_points / 10_000,
-             "subtotal": p.subtotal}
-            for p in quote.vat_parts
-        ]  # fmt: skip
-    return data
 
 
 class Command(BaseCommand):
@@ -84,7 +51,7 @@ class Command(BaseCommand):
         with translation.override(options["language"]):
             quote = self._quote(options)
             if options["json"]:
-                self.stdout.write(json.dumps(quote_json(quote), ensure_ascii=False))
+                self.stdout.write(json.dumps(quote_as_dict(quote), ensure_ascii=False))
             else:
                 self.stdout.write(self._table(quote, options["language"]))
 
@@ -127,13 +94,8 @@ class Command(BaseCommand):
                 purpose=purpose, start=start, end=end, kwh=kwh, registers=registers,
                 households=options["households"], voltage=voltage,
             )  # fmt: skip
-        except engine.NoTariff as error:
-            raise _fail(
-                _("Chưa có biểu giá cho mục đích %(purpose)s vào ngày %(day)s.")
-                % {"purpose": Purpose(error.purpose).label, "day": format_day(error.day)}
-            ) from None
-        except engine.NoVatRate as error:
-            raise _fail(_("Chưa có thuế suất GTGT cho ngày %(day)s.") % {"day": format_day(error.day)}) from None
+        except (engine.NoTariff, engine.NoVatRate) as error:
+            raise _fail(pricing_error_message(error)) from None
 
     def _table(self, quote: engine.Quote, language: str) -> str:
         locale = babel_locale(language)
