@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from tests import factories
 
@@ -10,6 +11,13 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_first():
+    """Each test starts in the default language; a request or test that switched language cannot leak."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture
