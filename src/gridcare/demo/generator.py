@@ -504,7 +504,8 @@ def social_assignments(*, seed: int, pop: Population, today: dt.date, company: C
         count = round(len(households) * share)
         picks.append((category, shuffled[used : used + count]))
         used += count
-    picks.append(("heroic_mother", shuffled[used : used + max(1, round(len(households) * 0.0005))]))
+    # Vietnamese Heroic Mothers still living are few: a couple per demo, a few dozen at most.
+    picks.append(("heroic_mother", shuffled[used : used + min(50, max(2, round(len(households) * 0.0002)))]))
 
     year_start = np.datetime64(f"{today.year}-01-01", "D")
     next_year = np.datetime64(f"{today.year + 1}-01-01", "D")
