@@ -27,6 +27,9 @@ class ProviderServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real providers (every reply has a Content-Length)
+            disable_nagle_algorithm = True  # headers and body leave as two writes: no 40 ms delayed-ACK stalls
+
             def log_message(self, *args):
                 pass
 

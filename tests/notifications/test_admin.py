@@ -66,3 +66,14 @@ def test_template_form_rejects_bad_placeholders_and_unbounded_zalo_parameters(wo
     assert not Template.objects.filter(key="k").exists()
     page = client.post("/backoffice/notifications/template/add/", {**data, "parameters": '{"amount": 20}'})
     assert page.status_code == 302 and Template.objects.filter(key="k").exists()
+
+
+def test_outbox_row_shows_the_text_the_customer_got(world, client):
+    acct = contact_account(world, phone="+84901000001", language="en")
+    template(key="hello", channel="sms", language="en", body="Hello {customer_code}, {amount}")
+    services.notify(topic="bills", recipients={acct.pk: {"amount": {"vnd": 1234567}}}, template="hello", now=NOON)
+    row = OutboxMessage.objects.get(channel="sms")
+    verified_login(client, superuser())
+    page = client.get(f"/backoffice/notifications/outboxmessage/{row.pk}/change/")
+    assert page.status_code == 200
+    assert f"Hello {acct.code}, 1,234,567 d" in page.text

@@ -63,8 +63,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_select_related = ("notice", "account")
     ordering = ("-created_at", "-id")
     show_full_result_count = False  # the outbox holds millions of rows
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    readonly_fields = ["message_text", *(f.name for f in OutboxMessage._meta.fields)]
     actions = ["retry_failed"]
+
+    @admin.display(description=_("nội dung gửi"))
+    def message_text(self, obj):
+        return selectors.outbox_message_text(message=obj)
 
     @admin.display(description=_("mã khách hàng"), ordering="account__code")
     def account_code(self, obj):

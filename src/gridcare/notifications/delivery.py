@@ -33,16 +33,22 @@ def _moment(clock: Callable[[], float]) -> dt.datetime:
     return dt.datetime.fromtimestamp(clock(), tz=dt.UTC)
 
 
+def message_context(row: OutboxMessage) -> dict:
+    """The parameters of one message: the account's code and name, the notice's, then the row's own."""
+    account = row.account
+    return {
+        "customer_code": account.code, "customer_name": account.customer.name,
+        **(row.notice.context or {}), **(row.context or {}),
+    }  # fmt: skip
+
+
 def _outgoing(row: OutboxMessage, templates: dict, subscriptions: dict) -> OutgoingMessage:
     account = row.account
     language = account.preferred_language or "vi"
     cache_key = (row.notice.template_key, row.channel, language)
     if cache_key not in templates:
         templates[cache_key] = template_find(key=row.notice.template_key, channel=row.channel, language=language)
-    context = {
-        "customer_code": account.code, "customer_name": account.customer.name,
-        **(row.notice.context or {}), **(row.context or {}),
-    }  # fmt: skip
+    context = message_context(row)
     rendered = render(template=templates[cache_key], context=context, language=language)
     return OutgoingMessage(
         key=row.idempotency_key, language=language, subject=rendered.subject, body=rendered.body,
@@ -81,6 +87,10 @@ def deliver_batch(
                 {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
             )
     templates: dict = {}
+    # Acceptances are recorded a few at a time (one round trip); a crash before a flush only means
+    # those few are sent again with the same idempotency key.
+    flush_every = conf.int_setting("NOTIFY_MARK_EVERY", 20)
+    accepted: list[tuple[int, dt.datetime, str, str]] = []
     with adapter_for(channel).open() as sender:
         for position, row in enumerate(rows):
             if rate > 0:
@@ -97,9 +107,10 @@ def deliver_batch(
                 continue
             outcome = sender.send(message)
             if outcome.ok:
-                services.outbox_mark_sent(
-                    pk=row.pk, token=token, now=_moment(clock), address=outcome.address, provider_ref=outcome.provider_ref
-                )
+                accepted.append((row.pk, _moment(clock), outcome.address, outcome.provider_ref))
+                if len(accepted) >= flush_every:
+                    services.outbox_mark_sent_many(token=token, sent=accepted)
+                    accepted = []
                 result.sent += 1
             else:
                 status = services.outbox_mark_failed(
@@ -110,6 +121,7 @@ def deliver_batch(
                     result.retried += 1
                 else:
                     result.failed += 1
+        services.outbox_mark_sent_many(token=token, sent=accepted)
     return result
 
 

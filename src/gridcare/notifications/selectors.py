@@ -178,3 +178,20 @@ def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
         "previous_kwh": prev[keep],
         "read_on": np.array([latest_on[int(a)] for a in picked], dtype=object),
     }
+
+
+def outbox_message_text(*, message: OutboxMessage) -> str:
+    """The subject and text of one outbox message as its recipient gets it (or why it cannot be rendered)."""
+    from gridcare.notifications.rendering import TemplateError, render, template_find
+
+    language = message.account.preferred_language or "vi"
+    context = {
+        "customer_code": message.account.code, "customer_name": message.account.customer.name,
+        **(message.notice.context or {}), **(message.context or {}),
+    }  # fmt: skip
+    try:
+        template = template_find(key=message.notice.template_key, channel=message.channel, language=language)
+        rendered = render(template=template, context=context, language=language)
+    except TemplateError as exc:
+        return f"[{exc.code}] {exc}"
+    return f"{rendered.subject}\n{rendered.body}".strip()

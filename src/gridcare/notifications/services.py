@@ -457,6 +457,24 @@ def outbox_mark_sent(*, pk: int, token: str, now: dt.datetime, address: str, pro
 
 
 @transaction.atomic
+def outbox_mark_sent_many(*, token: str, sent: Sequence[tuple[int, dt.datetime, str, str]]) -> int:
+    """Record several acceptances (pk, at, address, provider_ref) in one round trip; rows no longer ours are skipped."""
+    if not sent:
+        return 0
+    _asynchronous_commit()
+    rows = [
+        (_db_datetime(at), address[:254], provider_ref[:100], pk, token) for pk, at, address, provider_ref in sent
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE notifications_outboxmessage SET status = 'sent', sent_at = %s, address = %s, provider_ref = %s, "
+            "claim_token = '', last_error = '' WHERE id = %s AND claim_token = %s AND status = 'sending'",
+            rows,
+        )
+    return len(rows)
+
+
+@transaction.atomic
 def outbox_mark_failed(
     *, pk: int, token: str, now: dt.datetime, error: str, retryable: bool, attempts: int, retry_after: float | None = None
 ) -> str:
