@@ -1,7 +1,8 @@
 """Delivery of outbox rows: claim a batch, pace it to the provider's rate limit, send, record each result.
 
 Guarantees (see docs/notifications.md): a row is claimed (status `sending`, lease, attempt counted)
-and committed before its provider is called, and marked `sent` right after. If a worker dies in
+and committed before its provider is called, and marked `sent` right after (a few marks per round
+trip). If a worker dies in
 between, the row's lease expires and it is sent again with the same idempotency key: SMS
 (`client_ref`) and Zalo (`tracking_id`) providers drop the repeat, Web Push replaces it (Topic);
 e-mail can repeat in that window (at-least-once, same Message-ID). Nothing is ever lost.
