@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import docs, imports, views
+from gridcare.api import billing, docs, imports, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -15,6 +15,15 @@ urlpatterns = [
     path("accounts/<str:code>", views.AccountDetailView.as_view(), name="account"),
     path("accounts/<str:code>/readings", views.AccountReadingsView.as_view(), name="account-readings"),
     path("readings/imports", imports.ReadingImportView.as_view(), name="reading-imports"),
+    path("tariffs", tariffs.TariffListView.as_view(), name="tariffs"),
+    path("vat-rates", tariffs.VatRateListView.as_view(), name="vat-rates"),
+    path("quotes", tariffs.QuoteView.as_view(), name="quotes"),
+    path("accounts/<str:code>/bills", billing.AccountBillsView.as_view(), name="account-bills"),
+    path("bills/<str:number>", billing.BillDetailView.as_view(), name="bill"),
+    path("bills/<str:number>/pdf", billing.BillPdfView.as_view(), name="bill-pdf"),
+    path("bills/<str:number>/release", billing.BillReleaseView.as_view(), name="bill-release"),
+    path("bill-runs", billing.BillRunListView.as_view(), name="bill-runs"),
+    path("bill-runs/<int:run_id>", billing.BillRunDetailView.as_view(), name="bill-run"),
 ]
 
 # Keep last: any other address under /api/v1/ answers a JSON 404, like every API error.
