@@ -68,15 +68,14 @@ def _wipe():
 
 
 @pytest.mark.django_db
-def test_same_seed_gives_the_same_rows_and_another_seed_different_ones():
+def test_same_seed_gives_the_same_rows():
+    # (that another seed gives other data is checked without a database in test_generator.py)
     _demo_data(*ARGS, "--seed", "7")
     first = _digest()
+    assert Reading.objects.count() == 300 * 24
     _wipe()
     _demo_data(*ARGS, "--seed", "7")
     assert _digest() == first
-    _wipe()
-    _demo_data(*ARGS, "--seed", "8")
-    assert _digest() != first
 
 
 @pytest.mark.django_db
