@@ -132,7 +132,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English")), ("fr", _("Français"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each app keeps its own catalogue in <app>/locale (Django finds them); no project-wide catalogue overrides them.
+LOCALE_PATHS: list = []
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -75,6 +75,7 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
             ],
             "start": format_day(bill.start_date, language=language),
             "end": format_day(bill.end_date, language=language),
+            "last_day": format_day(bill.end_date - dt.timedelta(days=1), language=language),
             "kwh": format_kwh(bill.kwh, language=language),
             "subtotal": format_vnd(bill.subtotal, language=language),
             "vat": format_vnd(bill.vat, language=language),

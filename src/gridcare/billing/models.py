@@ -44,7 +44,8 @@ class BillRun(models.Model):
         verbose_name_plural = _("đợt lập hoá đơn")
 
     def __str__(self) -> str:
-        return f"{self.period:%m/%Y} — {self.route or _('mọi lộ trình')}"
+        every_route = _("mọi lộ trình")
+        return f"{self.period:%m/%Y} — {self.route or every_route}"
 
     @property
     def progress_percent(self) -> int:
