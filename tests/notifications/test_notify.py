@@ -132,3 +132,10 @@ def test_reachability_report_counts_channels_and_ebill(world, people):
     assert (row["sms"], row["email"], row["zalo"], row["inbox"], row["unreachable"]) == (3, 1, 1, 1, 1)
     assert row["ebill"] == 1  # zalo only: the e-mail customer turned bills by e-mail off
     assert row["ebill_share"] == 25.0
+
+
+def test_no_recipients_queue_nothing(world):
+    notice = services.notify(topic="bills", recipients=[], template="bill_ready", now=NOON)
+    assert (notice.recipients, notice.messages) == (0, 0)
+    notice = services.notify(topic="bills", recipients=np.array([], dtype=np.int64), template="bill_ready", now=NOON)
+    assert notice.messages == 0

@@ -76,7 +76,7 @@ def quiet_until(*, now: dt.datetime) -> dt.datetime | None:
 def _stage_table_create(cursor) -> str:
     if is_postgresql():
         cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (account_id bigint PRIMARY KEY, context jsonb) ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (account_id bigint NOT NULL, context jsonb) ON COMMIT DROP"
         )
     else:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (account_id integer PRIMARY KEY, context text)")
@@ -96,8 +96,18 @@ def _recipient_source(cursor, recipients: Any) -> tuple[str, list[Any], bool]:
         rows = ((int(k), json.dumps(v, ensure_ascii=False)) for k, v in recipients.items())
         bulk_insert(table=table, columns=["account_id", "context"], rows=rows)
     else:
-        ids = np.unique(np.asarray(list(recipients) if not isinstance(recipients, np.ndarray) else recipients, dtype=np.int64))
-        bulk_insert(table=table, columns=["account_id"], rows=((int(i),) for i in ids))
+        if isinstance(recipients, np.ndarray):
+            ids = np.unique(recipients.astype(np.int64, copy=False))
+        else:
+            ids = np.unique(np.fromiter((int(i) for i in recipients), dtype=np.int64))
+        if is_postgresql():
+            # One text parameter unnested by the server: several times faster than COPY for a bare id column.
+            cursor.execute(
+                f"INSERT INTO {table} (account_id) SELECT unnest(string_to_array(%s, ',')::bigint[])",  # noqa: S608
+                [",".join(map(str, ids.tolist()))],
+            )
+        else:
+            bulk_insert(table=table, columns=["account_id"], rows=((i,) for i in ids.tolist()))
     # Fresh statistics, so that the planner joins the staged ids to accounts rather than scanning accounts.
     cursor.execute(f"ANALYZE {table}")  # noqa: S608 - a constant table name
     return table, [], True
@@ -163,7 +173,7 @@ def notify(
             condition = " OR ".join(_channel_condition(c, honour_preferences) for c in wanted).replace("{true}", true)
             intrusive = ", ".join(f"'{c}'" for c in INTRUSIVE_CHANNELS)
             if _created:
-                # A new notice has no rows yet, and the staged ids (primary key) or the queryset (IN) are
+                # A new notice has no rows yet, and the staged ids (made unique) or the queryset (IN) are
                 # distinct: nothing can conflict, so skip the slower speculative insertion.
                 verb, tail = "INSERT", ""
             else:
