@@ -149,6 +149,7 @@ def _line_period(self, line) -> str | None:
     return line.period or None
 
 
+# Built with type(): the fields "from" and "to" match the quote's lines, and `from` is a Python keyword.
 BillLineSerializer = type(
     "BillLineSerializer",
     (serializers.Serializer,),

@@ -125,7 +125,7 @@ class QuoteRequestSerializer(serializers.Serializer):
     peak = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ cao điểm (kWh)."))
     normal = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ bình thường (kWh)."))
     offpeak = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ thấp điểm (kWh)."))
-    households = serializers.IntegerField(required=False, default=1, min_value=1, max_value=100,
+    households = serializers.IntegerField(required=False, default=1, min_value=1,
                                           help_text=_("Số hộ dùng chung công tơ."))  # fmt: skip
     voltage = serializers.ChoiceField(choices=Voltage.values, required=False,
                                       help_text=_("Cấp điện áp (bắt buộc trừ mục đích sinh hoạt)."))  # fmt: skip
