@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from gridcare.billing import services
 from gridcare.billing.models import Bill, BillRun
+from gridcare.metering.models import Reading
 from gridcare.org.models import StaffRole
 from tests import factories
 from tests.api.test_accounts_api import assert_error, token_client
@@ -279,3 +280,19 @@ def test_the_docs_page_lists_the_billing_and_tariff_operations(client, db):
                  "/api/v1/bills/{number}", "/api/v1/bills/{number}/pdf", "/api/v1/bills/{number}/release",
                  "/api/v1/bill-runs", "/api/v1/bill-runs/{run_id}"):  # fmt: skip
         assert path in html
+
+
+def test_a_time_of_use_bill_names_the_period_of_each_line(api, world):
+    shop = factories.account(world, name="Cửa hàng Minh", purpose="business", time_of_use=True)
+    meter = shop.meter_installations.get(removed_on__isnull=True).meter
+    Reading.objects.bulk_create(
+        Reading(meter=meter, account=shop, read_on=day, total=peak + normal + offpeak, peak=peak, normal=normal, offpeak=offpeak)
+        for day, peak, normal, offpeak in ((dt.date(2025, 6, 5), 100, 300, 50), (dt.date(2025, 7, 5), 220, 600, 130))
+    )  # fmt: skip
+    services.bill_run_execute(run=services.bill_run_create(period=JULY, route=None, now=NOW), now=NOW)
+    api.force_login(customer_user(shop))
+    body = api.get(f"/api/v1/bills/{bill_of(shop, JULY).number}").json()
+    assert [(line["tier"], line["period"], line["kwh"]) for line in body["lines"]] == [
+        (None, "peak", 120), (None, "normal", 300), (None, "offpeak", 80)
+    ]
+    assert body["kwh"] == 500
