@@ -198,7 +198,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "gridcare API",
-    "DESCRIPTION": "Customer care for electricity distribution companies: accounts, readings, imports.",
+    "DESCRIPTION": "Customer care for electricity distribution companies: accounts, readings and imports, tariffs and quotes, bills and bill runs.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
