@@ -168,3 +168,25 @@ def test_a_crash_in_the_middle_of_writing_a_chunk_loses_nothing_and_doubles_noth
     services.bill_run_execute(run=run, now=NOW, chunk_size=2)
     assert sorted(Bill.objects.filter(period=JULY).values_list("account_id", flat=True)) == sorted(a.pk for a in accounts)
     assert all(b.lines.count() > 0 for b in Bill.objects.filter(period=JULY))
+
+
+def test_issued_bills_tell_their_customers_and_held_ones_wait_for_release(world):
+    from gridcare.notifications.models import Notice, OutboxMessage
+
+    steady = factories.account(world, email="an@example.vn")
+    factories.readings(steady, [0, 100, 200, 300], start=dt.date(2025, 4, 5))
+    jumped = factories.account(world, email="binh@example.vn")
+    factories.readings(jumped, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW, notify_customers=False)
+    assert not OutboxMessage.objects.exists()
+    services.bill_run_execute(run=run_for(world), now=NOW)
+    emailed = set(OutboxMessage.objects.filter(channel="email").values_list("account_id", flat=True))
+    assert emailed == {steady.pk}
+    notice = Notice.objects.get()
+    assert notice.template_key == "bill_ready"
+    held = Bill.objects.get(account=jumped, period=JULY)
+    services.bill_release(bill=held, now=NOW)
+    assert set(OutboxMessage.objects.filter(channel="email").values_list("account_id", flat=True)) == {steady.pk, jumped.pk}
+    # Running again sends nothing more: no new bills, no new messages.
+    services.bill_run_execute(run=run_for(world), now=NOW)
+    assert OutboxMessage.objects.filter(channel="email").count() == 2

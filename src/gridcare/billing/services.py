@@ -22,6 +22,8 @@ from gridcare.core.formatting import format_vnd, local_date
 from gridcare.core.sqlarrays import fetch_int_matrix, ordinal_sql
 from gridcare.customers.models import Account
 from gridcare.metering.models import ReadingRoute, RouteAccount
+from gridcare.notifications.models import Topic
+from gridcare.notifications.services import notify
 from gridcare.tariffs import engine
 from gridcare.tariffs.selectors import compiled_catalogue
 
@@ -162,8 +164,10 @@ def _allocate_ids(*, count: int) -> np.ndarray:
     return np.arange(first, first + count, dtype=np.int64)
 
 
-def _write_chunk(*, run: BillRun, bills, now: dt.datetime, threshold: int, due_days: int) -> tuple[int, int]:
-    """Write the chunk's bills, lines and skips; returns (bills created, bills held)."""
+def _write_chunk(
+    *, run: BillRun, bills, now: dt.datetime, threshold: int, due_days: int, notify_customers: bool = True
+) -> tuple[int, int]:
+    """Write the chunk's bills, lines and skips (and queue "bill ready" notices); returns (created, held)."""
     n = len(bills.account_id)
     if n:
         last_month, last_year = _previous_totals(account_ids=bills.account_id, period=run.period)
@@ -198,6 +202,12 @@ def _write_chunk(*, run: BillRun, bills, now: dt.datetime, threshold: int, due_d
         }  # fmt: skip
         bulk_insert(table=Bill._meta.db_table, columns=list(columns), rows=zip(*columns.values(), strict=True))
         _write_lines(bill_ids=ids, lines=bills.lines)
+        if notify_customers:
+            issued = ~held
+            _bill_ready_notify(
+                account_ids=bills.account_id[issued], totals=bills.total[issued], period=run.period, due=due,
+                key=f"bill_ready:{run.period:%Y-%m}:run{run.pk}:{int(bills.account_id[0])}", now=now,
+            )  # fmt: skip
     else:
         held = np.zeros(0, dtype=bool)
     if len(bills.skipped_account):
@@ -210,6 +220,23 @@ def _write_chunk(*, run: BillRun, bills, now: dt.datetime, threshold: int, due_d
             conflict_columns=["run_id", "account_id"],
         )
     return n, int(held.sum())
+
+
+def _bill_ready_notify(
+    *, account_ids: np.ndarray, totals: np.ndarray, period: dt.date, due: str, key: str, now: dt.datetime
+) -> None:
+    """Tell each account that its bill is ready, on the channels it chose (in the chunk's transaction)."""
+    if not len(account_ids):
+        return
+    codes = dict(
+        Account.objects.filter(pk__gte=int(account_ids.min()), pk__lte=int(account_ids.max())).values_list("pk", "code")
+    )
+    label = f"{period:%m/%Y}"
+    recipients = {
+        account: {"customer_code": codes[account], "period": label, "amount": {"vnd": total}, "due_on": {"date": due}}
+        for account, total in zip(account_ids.tolist(), totals.tolist(), strict=True)
+    }
+    notify(topic=Topic.BILLS, recipients=recipients, template="bill_ready", key=key, now=now)
 
 
 def _write_lines(*, bill_ids: np.ndarray, lines) -> None:
@@ -250,22 +277,30 @@ def _hold_reason(*, rise: int, last_month: int, last_year: int, total: int, thre
 
 
 def bill_run_execute(
-    *, run: BillRun, now: dt.datetime, chunk_size: int = 20_000, stop_after_chunks: int | None = None, progress=None
+    *,
+    run: BillRun,
+    now: dt.datetime,
+    chunk_size: int = 20_000,
+    stop_after_chunks: int | None = None,
+    progress=None,
+    notify_customers: bool = True,
 ) -> BillRun:
     """Bill every account of the run not billed yet, chunk by chunk; safe to call again after any crash.
 
     `stop_after_chunks` ends the call early (as a crash would, between chunks) — for tests and for
     running a huge run in slices. A run that raises is marked failed with its error, then re-raised.
+    Each issued bill queues a "bill ready" notice in its chunk's transaction (`notify_customers=False`
+    for back-filling history).
     """
     try:
         return _bill_run_execute(run=run, now=now, chunk_size=chunk_size, stop_after_chunks=stop_after_chunks,
-                                 progress=progress)  # fmt: skip
+                                 progress=progress, notify_customers=notify_customers)  # fmt: skip
     except Exception as exc:
         BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
 
 
-def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress) -> BillRun:
+def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress, notify_customers) -> BillRun:
     threshold = int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30))
     due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
     catalogue = compiled_catalogue()
@@ -293,7 +328,8 @@ def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress) -> B
                 break
             inputs, last_id = loaded
             bills = bills_compute(inputs=inputs, period_first=period_first, period_next=period_next, catalogue=catalogue)
-            created, held = _write_chunk(run=run, bills=bills, now=now, threshold=threshold, due_days=due_days)
+            created, held = _write_chunk(run=run, bills=bills, now=now, threshold=threshold, due_days=due_days,
+                                         notify_customers=notify_customers)  # fmt: skip
             scanned = _scope(run).filter(account_id__gt=after_id, account_id__lte=last_id).count()
             BillRun.objects.filter(pk=run.pk).update(
                 accounts_done=F("accounts_done") + scanned,
@@ -324,6 +360,8 @@ def bill_release(*, bill: Bill, user: Any = None, now: dt.datetime) -> Bill:
     bill.save(update_fields=["status", "issued_at", "due_date"])
     audit_record(action="update", object_type="billing.bill", object_id=bill.pk,
                  before={"status": "held"}, after={"status": "issued"}, user=user, reason="release")  # fmt: skip
+    _bill_ready_notify(account_ids=np.array([bill.account_id]), totals=np.array([bill.total]), period=bill.period,
+                       due=bill.due_date.isoformat(), key=f"bill_ready:{bill.number}", now=now)  # fmt: skip
     return bill
 
 
