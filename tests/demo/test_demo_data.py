@@ -23,7 +23,7 @@ from gridcare.metering.models import (
 from gridcare.network.models import Feeder, Substation, TransformerStation
 from gridcare.org.models import StaffMembership, Unit
 
-ARGS = ["--customers", "300", "--today", "2026-11-25", "--interval-days", "2"]
+ARGS = ["--customers", "300", "--today", "2026-11-25", "--interval-days", "2", "--bill-months", "0"]
 
 
 @pytest.fixture(autouse=True)
@@ -189,3 +189,18 @@ def test_demo_welcome_without_demo_data_says_so_and_does_not_fail(world):
     call_command("demo_welcome", stdout=out, stderr=err)
     assert "demo-data" in err.getvalue() and out.getvalue() == ""
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_is_billed_by_real_bill_runs_for_the_last_months():
+    from gridcare.billing.models import Bill, BillRun
+
+    _demo_data("--customers", "300", "--today", "2026-11-25", "--interval-days", "1", "--bill-months", "3")
+    runs = list(BillRun.objects.order_by("period").values_list("period", "status"))
+    assert [str(p) for p, _ in runs] == ["2026-09-01", "2026-10-01", "2026-11-01"]
+    assert {s for _, s in runs} == {"done"}
+    # Past months were reviewed: only the latest month may keep bills held for review.
+    assert not Bill.objects.filter(status="held").exclude(period="2026-11-01").exists()
+    # Every account billed once per past month (administrative accounts have no tariff yet).
+    billable = Account.objects.exclude(purpose="administrative").count()
+    assert Bill.objects.filter(period="2026-10-01").count() == billable

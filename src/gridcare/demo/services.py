@@ -8,6 +8,8 @@ import numpy as np
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridcare.billing.models import Bill
+from gridcare.billing.services import bill_run_create, bill_run_execute
 from gridcare.core.models import User
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
 from gridcare.demo import generator, places, selectors
@@ -370,3 +372,24 @@ def demo_logins_ensure() -> dict[str, DemoLogin]:
             username=account.code, password=CUSTOMER_PASSWORD, user=customer.user, account=account
         )
     return logins
+
+
+def demo_bills_load(*, today: dt.date, months: int = 12, now: dt.datetime, progress: Progress | None = None) -> int:
+    """Bill the demo's last `months` months with real bill runs; past bills held for review count as reviewed.
+
+    The latest month keeps its held bills (staff see the review queue) and queues "bill ready" notices;
+    the history is billed without notifying anyone. Returns the number of bills.
+    """
+    progress = progress or _noop
+    latest = today.replace(day=1)
+    created = 0
+    for back in range(months - 1, -1, -1):
+        year, month = divmod(latest.month - 1 - back, 12)
+        period = dt.date(latest.year + year, month + 1, 1)
+        run = bill_run_create(period=period, route=None, now=now)
+        run = bill_run_execute(run=run, now=now, notify_customers=back == 0)
+        if back:
+            Bill.objects.filter(run=run, status=Bill.Status.HELD).update(status=Bill.Status.ISSUED, issued_at=now)
+        created += run.bills_created
+        progress(f"bills {period:%m/%Y}", run.bills_created)
+    return created

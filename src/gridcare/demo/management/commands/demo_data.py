@@ -39,10 +39,14 @@ class Command(BaseCommand):
             "--interval-days", type=int, default=60, help=gettext_lazy("số ngày dữ liệu 30 phút của khách hàng lớn")
         )
         parser.add_argument(
+            "--bill-months", type=int, default=12,
+            help=gettext_lazy("số tháng lập hoá đơn bằng đợt lập hoá đơn thật (0: không lập)"),
+        )  # fmt: skip
+        parser.add_argument(
             "--if-empty", action="store_true", help=gettext_lazy("chỉ tạo khi cơ sở dữ liệu chưa có đơn vị nào")
         )
 
-    def handle(self, *args, customers, seed, today, interval_days, if_empty, **options):
+    def handle(self, *args, customers, seed, today, interval_days, bill_months, if_empty, **options):
         if if_empty and selectors.database_has_units():
             self.stdout.write(_("Cơ sở dữ liệu đã có dữ liệu, bỏ qua tạo dữ liệu mẫu."))
             return
@@ -63,14 +67,16 @@ class Command(BaseCommand):
             raise CommandError(_("Dữ liệu mẫu đã có trong cơ sở dữ liệu (đơn vị %(code)s).") % {"code": error}) from error
         except ValueError as error:
             raise CommandError(str(error)) from error
+        bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
-                "%(readings)s chỉ số, %(intervals)s giá trị 30 phút."
+                "%(readings)s chỉ số, %(intervals)s giá trị 30 phút, %(bills)s hoá đơn."
             )
             % {
                 "seconds": time.perf_counter() - started, "customers": f"{summary.customers:,}",
                 "teams": summary.teams, "stations": f"{summary.transformer_stations:,}",
                 "readings": f"{summary.readings:,}", "intervals": f"{summary.interval_readings:,}",
+                "bills": f"{bills:,}",
             }  # fmt: skip
         )
