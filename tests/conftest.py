@@ -1,16 +1,20 @@
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    """Templates use {% static %}; tests never run collectstatic, so use unhashed names whatever var/ holds."""
+def _test_settings(settings):
+    """Unhashed static files (tests never run collectstatic, whatever var/ holds), fast password hashing,
+    an empty cache (sign-in throttles and rate limits start afresh)."""
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
