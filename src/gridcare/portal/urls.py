@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, views
+from gridcare.portal import bills, notifications, otp, views
 
 app_name = "portal"
 
@@ -10,9 +10,15 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.signin_view, name="login"),
     path("logout/", views.signout_view, name="logout"),
+    path("login/otp/", otp.otp_request, name="otp_request"),
+    path("login/otp/verify/", otp.otp_verify, name="otp_verify"),
     path("accounts/<str:code>/", views.account_detail, name="account"),
     path("accounts/<str:code>/bills/<str:number>/", bills.bill_detail, name="bill"),
     path("accounts/<str:code>/bills/<str:number>/pdf/", bills.bill_download, name="bill_pdf"),
+    path("accounts/<str:code>/notifications/", notifications.notifications_page, name="notifications"),
+    path("accounts/<str:code>/notifications/preferences/", notifications.preferences_save, name="notify_preferences"),
+    path("accounts/<str:code>/notifications/alert/", notifications.alert_save, name="notify_alert"),
+    path("accounts/<str:code>/notifications/read/", notifications.inbox_read, name="notify_read"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -1,0 +1,229 @@
+"""The "Thông báo" page of one account: the in-app inbox, channels per topic, and the consumption alert.
+
+Every form is a plain POST that redirects back (works without JavaScript). A choice of channels that
+would leave the customer with no channel that reaches them is refused by `preferences_set`; the page
+then explains it in plain words and keeps the previous choice.
+"""
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from gridcare.core.formatting import BUSINESS_TZ, format_day
+from gridcare.customers import selectors as customer_selectors
+from gridcare.notifications import selectors, services
+from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert, Preference
+from gridcare.portal.forms import ConsumptionAlertForm
+from gridcare.portal.views import HOTLINE, _customer_or_redirect
+
+INBOX_SHOWN = 20
+# The order channels are offered in: the free ones first, SMS (slow, costs money) last.
+CHANNEL_ORDER = (Channel.INBOX, Channel.PUSH, Channel.ZALO, Channel.EMAIL, Channel.SMS)
+
+
+class _Refused(Exception):
+    """Raised inside the atomic block so that no topic is saved when one is refused."""
+
+
+def _channel_reasons() -> dict[str, str]:
+    """Why a channel cannot be offered, and what to do about it."""
+    return {
+        Channel.EMAIL: _("Hợp đồng chưa có địa chỉ e-mail. Để thêm, xin gọi tổng đài %(hotline)s.")
+        % {"hotline": HOTLINE},
+        Channel.SMS: _("Hợp đồng chưa có số điện thoại. Để thêm, xin gọi tổng đài %(hotline)s.")
+        % {"hotline": HOTLINE},
+        Channel.ZALO: _(
+            "Hợp đồng chưa liên kết Zalo với số điện thoại. Để liên kết, xin gọi tổng đài %(hotline)s."
+        )
+        % {"hotline": HOTLINE},
+        Channel.PUSH: _("Chưa có điện thoại nào bật nhận thông báo của cổng khách hàng."),
+        Channel.INBOX: _("Hộp thư chỉ dùng được khi có tài khoản cổng khách hàng."),
+    }
+
+
+def _channel_label(channel: str) -> str:
+    return capfirst(str(Channel(channel).label))
+
+
+def _when(moment) -> str:
+    local = moment.astimezone(BUSINESS_TZ)
+    return f"{local:%H:%M} {format_day(local.date(), language=translation.get_language())}"
+
+
+def _inbox(account) -> list[dict]:
+    rows = []
+    for message in selectors.inbox_for_account(account=account, limit=INBOX_SHOWN):
+        message.account = account  # already loaded with its customer: no query per message
+        subject, _newline, body = selectors.outbox_message_text(message=message).partition("\n")
+        rows.append(
+            {
+                "id": message.pk,
+                "subject": subject,
+                "body": body,
+                "when": _when(message.created_at),
+                "unread": message.read_at is None,
+            }
+        )
+    return rows
+
+
+def _page_context(*, account, customer, preferences=None, alert_form=None, refused=None) -> dict:
+    available = services.account_contact_channels(account=account)
+    channels = [c for c in CHANNEL_ORDER if c in available]
+    reasons = _channel_reasons()
+    unavailable = [
+        {"label": _channel_label(c), "reason": reasons[c]} for c in CHANNEL_ORDER if c not in available
+    ]
+    chosen = preferences or selectors.preferences_for_account(account=account)
+    refused = refused or {}
+    topics = [
+        {
+            "value": topic.value,
+            "label": capfirst(str(topic.label)),
+            "error": refused.get(topic.value, ""),
+            "channels": [
+                {"value": c.value, "label": _channel_label(c), "checked": chosen[topic.value][c.value]}
+                for c in channels
+            ],
+        }
+        for topic in CHOOSABLE_TOPICS
+    ]
+    if alert_form is None:
+        alert = ConsumptionAlert.objects.filter(account=account).first()
+        initial = (
+            {"active": alert.active, "kind": alert.kind, "threshold": alert.threshold}
+            if alert
+            else {"active": False, "kind": ConsumptionAlert.Kind.KWH, "threshold": 200}
+        )
+        alert_form = ConsumptionAlertForm(initial=initial)
+    inbox = _inbox(account)
+    return {
+        "customer": customer,
+        "account": account,
+        "topics": topics,
+        "unavailable": unavailable,
+        "reaches_outside_portal": bool(available - {Channel.INBOX}),
+        "alert_form": alert_form,
+        "inbox": inbox,
+        "unread_ids": [row["id"] for row in inbox if row["unread"]],
+        "refused_any": bool(refused),
+        "hotline": HOTLINE,
+    }
+
+
+def _account_or_response(request: HttpRequest, code: str):
+    """(customer, account, None) for the signed-in customer's own account; else (None, None, response)."""
+    customer, response = _customer_or_redirect(request)
+    if response is not None:
+        return None, None, response
+    account = customer_selectors.account_for_user(user=request.user, code=code)
+    if account is None:
+        return None, None, render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
+    return customer, account, None
+
+
+def _page_url(account, anchor: str) -> str:
+    return reverse("portal:notifications", kwargs={"code": account.code}) + f"#{anchor}"
+
+
+@never_cache
+@require_GET
+def notifications_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The account's messages, its channels per topic and its consumption alert."""
+    customer, account, response = _account_or_response(request, code)
+    if response is not None:
+        return response
+    return render(request, "portal/notify_page.html", _page_context(account=account, customer=customer))
+
+
+def _unavailable_kept(account, available: set[str]) -> set[str]:
+    """Channels not offered on the page that stay chosen: kept as stored, or as the default when not stored.
+
+    A customer without a push subscription today keeps push chosen for the day a phone subscribes.
+    """
+    hidden = [c for c in Channel.values if c not in available]
+    refused = set(
+        Preference.objects.filter(account=account, channel__in=hidden, enabled=False).values_list(
+            "topic", "channel"
+        )
+    )
+    return {(topic.value, c) for topic in CHOOSABLE_TOPICS for c in hidden if (topic.value, c) not in refused}
+
+
+@require_POST
+def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
+    """Save the channels chosen for every topic; nothing is saved when one topic would reach nobody."""
+    customer, account, response = _account_or_response(request, code)
+    if response is not None:
+        return response
+    available = services.account_contact_channels(account=account)
+    kept = _unavailable_kept(account, available)
+    refused: dict[str, str] = {}
+    try:
+        with transaction.atomic():
+            for topic in CHOOSABLE_TOPICS:
+                chosen = {c for c in request.POST.getlist(topic.value) if c in available}
+                chosen |= {c for t, c in kept if t == topic.value}
+                try:
+                    services.preferences_set(account=account, topic=topic.value, channels=chosen)
+                except services.NotificationError as exc:
+                    if exc.code != "no_reachable_channel":
+                        raise
+                    names = ", ".join(
+                        _channel_label(c) for c in CHANNEL_ORDER if c in exc.details.get("reachable", [])
+                    )
+                    refused[topic.value] = _(
+                        "Cần chọn ít nhất một trong các kênh: %(channels)s. Thông báo quan trọng như lịch ngừng "
+                        "cấp điện phải đến được với quý khách kể cả khi không mở cổng khách hàng."
+                    ) % {"channels": names}
+            if refused:
+                raise _Refused
+    except _Refused:
+        context = _page_context(account=account, customer=customer, refused=refused)
+        return render(request, "portal/notify_page.html", context, status=400)
+    messages.success(request, _("Đã lưu lựa chọn nhận thông báo."))
+    return redirect(_page_url(account, "preferences"))
+
+
+@require_POST
+def alert_save(request: HttpRequest, code: str) -> HttpResponse:
+    """Set or switch off the account's consumption alert."""
+    customer, account, response = _account_or_response(request, code)
+    if response is not None:
+        return response
+    form = ConsumptionAlertForm(request.POST)
+    if not form.is_valid():
+        context = _page_context(account=account, customer=customer, alert_form=form)
+        return render(request, "portal/notify_page.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        services.consumption_alert_set(
+            account=account, kind=data["kind"], threshold=data["threshold"], active=data["active"]
+        )
+    except services.NotificationError as exc:
+        form.add_error(None, str(exc))
+        context = _page_context(account=account, customer=customer, alert_form=form)
+        return render(request, "portal/notify_page.html", context, status=400)
+    if data["active"]:
+        messages.success(request, _("Đã bật cảnh báo sản lượng."))
+    else:
+        messages.success(request, _("Đã tắt cảnh báo sản lượng."))
+    return redirect(_page_url(account, "alert"))
+
+
+@require_POST
+def inbox_read(request: HttpRequest, code: str) -> HttpResponse:
+    """Mark one or all of the account's inbox messages as read."""
+    _customer, account, response = _account_or_response(request, code)
+    if response is not None:
+        return response
+    ids = [int(value) for value in request.POST.getlist("message") if value.isdigit()]
+    services.inbox_mark_read(account=account, ids=ids, now=timezone.now())
+    return redirect(_page_url(account, "inbox"))
