@@ -9,6 +9,7 @@ from gridcare.notifications.models import ConsumptionAlert, OutboxMessage, Prefe
 from tests import factories
 from tests.notifications.builders import NOON, template
 from tests.portal.builders import portal_login
+from tests.portal.test_browser import browser, phone  # noqa: F401 - fixtures of the browser test below
 
 
 @pytest.fixture
@@ -264,3 +265,32 @@ def test_an_alert_set_on_the_page_reaches_the_inbox_when_readings_cross_it(clien
 def test_account_page_links_to_notifications(client_in, account_with_contacts):
     page = client_in.get(f"/accounts/{account_with_contacts.code}/")
     assert page_url(account_with_contacts) in page.text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_preferences_page_on_a_phone_explains_a_refusal_and_passes_axe(account_with_contacts, phone):  # noqa: F811
+    from tests.portal.test_browser import assert_fits_a_phone, serious_violations, sign_in
+
+    page = phone
+    acct = account_with_contacts
+    sign_in(page, acct.code)
+    page.goto(f"/accounts/{acct.code}/")
+    page.get_by_role("link", name="Thông báo").click()
+    page.wait_for_url(f"**/accounts/{acct.code}/notifications/")
+    assert serious_violations(page) == []
+    assert_fits_a_phone(page)
+    bills = page.get_by_role("group", name="Hoá đơn tiền điện")
+    for box in bills.get_by_role("checkbox").all():
+        box.uncheck()
+    bills.get_by_role("checkbox", name="Hộp thư trên cổng khách hàng").check()
+    page.get_by_role("button", name="Lưu lựa chọn").click()
+    assert page.locator("#error-bills").is_visible()
+    assert page.locator("#preferences-refused").is_visible()
+    assert serious_violations(page) == []
+    assert_fits_a_phone(page)
+    bills = page.get_by_role("group", name="Hoá đơn tiền điện")
+    bills.get_by_role("checkbox", name="E-mail").check()
+    page.get_by_role("button", name="Lưu lựa chọn").click()
+    page.wait_for_selector("text=Đã lưu lựa chọn nhận thông báo.")
+    assert page.foreign_requests == []
