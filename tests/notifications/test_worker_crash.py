@@ -5,23 +5,18 @@ throw-away PostgreSQL database when the suite runs on PostgreSQL) and delivers S
 provider server of this test process, which counts what it accepted per client reference.
 """
 
-import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from tests.notifications.servers import SmsServer
+from tests.processes import child_database, gridcare_start, wait_for
+from tests.processes import gridcare as run_gridcare
 
-ROOT = Path(__file__).resolve().parents[2]
-GRIDCARE = str(Path(sys.executable).with_name("gridcare"))
 RECIPIENTS = 150
 
 SETUP = """
@@ -48,49 +43,20 @@ STATE_SQL = "SELECT id, status FROM notifications_outboxmessage WHERE channel = 
 def worker_env(tmp_path):
     server = SmsServer().start()
     server.delay = 0.004
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDCARE_")}
-    env.update(
-        PYTHONPATH=str(ROOT), GRIDCARE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="gridcare.settings",
-        GRIDCARE_SMS_URL=f"{server.url}/v1/messages", GRIDCARE_SMS_API_KEY=server.api_key,
-        GRIDCARE_NOTIFY_RATE_LIMITS="sms=100", GRIDCARE_NOTIFY_BATCH_SIZE="40", GRIDCARE_NOTIFY_LEASE_SECONDS="1",
-        GRIDCARE_NOTIFY_HTTP_TIMEOUT="5",
-    )  # fmt: skip
-    dropdb = None
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        import psycopg
-
-        base = settings.DATABASES["default"]
-        name = f"gc_notify_crash_{uuid.uuid4().hex[:8]}"
-        dsn = {"host": base["HOST"] or "127.0.0.1", "port": base["PORT"] or 5432, "user": base["USER"], "password": base["PASSWORD"] or None}
-        with psycopg.connect(dbname="postgres", autocommit=True, **dsn) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = f"postgres://{base['USER']}@{dsn['host']}:{dsn['port']}/{name}"
-
-        def connect():
-            return psycopg.connect(dbname=name, autocommit=True, **dsn)
-
-        def dropdb():
-            with psycopg.connect(dbname="postgres", autocommit=True, **dsn) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        import sqlite3
-
-        env.pop("DATABASE_URL", None)
-
-        def connect():
-            return contextlib.closing(sqlite3.connect(tmp_path / "gridcare.sqlite3", timeout=10))
-    env["_connect"] = connect
-    yield server, env
-    server.stop()
-    if dropdb:
-        dropdb()
+    try:
+        with child_database(
+            tmp_path, GRIDCARE_SMS_URL=f"{server.url}/v1/messages", GRIDCARE_SMS_API_KEY=server.api_key,
+            GRIDCARE_NOTIFY_RATE_LIMITS="sms=100", GRIDCARE_NOTIFY_BATCH_SIZE="40", GRIDCARE_NOTIFY_LEASE_SECONDS="1",
+            GRIDCARE_NOTIFY_HTTP_TIMEOUT="5",
+        ) as (env, connect):  # fmt: skip
+            env["_connect"] = connect
+            yield server, env
+    finally:
+        server.stop()
 
 
 def gridcare(env, *args):
-    env = {k: v for k, v in env.items() if not k.startswith("_")}
-    return subprocess.run(  # noqa: S603 - our own console script
-        [GRIDCARE, *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=120
-    )
+    return run_gridcare({k: v for k, v in env.items() if not k.startswith("_")}, *args)
 
 
 def state(env):
@@ -102,18 +68,7 @@ def state(env):
 
 def start_worker(env, log):
     env = {k: v for k, v in env.items() if not k.startswith("_")}
-    return subprocess.Popen(  # noqa: S603 - our own console script
-        [GRIDCARE, "db_worker", "--interval", "0.05", "--no-startup-delay"], env=env, cwd=ROOT, stdout=log, stderr=log
-    )
-
-
-def wait_for(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
+    return gridcare_start(env, "db_worker", "--interval", "0.05", "--no-startup-delay", stdout=log)
 
 
 def test_killed_worker_loses_nothing_and_sends_each_key_once(worker_env, tmp_path):
