@@ -78,8 +78,12 @@ class Bill(models.Model):
     days = models.PositiveSmallIntegerField(_("số ngày"))
     start_index = models.BigIntegerField(_("chỉ số đầu kỳ"))
     end_index = models.BigIntegerField(_("chỉ số cuối kỳ"))
-    start_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
-    end_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Written by the bill run from the readings it just read, in the bill's own transaction: the database does
+    # not re-check these links row by row (each check costs a lookup per bill at COMMIT); the ORM still protects.
+    start_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                      db_index=False, db_constraint=False)  # fmt: skip
+    end_reading = models.ForeignKey(Reading, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    db_index=False, db_constraint=False)  # fmt: skip
     households = models.PositiveSmallIntegerField(_("số hộ"), default=1)
     kwh = models.BigIntegerField(_("điện năng tiêu thụ (kWh)"))
     subtotal = models.BigIntegerField(_("tiền điện chưa thuế"))
@@ -127,7 +131,9 @@ class BillLine(models.Model):
         NORMAL = "normal", _("bình thường")
         OFFPEAK = "offpeak", _("thấp điểm")
 
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)  # (bill, position) indexes it
+    # Lines are written with their bill, in the same transaction, by the same code: no per-row check at COMMIT.
+    # (bill, position) is unique, which also indexes the link.
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False)
     position = models.PositiveSmallIntegerField()
     part_from = models.DateField(_("từ ngày"))
     part_to = models.DateField(_("đến ngày (không gồm)"))
