@@ -206,6 +206,9 @@ def test_another_customers_account_is_not_found_and_untouched(client_in, world):
         ).status_code
         == 404
     )
+    push = {"endpoint": "https://push.example.net/x", "keys": {"p256dh": "k", "auth": "a"}}
+    assert client_in.post(page_url(other, "push/"), push, content_type="application/json").status_code == 404
+    assert not PushSubscription.objects.exists()
     message = OutboxMessage.objects.get(account=other)
     client_in.post(page_url(other, "read/"), {"message": [message.pk]})
     message.refresh_from_db()
@@ -294,3 +297,56 @@ def test_preferences_page_on_a_phone_explains_a_refusal_and_passes_axe(account_w
     page.get_by_role("button", name="Lưu lựa chọn").click()
     page.wait_for_selector("text=Đã lưu lựa chọn nhận thông báo.")
     assert page.foreign_requests == []
+
+
+def _vapid_private_key() -> str:
+    import base64
+
+    from py_vapid import Vapid
+
+    vapid = Vapid()
+    vapid.generate_keys()
+    raw = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_push_button_appears_only_with_a_vapid_key_and_carries_the_public_key(
+    client_in, account_with_contacts, settings
+):
+    from gridcare.portal.notifications import vapid_public_key
+
+    settings.GRIDCARE_VAPID_PRIVATE_KEY = ""
+    assert 'id="push-subscribe"' not in client_in.get(page_url(account_with_contacts)).text
+    settings.GRIDCARE_VAPID_PRIVATE_KEY = _vapid_private_key()
+    key = vapid_public_key()
+    assert len(key) == 87  # 65 bytes, uncompressed P-256 point, base64url without padding
+    page = client_in.get(page_url(account_with_contacts)).text
+    assert f'data-key="{key}"' in page and "portal/notify.js" in page
+
+
+def test_a_browser_subscription_makes_push_a_channel(client_in, account_with_contacts):
+    acct = account_with_contacts
+    body = {"endpoint": "https://push.example.net/send/abc", "keys": {"p256dh": "BPublic", "auth": "secret"}}
+    response = client_in.post(page_url(acct, "push/"), body, content_type="application/json")
+    assert response.status_code == 201
+    subscription = PushSubscription.objects.get(account=acct)
+    assert (subscription.endpoint, subscription.p256dh, subscription.auth, subscription.active) == (
+        body["endpoint"], "BPublic", "secret", True,
+    )  # fmt: skip
+    assert 'name="bills" value="push"' in client_in.get(page_url(acct)).text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"endpoint": "http://push.example.net/x", "keys": {"p256dh": "k", "auth": "a"}},
+        {"endpoint": "https://push.example.net/x", "keys": {"p256dh": "k"}},
+        {"endpoint": "https://push.example.net/x", "keys": {"p256dh": "", "auth": "a"}},
+        {"keys": {"p256dh": "k", "auth": "a"}},
+        "not an object",
+    ],
+)
+def test_a_malformed_subscription_is_refused(client_in, account_with_contacts, body):
+    response = client_in.post(page_url(account_with_contacts, "push/"), body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_subscription"
+    assert not PushSubscription.objects.exists()

@@ -5,9 +5,15 @@ would leave the customer with no channel that reaches them is refused by `prefer
 then explains it in plain words and keeps the previous choice.
 """
 
+import base64
+import functools
+import json
+
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers import selectors as customer_selectors
-from gridcare.notifications import selectors, services
+from gridcare.notifications import conf, selectors, services
 from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert, Preference
 from gridcare.portal.forms import ConsumptionAlertForm
 from gridcare.portal.views import HOTLINE, _customer_or_redirect
@@ -114,8 +120,31 @@ def _page_context(*, account, customer, preferences=None, alert_form=None, refus
         "inbox": inbox,
         "unread_ids": [row["id"] for row in inbox if row["unread"]],
         "refused_any": bool(refused),
+        "vapid_public_key": vapid_public_key(),
         "hotline": HOTLINE,
     }
+
+
+@functools.cache
+def _public_key_of(private_key: str) -> str:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    from py_vapid import Vapid
+
+    raw = Vapid.from_string(private_key).public_key.public_bytes(
+        Encoding.X962, PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def vapid_public_key() -> str:
+    """The VAPID application server key browsers subscribe with (from the private key), or "" when unset."""
+    private_key = conf.setting("VAPID_PRIVATE_KEY", "")
+    if not private_key:
+        return ""
+    try:
+        return _public_key_of(private_key)
+    except (ValueError, TypeError):
+        return ""  # a malformed key: no push button rather than a broken page
 
 
 def _account_or_response(request: HttpRequest, code: str):
@@ -227,3 +256,28 @@ def inbox_read(request: HttpRequest, code: str) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("message") if value.isdigit()]
     services.inbox_mark_read(account=account, ids=ids, now=timezone.now())
     return redirect(_page_url(account, "inbox"))
+
+
+@require_POST
+def push_subscribe(request: HttpRequest, code: str) -> HttpResponse:
+    """Register this browser's Web Push subscription (JSON as `PushSubscription.toJSON()` gives it)."""
+    _customer, account, response = _account_or_response(request, code)
+    if response is not None:
+        return response
+    try:
+        data = json.loads(request.body or b"{}")
+        endpoint, keys = str(data["endpoint"]), data["keys"]
+        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
+        URLValidator(schemes=["https"])(endpoint)
+    except (ValueError, KeyError, TypeError, ValidationError):
+        return JsonResponse(
+            {"code": "invalid_subscription", "message": _("Đăng ký nhận thông báo không hợp lệ.")}, status=400
+        )
+    if len(endpoint) > 500 or not 0 < len(p256dh) <= 200 or not 0 < len(auth) <= 100:
+        return JsonResponse(
+            {"code": "invalid_subscription", "message": _("Đăng ký nhận thông báo không hợp lệ.")}, status=400
+        )
+    services.push_subscription_add(
+        account=account, endpoint=endpoint, p256dh=p256dh, auth=auth, now=timezone.now()
+    )
+    return JsonResponse({"code": "ok", "message": _("Điện thoại này sẽ nhận thông báo.")}, status=201)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/<str:code>/notifications/preferences/", notifications.preferences_save, name="notify_preferences"),
     path("accounts/<str:code>/notifications/alert/", notifications.alert_save, name="notify_alert"),
     path("accounts/<str:code>/notifications/read/", notifications.inbox_read, name="notify_read"),
+    path("accounts/<str:code>/notifications/push/", notifications.push_subscribe, name="notify_push"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

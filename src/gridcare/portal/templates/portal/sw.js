@@ -58,3 +58,23 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
 });
+
+// Web Push notices (the payload is {"title", "body", "tag"}); a tap opens the portal.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { body: event.data.text() };
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "Điện lực CSKH", {
+      body: data.body || "", tag: data.tag, icon: STATIC_URL + "portal/icon-192.png",
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow("/"));
+});
