@@ -8,6 +8,7 @@ import numpy as np
 from django.db import connection
 from django.db.models import QuerySet
 
+from gridcare.customers.models import Account
 from gridcare.metering.importing import History, Installations, day_from_number, day_number
 from gridcare.metering.models import IntervalReading, Meter, MeterInstallation, Reading, ReadingImport
 
@@ -125,3 +126,13 @@ def interval_history(*, meter_ids: Sequence[int], since: dt.datetime, until: dt.
 def reading_imports_recent(*, limit: int = 50) -> QuerySet[ReadingImport]:
     """The latest imports, newest first."""
     return ReadingImport.objects.order_by("-started_at", "-pk")[:limit]
+
+
+def readings_without_owner() -> dict[str, int]:
+    """Readings and interval readings whose meter or account no longer exists (the database does not check)."""
+    meters, accounts = Meter.objects.values("pk"), Account.objects.values("pk")
+    return {
+        "readings_without_meter": Reading.objects.exclude(meter_id__in=meters).count(),
+        "readings_without_account": Reading.objects.exclude(account_id__in=accounts).count(),
+        "interval_readings_without_meter": IntervalReading.objects.exclude(meter_id__in=meters).count(),
+    }
