@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcare.settings")
 application = get_wsgi_application()
+
+# Load WeasyPrint (about a second) with the web process rather than on the first customer's bill PDF;
+# command-line tools never import it unless they render a PDF.
+import weasyprint  # noqa: E402, F401
