@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gridcare.core.bulk import bulk_insert
+from gridcare.metering.signals import readings_recorded
 from gridcare.core.formatting import local_date
 from gridcare.metering import selectors
 from gridcare.metering.importing import (
@@ -46,6 +47,8 @@ from gridcare.metering.models import IntervalReading, Reading, ReadingImport
 INSERT_CHUNK_ROWS = 200_000
 HISTORY_DAYS = 400
 MAX_STORED_ERRORS = 1000
+# New readings may close a monthly period: consumption alerts look at periods read in the last 40 days.
+ALERT_LOOKBACK_DAYS = 40
 Progress = Callable[[str], None]  # receives one line of progress, in the active language
 _COLUMN_ORDER = {"": 0, "meter_serial": 1, "read_on": 2, "start": 2, "total_kwh": 3, "energy_kwh": 3, "peak_kwh": 4, "normal_kwh": 5, "offpeak_kwh": 6}
 
@@ -171,6 +174,9 @@ def _import_table(
     reading_import.rows_rejected = rejected
     reading_import.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
     reading_import.save()
+    if inserted and table.kind == ReadingImport.Kind.REGISTER:
+        since = local_date(now) - dt.timedelta(days=ALERT_LOOKBACK_DAYS)
+        transaction.on_commit(lambda: readings_recorded.send(sender=ReadingImport, since=since, now=now))
     return ImportOutcome(
         reading_import=reading_import, kind=table.kind, rows_total=reading_import.rows_total, inserted=inserted,
         already_present=present, rejected=rejected, rollovers=rollovers, errors=errors,

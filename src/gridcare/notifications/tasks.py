@@ -25,3 +25,10 @@ def deliver_outbox(channel: str) -> dict:
         if services.delivery_schedule_claim(channel=channel, at=at, now=now):
             deliver_outbox.using(run_after=at).enqueue(channel)
     return {"claimed": result.claimed, "sent": result.sent, "retried": result.retried, "failed": result.failed}
+
+
+@task()
+def consumption_alerts_check(since: str) -> int:
+    """Alert the accounts whose newly closed period crossed their threshold; returns how many were alerted."""
+    notice = services.consumption_alerts_evaluate(since=dt.date.fromisoformat(since), now=timezone.now())
+    return notice.recipients if notice is not None else 0
