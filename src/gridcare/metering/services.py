@@ -18,7 +18,6 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gridcare.core.bulk import bulk_insert
-from gridcare.metering.signals import readings_recorded
 from gridcare.core.formatting import local_date
 from gridcare.metering import selectors
 from gridcare.metering.importing import (
@@ -43,6 +42,7 @@ from gridcare.metering.importing import (
     table_from_records,
 )
 from gridcare.metering.models import IntervalReading, Reading, ReadingImport
+from gridcare.metering.signals import readings_recorded
 
 INSERT_CHUNK_ROWS = 200_000
 HISTORY_DAYS = 400
