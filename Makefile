@@ -45,8 +45,13 @@ DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gridcare
 test-postgres: lint
 	@DATABASE_URL=$(DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
+# Every heavy job against a naive per-object loop, on PostgreSQL (BENCH_DB_URL names a throw-away database).
+BENCH_DB_URL ?= postgres://postgres@127.0.0.1:5432/gridcare_bench
 benchmarks: setup
-	@$(BIN)/python benchmarks/import_readings.py --rows 200000
+	@$(BIN)/python benchmarks/import_readings.py --rows 1000000 --database-url $(BENCH_DB_URL)
+	@$(BIN)/python benchmarks/bill_run.py --accounts 1000000 --database-url $(BENCH_DB_URL)
+	@$(BIN)/python benchmarks/fanout.py --recipients 1000000 --database-url $(BENCH_DB_URL)
+	@$(BIN)/python benchmarks/tariff_engine.py
 
 # Re-resolve the Python lock file after changing dependencies in pyproject.toml.
 lock:
