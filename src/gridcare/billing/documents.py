@@ -10,7 +10,7 @@ from gridcare.billing.explanation import BillFacts, bill_explanation
 from gridcare.billing.models import Bill
 from gridcare.billing.selectors import bill_lines, monthly_bill_history, standing_bill
 from gridcare.core.charts import Series, bar_chart_svg
-from gridcare.core.formatting import format_day, format_kwh, format_vnd
+from gridcare.core.formatting import format_day, format_kwh, format_number, format_vnd
 
 
 def _month_add(day: dt.date, months: int) -> dt.date:
@@ -29,6 +29,30 @@ def _facts(bill: Bill, lines) -> BillFacts:
         part_prices=tuple(tuple(parts[d]) for d in sorted(parts)),
         top_tier=top.tier if top else None, top_tier_price=top.unit_price if top else None,
     )  # fmt: skip
+
+
+def _parts(lines, language: str) -> list[dict]:
+    """The bill's lines grouped by part of the period (more than one part: prices or VAT changed inside it)."""
+    parts: dict = {}
+    for li in lines:
+        parts.setdefault((li.part_from, li.part_to), []).append(
+            {
+                "label": (_("Bậc %(n)s") % {"n": li.tier}) if li.tier else li.get_period_display(),
+                # Units are in the column headers, so that the five columns fit a 360-pixel phone screen.
+                "limit": format_number(li.limit_kwh, language=language) if li.limit_kwh is not None else "—",
+                "kwh": format_number(li.kwh, language=language),
+                "unit_price": format_number(li.unit_price, language=language),
+                "amount": format_number(li.amount, language=language),
+            }
+        )
+    return [
+        {
+            "label": f"{format_day(start, language=language)} – {format_day(end - dt.timedelta(days=1), language=language)}",
+            "days": (end - start).days,
+            "lines": part_lines,
+        }
+        for (start, end), part_lines in sorted(parts.items())
+    ]
 
 
 def bill_document_context(*, bill: Bill, language: str) -> dict:
@@ -61,18 +85,7 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
             "language": language,
             "account": account,
             "address": f"{premise.street}, {premise.commune.name}, {premise.province.name}",
-            "lines": [
-                {
-                    "part": f"{format_day(li.part_from, language=language)} – "
-                            f"{format_day(li.part_to - dt.timedelta(days=1), language=language)}",
-                    "label": (_("Bậc %(n)s") % {"n": li.tier}) if li.tier else li.get_period_display(),
-                    "limit": format_kwh(li.limit_kwh, language=language) if li.limit_kwh is not None else "—",
-                    "kwh": format_kwh(li.kwh, language=language),
-                    "unit_price": format_vnd(li.unit_price, language=language),
-                    "amount": format_vnd(li.amount, language=language),
-                }
-                for li in lines
-            ],
+            "parts": _parts(lines, language),
             "start": format_day(bill.start_date, language=language),
             "end": format_day(bill.end_date, language=language),
             "last_day": format_day(bill.end_date - dt.timedelta(days=1), language=language),

@@ -33,3 +33,8 @@ def format_day(value: dt.date, *, language: str = "vi") -> str:
 def local_date(moment: dt.datetime) -> dt.date:
     """The business date (Asia/Ho_Chi_Minh) of an aware moment."""
     return moment.astimezone(BUSINESS_TZ).date()
+
+
+def format_number(value: int | float | Decimal, *, language: str = "vi") -> str:
+    """A number with the locale's grouping and no unit (tables that name the unit in the header)."""
+    return format_decimal(value, format="#,##0.#", locale=babel_locale(language))
