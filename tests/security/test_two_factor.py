@@ -117,3 +117,21 @@ def test_enrolment_password_step_is_throttled_too(client, operator, settings):
     response = client.post(ENROL, {"username": "ops", "password": PASSWORD})
     assert response.status_code == 200
     assert not TOTPDevice.objects.filter(user=operator).exists()
+
+
+@pytest.mark.django_db
+def test_a_staff_member_with_one_device_signs_in_in_one_step(client, world):
+    operator = staff(unit=world["teams"][0], role=StaffRole.OPERATOR, username="onestep")
+    device = totp_device(operator)
+    response = client.post(LOGIN, {"username": "onestep", "password": PASSWORD, "otp_token": current_code(device),
+                                   "next": "/backoffice/"})  # fmt: skip
+    assert response.status_code == 302 and response["Location"] == "/backoffice/"
+
+
+@pytest.mark.django_db
+def test_with_two_devices_the_staff_member_must_pick_one(client, world):
+    operator = staff(unit=world["teams"][0], role=StaffRole.OPERATOR, username="twodev")
+    device = totp_device(operator)
+    totp_device(operator)
+    response = client.post(LOGIN, {"username": "twodev", "password": PASSWORD, "otp_token": current_code(device)})
+    assert response.status_code == 200

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
 from gridcare.customers.signin import signin_failure_record, signin_locked_until, signin_success_record
@@ -44,6 +45,19 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 class ThrottledOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
+    def _chosen_device(self, user):
+        """The device picked in the form, or the staff member's only confirmed device (the usual case).
+
+        django-otp asks the person to pick a device when none was sent, which turns every sign-in into two
+        steps; with exactly one confirmed device there is nothing to choose.
+        """
+        device = super()._chosen_device(user)
+        if device is None and not self.cleaned_data.get("otp_device"):
+            devices = list(devices_for_user(user, confirmed=True))[:2]
+            if len(devices) == 1:
+                device = devices[0]
+        return device
+
     def clean(self):
         if self.data.get("otp_challenge"):
             return super().clean()
