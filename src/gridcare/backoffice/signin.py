@@ -45,6 +45,12 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 class ThrottledOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # django-otp ships no Vietnamese: name its fields in the back office's languages.
+        self.fields["otp_token"].label = _("Mã xác thực (6 chữ số trong ứng dụng xác thực)")
+        self.fields["otp_device"].label = _("Thiết bị xác thực")
+
     def _chosen_device(self, user):
         """The device picked in the form, or the staff member's only confirmed device (the usual case).
 
