@@ -68,7 +68,8 @@ class Bill(models.Model):
     kind = models.CharField(_("loại"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     # Indexes are few on purpose (bill runs write millions of rows): (account, period) and (run, status) serve
     # the reads; the reading links are kept for audit, not looked up.
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills", db_index=False,
+                                verbose_name=_("mã khách hàng"))  # fmt: skip
     period = models.DateField(_("kỳ (tháng)"))
     run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills", db_index=False)
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices)

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "gridcare.notifications"
     label = "notifications"
+    verbose_name = _("Thông báo")
 
     def ready(self) -> None:
         from gridcare.metering.signals import readings_recorded
