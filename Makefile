@@ -31,7 +31,9 @@ demo: setup
 	@$(GRIDCARE) demo-data --if-empty --customers $(CUSTOMERS)
 	@GRIDCARE_MANIFEST_STATIC=1 $(GRIDCARE) collectstatic --noinput -v0
 	@$(GRIDCARE) demo-welcome --port $(PORT)
-	@$(GRIDCARE) runserver 127.0.0.1:$(PORT) --noreload --skip-checks
+	@# A task worker runs beside the server (bill runs started in the back office, notifications, alerts).
+	@$(GRIDCARE) db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	 $(GRIDCARE) runserver 127.0.0.1:$(PORT) --noreload --skip-checks
 
 lint: setup
 	@$(BIN)/ruff check $(wildcard src tests benchmarks)
