@@ -1,6 +1,7 @@
 """The portal's "Thông báo" page: channels per topic, the in-app inbox and the consumption alert."""
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -350,3 +351,24 @@ def test_a_malformed_subscription_is_refused(client_in, account_with_contacts, b
     response = client_in.post(page_url(account_with_contacts, "push/"), body, content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "invalid_subscription"
     assert not PushSubscription.objects.exists()
+
+
+def test_the_consumption_alerts_command_alerts_an_alert_set_on_the_page_once(
+    client_in, account_with_contacts
+):
+    from django.core.management import call_command
+
+    acct = account_with_contacts
+    factories.readings(acct, [1000, 1100, 1500], start=dt.date(2026, 1, 5))
+    client_in.post(page_url(acct, "alert/"), {"active": "on", "kind": "percent", "threshold": "100"})
+    call_command("consumption_alerts", "--since", "2026-03-01", stdout=io.StringIO())
+    assert (
+        OutboxMessage.objects.filter(account=acct, notice__topic="consumption_alert", channel="inbox").count()
+        == 1
+    )
+    out = io.StringIO()
+    call_command("consumption_alerts", "--since", "2026-03-01", stdout=out)  # the same reading alerts once
+    assert "cho 0 hợp đồng" in out.getvalue()
+    assert (
+        OutboxMessage.objects.filter(account=acct, notice__topic="consumption_alert").count() == 2
+    )  # inbox + e-mail

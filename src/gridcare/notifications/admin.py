@@ -4,14 +4,22 @@ The classes are registered on the back-office site by `gridcare.backoffice.admin
 (a lower layer never imports the back office), through `register(site)` below.
 """
 
+import math
+import os
+
+from babel.numbers import format_decimal
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
-from django.urls import path
-from django.utils import timezone
+from django.urls import path, reverse
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.charts import Series, bar_chart_svg
+from gridcare.core.formatting import babel_locale
 from gridcare.notifications import selectors, services
 from gridcare.notifications.models import (
     ConsumptionAlert,
@@ -57,10 +65,14 @@ class TemplateAdmin(admin.ModelAdmin):
 
 
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ("notice", "account_code", "channel", "status", "attempts", "created_at", "sent_at", "delivered_at", "last_error")
+    list_display = (
+        "created_at", "account_code", "customer_name", "channel", "to_address", "status", "attempts",
+        "sent_at", "delivered_at", "last_error", "notice",
+    )  # fmt: skip
     list_filter = ("channel", "status", "notice__topic", "urgent")
-    search_fields = ("account__code", "account__phone", "notice__key")
-    list_select_related = ("notice", "account")
+    search_fields = ("account__code", "account__phone", "address", "notice__key")
+    list_select_related = ("notice", "account__customer")
+    change_list_template = "notifications/outbox_change_list.html"
     ordering = ("-created_at", "-id")
     show_full_result_count = False  # the outbox holds millions of rows
     readonly_fields = ["message_text", *(f.name for f in OutboxMessage._meta.fields)]
@@ -73,6 +85,17 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("mã khách hàng"), ordering="account__code")
     def account_code(self, obj):
         return obj.account.code
+
+    @admin.display(description=_("khách hàng"))
+    def customer_name(self, obj):
+        return obj.account.customer.name
+
+    @admin.display(description=_("gửi tới"))
+    def to_address(self, obj):
+        """The address the provider accepted, or before sending the contact the message will go to."""
+        if obj.address:
+            return obj.address
+        return {"sms": obj.account.phone, "zalo": obj.account.phone, "email": obj.account.email}.get(obj.channel, "")
 
     def has_add_permission(self, request):
         return False
@@ -96,14 +119,86 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def reachability_view(self, request):
         """Per unit: the share of accounts each channel reaches, and e-bill adoption."""
-        rows = selectors.reachability_by_unit(unit_ids=visible_unit_ids(user=request.user))
+        report = selectors.reachability_by_unit(unit_ids=visible_unit_ids(user=request.user))
+        language = translation.get_language()
+        rows = [_reachability_row(entry, name=entry["unit"].name, language=language) for entry in report]
+        total = _reachability_row(_reachability_sum(report), name=_("Tổng cộng"), language=language)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Khả năng liên lạc với khách hàng theo đơn vị"),
             "rows": rows,
+            "total": total,
             "opts": self.model._meta,
         }
+        if report:
+            context["reach_chart"] = mark_safe(_reach_chart(total=total, language=language))  # noqa: S308 - escaped by core.charts
+            context["ebill_chart"] = mark_safe(_ebill_chart(report=report, language=language))  # noqa: S308
         return TemplateResponse(request, "notifications/reachability.html", context)
+
+
+# Channels of the reachability report, in the order of its columns.
+_REPORT_CHANNELS = ("push", "inbox", "email", "sms", "zalo", "unreachable")
+
+
+def _percent(value: float, *, language: str) -> str:
+    return f"{format_decimal(value, format='#,##0.#', locale=babel_locale(language))} %"
+
+
+def _reachability_sum(report: list[dict]) -> dict:
+    """The report's counts added over its units, with the shares of the sum."""
+    total = {"total": sum(entry["total"] for entry in report)}
+    for name in (*_REPORT_CHANNELS, "ebill"):
+        total[name] = sum(entry[name] for entry in report)
+        total[f"{name}_share"] = round(100.0 * total[name] / (total["total"] or 1), 1)
+    return total
+
+
+def _reachability_row(entry: dict, *, name: str, language: str) -> dict:
+    return {
+        "name": name,
+        "total": entry["total"],
+        "shares": [_percent(entry[f"{c}_share"], language=language) for c in _REPORT_CHANNELS],
+        "share_values": [entry[f"{c}_share"] for c in _REPORT_CHANNELS],
+        "ebill": entry["ebill"],
+        "ebill_share": _percent(entry["ebill_share"], language=language),
+        "paper": entry["total"] - entry["ebill"],
+    }
+
+
+def _reach_chart(*, total: dict, language: str) -> str:
+    labels = [str(_("Ứng dụng")), str(_("Hộp thư")), "E-mail", "SMS", "Zalo", str(_("Không kênh nào"))]
+    return bar_chart_svg(
+        labels=labels,
+        series=[Series(name=str(_("Tỷ lệ hợp đồng")), values=total["share_values"])],
+        title=str(_("Tỷ lệ hợp đồng liên lạc được qua từng kênh")),
+        description=str(_("Mỗi cột là phần trăm hợp đồng đang cấp điện mà kênh đó liên lạc được.")),
+        y_axis_label="%",
+        value_format=lambda v: _percent(v, language=language),
+        tick_format=lambda v: format_decimal(v, format="#,##0.#", locale=babel_locale(language)),
+        width=600,
+        element_id="reachability-chart",
+    )
+
+
+def _ebill_chart(*, report: list[dict], language: str) -> str:
+    codes = [entry["unit"].code for entry in report]
+    # Units of one company share the code's prefix ("PCCANTHO-04"): the bars show what differs.
+    prefix = os.path.commonprefix(codes) if len(codes) > 1 else ""
+    prefix = prefix[: prefix.rfind("-") + 1] if "-" in prefix else ""
+    return bar_chart_svg(
+        labels=[code.removeprefix(prefix) or code for code in codes],
+        series=[Series(name=str(_("Hoá đơn điện tử")), values=[entry["ebill_share"] for entry in report])],
+        title=str(_("Tỷ lệ hợp đồng nhận hoá đơn điện tử theo đơn vị")),
+        description=str(_("Mỗi cột là phần trăm hợp đồng của một đơn vị nhận hoá đơn qua ứng dụng, e-mail hoặc Zalo.")),
+        y_axis_label="%",
+        value_format=lambda v: _percent(v, language=language),
+        tick_format=lambda v: format_decimal(v, format="#,##0.#", locale=babel_locale(language)),
+        bar_titles=[entry["unit"].name for entry in report],
+        label_every=max(1, math.ceil(len(report) / 8)),
+        width=720,
+        height=260,
+        element_id="ebill-chart",
+    )
 
 
 class NoticeAdmin(admin.ModelAdmin):
@@ -116,7 +211,9 @@ class NoticeAdmin(admin.ModelAdmin):
     @admin.display(description=_("kết quả gửi theo kênh"))
     def delivery(self, obj):
         summary = selectors.messages_for_notice(notice_id=obj.pk)
-        return "; ".join(f"{channel}: " + ", ".join(f"{s} {n}" for s, n in statuses.items()) for channel, statuses in summary.items())
+        text = "; ".join(f"{channel}: " + ", ".join(f"{s} {n}" for s, n in statuses.items()) for channel, statuses in summary.items())
+        url = reverse("admin:notifications_outboxmessage_changelist") + f"?notice__id__exact={obj.pk}"
+        return format_html('{} <a href="{}">{}</a>', text, url, _("Xem từng tin"))
 
     def has_add_permission(self, request):
         return False

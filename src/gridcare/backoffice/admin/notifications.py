@@ -1,6 +1,21 @@
-"""Notifications pages (defined in `gridcare.notifications.admin`) on the back-office site."""
+"""Notifications pages (defined in `gridcare.notifications.admin`) on the back-office site.
 
+The outbox gets the back office's unit scoping on top of its own page: a "unit" list filter limited
+to the staff member's units, and a capped row count (the outbox holds millions of rows).
+"""
+
+from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
-from gridcare.notifications.admin import register
+from gridcare.notifications.admin import OutboxMessageAdmin, register
+from gridcare.notifications.models import OutboxMessage
+
+
+class ScopedOutboxMessageAdmin(UnitScopedAdmin, OutboxMessageAdmin):
+    """The outbox of the accounts the staff member's units serve."""
+
+    unit_field = "account__unit"
+
 
 register(admin_site)
+admin_site.unregister(OutboxMessage)
+admin_site.register(OutboxMessage, ScopedOutboxMessageAdmin)
