@@ -49,6 +49,17 @@ def preferences_for_account(*, account: Account) -> dict[str, dict[str, bool]]:
     }
 
 
+def preferences_refused(*, account: Account, channels: list[str]) -> set[tuple[str, str]]:
+    """(topic, channel) pairs among `channels` that the account has explicitly switched off."""
+    rows = Preference.objects.filter(account=account, channel__in=list(channels), enabled=False)
+    return set(rows.order_by("pk").values_list("topic", "channel"))
+
+
+def consumption_alert_for_account(*, account: Account) -> ConsumptionAlert | None:
+    """The account's consumption alert, if it ever set one (active or not)."""
+    return ConsumptionAlert.objects.filter(account=account).first()
+
+
 def inbox_for_account(*, account: Account, limit: int = 50) -> QuerySet[OutboxMessage]:
     """The account's in-app inbox, newest first (render each with `rendering.render`)."""
     return (

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers import selectors as customer_selectors
 from gridcare.notifications import conf, selectors, services
-from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert, Preference
+from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert
 from gridcare.portal.forms import ConsumptionAlertForm
 from gridcare.portal.views import HOTLINE, _customer_or_redirect
 
@@ -102,7 +102,7 @@ def _page_context(*, account, customer, preferences=None, alert_form=None, refus
         for topic in CHOOSABLE_TOPICS
     ]
     if alert_form is None:
-        alert = ConsumptionAlert.objects.filter(account=account).first()
+        alert = selectors.consumption_alert_for_account(account=account)
         initial = (
             {"active": alert.active, "kind": alert.kind, "threshold": alert.threshold}
             if alert
@@ -178,11 +178,7 @@ def _unavailable_kept(account, available: set[str]) -> set[str]:
     A customer without a push subscription today keeps push chosen for the day a phone subscribes.
     """
     hidden = [c for c in Channel.values if c not in available]
-    refused = set(
-        Preference.objects.filter(account=account, channel__in=hidden, enabled=False).values_list(
-            "topic", "channel"
-        )
-    )
+    refused = selectors.preferences_refused(account=account, channels=hidden)
     return {(topic.value, c) for topic in CHOOSABLE_TOPICS for c in hidden if (topic.value, c) not in refused}
 
 
