@@ -45,7 +45,9 @@ self.addEventListener("fetch", (event) => {
     if (url.pathname === LOGIN_URL) caches.delete(PAGE_CACHE);
     let saved = Promise.resolve();
     const network = fetch(request).then((response) => {
-      if (response.ok && !response.redirected && url.pathname.startsWith(ACCOUNT_PREFIX)) {
+      // The notifications page is not kept: offline, the account page (last bill, chart) stays the one shown.
+      const remembered = url.pathname.startsWith(ACCOUNT_PREFIX) && !url.pathname.includes("/notifications/");
+      if (response.ok && !response.redirected && remembered) {
         saved = rememberAccountPage(request, response.clone());
       }
       return response;
