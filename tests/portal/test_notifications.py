@@ -372,3 +372,9 @@ def test_the_consumption_alerts_command_alerts_an_alert_set_on_the_page_once(
     assert (
         OutboxMessage.objects.filter(account=acct, notice__topic="consumption_alert").count() == 2
     )  # inbox + e-mail
+
+
+def test_a_form_address_opened_by_get_shows_the_page(client_in, account_with_contacts):
+    for tail in ("preferences/", "alert/", "read/"):
+        response = client_in.get(page_url(account_with_contacts, tail))
+        assert response.status_code == 302 and response["Location"] == page_url(account_with_contacts)

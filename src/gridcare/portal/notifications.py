@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers import selectors as customer_selectors
@@ -182,7 +182,19 @@ def _unavailable_kept(account, available: set[str]) -> set[str]:
     return {(topic.value, c) for topic in CHOOSABLE_TOPICS for c in hidden if (topic.value, c) not in refused}
 
 
-@require_POST
+def _get_shows_the_page(view):
+    """A GET of a form's address (e.g. after switching language on an error page) shows the page instead of 405."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, code: str) -> HttpResponse:
+        if request.method == "GET":
+            return redirect("portal:notifications", code=code)
+        return view(request, code)
+
+    return require_http_methods(["GET", "POST"])(wrapper)
+
+
+@_get_shows_the_page
 def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
     """Save the channels chosen for every topic; nothing is saved when one topic would reach nobody."""
     customer, account, response = _account_or_response(request, code)
@@ -217,7 +229,7 @@ def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(_page_url(account, "preferences"))
 
 
-@require_POST
+@_get_shows_the_page
 def alert_save(request: HttpRequest, code: str) -> HttpResponse:
     """Set or switch off the account's consumption alert."""
     customer, account, response = _account_or_response(request, code)
@@ -243,7 +255,7 @@ def alert_save(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(_page_url(account, "alert"))
 
 
-@require_POST
+@_get_shows_the_page
 def inbox_read(request: HttpRequest, code: str) -> HttpResponse:
     """Mark one or all of the account's inbox messages as read."""
     _customer, account, response = _account_or_response(request, code)
