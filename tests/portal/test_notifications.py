@@ -378,3 +378,17 @@ def test_a_form_address_opened_by_get_shows_the_page(client_in, account_with_con
     for tail in ("preferences/", "alert/", "read/"):
         response = client_in.get(page_url(account_with_contacts, tail))
         assert response.status_code == 302 and response["Location"] == page_url(account_with_contacts)
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", ["Which channels notify you", "Electricity bills", "Consumption alert", "Save choices"]),
+        ("fr", ["Par quels canaux être averti", "Alerte de consommation", "Enregistrer les choix"]),
+    ],
+)
+def test_the_page_reads_in_english_and_french(client_in, account_with_contacts, language, texts):
+    client_in.post("/i18n/setlang/", {"language": language, "next": "/"})
+    html = client_in.get(page_url(account_with_contacts)).text
+    assert f'lang="{language}"' in html
+    assert [text for text in texts if text not in html] == []
