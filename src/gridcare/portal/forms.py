@@ -4,22 +4,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
-class SigninForm(forms.Form):
-    """Customer code (printed on every bill) and password."""
-
-    customer_code = forms.CharField(
+def customer_code_field() -> forms.CharField:
+    """The customer code as printed on every bill (sign-in by password or by one-time code)."""
+    return forms.CharField(
         label=_("Mã khách hàng"),
         max_length=32,
         help_text=_("13 ký tự, in trên hóa đơn tiền điện, ví dụ PB13000012345."),
         widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "autofocus": True,
-            }
+            attrs={"autocomplete": "username", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True}
         ),
     )
+
+
+class SigninForm(forms.Form):
+    """Customer code (printed on every bill) and password."""
+
+    customer_code = customer_code_field()
     password = forms.CharField(
         label=_("Mật khẩu"),
         max_length=128,
@@ -38,19 +38,7 @@ class TextSizeForm(forms.Form):
 class OtpRequestForm(forms.Form):
     """Customer code and the channel the one-time code goes to (the contract's phone by SMS or Zalo)."""
 
-    customer_code = forms.CharField(
-        label=_("Mã khách hàng"),
-        max_length=32,
-        help_text=_("13 ký tự, in trên hóa đơn tiền điện, ví dụ PB13000012345."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "autofocus": True,
-            }
-        ),
-    )
+    customer_code = customer_code_field()
     channel = forms.ChoiceField(
         label=_("Nhận mã qua"),
         choices=[
