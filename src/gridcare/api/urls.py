@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, tariffs, views
+from gridcare.api import billing, docs, imports, notifications, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -24,6 +24,8 @@ urlpatterns = [
     path("bills/<str:number>/release", billing.BillReleaseView.as_view(), name="bill-release"),
     path("bill-runs", billing.BillRunListView.as_view(), name="bill-runs"),
     path("bill-runs/<int:run_id>", billing.BillRunDetailView.as_view(), name="bill-run"),
+    path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
+    path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]
 
 # Keep last: any other address under /api/v1/ answers a JSON 404, like every API error.

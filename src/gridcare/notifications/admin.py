@@ -23,6 +23,7 @@ from gridcare.core.formatting import babel_locale
 from gridcare.notifications import selectors, services
 from gridcare.notifications.models import (
     ConsumptionAlert,
+    DeliveryReceipt,
     Notice,
     OutboxMessage,
     Preference,
@@ -243,6 +244,25 @@ class ConsumptionAlertAdmin(admin.ModelAdmin):
     ordering = ("account_id",)
 
 
+class DeliveryReceiptAdmin(admin.ModelAdmin):
+    """Receipts as the providers sent them (read-only); a waiting one names a message not marked sent yet."""
+
+    list_display = ("channel", "provider_ref", "delivered", "occurred_at", "error", "received_at", "applied_at")
+    list_filter = ("channel", "delivered", ("applied_at", admin.EmptyFieldListFilter))
+    search_fields = ("provider_ref",)
+    ordering = ("-received_at", "-pk")
+    readonly_fields = [f.name for f in DeliveryReceipt._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def register(site: admin.AdminSite) -> None:
     """Register the notifications pages on `site` (the back office's admin site)."""
     site.register(Template, TemplateAdmin)
@@ -251,4 +271,5 @@ def register(site: admin.AdminSite) -> None:
     site.register(Preference, PreferenceAdmin)
     site.register(PushSubscription, PushSubscriptionAdmin)
     site.register(ConsumptionAlert, ConsumptionAlertAdmin)
+    site.register(DeliveryReceipt, DeliveryReceiptAdmin)
 

@@ -247,3 +247,32 @@ class ConsumptionAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.kind} {self.threshold}"
+
+
+class DeliveryReceipt(models.Model):
+    """A provider's word that a message reached the phone (or did not), as received by a callback.
+
+    Kept even when its message is not marked sent yet (a receipt can overtake the worker's mark):
+    such a receipt waits, and the delivery worker applies it after its next batch.
+    """
+
+    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    provider_ref = models.CharField(_("mã của nhà cung cấp"), max_length=100)
+    delivered = models.BooleanField(_("đã đến"))
+    occurred_at = models.DateTimeField(_("xảy ra lúc"))
+    error = models.CharField(_("lỗi"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("nhận lúc"))
+    applied_at = models.DateTimeField(_("áp dụng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("báo nhận của nhà cung cấp")
+        verbose_name_plural = _("báo nhận của nhà cung cấp")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "provider_ref", "delivered"], name="receipt_once_per_outcome"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "received_at"], name="receipt_pending", condition=models.Q(applied_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.provider_ref} {'delivered' if self.delivered else 'failed'}"

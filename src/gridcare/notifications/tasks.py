@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
-from gridcare.notifications import delivery, services
+from gridcare.notifications import delivery, receipts, services
 from gridcare.notifications.models import OutboxMessage, OutboxStatus
 
 
@@ -13,6 +13,9 @@ from gridcare.notifications.models import OutboxMessage, OutboxStatus
 def deliver_outbox(channel: str) -> dict:
     """Deliver the ready rows of one channel, then come back when the next deferred row is due."""
     result = delivery.deliver_until_idle(channel=channel)
+    if channel in receipts.RECEIPT_CHANNELS:
+        # Receipts that overtook this run's marks of acceptance wait for them: apply them now.
+        receipts.receipts_apply_pending(channel=channel, now=timezone.now())
     upcoming = (
         OutboxMessage.objects.filter(channel=channel, status__in=[OutboxStatus.QUEUED, OutboxStatus.SENDING])
         .order_by("available_at")

@@ -1,0 +1,155 @@
+"""Provider callbacks: delivery receipts of SMS and Zalo ZNS messages.
+
+`POST /api/v1/notifications/receipts/sms` and `POST /api/v1/notifications/receipts/zalo` are called by
+the providers' servers, not by people: they carry no session or token but a signature over the raw
+body (see gridcare.notifications.receipts for both protocols). A forged or stale callback gets 401
+and changes nothing; a replayed one changes nothing either.
+"""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridcare.api.errors import error_body
+from gridcare.notifications.models import Channel
+from gridcare.notifications.receipts import (
+    CallbackError,
+    receipts_record,
+    sms_callback_parse,
+    zalo_callback_parse,
+)
+
+
+class RawJsonParser(BaseParser):
+    """Leaves the body untouched: the signature is computed over its exact bytes."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream is not None else b""
+
+
+_RESULT = inline_serializer(
+    "DeliveryReceiptResult",
+    {
+        "received": serializers.IntegerField(help_text="receipts read from this callback"),
+        "applied": serializers.IntegerField(help_text="messages whose status changed"),
+        "waiting": serializers.IntegerField(help_text="receipts kept until their message is marked sent"),
+        "ignored": serializers.IntegerField(help_text="intermediate statuses or other events"),
+        "rejected": serializers.ListField(child=serializers.DictField()),
+    },
+)
+_ERROR = inline_serializer(
+    "DeliveryReceiptError",
+    {"code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField()},
+)
+_RESPONSES = {
+    200: _RESULT,
+    400: OpenApiResponse(_ERROR, description="not JSON"),
+    401: OpenApiResponse(_ERROR, description="invalid_signature / stale_callback"),
+    503: OpenApiResponse(_ERROR, description="not_configured: no shared secret in the settings"),
+}
+
+
+class _ReceiptView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [RawJsonParser]
+    channel = ""
+
+    def parse(self, request, body: bytes, now):
+        raise NotImplementedError
+
+    def post(self, request):
+        now = timezone.now()
+        body = request.body
+        try:
+            parsed = self.parse(request, body, now)
+        except CallbackError as exc:
+            return Response(error_body(code=exc.code, message=str(exc)), status=exc.status)
+        outcome = (
+            receipts_record(channel=self.channel, receipts=parsed.receipts, now=now)
+            if parsed.receipts
+            else {}
+        )
+        return Response(
+            {
+                "received": outcome.get("received", 0),
+                "applied": outcome.get("applied", 0),
+                "waiting": outcome.get("waiting", 0),
+                "ignored": parsed.ignored,
+                "rejected": parsed.rejected,
+            }  # fmt: skip
+        )
+
+
+class SmsReceiptView(_ReceiptView):
+    """Delivery reports of the SMS provider, signed with the shared callback secret."""
+
+    channel = Channel.SMS
+
+    @extend_schema(
+        operation_id="notifications_receipts_sms",
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter(
+                "X-Gridcare-Timestamp",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Unix seconds",
+            ),
+            OpenApiParameter(
+                "X-Gridcare-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='"sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body)',
+            ),  # fmt: skip
+        ],
+        responses=_RESPONSES,
+        tags=["notifications"],
+        auth=[],
+    )
+    def post(self, request):
+        return super().post(request)
+
+    def parse(self, request, body, now):
+        return sms_callback_parse(
+            body=body, timestamp=request.headers.get("X-Gridcare-Timestamp", ""),
+            signature=request.headers.get("X-Gridcare-Signature", ""), now=now,
+        )  # fmt: skip
+
+
+class ZaloReceiptView(_ReceiptView):
+    """Zalo OA webhook: `user_received_message` marks a ZNS message delivered; other events are ignored."""
+
+    channel = Channel.ZALO
+
+    @extend_schema(
+        operation_id="notifications_receipts_zalo",
+        request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter(
+                "X-ZEvent-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='"mac=" + hex SHA-256(app_id + body + timestamp + OA secret key)',
+            ),  # fmt: skip
+        ],
+        responses=_RESPONSES,
+        tags=["notifications"],
+        auth=[],
+    )
+    def post(self, request):
+        return super().post(request)
+
+    def parse(self, request, body, now):
+        return zalo_callback_parse(
+            body=body, signature=request.headers.get("X-ZEvent-Signature", ""), now=now
+        )

@@ -1,0 +1,37 @@
+"""How providers sign their delivery callbacks (the client side of gridcare.notifications.receipts)."""
+
+import hashlib
+import hmac
+import json
+import time
+
+SMS_SECRET = "dlr-shared-secret"  # noqa: S105 - a test secret
+ZALO_OA_SECRET = "oa-secret-key"  # noqa: S105 - a test secret
+ZALO_APP_ID = "app-1"
+
+
+def sms_callback(receipts, *, secret=SMS_SECRET, timestamp=None) -> tuple[bytes, dict]:
+    """Body and headers of an SMS delivery-report callback, as the provider signs it."""
+    body = json.dumps(receipts).encode()
+    stamp = str(int(time.time() if timestamp is None else timestamp))
+    mac = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return body, {
+        "X-Gridcare-Timestamp": stamp,
+        "X-Gridcare-Signature": f"sha256={mac}",
+        "Content-Type": "application/json",
+    }
+
+
+def zalo_event(
+    msg_id, *, event="user_received_message", secret=ZALO_OA_SECRET, app_id=ZALO_APP_ID, at_ms=None
+):
+    """Body and headers of a Zalo OA webhook event, as Zalo signs it (mac = sha256(app_id + body + timestamp + key))."""
+    stamp = str(int(time.time() * 1000) if at_ms is None else at_ms)
+    event_body = {
+        "app_id": app_id, "oa_id": "oa-9", "event_name": event, "timestamp": stamp,
+        "sender": {"id": "oa-9"}, "recipient": {"id": "84902000001"},
+        "message": {"msg_id": msg_id, "delivery_time": stamp},
+    }  # fmt: skip
+    body = json.dumps(event_body).encode()
+    mac = hashlib.sha256(app_id.encode() + body + stamp.encode() + secret.encode()).hexdigest()
+    return body, {"X-ZEvent-Signature": f"mac={mac}", "Content-Type": "application/json"}
