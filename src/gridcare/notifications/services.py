@@ -196,8 +196,17 @@ def notify(
             """  # noqa: S608 - only constants and quoted channel names are interpolated
             at, held_at = _db_datetime(now), _db_datetime(held)
             params = [notice.pk, urgent, held_at, at, at, at, at, *source_params, topic]
+            previous_work_mem = None
+            if is_postgresql():
+                # Memory to hash a million recipients against the accounts in one pass (no spill to disk),
+                # for this statement only; the caller's setting is put back right after.
+                cursor.execute("SELECT current_setting('work_mem')")
+                previous_work_mem = cursor.fetchone()[0]
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [conf.setting("NOTIFY_WORK_MEM", "256MB")])
             cursor.execute(sql, params)
             inserted = max(cursor.rowcount, 0)
+            if previous_work_mem is not None:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
             cursor.execute(f"SELECT COUNT(*) FROM {source} r", source_params)  # noqa: S608
             recipient_count = cursor.fetchone()[0]
             if staged and not is_postgresql():
@@ -316,6 +325,21 @@ def otp_issue(*, account: Account, channel: str, now: dt.datetime) -> OtpChallen
         urgency=Urgency.URGENT, key=f"otp:{challenge.pk}", channels=[channel], honour_preferences=False, now=now,
     )  # fmt: skip
     return challenge
+
+
+def otp_request(*, customer_code: str, channel: str, now: dt.datetime) -> None:
+    """Send a code for a typed customer code when its customer can sign in to the portal; silent otherwise.
+
+    Runs in the background (`tasks.otp_send`), so that the portal answers in the same time whether
+    the code exists, has a login, a contact on that channel or too many codes already.
+    """
+    account = Account.objects.select_related("customer__user").filter(code=customer_code).first()
+    if account is None or account.customer.user is None or not account.customer.user.is_active:
+        return
+    try:
+        otp_issue(account=account, channel=channel, now=now)
+    except NotificationError:
+        return
 
 
 @transaction.atomic
