@@ -5,6 +5,7 @@ import pytest
 from gridcare.notifications.models import Notice, OtpChallenge, OutboxMessage
 from tests import factories
 from tests.portal.builders import portal_login
+from tests.tasks import run_queued_tasks
 
 REQUEST = "/login/otp/"
 VERIFY = "/login/otp/verify/"
@@ -19,6 +20,13 @@ def phone_account(world):
     return acct
 
 
+def ask(client, code, channel="sms", **kwargs):
+    """Ask for a code, then let the background worker issue it."""
+    response = client.post(REQUEST, {"customer_code": code, "channel": channel}, **kwargs)
+    run_queued_tasks()
+    return response
+
+
 def sent_code(acct) -> str:
     """The code as the customer's phone receives it: the text queued in the outbox for that account."""
     message = OutboxMessage.objects.filter(account=acct).order_by("-pk").first()
@@ -29,7 +37,7 @@ def sent_code(acct) -> str:
 def test_a_code_by_sms_signs_the_customer_in_with_a_new_session(client, phone_account):
     client.get(REQUEST)
     before = client.session.session_key
-    response = client.post(REQUEST, {"customer_code": phone_account.code.lower(), "channel": "sms"})
+    response = ask(client, phone_account.code.lower(), "sms")
     assert response.status_code == 302 and response["Location"] == VERIFY
     message = OutboxMessage.objects.get(account=phone_account)
     assert (message.channel, message.urgent, message.notice.topic) == ("sms", True, "security")
@@ -41,7 +49,7 @@ def test_a_code_by_sms_signs_the_customer_in_with_a_new_session(client, phone_ac
 
 
 def test_a_code_can_go_by_zalo(client, phone_account):
-    client.post(REQUEST, {"customer_code": phone_account.code, "channel": "zalo"})
+    ask(client, phone_account.code, "zalo")
     assert OutboxMessage.objects.get(account=phone_account).channel == "zalo"
 
 
@@ -56,7 +64,7 @@ def test_the_answer_is_the_same_whether_the_code_exists_or_reaches_anyone(client
         (no_login.code, "sms"),
         ("PB99999999999", "sms"),
     ):
-        response = client.post(REQUEST, {"customer_code": code, "channel": channel}, follow=True)
+        response = ask(client, code, channel, follow=True)
         text = response.text.replace(code, "CODE")
         answers.append(
             (response.status_code, response.redirect_chain, text.split('name="csrfmiddlewaretoken"')[0])
@@ -66,7 +74,7 @@ def test_the_answer_is_the_same_whether_the_code_exists_or_reaches_anyone(client
 
 
 def test_a_wrong_code_is_refused_counted_and_the_right_one_then_works(client, phone_account):
-    client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms"})
+    ask(client, phone_account.code, "sms")
     right = sent_code(phone_account)
     wrong = f"{(int(right) + 1) % 10**6:06d}"
     response = client.post(VERIFY, {"code": wrong})
@@ -78,7 +86,7 @@ def test_a_wrong_code_is_refused_counted_and_the_right_one_then_works(client, ph
 
 
 def test_a_code_works_once(client, phone_account):
-    client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms"})
+    ask(client, phone_account.code, "sms")
     code = sent_code(phone_account)
     assert client.post(VERIFY, {"code": code}).status_code == 302
     client.logout()
@@ -91,7 +99,7 @@ def test_a_code_works_once(client, phone_account):
 
 def test_an_expired_code_is_refused(client, phone_account, settings):
     settings.GRIDCARE_OTP_TTL_SECONDS = 0
-    client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms"})
+    ask(client, phone_account.code, "sms")
     response = client.post(VERIFY, {"code": sent_code(phone_account)})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
 
@@ -99,7 +107,7 @@ def test_an_expired_code_is_refused(client, phone_account, settings):
 def test_issuing_is_rate_limited_without_saying_so(client, phone_account, settings):
     settings.GRIDCARE_OTP_MAX_PER_HOUR = 2
     answers = {
-        client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms"})["Location"]
+        ask(client, phone_account.code, "sms")["Location"]
         for _ in range(4)
     }
     assert answers == {VERIFY}
@@ -109,7 +117,7 @@ def test_issuing_is_rate_limited_without_saying_so(client, phone_account, settin
 
 def test_repeated_wrong_codes_lock_sign_in_like_passwords_do(client, phone_account, settings):
     settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
-    client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms"})
+    ask(client, phone_account.code, "sms")
     right = sent_code(phone_account)
     wrong = f"{(int(right) + 1) % 10**6:06d}"
     statuses = [client.post(VERIFY, {"code": wrong}).status_code for _ in range(3)]
@@ -118,11 +126,11 @@ def test_repeated_wrong_codes_lock_sign_in_like_passwords_do(client, phone_accou
     assert response.status_code == 429 and "_auth_user_id" not in client.session
     assert "19001006" in response.text
     # Asking for a new code for a locked customer code is refused as well.
-    assert client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms"}).status_code == 429
+    assert ask(client, phone_account.code, "sms").status_code == 429
 
 
 def test_the_code_must_be_six_digits(client, phone_account):
-    client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms"})
+    ask(client, phone_account.code, "sms")
     response = client.post(VERIFY, {"code": "12ab"})
     assert response.status_code == 200 and "đúng 6 chữ số" in response.text
     assert OtpChallenge.objects.get(account=phone_account).attempts == 0
@@ -141,6 +149,30 @@ def test_signin_page_offers_the_one_time_code(client):
 def test_next_is_kept_through_both_steps(client, phone_account):
     target = f"/accounts/{phone_account.code}/notifications/"
     response = client.post(REQUEST, {"customer_code": phone_account.code, "channel": "sms", "next": target})
+    run_queued_tasks()
     assert response["Location"].startswith(VERIFY + "?next=")
     response = client.post(response["Location"], {"code": sent_code(phone_account), "next": target})
     assert response["Location"] == target
+
+
+def test_the_request_does_the_same_work_whether_the_code_exists(client, world, phone_account):
+    """Timing must not tell either: the request only queues a task; the lookup happens in the worker."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(code):
+        client = Client()
+        client.get(REQUEST)
+        with CaptureQueriesContext(connection) as queries:
+            client.post(REQUEST, {"customer_code": code, "channel": "sms"})
+        # The statement kind and the first table it names (savepoint names differ from call to call).
+        kinds = [(q["sql"].split(" ")[0], q["sql"].split('"')[1:2]) for q in queries.captured_queries]
+        return [(kind, table if kind not in ("SAVEPOINT", "RELEASE") else []) for kind, table in kinds]
+
+    existing, unknown = statements(phone_account.code), statements("PB99999999999")
+    assert existing == unknown
+    assert ("SELECT", ["customers_account"]) not in existing
+    assert not OtpChallenge.objects.exists()  # nothing issued before the worker runs
+    run_queued_tasks()
+    assert OtpChallenge.objects.filter(account=phone_account).count() == 1

@@ -35,3 +35,9 @@ def consumption_alerts_check(since: str) -> int:
     """Alert the accounts whose newly closed period crossed their threshold; returns how many were alerted."""
     notice = services.consumption_alerts_evaluate(since=dt.date.fromisoformat(since), now=timezone.now())
     return notice.recipients if notice is not None else 0
+
+
+@task(priority=50)
+def otp_send(customer_code: str, channel: str) -> None:
+    """Issue and queue a sign-in code (the portal enqueues this for every request, existing code or not)."""
+    services.otp_request(customer_code=customer_code, channel=channel, now=timezone.now())

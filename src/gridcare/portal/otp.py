@@ -1,12 +1,11 @@
 """Sign-in to the portal with a one-time code sent by SMS or Zalo to the contract's phone.
 
-The page gives the same answer whether the customer code exists, has a portal login or a phone for
-the chosen channel: codes are printed on bills and must not be confirmed. Issuing is rate-limited
+The page gives the same answer, in the same time, whether the customer code exists, has a portal
+login or a phone for the chosen channel (codes are printed on bills and must not be confirmed): the
+lookup and the sending happen in a background task queued for every request. Issuing is rate-limited
 and codes expire and count attempts (in `notifications.services`); wrong codes count as failed
 sign-ins in the portal's own throttling (`customers.signin`), per code and per address.
 """
-
-import contextlib
 
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +21,7 @@ from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import signin
 from gridcare.customers.models import Account
 from gridcare.notifications import services
+from gridcare.notifications.tasks import otp_send
 from gridcare.portal.forms import OtpRequestForm, OtpVerifyForm
 from gridcare.portal.views import HOTLINE, _lock_message, _safe_next, client_address
 
@@ -58,11 +58,9 @@ def otp_request(request: HttpRequest) -> HttpResponse:
                 "hotline": HOTLINE,
             }
             return render(request, "portal/otp_request.html", context, status=429)
-        account = _portal_account(code)
-        if account is not None:
-            # No contact on that channel, or too many codes: the answer must not tell.
-            with contextlib.suppress(services.NotificationError):
-                services.otp_issue(account=account, channel=form.cleaned_data["channel"], now=now)
+        # The same work whatever the code: one background task that looks the code up and, if it can,
+        # sends a code. Neither the answer nor its timing tells whether the customer code exists.
+        otp_send.enqueue(identifier, form.cleaned_data["channel"])
         request.session[SESSION_KEY] = identifier
         target = reverse("portal:otp_verify")
         next_url = _safe_next(request, "")
