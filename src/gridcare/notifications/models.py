@@ -143,7 +143,10 @@ class OutboxMessage(models.Model):
     statement, and accounts and notices are never deleted (accounts are closed, not removed).
     """
 
-    notice = models.ForeignKey(Notice, on_delete=models.DO_NOTHING, db_constraint=False, related_name="messages_set")
+    # No index of its own: the unique (notice, account, channel) index starts with it.
+    notice = models.ForeignKey(
+        Notice, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="messages_set"
+    )
     account = models.ForeignKey(Account, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
     urgent = models.BooleanField(_("khẩn"), db_default=False)
