@@ -29,3 +29,19 @@ def test_rows_meeting_a_unique_key_are_skipped_and_the_rest_inserted(world, expe
     assert list(Reading.objects.order_by("read_on").values_list("total", "source")) == [
         (10, "import"), (20, "import"), (30, "import\\tab"), (40, "import\\tab"), (50, "import\\tab"),
     ]  # fmt: skip
+
+
+def test_binary_copy_of_an_int64_array(db):
+    import numpy as np
+    from django.db import connection
+
+    from gridcare.core.bulk import copy_int64_column, is_postgresql
+
+    if not is_postgresql():
+        pytest.skip("binary COPY is PostgreSQL's")
+    values = np.array([0, 1, -1, 2**40 + 3, 2**63 - 1, -(2**63)], dtype=np.int64)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE t_copy (v bigint) ON COMMIT DROP")
+        assert copy_int64_column(table="t_copy", column="v", values=values) == len(values)
+        cursor.execute("SELECT v FROM t_copy")
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(values.tolist())
