@@ -69,9 +69,16 @@ def extras(n_push_every: int, now):
     return ids
 
 
-def delivery_demo(*, url: str, messages: int, rate: float, workers: int):
-    """Deliver `messages` SMS to the local server with `workers` worker processes sharing a `rate` limit."""
+def delivery_demo(*, url: str, messages: int, rate: float, workers: int) -> dict:
+    """Deliver `messages` SMS to the local server with `workers` worker processes sharing a `rate` limit.
+
+    Returns the messages accepted by the server, the sustained rate (acceptances between the server's
+    first and last acceptance, so without the workers' start-up), and the wall time from starting the
+    worker processes until they all exited (Django start-up included).
+    """
+    import bisect
     import os
+    import resource
     import subprocess
 
     from django.db import connections, transaction
@@ -89,6 +96,7 @@ def delivery_demo(*, url: str, messages: int, rate: float, workers: int):
     with transaction.atomic():
         services.notify(topic="incident", recipients=ids, template="bench_sms", urgency="urgent", channels=["sms"],
                         honour_preferences=False, key="bench-delivery")  # fmt: skip
+    queued = OutboxMessage.objects.filter(channel="sms", status="queued").count()
     connections.close_all()
     server = SmsServer().start()
     env = dict(
@@ -96,13 +104,26 @@ def delivery_demo(*, url: str, messages: int, rate: float, workers: int):
         GRIDCARE_NOTIFY_RATE_LIMITS=f"sms={rate}", GRIDCARE_NOTIFY_BATCH_SIZE=str(max(50, int(rate // 2))),
     )  # fmt: skip
     command = [str(ROOT / ".venv" / "bin" / "gridcare"), "notifications-deliver", "--once", "--channel", "sms", "-v0"]
-    t = time.perf_counter()
+    t, started = time.perf_counter(), time.monotonic()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     processes = [subprocess.Popen(command, env=env) for _ in range(workers)]
     for process in processes:
         process.wait()
     elapsed = time.perf_counter() - t
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     server.stop()
-    return len(server.accepted), elapsed
+    arrivals = server.arrivals
+    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+    # The most acceptances within any one second: a burst above the limit would show here.
+    peak = max((bisect.bisect_left(arrivals, a + 1.0) - i for i, a in enumerate(arrivals)), default=0)
+    left = OutboxMessage.objects.filter(channel="sms").exclude(status="sent").count()
+    return {
+        "queued": queued, "sent": len(server.accepted), "duplicates": sum(server.duplicates.values()),
+        "not_sent": left, "seconds": elapsed, "wall_per_s": len(server.accepted) / elapsed,
+        "span": span, "sustained_per_s": (len(arrivals) - 1) / span if span else 0.0,
+        "startup": arrivals[0] - started if arrivals else 0.0, "worker_cpu": cpu, "peak_1s": peak,
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -110,7 +131,7 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=20_000)
     parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
     parser.add_argument("--naive-sample", type=int, default=2000)
-    parser.add_argument("--deliver", type=int, default=2500, help="SMS to deliver to the local server (0: skip)")
+    parser.add_argument("--deliver", type=int, default=10_000, help="SMS to deliver to the local server (0: skip)")
     parser.add_argument("--rate", type=float, default=500.0, help="configured SMS messages per second")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true")
@@ -166,9 +187,13 @@ def main() -> None:
           f"({naive_per_s:,.0f} rows/s; {notice.recipients * naive_elapsed / len(sample):,.0f} s for all, scaled)")
 
     if args.deliver:
-        sent, seconds = delivery_demo(url=url, messages=args.deliver, rate=args.rate, workers=args.workers)
-        print(f"delivery: {sent:,} SMS to the local server, limit {args.rate:,.0f}/s, {args.workers} worker processes: "
-              f"{seconds:.2f} s including their start-up → {sent / seconds:,.0f} messages/s")
+        d = delivery_demo(url=url, messages=args.deliver, rate=args.rate, workers=args.workers)
+        print(f"delivery: {d['sent']:,} of {d['queued']:,} SMS accepted by the local server (duplicates {d['duplicates']}, "
+              f"rows not sent {d['not_sent']}), limit {args.rate:,.0f}/s, {args.workers} worker processes: "
+              f"sustained {d['sustained_per_s']:,.0f} messages/s ({d['sent'] - 1:,} in {d['span']:.2f} s between the first "
+              f"and last acceptance, first after {d['startup']:.2f} s of start-up; at most {d['peak_1s']} in any second); wall {d['seconds']:.2f} s including "
+              f"start-up → {d['wall_per_s']:,.0f} messages/s; workers' CPU {d['worker_cpu']:.1f} s "
+              f"({1000 * d['worker_cpu'] / max(d['sent'], 1):.2f} ms a message, start-up included)")  # fmt: skip
     if not args.keep:
         drop_database(url)
     print(f"RESULT fanout recipients={notice.recipients} rows_per_s={rows_per_s:.0f} "

@@ -23,6 +23,7 @@ class ProviderServer:
         self.delay = 0.0
         self.requests = 0
         self.accepted: dict[str, dict] = {}  # idempotency key -> payload
+        self.arrivals: list[float] = []  # time.monotonic() of each new acceptance (benchmarks' sustained rate)
         self.duplicates = Counter()
         server = self
 
@@ -77,13 +78,14 @@ class ProviderServer:
         self.httpd.server_close()
 
     def accept(self, key: str, payload: dict) -> tuple[bool, str]:
-        """Record a message once per idempotency key; returns (new, message id)."""
+        """Record a message once per idempotency key (with its arrival time); returns (new, message id)."""
         with self.lock:
             if key in self.accepted:
                 self.duplicates[key] += 1
                 return False, self.accepted[key]["_id"]
             payload["_id"] = f"m{len(self.accepted) + 1}"
             self.accepted[key] = payload
+            self.arrivals.append(time.monotonic())
             return True, payload["_id"]
 
 

@@ -7,18 +7,27 @@ between, the row's lease expires and it is sent again with the same idempotency 
 (`client_ref`) and Zalo (`tracking_id`) providers drop the repeat, Web Push replaces it (Topic);
 e-mail can repeat in that window (at-least-once, same Message-ID). Nothing is ever lost.
 
+Sends are paced: the message at position i of a batch never leaves before `start + i / rate`, where
+`start` comes from the reservation shared by all workers (`services.rate_reserve`). Senders that
+declare themselves `thread_safe` (SMS: a stateless HTTP call) have up to
+`GRIDCARE_NOTIFY_SEND_CONCURRENCY` requests in flight, so the provider's latency does not cap the
+rate; every database write (marks, failures) stays on the calling thread.
+
 The clock is passed in (`clock`, seconds since the epoch) so tests and benchmarks control time.
 """
 
 import dataclasses
 import datetime as dt
+import queue
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from gridcare.notifications import conf, services
-from gridcare.notifications.channels import OutgoingMessage, adapter_for
-from gridcare.notifications.models import Channel, OutboxMessage, PushSubscription
+from gridcare.notifications.channels import OutgoingMessage, SendResult, adapter_for
+from gridcare.notifications.models import Channel, Notice, OutboxMessage, PushSubscription
 from gridcare.notifications.rendering import TemplateError, render, template_find
 
 
@@ -30,32 +39,77 @@ class BatchResult:
     failed: int = 0
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Row:
+    """The columns of a claimed row that sending needs (one flat query, no model instances)."""
+
+    pk: int
+    attempts: int
+    urgent: bool
+    context: dict | None
+    notice_id: int
+    account_id: int
+    customer_code: str
+    customer_name: str
+    language: str
+    email: str
+    phone: str
+
+    idempotency_key = OutboxMessage.idempotency_key  # the same key as the model's ("gc<pk>")
+
+
+_ROW_FIELDS = (
+    "pk", "attempts", "urgent", "context", "notice_id", "account_id", "account__code", "account__customer__name",
+    "account__preferred_language", "account__email", "account__phone",
+)  # fmt: skip
+
+
 def _moment(clock: Callable[[], float]) -> dt.datetime:
     return dt.datetime.fromtimestamp(clock(), tz=dt.UTC)
 
 
-def message_context(row: OutboxMessage) -> dict:
+def message_context(row: _Row, notice: Notice) -> dict:
     """The parameters of one message: the account's code and name, the notice's, then the row's own."""
-    account = row.account
     return {
-        "customer_code": account.code, "customer_name": account.customer.name,
-        **(row.notice.context or {}), **(row.context or {}),
+        "customer_code": row.customer_code, "customer_name": row.customer_name,
+        **(notice.context or {}), **(row.context or {}),
     }  # fmt: skip
 
 
-def _outgoing(row: OutboxMessage, templates: dict, subscriptions: dict) -> OutgoingMessage:
-    account = row.account
-    language = account.preferred_language or "vi"
-    cache_key = (row.notice.template_key, row.channel, language)
-    if cache_key not in templates:
-        templates[cache_key] = template_find(key=row.notice.template_key, channel=row.channel, language=language)
-    context = message_context(row)
-    rendered = render(template=templates[cache_key], context=context, language=language)
+def _outgoing(
+    row: _Row, notice: Notice, channel: str, templates: dict, subscriptions: dict
+) -> OutgoingMessage:
+    language = row.language or "vi"
+    cache_key = (notice.template_key, language)
+    if cache_key not in templates:  # one lookup per (template, language) per batch
+        templates[cache_key] = template_find(key=notice.template_key, channel=channel, language=language)
+    rendered = render(template=templates[cache_key], context=message_context(row, notice), language=language)
     return OutgoingMessage(
         key=row.idempotency_key, language=language, subject=rendered.subject, body=rendered.body,
-        params=rendered.params, urgent=row.urgent, email=account.email, phone=account.phone,
-        zns_template_id=rendered.zns_template_id, push_subscriptions=tuple(subscriptions.get(account.pk, ())),
+        params=rendered.params, urgent=row.urgent, email=row.email, phone=row.phone,
+        zns_template_id=rendered.zns_template_id, push_subscriptions=tuple(subscriptions.get(row.account_id, ())),
     )  # fmt: skip
+
+
+def _load(ids: list[int], channel: str) -> tuple[list[_Row], dict[int, Notice], dict[int, list[dict]]]:
+    """The claimed rows (flat values, in id order), their notices (each once) and, for push, subscriptions."""
+    rows = [
+        _Row(*values)
+        for values in OutboxMessage.objects.filter(pk__in=ids).order_by("pk").values_list(*_ROW_FIELDS)
+    ]
+    notices = Notice.objects.filter(pk__in={row.notice_id for row in rows}).only(
+        "pk", "template_key", "context"
+    )
+    subscriptions: dict[int, list[dict]] = {}
+    if channel == Channel.PUSH:
+        subs = PushSubscription.objects.filter(
+            account_id__in={r.account_id for r in rows}, active=True
+        ).order_by("pk")
+        for sub in subs:
+            subscriptions.setdefault(sub.account_id, []).append(
+                {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+            )
+    return rows, {notice.pk: notice for notice in notices}, subscriptions
 
 
 def deliver_batch(
@@ -77,53 +131,126 @@ def deliver_batch(
     result.claimed = len(ids)
     if not ids:
         return result
-    start = services.rate_reserve(provider=channel, count=len(ids), now_epoch=clock())
-    rows = list(
-        OutboxMessage.objects.filter(pk__in=ids).select_related("account__customer", "notice").order_by("pk")
-    )
-    subscriptions: dict[int, list[dict]] = {}
-    if channel == Channel.PUSH:
-        for sub in PushSubscription.objects.filter(account_id__in=[r.account_id for r in rows], active=True).order_by("pk"):
-            subscriptions.setdefault(sub.account_id, []).append(
-                {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
-            )
+    rows, notices, subscriptions = _load(ids, channel)
+    # Render everything before the first send (templates looked up once per batch); a template error
+    # fails its row at once and sends nothing.
     templates: dict = {}
+    ready: list[tuple[_Row, OutgoingMessage]] = []
+    for row in rows:
+        try:
+            ready.append((row, _outgoing(row, notices[row.notice_id], channel, templates, subscriptions)))
+        except TemplateError as exc:
+            services.outbox_mark_failed(
+                pk=row.pk,
+                token=token,
+                now=_moment(clock),
+                error=f"{exc.code}: {exc}",
+                retryable=False,
+                attempts=row.attempts,
+            )
+            result.failed += 1
     # Acceptances are recorded a few at a time (one round trip); a crash before a flush only means
-    # those few are sent again with the same idempotency key.
+    # those few (and the requests in flight) are sent again with the same idempotency key.
     flush_every = conf.int_setting("NOTIFY_MARK_EVERY", 20)
     accepted: list[tuple[int, dt.datetime, str, str]] = []
-    with adapter_for(channel).open() as sender:
-        for position, row in enumerate(rows):
-            if rate > 0:
-                wait = start + position / rate - clock()
-                if wait > 0:
-                    sleep(wait)
-            try:
-                message = _outgoing(row, templates, subscriptions)
-            except TemplateError as exc:
-                services.outbox_mark_failed(
-                    pk=row.pk, token=token, now=_moment(clock), error=f"{exc.code}: {exc}", retryable=False, attempts=row.attempts
-                )
-                result.failed += 1
-                continue
-            outcome = sender.send(message)
-            if outcome.ok:
-                accepted.append((row.pk, _moment(clock), outcome.address, outcome.provider_ref))
-                if len(accepted) >= flush_every:
-                    services.outbox_mark_sent_many(token=token, sent=accepted)
-                    accepted = []
-                result.sent += 1
+
+    def record(row: _Row, outcome: SendResult, at: dt.datetime) -> None:
+        nonlocal accepted
+        if outcome.ok:
+            accepted.append((row.pk, at, outcome.address, outcome.provider_ref))
+            if len(accepted) >= flush_every:
+                services.outbox_mark_sent_many(token=token, sent=accepted)
+                accepted = []
+            result.sent += 1
+            return
+        status = services.outbox_mark_failed(
+            pk=row.pk, token=token, now=at, error=outcome.error, retryable=outcome.retryable,
+            attempts=row.attempts, retry_after=outcome.retry_after,
+        )  # fmt: skip
+        if status == "queued":
+            result.retried += 1
+        else:
+            result.failed += 1
+
+    # The slots are reserved once the messages are ready, so the first send is not already late (a
+    # late sender catches up on its slots, which puts a few more than `rate` into the next second).
+    start = services.rate_reserve(provider=channel, count=len(ready), now_epoch=clock()) if ready else 0.0
+
+    def pace(position: int) -> None:
+        if rate > 0:
+            wait = start + position / rate - clock()
+            if wait > 0:
+                sleep(wait)
+
+    try:
+        with adapter_for(channel).open() as sender:
+            concurrency = (
+                conf.int_setting("NOTIFY_SEND_CONCURRENCY", 4) if getattr(sender, "thread_safe", False) else 1
+            )
+            if concurrency <= 1 or len(ready) <= 1:
+                for position, (row, message) in enumerate(ready):
+                    pace(position)
+                    outcome = sender.send(message)
+                    record(row, outcome, _moment(clock))
             else:
-                status = services.outbox_mark_failed(
-                    pk=row.pk, token=token, now=_moment(clock), error=outcome.error, retryable=outcome.retryable,
-                    attempts=row.attempts, retry_after=outcome.retry_after,
-                )  # fmt: skip
-                if status == "queued":
-                    result.retried += 1
-                else:
-                    result.failed += 1
+                _send_concurrently(
+                    sender, ready, concurrency=concurrency, pace=pace, record=record, clock=clock
+                )
+    finally:
+        # Also when a sender raised: what the provider accepted is recorded before the error propagates.
         services.outbox_mark_sent_many(token=token, sent=accepted)
     return result
+
+
+def _send_concurrently(
+    sender: Any, ready: list[tuple[_Row, OutgoingMessage]], *, concurrency: int, pace: Callable[[int], None],
+    record: Callable[[_Row, SendResult, dt.datetime], None], clock: Callable[[], float],
+) -> None:  # fmt: skip
+    """Send with up to `concurrency` requests in flight; each still leaves no earlier than its paced slot.
+
+    The pool's threads only call the provider; results come back through a queue and are recorded on
+    this thread (its database connection), while the next requests are already in flight.
+    """
+    done: queue.SimpleQueue = queue.SimpleQueue()
+
+    def send(row: _Row, message: OutgoingMessage) -> None:
+        try:
+            done.put((row, sender.send(message), _moment(clock), None))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the recording thread
+            done.put((row, None, None, exc))
+
+    error: BaseException | None = None
+
+    def collect(block: bool) -> bool:
+        nonlocal error
+        try:
+            row, outcome, at, exc = done.get(block=block)
+        except queue.Empty:
+            return False
+        if exc is not None:
+            error = error or exc  # the row stays `sending`: its lease expires and it is sent again
+        else:
+            record(row, outcome, at)
+        return True
+
+    in_flight = 0
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gridcare-send") as pool:
+        for position, (row, message) in enumerate(ready):
+            if error is not None:
+                break
+            while in_flight >= concurrency:
+                collect(block=True)
+                in_flight -= 1
+            while in_flight and collect(block=False):
+                in_flight -= 1
+            pace(position)
+            pool.submit(send, row, message)
+            in_flight += 1
+        while in_flight:
+            collect(block=True)
+            in_flight -= 1
+    if error is not None:
+        raise error
 
 
 def deliver_until_idle(

@@ -11,30 +11,45 @@ Delivery receipts arrive later as `{"message_id", "status": "delivered" | "faile
 import contextlib
 from collections.abc import Iterator
 
-import httpx
-
 from gridcare.notifications import conf
-from gridcare.notifications.channels.base import OutgoingMessage, SendResult, http_client, http_failure
+from gridcare.notifications.channels.base import (
+    HTTP_ERRORS,
+    JsonPoster,
+    OutgoingMessage,
+    SendResult,
+    http_failure,
+    json_poster,
+)
 
 
 class SmsSender:
-    def __init__(self, client: httpx.Client):
-        self.client = client
-        self.url = conf.setting("SMS_URL", "")
-        self.headers = {"Authorization": f"Bearer {conf.setting('SMS_API_KEY', '')}"}
+    # One stateless POST per message, each thread on its own connection: a batch may have several in flight.
+    thread_safe = True
+
+    def __init__(self, poster: JsonPoster | None):
+        self.poster = poster
         self.sender = conf.setting("SMS_SENDER", "EVNSPC")
 
     def send(self, message: OutgoingMessage) -> SendResult:
         if not message.phone:
             return SendResult.failed(error="no phone number", retryable=False)
-        if not self.url:
-            return SendResult.failed(error="GRIDCARE_SMS_URL is not set", retryable=True, address=message.phone)
-        payload = {"to": message.phone, "sender": self.sender, "text": message.body, "client_ref": message.key}
+        if self.poster is None:
+            return SendResult.failed(
+                error="GRIDCARE_SMS_URL is not set", retryable=True, address=message.phone
+            )
+        payload = {
+            "to": message.phone,
+            "sender": self.sender,
+            "text": message.body,
+            "client_ref": message.key,
+        }
         try:
-            response = self.client.post(self.url, json=payload, headers=self.headers)
-        except httpx.HTTPError as exc:
+            response = self.poster.post(payload)
+        except HTTP_ERRORS as exc:
             # The provider may or may not have taken it: retrying with the same client_ref is safe.
-            return SendResult.failed(error=f"{type(exc).__name__}: {exc}", retryable=True, address=message.phone)
+            return SendResult.failed(
+                error=f"{type(exc).__name__}: {exc}", retryable=True, address=message.phone
+            )
         if response.status_code not in (200, 201, 202):
             return http_failure(response, address=message.phone)
         data = response.json()
@@ -44,5 +59,10 @@ class SmsSender:
 class SmsAdapter:
     @contextlib.contextmanager
     def open(self) -> Iterator[SmsSender]:
-        with http_client() as client:
-            yield SmsSender(client)
+        url = conf.setting("SMS_URL", "")
+        if not url:
+            yield SmsSender(None)
+            return
+        headers = {"Authorization": f"Bearer {conf.setting('SMS_API_KEY', '')}"}
+        with json_poster(url, headers=headers) as poster:
+            yield SmsSender(poster)
