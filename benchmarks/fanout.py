@@ -103,7 +103,14 @@ def delivery_demo(*, url: str, messages: int, rate: float, workers: int) -> dict
         os.environ, DATABASE_URL=url, GRIDCARE_SMS_URL=f"{server.url}/v1/messages", GRIDCARE_SMS_API_KEY=server.api_key,
         GRIDCARE_NOTIFY_RATE_LIMITS=f"sms={rate}", GRIDCARE_NOTIFY_BATCH_SIZE=str(max(50, int(rate // 2))),
     )  # fmt: skip
-    command = [str(ROOT / ".venv" / "bin" / "gridcare"), "notifications-deliver", "--once", "--channel", "sms", "-v0"]
+    command = [
+        str(ROOT / ".venv" / "bin" / "gridcare"),
+        "notifications-deliver",
+        "--once",
+        "--channel",
+        "sms",
+        "-v0",
+    ]
     t, started = time.perf_counter(), time.monotonic()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     processes = [subprocess.Popen(command, env=env) for _ in range(workers)]
@@ -131,7 +138,7 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=20_000)
     parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
     parser.add_argument("--naive-sample", type=int, default=2000)
-    parser.add_argument("--deliver", type=int, default=10_000, help="SMS to deliver to the local server (0: skip)")
+    parser.add_argument("--deliver", type=int, default=10_000, help="SMS to deliver (0: none)")
     parser.add_argument("--rate", type=float, default=500.0, help="configured SMS messages per second")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true")

@@ -22,14 +22,20 @@ class ProviderServer:
         self.fail_next = 0
         self.delay = 0.0
         self.requests = 0
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server was answering at once
         self.accepted: dict[str, dict] = {}  # idempotency key -> payload
-        self.arrivals: list[float] = []  # time.monotonic() of each new acceptance (benchmarks' sustained rate)
+        self.arrivals: list[
+            float
+        ] = []  # time.monotonic() of each new acceptance (benchmarks' sustained rate)
         self.duplicates = Counter()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real providers (every reply has a Content-Length)
-            disable_nagle_algorithm = True  # headers and body leave as two writes: no 40 ms delayed-ACK stalls
+            disable_nagle_algorithm = (
+                True  # headers and body leave as two writes: no 40 ms delayed-ACK stalls
+            )
 
             def log_message(self, *args):
                 pass
@@ -39,9 +45,18 @@ class ProviderServer:
                 body = self.rfile.read(length)
                 with server.lock:
                     server.requests += 1
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     failing = server.fail_next > 0
                     if failing:
                         server.fail_next -= 1
+                try:
+                    self.answer(body, failing)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def answer(self, body, failing):
                 if server.mode == "slow" or server.delay:
                     time.sleep(server.delay or 2.0)
                 if server.mode == "fail" or failing:
@@ -122,7 +137,15 @@ class ZnsServer(ProviderServer):
             self.refreshes += 1
             self.access_token = f"access-{self.refreshes}"
             self.refresh_token = f"refresh-{self.refreshes}"
-            return 200, {"access_token": self.access_token, "refresh_token": self.refresh_token, "expires_in": "90000"}, {}
+            return (
+                200,
+                {
+                    "access_token": self.access_token,
+                    "refresh_token": self.refresh_token,
+                    "expires_in": "90000",
+                },
+                {},
+            )
         if path == "/message/template":
             if headers.get("access_token") != self.access_token or self.access_token is None:
                 return 200, {"error": -124, "message": "Access token is invalid"}, {}
@@ -155,7 +178,10 @@ class PushServer(ProviderServer):
         if not auth.startswith("vapid t=") or headers.get("Content-Encoding") != "aes128gcm" or not body:
             return 400, {"error": "bad request"}, {}
         topic = headers.get("Topic", "")
-        self.accept(f"{subscription}:{topic}", {"urgency": headers.get("Urgency"), "ttl": headers.get("TTL"), "size": len(body)})
+        self.accept(
+            f"{subscription}:{topic}",
+            {"urgency": headers.get("Urgency"), "ttl": headers.get("TTL"), "size": len(body)},
+        )
         return 201, None, {"Location": f"{self.url}/messages/{subscription}-{topic}"}
 
 

@@ -112,10 +112,14 @@ def test_expired_lease_is_resent_with_the_same_key(world, sms_server, clock, set
     services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
     # A worker claims the batch, sends the first message, and dies before recording it.
     now = dt.datetime.fromtimestamp(clock(), tz=dt.UTC)
-    ids = services.outbox_claim(channel="sms", limit=10, now=now, lease_until=now + dt.timedelta(seconds=30), token="dead")
+    ids = services.outbox_claim(
+        channel="sms", limit=10, now=now, lease_until=now + dt.timedelta(seconds=30), token="dead"
+    )
     first = OutboxMessage.objects.get(pk=ids[0])
     sms_server.accept(first.idempotency_key, {"to": accounts[0].phone})
-    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).claimed == 0  # lease still held
+    assert (
+        delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).claimed == 0
+    )  # lease still held
     clock.advance(31)
     result = delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
     assert result.sent == 2
@@ -135,6 +139,103 @@ def test_sends_are_paced_to_the_configured_rate(world, sms_server, clock, settin
     assert ProviderState.objects.get(provider="sms").next_free_at == pytest.approx(start + 20 / 500)
 
 
+def test_sms_batch_keeps_a_few_requests_in_flight_and_records_every_acceptance(
+    world, sms_server, clock, settings
+):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"sms": 0}  # unlimited: every request may leave at once
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 3
+    settings.GRIDCARE_NOTIFY_MARK_EVERY = 4
+    accounts = phones(world, 25)
+    template(key="hello", channel="sms", body="Xin chao {customer_code}")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    sms_server.delay = 0.05  # a provider slower to answer than we are to ask
+    assert delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep).sent == 25
+    assert 2 <= sms_server.max_in_flight <= 3
+    sent = rows("sms")
+    assert {r.status for r in sent} == {"sent"}
+    assert sorted(sms_server.accepted) == sorted(r.idempotency_key for r in sent)
+    by_key = {key: payload["_id"] for key, payload in sms_server.accepted.items()}
+    assert all(r.provider_ref == by_key[r.idempotency_key] for r in sent)
+    assert not sms_server.duplicates
+
+
+def test_a_sender_crash_mid_batch_keeps_the_acceptances_and_leaves_the_rest_to_the_lease(
+    world, sms_server, clock, settings, monkeypatch
+):
+    from gridcare.notifications.channels.sms import SmsSender
+
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 2
+    accounts = phones(world, 12)
+    template(key="hello", channel="sms", body="Xin chao")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    doomed = rows("sms")[6].idempotency_key
+    original = SmsSender.send
+
+    def send(self, message):
+        if message.key == doomed:
+            raise RuntimeError("adapter bug")
+        return original(self, message)
+
+    monkeypatch.setattr(SmsSender, "send", send)
+    with pytest.raises(RuntimeError, match="adapter bug"):
+        delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
+    status = {r.idempotency_key: r.status for r in rows("sms")}
+    assert status[doomed] == "sending"  # its lease expires and it is sent again with the same key
+    # Whatever the provider accepted is recorded; nothing else is marked sent.
+    assert {key for key, s in status.items() if s == "sent"} == set(sms_server.accepted)
+    assert set(status.values()) <= {"sent", "sending"}
+
+
+def test_json_poster_retries_once_when_the_provider_closed_the_kept_alive_connection():
+    """A provider may close an idle keep-alive connection; the next request goes on a new one."""
+    import socket
+    import threading
+
+    from gridcare.notifications.channels.base import JsonPoster
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    served = []
+
+    def serve():
+        for n in range(2):  # each connection answers one request, then the server drops it
+            conn, _addr = listener.accept()
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(4096)
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = int(
+                    next(
+                        line.split(b":")[1]
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    )
+                )
+                while len(body) < length:
+                    body += conn.recv(4096)
+                served.append(body)
+                reply = b'{"message_id": "m%d"}' % n
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                    % (len(reply), reply)
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    poster = JsonPoster(
+        f"http://127.0.0.1:{port}/v1/messages", timeout=2.0, headers={"Authorization": "Bearer k"}
+    )
+    try:
+        assert poster.post({"client_ref": "gc1"}).json() == {"message_id": "m0"}
+        thread.join(timeout=0.5)  # let the server close the first connection
+        assert poster.post({"client_ref": "gc2"}).json() == {"message_id": "m1"}
+    finally:
+        poster.close()
+        listener.close()
+    assert [b'"gc1"' in body for body in served] == [True, False]
+
+
 def test_quiet_hours_hold_non_urgent_sms_but_not_urgent(world, sms_server):
     from tests.notifications.conftest import FakeClock
 
@@ -143,14 +244,22 @@ def test_quiet_hours_hold_non_urgent_sms_but_not_urgent(world, sms_server):
     template(key="hello", channel="sms", body="Xin chao")
     # Queued by day, still waiting at night (a backlog): only urgent rows go out.
     services.notify(topic="programmes", recipients=[accounts[0].pk], template="hello", now=NOON)
-    services.notify(topic="incident", recipients=[accounts[1].pk], template="hello", urgency="urgent", now=NOON)
+    services.notify(
+        topic="incident", recipients=[accounts[1].pk], template="hello", urgency="urgent", now=NOON
+    )
     assert delivery.deliver_batch(channel="sms", clock=night, sleep=night.sleep).sent == 1
     assert [r.status for r in rows("sms")] == ["queued", "sent"]
 
 
 def test_zalo_refreshes_its_token_and_keeps_the_new_refresh_token(world, zns_server, clock):
     accounts = [contact_account(world, phone=f"+8490300000{i}", zalo=f"z{i}") for i in range(2)]
-    template(key="hello", channel="zalo", body="{customer_code}", parameters={"customer_code": 30}, zns_template_id="231")
+    template(
+        key="hello",
+        channel="zalo",
+        body="{customer_code}",
+        parameters={"customer_code": 30},
+        zns_template_id="231",
+    )
     services.notify(topic="programmes", recipients=[accounts[0].pk], template="hello", now=NOON)
     assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).sent == 1
     sent = list(zns_server.accepted.values())[0]
@@ -178,7 +287,9 @@ def test_zalo_refresh_failure_is_retried_later(world, zns_server, clock, setting
 
 def _subscription(push_server, name):
     key = ec.generate_private_key(ec.SECP256R1())
-    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
     return {"endpoint": f"{push_server.url}/push/{name}", "p256dh": b64(public), "auth": b64(os.urandom(16))}
 
@@ -219,7 +330,12 @@ def test_delivery_receipts_and_inbox(world, sms_server, clock):
     services.notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOON)
     delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
     sms = rows("sms")[0]
-    assert services.delivery_receipt_record(channel="sms", provider_ref=sms.provider_ref, delivered=True, at=NOON) == 1
+    assert (
+        services.delivery_receipt_record(
+            channel="sms", provider_ref=sms.provider_ref, delivered=True, at=NOON
+        )
+        == 1
+    )
     assert OutboxMessage.objects.get(pk=sms.pk).status == "delivered"
     inbox = rows("inbox")[0]
     assert inbox.status == "delivered"
@@ -231,9 +347,13 @@ def test_waiting_delivery_tasks_do_not_pile_up(db):
     assert services.delivery_schedule_claim(channel="sms", at=later, now=NOON) is True
     # Another chain wanting a run at the same time or later relies on the one already scheduled.
     assert services.delivery_schedule_claim(channel="sms", at=later, now=NOON) is False
-    assert services.delivery_schedule_claim(channel="sms", at=later + dt.timedelta(minutes=5), now=NOON) is False
+    assert (
+        services.delivery_schedule_claim(channel="sms", at=later + dt.timedelta(minutes=5), now=NOON) is False
+    )
     # An earlier run is scheduled; a stale schedule (in the past) is replaced.
-    assert services.delivery_schedule_claim(channel="sms", at=NOON + dt.timedelta(minutes=1), now=NOON) is True
+    assert (
+        services.delivery_schedule_claim(channel="sms", at=NOON + dt.timedelta(minutes=1), now=NOON) is True
+    )
     assert services.delivery_schedule_claim(channel="sms", at=later, now=NOON + dt.timedelta(hours=1)) is True
 
 
@@ -248,7 +368,9 @@ def test_task_and_command_deliver_and_schedule_deferred_rows(world, sms_server, 
     template(key="hello", channel="sms", body="Xin chao")
     now = dt.datetime.now(dt.UTC)
     services.notify(topic="programmes", recipients=[accounts[0].pk], template="hello", now=now)
-    services.notify(topic="programmes", recipients=[accounts[1].pk], template="hello", now=now + dt.timedelta(hours=1))
+    services.notify(
+        topic="programmes", recipients=[accounts[1].pk], template="hello", now=now + dt.timedelta(hours=1)
+    )
     OutboxMessage.objects.filter(account=accounts[1]).update(available_at=now + dt.timedelta(hours=1))
     result = deliver_outbox.call("sms")
     assert result["sent"] == 1
