@@ -69,12 +69,13 @@ def extras(n_push_every: int, now):
     return ids
 
 
-def delivery_demo(*, url: str, messages: int, rate: float, workers: int) -> dict:
+def delivery_demo(*, url: str, messages: int, rate: float, workers: int, latency: float = 0.0) -> dict:
     """Deliver `messages` SMS to the local server with `workers` worker processes sharing a `rate` limit.
 
     Returns the messages accepted by the server, the sustained rate (acceptances between the server's
     first and last acceptance, so without the workers' start-up), and the wall time from starting the
-    worker processes until they all exited (Django start-up included).
+    worker processes until they all exited (Django start-up included). `latency` (seconds) makes the
+    local server answer each request that much later, as a provider across the internet would.
     """
     import bisect
     import os
@@ -99,6 +100,7 @@ def delivery_demo(*, url: str, messages: int, rate: float, workers: int) -> dict
     queued = OutboxMessage.objects.filter(channel="sms", status="queued").count()
     connections.close_all()
     server = SmsServer().start()
+    server.delay = latency
     env = dict(
         os.environ, DATABASE_URL=url, GRIDCARE_SMS_URL=f"{server.url}/v1/messages", GRIDCARE_SMS_API_KEY=server.api_key,
         GRIDCARE_NOTIFY_RATE_LIMITS=f"sms={rate}", GRIDCARE_NOTIFY_BATCH_SIZE=str(max(50, int(rate // 2))),
@@ -141,6 +143,7 @@ def main() -> None:
     parser.add_argument("--deliver", type=int, default=10_000, help="SMS to deliver (0: none)")
     parser.add_argument("--rate", type=float, default=500.0, help="configured SMS messages per second")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--provider-latency", type=float, default=0.0, help="SMS server answer delay, ms")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -194,9 +197,11 @@ def main() -> None:
           f"({naive_per_s:,.0f} rows/s; {notice.recipients * naive_elapsed / len(sample):,.0f} s for all, scaled)")
 
     if args.deliver:
-        d = delivery_demo(url=url, messages=args.deliver, rate=args.rate, workers=args.workers)
+        d = delivery_demo(url=url, messages=args.deliver, rate=args.rate, workers=args.workers,
+                          latency=args.provider_latency / 1000)  # fmt: skip
         print(f"delivery: {d['sent']:,} of {d['queued']:,} SMS accepted by the local server (duplicates {d['duplicates']}, "
-              f"rows not sent {d['not_sent']}), limit {args.rate:,.0f}/s, {args.workers} worker processes: "
+              f"rows not sent {d['not_sent']}), limit {args.rate:,.0f}/s, provider latency {args.provider_latency:g} ms, "
+              f"{args.workers} worker processes: "
               f"sustained {d['sustained_per_s']:,.0f} messages/s ({d['sent'] - 1:,} in {d['span']:.2f} s between the first "
               f"and last acceptance, first after {d['startup']:.2f} s of start-up; at most {d['peak_1s']} in any second); wall {d['seconds']:.2f} s including "
               f"start-up → {d['wall_per_s']:,.0f} messages/s; workers' CPU {d['worker_cpu']:.1f} s "

@@ -185,7 +185,7 @@ def deliver_batch(
     try:
         with adapter_for(channel).open() as sender:
             concurrency = (
-                conf.int_setting("NOTIFY_SEND_CONCURRENCY", 4) if getattr(sender, "thread_safe", False) else 1
+                conf.int_setting("NOTIFY_SEND_CONCURRENCY", 16) if getattr(sender, "thread_safe", False) else 1
             )
             if concurrency <= 1 or len(ready) <= 1:
                 for position, (row, message) in enumerate(ready):
