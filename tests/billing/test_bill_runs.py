@@ -186,6 +186,14 @@ def test_issued_bills_tell_their_customers_and_held_ones_wait_for_release(world)
     assert emailed == {steady.pk}
     notice = Notice.objects.get()
     assert notice.template_key == "bill_ready"
+    # The text the customer gets names the contract, the period, the amount and the due date.
+    from gridcare.core.formatting import format_vnd
+    from gridcare.notifications.selectors import outbox_message_text
+
+    text = outbox_message_text(message=OutboxMessage.objects.get(account=steady, channel="email"))
+    bill = Bill.objects.get(account=steady, period=JULY)
+    assert steady.code in text and "07/2025" in text and format_vnd(bill.total) in text
+    assert f"{bill.due_date:%d/%m/%Y}" in text
     held = Bill.objects.get(account=jumped, period=JULY)
     services.bill_release(bill=held, now=NOW)
     assert set(OutboxMessage.objects.filter(channel="email").values_list("account_id", flat=True)) == {steady.pk, jumped.pk}

@@ -228,15 +228,11 @@ def _bill_ready_notify(
     """Tell each account that its bill is ready, on the channels it chose (in the chunk's transaction)."""
     if not len(account_ids):
         return
-    codes = dict(
-        Account.objects.filter(pk__gte=int(account_ids.min()), pk__lte=int(account_ids.max())).values_list("pk", "code")
-    )
-    label = f"{period:%m/%Y}"
-    recipients = {
-        account: {"customer_code": codes[account], "period": label, "amount": {"vnd": total}, "due_on": {"date": due}}
-        for account, total in zip(account_ids.tolist(), totals.tolist(), strict=True)
-    }
-    notify(topic=Topic.BILLS, recipients=recipients, template="bill_ready", key=key, now=now)
+    # The period and due date are the chunk's, in the notice; the customer code is added at delivery
+    # from the account: per recipient only the amount travels.
+    recipients = {account: {"amount": {"vnd": total}} for account, total in zip(account_ids.tolist(), totals.tolist(), strict=True)}
+    context = {"period": f"{period:%m/%Y}", "due_on": {"date": due}}
+    notify(topic=Topic.BILLS, recipients=recipients, template="bill_ready", context=context, key=key, now=now)
 
 
 def _write_lines(*, bill_ids: np.ndarray, lines) -> None:
