@@ -114,6 +114,9 @@ def test_language_and_text_size_switches_work_and_persist(customer_account, phon
     after = page.evaluate("getComputedStyle(document.body).fontSize")
     assert float(after.removesuffix("px")) > float(before.removesuffix("px"))
     assert_fits_a_phone(page)
+    # Larger English text makes the tables wider than the phone: a region that scrolls must take focus.
+    assert page.evaluate("[...document.querySelectorAll('.table-scroll')].some(el => el.scrollWidth > el.clientWidth)")
+    assert serious_violations(page) == []
     page.goto("/")
     assert page.locator("html").get_attribute("class") == "text-large"
     assert page.locator("html").get_attribute("lang") == "en"
