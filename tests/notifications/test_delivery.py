@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gridcare.notifications import delivery, services
+from gridcare.notifications import delivery, receipts, services
 from gridcare.notifications.models import OutboxMessage, ProviderState, PushSubscription
 from tests.notifications.builders import NIGHT, NOON, contact_account, template
 
@@ -330,12 +330,10 @@ def test_delivery_receipts_and_inbox(world, sms_server, clock):
     services.notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOON)
     delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
     sms = rows("sms")[0]
-    assert (
-        services.delivery_receipt_record(
-            channel="sms", provider_ref=sms.provider_ref, delivered=True, at=NOON
-        )
-        == 1
+    result = receipts.receipts_record(
+        channel="sms", receipts=[receipts.Receipt(provider_ref=sms.provider_ref, delivered=True, occurred_at=NOON)], now=NOON
     )
+    assert result == {"received": 1, "applied": 1, "waiting": 0}
     assert OutboxMessage.objects.get(pk=sms.pk).status == "delivered"
     inbox = rows("inbox")[0]
     assert inbox.status == "delivered"

@@ -536,14 +536,6 @@ def outbox_mark_failed(
     return status
 
 
-def delivery_receipt_record(*, channel: str, provider_ref: str, delivered: bool, at: dt.datetime, error: str = "") -> int:
-    """Apply a provider's delivery receipt (SMS DLR, ZNS received event, …) to its outbox row."""
-    rows = OutboxMessage.objects.filter(channel=channel, provider_ref=provider_ref, status__in=[OutboxStatus.SENT, OutboxStatus.DELIVERED])
-    if delivered:
-        return rows.update(status=OutboxStatus.DELIVERED, delivered_at=at)
-    return rows.update(status=OutboxStatus.FAILED, last_error=(error or "undelivered")[:500])
-
-
 def inbox_mark_read(*, account: Account, ids: Iterable[int], now: dt.datetime) -> int:
     """Mark in-app inbox messages of the account as read."""
     return OutboxMessage.objects.filter(

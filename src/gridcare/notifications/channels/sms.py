@@ -4,8 +4,8 @@ Request: `POST {GRIDCARE_SMS_URL}` with `Authorization: Bearer {GRIDCARE_SMS_API
 `{"to": "+84…", "sender": "<brand name>", "text": "…", "client_ref": "<outbox key>"}`.
 Reply 200/201/202 `{"message_id": "…", "status": "accepted" | "duplicate"}`; a duplicate
 `client_ref` returns the first message's id without sending again, which makes our retries safe.
-Delivery receipts arrive later as `{"message_id", "status": "delivered" | "failed"}` (see
-`services.delivery_receipt_record`). 429 and 5xx are retried, other 4xx fail.
+Delivery receipts arrive later, signed, at `/api/v1/notifications/receipts/sms` (see
+`gridcare.notifications.receipts`). 429 and 5xx are retried, other 4xx fail.
 """
 
 import contextlib
