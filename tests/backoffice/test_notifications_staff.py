@@ -1,9 +1,11 @@
 """Staff views of notifications: each message (to whom, channel, when, delivered or failed and why), and per
 unit the share of customers each channel reaches and the progress of the move to electronic bills."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from gridcare.notifications import services
 from gridcare.notifications.models import OutboxMessage, PushSubscription
@@ -32,7 +34,7 @@ def two_teams(world):
 def test_each_message_shows_to_whom_channel_when_and_why_it_failed(client, two_teams):
     a_email, a_zalo, a_paper = two_teams["a"]
     template(key="hello", channel="sms", body="Xin chao {customer_code}")
-    services.notify(topic="programmes", recipients=[a_paper.pk], template="hello", channels=["sms"], now=NOON)
+    services.notify(topic="programmes", recipients=[a_paper.pk], template="hello", channels=["sms"], now=timezone.now())
     row = OutboxMessage.objects.get(account=a_paper)
     OutboxMessage.objects.filter(pk=row.pk).update(
         status="failed", address="+84901000003", last_error="HTTP 400: số điện thoại bị từ chối"
@@ -46,6 +48,37 @@ def test_each_message_shows_to_whom_channel_when_and_why_it_failed(client, two_t
     assert "thất bại" in html
     detail = client.get(f"{OUTBOX}{row.pk}/change/")
     assert detail.status_code == 200 and f"Xin chao {a_paper.code}" in detail.text
+
+
+def test_search_finds_a_customers_recent_messages_by_code_phone_or_notice_key(client, two_teams):
+    a_email, a_zalo, a_paper = two_teams["a"]
+    template(key="hello", channel="sms", body="Xin chao")
+    now = timezone.now()
+    everyone = [a.pk for a in two_teams["a"] + two_teams["b"]]
+    for n in range(3):
+        services.notify(
+            topic="programmes", recipients=everyone, template="hello", channels=["sms"], honour_preferences=False,
+            key=f"chuong-trinh-{n}", now=now,
+        )  # fmt: skip
+    old = services.notify(
+        topic="programmes", recipients=everyone, template="hello", channels=["sms"], honour_preferences=False,
+        key="chuong-trinh-cu", now=now - dt.timedelta(days=400),
+    )  # fmt: skip
+    verified_login(client, superuser())
+
+    def listed(term):
+        page = client.get(OUTBOX, {"q": term})
+        assert page.status_code == 200
+        return {int(pk) for pk in re.findall(r'href="/backoffice/notifications/outboxmessage/(\d+)/change/', page.text)}
+
+    recent = set(OutboxMessage.objects.filter(account=a_zalo).exclude(notice=old).values_list("pk", flat=True))
+    assert len(recent) == 3
+    assert listed(a_zalo.code.lower()) == recent
+    assert listed("0901000002") == recent  # the contract's phone, written the Vietnamese way
+    assert listed("chuong-trinh-1") == set(
+        OutboxMessage.objects.filter(notice__key="chuong-trinh-1").values_list("pk", flat=True)
+    )
+    assert listed("PB00000000") == set()
 
 
 def test_outbox_has_a_unit_filter_limited_to_the_staff_members_units(client, two_teams):

@@ -4,6 +4,7 @@ The classes are registered on the back-office site by `gridcare.backoffice.admin
 (a lower layer never imports the back office), through `register(site)` below.
 """
 
+import datetime as dt
 import math
 import os
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.formatting import babel_locale
+from gridcare.customers.models import Account
 from gridcare.notifications import selectors, services
 from gridcare.notifications.models import (
     ConsumptionAlert,
@@ -71,10 +73,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "sent_at", "delivered_at", "last_error", "notice",
     )  # fmt: skip
     list_filter = ("channel", "status", "notice__topic", "urgent")
-    search_fields = ("account__code", "account__phone", "address", "notice__key")
+    search_fields = ("account__code", "notice__key")  # see get_search_results
+    search_help_text = _("Tìm theo mã khách hàng (tin của 180 ngày gần nhất) hoặc theo khoá sự kiện.")
     list_select_related = ("notice", "account__customer")
     change_list_template = "notifications/outbox_change_list.html"
-    ordering = ("-created_at", "-id")
+    ordering = ("-id",)  # the primary key's order is the order rows were queued in
+    search_days = 180
     show_full_result_count = False  # the outbox holds millions of rows
     readonly_fields = ["message_text", *(f.name for f in OutboxMessage._meta.fields)]
     actions = ["retry_failed"]
@@ -103,6 +107,24 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def account_ids_for_search(self, term: str) -> list[int]:
+        """Accounts a search term names exactly (the back office adds phone numbers and meter serials)."""
+        return list(Account.objects.filter(code=term.upper()).values_list("pk", flat=True))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact look-ups only: a customer's recent messages, or a notice's by its key.
+
+        A substring search over the customers of a million-row outbox would scan it all.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        account_ids = self.account_ids_for_search(term)
+        if account_ids:
+            since = timezone.now() - dt.timedelta(days=self.search_days)
+            return queryset.filter(pk__in=selectors.outbox_ids_for_accounts(account_ids=account_ids, since=since)), False
+        return queryset.filter(notice_id__in=selectors.notice_ids_by_key(term=term)), False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

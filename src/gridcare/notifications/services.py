@@ -26,6 +26,7 @@ from gridcare.customers.models import Account
 from gridcare.notifications import conf
 from gridcare.notifications.models import (
     CHOOSABLE_TOPICS,
+    QUEUED_CHANNELS,
     Channel,
     ConsumptionAlert,
     Notice,
@@ -119,26 +120,45 @@ def _recipient_source(cursor, recipients: Any) -> tuple[str, list[Any], bool]:
     return table, [], True
 
 
-def _channel_condition(channel: str, honour_preferences: bool) -> str:
-    chosen = "COALESCE(p.enabled, {default})" if honour_preferences else "{default}"
-    has_push = (
-        "EXISTS (SELECT 1 FROM notifications_pushsubscription s WHERE s.account_id = a.id AND s.active = {true})"
+# What reaches each account, computed once per account (not once per account and channel).
+_CONTACT_FLAGS = {
+    # Portal users are few: PostgreSQL hashes this sub-query once instead of joining every customer.
+    "inbox_ok": "a.customer_id IN (SELECT cu.id FROM customers_customer cu WHERE cu.user_id IS NOT NULL)",
+    "has_push": "a.id IN (SELECT s.account_id FROM notifications_pushsubscription s WHERE s.active = {true})",
+    "has_email": "a.email <> ''",
+    "has_zalo": "a.zalo_user_id <> '' AND a.phone <> ''",
+    "has_zalo_id": "a.zalo_user_id <> ''",
+    "has_phone": "a.phone <> ''",
+}
+_CONTACT_OF = {
+    Channel.INBOX: "x.inbox_ok",
+    Channel.PUSH: "x.has_push",
+    Channel.EMAIL: "x.has_email",
+    Channel.ZALO: "x.has_zalo",
+    Channel.SMS: "x.has_phone",
+}
+
+
+def _preference_join(honour_preferences: bool) -> str:
+    """The topic's stored choices as one row per account (p_<channel>: 1 on, 0 off, NULL not chosen)."""
+    if not honour_preferences:
+        return ""
+    columns = ", ".join(
+        f"MAX(CASE WHEN channel = '{c}' THEN CASE WHEN enabled THEN 1 ELSE 0 END END) AS p_{c}" for c in ALL_CHANNELS
     )
-    contact = {
-        # Portal users are few: PostgreSQL hashes this sub-query once instead of joining every customer.
-        Channel.INBOX: "a.customer_id IN (SELECT cu.id FROM customers_customer cu WHERE cu.user_id IS NOT NULL)",
-        Channel.EMAIL: "a.email <> ''",
-        Channel.ZALO: "a.zalo_user_id <> '' AND a.phone <> ''",
-        Channel.PUSH: has_push,
-        Channel.SMS: "a.phone <> ''",
-    }[channel]
+    return f"""LEFT JOIN (SELECT account_id, {columns} FROM notifications_preference
+                              WHERE topic = %s GROUP BY account_id) p ON p.account_id = a.id"""  # noqa: S608
+
+
+def _channel_condition(channel: str, honour_preferences: bool) -> str:
+    contact = _CONTACT_OF[channel]
+    if not honour_preferences:
+        return f"(ch.c = '{channel}' AND {contact})"
     # SMS by default only for customers no other channel reaches (SMS is slow and costs money).
     default = (
-        f"NOT (a.email <> '' OR a.zalo_user_id <> '' OR {has_push})" if channel == Channel.SMS else "{true}"
+        "CASE WHEN x.has_email OR x.has_zalo_id OR x.has_push THEN 0 ELSE 1 END" if channel == Channel.SMS else "1"
     )
-    if not honour_preferences and channel == Channel.SMS:
-        default = "{true}"
-    return f"(ch.c = '{channel}' AND {contact} AND {chosen.format(default=default)})"
+    return f"(ch.c = '{channel}' AND {contact} AND COALESCE(x.p_{channel}, {default}) = 1)"
 
 
 def notify(
@@ -176,7 +196,7 @@ def notify(
             source, source_params, staged = _recipient_source(cursor, recipients)
             true = "TRUE" if is_postgresql() else "1"
             channel_sql = " UNION ALL ".join(f"SELECT '{c}' AS c" for c in wanted)
-            condition = " OR ".join(_channel_condition(c, honour_preferences) for c in wanted).replace("{true}", true)
+            condition = " OR ".join(_channel_condition(c, honour_preferences) for c in wanted)
             intrusive = ", ".join(f"'{c}'" for c in INTRUSIVE_CHANNELS)
             if _created:
                 # A new notice has no rows yet, and the staged ids (made unique) or the queryset (IN) are
@@ -184,24 +204,30 @@ def notify(
                 verb, tail = "INSERT", ""
             else:
                 verb, tail = ("INSERT", "ON CONFLICT DO NOTHING") if is_postgresql() else ("INSERT OR IGNORE", "")
+            flags = ", ".join(f"{expr} AS {name}" for name, expr in _CONTACT_FLAGS.items()).replace("{true}", true)
+            preferences = _preference_join(honour_preferences)
+            preference_columns = "".join(f", p.p_{c}" for c in ALL_CHANNELS) if honour_preferences else ""
             sql = f"""
                 {verb} INTO notifications_outboxmessage
                     (notice_id, account_id, channel, urgent, status, attempts, available_at, created_at, context,
                      claim_token, address, provider_ref, last_error, sent_at, delivered_at)
-                SELECT %s, a.id, ch.c, %s,
+                SELECT %s, x.account_id, ch.c, %s,
                        CASE WHEN ch.c = 'inbox' THEN 'delivered' ELSE 'queued' END, 0,
-                       CASE WHEN ch.c IN ({intrusive}) THEN %s ELSE %s END, %s, r.context, '', '', '', '',
+                       CASE WHEN ch.c IN ({intrusive}) THEN %s ELSE %s END, %s, x.context, '', '', '', '',
                        CASE WHEN ch.c = 'inbox' THEN %s END, CASE WHEN ch.c = 'inbox' THEN %s END
-                FROM {source} r
-                JOIN customers_account a ON a.id = r.account_id
+                FROM (SELECT a.id AS account_id, r.context AS context, {flags}{preference_columns}
+                        FROM {source} r
+                        JOIN customers_account a ON a.id = r.account_id
+                        {preferences}
+                       WHERE a.status <> 'closed') x
                 CROSS JOIN ({channel_sql}) ch
-                LEFT JOIN notifications_preference p
-                       ON p.account_id = a.id AND p.topic = %s AND p.channel = ch.c
-                WHERE a.status <> 'closed' AND ({condition})
+                WHERE {condition}
                 {tail}
             """  # noqa: S608 - only constants and quoted channel names are interpolated
             at, held_at = _db_datetime(now), _db_datetime(held)
-            params = [notice.pk, urgent, held_at, at, at, at, at, *source_params, topic]
+            params = [notice.pk, urgent, held_at, at, at, at, at, *source_params]
+            if honour_preferences:
+                params.append(topic)
             previous_work_mem = None
             if is_postgresql():
                 # Memory to hash a million recipients against the accounts in one pass (no spill to disk),
@@ -441,9 +467,11 @@ def outbox_claim(
     *, channel: str, limit: int, now: dt.datetime, lease_until: dt.datetime, token: str, urgent_only: bool = False
 ) -> list[int]:
     """Mark up to `limit` ready rows of a channel as sending under `token` (committed before any provider call)."""
+    if channel not in QUEUED_CHANNELS:
+        raise NotificationError("unknown_channel", f"no queue for channel {channel!r}")
     lock = "FOR UPDATE SKIP LOCKED" if is_postgresql() else ""
     urgent = " AND urgent = %s" if urgent_only else ""
-    params: list[Any] = [token, _db_datetime(lease_until), channel, _db_datetime(now)]
+    params: list[Any] = [token, _db_datetime(lease_until), _db_datetime(now)]
     if urgent_only:
         params.append(True)
     params.append(limit)
@@ -453,10 +481,11 @@ def outbox_claim(
             UPDATE notifications_outboxmessage
                SET status = 'sending', claim_token = %s, lease_expires_at = %s, attempts = attempts + 1
              WHERE id IN (SELECT id FROM notifications_outboxmessage
-                           WHERE channel = %s AND status = 'queued' AND available_at <= %s{urgent}
+                           WHERE channel = '{channel}' AND status = 'queued' AND available_at <= %s{urgent}
                            ORDER BY available_at, id LIMIT %s {lock})
             RETURNING id
-            """,  # noqa: S608
+            """,  # noqa: S608 - the channel is one of QUEUED_CHANNELS: written out, so that the planner
+            # can match the channel's partial queue index whatever the driver does with parameters.
             params,
         )
         return sorted(row[0] for row in cursor.fetchall())
