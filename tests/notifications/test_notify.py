@@ -87,6 +87,13 @@ def test_queryset_recipients_and_per_recipient_context(people):
     qs = Account.objects.filter(phone__startswith="+8490100000")
     notice = services.notify(topic="programmes", recipients=qs, template="bill_ready", now=NOON)
     assert set(channels_of(notice)) == {people["phone_only"].pk, people["email_and_phone"].pk, people["zalo"].pk}
+    # A queryset whose join repeats accounts (each account twice) still gives one row per account and channel.
+    twice = Account.objects.filter(pk__in=[people["phone_only"].pk, people["zalo"].pk]).union(
+        Account.objects.filter(pk__in=[people["phone_only"].pk, people["zalo"].pk]), all=True
+    )
+    notice = services.notify(topic="programmes", recipients=twice, template="bill_ready", now=NOON)
+    assert channels_of(notice) == {people["phone_only"].pk: {"sms"}, people["zalo"].pk: {"zalo", "inbox"}}
+    assert notice.recipients == 2
     ctx = {people["phone_only"].pk: {"amount": {"vnd": 123456}}}
     notice = services.notify(topic="bills", recipients=ctx, template="bill_ready", now=NOON)
     assert OutboxMessage.objects.get(notice=notice).context == {"amount": {"vnd": 123456}}

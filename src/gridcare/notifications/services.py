@@ -99,13 +99,14 @@ def _unique_ids(recipients: Any) -> np.ndarray:
 
 def _recipient_source(cursor, recipients: Any) -> tuple[str, list[Any], bool]:
     """SQL of a (account_id, context) row source for the recipients, its params, and whether it is staged."""
-    if isinstance(recipients, QuerySet):
-        sql, params = recipients.values("pk").query.sql_with_params()
-        null_json = "CAST(NULL AS jsonb)" if is_postgresql() else "NULL"
-        source = f"(SELECT x.id AS account_id, {null_json} AS context FROM customers_account x WHERE x.id IN ({sql}))"  # noqa: S608
-        return source, list(params), False
     table = _stage_table_create(cursor)
-    if isinstance(recipients, Mapping):
+    if isinstance(recipients, QuerySet):
+        # Staged like a list, in the database: the planner then knows how many recipients there are
+        # (a grid query inlined into the fan-out was estimated at 1 % of its rows, and planned for that).
+        sql, params = recipients.values("pk").query.sql_with_params()
+        # In account order, as a list is staged: the outbox's unique index then grows at its right end.
+        cursor.execute(f"INSERT INTO {table} (account_id) SELECT DISTINCT q.* FROM ({sql}) q ORDER BY 1", params)  # noqa: S608
+    elif isinstance(recipients, Mapping):
         rows = ((int(k), json.dumps(v, ensure_ascii=False)) for k, v in recipients.items())
         bulk_insert(table=table, columns=["account_id", "context"], rows=rows)
     else:
