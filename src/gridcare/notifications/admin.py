@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.formatting import babel_locale
 from gridcare.customers.models import Account
@@ -266,7 +267,7 @@ class ConsumptionAlertAdmin(admin.ModelAdmin):
     ordering = ("account_id",)
 
 
-class DeliveryReceiptAdmin(admin.ModelAdmin):
+class DeliveryReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Receipts as the providers sent them (read-only); a waiting one names a message not marked sent yet."""
 
     list_display = ("channel", "provider_ref", "delivered", "occurred_at", "error", "received_at", "applied_at")
@@ -274,15 +275,6 @@ class DeliveryReceiptAdmin(admin.ModelAdmin):
     search_fields = ("provider_ref",)
     ordering = ("-received_at", "-pk")
     readonly_fields = [f.name for f in DeliveryReceipt._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def register(site: admin.AdminSite) -> None:

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from gridcare.backoffice.scoping import CappedCountPaginator, request_unit_ids
 from gridcare.backoffice.site import admin_site
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.models import AuditEntry, User
 from gridcare.customers.models import Account
 from gridcare.org.models import StaffMembership, StaffRole
@@ -56,7 +57,7 @@ admin_site.register(Group, GroupAdmin)
 
 
 @admin.register(AuditEntry, site=admin_site)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log, read only, for administrators."""
 
     list_display = ("at", "actor_label", "action", "object_type", "object_id", "address", "reason")
@@ -72,15 +73,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_administrator(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TokenProxy, site=admin_site)
