@@ -87,6 +87,11 @@ class _ReceiptView(APIView):
         )
 
 
+def _header(name: str, description: str) -> OpenApiParameter:
+    """A required request header of a provider's callback, for the API docs."""
+    return OpenApiParameter(name, str, OpenApiParameter.HEADER, required=True, description=description)
+
+
 class SmsReceiptView(_ReceiptView):
     """Delivery reports of the SMS provider, signed with the shared callback secret."""
 
@@ -96,20 +101,8 @@ class SmsReceiptView(_ReceiptView):
         operation_id="notifications_receipts_sms",
         request={"application/json": OpenApiTypes.OBJECT},
         parameters=[
-            OpenApiParameter(
-                "X-Gridcare-Timestamp",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="Unix seconds",
-            ),
-            OpenApiParameter(
-                "X-Gridcare-Signature",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description='"sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body)',
-            ),  # fmt: skip
+            _header("X-Gridcare-Timestamp", "Unix seconds"),
+            _header("X-Gridcare-Signature", '"sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body)'),
         ],
         responses=_RESPONSES,
         tags=["notifications"],
@@ -133,15 +126,7 @@ class ZaloReceiptView(_ReceiptView):
     @extend_schema(
         operation_id="notifications_receipts_zalo",
         request={"application/json": OpenApiTypes.OBJECT},
-        parameters=[
-            OpenApiParameter(
-                "X-ZEvent-Signature",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description='"mac=" + hex SHA-256(app_id + body + timestamp + OA secret key)',
-            ),  # fmt: skip
-        ],
+        parameters=[_header("X-ZEvent-Signature", '"mac=" + hex SHA-256(app_id + body + timestamp + OA secret key)')],
         responses=_RESPONSES,
         tags=["notifications"],
         auth=[],
