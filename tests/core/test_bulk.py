@@ -45,3 +45,22 @@ def test_binary_copy_of_an_int64_array(db):
         assert copy_int64_column(table="t_copy", column="v", values=values) == len(values)
         cursor.execute("SELECT v FROM t_copy")
         assert sorted(row[0] for row in cursor.fetchall()) == sorted(values.tolist())
+
+
+def test_binary_copy_of_several_int64_columns(db):
+    import numpy as np
+    from django.db import connection
+
+    from gridcare.core.bulk import copy_int64_columns, is_postgresql
+
+    if not is_postgresql():
+        pytest.skip("binary COPY is PostgreSQL's")
+    ids = np.array([3, 1, 2], dtype=np.int64)
+    amounts = np.array([-5, 2**40, 0], dtype=np.int64)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE t_copy2 (id bigint, amount bigint, other text) ON COMMIT DROP")
+        assert copy_int64_columns(table="t_copy2", columns={"id": ids, "amount": amounts}) == 3
+        cursor.execute("SELECT id, amount, other FROM t_copy2 ORDER BY id")
+        assert cursor.fetchall() == [(1, 2**40, None), (2, 0, None), (3, -5, None)]
+        with pytest.raises(ValueError, match="different lengths"):
+            copy_int64_columns(table="t_copy2", columns={"id": ids, "amount": amounts[:2]})

@@ -99,6 +99,25 @@ def test_queryset_recipients_and_per_recipient_context(people):
     assert OutboxMessage.objects.get(notice=notice).context == {"amount": {"vnd": 123456}}
 
 
+def test_recipient_numbers_give_each_row_its_own_context(people):
+    phone_only, zalo = people["phone_only"].pk, people["zalo"].pk
+    numbers = services.RecipientNumbers(
+        account_ids=np.array([zalo, phone_only]),
+        numbers={"amount": ("vnd", np.array([250_000, 1_234_567])), "kwh": ("kwh", np.array([50, 321])), "n": (None, np.array([7, 8]))},
+    )
+    notice = services.notify(topic="bills", recipients=numbers, template="bill_ready", now=NOON)
+    contexts = {row.account_id: row.context for row in OutboxMessage.objects.filter(notice=notice)}
+    assert contexts[phone_only] == {"amount": {"vnd": 1_234_567}, "kwh": {"kwh": 321}, "n": 8}
+    assert contexts[zalo] == {"amount": {"vnd": 250_000}, "kwh": {"kwh": 50}, "n": 7}
+    assert notice.recipients == 2
+    with pytest.raises(ValueError, match="twice"):
+        services.RecipientNumbers(account_ids=np.array([1, 1]), numbers={"amount": ("vnd", np.array([1, 2]))})
+    with pytest.raises(ValueError, match="bad context key"):
+        services.RecipientNumbers(account_ids=np.array([1]), numbers={"a'); DROP": ("vnd", np.array([1]))})
+    with pytest.raises(ValueError, match="1 values for 2"):
+        services.RecipientNumbers(account_ids=np.array([1, 2]), numbers={"amount": ("vnd", np.array([1]))})
+
+
 def test_quiet_hours_hold_non_urgent_phone_channels_until_morning(people):
     notice = services.notify(topic="programmes", recipients=[a.pk for a in people.values()], template="bill_ready", now=NIGHT)
     sms = OutboxMessage.objects.get(notice=notice, channel="sms")

@@ -23,7 +23,7 @@ from gridcare.core.sqlarrays import fetch_int_matrix, ordinal_sql
 from gridcare.customers.models import Account
 from gridcare.metering.models import ReadingRoute, RouteAccount
 from gridcare.notifications.models import Topic
-from gridcare.notifications.services import notify
+from gridcare.notifications.services import RecipientNumbers, notify
 from gridcare.tariffs import engine
 from gridcare.tariffs.selectors import compiled_catalogue
 
@@ -230,7 +230,7 @@ def _bill_ready_notify(
         return
     # The period and due date are the chunk's, in the notice; the customer code is added at delivery
     # from the account: per recipient only the amount travels.
-    recipients = {account: {"amount": {"vnd": total}} for account, total in zip(account_ids.tolist(), totals.tolist(), strict=True)}
+    recipients = RecipientNumbers(account_ids=account_ids, numbers={"amount": ("vnd", totals)})
     context = {"period": f"{period:%m/%Y}", "due_on": {"date": due}}
     notify(topic=Topic.BILLS, recipients=recipients, template="bill_ready", context=context, key=key, now=now)
 

@@ -126,14 +126,28 @@ _BINARY_COPY_TRAILER = b"\xff\xff"
 
 def copy_int64_column(*, table: str, column: str, values: np.ndarray, using: str = "default") -> int:
     """PostgreSQL: COPY a numpy array into one bigint column in binary form (no per-value text at all)."""
+    return copy_int64_columns(table=table, columns={column: values}, using=using)
+
+
+def copy_int64_columns(*, table: str, columns: dict[str, np.ndarray], using: str = "default") -> int:
+    """PostgreSQL: COPY numpy arrays of equal length into bigint columns, in binary form."""
     connection = connections[using]
     qn = connection.ops.quote_name
-    # Each tuple: field count (int16 = 1), field length (int32 = 8), the value (int64), all big-endian.
-    record = np.dtype([("fields", ">i2"), ("length", ">i4"), ("value", ">i8")])
-    tuples = np.empty(len(values), dtype=record)
-    tuples["fields"], tuples["length"], tuples["value"] = 1, 8, values
+    names = list(columns)
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    # Each tuple: field count (int16), then per field its length (int32 = 8) and value (int64), big-endian.
+    fields = [("fields", ">i2")]
+    for i in range(len(names)):
+        fields += [(f"length{i}", ">i4"), (f"value{i}", ">i8")]
+    tuples = np.empty(lengths.pop(), dtype=np.dtype(fields))
+    tuples["fields"] = len(names)
+    for i, name in enumerate(names):
+        tuples[f"length{i}"], tuples[f"value{i}"] = 8, columns[name]
+    column_sql = ", ".join(qn(c) for c in names)
     with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {qn(table)} ({qn(column)}) FROM STDIN WITH (FORMAT BINARY)"
+        f"COPY {qn(table)} ({column_sql}) FROM STDIN WITH (FORMAT BINARY)"
     ) as copy:
         copy.write(_BINARY_COPY_HEADER + tuples.tobytes() + _BINARY_COPY_TRAILER)
-    return len(values)
+    return len(tuples)
