@@ -153,7 +153,7 @@ class OutboxMessage(models.Model):
     )
     # No index of its own either: a notice's rows arrive in account order, but an index led by the account
     # puts each new row next to that account's earlier messages, all over the index (3.5 s per million
-    # rows). Per-account look-ups go through the notices (`selectors.account_outbox`).
+    # rows). Per-account look-ups go through the notices (`selectors.outbox_ids_for_accounts`).
     account = models.ForeignKey(
         Account, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )

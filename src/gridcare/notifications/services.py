@@ -85,11 +85,11 @@ class RecipientNumbers:
 
     def contexts(self) -> dict[int, dict[str, Any]]:
         """The same as a {account_id: context} mapping (for SQLite)."""
-        columns = {key: (unit, np.asarray(values).tolist()) for key, (unit, values) in self.numbers.items()}
-        return {
-            account: {key: (n if unit is None else {unit: n}) for key, (unit, ns) in columns.items() for n in (ns[i],)}
-            for i, account in enumerate(self.account_ids.tolist())
-        }
+        contexts: dict[int, dict[str, Any]] = {account: {} for account in self.account_ids.tolist()}
+        for key, (unit, values) in self.numbers.items():
+            for context, n in zip(contexts.values(), np.asarray(values).tolist(), strict=True):
+                context[key] = n if unit is None else {unit: n}
+        return contexts
 
 
 def _stage_numbers(cursor, table: str, recipients: RecipientNumbers) -> None:
@@ -152,8 +152,8 @@ def _unique_ids(recipients: Any) -> np.ndarray:
     return ids
 
 
-def _recipient_source(cursor, recipients: Any) -> tuple[str, list[Any], bool]:
-    """SQL of a (account_id, context) row source for the recipients, its params, and whether it is staged."""
+def _stage_recipients(cursor, recipients: Any) -> str:
+    """Stage the recipients as (account_id, context) rows, unique and in account order; returns the table."""
     table = _stage_table_create(cursor)
     if isinstance(recipients, QuerySet):
         # Staged like a list, in the database: the planner then knows how many recipients there are
@@ -177,7 +177,7 @@ def _recipient_source(cursor, recipients: Any) -> tuple[str, list[Any], bool]:
             bulk_insert(table=table, columns=["account_id"], rows=((i,) for i in ids.tolist()))
     # Fresh statistics, so that the planner joins the staged ids to accounts rather than scanning accounts.
     cursor.execute(f"ANALYZE {table}")  # noqa: S608 - a constant table name
-    return table, [], True
+    return table
 
 
 # What reaches each account, computed once per account (not once per account and channel).
@@ -254,13 +254,13 @@ def notify(
             defaults={"topic": topic, "template_key": template, "context": context or {}, "urgency": urgency, "created_at": now},
         )  # fmt: skip
         with connection.cursor() as cursor:
-            source, source_params, staged = _recipient_source(cursor, recipients)
+            source = _stage_recipients(cursor, recipients)
             true = "TRUE" if is_postgresql() else "1"
             channel_sql = " UNION ALL ".join(f"SELECT '{c}' AS c" for c in wanted)
             condition = " OR ".join(_channel_condition(c, honour_preferences) for c in wanted)
             intrusive = ", ".join(f"'{c}'" for c in INTRUSIVE_CHANNELS)
             if _created:
-                # A new notice has no rows yet, and the staged ids (made unique) or the queryset (IN) are
+                # A new notice has no rows yet, and the staged ids (made unique) are
                 # distinct: nothing can conflict, so skip the slower speculative insertion.
                 verb, tail = "INSERT", ""
             else:
@@ -286,7 +286,7 @@ def notify(
                 {tail}
             """  # noqa: S608 - only constants and quoted channel names are interpolated
             at, held_at = _db_datetime(now), _db_datetime(held)
-            params = [notice.pk, urgent, held_at, at, at, at, at, *source_params]
+            params = [notice.pk, urgent, held_at, at, at, at, at]
             if honour_preferences:
                 params.append(topic)
             previous_work_mem = None
@@ -300,9 +300,9 @@ def notify(
             inserted = max(cursor.rowcount, 0)
             if previous_work_mem is not None:
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
-            cursor.execute(f"SELECT COUNT(*) FROM {source} r", source_params)  # noqa: S608
+            cursor.execute(f"SELECT COUNT(*) FROM {source} r")  # noqa: S608
             recipient_count = cursor.fetchone()[0]
-            if staged and not is_postgresql():
+            if not is_postgresql():
                 cursor.execute(f"DELETE FROM {_STAGE}")  # noqa: S608
         Notice.objects.filter(pk=notice.pk).update(
             recipients=F("recipients") + recipient_count, messages=F("messages") + inserted
