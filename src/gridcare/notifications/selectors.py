@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from gridcare.core.bulk import is_postgresql
-from gridcare.customers.models import Account
+from gridcare.customers.models import Account, ServicePoint
 from gridcare.metering.models import Reading
 from gridcare.notifications.models import (
     CHOOSABLE_TOPICS,
@@ -26,11 +26,15 @@ ELECTRONIC_BILL_CHANNELS = (Channel.PUSH, Channel.EMAIL, Channel.ZALO)
 
 
 def accounts_on_grid(*, feeder_ids=(), transformer_station_ids=()) -> QuerySet[Account]:
-    """Accounts with a service point under the given feeders or transformer stations (one query)."""
-    condition = Q(service_points__transformer_station_id__in=list(transformer_station_ids)) | Q(
-        service_points__transformer_station__feeder_id__in=list(feeder_ids)
+    """Accounts with a service point under the given feeders or transformer stations (one query).
+
+    The service points give the account ids directly (no join back to the accounts inside the sub-query).
+    """
+    points = ServicePoint.objects.filter(
+        Q(transformer_station_id__in=list(transformer_station_ids))
+        | Q(transformer_station__feeder_id__in=list(feeder_ids))
     )
-    return Account.objects.filter(pk__in=Account.objects.filter(condition).values("pk")).order_by("pk")
+    return Account.objects.filter(pk__in=points.values("account_id")).order_by("pk")
 
 
 def preferences_for_account(*, account: Account) -> dict[str, dict[str, bool]]:
