@@ -1,9 +1,11 @@
 """Builders for notification tests (the shared factories stay untouched)."""
 
 import datetime as dt
+import re
 
 from gridcare.core.models import User
-from gridcare.notifications.models import Template
+from gridcare.notifications import selectors
+from gridcare.notifications.models import OutboxMessage, Template
 from tests import factories
 
 NOON = dt.datetime(2026, 3, 10, 5, 0, tzinfo=dt.UTC)  # 12:00 in Asia/Ho_Chi_Minh
@@ -35,3 +37,11 @@ def template(*, key="test_notice", channel="sms", language="vi", body="Xin chào
         key=key, channel=channel, language=language,
         defaults={"topic": topic, "body": body, "subject": subject, "parameters": parameters or {}, "zns_template_id": zns_template_id},
     )[0]  # fmt: skip
+
+
+def code_sent(message: OutboxMessage) -> str:
+    """The one-time code in a message, read from the text as its recipient gets it (the notice keeps it sealed)."""
+    text = selectors.outbox_message_text(message=message)
+    found = re.findall(r"\b\d{6}\b", text)
+    assert len(found) == 1, text
+    return found[0]

@@ -5,7 +5,7 @@ import pytest
 from gridcare.notifications import delivery, services
 from gridcare.notifications.models import OutboxMessage, Template
 from tests.backoffice.builders import staff, superuser, verified_login
-from tests.notifications.builders import NOON, contact_account, template
+from tests.notifications.builders import NOON, code_sent, contact_account, template
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +77,17 @@ def test_outbox_row_shows_the_text_the_customer_got(world, client):
     page = client.get(f"/backoffice/notifications/outboxmessage/{row.pk}/change/")
     assert page.status_code == 200
     assert f"Hello {acct.code}, 1,234,567 d" in page.text
+
+
+def test_outbox_row_hides_a_one_time_code_from_staff_unless_the_demo_shows_it(world, client, settings):
+    acct = contact_account(world, phone="+84901000001")
+    challenge = services.otp_issue(account=acct, channel="sms", now=NOON)
+    row = OutboxMessage.objects.get(notice__key=f"otp:{challenge.pk}")
+    code = code_sent(row)
+    verified_login(client, superuser())
+    page = client.get(f"/backoffice/notifications/outboxmessage/{row.pk}/change/")
+    assert page.status_code == 200 and "******" in page.text and code not in page.text
+    notice = client.get(f"/backoffice/notifications/notice/{row.notice_id}/change/")
+    assert notice.status_code == 200 and code not in notice.text
+    settings.GRIDCARE_OTP_SHOWN_TO_STAFF = True  # what `make demo` sets: it has no SMS provider
+    assert code in client.get(f"/backoffice/notifications/outboxmessage/{row.pk}/change/").text

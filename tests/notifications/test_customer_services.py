@@ -1,6 +1,7 @@
 """Services the portal calls: preferences that never leave a customer unreachable, OTP codes, consumption alerts."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.test import override_settings
@@ -9,7 +10,7 @@ from gridcare.notifications import selectors, services
 from gridcare.notifications.models import ConsumptionAlert, Notice, OtpChallenge, OutboxMessage
 from gridcare.notifications.services import NotificationError
 from tests import factories
-from tests.notifications.builders import NOON, contact_account
+from tests.notifications.builders import NOON, code_sent, contact_account
 
 
 def test_preferences_refuse_switching_off_every_reachable_channel(world):
@@ -37,8 +38,8 @@ def test_otp_is_hashed_expires_and_counts_attempts(world):
     challenge = services.otp_issue(account=acct, channel="sms", now=NOON)
     row = OutboxMessage.objects.get(notice__key=f"otp:{challenge.pk}")
     assert row.channel == "sms" and row.urgent
-    code = Notice.objects.get(key=f"otp:{challenge.pk}").context["code"]
-    assert code not in challenge.code_hash and len(code) == 6
+    code = code_sent(row)
+    assert code not in challenge.code_hash
     wrong = "000000" if code != "000000" else "111111"
     assert services.otp_verify(account=acct, code=wrong, now=NOON) is False
     assert services.otp_verify(account=acct, code=code, now=NOON + dt.timedelta(minutes=6)) is False  # expired
@@ -47,11 +48,24 @@ def test_otp_is_hashed_expires_and_counts_attempts(world):
     assert OtpChallenge.objects.get(pk=challenge.pk).attempts == 2
 
 
+def test_a_one_time_code_is_sealed_in_the_notice_and_hidden_from_staff(world, settings):
+    acct = contact_account(world, phone="+84901000001")
+    challenge = services.otp_issue(account=acct, channel="sms", now=NOON)
+    row = OutboxMessage.objects.get(notice__key=f"otp:{challenge.pk}")
+    code = code_sent(row)  # the recipient's text holds it
+    stored = json.dumps(Notice.objects.get(pk=row.notice_id).context) + json.dumps(row.context)
+    assert code not in stored and "sealed" in stored  # nobody reading the tables sees it
+    staff_view = selectors.outbox_message_text(message=row, hide_sealed=True)
+    assert code not in staff_view and "******" in staff_view
+    settings.SECRET_KEY = "another-installation-" + "x" * 40  # a key change makes it unreadable, not wrong
+    assert selectors.outbox_message_text(message=row).startswith("[sealed_unreadable]")
+
+
 @override_settings(GRIDCARE_OTP_MAX_ATTEMPTS=3)
 def test_otp_locks_after_too_many_wrong_codes(world):
     acct = contact_account(world, phone="+84901000001")
     challenge = services.otp_issue(account=acct, channel="sms", now=NOON)
-    code = Notice.objects.get(key=f"otp:{challenge.pk}").context["code"]
+    code = code_sent(OutboxMessage.objects.get(notice__key=f"otp:{challenge.pk}"))
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(3):
         assert services.otp_verify(account=acct, code=wrong, now=NOON) is False

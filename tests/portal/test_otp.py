@@ -4,6 +4,7 @@ import pytest
 
 from gridcare.notifications.models import Notice, OtpChallenge, OutboxMessage
 from tests import factories
+from tests.notifications.builders import code_sent
 from tests.portal.builders import portal_login
 from tests.tasks import run_queued_tasks
 
@@ -31,7 +32,7 @@ def sent_code(acct) -> str:
     """The code as the customer's phone receives it: the text queued in the outbox for that account."""
     message = OutboxMessage.objects.filter(account=acct).order_by("-pk").first()
     assert message is not None, "no code was queued"
-    return message.notice.context["code"]
+    return code_sent(message)
 
 
 def test_a_code_by_sms_signs_the_customer_in_with_a_new_session(client, phone_account):

@@ -44,3 +44,10 @@ def int_setting(name: str, default: int) -> int:
 
 def float_setting(name: str, default: float) -> float:
     return float(setting(name, default))
+
+
+def bool_setting(name: str, default: bool) -> bool:
+    value = setting(name, default)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.core.formatting import format_day, format_kwh, format_vnd
+from gridcare.core.sealing import SealBroken, unseal
 from gridcare.notifications.models import Channel, Template
 
 GSM7_BASIC = set(
@@ -68,8 +69,16 @@ def sms_segments(text: str) -> int:
 
 
 def format_value(value: Any, *, language: str) -> str:
-    """One context value as text: typed values are formatted for the language, dicts pick the language."""
+    """One context value as text: typed values are formatted for the language, dicts pick the language.
+
+    Raises `TemplateError("sealed_unreadable")` for a sealed value this installation cannot open.
+    """
     if isinstance(value, dict):
+        if "sealed" in value:  # a secret (a one-time code) kept encrypted in the notice: see core.sealing
+            try:
+                return unseal(str(value["sealed"]))
+            except SealBroken as exc:
+                raise TemplateError("sealed_unreadable", str(_("Không đọc được tham số đã mã hoá (SECRET_KEY đã đổi?)."))) from exc
         if "vnd" in value:
             return format_vnd(int(value["vnd"]), language=language)
         if "kwh" in value:

@@ -229,8 +229,11 @@ def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
     }
 
 
-def outbox_message_text(*, message: OutboxMessage) -> str:
-    """The subject and text of one outbox message as its recipient gets it (or why it cannot be rendered)."""
+def outbox_message_text(*, message: OutboxMessage, hide_sealed: bool = False) -> str:
+    """The subject and text of one outbox message as its recipient gets it (or why it cannot be rendered).
+
+    `hide_sealed` shows sealed parameters (one-time codes) as asterisks: staff see what was sent, not the code.
+    """
     from gridcare.notifications.rendering import TemplateError, render, template_find
 
     language = message.account.preferred_language or "vi"
@@ -238,6 +241,8 @@ def outbox_message_text(*, message: OutboxMessage) -> str:
         "customer_code": message.account.code, "customer_name": message.account.customer.name,
         **(message.notice.context or {}), **(message.context or {}),
     }  # fmt: skip
+    if hide_sealed:
+        context = {k: "******" if isinstance(v, dict) and "sealed" in v else v for k, v in context.items()}
     try:
         template = template_find(key=message.notice.template_key, channel=message.channel, language=language)
         rendered = render(template=template, context=context, language=language)

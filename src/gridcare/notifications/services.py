@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridcare.core.bulk import bulk_insert, copy_int64_column, copy_int64_columns, is_postgresql
 from gridcare.core.formatting import BUSINESS_TZ
+from gridcare.core.sealing import seal
 from gridcare.customers.models import Account
 from gridcare.notifications import conf
 from gridcare.notifications.models import (
@@ -427,7 +428,9 @@ def otp_issue(*, account: Account, channel: str, now: dt.datetime) -> OtpChallen
         created_at=now, expires_at=now + dt.timedelta(seconds=ttl),
     )  # fmt: skip
     notify(
-        topic=Topic.SECURITY, recipients=[account.pk], template="otp_code", context={"code": code, "minutes": ttl // 60},
+        # The code is sealed: staff who open the notice, or a copy of the database, do not see a live code.
+        topic=Topic.SECURITY, recipients=[account.pk], template="otp_code",
+        context={"code": {"sealed": seal(code)}, "minutes": ttl // 60},
         urgency=Urgency.URGENT, key=f"otp:{challenge.pk}", channels=[channel], honour_preferences=False, now=now,
     )  # fmt: skip
     return challenge
