@@ -8,7 +8,7 @@ from django.db import transaction
 
 from gridcare.notifications import selectors, services
 from gridcare.notifications.models import Notice, OutboxMessage, Preference, PushSubscription
-from tests.notifications.builders import NIGHT, NOON, contact_account
+from tests.notifications.builders import NIGHT, NOON, contact_account, template
 
 
 def channels_of(notice):
@@ -165,3 +165,16 @@ def test_no_recipients_queue_nothing(world):
     assert (notice.recipients, notice.messages) == (0, 0)
     notice = services.notify(topic="bills", recipients=np.array([], dtype=np.int64), template="bill_ready", now=NOON)
     assert notice.messages == 0
+
+
+def test_a_notice_to_one_customer_names_that_customer_and_stops_when_it_grows(world):
+    one, two = contact_account(world, phone="+84901000001"), contact_account(world, phone="+84901000002")
+    template(key="hello", channel="sms", body="Xin chao")
+    single = services.notify(topic="programmes", recipients=[one.pk], template="hello", key="k1", now=NOON)
+    assert single.account_id == one.pk
+    again = services.notify(topic="programmes", recipients=[one.pk], template="hello", key="k1", now=NOON)
+    assert again.account_id == one.pk and again.messages == 1  # the same call again changes nothing
+    grown = services.notify(topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k1", now=NOON)
+    assert grown.account_id is None and grown.messages == 2
+    many = services.notify(topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k2", now=NOON)
+    assert many.account_id is None

@@ -122,6 +122,12 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("tạo lúc"))
     recipients = models.PositiveIntegerField(_("số khách hàng"), default=0)
     messages = models.PositiveIntegerField(_("số tin"), default=0)
+    # The one account of a notice to a single customer (one-time codes, an alert, a service request):
+    # staff search finds such messages through this index instead of probing every notice.
+    account = models.ForeignKey(
+        Account, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+",
+        verbose_name=_("khách hàng duy nhất"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("sự kiện thông báo")

@@ -314,14 +314,17 @@ def notify(
             inserted = max(cursor.rowcount, 0)
             if previous_work_mem is not None:
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
-            cursor.execute(f"SELECT COUNT(*) FROM {source} r")  # noqa: S608
-            recipient_count = cursor.fetchone()[0]
+            cursor.execute(f"SELECT COUNT(*), MIN(r.account_id) FROM {source} r")  # noqa: S608
+            recipient_count, first_account = cursor.fetchone()
             if not is_postgresql():
                 cursor.execute(f"DELETE FROM {_STAGE}")  # noqa: S608
-        Notice.objects.filter(pk=notice.pk).update(
-            recipients=F("recipients") + recipient_count, messages=F("messages") + inserted
-        )
-        notice.refresh_from_db(fields=["recipients", "messages"])
+        changes = {"recipients": F("recipients") + recipient_count, "messages": F("messages") + inserted}
+        if _created and recipient_count == 1:
+            changes["account_id"] = first_account  # a notice to one customer: found by staff search directly
+        elif notice.account_id is not None and recipient_count and (recipient_count > 1 or first_account != notice.account_id):
+            changes["account_id"] = None  # the same key sent to more customers later: no longer a single one
+        Notice.objects.filter(pk=notice.pk).update(**changes)
+        notice.refresh_from_db(fields=["recipients", "messages", "account"])
         external = [c for c in wanted if c != Channel.INBOX]
         if inserted and external:
             transaction.on_commit(lambda: _enqueue_delivery(external))
