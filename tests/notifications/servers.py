@@ -13,6 +13,13 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Listener(ThreadingHTTPServer):
+    # A provider's front end accepts many connections at once; Python's default backlog of 5 made
+    # the kernel reset connections when two workers opened their 16 each at the same moment.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class ProviderServer:
     """Base: a threaded HTTP server; `mode` is one of ok / fail / throttle / slow; `fail_next` fails n requests."""
 
@@ -76,8 +83,7 @@ class ProviderServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Listener(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -377,3 +377,57 @@ def test_task_and_command_deliver_and_schedule_deferred_rows(world, sms_server, 
     services.notify(topic="programmes", recipients=[accounts[2].pk], template="hello", now=now)
     call_command("notifications_deliver", "--once", "--channel", "sms", verbosity=0)
     assert len(sms_server.accepted) == 2
+
+
+@pytest.mark.parametrize("other_worker", [False, True])
+def test_a_stalled_sender_books_its_late_messages_anew_instead_of_bursting(
+    world, sms_server, clock, settings, monkeypatch, other_worker
+):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"sms": 100}
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 1
+    accounts = phones(world, 20)
+    template(key="hello", channel="sms", body="Xin chao")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    sent_at, other = [], {}
+    real_adapter_for = delivery.adapter_for
+
+    class Recording:
+        def __init__(self, sender):
+            self.sender = sender
+
+        def send(self, message):
+            sent_at.append(clock())
+            outcome = self.sender.send(message)
+            if len(sent_at) == 6:  # the worker stalls for half a second after its sixth message
+                clock.advance(0.5)
+                if other_worker:  # meanwhile another worker books 10 slots
+                    other["start"] = services.rate_reserve(provider="sms", count=10, now_epoch=clock())
+            return outcome
+
+    class Adapter:
+        def __init__(self, channel):
+            self.adapter = real_adapter_for(channel)
+
+        def open(self):
+            outer = self.adapter.open()
+
+            class Opened:
+                def __enter__(self):
+                    return Recording(outer.__enter__())
+
+                def __exit__(self, *exc):
+                    return outer.__exit__(*exc)
+
+            return Opened()
+
+    monkeypatch.setattr(delivery, "adapter_for", Adapter)
+    result = delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
+    assert result.sent == 20 and result.rebooked == 1 and len(sms_server.accepted) == 20
+    gaps = [b - a for a, b in zip(sent_at, sent_at[1:], strict=False)]
+    assert min(gaps) >= 1 / 100 - 1e-6  # never two messages closer than the rate allows: no burst
+    if other_worker:  # the rest waits for the other worker's slots instead of crowding them
+        assert sent_at[6] >= other["start"] + 10 / 100 - 1e-6
+    else:  # alone, the worker simply goes on from where the stall ended
+        assert sent_at[6] == pytest.approx(sent_at[5] + 0.5)
+    state = ProviderState.objects.get(provider="sms")
+    assert state.next_free_at == pytest.approx(sent_at[6] + 14 / 100)  # the rebooked 14 slots end the clock

@@ -37,6 +37,7 @@ class BatchResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    rebooked: int = 0  # times a stalled sender booked its remaining slots anew
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -172,15 +173,29 @@ def deliver_batch(
         else:
             result.failed += 1
 
-    # The slots are reserved once the messages are ready, so the first send is not already late (a
-    # late sender catches up on its slots, which puts a few more than `rate` into the next second).
+    # The slots are reserved once the messages are ready, so the first send is not already late.
     start = services.rate_reserve(provider=channel, count=len(ready), now_epoch=clock()) if ready else 0.0
+    # Message `position` leaves at `start + (position - first) / rate`. A sender a little late (a mark
+    # written, a thread switch) catches up; one later than `slack` (a stall) books its remaining
+    # messages anew instead of sending them at once into seconds other workers hold.
+    slots = {"start": start, "first": 0, "end": start + len(ready) / rate if rate > 0 else 0.0}
+    slack = conf.float_setting("NOTIFY_PACE_SLACK_SECONDS", 0.02)
 
     def pace(position: int) -> None:
-        if rate > 0:
-            wait = start + position / rate - clock()
-            if wait > 0:
-                sleep(wait)
+        if rate <= 0:
+            return
+        due = slots["start"] + (position - slots["first"]) / rate
+        if clock() - due > slack:
+            left = len(ready) - position
+            slots["start"] = services.rate_rebook(
+                provider=channel, count=left, now_epoch=clock(), previous_end=slots["end"]
+            )
+            slots["first"], slots["end"] = position, slots["start"] + left / rate
+            result.rebooked += 1
+            due = slots["start"]
+        wait = due - clock()
+        if wait > 0:
+            sleep(wait)
 
     try:
         with adapter_for(channel).open() as sender:

@@ -543,6 +543,26 @@ def rate_reserve(*, provider: str, count: int, now_epoch: float) -> float:
     return start
 
 
+def rate_rebook(*, provider: str, count: int, now_epoch: float, previous_end: float) -> float:
+    """Reserve `count` slots anew for a sender that fell behind its reservation (which ended at `previous_end`).
+
+    Its slots already past are lost (sending them late would crowd the seconds other workers hold).
+    When nobody has reserved after it, its reservation's unused tail is given back first, so a lone
+    worker simply continues from now; otherwise the new slots come after everyone else's.
+    """
+    rate = conf.rate_limit(provider)
+    if rate <= 0 or count <= 0:
+        return now_epoch
+    with transaction.atomic():
+        state = ProviderState.objects.select_for_update().get(provider=provider)
+        if abs(state.next_free_at - previous_end) < 1e-6:  # still the last reservation: give its tail back
+            state.next_free_at = now_epoch
+        start = max(state.next_free_at, now_epoch)
+        state.next_free_at = start + count / rate
+        state.save(update_fields=["next_free_at"])
+    return start
+
+
 def outbox_claim(
     *, channel: str, limit: int, now: dt.datetime, lease_until: dt.datetime, token: str, urgent_only: bool = False
 ) -> list[int]:
