@@ -379,6 +379,22 @@ def test_task_and_command_deliver_and_schedule_deferred_rows(world, sms_server, 
     assert len(sms_server.accepted) == 2
 
 
+def test_the_next_delivery_is_due_at_the_first_queued_row_or_now_while_rows_are_being_sent(world):
+    from gridcare.notifications.tasks import _next_due
+
+    accounts = phones(world, 2)
+    template(key="hello", channel="sms", body="Xin chao")
+    later = NOON + dt.timedelta(hours=2)
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    assert _next_due("sms", now=NOON) == NOON and _next_due("zalo", now=NOON) is None
+    OutboxMessage.objects.update(available_at=later)
+    assert _next_due("sms", now=NOON) == later
+    OutboxMessage.objects.filter(account=accounts[0]).update(status="sending")  # another worker is sending it
+    assert _next_due("sms", now=NOON) == NOON  # its lease may expire: come back soon
+    OutboxMessage.objects.update(status="sent")
+    assert _next_due("sms", now=NOON) is None
+
+
 @pytest.mark.parametrize("other_worker", [False, True])
 def test_a_stalled_sender_books_its_late_messages_anew_instead_of_bursting(
     world, sms_server, clock, settings, monkeypatch, other_worker

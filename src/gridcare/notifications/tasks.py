@@ -16,18 +16,28 @@ def deliver_outbox(channel: str) -> dict:
     if channel in receipts.RECEIPT_CHANNELS:
         # Receipts that overtook this run's marks of acceptance wait for them: apply them now.
         receipts.receipts_apply_pending(channel=channel, now=timezone.now())
-    upcoming = (
-        OutboxMessage.objects.filter(channel=channel, status__in=[OutboxStatus.QUEUED, OutboxStatus.SENDING])
-        .order_by("available_at")
-        .values_list("available_at", flat=True)
-        .first()
-    )
+    now = timezone.now()
+    upcoming = _next_due(channel, now=now)
     if upcoming is not None:
-        now = timezone.now()
         at = max(upcoming, now + dt.timedelta(seconds=1))
         if services.delivery_schedule_claim(channel=channel, at=at, now=now):
             deliver_outbox.using(run_after=at).enqueue(channel)
     return {"claimed": result.claimed, "sent": result.sent, "retried": result.retried, "failed": result.failed}
+
+
+def _next_due(channel: str, *, now: dt.datetime) -> dt.datetime | None:
+    """When this channel has work next: its first queued row, or now while rows are being sent (their
+    lease may expire). Two look-ups, each answered by a partial index (the channel's queue index and
+    `outbox_sending`); one query over both statuses read the whole outbox."""
+    queued = (
+        OutboxMessage.objects.filter(channel=channel, status=OutboxStatus.QUEUED)
+        .order_by("available_at", "id")
+        .values_list("available_at", flat=True)
+        .first()
+    )
+    if OutboxMessage.objects.filter(channel=channel, status=OutboxStatus.SENDING).exists():
+        return now if queued is None else min(queued, now)
+    return queued
 
 
 @task()
