@@ -171,10 +171,10 @@ def test_a_notice_to_one_customer_names_that_customer_and_stops_when_it_grows(wo
     one, two = contact_account(world, phone="+84901000001"), contact_account(world, phone="+84901000002")
     template(key="hello", channel="sms", body="Xin chao")
     single = services.notify(topic="programmes", recipients=[one.pk], template="hello", key="k1", now=NOON)
-    assert single.account_id == one.pk
+    assert single.account_id == one.pk and single.recipients == 1
     again = services.notify(topic="programmes", recipients=[one.pk], template="hello", key="k1", now=NOON)
-    assert again.account_id == one.pk and again.messages == 1  # the same call again changes nothing
+    assert (again.account_id, again.messages, again.recipients) == (one.pk, 1, 1)  # the same call again: no change
     grown = services.notify(topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k1", now=NOON)
-    assert grown.account_id is None and grown.messages == 2
+    assert (grown.account_id, grown.messages, grown.recipients) == (None, 2, 2)
     many = services.notify(topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k2", now=NOON)
     assert many.account_id is None

@@ -303,6 +303,15 @@ def notify(
             params = [notice.pk, urgent, held_at, at, at, at, at]
             if honour_preferences:
                 params.append(topic)
+            new_recipients = None
+            if not _created:
+                # A repeated key counts only the customers this notice had no message for yet.
+                cursor.execute(
+                    f"""SELECT COUNT(*) FROM {source} r WHERE NOT EXISTS (SELECT 1 FROM notifications_outboxmessage m
+                         WHERE m.notice_id = %s AND m.account_id = r.account_id)""",  # noqa: S608
+                    [notice.pk],
+                )
+                new_recipients = cursor.fetchone()[0]
             previous_work_mem = None
             if is_postgresql():
                 # Memory to hash a million recipients against the accounts in one pass (no spill to disk),
@@ -318,7 +327,8 @@ def notify(
             recipient_count, first_account = cursor.fetchone()
             if not is_postgresql():
                 cursor.execute(f"DELETE FROM {_STAGE}")  # noqa: S608
-        changes = {"recipients": F("recipients") + recipient_count, "messages": F("messages") + inserted}
+        added = recipient_count if new_recipients is None else new_recipients
+        changes = {"recipients": F("recipients") + added, "messages": F("messages") + inserted}
         if _created and recipient_count == 1:
             changes["account_id"] = first_account  # a notice to one customer: found by staff search directly
         elif notice.account_id is not None and recipient_count and (recipient_count > 1 or first_account != notice.account_id):
