@@ -19,8 +19,11 @@ def channels_of(notice):
     return result
 
 
-@pytest.fixture
-def people(world):
+@pytest.fixture(params=["few", "many"])
+def people(request, world, settings):
+    # Both ways notify plans its query: for a few recipients (their choices looked up one by one) and for
+    # many (the topic's choices in one pass, a merge join with the accounts on PostgreSQL).
+    settings.GRIDCARE_NOTIFY_FEW_RECIPIENTS = 2000 if request.param == "few" else 0
     return {
         "phone_only": contact_account(world, phone="+84901000001"),
         "email_and_phone": contact_account(world, phone="+84901000002", email="b@example.vn"),

@@ -181,11 +181,13 @@ def _stage_recipients(cursor, recipients: Any) -> str:
     return table
 
 
-# What reaches each account, computed once per account (not once per account and channel).
+# What reaches each account, computed once per account (not once per account and channel). PostgreSQL
+# plans each EXISTS both ways and picks at run time: an index probe per account for a few recipients
+# (one recipient: 0.6 ms instead of 160 ms for hashing every portal user and push subscription of
+# the utility), one hash of the whole sub-query for many.
 _CONTACT_FLAGS = {
-    # Portal users are few: PostgreSQL hashes this sub-query once instead of joining every customer.
-    "inbox_ok": "a.customer_id IN (SELECT cu.id FROM customers_customer cu WHERE cu.user_id IS NOT NULL)",
-    "has_push": "a.id IN (SELECT s.account_id FROM notifications_pushsubscription s WHERE s.active = {true})",
+    "inbox_ok": "EXISTS (SELECT 1 FROM customers_customer cu WHERE cu.id = a.customer_id AND cu.user_id IS NOT NULL)",
+    "has_push": "EXISTS (SELECT 1 FROM notifications_pushsubscription s WHERE s.account_id = a.id AND s.active = {true})",
     "has_email": "a.email <> ''",
     "has_zalo": "a.zalo_user_id <> '' AND a.phone <> ''",
     "has_zalo_id": "a.zalo_user_id <> ''",
@@ -200,15 +202,20 @@ _CONTACT_OF = {
 }
 
 
-def _preference_join(honour_preferences: bool) -> str:
-    """The topic's stored choices as one row per account (p_<channel>: 1 on, 0 off, NULL not chosen)."""
+def _preference_join(honour_preferences: bool, source: str, few: bool) -> str:
+    """The topic's stored choices as one row per account (p_<channel>: 1 on, 0 off, NULL not chosen).
+
+    For few recipients only theirs are read (index probes); for many, the whole topic's choices in one
+    pass are cheaper than matching them against the staged ids.
+    """
     if not honour_preferences:
         return ""
     columns = ", ".join(
         f"MAX(CASE WHEN channel = '{c}' THEN CASE WHEN enabled THEN 1 ELSE 0 END END) AS p_{c}" for c in ALL_CHANNELS
     )
+    only_staged = f"AND account_id IN (SELECT account_id FROM {source})" if few else ""  # noqa: S608 - the staging table's constant name
     return f"""LEFT JOIN (SELECT account_id, {columns} FROM notifications_preference
-                              WHERE topic = %s GROUP BY account_id) p ON p.account_id = a.id"""  # noqa: S608
+                              WHERE topic = %s {only_staged} GROUP BY account_id) p ON p.account_id = a.id"""  # noqa: S608
 
 
 def _channel_chosen(channel: str, honour_preferences: bool) -> str:
@@ -262,6 +269,9 @@ def notify(
         )  # fmt: skip
         with connection.cursor() as cursor:
             source = _stage_recipients(cursor, recipients)
+            cursor.execute(f"SELECT COUNT(*), MIN(r.account_id) FROM {source} r")  # noqa: S608
+            recipient_count, first_account = cursor.fetchone()
+            few = recipient_count <= conf.int_setting("NOTIFY_FEW_RECIPIENTS", 2000)
             true = "TRUE" if is_postgresql() else "1"
             ordered = sorted(wanted, key=_CHANNEL_BIT.__getitem__)
             channel_sql = " UNION ALL ".join(f"SELECT '{c}' AS c, {_CHANNEL_BIT[c]} AS b" for c in ordered)
@@ -279,7 +289,7 @@ def notify(
             else:
                 verb, tail = ("INSERT", "ON CONFLICT DO NOTHING") if is_postgresql() else ("INSERT OR IGNORE", "")
             flags = ", ".join(f"{expr} AS {name}" for name, expr in _CONTACT_FLAGS.items()).replace("{true}", true)
-            preferences = _preference_join(honour_preferences)
+            preferences = _preference_join(honour_preferences, source, few)
             preference_columns = "".join(f", p.p_{c}" for c in ALL_CHANNELS) if honour_preferences else ""
             sql = f"""
                 {verb} INTO notifications_outboxmessage
@@ -316,15 +326,18 @@ def notify(
             if is_postgresql():
                 # Memory to hash a million recipients against the accounts in one pass (no spill to disk),
                 # for this statement only; the caller's setting is put back right after.
-                cursor.execute("SELECT current_setting('work_mem')")
-                previous_work_mem = cursor.fetchone()[0]
+                cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_hashjoin')")
+                previous_work_mem, previous_hashjoin = cursor.fetchone()
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [conf.setting("NOTIFY_WORK_MEM", "256MB")])
+                if not few:
+                    # Staged ids and accounts are both in id order: a merge join (no hash of a million
+                    # accounts) keeps the rows in (account, channel) order, the unique index's (−0.5 s a million).
+                    cursor.execute("SELECT set_config('enable_hashjoin', 'off', true)")
             cursor.execute(sql, params)
             inserted = max(cursor.rowcount, 0)
             if previous_work_mem is not None:
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
-            cursor.execute(f"SELECT COUNT(*), MIN(r.account_id) FROM {source} r")  # noqa: S608
-            recipient_count, first_account = cursor.fetchone()
+                cursor.execute("SELECT set_config('enable_hashjoin', %s, true)", [previous_hashjoin])
             if not is_postgresql():
                 cursor.execute(f"DELETE FROM {_STAGE}")  # noqa: S608
         added = recipient_count if new_recipients is None else new_recipients
