@@ -155,14 +155,16 @@ class OutboxMessage(models.Model):
 
     # No index of its own: the unique (notice, account, channel) index starts with it.
     notice = models.ForeignKey(
-        Notice, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="messages_set"
-    )
+        Notice, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="messages_set",
+        verbose_name=_("sự kiện thông báo"),
+    )  # fmt: skip
     # No index of its own either: a notice's rows arrive in account order, but an index led by the account
     # puts each new row next to that account's earlier messages, all over the index (3.5 s per million
     # rows). Per-account look-ups go through the notices (`selectors.outbox_ids_for_accounts`).
     account = models.ForeignKey(
-        Account, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+        Account, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
+        verbose_name=_("khách hàng"),
+    )  # fmt: skip
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
     urgent = models.BooleanField(_("khẩn"), db_default=False)
     status = models.CharField(_("trạng thái"), max_length=10, choices=OutboxStatus.choices, db_default="queued")
