@@ -46,6 +46,15 @@ def test_index_and_login_pages(client, world):
     assert "/backoffice/customers/account/" in index.content.decode()
 
 
+def test_library_apps_are_named_in_the_staff_language(client, world):
+    verified_login(client, superuser())
+    html = client.get("/backoffice/").content.decode()
+    for name in ("Khoá truy cập API", "Xác thực hai lớp", "Thiết bị tạo mã (TOTP)", "Bộ mã dự phòng"):
+        assert name in html
+    for english in ("Static devices", "TOTP devices", "Auth Token"):
+        assert english not in html
+
+
 def test_autocomplete_is_scoped(client, world):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     response = client.get(

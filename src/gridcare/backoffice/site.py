@@ -8,6 +8,13 @@ from django_otp.admin import OTPAdminSite
 
 from gridcare.backoffice.signin import ThrottledAdminAuthenticationForm, ThrottledOTPAdminAuthenticationForm
 
+# Apps and models of the libraries we use keep English names; staff read them in their language.
+_LIBRARY_NAMES = {
+    "authtoken": (_("Khoá truy cập API"), {"TokenProxy": _("Khoá truy cập API")}),
+    "otp_totp": (_("Xác thực hai lớp"), {"TOTPDevice": _("Thiết bị tạo mã (TOTP)")}),
+    "otp_static": (_("Mã dự phòng đăng nhập"), {"StaticDevice": _("Bộ mã dự phòng")}),
+}
+
 
 class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else admin.AdminSite):
     site_header = _("gridcare — Văn phòng chăm sóc khách hàng")
@@ -19,6 +26,16 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
         login_form = ThrottledOTPAdminAuthenticationForm
     else:
         login_form = ThrottledAdminAuthenticationForm
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            if app["app_label"] in _LIBRARY_NAMES:
+                app_name, model_names = _LIBRARY_NAMES[app["app_label"]]
+                app["name"] = app_name
+                for model in app["models"]:
+                    model["name"] = model_names.get(model["object_name"], model["name"])
+        return apps
 
     def get_urls(self):
         from gridcare.backoffice import two_factor
