@@ -276,6 +276,29 @@ def test_zalo_refreshes_its_token_and_keeps_the_new_refresh_token(world, zns_ser
     assert len(zns_server.accepted) == 2
 
 
+def test_zalo_batch_sends_in_parallel_and_refreshes_a_rejected_token_once_on_its_own_thread(
+    world, zns_server, clock, settings
+):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"zalo": 0}
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 3
+    accounts = [contact_account(world, phone=f"+849030001{i:02d}", zalo=f"z{i}") for i in range(12)]
+    template(key="hello", channel="zalo", body="{customer_code}", parameters={"customer_code": 30}, zns_template_id="231")
+    zns_server.delay = 0.03
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts[:6]], template="hello", now=NOON)
+    assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).sent == 6
+    assert 2 <= zns_server.max_in_flight <= 3 and zns_server.refreshes == 1
+    # The OA token is revoked while the pool's threads send: they do not refresh (a refresh token is
+    # single-use); their messages wait for a retry, and the sender refreshes once, on its own thread.
+    zns_server.expire_token()
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts[6:]], template="hello", now=NOON)
+    result = delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep)
+    assert (result.sent, result.retried) == (0, 6)
+    assert zns_server.refreshes == 2 and ProviderState.objects.get(provider="zalo").refresh_token == "refresh-2"
+    clock.advance(3600)  # past the retries' backoff
+    assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).sent == 6
+    assert len(zns_server.accepted) == 12 and zns_server.refreshes == 2
+
+
 def test_zalo_refresh_failure_is_retried_later(world, zns_server, clock, settings):
     settings.GRIDCARE_ZNS_REFRESH_TOKEN = "wrong"
     acct = contact_account(world, phone="+84903000001", zalo="z")
@@ -307,6 +330,26 @@ def test_web_push_is_encrypted_signed_and_gone_subscriptions_are_dropped(world, 
     (key,) = push_server.accepted
     assert key.startswith("a1:gc")
     assert not PushSubscription.objects.get(endpoint__endswith="/b1").active
+
+
+def test_push_batch_keeps_requests_in_flight_and_drops_gone_subscriptions_on_the_recording_thread(
+    world, push_server, clock, settings
+):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"push": 0}
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 4
+    accounts = [contact_account(world) for _ in range(12)]
+    for i, acct in enumerate(accounts):
+        services.push_subscription_add(account=acct, now=NOON, **_subscription(push_server, f"d{i}"))
+    push_server.gone.update({"d3", "d7"})
+    push_server.delay = 0.05  # a push service slower to answer than we are to ask
+    template(key="hello", channel="push", body="Xin chào {customer_code}", subject="gridcare")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    result = delivery.deliver_batch(channel="push", clock=clock, sleep=clock.sleep)
+    assert (result.sent, result.failed) == (10, 2)
+    assert 2 <= push_server.max_in_flight <= 4
+    assert len(push_server.accepted) == 10
+    gone = PushSubscription.objects.filter(active=False).values_list("endpoint", flat=True)
+    assert sorted(e.rsplit("/", 1)[-1] for e in gone) == ["d3", "d7"]
 
 
 def test_email_goes_through_smtp_with_a_stable_message_id(world, smtp, clock):

@@ -43,16 +43,23 @@ class SendResult:
     error: str = ""
     retryable: bool = False
     retry_after: float | None = None
+    # Web Push subscriptions the push service said are gone (404/410): the recording thread turns
+    # them off, so that a sender running on a pool thread never touches the database.
+    gone_endpoints: tuple[str, ...] = ()
 
     @classmethod
-    def accepted(cls, *, address: str, provider_ref: str = "") -> "SendResult":
-        return cls(ok=True, address=address, provider_ref=provider_ref)
+    def accepted(cls, *, address: str, provider_ref: str = "", gone_endpoints: tuple[str, ...] = ()) -> "SendResult":
+        return cls(ok=True, address=address, provider_ref=provider_ref, gone_endpoints=gone_endpoints)
 
     @classmethod
     def failed(
-        cls, *, error: str, retryable: bool, address: str = "", retry_after: float | None = None
-    ) -> "SendResult":
-        return cls(ok=False, error=error, retryable=retryable, address=address, retry_after=retry_after)
+        cls, *, error: str, retryable: bool, address: str = "", retry_after: float | None = None,
+        gone_endpoints: tuple[str, ...] = (),
+    ) -> "SendResult":  # fmt: skip
+        return cls(
+            ok=False, error=error, retryable=retryable, address=address, retry_after=retry_after,
+            gone_endpoints=gone_endpoints,
+        )  # fmt: skip
 
 
 class Sender(Protocol):

@@ -13,10 +13,12 @@ from pywebpush import WebPushException, webpush
 
 from gridcare.notifications import conf
 from gridcare.notifications.channels.base import OutgoingMessage, SendResult
-from gridcare.notifications.services import subscription_deactivate
 
 
 class WebPushSender:
+    # One stateless HTTPS request per device, no database access: a batch may have several in flight.
+    thread_safe = True
+
     def __init__(self):
         self.private_key = conf.setting("VAPID_PRIVATE_KEY", "")
         self.claims = {"sub": conf.setting("VAPID_SUBJECT", "mailto:cskh@gridcare.invalid")}
@@ -29,7 +31,7 @@ class WebPushSender:
             return SendResult.failed(error="GRIDCARE_VAPID_PRIVATE_KEY is not set", retryable=True)
         payload = json.dumps({"title": message.subject, "body": message.body, "tag": message.key}, ensure_ascii=False)
         headers = {"Topic": message.key[:32], "Urgency": "high" if message.urgent else "normal"}
-        accepted, errors, retryable = [], [], False
+        accepted, errors, gone, retryable = [], [], [], False
         for subscription in message.push_subscriptions:
             try:
                 response = webpush(
@@ -40,7 +42,7 @@ class WebPushSender:
             except WebPushException as exc:
                 status = exc.response.status_code if exc.response is not None else None
                 if status in (404, 410):
-                    subscription_deactivate(endpoint=subscription["endpoint"])
+                    gone.append(subscription["endpoint"])  # turned off by the delivery's recording thread
                 else:
                     retryable = retryable or status is None or status == 429 or status >= 500
                 errors.append(f"HTTP {status}: {exc.message[:100]}")
@@ -48,8 +50,10 @@ class WebPushSender:
                 retryable = True
                 errors.append(f"{type(exc).__name__}: {exc}"[:200])
         if accepted:
-            return SendResult.accepted(address=f"{len(accepted)} device(s)", provider_ref=accepted[0][-100:])
-        return SendResult.failed(error="; ".join(errors), retryable=retryable)
+            return SendResult.accepted(
+                address=f"{len(accepted)} device(s)", provider_ref=accepted[0][-100:], gone_endpoints=tuple(gone)
+            )
+        return SendResult.failed(error="; ".join(errors), retryable=retryable, gone_endpoints=tuple(gone))
 
 
 class WebPushAdapter:

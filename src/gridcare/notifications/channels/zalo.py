@@ -5,10 +5,17 @@ Send: `POST {GRIDCARE_ZNS_URL}/message/template`, header `access_token`, JSON `p
 Success is `error == 0` with `data.msg_id`; `-124` (invalid token) refreshes the token once and
 retries. Refresh: `POST {GRIDCARE_ZNS_OAUTH_URL}/v4/oa/access_token`, header `secret_key`, form
 `app_id`, `grant_type=refresh_token`, `refresh_token`; the reply's new refresh token is stored.
+
+A batch sends with several requests in flight (`thread_safe`). The token is read (and refreshed when
+it expires) on the thread that opened the sender, under the provider row's lock, before the first
+send; the pool's threads only use it. A pool thread whose token is rejected (-124) does not refresh
+(refresh tokens are single-use: that must happen once, under the lock, and be stored at once): its
+message is retried later, and the sender refreshes on its own thread when the batch ends.
 """
 
 import contextlib
 import datetime as dt
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -30,11 +37,25 @@ class TokenError(RuntimeError):
 
 
 class ZnsSender:
+    thread_safe = True
+
     def __init__(self, client: httpx.Client):
         self.client = client
         self.base = conf.setting("ZNS_URL", "https://business.openapi.zalo.me").rstrip("/")
         self.oauth = conf.setting("ZNS_OAUTH_URL", "https://oauth.zaloapp.com").rstrip("/")
         self.token: str | None = None
+        self.token_expires_at: dt.datetime | None = None
+        self.home = threading.get_ident()  # the only thread that touches the database
+        self.rejected: str | None = None  # a token a pool thread saw rejected
+
+    def on_home_thread(self) -> bool:
+        return threading.get_ident() == self.home
+
+    def cached_token(self) -> str | None:
+        """The token read on the home thread, while it is valid (no database access: any thread)."""
+        if self.token and self.token_expires_at and self.token_expires_at > timezone.now() and self.token != self.rejected:
+            return self.token
+        return None
 
     def _state(self) -> ProviderState:
         state, _created = ProviderState.objects.get_or_create(provider="zalo")
@@ -42,16 +63,20 @@ class ZnsSender:
 
     def access_token(self, *, force: bool = False) -> str:
         """A valid OA access token, refreshed (once across workers) when missing, expired or rejected."""
-        stale = self.token
+        if not force and (cached := self.cached_token()):
+            return cached
+        if not self.on_home_thread():
+            raise TokenError("Zalo token expired or rejected during a batch: retried with a new one")
+        stale = self.token if force else None
         state = self._state()
         now = timezone.now()
         if not force and state.access_token and state.token_expires_at and state.token_expires_at > now:
-            self.token = state.access_token
+            self.token, self.token_expires_at = state.access_token, state.token_expires_at
             return self.token
         with transaction.atomic():
             state = ProviderState.objects.select_for_update().get(pk=state.pk)
             if state.access_token and state.access_token != stale and state.token_expires_at and state.token_expires_at > now:
-                self.token = state.access_token  # another worker refreshed it meanwhile
+                self.token, self.token_expires_at = state.access_token, state.token_expires_at  # refreshed meanwhile
                 return self.token
             refresh_token = state.refresh_token or conf.setting("ZNS_REFRESH_TOKEN", "")
             response = self.client.post(
@@ -67,7 +92,7 @@ class ZnsSender:
                 provider="zalo", access_token=data["access_token"],
                 refresh_token=data.get("refresh_token") or refresh_token, expires_at=expires_at,
             )  # fmt: skip
-            self.token = data["access_token"]
+            self.token, self.token_expires_at, self.rejected = data["access_token"], expires_at, None
             return self.token
 
     def send(self, message: OutgoingMessage) -> SendResult:
@@ -87,6 +112,9 @@ class ZnsSender:
                 data = response.json()
                 if data.get("error") != INVALID_TOKEN:
                     break
+                self.rejected = token
+                if not self.on_home_thread():
+                    break  # retried later; the home thread refreshes when the batch ends
         except TokenError as exc:
             return SendResult.failed(error=str(exc), retryable=True, address=phone)
         except httpx.HTTPError as exc:
@@ -104,4 +132,10 @@ class ZnsAdapter:
     @contextlib.contextmanager
     def open(self) -> Iterator[ZnsSender]:
         with http_client() as client:
-            yield ZnsSender(client)
+            sender = ZnsSender(client)
+            with contextlib.suppress(TokenError):  # each message then says why it could not go
+                sender.access_token()  # read (or refresh) on this thread, before any pool thread sends
+            yield sender
+            if sender.rejected is not None:  # a pool thread saw the token rejected: refresh it now, here
+                with contextlib.suppress(TokenError):
+                    sender.access_token(force=True)
