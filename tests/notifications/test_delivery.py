@@ -308,6 +308,22 @@ def test_zalo_refresh_failure_is_retried_later(world, zns_server, clock, setting
     assert "token refresh failed" in rows("zalo")[0].last_error
 
 
+def test_zalo_without_a_reachable_oauth_server_keeps_the_batch_for_a_retry(world, zns_server, clock, settings):
+    import socket
+
+    with socket.socket() as probe:  # a port on which nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings.GRIDCARE_ZNS_OAUTH_URL = f"http://127.0.0.1:{closed}"
+    accounts = [contact_account(world, phone=f"+849030002{i:02d}", zalo=f"z{i}") for i in range(3)]
+    template(key="hello", channel="zalo", body="{customer_code}", zns_template_id="231")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    result = delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep)
+    assert (result.sent, result.retried) == (0, 3)
+    assert all(r.status == "queued" and "ConnectError" in r.last_error for r in rows("zalo"))
+    assert not zns_server.accepted
+
+
 def _subscription(push_server, name):
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key().public_bytes(

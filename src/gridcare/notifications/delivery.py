@@ -200,6 +200,8 @@ def deliver_batch(
         if wait > 0:
             sleep(wait)
 
+    if not ready:  # every claimed row failed to render: no provider to open (nor token to fetch)
+        return result
     try:
         with adapter_for(channel).open() as sender:
             concurrency = (

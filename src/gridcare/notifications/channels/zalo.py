@@ -47,6 +47,7 @@ class ZnsSender:
         self.token_expires_at: dt.datetime | None = None
         self.home = threading.get_ident()  # the only thread that touches the database
         self.rejected: str | None = None  # a token a pool thread saw rejected
+        self.unavailable = ""  # why no token could be had when the batch began
 
     def on_home_thread(self) -> bool:
         return threading.get_ident() == self.home
@@ -99,6 +100,8 @@ class ZnsSender:
         phone = message.phone.lstrip("+")
         if not phone:
             return SendResult.failed(error="no phone number for Zalo", retryable=False)
+        if self.unavailable:
+            return SendResult.failed(error=self.unavailable, retryable=True, address=phone)
         payload = {
             "phone": phone, "template_id": message.zns_template_id, "template_data": message.params,
             "tracking_id": message.key,
@@ -133,8 +136,10 @@ class ZnsAdapter:
     def open(self) -> Iterator[ZnsSender]:
         with http_client() as client:
             sender = ZnsSender(client)
-            with contextlib.suppress(TokenError):  # each message then says why it could not go
+            try:
                 sender.access_token()  # read (or refresh) on this thread, before any pool thread sends
+            except (TokenError, httpx.HTTPError) as exc:  # no token: the batch's messages wait for a retry
+                sender.unavailable = f"{type(exc).__name__}: {exc}"
             yield sender
             if sender.rejected is not None:  # a pool thread saw the token rejected: refresh it now, here
                 with contextlib.suppress(TokenError):
