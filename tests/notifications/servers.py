@@ -4,6 +4,7 @@ Each records what it accepted and can be told to fail (HTTP 500), throttle (429 
 time out (answer after a delay) or reject a token. Used by the tests and by benchmarks/fanout.py.
 """
 
+import asyncio
 import contextlib
 import json
 import threading
@@ -191,6 +192,14 @@ class PushServer(ProviderServer):
         return 201, None, {"Location": f"{self.url}/messages/{subscription}-{topic}"}
 
 
+class Received(list):
+    """The messages an SMTP server took; `delay` slows each DATA answer, `max_in_flight` counts overlap."""
+
+    delay = 0.0
+    in_flight = 0
+    max_in_flight = 0
+
+
 @contextlib.contextmanager
 def smtp_server():
     """An aiosmtpd SMTP server on an ephemeral port; yields (port, messages list)."""
@@ -198,7 +207,7 @@ def smtp_server():
 
     from aiosmtpd.controller import Controller
 
-    messages = []
+    messages = Received()
 
     class Handler:
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -208,7 +217,14 @@ def smtp_server():
             return "250 OK"
 
         async def handle_DATA(self, server, session, envelope):
-            messages.append(envelope.content.decode("utf8", errors="replace"))
+            messages.in_flight += 1
+            messages.max_in_flight = max(messages.max_in_flight, messages.in_flight)
+            try:
+                if messages.delay:
+                    await asyncio.sleep(messages.delay)
+                messages.append(envelope.content.decode("utf8", errors="replace"))
+            finally:
+                messages.in_flight -= 1
             return "250 Message accepted for delivery"
 
     with socket.socket() as s:

@@ -383,6 +383,20 @@ def test_email_goes_through_smtp_with_a_stable_message_id(world, smtp, clock):
     assert "recipient refused" in OutboxMessage.objects.get(account=bad, channel="email").last_error
 
 
+def test_email_batch_sends_over_several_smtp_connections_at_once(world, smtp, clock, settings):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"email": 0}
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 3
+    accounts = [contact_account(world, email=f"k{i}@example.vn") for i in range(9)]
+    template(key="hello", channel="email", body="Xin chào {customer_code}", subject="Chào")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    smtp.delay = 0.05  # a mail relay slower to answer than we are to ask
+    assert delivery.deliver_batch(channel="email", clock=clock, sleep=clock.sleep).sent == 9
+    assert 2 <= smtp.max_in_flight <= 3 and len(smtp) == 9
+    assert sorted(m.split("Message-ID: <", 1)[1].split("@", 1)[0] for m in smtp) == sorted(
+        r.idempotency_key for r in rows("email")
+    )
+
+
 def test_delivery_receipts_and_inbox(world, sms_server, clock):
     acct = contact_account(world, phone="+84902000001", portal=True)
     template(key="hello", channel="sms", body="Xin chao")

@@ -10,7 +10,7 @@ e-mail can repeat in that window (at-least-once, same Message-ID). Nothing is ev
 Sends are paced: the message at position i of a batch never leaves before `start + i / rate`, where
 `start` comes from the reservation shared by all workers (`services.rate_reserve`); a sender that
 stalls past its slots books the rest anew (`services.rate_rebook`) rather than bursting. Senders that
-declare themselves `thread_safe` (SMS, Zalo, Web Push: HTTP calls that touch no database) have up to
+declare themselves `thread_safe` (all four external channels: calls that touch no database) have up to
 `GRIDCARE_NOTIFY_SEND_CONCURRENCY` requests in flight, so the provider's latency does not cap the
 rate; every database write (marks, failures) stays on the calling thread.
 
