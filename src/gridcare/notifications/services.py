@@ -276,7 +276,8 @@ def notify(
             ordered = sorted(wanted, key=_CHANNEL_BIT.__getitem__)
             channel_sql = " UNION ALL ".join(f"SELECT '{c}' AS c, {_CHANNEL_BIT[c]} AS b" for c in ordered)
             # The chosen channels as one bit mask per account, computed once per account (`OFFSET 0` keeps
-            # PostgreSQL from re-evaluating it for each of the account's channel pairs).
+            # PostgreSQL from re-evaluating it for each of the account's channel pairs, and the flags from
+            # being evaluated once per use: `has_push` serves two channels).
             mask = " | ".join(
                 f"CASE WHEN {_channel_chosen(c, honour_preferences)} THEN {_CHANNEL_BIT[c]} ELSE 0 END" for c in ordered
             )
@@ -304,7 +305,7 @@ def notify(
                                 FROM {source} r
                                 JOIN customers_account a ON a.id = r.account_id
                                 {preferences}
-                               WHERE a.status <> 'closed') x
+                               WHERE a.status <> 'closed' {fence}) x
                       {fence}) y
                 JOIN ({channel_sql}) ch ON (y.mask & ch.b) <> 0
                 {tail}
