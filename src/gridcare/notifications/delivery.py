@@ -176,8 +176,10 @@ def deliver_batch(
         else:
             result.failed += 1
 
+    if not ready:  # every claimed row failed to render: no slots to reserve, no provider to open
+        return result
     # The slots are reserved once the messages are ready, so the first send is not already late.
-    start = services.rate_reserve(provider=channel, count=len(ready), now_epoch=clock()) if ready else 0.0
+    start = services.rate_reserve(provider=channel, count=len(ready), now_epoch=clock())
     # Message `position` leaves at `start + (position - first) / rate`. A sender a little late (a mark
     # written, a thread switch) catches up; one later than `slack` (a stall) books its remaining
     # messages anew instead of sending them at once into seconds other workers hold.
@@ -200,8 +202,6 @@ def deliver_batch(
         if wait > 0:
             sleep(wait)
 
-    if not ready:  # every claimed row failed to render: no provider to open (nor token to fetch)
-        return result
     try:
         with adapter_for(channel).open() as sender:
             concurrency = (

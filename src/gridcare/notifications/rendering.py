@@ -68,13 +68,22 @@ def sms_segments(text: str) -> int:
     return 1 if len(text) <= 160 else -(-len(text) // 153)
 
 
+def _is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and "sealed" in value
+
+
+def sealed_hidden(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with sealed values (one-time codes) shown as asterisks: what staff may read."""
+    return {name: "******" if _is_sealed(value) else value for name, value in context.items()}
+
+
 def format_value(value: Any, *, language: str) -> str:
     """One context value as text: typed values are formatted for the language, dicts pick the language.
 
     Raises `TemplateError("sealed_unreadable")` for a sealed value this installation cannot open.
     """
     if isinstance(value, dict):
-        if "sealed" in value:  # a secret (a one-time code) kept encrypted in the notice: see core.sealing
+        if _is_sealed(value):  # a secret (a one-time code) kept encrypted in the notice: see core.sealing
             try:
                 return unseal(str(value["sealed"]))
             except SealBroken as exc:

@@ -239,7 +239,7 @@ def outbox_message_text(*, message: OutboxMessage, hide_sealed: bool = False) ->
 
     `hide_sealed` shows sealed parameters (one-time codes) as asterisks: staff see what was sent, not the code.
     """
-    from gridcare.notifications.rendering import TemplateError, render, template_find
+    from gridcare.notifications.rendering import TemplateError, render, sealed_hidden, template_find
 
     language = message.account.preferred_language or "vi"
     context = {
@@ -247,7 +247,7 @@ def outbox_message_text(*, message: OutboxMessage, hide_sealed: bool = False) ->
         **(message.notice.context or {}), **(message.context or {}),
     }  # fmt: skip
     if hide_sealed:
-        context = {k: "******" if isinstance(v, dict) and "sealed" in v else v for k, v in context.items()}
+        context = sealed_hidden(context)
     try:
         template = template_find(key=message.notice.template_key, channel=message.channel, language=language)
         rendered = render(template=template, context=context, language=language)
