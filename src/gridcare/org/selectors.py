@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from gridcare.org.models import Commune, StaffMembership, Unit
+from gridcare.org import policy
+from gridcare.org.models import Commune, Unit
 
 
 def unit_and_descendants(*, unit: Unit) -> QuerySet[Unit]:
@@ -11,13 +12,8 @@ def unit_and_descendants(*, unit: Unit) -> QuerySet[Unit]:
 
 
 def visible_unit_ids(*, user) -> list[int] | None:
-    """Unit ids a staff user may see; None means every unit (superusers)."""
-    if user.is_superuser:
-        return None
-    membership = StaffMembership.objects.filter(user=user).select_related("unit").first()
-    if membership is None:
-        return []
-    return list(unit_and_descendants(unit=membership.unit).values_list("pk", flat=True))
+    """Unit ids a staff user may see; None means every unit (superusers). Decided by `org.policy`."""
+    return policy.visible_unit_ids(user=user)
 
 
 def units_for_user(*, user) -> QuerySet[Unit]:
