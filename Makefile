@@ -26,6 +26,9 @@ $(BIN)/.installed: requirements.lock package-lock.json pyproject.toml
 
 setup: $(BIN)/.installed
 
+# The demo and the benchmarks run on this machine with the fixed development SECRET_KEY (settings.py).
+demo benchmarks: export GRIDCARE_DEV := 1
+
 demo: setup
 	@$(GRIDCARE) migrate --noinput -v0
 	@$(GRIDCARE) demo-data --if-empty --customers $(CUSTOMERS)

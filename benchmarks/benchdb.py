@@ -31,6 +31,7 @@ def use_database(url: str) -> str:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='gridcare-bench-')}/bench.sqlite3"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcare.settings")
+    os.environ.setdefault("GRIDCARE_DEV", "1")  # a throw-away database: the development key will do
     import django
 
     django.setup()

@@ -167,6 +167,7 @@ def main() -> None:
     else:
         os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcare.settings")
+    os.environ.setdefault("GRIDCARE_DEV", "1")  # a throw-away database: the development key will do
     import django
 
     django.setup()

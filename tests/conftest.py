@@ -1,8 +1,14 @@
+import os
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
 from tests import factories
+
+# Child processes (`gridcare` commands the tests start) are not a test run themselves: they get this run's key.
+os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
 
 
 @pytest.fixture(autouse=True)

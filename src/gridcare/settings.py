@@ -5,6 +5,7 @@ working single-machine demo (SQLite file in the working folder, DEBUG on only wh
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -27,10 +28,19 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    # A fixed key is only acceptable on a developer's machine; `gridcare check --deploy` flags it.
-    "django-insecure-gridcare-development-key-change-me"
-)
+# Without SECRET_KEY only a developer's machine starts: DEBUG=1, GRIDCARE_DEV=1 (`make demo` and the benchmarks
+# set it) or a test run, with a fixed, public key that `gridcare check --deploy` flags. Anything else refuses
+# to start, with a message rather than a traceback.
+DEVELOPMENT = DEBUG or env_bool("GRIDCARE_DEV") or "pytest" in sys.modules
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not DEVELOPMENT:
+        raise SystemExit(
+            "gridcare: SECRET_KEY is not set. Production needs a long random key that stays the same across "
+            "restarts, e.g. SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\" "
+            "(see docs/deployment.md). On a developer's machine set GRIDCARE_DEV=1 instead."
+        )
+    SECRET_KEY = "django-insecure-gridcare-development-key-change-me"  # noqa: S105 - public on purpose
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -213,6 +223,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gridcare <no-reply@gr
 GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
 GRIDCARE_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("GRIDCARE_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
 GRIDCARE_LOGIN_WINDOW_SECONDS = int(os.environ.get("GRIDCARE_LOGIN_WINDOW_SECONDS", "900"))
+# Reverse proxies in front of gridcare that append the client's address to X-Forwarded-For (0: none, the
+# header is ignored). Behind the TLS proxy (BEHIND_TLS_PROXY) one is assumed unless said otherwise.
+GRIDCARE_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("GRIDCARE_TRUSTED_PROXY_COUNT", "1" if env_bool("BEHIND_TLS_PROXY") else "0")
+)
 # Staff must confirm a TOTP code to use the back office (off only for automated local tests).
 GRIDCARE_STAFF_REQUIRE_2FA = env_bool("GRIDCARE_STAFF_REQUIRE_2FA", True)
 
