@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "gridcare.core.middleware.StaffSessionExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridcare.core.middleware.AuditContextMiddleware",
@@ -182,6 +183,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Customers stay signed in for Django's two weeks (SESSION_COOKIE_AGE); staff sessions end after a working
+# day without a request (core.middleware.StaffSessionExpiryMiddleware).
+GRIDCARE_STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("GRIDCARE_STAFF_SESSION_IDLE_SECONDS", str(9 * 3600)))
 
 CACHES = {
     "default": (

@@ -1,4 +1,4 @@
-"""Remembers who is acting in this request, so that audited services can say who did it."""
+"""Request-wide rules: who is acting (for the audit log), staff sessions' idle limit, the pages' language."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
@@ -33,3 +33,20 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
         translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
         return None
+
+
+class StaffSessionExpiryMiddleware:
+    """A staff member's session ends after `GRIDCARE_STAFF_SESSION_IDLE_SECONDS` without a request.
+
+    Each of their requests starts the idle period again (the session is saved with a fresh expiry);
+    customers keep the site-wide `SESSION_COOKIE_AGE`. Sits after the authentication middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            request.session.set_expiry(settings.GRIDCARE_STAFF_SESSION_IDLE_SECONDS)
+        return self.get_response(request)
