@@ -43,8 +43,21 @@ def phone(browser, live_server):
     foreign = []
     page.on("request", lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url))
     page.foreign_requests = foreign
+    page.csp_errors = collect_csp_errors(page)
     yield page
     context.close()
+
+
+def collect_csp_errors(page):
+    """Console messages in which the browser refused something under the Content-Security-Policy."""
+    errors = []
+
+    def seen(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(f"{message.location.get('url', '')}: {message.text}")
+
+    page.on("console", seen)
+    return errors
 
 
 def serious_violations(page):
@@ -96,6 +109,7 @@ def test_customer_signs_in_reads_the_chart_and_the_numbers_on_a_phone(customer_a
     assert serious_violations(page) == []
     assert_fits_a_phone(page)
     assert page.foreign_requests == []
+    assert page.csp_errors == []
 
 
 def test_language_and_text_size_switches_work_and_persist(customer_account, phone):
@@ -120,6 +134,7 @@ def test_language_and_text_size_switches_work_and_persist(customer_account, phon
     page.goto("/")
     assert page.locator("html").get_attribute("class") == "text-large"
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.csp_errors == []
 
 
 def test_last_account_page_can_be_read_offline(customer_account, phone):
@@ -136,3 +151,93 @@ def test_last_account_page_can_be_read_offline(customer_account, phone):
     assert page.get_by_role("heading", name=customer_account.code).is_visible()
     page.goto("/")
     assert page.locator("svg#consumption-chart").is_visible()
+    assert page.csp_errors == []
+
+
+@pytest.fixture
+def push_key(settings):
+    """A VAPID key, so that the notifications page loads its push script too."""
+    import base64
+
+    from py_vapid import Vapid
+
+    vapid = Vapid()
+    vapid.generate_keys()
+    raw = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    settings.GRIDCARE_VAPID_PRIVATE_KEY = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def billed_account(customer_account):
+    import datetime as dt
+    import importlib
+
+    from django.apps import apps
+
+    from gridcare.billing import services
+    from gridcare.billing.models import Bill
+
+    # The tariff catalogue is migration data, which the transactional tests before this one flushed.
+    catalogue = importlib.import_module("gridcare.tariffs.migrations.0002_catalogue")
+    if not apps.get_model("tariffs", "TariffVersion").objects.exists():
+        catalogue.load(apps, None)
+    now = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
+    for period in (dt.date(2025, 5, 1), dt.date(2025, 6, 1)):  # a first bill alone may be held for review
+        services.bill_run_execute(run=services.bill_run_create(period=period, route=None, now=now), now=now)
+    bill = Bill.objects.filter(account=customer_account).exclude(status=Bill.Status.HELD).order_by("pk").first()
+    assert bill is not None, "the fixture account's June bill is issued"
+    return customer_account, bill
+
+
+def test_every_portal_page_runs_under_the_content_security_policy(billed_account, push_key, phone):
+    account, bill = billed_account
+    page = phone
+    response = page.goto("/login/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+    assert "camera=()" in response.headers["permissions-policy"]
+    sign_in(page, account.code)
+    pages = ["/", f"/accounts/{account.code}/", f"/accounts/{account.code}/notifications/", "/offline/",
+             "/login/otp/", "/accounts/NOBODY/", "/api/v1/docs/"]  # fmt: skip
+    pages.append(f"/accounts/{account.code}/bills/{bill.number}/")
+    for path in pages:
+        response = page.goto(path)
+        assert "content-security-policy" in response.headers, path
+        page.wait_for_load_state("load")
+    assert page.csp_errors == []
+    # The collector does see a refusal: an inline style attribute added to the page is refused and reported.
+    page.goto("/")
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">x</p>')")
+    page.wait_for_timeout(200)
+    assert page.csp_errors and "inline style" in page.csp_errors[0]
+
+
+def test_the_back_office_runs_under_the_content_security_policy(billed_account, browser, live_server):
+    from tests.backoffice.builders import PASSWORD as STAFF_PASSWORD
+    from tests.backoffice.builders import current_code, superuser, totp_device
+
+    user = superuser()
+    device = totp_device(user)
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN")
+    page = context.new_page()
+    errors = collect_csp_errors(page)
+    page.goto("/backoffice/login/")
+    page.fill("input[name=username]", "root")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.fill("input[name=otp_token]", current_code(device))
+    page.locator("input[type=submit]").first.click()
+    page.wait_for_url("**/backoffice/")
+    _account, bill = billed_account
+    pages = ["/backoffice/", "/backoffice/customers/account/", "/backoffice/customers/account/add/",
+             "/backoffice/notifications/outboxmessage/", "/backoffice/notifications/outboxmessage/reachability/",
+             "/backoffice/2fa/"]  # fmt: skip
+    pages.append(f"/backoffice/billing/bill/{bill.pk}/document/")  # the bill's own page, with its style sheet
+    for path in pages:
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert "content-security-policy" in response.headers
+    # The admin's own scripts still run: the sidebar filter and the action bar are JavaScript.
+    page.goto("/backoffice/customers/account/")
+    assert page.evaluate("typeof window.django !== 'undefined'")
+    context.close()
+    assert errors == []

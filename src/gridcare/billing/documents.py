@@ -100,9 +100,12 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
         }
 
 
-def bill_html(*, bill: Bill, language: str = "vi", standalone: bool = True) -> str:
-    """The bill as HTML (a whole page when `standalone`, else a fragment for the portal)."""
-    context = bill_document_context(bill=bill, language=language) | {"standalone": standalone}
+def bill_html(*, bill: Bill, language: str = "vi", standalone: bool = True, style_nonce: str = "") -> str:
+    """The bill as HTML (a whole page when `standalone`, else a fragment for the portal).
+
+    A page served to a browser passes its Content-Security-Policy nonce (`style_nonce`) for its style sheet.
+    """
+    context = bill_document_context(bill=bill, language=language) | {"standalone": standalone, "style_nonce": style_nonce}
     with translation.override(language):
         return render_to_string("billing/bill_document.html", context)
 

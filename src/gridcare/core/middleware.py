@@ -1,4 +1,5 @@
-"""Request-wide rules: who is acting (for the audit log), staff sessions' idle limit, the pages' language."""
+"""Request-wide rules: who is acting (for the audit log), staff sessions' idle limit, the pages' language,
+the Permissions-Policy header."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
@@ -50,3 +51,16 @@ class StaffSessionExpiryMiddleware:
         if user is not None and user.is_authenticated and user.is_staff:
             request.session.set_expiry(settings.GRIDCARE_STAFF_SESSION_IDLE_SECONDS)
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Every response says which browser features its page may use (`GRIDCARE_PERMISSIONS_POLICY`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.GRIDCARE_PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.GRIDCARE_PERMISSIONS_POLICY)
+        return response

@@ -153,7 +153,7 @@ class BillAdmin(UnitScopedAdmin):
         return get_object_or_404(self.get_queryset(request), pk=pk)
 
     def document_view(self, request, pk):
-        return HttpResponse(bill_html(bill=self._bill(request, pk)))
+        return HttpResponse(bill_html(bill=self._bill(request, pk), style_nonce=str(request.csp_nonce)))
 
     def pdf_view(self, request, pk):
         bill = self._bill(request, pk)
