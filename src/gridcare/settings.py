@@ -34,7 +34,11 @@ DEBUG = env_bool("DEBUG", False)
 # Without SECRET_KEY only a developer's machine starts: DEBUG=1, GRIDCARE_DEV=1 (`make demo` and the benchmarks
 # set it) or a test run, with a fixed, public key that `gridcare check --deploy` flags. Anything else refuses
 # to start, with a message rather than a traceback.
-DEVELOPMENT = DEBUG or env_bool("GRIDCARE_DEV") or "pytest" in sys.modules
+# The translation tools only read and write catalogue files, so they need no key either.
+DEVELOPMENT = (
+    DEBUG or env_bool("GRIDCARE_DEV") or "pytest" in sys.modules
+    or sys.argv[1:2] in (["compilemessages"], ["makemessages"])
+)  # fmt: skip
 SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if not SECRET_KEY:
     if not DEVELOPMENT:

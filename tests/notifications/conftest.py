@@ -57,7 +57,11 @@ def zns_server(settings):
 def push_server(settings):
     from py_vapid import Vapid
 
+    from gridcare.notifications.pushendpoints import DEFAULT_PUSH_SERVICE_HOSTS
+
     server = PushServer().start()
+    # The local push service is reachable only because the allow-list names its origin exactly.
+    settings.GRIDCARE_PUSH_SERVICE_HOSTS = [*DEFAULT_PUSH_SERVICE_HOSTS, server.url]
     vapid = Vapid()
     vapid.generate_keys()
     # The raw 32-byte private scalar, base64url: the form `vapid --gen` tools and web-push libraries print.

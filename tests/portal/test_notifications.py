@@ -327,7 +327,7 @@ def test_push_button_appears_only_with_a_vapid_key_and_carries_the_public_key(
 
 def test_a_browser_subscription_makes_push_a_channel(client_in, account_with_contacts):
     acct = account_with_contacts
-    body = {"endpoint": "https://push.example.net/send/abc", "keys": {"p256dh": "BPublic", "auth": "secret"}}
+    body = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": {"p256dh": "BPublic", "auth": "secret"}}
     response = client_in.post(page_url(acct, "push/"), body, content_type="application/json")
     assert response.status_code == 201
     subscription = PushSubscription.objects.get(account=acct)

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.audit import audit_record
 from gridcare.core.bulk import bulk_insert, copy_int64_column, copy_int64_columns, is_postgresql
 from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.core.sealing import seal
@@ -42,6 +43,7 @@ from gridcare.notifications.models import (
     Topic,
     Urgency,
 )
+from gridcare.notifications.pushendpoints import push_endpoint_allowed
 
 # Channels that buzz a phone: they wait for the end of quiet hours unless the notice is urgent.
 INTRUSIVE_CHANNELS = (Channel.PUSH, Channel.SMS, Channel.ZALO)
@@ -420,7 +422,23 @@ def preferences_set(*, account: Account, topic: str, channels: Iterable[str]) ->
 def push_subscription_add(
     *, account: Account, endpoint: str, p256dh: str, auth: str, now: dt.datetime
 ) -> PushSubscription:
-    """Register (or re-activate) a browser's Web Push subscription for the account."""
+    """Register (or re-activate) a browser's Web Push subscription for the account.
+
+    Only endpoints of known push services are accepted (`pushendpoints`). An endpoint already registered
+    for another customer is never moved: the existing subscription is returned unchanged (the caller
+    answers as if registered, revealing nothing) and the attempt is audited. Between the accounts of one
+    customer the browser moves, as before.
+    """
+    if not push_endpoint_allowed(endpoint):
+        raise NotificationError("push_endpoint_refused", str(_("Địa chỉ dịch vụ thông báo đẩy không được chấp nhận.")))
+    existing = PushSubscription.objects.select_for_update().select_related("account").filter(endpoint=endpoint).first()
+    if existing is not None and existing.account.customer_id != account.customer_id:
+        audit_record(
+            action="push_subscription_takeover_refused", object_type="notifications.pushsubscription",
+            object_id=existing.pk, after={"account": account.pk}, now=now,
+            reason=f"endpoint of account {existing.account_id} offered for account {account.pk}",
+        )  # fmt: skip
+        return existing
     subscription, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"account": account, "p256dh": p256dh, "auth": auth, "active": True, "created_at": now}
     )

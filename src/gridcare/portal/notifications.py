@@ -285,7 +285,10 @@ def push_subscribe(request: HttpRequest, code: str) -> HttpResponse:
         return JsonResponse(
             {"code": "invalid_subscription", "message": _("Đăng ký nhận thông báo không hợp lệ.")}, status=400
         )
-    services.push_subscription_add(
-        account=account, endpoint=endpoint, p256dh=p256dh, auth=auth, now=timezone.now()
-    )
+    try:
+        services.push_subscription_add(
+            account=account, endpoint=endpoint, p256dh=p256dh, auth=auth, now=timezone.now()
+        )
+    except services.NotificationError as exc:
+        return JsonResponse({"code": exc.code, "message": str(exc)}, status=400)
     return JsonResponse({"code": "ok", "message": _("Điện thoại này sẽ nhận thông báo.")}, status=201)

@@ -2,7 +2,8 @@
 
 Each message carries `Topic: <outbox key>`: a push service keeps only the latest message per topic
 for a subscription, so a retry after a crash replaces, rather than repeats, an undelivered one.
-A 404/410 answer means the subscription is gone: it is deactivated and not retried.
+A 404/410 answer means the subscription is gone: it is deactivated and not retried. Only endpoints of
+known push services are called (`pushendpoints`), also for subscriptions stored before that rule.
 """
 
 import contextlib
@@ -13,6 +14,7 @@ from pywebpush import WebPushException, webpush
 
 from gridcare.notifications import conf
 from gridcare.notifications.channels.base import OutgoingMessage, SendResult
+from gridcare.notifications.pushendpoints import push_endpoint_allowed
 
 
 class WebPushSender:
@@ -33,6 +35,9 @@ class WebPushSender:
         headers = {"Topic": message.key[:32], "Urgency": "high" if message.urgent else "normal"}
         accepted, errors, gone, retryable = [], [], [], False
         for subscription in message.push_subscriptions:
+            if not push_endpoint_allowed(subscription["endpoint"]):  # stored before the allow-list, or since removed
+                errors.append("endpoint is not a known push service")
+                continue
             try:
                 response = webpush(
                     subscription_info=subscription, data=payload, vapid_private_key=self.private_key,
