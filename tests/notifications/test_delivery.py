@@ -520,3 +520,86 @@ def test_a_stalled_sender_books_its_late_messages_anew_instead_of_bursting(
         assert sent_at[6] == pytest.approx(sent_at[5] + 0.5)
     state = ProviderState.objects.get(provider="sms")
     assert state.next_free_at == pytest.approx(sent_at[6] + 14 / 100)  # the rebooked 14 slots end the clock
+
+
+def _another_worker_takes_what_expired(clock, channel="sms"):
+    """What a second worker does at the start of its batch: release expired leases and claim the ready rows."""
+    now = dt.datetime.fromtimestamp(clock(), tz=dt.UTC)
+    services.outbox_release_expired(now=now)
+    return services.outbox_claim(
+        channel=channel, limit=100, now=now, lease_until=now + dt.timedelta(seconds=30), token="other"
+    )
+
+
+def test_a_batchs_lease_covers_its_rate_limit_reservation(world, sms_server, clock, settings):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"sms": 10}
+    settings.GRIDCARE_NOTIFY_LEASE_SECONDS = 30
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 1
+    accounts = phones(world, 10)
+    template(key="hello", channel="sms", body="Xin chao {customer_code}")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    # Other workers booked the next 100 seconds of the provider: this batch's slots start after them,
+    # long after its claim's lease (30 s + its own 1 s of sends) would have run out.
+    services.rate_reserve(provider="sms", count=1000, now_epoch=clock())
+    taken = []
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        taken.extend(_another_worker_takes_what_expired(clock))
+
+    result = delivery.deliver_batch(channel="sms", clock=clock, sleep=sleep)
+    assert taken == []  # the lease lasted until the last reserved slot: nothing was free to take
+    assert len(sms_server.accepted) == 10 and not sms_server.duplicates
+    assert {r.status for r in rows("sms")} == {"sent"}
+    assert (result.sent, result.lost) == (10, 0)
+
+
+def test_a_sender_that_lost_its_claim_does_not_send_the_row(world, sms_server, clock, settings, monkeypatch):
+    settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"sms": 0}
+    settings.GRIDCARE_NOTIFY_LEASE_SECONDS = 30
+    settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 1
+    accounts = phones(world, 6)
+    template(key="hello", channel="sms", body="Xin chao {customer_code}")
+    services.notify(topic="programmes", recipients=[a.pk for a in accounts], template="hello", now=NOON)
+    real_adapter_for = delivery.adapter_for
+    taken = []
+
+    class Stalling:
+        """The provider answers the third request after two minutes (a slow provider, a paused worker)."""
+
+        def __init__(self, sender):
+            self.sender, self.calls = sender, 0
+
+        def send(self, message):
+            self.calls += 1
+            outcome = self.sender.send(message)
+            if self.calls == 3:
+                clock.advance(120)
+                taken.extend(_another_worker_takes_what_expired(clock))  # meanwhile, another worker
+            return outcome
+
+    class Adapter:
+        def __init__(self, channel):
+            self.adapter = real_adapter_for(channel)
+
+        def open(self):
+            outer = self.adapter.open()
+
+            class Opened:
+                def __enter__(self):
+                    return Stalling(outer.__enter__())
+
+                def __exit__(self, *exc):
+                    return outer.__exit__(*exc)
+
+            return Opened()
+
+    monkeypatch.setattr(delivery, "adapter_for", Adapter)
+    result = delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
+    # The other worker took every row of the lapsed lease: the three sent but not yet recorded (it repeats
+    # them with the same keys, which the provider drops) and the three not sent, which this worker,
+    # checking its claim before each send, no longer sends.
+    assert sorted(taken) == sorted(r.pk for r in rows("sms"))
+    first_three = [r.idempotency_key for r in rows("sms")][:3]
+    assert sorted(sms_server.accepted) == sorted(first_three) and not sms_server.duplicates
+    assert (result.sent, result.lost) == (3, 3)

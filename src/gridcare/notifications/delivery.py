@@ -7,6 +7,11 @@ between, the row's lease expires and it is sent again with the same idempotency 
 (`client_ref`) and Zalo (`tracking_id`) providers drop the repeat, Web Push replaces it (Topic);
 e-mail can repeat in that window (at-least-once, same Message-ID). Nothing is ever lost.
 
+Leases: a batch's lease always outlasts its last reserved send slot (renewed after the reservation and
+after a rebooking), and before each send the sender checks that its claim still covers the request (else
+renews it in the database, which confirms the row is still its own): a row whose lease ran out is left
+to the worker that may hold it now, so several workers on a slow provider never send one key twice.
+
 Sends are paced: the message at position i of a batch never leaves before `start + i / rate`, where
 `start` comes from the reservation shared by all workers (`services.rate_reserve`); a sender that
 stalls past its slots books the rest anew (`services.rate_rebook`) rather than bursting. Senders that
@@ -39,6 +44,7 @@ class BatchResult:
     retried: int = 0
     failed: int = 0
     rebooked: int = 0  # times a stalled sender booked its remaining slots anew
+    lost: int = 0  # claimed rows not sent: their lease ran out and another worker may hold them
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,7 +130,8 @@ def deliver_batch(
     services.outbox_release_expired(now=now)
     limit = limit or conf.int_setting("NOTIFY_BATCH_SIZE", 100)
     rate = conf.rate_limit(channel)
-    lease = conf.float_setting("NOTIFY_LEASE_SECONDS", 60.0) + (limit / rate if rate > 0 else 0.0)
+    margin = conf.float_setting("NOTIFY_LEASE_SECONDS", 60.0)
+    lease = margin + (limit / rate if rate > 0 else 0.0)
     token = secrets.token_hex(8)
     ids = services.outbox_claim(
         channel=channel, limit=limit, now=now, lease_until=now + dt.timedelta(seconds=lease), token=token,
@@ -186,6 +193,35 @@ def deliver_batch(
     slots = {"start": start, "first": 0, "end": start + len(ready) / rate if rate > 0 else 0.0}
     slack = conf.float_setting("NOTIFY_PACE_SLACK_SECONDS", 0.02)
 
+    # The lease must outlast the batch's last send: the reservation may start long after the claim (other
+    # workers' slots come first), a rebooking moves it later, a provider may be slow. `held` is how long
+    # the claim is known to be ours; before each send it must still cover `guard` (a request's time),
+    # else it is renewed in the database, which also tells which rows are still ours (`lost`: not sent).
+    batch_ids = [row.pk for row, _message in ready]
+    held = {"until": now.timestamp() + lease}
+    guard = min(conf.float_setting("NOTIFY_HTTP_TIMEOUT", 10.0), margin / 2)
+    lost: set[int] = set()
+
+    def hold(needed: float) -> None:
+        if held["until"] >= needed + guard:
+            return
+        until = max(needed, slots["end"]) + margin
+        still = services.outbox_lease_extend(
+            ids=batch_ids, token=token, until=dt.datetime.fromtimestamp(until, tz=dt.UTC)
+        )
+        lost.update(pk for pk in batch_ids if pk not in still)
+        held["until"] = until
+
+    def claimed(row: _Row) -> bool:
+        """Whether this worker may send the row now (checked right before its send)."""
+        hold(clock())
+        if row.pk in lost:
+            result.lost += 1
+            return False
+        return True
+
+    hold(slots["end"])
+
     def pace(position: int) -> None:
         if rate <= 0:
             return
@@ -197,6 +233,7 @@ def deliver_batch(
             )
             slots["first"], slots["end"] = position, slots["start"] + left / rate
             result.rebooked += 1
+            hold(slots["end"])
             due = slots["start"]
         wait = due - clock()
         if wait > 0:
@@ -210,11 +247,14 @@ def deliver_batch(
             if concurrency <= 1 or len(ready) <= 1:
                 for position, (row, message) in enumerate(ready):
                     pace(position)
+                    if not claimed(row):
+                        continue
                     outcome = sender.send(message)
                     record(row, outcome, _moment(clock))
             else:
                 _send_concurrently(
-                    sender, ready, concurrency=concurrency, pace=pace, record=record, clock=clock
+                    sender, ready, concurrency=concurrency, pace=pace, claimed=claimed, record=record,
+                    clock=clock,
                 )
     finally:
         # Also when a sender raised: what the provider accepted is recorded before the error propagates.
@@ -224,7 +264,8 @@ def deliver_batch(
 
 def _send_concurrently(
     sender: Any, ready: list[tuple[_Row, OutgoingMessage]], *, concurrency: int, pace: Callable[[int], None],
-    record: Callable[[_Row, SendResult, dt.datetime], None], clock: Callable[[], float],
+    claimed: Callable[[_Row], bool], record: Callable[[_Row, SendResult, dt.datetime], None],
+    clock: Callable[[], float],
 ) -> None:  # fmt: skip
     """Send with up to `concurrency` requests in flight; each still leaves no earlier than its paced slot.
 
@@ -264,6 +305,8 @@ def _send_concurrently(
             while in_flight and collect(block=False):
                 in_flight -= 1
             pace(position)
+            if not claimed(row):
+                continue
             pool.submit(send, row, message)
             in_flight += 1
         while in_flight:
@@ -282,7 +325,7 @@ def deliver_until_idle(
     started = clock()
     while clock() - started < budget_seconds:
         batch = deliver_batch(channel=channel, clock=clock, sleep=sleep)
-        for field in ("claimed", "sent", "retried", "failed"):
+        for field in ("claimed", "sent", "retried", "failed", "rebooked", "lost"):
             setattr(total, field, getattr(total, field) + getattr(batch, field))
         if not batch.claimed:
             break

@@ -633,6 +633,25 @@ def outbox_claim(
         return sorted(row[0] for row in cursor.fetchall())
 
 
+@transaction.atomic
+def outbox_lease_extend(*, ids: Sequence[int], token: str, until: dt.datetime) -> set[int]:
+    """Extend the lease of those of `ids` still claimed under `token` (still `sending`); returns their ids.
+
+    A row missing from the answer is no longer this claim's (its lease expired and another worker may
+    hold it): the caller must not send it.
+    """
+    if not ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE notifications_outboxmessage SET lease_expires_at = %s "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND claim_token = %s AND status = 'sending' "
+            "RETURNING id",  # noqa: S608 - only placeholders are formatted in
+            [_db_datetime(until), *ids, token],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def outbox_release_expired(*, now: dt.datetime) -> int:
     """Put rows whose worker died while sending back in the queue (or fail them after the last attempt)."""
     max_attempts = conf.int_setting("NOTIFY_MAX_ATTEMPTS", 6)
