@@ -642,13 +642,13 @@ def outbox_lease_extend(*, ids: Sequence[int], token: str, until: dt.datetime) -
     """
     if not ids:
         return set()
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        "UPDATE notifications_outboxmessage SET lease_expires_at = %s "  # noqa: S608 - only placeholders
+        f"WHERE id IN ({placeholders}) AND claim_token = %s AND status = 'sending' RETURNING id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE notifications_outboxmessage SET lease_expires_at = %s "
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND claim_token = %s AND status = 'sending' "
-            "RETURNING id",  # noqa: S608 - only placeholders are formatted in
-            [_db_datetime(until), *ids, token],
-        )
+        cursor.execute(sql, [_db_datetime(until), *ids, token])
         return {row[0] for row in cursor.fetchall()}
 
 
