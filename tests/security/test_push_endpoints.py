@@ -98,8 +98,10 @@ def test_an_endpoint_of_another_customer_is_not_taken_over(client, two_customers
     theirs.refresh_from_db()
     assert (theirs.account_id, theirs.p256dh, theirs.auth, theirs.active) == (other.pk, "their-key", "their-auth", True)
     assert not PushSubscription.objects.filter(account=mine).exists()
-    entry = AuditEntry.objects.get(action="push_subscription_takeover_refused")
-    assert entry.object_id == str(theirs.pk)
+    entry = AuditEntry.objects.get(reason__startswith="push_subscription_takeover_refused")
+    assert (entry.object_type, entry.object_id, entry.after) == (
+        "notifications.pushsubscription", str(theirs.pk), {"refused_account": mine.pk},
+    )  # fmt: skip
 
 
 @pytest.mark.django_db

@@ -434,9 +434,9 @@ def push_subscription_add(
     existing = PushSubscription.objects.select_for_update().select_related("account").filter(endpoint=endpoint).first()
     if existing is not None and existing.account.customer_id != account.customer_id:
         audit_record(
-            action="push_subscription_takeover_refused", object_type="notifications.pushsubscription",
-            object_id=existing.pk, after={"account": account.pk}, now=now,
-            reason=f"endpoint of account {existing.account_id} offered for account {account.pk}",
+            action="update", object_type="notifications.pushsubscription", object_id=existing.pk,
+            after={"refused_account": account.pk}, now=now,
+            reason=f"push_subscription_takeover_refused: kept for account {existing.account_id}",
         )  # fmt: skip
         return existing
     subscription, _created = PushSubscription.objects.update_or_create(
