@@ -212,12 +212,18 @@ def test_every_portal_page_runs_under_the_content_security_policy(billed_account
     assert page.csp_errors and "inline style" in page.csp_errors[0]
 
 
-def test_the_back_office_runs_under_the_content_security_policy(billed_account, browser, live_server):
-    from tests.backoffice.builders import PASSWORD as STAFF_PASSWORD
-    from tests.backoffice.builders import current_code, superuser, totp_device
+@pytest.fixture
+def administrator():
+    from tests.backoffice.builders import superuser, totp_device
 
-    user = superuser()
-    device = totp_device(user)
+    return totp_device(superuser())
+
+
+def test_the_back_office_runs_under_the_content_security_policy(billed_account, administrator, browser, live_server):
+    from tests.backoffice.builders import PASSWORD as STAFF_PASSWORD
+    from tests.backoffice.builders import current_code
+
+    device = administrator
     context = browser.new_context(base_url=live_server.url, locale="vi-VN")
     page = context.new_page()
     errors = collect_csp_errors(page)
