@@ -14,9 +14,9 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         token = credentials.api_token_find(key=key)
         if token is None:
-            raise exceptions.AuthenticationFailed(_("Khoá truy cập không đúng."), code="token_invalid")
+            raise exceptions.AuthenticationFailed(_("Khoá truy cập không đúng."))
         if token.expires_at <= timezone.now():
             raise exceptions.AuthenticationFailed(_("Khoá truy cập đã hết hạn: hãy lấy khoá mới."), code="token_expired")
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("Tài khoản đã bị khoá hoặc ngừng dùng."), code="user_inactive")
+            raise exceptions.AuthenticationFailed(_("Tài khoản đã bị khoá hoặc ngừng dùng."))
         return token.user, token
