@@ -92,13 +92,13 @@ def _render(request, site, status=200, **extra):
 def enrol_view(request, site, link=None):
     """With a verified session: another device. With an enrolment link: password, QR code, first code."""
     now = timezone.now()
-    user = request.user
-    if user.is_authenticated and user.is_staff and user.is_active and user.is_verified():
-        return _device_step(request, site, user=user, link_id=None, now=now)
     if link is None:
         pending_user, link_id = _pending(request, now)
         if pending_user is not None:
             return _device_step(request, site, user=pending_user, link_id=link_id, now=now)
+        user = request.user
+        if user.is_authenticated and user.is_staff and user.is_active and user.is_verified():
+            return _device_step(request, site, user=user, link_id=None, now=now)
         return _render(request, site, needs_link=True)
     found = credentials.enrolment_link_find(secret=link, now=now)
     if found is None or not _may_enrol(found.user):
