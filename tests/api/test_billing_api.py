@@ -296,3 +296,22 @@ def test_a_time_of_use_bill_names_the_period_of_each_line(api, world):
         (None, "peak", 120), (None, "normal", 300), (None, "offpeak", 80)
     ]
     assert body["kwh"] == 500
+
+
+def test_a_customer_never_sees_a_held_bill_cancelled_nor_a_credit_note_of_one(api, billed):
+    mine = billed["mine"]
+    july = bill_of(mine, JULY)
+    assert services.bill_cancel(bill=july, reason="x", now=NOW) is None
+    # A credit note left by earlier versions for a held bill is hidden too.
+    legacy = Bill.objects.create(
+        number=f"DC-{july.number}", kind=Bill.Kind.CREDIT_NOTE, account=mine, period=JULY, status=Bill.Status.ISSUED,
+        start_date=july.start_date, end_date=july.end_date, days=july.days, start_index=july.start_index,
+        end_index=july.end_index, kwh=-july.kwh, subtotal=-july.subtotal, vat=-july.vat, total=-july.total,
+        created_at=NOW, issued_at=NOW, refers_to=july,
+    )  # fmt: skip
+    api.force_login(customer_user(mine))
+    listed = [b["number"] for b in api.get(f"/api/v1/accounts/{mine.code}/bills").json()["results"]]
+    assert listed == [bill_of(mine, JUNE).number]
+    for number in (july.number, legacy.number):
+        assert_error(api.get(f"/api/v1/bills/{number}"), 404, "not_found")
+        assert api.get(f"/api/v1/bills/{number}/pdf", HTTP_ACCEPT="application/pdf").status_code == 404

@@ -362,27 +362,34 @@ def bill_release(*, bill: Bill, user: Any = None, now: dt.datetime) -> Bill:
 
 
 @transaction.atomic
-def bill_cancel(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill:
-    """Cancel a bill with a credit note that refers to it (negative amounts, the same lines negated)."""
+def bill_cancel(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill | None:
+    """Cancel a bill: an issued one by a credit note that refers to it (the same lines negated); returns the note.
+
+    A bill held for review was never sent to the customer, so there is nothing to credit: it is only marked
+    cancelled (audited, with the reason) and None is returned. Customers never see it (it was never issued).
+    """
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.kind != Bill.Kind.INVOICE or bill.status == Bill.Status.CANCELLED:
         raise BillingError("Hoá đơn này đã huỷ hoặc không phải hoá đơn bán điện.")
-    note = Bill.objects.create(
-        number=f"DC-{bill.number}", kind=Bill.Kind.CREDIT_NOTE, account_id=bill.account_id, period=bill.period,
-        run=None, status=Bill.Status.ISSUED, hold_reason=reason[:300], start_date=bill.start_date,
-        end_date=bill.end_date, days=bill.days, start_index=bill.start_index, end_index=bill.end_index,
-        households=bill.households, kwh=-bill.kwh, subtotal=-bill.subtotal, vat=-bill.vat, total=-bill.total,
-        created_at=now, issued_at=now, refers_to=bill,
-    )  # fmt: skip
-    BillLine.objects.bulk_create(
-        BillLine(bill=note, position=line.position, part_from=line.part_from, part_to=line.part_to, tier=line.tier,
-                 period=line.period, limit_kwh=line.limit_kwh, kwh=-line.kwh, unit_price=line.unit_price,
-                 amount=-line.amount)
-        for line in bill.lines.order_by("position")
-    )  # fmt: skip
+    note = None
+    if bill.status == Bill.Status.ISSUED:
+        note = Bill.objects.create(
+            number=f"DC-{bill.number}", kind=Bill.Kind.CREDIT_NOTE, account_id=bill.account_id, period=bill.period,
+            run=None, status=Bill.Status.ISSUED, hold_reason=reason[:300], start_date=bill.start_date,
+            end_date=bill.end_date, days=bill.days, start_index=bill.start_index, end_index=bill.end_index,
+            households=bill.households, kwh=-bill.kwh, subtotal=-bill.subtotal, vat=-bill.vat, total=-bill.total,
+            created_at=now, issued_at=now, refers_to=bill,
+        )  # fmt: skip
+        BillLine.objects.bulk_create(
+            BillLine(bill=note, position=line.position, part_from=line.part_from, part_to=line.part_to, tier=line.tier,
+                     period=line.period, limit_kwh=line.limit_kwh, kwh=-line.kwh, unit_price=line.unit_price,
+                     amount=-line.amount)
+            for line in bill.lines.order_by("position")
+        )  # fmt: skip
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
+    after = {"status": "cancelled", "credit_note": note.number if note else None}
     audit_record(action="update", object_type="billing.bill", object_id=bill.pk, before={"status": bill.status},
-                 after={"status": "cancelled", "credit_note": note.number}, user=user, reason=reason)  # fmt: skip
+                 after=after, user=user, reason=reason)  # fmt: skip
     return note
 
 
