@@ -11,6 +11,6 @@ from tests import factories
 def test_the_database_refuses_an_unknown_purpose_or_voltage(world, field):
     acct = factories.account(world)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Account.objects.filter(pk=acct.pk).update(**{field: "street_lighting"})
+        Account.objects.filter(pk=acct.pk).update(**{field: "lighting"})
     acct.refresh_from_db()
     assert (acct.purpose, acct.voltage) == ("residential", "lt6kv")
