@@ -15,15 +15,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from gridcare.api.access import IsCustomerOrVerifiedStaff, accounts_visible_to, is_staff
 from gridcare.api.errors import ApiError
+from gridcare.api.pagination import BoundedLimitOffsetPagination, PageQuerySerializer
 from gridcare.api.serializers import ErrorSerializer
 from gridcare.api.views import AccountDetailView
 from gridcare.billing import services, tasks
@@ -360,10 +360,7 @@ class BillRunDetailView(APIView):
 
     @extend_schema(
         operation_id="bill_run_retrieve",
-        parameters=[
-            OpenApiParameter("limit", OpenApiTypes.INT, description=_("Số khách hàng chưa lập được mỗi trang.")),
-            OpenApiParameter("offset", OpenApiTypes.INT, description=_("Bỏ qua bao nhiêu khách hàng đầu danh sách.")),
-        ],
+        parameters=[PageQuerySerializer],
         responses={200: BillRunDetailSerializer, **ERRORS},
         tags=["bill-runs"],
     )
@@ -372,7 +369,7 @@ class BillRunDetailView(APIView):
         if run is None:
             raise ApiError(code="not_found", message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."), status_code=404)
         skips = BillRunSkip.objects.filter(run=run).select_related("account").order_by("account__code", "pk")
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(skips, request, view=self)
         skipped = paginator.get_paginated_response(BillRunSkipSerializer(page, many=True).data).data
         return Response(BillRunSerializer(run).data | {"skipped": skipped})

@@ -8,6 +8,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -27,8 +28,22 @@ MESSAGES = {
     "not_acceptable": _("Không trả được định dạng được yêu cầu."),
     "unsupported_media_type": _("Định dạng nội dung không được hỗ trợ."),
     "throttled": _("Quá nhiều yêu cầu. Hãy thử lại sau."),
+    "request_too_large": _("Nội dung gửi lên quá lớn."),
+    "bad_request": _("Yêu cầu không hợp lệ."),
     "server_error": _("Lỗi máy chủ. Hãy thử lại sau; nếu vẫn lỗi, hãy báo cho chúng tôi."),
 }
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = MESSAGES["request_too_large"]
+    default_code = "request_too_large"
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = MESSAGES["bad_request"]
+    default_code = "bad_request"
+
 
 _CODES = (
     (exceptions.ValidationError, "invalid"),
@@ -41,6 +56,8 @@ _CODES = (
     (exceptions.NotAcceptable, "not_acceptable"),
     (exceptions.UnsupportedMediaType, "unsupported_media_type"),
     (exceptions.Throttled, "throttled"),
+    (RequestTooLarge, "request_too_large"),
+    (BadRequest, "bad_request"),
 )
 
 
@@ -63,6 +80,12 @@ def _normalise(exc):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
+    # Django's own limits (form fields past DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or files, a bad
+    # Host…) are the client's doing: 413 or 400, not 500.
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return BadRequest()
     return exc
 
 

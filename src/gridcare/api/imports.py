@@ -10,10 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gridcare.api.parsers import BoundedJSONParser
 from gridcare.metering.importing import ImportFileError
 from gridcare.metering.services import reading_import_records, reading_import_upload
 
@@ -62,7 +63,7 @@ _ERROR = inline_serializer(
 class ReadingImportView(APIView):
     """Import register readings or 30-minute interval data (columns as in docs/readings-import.md)."""
 
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, BoundedJSONParser]
     permission_classes = [permissions.IsAuthenticated, CanImportReadings]
 
     @extend_schema(

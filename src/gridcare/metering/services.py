@@ -25,9 +25,11 @@ from gridcare.metering.importing import (
     INTERVAL_SECONDS,
     REGISTER_OPTIONAL,
     ImportFileError,
+    ImportLimits,
     RowError,
     Table,
     accounts_on,
+    check_import_size,
     daily_limits,
     day_from_number,
     first_duplicates,
@@ -97,6 +99,8 @@ def reading_import_file(
     """Import a CSV/XLSX readings file and write `<file>.errors.csv` next to it when rows were rejected."""
     path = Path(path)
     try:
+        # The cap is checked before the file is read into memory (a device may write a runaway file).
+        check_import_size(size=path.stat().st_size, limits=ImportLimits.from_settings())
         content = path.read_bytes()
     except OSError as exc:
         raise ImportFileError(_("Không đọc được tệp %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
