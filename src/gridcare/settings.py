@@ -67,7 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "gridcare.core.request_limits.RequestSizeLimitMiddleware",
+    "gridcare.core.request_limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridcare.core.middleware.VietnameseFirstLocaleMiddleware",
@@ -203,7 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 # Request and upload caps. Django caps form fields (not files) at DATA_UPLOAD_MAX_MEMORY_SIZE and keeps uploads
-# up to FILE_UPLOAD_MAX_MEMORY_SIZE in memory (larger ones go to a temporary file); RequestSizeLimitMiddleware
+# up to FILE_UPLOAD_MAX_MEMORY_SIZE in memory (larger ones go to a temporary file); RequestLimitsMiddleware
 # refuses any body larger than GRIDCARE_REQUEST_MAX_BYTES (413) before it is read, except the reading import,
 # which takes files (and JSON) up to GRIDCARE_IMPORT_MAX_BYTES, as `gridcare import-readings` does.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

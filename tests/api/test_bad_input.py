@@ -87,3 +87,14 @@ def test_a_form_body_over_djangos_cap_is_a_413_not_a_500(reader):
 def test_a_page_body_over_the_cap_is_a_413_too(client, db):
     response = client.post("/", "x" * 2000, content_type="text/plain")
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/accounts/PB13%00", "/api/v1/accounts?phone=%2B84%00", "/api/v1/bills/2025%00/pdf", "/api/v1/tariffs?purpose=%00",
+     "/api/v1/accounts/PB13000000001/readings?date_from=2025-01-01%00"],
+)  # fmt: skip
+def test_nul_characters_in_the_address_are_refused_not_a_database_error(reader, path):
+    response = reader["client"].get(path)
+    assert response.status_code in (400, 404), response.content
+    assert set(response.json()) == {"code", "message", "details"}

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from gridcare.api.access import IsCustomerOrVerifiedStaff, accounts_visible_to, is_staff
 from gridcare.api.errors import ApiError
 from gridcare.api.pagination import BoundedLimitOffsetPagination, PageQuerySerializer
-from gridcare.api.serializers import ErrorSerializer
+from gridcare.api.serializers import ErrorSerializer, PeriodField, error_responses
 from gridcare.api.views import AccountDetailView
 from gridcare.billing import services, tasks
 from gridcare.billing.documents import bill_pdf
@@ -34,11 +34,8 @@ from gridcare.metering.models import ReadingRoute
 from gridcare.org.selectors import visible_unit_ids
 
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
-ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description=_("Chưa đăng nhập.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Không có quyền.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Không tìm thấy (hoặc không phải của bạn).")),
-}
+ERRORS = error_responses(400, 401, 403, 404, 429)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 413, 429)
 
 
 class PdfThrottle(UserRateThrottle):
@@ -119,7 +116,7 @@ class BillSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text=_("invoice, hoặc credit_note (điều chỉnh giảm)."))
     status = serializers.CharField(help_text=_("issued (đã phát hành), cancelled (đã huỷ), held (chờ kiểm tra, chỉ nhân viên thấy)."))
     account_code = serializers.CharField(source="account.code")
-    period = serializers.DateField(format="%Y-%m", help_text=_("Kỳ hoá đơn, YYYY-MM."))
+    period = PeriodField(help_text=_("Kỳ hoá đơn, YYYY-MM."))
     start_date = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ trước."))
     end_date = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ này (kỳ là [start_date, end_date))."))
     days = serializers.IntegerField()
@@ -175,7 +172,7 @@ class BillDetailSerializer(BillSerializer):
 
 class BillRunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    period = serializers.DateField(format="%Y-%m")
+    period = PeriodField(help_text=_("Kỳ, YYYY-MM."))
     route = serializers.CharField(source="route.code", allow_null=True, help_text=_("Mã lộ trình; null: mọi lộ trình."))
     status = serializers.CharField(help_text=_("pending, running, done, failed."))
     created_at = serializers.DateTimeField()
@@ -289,7 +286,7 @@ class BillReleaseView(APIView):
     @extend_schema(
         operation_id="bill_release",
         request=None,
-        responses={200: BillSerializer, 409: OpenApiResponse(ErrorSerializer, description=_("Hoá đơn không ở trạng thái chờ kiểm tra (not_held).")), **ERRORS},
+        responses={200: BillSerializer, 409: OpenApiResponse(ErrorSerializer, description=_("Hoá đơn không ở trạng thái chờ kiểm tra (not_held).")), **WRITE_ERRORS},
         tags=["bills"],
     )  # fmt: skip
     def post(self, request, number):
@@ -322,7 +319,7 @@ class BillRunListView(generics.ListAPIView):
     @extend_schema(
         operation_id="bill_runs_create",
         request=BillRunRequestSerializer,
-        responses={202: BillRunSerializer, 400: ErrorSerializer, **ERRORS},
+        responses={202: BillRunSerializer, **WRITE_ERRORS},
         tags=["bill-runs"],
     )
     def post(self, request):

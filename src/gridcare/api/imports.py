@@ -7,7 +7,6 @@ cannot be read (bad header, not UTF-8, empty).
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridcare.api.parsers import BoundedJSONParser
+from gridcare.api.serializers import ErrorSerializer, error_responses
 from gridcare.metering.importing import ImportFileError
 from gridcare.metering.services import reading_import_records, reading_import_upload
 
@@ -54,10 +54,6 @@ _OUTCOME = inline_serializer(
         "errors": _ROW_ERROR,
     },
 )
-_ERROR = inline_serializer(
-    "ReadingImportError",
-    {"code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField()},
-)
 
 
 class ReadingImportView(APIView):
@@ -76,9 +72,8 @@ class ReadingImportView(APIView):
         },
         responses={
             201: _OUTCOME,
-            400: OpenApiResponse(_ERROR, description=_("Tệp không đọc được hoặc tiêu đề sai.")),
-            401: OpenApiResponse(OpenApiTypes.OBJECT),
-            403: OpenApiResponse(OpenApiTypes.OBJECT),
+            400: OpenApiResponse(ErrorSerializer, description=_("Tệp không đọc được, tiêu đề sai, quá lớn hoặc là ZIP bomb.")),
+            **error_responses(401, 403, 413, 429),
         },
         tags=["readings"],
     )

@@ -29,7 +29,7 @@ def json_depth_exceeds(value, *, limit: int) -> bool:
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser, with a nesting limit (settings.GRIDCARE_API_MAX_JSON_DEPTH).
 
-    The body's size is bounded before parsing, by RequestSizeLimitMiddleware.
+    The body's size is bounded before parsing, by RequestLimitsMiddleware.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):

@@ -14,7 +14,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from gridcare.api.errors import ApiError
-from gridcare.api.serializers import ErrorSerializer
+from gridcare.api.serializers import ErrorSerializer, error_responses
 from gridcare.customers.models import Purpose, Voltage
 from gridcare.tariffs import engine
 from gridcare.tariffs.models import TierPrice, TimeOfUsePeriod, TimeOfUsePrice, VatRate
@@ -80,7 +80,7 @@ class TariffListView(generics.ListAPIView):
     @extend_schema(
         operation_id="tariffs_list",
         parameters=[OpenApiParameter("purpose", OpenApiTypes.STR, enum=Purpose.values, description=_("Chỉ một mục đích."))],
-        responses={200: TariffVersionSerializer(many=True), 429: ErrorSerializer},
+        responses={200: TariffVersionSerializer(many=True), **error_responses(400, 401, 429)},
         tags=["tariffs"],
     )
     def get(self, request, *args, **kwargs):
@@ -105,7 +105,7 @@ class VatRateListView(generics.ListAPIView):
     pagination_class = None
 
     @extend_schema(
-        operation_id="vat_rates_list", responses={200: VatRateSerializer(many=True), 429: ErrorSerializer},
+        operation_id="vat_rates_list", responses={200: VatRateSerializer(many=True), **error_responses(400, 401, 429)},
         tags=["tariffs"],
     )  # fmt: skip
     def get(self, request, *args, **kwargs):
@@ -199,7 +199,7 @@ class QuoteView(APIView):
         responses={
             200: _QUOTE,
             400: OpenApiResponse(ErrorSerializer, description=_("Dữ liệu sai (invalid) hoặc chưa có biểu giá/thuế suất cho kỳ (no_tariff, no_vat_rate).")),
-            429: ErrorSerializer,
+            **error_responses(401, 413, 429),
         },
         tags=["tariffs"],
     )  # fmt: skip

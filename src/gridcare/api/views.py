@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
@@ -22,15 +22,14 @@ from gridcare.api.serializers import (
     ReadingsQuerySerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    error_responses,
 )
 from gridcare.customers.signin import signin_failure_record, signin_locked_until, signin_success_record
 from gridcare.metering.models import Reading
 
-ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description=_("Chưa đăng nhập.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Không có quyền.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Không tìm thấy (hoặc không phải của bạn).")),
-}
+# Every read endpoint may answer: bad query (400), not signed in (401), not allowed (403), not found or not
+# yours (404), throttled (429).
+ERRORS = error_responses(400, 401, 403, 404, 429)
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -150,7 +149,7 @@ class AccountReadingsView(generics.ListAPIView):
     @extend_schema(
         operation_id="account_readings_list",
         parameters=[ReadingsQuerySerializer],
-        responses={200: ReadingSerializer(many=True), 400: ErrorSerializer, **ERRORS},
+        responses={200: ReadingSerializer(many=True), **ERRORS},
         tags=["readings"],
     )
     def get(self, request, *args, **kwargs):

@@ -130,7 +130,10 @@ class ImportLimits:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:,.1f} MiB"
+    """A size for people: MiB, KiB or bytes."""
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:,.1f} MiB"
+    return f"{size / 1024:,.1f} KiB" if size >= 1024 else f"{size} B"
 
 
 def check_import_size(*, size: int, limits: ImportLimits) -> None:
@@ -191,6 +194,11 @@ def _rows_from_csv(content: bytes) -> list[list[str]] | tuple[list[str], list[li
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(_("Tệp CSV phải mã hoá UTF-8 (lỗi ở byte %(position)s).") % {"position": exc.start}) from exc
+    if "\x00" in text:  # a binary file, or a damaged one; no database can store the character either
+        raise ImportFileError(
+            _("Tệp CSV chứa ký tự NUL (byte 0, ở byte %(position)d): đây không phải tệp văn bản.") % {"position": content.find(b"\x00")},
+            code="bad_file",
+        )  # fmt: skip
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     if '"' in text:
@@ -322,6 +330,8 @@ def table_from_records(records: list[dict[str, Any]]) -> tuple[Table, list[RowEr
     if not records:
         raise ImportFileError(_("Không có dòng chỉ số nào."), code="empty_file")
     rows = [header] + [[_cell_text(r.get(k)) for k in header] for r in records]
+    if any("\x00" in cell for row in rows for cell in row):
+        raise ImportFileError(_("Dữ liệu chứa ký tự NUL: không nhập được."), code="bad_payload")
     return table_from_rows(rows, first_row_number=0)
 
 
