@@ -5,13 +5,14 @@ import json
 
 import pytest
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from gridcare.api.pagination import MAX_LIMIT
 from gridcare.billing import services
 from gridcare.org.models import StaffRole
 from tests import factories
 from tests.api.test_accounts_api import assert_error, token_client
-from tests.backoffice.builders import staff, superuser
+from tests.backoffice.builders import customer_user, staff, superuser
 
 
 @pytest.fixture
@@ -98,3 +99,9 @@ def test_nul_characters_in_the_address_are_refused_not_a_database_error(reader, 
     response = reader["client"].get(path)
     assert response.status_code in (400, 404), response.content
     assert set(response.json()) == {"code", "message", "details"}
+
+
+def test_an_unknown_address_answers_a_json_404_to_a_post_with_a_session_too(world):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(customer_user(factories.account(world)))
+    assert_error(client.post("/api/v1/bill-runs/-1/release"), 404, "not_found")

@@ -372,7 +372,6 @@ class BillRunDetailView(APIView):
         return Response(BillRunSerializer(run).data | {"skipped": skipped})
 
 
-
 class BillRunReleaseView(APIView):
     """Issue every bill of a run held for review, within the caller's units, at once (one notice)."""
 
@@ -384,7 +383,7 @@ class BillRunReleaseView(APIView):
         responses={
             200: inline_serializer("BillRunRelease", {"released": serializers.IntegerField(
                 help_text=_("Số hoá đơn vừa phát hành (0 nếu không còn hoá đơn chờ kiểm tra)."))}),
-            **ERRORS,
+            **WRITE_ERRORS,
         },
         tags=["bill-runs"],
     )  # fmt: skip
