@@ -15,7 +15,6 @@ from django.test import Client
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,7 +27,7 @@ from gridcare.billing import services
 from gridcare.billing.models import Bill
 from gridcare.org.models import StaffRole
 from tests import factories
-from tests.backoffice.builders import customer_user, staff
+from tests.backoffice.builders import api_token, customer_user, staff
 
 NOW = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -71,7 +70,7 @@ def wsgi_app(db):
 
 
 def token_header(user) -> dict:
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return {"Authorization": f"Token {api_token(user)}"}
 
 
 def session_header(user) -> dict:
