@@ -181,6 +181,12 @@ def _membership(user) -> StaffMembership | None:
     return cached
 
 
+def unit_of(user) -> Unit | None:
+    """The unit a staff member belongs to (None: no membership)."""
+    membership = _membership(user) if user is not None and user.is_authenticated else None
+    return membership.unit if membership is not None else None
+
+
 def is_active_staff(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
@@ -314,5 +320,5 @@ def require(*, user, action: str, unit_id: int | None = None, message=None) -> N
 
 __all__ = [
     "RECORDS", "RULES", "AccessDenied", "Records", "Rule", "StaffRole", "may", "may_record", "records",
-    "records_in_units", "records_register", "records_rule", "require", "scope", "visible_unit_ids",
+    "records_in_units", "records_register", "records_rule", "require", "scope", "unit_of", "visible_unit_ids",
 ]  # fmt: skip
