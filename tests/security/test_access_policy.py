@@ -439,3 +439,21 @@ def test_an_api_import_of_ones_own_units_is_taken_and_belongs_to_the_unit(world)
     )  # fmt: skip
     assert response.status_code == 201 and response.json()["inserted"] == 1
     assert ReadingImport.objects.get(pk=response.json()["import_id"]).unit == world["teams"][0]
+
+
+def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(client, theirs):
+    verified_login(client, User.objects.get(username="quantri.doib"))
+    audited = client.get(_url(AuditEntry)).context["cl"].queryset
+    assert set(audited.values_list("object_type", flat=True)) == {"customers.customer", "customers.socialcategoryassignment"}
+    customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
+    assert _keys(theirs["customers.customer"]) <= customers
+
+
+def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(client, world, theirs):
+    from django.contrib.auth.models import Permission
+
+    reader = staff(unit=world["teams"][1], role=StaffRole.ADMINISTRATOR)
+    reader.groups.first().permissions.remove(Permission.objects.get(codename="access_social_category"))
+    verified_login(client, User.objects.get(pk=reader.pk))
+    audited = client.get(_url(AuditEntry)).context["cl"].queryset
+    assert set(audited.values_list("object_type", flat=True)) == {"customers.customer"}

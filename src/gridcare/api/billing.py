@@ -58,7 +58,7 @@ class CanViewBills(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return not is_staff(user) or user.has_perm("billing.view_bill")
+        return not is_staff(user) or policy.may_record(user=user, model=Bill, verb="view")
 
 
 class IsVerifiedStaff(IsCustomerOrVerifiedStaff):
@@ -76,15 +76,15 @@ class CanRunBills(permissions.BasePermission):
     message = _("Cần quyền lập hoá đơn (vai trò nghiệp vụ trở lên để bắt đầu một đợt).")
 
     def has_permission(self, request, view):
-        perm = "billing.view_billrun" if request.method in permissions.SAFE_METHODS else "billing.add_billrun"
-        return request.user.has_perm(perm)
+        verb = "view" if request.method in permissions.SAFE_METHODS else "add"
+        return policy.may_record(user=request.user, model=BillRun, verb=verb)
 
 
 class CanReleaseBills(permissions.BasePermission):
     message = _("Cần quyền sửa hoá đơn (vai trò nghiệp vụ trở lên) để phát hành hoá đơn chờ kiểm tra.")
 
     def has_permission(self, request, view):
-        return request.user.has_perm("billing.change_bill")
+        return policy.may_record(user=request.user, model=Bill, verb="change")
 
 
 def _bill_not_found() -> ApiError:

@@ -59,6 +59,8 @@ RULES: dict[str, Rule] = {
     "billing.run_route": Rule(permission="billing.add_billrun"),
     # A run over every route bills every company: only the corporation's staff (and superusers).
     "billing.run_all_routes": Rule(permission="billing.add_billrun", unit_kinds=(Unit.Kind.CORPORATION,)),
+    # Managing the staff of one's units (their logins, roles, two-factor devices) and reading the audit log.
+    "staff.administer": Rule(roles=(StaffRole.ADMINISTRATOR,)),
     # Importing readings (for meters installed at accounts of the importer's units).
     "metering.import_readings": Rule(permission="metering.add_reading"),
 }

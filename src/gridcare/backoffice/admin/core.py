@@ -10,17 +10,14 @@ from gridcare.backoffice.scoping import CappedCountPaginator
 from gridcare.backoffice.site import admin_site
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.models import AuditEntry, User
+from gridcare.org import policy
 from gridcare.org.models import StaffMembership, StaffRole
 from gridcare.org.services import staff_membership_set
 
 
 def is_administrator(user) -> bool:
-    """Superusers, and staff whose role is administrator."""
-    if not user.is_active or not user.is_staff:
-        return False
-    if user.is_superuser:
-        return True
-    return StaffMembership.objects.filter(user=user, role=StaffRole.ADMINISTRATOR).exists()
+    """Superusers, and staff whose role is administrator (`org.policy`'s "staff.administer")."""
+    return policy.is_active_staff(user) and policy.may(user=user, action="staff.administer")
 
 
 @admin.register(User, site=admin_site)
