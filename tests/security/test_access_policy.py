@@ -457,3 +457,13 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
     verified_login(client, User.objects.get(pk=reader.pk))
     audited = client.get(_url(AuditEntry)).context["cl"].queryset
     assert set(audited.values_list("object_type", flat=True)) == {"customers.customer"}
+
+
+def test_only_a_superuser_grants_the_catalogue_role(client, world):
+    verified_login(client, staff(unit=world["teams"][0], role=StaffRole.ADMINISTRATOR))
+    choices = {value for value, _label in client.get(_url(StaffMembership, "add/")).context["adminform"].form.fields["role"].choices}
+    assert StaffRole.ADMINISTRATOR in choices and StaffRole.CATALOGUE not in choices
+    client.logout()
+    verified_login(client, superuser())
+    choices = {value for value, _label in client.get(_url(StaffMembership, "add/")).context["adminform"].form.fields["role"].choices}
+    assert StaffRole.CATALOGUE in choices
