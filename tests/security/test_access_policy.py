@@ -301,9 +301,16 @@ def test_the_catalogue_role_at_the_corporation_changes_the_catalogue(client, wor
 
 
 def test_the_catalogue_role_sees_no_customer_records(client, world, theirs):
-    verified_login(client, staff(unit=world["corporation"], role=StaffRole.CATALOGUE))
+    keeper = staff(unit=world["corporation"], role=StaffRole.CATALOGUE)
+    verified_login(client, keeper)
     assert client.get(_url(Account)).status_code == 403
     assert client.get(_url(Customer)).status_code == 403
+    bill = theirs["billing.bill"][0]
+    assert client.get(_url(Bill, f"{bill.pk}/pdf/")).status_code == 404
+    assert client.get(_url(OutboxMessage, "reachability/")).status_code == 403
+    api = token_client(keeper)
+    for path in ("/api/v1/accounts", f"/api/v1/bills/{bill.number}", "/api/v1/bill-runs"):
+        assert theirs["customers.account"][0].code not in _body(api.get(path)), path
 
 
 def test_a_team_operator_cannot_change_their_own_unit(client, world):

@@ -98,13 +98,13 @@ class PolicyAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and "queryset" not in kwargs:
-            field.queryset = policy.records(field.queryset, user=request.user)
+            field.queryset = policy.reach(field.queryset, user=request.user)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and "queryset" not in kwargs:
-            field.queryset = policy.records(field.queryset, user=request.user)
+            field.queryset = policy.reach(field.queryset, user=request.user)
         return field
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from babel.numbers import format_decimal
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -142,6 +143,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def reachability_view(self, request):
         """Per unit: the share of accounts each channel reaches, and e-bill adoption."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         report = selectors.reachability_by_unit(unit_ids=visible_unit_ids(user=request.user))
         language = translation.get_language()
         rows = [_reachability_row(entry, name=entry["unit"].name, language=language) for entry in report]

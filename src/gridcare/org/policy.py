@@ -8,9 +8,10 @@ re-derives scope. Deny by default: an action that is not in `RULES`, or a kind o
   `None` means every unit (superusers), `[]` nothing.
 - `scope(queryset, user=..., unit_path=...)`: the rows of `queryset` whose unit (reached by the
   lookup path `unit_path`, e.g. `"account__unit"`) the user may see.
-- `records(queryset, user=...)`: the rows of `queryset` the user may see, by the model's entry in `RECORDS`
-  (its unit path, or a filter its own app registers); `may_record(...)`: may the user view, add, change or
-  delete records of that model (or that one record)?
+- `records(queryset, user=...)`: the rows of `queryset` the user may see: the model's view permission, and its
+  entry in `RECORDS` (its unit path, or a filter its own app registers); `reach(...)` the same rows without the
+  permission (form choices); `may_record(...)`: may the user view, add, change or delete records of that model
+  (or that one record)?
 - `may(user=..., action=..., unit_id=...)` / `require(...)`: may the user do `action` (optionally on a
   record of unit `unit_id`)? `require` raises `AccessDenied`, which interfaces turn into 403/404.
 
@@ -235,8 +236,12 @@ def records_rule(model) -> Records | None:
     return RECORDS.get(model._meta.label_lower)
 
 
-def records(queryset: QuerySet, *, user) -> QuerySet:
-    """The rows of `queryset` the user may see: by the model's `RECORDS` entry; nothing without one."""
+def reach(queryset: QuerySet, *, user) -> QuerySet:
+    """The rows of `queryset` within the user's reach by the model's `RECORDS` entry (nothing without one).
+
+    Reach only, whatever the user's model permissions: for the choices of a form the user may already edit
+    (the portal login of a customer). To show rows, use `records`.
+    """
     if not is_active_staff(user):
         return queryset.none()
     if user.is_superuser:
@@ -252,12 +257,19 @@ def records(queryset: QuerySet, *, user) -> QuerySet:
     return _within(queryset, rule, user=user, unit_ids=ids)
 
 
+def records(queryset: QuerySet, *, user) -> QuerySet:
+    """The rows of `queryset` the user may see: they may view the model, and the rows are within their reach."""
+    if not may_record(user=user, model=queryset.model, verb="view"):
+        return queryset.none()
+    return reach(queryset, user=user)
+
+
 def records_in_units(queryset: QuerySet, *, user, unit_ids: list[int]) -> QuerySet:
     """The rows of `queryset` the user may see that belong to `unit_ids` (a "unit" filter of a list)."""
     rule = records_rule(queryset.model)
     visible = visible_unit_ids(user=user)
     if rule is None or rule.read_by_all_staff:
-        return records(queryset, user=user)
+        return reach(queryset, user=user)
     ids = [pk for pk in unit_ids if visible is None or pk in visible]
     return _within(queryset, rule, user=user, unit_ids=ids) if ids else queryset.none()
 
@@ -286,7 +298,7 @@ def may_record(*, user, model, verb: str, obj=None) -> bool:
     if verb != "view" and rule.manage_action is not None and not may(user=user, action=rule.manage_action):
         return False
     if obj is not None and obj.pk is not None:
-        return records(type(obj)._default_manager.filter(pk=obj.pk), user=user).exists()
+        return reach(type(obj)._default_manager.filter(pk=obj.pk), user=user).exists()
     return True
 
 
@@ -322,5 +334,5 @@ def require(*, user, action: str, unit_id: int | None = None, message=None) -> N
 
 __all__ = [
     "RECORDS", "RULES", "AccessDenied", "Records", "Rule", "StaffRole", "may", "may_record", "records",
-    "records_in_units", "records_register", "records_rule", "require", "scope", "unit_of", "visible_unit_ids",
+    "reach", "records_in_units", "records_register", "records_rule", "require", "scope", "unit_of", "visible_unit_ids",
 ]  # fmt: skip
