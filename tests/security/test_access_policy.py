@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from gridcare.api.urls import urlpatterns as api_urlpatterns
+from gridcare.backoffice.scoping import PolicyAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.billing import services as billing_services
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
@@ -183,6 +184,8 @@ def _url(model, suffix=""):
 
 def test_every_registered_admin_model_is_covered(theirs):
     assert set(MODELS) - NATIONAL == set(theirs), "a registered page must say whose records it shows (see `theirs`)"
+    # Library admins too (users, groups, tokens, two-factor devices) go through the policy's base class.
+    assert all(isinstance(page, PolicyAdmin) for page in admin_site._registry.values())
 
 
 @pytest.mark.parametrize("actor", ["team_admin", "team_operator"])

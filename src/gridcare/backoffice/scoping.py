@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 
 from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
@@ -73,6 +74,16 @@ class CappedCountPaginator(Paginator):
 
 class PolicyAdmin(admin.ModelAdmin):
     """A ModelAdmin that shows and changes only what `org.policy` lets the staff member see and change."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The scope of a page is its model's entry in `org.policy.RECORDS`, never the page's own filter.
+        for stale in ("unit_field", "scope_queryset"):
+            if stale in cls.__dict__:
+                raise ImproperlyConfigured(
+                    f"{cls.__qualname__}.{stale}: declare how far the rows of {cls.__qualname__}'s model reach in "
+                    "gridcare.org.policy.RECORDS (or records_register in the model's app) instead."
+                )
 
     def get_queryset(self, request):
         return policy.records(super().get_queryset(request), user=request.user)
