@@ -16,13 +16,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import URLPattern
 from django_otp.plugins.otp_static.models import StaticDevice
-from rest_framework.authtoken.models import Token, TokenProxy
 
 from gridcare.api.urls import urlpatterns as api_urlpatterns
 from gridcare.backoffice.scoping import PolicyAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.billing import services as billing_services
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
+from gridcare.core import credentials
 from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
 from gridcare.customers.models import (
@@ -77,6 +77,7 @@ def theirs(world):
     """Records of team B (and of nobody yet), by model label: what team A's staff must not reach."""
     team_b = world["teams"][1]
     b_admin = staff(unit=team_b, role=StaffRole.ADMINISTRATOR, username="quantri.doib")
+    b_operator = staff(unit=team_b, role=StaffRole.OPERATOR, username="vanhanh.doib")
     totp_device(b_admin)
     StaticDevice.objects.create(user=b_admin, name="backup")
     account = factories.account(world, team=team_b, name="Khách Của Đội Khác", phone="+84987654321")
@@ -105,15 +106,16 @@ def theirs(world):
     )  # fmt: skip
     system_import = ReadingImport.objects.create(source="head-end.csv", sha256="c" * 64, started_at=NOW)
     records = {
-        "core.user": [b_admin, b_customer_user, unattached],
+        "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
-        "authtoken.tokenproxy": [TokenProxy.objects.get(pk=Token.objects.create(user=b_admin).pk)],
+        "core.apitoken": [credentials.api_token_issue(user=b_admin, now=NOW)[0]],
+        "core.enrolmentlink": [credentials.enrolment_link_issue(user=b_operator, issued_by=b_admin, now=NOW)[0]],
         "otp_totp.totpdevice": list(b_admin.totpdevice_set.all()),
         "otp_static.staticdevice": list(StaticDevice.objects.filter(user=b_admin)),
         "core.auditentry": list(AuditEntry.objects.all()),
         "org.unit": [team_b, world["company"], world["corporation"]],
         "org.commune": [world["communes"][1]],
-        "org.staffmembership": list(StaffMembership.objects.filter(user=b_admin)),
+        "org.staffmembership": list(StaffMembership.objects.filter(unit=team_b)),
         "network.substation": list(Substation.objects.all()),
         "network.feeder": list(Feeder.objects.all()),
         "network.transformerstation": [world["stations"][team_b]],
@@ -159,7 +161,7 @@ def _actor(world, kind):
 
 
 def _keys(rows) -> set:
-    """Primary keys as the database has them (an API token's `pk` is its user's, for the admin's links)."""
+    """Primary keys as the database has them."""
     return {getattr(row, type(row)._meta.pk.attname) for row in rows}
 
 
@@ -393,6 +395,7 @@ def _api_calls(world, theirs):
             ("post", "/api/v1/bill-runs", {"period": "2025-08", "route": route_b.code}),
         ],
         "bill-run": [("get", f"/api/v1/bill-runs/{run.pk}", None)],
+        "bill-run-release": [("post", f"/api/v1/bill-runs/{run.pk}/release", None)],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         "not-found": [("get", f"/api/v1/no-such-thing/{account.code}", None)],

@@ -155,6 +155,8 @@ RECORDS: dict[str, Records] = {
     # two-factor devices of the units' staff (administrators manage them)
     "otp_totp.totpdevice": Records(unit_path="user__staff_membership__unit"),
     "otp_static.staticdevice": Records(unit_path="user__staff_membership__unit"),
+    # one-time two-factor enrolment links of the units' staff (API tokens have no entry: superusers only)
+    "core.enrolmentlink": Records(unit_path="user__staff_membership__unit"),
     # core: the audit log, by the record each entry is about
     "core.auditentry": Records(within=_audit_entries_within, deletable=False),
 }
