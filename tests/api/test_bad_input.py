@@ -105,3 +105,10 @@ def test_an_unknown_address_answers_a_json_404_to_a_post_with_a_session_too(worl
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(customer_user(factories.account(world)))
     assert_error(client.post("/api/v1/bill-runs/-1/release"), 404, "not_found")
+
+
+@pytest.mark.parametrize("field", ["kwh", "households"])
+def test_a_quote_of_an_absurd_size_is_a_400(db, field):
+    body = {"purpose": "residential", "start": "2025-05-05", "end": "2025-06-05", "kwh": 100, field: 10**30}
+    response = APIClient().post("/api/v1/quotes", body, format="json")
+    assert field in assert_error(response, 400, "invalid")["details"]

@@ -115,17 +115,23 @@ class VatRateListView(generics.ListAPIView):
         return VatRate.objects.order_by("active_from", "pk")
 
 
+# Bounds of a quote's inputs: far above any distribution customer's month (the largest use a few million
+# kWh), low enough that a quote is a real bill, not an overflow (a bad size is a 400, never a 500).
+MAX_QUOTE_KWH = 10**9
+MAX_QUOTE_HOUSEHOLDS = 10_000
+
+
 class QuoteRequestSerializer(serializers.Serializer):
     """The inputs of `gridcare quote`: one consumption over [start, end)."""
 
     purpose = serializers.ChoiceField(choices=Purpose.values)
     start = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ trước (YYYY-MM-DD)."))
     end = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ này (YYYY-MM-DD); kỳ là [start, end)."))
-    kwh = serializers.IntegerField(required=False, min_value=0, help_text=_("Tổng điện năng (kWh)."))
-    peak = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ cao điểm (kWh)."))
-    normal = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ bình thường (kWh)."))
-    offpeak = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ thấp điểm (kWh)."))
-    households = serializers.IntegerField(required=False, default=1, min_value=1,
+    kwh = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Tổng điện năng (kWh)."))
+    peak = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ cao điểm (kWh)."))
+    normal = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ bình thường (kWh)."))
+    offpeak = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ thấp điểm (kWh)."))
+    households = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_QUOTE_HOUSEHOLDS,
                                           help_text=_("Số hộ dùng chung công tơ."))  # fmt: skip
     voltage = serializers.ChoiceField(choices=Voltage.values, required=False,
                                       help_text=_("Cấp điện áp (bắt buộc trừ mục đích sinh hoạt)."))  # fmt: skip
