@@ -32,7 +32,7 @@ def test_a_plain_30_day_period_is_priced_tier_by_tier(household, world):
     bill = Bill.objects.get(account=household, period=JULY)
     # 150 kWh under Decision 1279: 50 × 1,984 + 50 × 2,050 + 50 × 2,380, VAT 8 % rounded half-up.
     assert (bill.kwh, bill.days, bill.subtotal) == (150, 30, 50 * 1984 + 50 * 2050 + 50 * 2380)
-    assert bill.vat == round(bill.subtotal * 8 / 100)
+    assert bill.vat == 25_656  # 320,700 × 8 % = 25,656 exactly
     assert bill.total == bill.subtotal + bill.vat
     assert [(li.tier, li.limit_kwh, li.kwh) for li in bill.lines.order_by("position")] == [
         (1, 50, 50), (2, 50, 50), (3, 100, 50)
