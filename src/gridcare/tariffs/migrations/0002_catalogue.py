@@ -1,6 +1,6 @@
 """The tariff catalogue known on 2025-11 (/work/shared/domain/tariffs-and-billing.md), confidence marked.
 
-Administrative (hành chính sự nghiệp) prices are loaded by 0003_administrative_prices.
+Administrative (hành chính sự nghiệp) prices are loaded by 0004_administrative_prices.
 """
 
 import datetime as dt

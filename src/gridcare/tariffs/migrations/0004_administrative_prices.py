@@ -54,5 +54,5 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tariffs", "0002_catalogue")]
+    dependencies = [("tariffs", "0003_versions_and_vat_rates_never_overlap")]
     operations = [migrations.RunPython(load, unload)]
