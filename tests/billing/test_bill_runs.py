@@ -203,11 +203,8 @@ def test_issued_bills_tell_their_customers_and_held_ones_wait_for_release(world)
 
 
 def test_an_account_whose_purpose_the_run_cannot_map_is_skipped_as_no_tariff(world, monkeypatch):
-    # Administrative is the engine's last purpose: an unknown code (-1) must not be priced with its prices.
-    from gridcare.tariffs.services import tariff_version_create
-
-    tariff_version_create(purpose="administrative", method="tiered", decision="test", active_from=dt.date(2020, 1, 1),
-                          tiers=[(None, 2000)])  # fmt: skip
+    # Administrative is the engine's last purpose, and priced in the catalogue: an unknown code (-1) must not be
+    # priced with its prices.
     acct = factories.account(world)
     factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
     # As if the column held a value the run's code table does not know (the database now refuses such values).
