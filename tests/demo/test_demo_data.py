@@ -158,10 +158,11 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     logins = re.findall(r"^  - (\S+)  /  (\S+)", text, flags=re.MULTILINE)
     codes = re.findall(r"current code: (\d{6})", text)
     secrets = re.findall(r"secret=([A-Z2-7]+)", text)
-    assert len(logins) == 4 and len(codes) == 2 and len(secrets) == 2
-    (admin, admin_pw), (operator, operator_pw), (home, home_pw), (shop, shop_pw) = logins
+    assert len(logins) == 5 and len(codes) == 3 and len(secrets) == 3
+    (admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw), (home, home_pw), (shop, shop_pw) = logins
 
-    for (username, password), code in zip([(admin, admin_pw), (operator, operator_pw)], codes, strict=True):
+    staff_logins = [(admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw)]
+    for (username, password), code in zip(staff_logins, codes, strict=True):
         user = authenticate(username=username, password=password)
         assert user is not None and user.is_staff
         device = TOTPDevice.objects.get(user=user)
@@ -169,6 +170,9 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     assert User.objects.get(username=admin).is_superuser
     membership = StaffMembership.objects.get(user__username=operator)
     assert membership.role == "operator" and membership.unit.kind == Unit.Kind.TEAM
+    # The national catalogue is kept by its own role at the corporation.
+    membership = StaffMembership.objects.get(user__username=catalogue)
+    assert membership.role == "catalogue" and membership.unit.kind == Unit.Kind.CORPORATION
 
     household = authenticate(customer_code=home, password=home_pw)
     assert household is not None and household.customer.accounts.get().purpose == "residential"
@@ -182,7 +186,7 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     again = io.StringIO()
     call_command("demo_welcome", stdout=again)
     assert re.findall(r"secret=([A-Z2-7]+)", again.getvalue()) == secrets
-    assert User.objects.filter(username__in=[admin, operator, home, shop]).count() == 4
+    assert User.objects.filter(username__in=[admin, operator, catalogue, home, shop]).count() == 5
 
 
 @pytest.mark.django_db

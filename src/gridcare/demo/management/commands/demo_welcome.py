@@ -48,14 +48,15 @@ class Command(BaseCommand):
         out("gridcare — Công ty Điện lực Cần Thơ (dữ liệu mẫu / demo data)")
         out("=" * 78)
         out(f"Văn phòng (nhân viên) / Back office (staff):   {base}/backoffice/")
-        for username in ("admin", "vanhanh.ninhkieu"):
+        roles = {
+            "admin": "quản trị toàn hệ thống / superuser",
+            "vanhanh.ninhkieu": "nghiệp vụ, Đội Quản lý điện Ninh Kiều / operator, Ninh Kieu team",
+            "danhmuc.tongcongty": "quản lý danh mục (biểu giá, VAT, giờ cao điểm, đơn vị, mẫu tin), tổng công ty / "
+            "catalogue (tariffs, VAT, time-of-use hours, units, message templates), corporation",
+        }
+        for username, role in roles.items():
             login = logins[username]
             device = login.totp_device
-            role = (
-                "quản trị toàn hệ thống / superuser"
-                if login.user.is_superuser
-                else "nghiệp vụ, Đội Quản lý điện Ninh Kiều / operator, Ninh Kieu team"
-            )
             out(f"  - {login.username}  /  {login.password}   ({role})")
             out("      Mã xác thực hai lớp (TOTP) / two-factor secret (TOTP): " + totp_secret(device))
             out(f"      otpauth URI: {device.config_url}")
