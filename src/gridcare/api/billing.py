@@ -15,30 +15,27 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from gridcare.api.access import IsCustomerOrVerifiedStaff, accounts_visible_to, is_staff
 from gridcare.api.errors import ApiError
-from gridcare.api.serializers import ErrorSerializer
+from gridcare.api.pagination import BoundedLimitOffsetPagination, PageQuerySerializer
+from gridcare.api.serializers import ErrorSerializer, PeriodField, error_responses
 from gridcare.api.views import AccountDetailView
 from gridcare.billing import services, tasks
 from gridcare.billing.documents import bill_pdf
 from gridcare.billing.models import Bill, BillRun, BillRunSkip
 from gridcare.billing.selectors import bill_lines, bill_runs, bills_for_account, bills_visible_to_customer
 from gridcare.metering.models import ReadingRoute
-from gridcare.org.selectors import visible_unit_ids
+from gridcare.org import policy
 
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
-ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description=_("Chưa đăng nhập.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Không có quyền.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Không tìm thấy (hoặc không phải của bạn).")),
-}
+ERRORS = error_responses(400, 401, 403, 404, 429)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 413, 429)
 
 
 class PdfThrottle(UserRateThrottle):
@@ -58,7 +55,7 @@ class CanViewBills(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return not is_staff(user) or user.has_perm("billing.view_bill")
+        return not is_staff(user) or policy.may_record(user=user, model=Bill, verb="view")
 
 
 class IsVerifiedStaff(IsCustomerOrVerifiedStaff):
@@ -76,15 +73,15 @@ class CanRunBills(permissions.BasePermission):
     message = _("Cần quyền lập hoá đơn (vai trò nghiệp vụ trở lên để bắt đầu một đợt).")
 
     def has_permission(self, request, view):
-        perm = "billing.view_billrun" if request.method in permissions.SAFE_METHODS else "billing.add_billrun"
-        return request.user.has_perm(perm)
+        verb = "view" if request.method in permissions.SAFE_METHODS else "add"
+        return policy.may_record(user=request.user, model=BillRun, verb=verb)
 
 
 class CanReleaseBills(permissions.BasePermission):
     message = _("Cần quyền sửa hoá đơn (vai trò nghiệp vụ trở lên) để phát hành hoá đơn chờ kiểm tra.")
 
     def has_permission(self, request, view):
-        return request.user.has_perm("billing.change_bill")
+        return policy.may_record(user=request.user, model=Bill, verb="change")
 
 
 def _bill_not_found() -> ApiError:
@@ -105,9 +102,7 @@ def bill_for_user(*, user, number: str) -> Bill:
 
 def bill_runs_for_user(*, user) -> QuerySet[BillRun]:
     """Runs of the routes of the caller's units; runs over every route only for those who see every unit."""
-    ids = visible_unit_ids(user=user)
-    runs = bill_runs()
-    return runs if ids is None else runs.filter(route__unit__in=ids)
+    return policy.records(bill_runs(), user=user)
 
 
 # --- serializers ------------------------------------------------------------------------------------------
@@ -119,7 +114,7 @@ class BillSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text=_("invoice, hoặc credit_note (điều chỉnh giảm)."))
     status = serializers.CharField(help_text=_("issued (đã phát hành), cancelled (đã huỷ), held (chờ kiểm tra, chỉ nhân viên thấy)."))
     account_code = serializers.CharField(source="account.code")
-    period = serializers.DateField(format="%Y-%m", help_text=_("Kỳ hoá đơn, YYYY-MM."))
+    period = PeriodField(help_text=_("Kỳ hoá đơn, YYYY-MM."))
     start_date = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ trước."))
     end_date = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ này (kỳ là [start_date, end_date))."))
     days = serializers.IntegerField()
@@ -175,7 +170,7 @@ class BillDetailSerializer(BillSerializer):
 
 class BillRunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    period = serializers.DateField(format="%Y-%m")
+    period = PeriodField(help_text=_("Kỳ, YYYY-MM."))
     route = serializers.CharField(source="route.code", allow_null=True, help_text=_("Mã lộ trình; null: mọi lộ trình."))
     status = serializers.CharField(help_text=_("pending, running, done, failed."))
     created_at = serializers.DateTimeField()
@@ -289,7 +284,7 @@ class BillReleaseView(APIView):
     @extend_schema(
         operation_id="bill_release",
         request=None,
-        responses={200: BillSerializer, 409: OpenApiResponse(ErrorSerializer, description=_("Hoá đơn không ở trạng thái chờ kiểm tra (not_held).")), **ERRORS},
+        responses={200: BillSerializer, 409: OpenApiResponse(ErrorSerializer, description=_("Hoá đơn không ở trạng thái chờ kiểm tra (not_held).")), **WRITE_ERRORS},
         tags=["bills"],
     )  # fmt: skip
     def post(self, request, number):
@@ -322,30 +317,27 @@ class BillRunListView(generics.ListAPIView):
     @extend_schema(
         operation_id="bill_runs_create",
         request=BillRunRequestSerializer,
-        responses={202: BillRunSerializer, 400: ErrorSerializer, **ERRORS},
+        responses={202: BillRunSerializer, **WRITE_ERRORS},
         tags=["bill-runs"],
     )
     def post(self, request):
         data = BillRunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        ids = visible_unit_ids(user=request.user)
         route = None
-        if values["all_routes"]:
-            if ids is not None:
-                raise ApiError(code="permission_denied", status_code=403,
-                               message=_("Chỉ người xem được mọi đơn vị mới lập hoá đơn cho mọi lộ trình."))  # fmt: skip
-        else:
-            routes = ReadingRoute.objects.filter(code=values["route"].strip())
-            route = (routes if ids is None else routes.filter(unit__in=ids)).first()
+        if not values["all_routes"]:
+            route = policy.records(ReadingRoute.objects.filter(code=values["route"].strip()), user=request.user).first()
             if route is None:
                 raise serializers.ValidationError({"route": [_("Không có lộ trình này trong phạm vi của bạn.")]})
         year, month = (int(part) for part in values["period"].split("-"))
-        with transaction.atomic():
-            run = services.bill_run_create(
-                period=dt.date(year, month, 1), route=route, user=request.user, now=timezone.now()
-            )
-            transaction.on_commit(lambda: tasks.bill_run_execute_task.enqueue(run.pk))
+        try:
+            with transaction.atomic():
+                run = services.bill_run_create(
+                    period=dt.date(year, month, 1), route=route, user=request.user, now=timezone.now()
+                )
+                transaction.on_commit(lambda: tasks.bill_run_execute_task.enqueue(run.pk))
+        except policy.AccessDenied as exc:
+            raise ApiError(code="permission_denied", message=exc.message, status_code=403) from exc
         run = bill_runs().get(pk=run.pk)
         response = Response(BillRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api:bill-run", kwargs={"run_id": run.pk})
@@ -360,10 +352,7 @@ class BillRunDetailView(APIView):
 
     @extend_schema(
         operation_id="bill_run_retrieve",
-        parameters=[
-            OpenApiParameter("limit", OpenApiTypes.INT, description=_("Số khách hàng chưa lập được mỗi trang.")),
-            OpenApiParameter("offset", OpenApiTypes.INT, description=_("Bỏ qua bao nhiêu khách hàng đầu danh sách.")),
-        ],
+        parameters=[PageQuerySerializer],
         responses={200: BillRunDetailSerializer, **ERRORS},
         tags=["bill-runs"],
     )
@@ -372,11 +361,10 @@ class BillRunDetailView(APIView):
         if run is None:
             raise ApiError(code="not_found", message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."), status_code=404)
         skips = BillRunSkip.objects.filter(run=run).select_related("account").order_by("account__code", "pk")
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(skips, request, view=self)
         skipped = paginator.get_paginated_response(BillRunSkipSerializer(page, many=True).data).data
         return Response(BillRunSerializer(run).data | {"skipped": skipped})
-
 
 
 class BillRunReleaseView(APIView):
@@ -390,7 +378,7 @@ class BillRunReleaseView(APIView):
         responses={
             200: inline_serializer("BillRunRelease", {"released": serializers.IntegerField(
                 help_text=_("Số hoá đơn vừa phát hành (0 nếu không còn hoá đơn chờ kiểm tra)."))}),
-            **ERRORS,
+            **WRITE_ERRORS,
         },
         tags=["bill-runs"],
     )  # fmt: skip
