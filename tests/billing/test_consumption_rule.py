@@ -304,3 +304,21 @@ def test_any_readings_billed_in_any_months_bill_every_kwh_once_and_the_chart_and
             assert bills[-1].kwh == december_kwh
     finally:
         transaction.savepoint_rollback(sid)
+
+
+def test_the_chart_and_the_alert_count_a_month_with_two_readings_as_its_bill(world):
+    acct = factories.account(world)
+    factories.readings(acct, [1000, 1100], start=dt.date(2025, 5, 5))
+    meter = meter_of(acct)
+    read(acct, meter, dt.date(2025, 7, 2), 1150)
+    read(acct, meter, dt.date(2025, 7, 28), 1230)
+    bill_month(world, JUNE)
+    bill_month(world, JULY)
+    series, _serials = metering_selectors.account_reading_series(account=acct)
+    monthly = consumption.monthly_consumption(series=series, months=2)
+    assert monthly.kwh == [100, 130] == [invoice(acct, JUNE).kwh, invoice(acct, JULY).kwh]
+    consumption_alert_set(account=acct, kind="percent", threshold=25)
+    alert = period_consumption_for_alerts(since=dt.date(2025, 7, 20))
+    # The latest month is all of July (50 + 80), not only its last step (80), against all of June (100).
+    assert (alert["kwh"].tolist(), alert["previous_kwh"].tolist()) == ([130], [100])
+    assert alert["read_on"].tolist() == [dt.date(2025, 7, 28)]

@@ -112,7 +112,9 @@ def _load_inputs(*, run: BillRun, accounts: np.ndarray, scope_sql: str, scope_pa
     accounts = accounts[~np.isin(accounts[:, 0], billed)]
     # Each account's readings from the closing reading of its latest standing invoice before this period (that
     # bill's own columns ride along), or all of them for a first bill: no look-back window, so nothing is lost.
-    # The previous invoice is one index probe per account on (account, period).
+    # The previous invoice is one index probe per account on (account, period). CROSS JOIN (conditions in WHERE) is
+    # an inner join that SQLite takes as "accounts first": a range scan of each account's readings from its
+    # opening, not every reading of the id range with a bill look-up each; PostgreSQL plans it as any inner join.
     invoice, cancelled = Bill.Kind.INVOICE.value, Bill.Status.CANCELLED.value
     readings = fetch_int_matrix(
         sql=f"""
@@ -128,9 +130,9 @@ def _load_inputs(*, run: BillRun, accounts: np.ndarray, scope_sql: str, scope_pa
                   FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
                   WHERE {scope_sql}) o
             LEFT JOIN billing_bill b ON b.id = o.bill_id
-            JOIN metering_reading r ON r.account_id = o.account_id AND r.read_on >= COALESCE(b.end_date, %s)
-                 AND r.read_on < %s
+            CROSS JOIN metering_reading r
             JOIN metering_meter m ON m.id = r.meter_id
+            WHERE r.account_id = o.account_id AND r.read_on >= COALESCE(b.end_date, %s) AND r.read_on < %s
             ORDER BY r.account_id, r.read_on, r.id""",  # noqa: S608
         params=[invoice, cancelled, run.period, *scope_params, dt.date(1, 1, 1), _month_add(run.period, 1)],
         columns=15,
