@@ -156,6 +156,13 @@ def test_the_bill_arrays_do_not_depend_on_the_order_inputs_come_in(world):
     assert mixed.lines.line_amount.tolist() == straight.lines.line_amount.tolist()
     # The 3-month first bills: 05/04 → 05/07 of each account.
     assert straight.kwh.tolist() == [260 + 5 * i for i in range(5)]
+    # Readings of accounts outside the chunk play no part, even when the chunk keeps no account at all.
+    for kept in ([1, 3], []):
+        fewer = ChunkInputs(**{
+            name: getattr(inputs, name) if name.startswith("reading_") else getattr(inputs, name)[kept]
+            for name in ChunkInputs.__dataclass_fields__
+        })  # fmt: skip
+        assert bills_compute(inputs=fewer, **period).kwh.tolist() == straight.kwh[kept].tolist()
 
 
 # --- re-issue and resume ----------------------------------------------------------------------------------

@@ -83,6 +83,12 @@ def _sorted_inputs(inputs: ChunkInputs) -> ChunkInputs:
         for name in fields:
             if name.startswith("reading_"):
                 fields[name] = fields[name][order]
+    # Readings of accounts not in the chunk play no part.
+    ours = np.isin(fields["reading_account"], fields["account_id"])
+    if not ours.all():
+        for name in fields:
+            if name.startswith("reading_"):
+                fields[name] = fields[name][ours]
     return ChunkInputs(**fields)
 
 
@@ -99,27 +105,25 @@ def bills_compute(
     inputs = _sorted_inputs(inputs)
     acc = inputs.account_id
     r_acc, r_day, r_id = inputs.reading_account, inputs.reading_day, inputs.reading_id
-    known = np.isin(r_acc, acc)
-    pos = np.searchsorted(acc, r_acc)
-    pos = np.where(known, pos, 0)
+    pos = np.searchsorted(acc, r_acc)  # every reading is of a chunk account (see `_sorted_inputs`)
     index = np.arange(len(r_acc))
 
     # The closing reading: the account's last reading in the period.
     closing = np.full(len(acc), -1, dtype=np.int64)
-    in_period = known & (r_day >= period_first) & (r_day < period_next)
+    in_period = (r_day >= period_first) & (r_day < period_next)
     np.maximum.at(closing, pos[in_period], index[in_period])
     # The opening reading: the previous bill's closing one (found by id, or the last of its day if it names none),
     # else the account's first reading.
     previous = inputs.previous_bill.astype(bool)
     opening = np.full(len(acc), -1, dtype=np.int64)
     wanted = inputs.opening_reading[pos]
-    is_opening = known & previous[pos] & (r_day == inputs.opening_day[pos]) & ((wanted < 0) | (r_id == wanted))
+    is_opening = previous[pos] & (r_day == inputs.opening_day[pos]) & ((wanted < 0) | (r_id == wanted))
     np.maximum.at(opening, pos[is_opening], index[is_opening])
     first = np.full(len(acc), len(r_acc), dtype=np.int64)
-    np.minimum.at(first, pos[known], index[known])
+    np.minimum.at(first, pos, index)
     if cutover:
         before = np.full(len(acc), -1, dtype=np.int64)
-        np.maximum.at(before, pos[known & (r_day < period_first)], index[known & (r_day < period_first)])
+        np.maximum.at(before, pos[r_day < period_first], index[r_day < period_first])
         first = np.where(before >= 0, before, first)
     opening = np.where(previous, opening, np.where(first < len(r_acc), first, -1))
 
