@@ -188,9 +188,11 @@ def test_reissue_that_cannot_bill_refuses_and_changes_nothing(world):
     factories.readings(acct, [100, 200, 350], start=dt.date(2025, 5, 5))
     bill_month(world, JULY)
     bill = invoice(acct, JULY)
-    Account.objects.filter(pk=acct.pk).update(purpose="administrative")  # no administrative prices in the catalogue
-    with pytest.raises(services.BillingError, match="biểu giá"):
-        services.bill_reissue(bill=bill, reason="Đổi mục đích", now=NOW)
+    # July's reading was another customer's: moved to them, this account has no reading for July any more.
+    other = factories.account(world)
+    Reading.objects.filter(account=acct, read_on=dt.date(2025, 7, 5)).update(account=other)
+    with pytest.raises(services.BillingError, match="chưa có chỉ số kỳ này"):
+        services.bill_reissue(bill=bill, reason="Ghi nhầm khách hàng", now=NOW)
     bill.refresh_from_db()
     assert bill.status == Bill.Status.ISSUED
     assert not Bill.objects.filter(kind=Bill.Kind.CREDIT_NOTE).exists()

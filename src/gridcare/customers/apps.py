@@ -6,3 +6,13 @@ class CustomersConfig(AppConfig):
     name = "gridcare.customers"
     label = "customers"
     verbose_name = _("Khách hàng")
+
+    def ready(self):
+        from gridcare.customers import selectors
+        from gridcare.org.policy import Records, records_register
+
+        records_register("customers.customer", Records(within=selectors.customers_within_units, deletable=False))
+        records_register("customers.premise", Records(within=selectors.premises_within_units))
+        records_register("customers.socialcategoryassignment", Records(within=selectors.social_categories_within_units))
+        # Users are kernel records (gridcare.core) but reach units through staff memberships and customers.
+        records_register("core.user", Records(within=selectors.users_within_units))
