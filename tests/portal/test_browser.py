@@ -182,8 +182,11 @@ def billed_account(customer_account):
     if not apps.get_model("tariffs", "TariffVersion").objects.exists():
         catalogue.load(apps, None)
     now = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
-    for period in (dt.date(2025, 5, 1), dt.date(2025, 6, 1)):  # a first bill alone may be held for review
-        services.bill_run_execute(run=services.bill_run_create(period=period, route=None, now=now), now=now)
+    # May is the cutover (gridcare takes over from the previous system, whose last reading opens the bill);
+    # June is an ordinary month after it, issued without review.
+    for period, cutover in ((dt.date(2025, 5, 1), True), (dt.date(2025, 6, 1), False)):
+        run = services.bill_run_create(period=period, route=None, now=now, cutover=cutover)
+        services.bill_run_execute(run=run, now=now)
     bill = Bill.objects.filter(account=customer_account).exclude(status=Bill.Status.HELD).order_by("pk").first()
     assert bill is not None, "the fixture account's June bill is issued"
     return customer_account, bill
