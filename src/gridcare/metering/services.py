@@ -1,8 +1,9 @@
 """Writes for metering: importing register readings and interval data (files or API payloads).
 
-An import validates every row (see `importing.py`), inserts the valid ones in bulk (COPY on PostgreSQL)
-in chunks that each commit, and records one `ReadingImport`. The unique keys (meter, read_on) and
-(meter, start) make a re-run of the same file, even after a crash half way, insert nothing twice.
+An import validates every row (see `importing.py`) and inserts the valid ones in bulk (COPY on PostgreSQL)
+in one transaction that holds its meters (so concurrent imports of one meter validate against each other),
+and records one `ReadingImport`. The unique keys (meter, read_on) and (meter, start) make a re-run of the
+same file insert nothing twice; a crash half way leaves nothing of the file behind.
 """
 
 import csv
@@ -41,7 +42,7 @@ from gridcare.metering.importing import (
     table_from_file,
     table_from_records,
 )
-from gridcare.metering.models import IntervalReading, Reading, ReadingImport
+from gridcare.metering.models import IntervalReading, Meter, Reading, ReadingImport
 from gridcare.metering.signals import readings_recorded
 
 INSERT_CHUNK_ROWS = 200_000
@@ -154,14 +155,17 @@ def _import_table(
         kind=table.kind, source=label[:200], sha256=sha256, started_at=now, rows_total=len(table) + len(errors)
     )
     try:
-        if table.kind == ReadingImport.Kind.REGISTER:
-            inserted, present, rollovers = _import_register(
-                table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress
-            )
-        else:
-            inserted, present, rollovers = _import_interval(
-                table=table, errors=errors, now=now, reading_import=reading_import, progress=progress
-            )
+        # Validation and insert in one transaction, with the file's meters locked (see `_lock_meters`): two
+        # imports touching one meter validate in turn, each against what the other stored.
+        with transaction.atomic():
+            if table.kind == ReadingImport.Kind.REGISTER:
+                inserted, present, rollovers = _import_register(
+                    table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress
+                )
+            else:
+                inserted, present, rollovers = _import_interval(
+                    table=table, errors=errors, now=now, reading_import=reading_import, progress=progress
+                )
     except Exception:
         ReadingImport.objects.filter(pk=reading_import.pk).update(status=ReadingImport.Status.FAILED)
         raise
@@ -181,6 +185,60 @@ def _import_table(
         reading_import=reading_import, kind=table.kind, rows_total=reading_import.rows_total, inserted=inserted,
         already_present=present, rejected=rejected, rollovers=rollovers, errors=errors,
     )  # fmt: skip
+
+
+def _lock_meters(*, meter_ids: list[int]) -> None:
+    """Hold the meters until the transaction ends, so that no other import of them validates meanwhile.
+
+    PostgreSQL: row locks on the meters (one statement, any number of meters; advisory locks would fill the
+    shared lock table on a large file). SQLite: the transaction began IMMEDIATE, so it holds the database's
+    single write lock already.
+    """
+    if connection.vendor == "postgresql" and meter_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Meter._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+                [meter_ids],
+            )
+
+
+def _register_conflicts(
+    *, table: Table, errors: list[RowError], rows_in: np.ndarray, meter: np.ndarray, day: np.ndarray,
+    total: np.ndarray, registers: dict[str, np.ndarray], reading_import: ReadingImport,
+) -> int:
+    """Rows the insert skipped because their (meter, date) was stored meanwhile: a different value is a conflict.
+
+    Returns how many of them hold the same values (already present). Reached only when a writer that does not
+    take the meter locks stored the reading between validation and insert.
+    """
+    skipped = Reading.objects.filter(meter_id__in=sorted(set(meter[rows_in].tolist()))).exclude(
+        reading_import_id=reading_import.pk
+    ).filter(read_on__in=sorted({day_from_number(d) for d in day[rows_in].tolist()}))
+    stored = {
+        (m, d): (t, p, n, o)
+        for m, d, t, p, n, o in skipped.values_list("meter_id", "read_on", "total", "peak", "normal", "offpeak")
+    }
+    same = 0
+    for i in rows_in.tolist():
+        key = (int(meter[i]), day_from_number(int(day[i])))
+        if key not in stored:  # inserted by this import
+            continue
+        recorded_total, *recorded_registers = stored[key]
+        wanted = [None if column not in registers or registers[column][i] < 0 else int(registers[column][i])
+                  for column in REGISTER_OPTIONAL]  # fmt: skip
+        if recorded_total == int(total[i]) and all(
+            w is None or w == r for w, r in zip(wanted, recorded_registers, strict=True)
+        ):
+            same += 1
+            continue
+        errors.append(RowError(
+            int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i],
+            _("Xung đột: trong lúc nhập, một lần nhập khác đã ghi chỉ số khác cho công tơ này ngày này (tổng %(total)d kWh).")
+            % {"total": recorded_total},
+            f"Conflict: while this import ran, another one recorded a different reading for this meter and date "
+            f"(total {recorded_total} kWh).",
+        ))  # fmt: skip
+    return same
 
 
 def _insert(
@@ -242,6 +300,7 @@ def _import_register(
     if not ok.any():
         return 0, 0, 0
     meter_ids = sorted(set(meter[ok].tolist()))
+    _lock_meters(meter_ids=meter_ids)
     digits_by_meter = dict(meters.values())
     history, recorded = selectors.reading_history(
         meter_ids=meter_ids, since_day=int(day[ok].min()) - HISTORY_DAYS, until_day=int(day[ok].max()) + HISTORY_DAYS,
@@ -294,8 +353,13 @@ def _import_register(
         table=Reading._meta.db_table, columns=tuple(columns), rows=list(zip(*values, strict=True)),
         conflict_columns=("meter_id", "read_on"), progress=progress,
     )
-    # A row another import inserted meanwhile is "already present", not lost.
-    return inserted, int(same.sum()) + len(rows_in) - inserted, int(rollover[rows_in].sum())
+    present = int(same.sum())
+    if inserted < len(rows_in):
+        present += _register_conflicts(
+            table=table, errors=errors, rows_in=rows_in, meter=meter, day=day, total=total, registers=registers,
+            reading_import=reading_import,
+        )  # fmt: skip
+    return inserted, present, int(rollover[rows_in].sum())
 
 
 def _import_interval(
@@ -334,6 +398,7 @@ def _import_interval(
     ok &= ~duplicate
     if not ok.any():
         return 0, 0, 0
+    _lock_meters(meter_ids=sorted(set(meter[ok].tolist())))
     recorded = selectors.interval_history(
         meter_ids=sorted(set(meter[ok].tolist())),
         since=dt.datetime.fromtimestamp(int(seconds[ok].min()), tz=dt.UTC),
