@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from gridcare.core.audit import audit_model_change, model_snapshot
+from gridcare.core.audit import acting_as
 from gridcare.tariffs.models import (
     Confidence,
     PricingMethod,
@@ -80,23 +80,18 @@ def _predecessor_close(*, version: TariffVersion, user: Any) -> None:
     for other in tariff_version_dates_validate(
         purpose=version.purpose, active_from=version.active_from, active_to=version.active_to, exclude_pk=version.pk
     ):
-        before = model_snapshot(instance=other)
         other.active_to = version.active_from
-        other.save(update_fields=["active_to"])
-        audit_model_change(instance=other, before=before, user=user, reason="tariff_version_successor")
+        with acting_as(user=user, reason="tariff_version_successor"):  # the audit trigger records the row
+            other.save(update_fields=["active_to"])
 
 
 @transaction.atomic
 def tariff_version_save(*, version: TariffVersion, user: Any = None) -> TariffVersion:
     """Save a version (new or changed), closing the open predecessor it replaces."""
-    before = None
-    if version.pk is not None:
-        old = TariffVersion.objects.filter(pk=version.pk).first()
-        before = model_snapshot(instance=old) if old else None
     _predecessor_close(version=version, user=user)
     version.full_clean()
-    version.save()
-    audit_model_change(instance=version, before=before, user=user)
+    with acting_as(user=user):  # the audit trigger records the row before and after
+        version.save()
     return version
 
 
