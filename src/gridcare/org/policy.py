@@ -45,7 +45,10 @@ class Rule:
     unit_kinds: tuple[str, ...] | None = None
 
 
-RULES: dict[str, Rule] = {}
+RULES: dict[str, Rule] = {
+    # Correct a register reading (through metering.services.reading_correct; the admin never edits one).
+    "metering.correct_reading": Rule(permission="metering.change_reading"),
+}
 
 
 def _membership(user) -> StaffMembership | None:
