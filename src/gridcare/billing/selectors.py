@@ -1,11 +1,14 @@
-"""Reads of bills and runs for the interfaces (portal, back office, API)."""
+"""Reads of bills and runs for the interfaces (portal, back office, API), and the integrity check of unchecked links."""
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from gridcare.billing.models import Bill, BillLine, BillRun
 from gridcare.customers.models import Account
+from gridcare.metering.models import IntervalReading, Meter, Reading
+from gridcare.notifications.models import Notice, OutboxMessage
 
 
 def bills_for_account(*, account: Account) -> QuerySet[Bill]:
@@ -51,3 +54,40 @@ def monthly_bill_history(*, account: Account, until: dt.date, months: int = 12) 
 def bills_visible_to_customer(*, account: Account) -> QuerySet[Bill]:
     """The bills a customer sees: issued or cancelled invoices and credit notes, never one held for review."""
     return bills_for_account(account=account).exclude(status=Bill.Status.HELD)
+
+
+@dataclass(frozen=True)
+class Orphans:
+    """Rows whose link (not checked by the database) points at a row that does not exist."""
+
+    label: str  # e.g. "metering.reading.meter"
+    count: int
+    sample_ids: list[int]
+
+
+# (model, link field, model the link points at): the links declared with db_constraint=False.
+_UNCHECKED_LINKS = (
+    (Reading, "meter", Meter),
+    (Reading, "account", Account),
+    (IntervalReading, "meter", Meter),
+    (Bill, "start_reading", Reading),
+    (Bill, "end_reading", Reading),
+    (BillLine, "bill", Bill),
+    (OutboxMessage, "notice", Notice),
+    (OutboxMessage, "account", Account),
+    (Notice, "account", Account),
+)
+
+
+def records_without_owner(*, sample_size: int = 5) -> list[Orphans]:
+    """For each unchecked link of readings, bills, bill lines and outbox rows: the rows whose owner is missing."""
+    found = []
+    for model, link, target in _UNCHECKED_LINKS:
+        column = model._meta.get_field(link).attname
+        missing = model.objects.filter(**{f"{column}__isnull": False}).filter(
+            ~Exists(target.objects.filter(pk=OuterRef(column)))
+        )
+        count = missing.count()
+        sample = list(missing.order_by("pk").values_list("pk", flat=True)[:sample_size]) if count else []
+        found.append(Orphans(label=f"{model._meta.label_lower}.{link}", count=count, sample_ids=sample))
+    return found
