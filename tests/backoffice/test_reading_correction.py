@@ -55,3 +55,22 @@ def test_other_teams_and_viewers_cannot_correct(client, world, feb):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.VIEWER))
     assert client.post(f"{READINGS}{feb.pk}/correct/", {"total": 1250, "reason": "x"}).status_code == 403
     assert Reading.objects.get(pk=feb.pk).total == 1200
+
+
+def test_correcting_a_billed_reading_names_the_bills_to_reissue(client, world):
+    import datetime as dt
+
+    from gridcare.billing import services as billing_services
+    from gridcare.billing.models import Bill
+
+    acct = factories.account(world)
+    july = factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])[-1]
+    now = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
+    run = billing_services.bill_run_create(period=dt.date(2025, 7, 1), route=world["routes"][world["teams"][0]], now=now)
+    billing_services.bill_run_execute(run=run, now=now)
+    bill = Bill.objects.get(account=acct)
+    verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
+    response = client.post(f"{READINGS}{july.pk}/correct/", {"total": 1960, "reason": "ghi nhầm"}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(bill.number in m and "huỷ và lập lại" in m for m in shown)
+    assert Bill.objects.get(pk=bill.pk).end_index == 1950  # the bill itself is not changed behind anyone's back

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gridcare.billing.models import Bill, BillLine, BillRun
 from gridcare.customers.models import Account
@@ -54,6 +54,16 @@ def monthly_bill_history(*, account: Account, until: dt.date, months: int = 12) 
 def bills_visible_to_customer(*, account: Account) -> QuerySet[Bill]:
     """The bills a customer sees: issued or cancelled invoices and credit notes, never one held for review."""
     return bills_for_account(account=account).exclude(status=Bill.Status.HELD)
+
+
+def bills_from_reading(*, reading: Reading) -> list[str]:
+    """Numbers of the standing bills that open or close at this reading."""
+    return list(
+        Bill.objects.filter(Q(start_reading=reading) | Q(end_reading=reading))
+        .exclude(status=Bill.Status.CANCELLED)
+        .order_by("period", "pk")
+        .values_list("number", flat=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.search import account_ids_by_key, account_search_q
 from gridcare.backoffice.site import admin_site
+from gridcare.billing.selectors import bills_from_reading
 from gridcare.metering import services as metering_services
 from gridcare.metering.models import (
     IntervalReading,
@@ -170,6 +171,11 @@ class ReadingAdmin(UnitScopedAdmin):
                         form.add_error(field if field in form.fields else None, message)
             else:
                 messages.success(request, _("Đã sửa chỉ số và ghi nhật ký kiểm toán."))
+                billed = bills_from_reading(reading=reading)
+                if billed:
+                    messages.warning(request, _(
+                        "Hoá đơn %(numbers)s đã lập từ chỉ số này và không tự thay đổi: hãy huỷ và lập lại nếu cần."
+                    ) % {"numbers": ", ".join(billed)})  # fmt: skip
                 return redirect(reverse("admin:metering_reading_change", args=[reading.pk]))
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "reading": reading, "form": form,
