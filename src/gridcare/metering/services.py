@@ -476,6 +476,8 @@ def reading_correct(
     reason: str, user, now: dt.datetime,
 ) -> Reading:
     """Correct a reading's index after the import's checks (register size, order, plausibility); audit why."""
+    account_unit = Reading.objects.filter(pk=reading.pk).values_list("account__unit_id", flat=True).first()
+    policy.require(user=user, action="metering.correct_reading", unit_id=account_unit)
     errors: dict[str, list[str]] = {}
     reason = (reason or "").strip()
     if not reason:
@@ -488,7 +490,6 @@ def reading_correct(
         raise ValidationError(errors)
     with transaction.atomic():
         reading = Reading.objects.select_related("account", "meter").get(pk=reading.pk)
-        policy.require(user=user, action="metering.correct_reading", unit_id=reading.account.unit_id)
         _lock_meters(meter_ids=[reading.meter_id])
         digits = reading.meter.register_digits
         if total >= 10**digits:
