@@ -296,3 +296,48 @@ def test_a_time_of_use_bill_names_the_period_of_each_line(api, world):
         (None, "peak", 120), (None, "normal", 300), (None, "offpeak", 80)
     ]
     assert body["kwh"] == 500
+
+
+def test_a_customer_never_sees_a_held_bill_cancelled_nor_a_credit_note_of_one(api, billed):
+    mine = billed["mine"]
+    july = bill_of(mine, JULY)
+    assert services.bill_cancel(bill=july, reason="x", now=NOW) is None
+    # A credit note left by earlier versions for a held bill is hidden too.
+    legacy = Bill.objects.create(
+        number=f"DC-{july.number}", kind=Bill.Kind.CREDIT_NOTE, account=mine, period=JULY, status=Bill.Status.ISSUED,
+        start_date=july.start_date, end_date=july.end_date, days=july.days, start_index=july.start_index,
+        end_index=july.end_index, kwh=-july.kwh, subtotal=-july.subtotal, vat=-july.vat, total=-july.total,
+        created_at=NOW, issued_at=NOW, refers_to=july,
+    )  # fmt: skip
+    api.force_login(customer_user(mine))
+    listed = [b["number"] for b in api.get(f"/api/v1/accounts/{mine.code}/bills").json()["results"]]
+    assert listed == [bill_of(mine, JUNE).number]
+    for number in (july.number, legacy.number):
+        assert_error(api.get(f"/api/v1/bills/{number}"), 404, "not_found")
+        assert api.get(f"/api/v1/bills/{number}/pdf", HTTP_ACCEPT="application/pdf").status_code == 404
+
+
+def test_an_operator_releases_the_held_bills_of_a_run_of_their_route_at_once(world, billed):
+    from gridcare.notifications.models import Notice
+
+    team, other_team = world["teams"]
+    run = services.bill_run_create(period=dt.date(2025, 8, 1), route=world["routes"][team], now=NOW)
+    held = []
+    for account in (billed["mine"], billed["other"], billed["far"]):  # `far` is of the other team
+        held.append(Bill.objects.create(
+            number=f"T-{account.code}", account=account, period=dt.date(2025, 8, 1), run=run, status=Bill.Status.HELD,
+            start_date=dt.date(2025, 7, 5), end_date=dt.date(2025, 8, 5), days=31, start_index=300, end_index=400,
+            kwh=100, subtotal=1000, vat=80, total=1080, created_at=NOW,
+        ))  # fmt: skip
+    viewer = token_client(staff(unit=team, role=StaffRole.VIEWER))
+    assert_error(viewer.post(f"/api/v1/bill-runs/{run.pk}/release"), 403, "permission_denied")
+    outsider = token_client(staff(unit=other_team, role=StaffRole.OPERATOR))
+    assert_error(outsider.post(f"/api/v1/bill-runs/{run.pk}/release"), 404, "not_found")
+    notices = Notice.objects.count()
+    operator = token_client(staff(unit=team, role=StaffRole.OPERATOR))
+    response = operator.post(f"/api/v1/bill-runs/{run.pk}/release")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"released": 2}
+    assert [Bill.objects.get(pk=b.pk).status for b in held] == ["issued", "issued", "held"]
+    assert Notice.objects.count() == notices + 1
+    assert operator.post(f"/api/v1/bill-runs/{run.pk}/release").json() == {"released": 0}

@@ -84,3 +84,30 @@ def test_starting_a_run_from_the_back_office_queues_it(client, world, billed, dj
     assert timezone.now() >= run.created_at
     queued = DBTaskResult.objects.get(task_path__endswith="bill_run_execute_task")
     assert queued.args_kwargs["args"] == [run.pk]
+
+
+def test_the_bulk_action_releases_many_bills_with_one_notice_and_only_within_the_team(client, world, billed):
+    from gridcare.notifications.models import Notice
+
+    ours, theirs = billed
+    second = factories.account(world)
+    factories.readings(second, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    for period in (dt.date(2025, 6, 1), dt.date(2025, 7, 1)):
+        services.bill_run_execute(run=services.bill_run_create(period=period, route=world["routes"][world["teams"][0]],
+                                                               now=NOW), now=NOW)  # fmt: skip
+    mine = list(Bill.objects.filter(account__in=[ours, second], status=Bill.Status.HELD))
+    assert len(mine) == 2
+    other = Bill.objects.create(
+        number="T-OTHER-TEAM", account=theirs, period=dt.date(2025, 8, 1), status=Bill.Status.HELD,
+        start_date=dt.date(2025, 7, 5), end_date=dt.date(2025, 8, 5), days=31, start_index=300, end_index=400,
+        kwh=100, subtotal=1000, vat=80, total=1080, created_at=NOW,
+    )  # fmt: skip
+    notices_before = Notice.objects.count()
+    verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
+    selected = [b.pk for b in mine] + [other.pk]
+    response = client.post("/backoffice/billing/bill/", {"action": "release_selected", "_selected_action": selected})
+    assert response.status_code == 302
+    assert set(Bill.objects.filter(pk__in=[b.pk for b in mine]).values_list("status", flat=True)) == {"issued"}
+    other.refresh_from_db()
+    assert other.status == Bill.Status.HELD
+    assert Notice.objects.count() == notices_before + 1

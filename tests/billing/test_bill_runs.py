@@ -200,3 +200,18 @@ def test_issued_bills_tell_their_customers_and_held_ones_wait_for_release(world)
     # Running again sends nothing more: no new bills, no new messages.
     services.bill_run_execute(run=run_for(world), now=NOW)
     assert OutboxMessage.objects.filter(channel="email").count() == 2
+
+
+def test_an_account_whose_purpose_the_run_cannot_map_is_skipped_as_no_tariff(world, monkeypatch):
+    # Administrative is the engine's last purpose: an unknown code (-1) must not be priced with its prices.
+    from gridcare.tariffs.services import tariff_version_create
+
+    tariff_version_create(purpose="administrative", method="tiered", decision="test", active_from=dt.date(2020, 1, 1),
+                          tiers=[(None, 2000)])  # fmt: skip
+    acct = factories.account(world)
+    factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
+    # As if the column held a value the run's code table does not know (the database now refuses such values).
+    monkeypatch.setattr(services, "_PURPOSE_INDEX", {k: v for k, v in services._PURPOSE_INDEX.items() if k != "residential"})
+    services.bill_run_execute(run=run_for(world), now=NOW)
+    assert not Bill.objects.filter(account=acct).exists()
+    assert BillRunSkip.objects.get(account=acct).reason == BillRunSkip.Reason.NO_TARIFF

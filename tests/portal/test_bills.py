@@ -51,3 +51,51 @@ def test_another_customers_bill_is_not_found(client, billed):
     assert client.get(f"/accounts/{other.code}/bills/{theirs.number}/").status_code == 404
     assert client.get(f"/accounts/{mine.code}/bills/{theirs.number}/").status_code == 404
     assert client.get(f"/accounts/{mine.code}/bills/{theirs.number}/pdf/").status_code == 404
+
+
+def _cancel_held_the_old_way(held: Bill) -> Bill:
+    """A credit note as earlier versions of `bill_cancel` made for a held bill (issued, shown to the customer)."""
+    note = Bill.objects.create(
+        number=f"DC-{held.number}", kind=Bill.Kind.CREDIT_NOTE, account=held.account, period=held.period,
+        status=Bill.Status.ISSUED, start_date=held.start_date, end_date=held.end_date, days=held.days,
+        start_index=held.start_index, end_index=held.end_index, kwh=-held.kwh, subtotal=-held.subtotal,
+        vat=-held.vat, total=-held.total, created_at=NOW, issued_at=NOW, refers_to=held,
+    )  # fmt: skip
+    Bill.objects.filter(pk=held.pk).update(status=Bill.Status.CANCELLED)
+    return note
+
+
+def test_a_held_bill_cancelled_is_never_shown_nor_any_credit_note(client, billed):
+    mine, _ = billed
+    july = Bill.objects.get(account=mine, period=dt.date(2025, 7, 1))
+    assert july.status == Bill.Status.HELD
+    assert services.bill_cancel(bill=july, reason="Chỉ số ghi nhầm", now=NOW) is None
+    july.refresh_from_db()
+    assert july.status == Bill.Status.CANCELLED and july.issued_at is None
+    assert not Bill.objects.filter(kind=Bill.Kind.CREDIT_NOTE, refers_to=july).exists()
+    client.force_login(customer_user(mine))
+    page = client.get(f"/accounts/{mine.code}/").content.decode()
+    assert f"/bills/{july.number}/" not in page
+    assert client.get(f"/accounts/{mine.code}/bills/{july.number}/").status_code == 404
+    assert client.get(f"/accounts/{mine.code}/bills/{july.number}/pdf/").status_code == 404
+
+
+def test_a_credit_note_of_a_never_issued_bill_is_hidden_from_the_customer(client, billed):
+    mine, _ = billed
+    note = _cancel_held_the_old_way(Bill.objects.get(account=mine, period=dt.date(2025, 7, 1)))
+    june = Bill.objects.get(account=mine, period=dt.date(2025, 6, 1))
+    client.force_login(customer_user(mine))
+    page = client.get(f"/accounts/{mine.code}/").content.decode()
+    assert f"/bills/{june.number}/" in page and f"/bills/{note.number}/" not in page
+    assert client.get(f"/accounts/{mine.code}/bills/{note.number}/").status_code == 404
+    assert client.get(f"/accounts/{mine.code}/bills/{note.number}/pdf/").status_code == 404
+
+
+def test_an_issued_bill_cancelled_shows_with_its_credit_note(client, billed):
+    mine, _ = billed
+    june = Bill.objects.get(account=mine, period=dt.date(2025, 6, 1))
+    note = services.bill_cancel(bill=june, reason="Ghi sai", now=NOW)
+    client.force_login(customer_user(mine))
+    page = client.get(f"/accounts/{mine.code}/").content.decode()
+    assert f"/bills/{june.number}/" in page and f"/bills/{note.number}/" in page
+    assert client.get(f"/accounts/{mine.code}/bills/{note.number}/").status_code == 200

@@ -66,3 +66,42 @@ def test_invalid_decisions_are_refused_with_a_message(client, overrides):
     assert response.status_code == 200
     assert not TariffVersion.objects.filter(decision="123/QĐ-BCT").exists()
     assert TariffVersion.objects.get(purpose="residential", decision="1279/QĐ-BCT").active_to is None
+
+
+VAT_CHANGELIST = "/backoffice/tariffs/vatrate/"
+
+
+def test_an_overlapping_vat_rate_is_refused_on_the_form_in_vietnamese(client):
+    from gridcare.tariffs.models import VatRate
+
+    verified_login(client, superuser())
+    data = {"active_from": "2022-06-01", "active_to": "2022-09-01", "rate_percent": "5", "basis": "", "confidence": "C"}
+    response = client.post(f"{VAT_CHANGELIST}add/", data)
+    assert response.status_code == 200
+    assert "Khoảng ngày trùng với thuế suất 8% áp dụng từ 01/02/2022." in response.content.decode()
+    assert VatRate.objects.count() == 5
+
+
+def test_a_new_vat_rate_is_saved_through_the_service_and_closes_the_open_one(client):
+    from gridcare.core.models import AuditEntry
+    from gridcare.tariffs.models import VatRate
+
+    verified_login(client, superuser())
+    data = {"active_from": "2028-01-01", "active_to": "", "rate_percent": "8", "basis": "thử", "confidence": "C"}
+    assert client.post(f"{VAT_CHANGELIST}add/", data).status_code == 302
+    assert VatRate.objects.get(active_from="2027-01-01").active_to.isoformat() == "2028-01-01"
+    assert AuditEntry.objects.filter(object_type="tariffs.vatrate", reason="vat_rate_successor").exists()
+
+
+def test_an_overlap_found_only_at_save_time_is_a_message_not_a_server_error(client, monkeypatch):
+    # As if another member of staff saved an overlapping version between this form's check and its save.
+    from django import forms
+
+    from gridcare.backoffice.admin.tariffs import TariffVersionForm
+
+    monkeypatch.setattr(TariffVersionForm, "clean", forms.ModelForm.clean)
+    verified_login(client, superuser())
+    response = client.post(f"{CHANGELIST}add/", _new_version(active_from="2024-01-01", active_to="2024-03-01"), follow=True)
+    assert response.status_code == 200
+    assert "Khoảng ngày trùng với biểu giá 2941/QĐ-BCT" in response.content.decode()
+    assert not TariffVersion.objects.filter(decision="123/QĐ-BCT").exists()

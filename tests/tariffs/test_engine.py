@@ -264,3 +264,38 @@ def test_a_period_crossing_no_change_is_the_plain_tier_calculation(
     assert quote.subtotal == subtotal
     assert quote.vat == int(subtotal * rate / 10_000 + 0.5 + 1e-9)
     assert {line.start for line in quote.lines} <= {start}
+
+
+def _with_administrative(catalogue: engine.Catalogue) -> engine.Catalogue:
+    """The real catalogue plus a tiered administrative version (the last purpose: what numpy's index -1 picks)."""
+    admin = engine.Version(
+        purpose="administrative", method=engine.TIERED, decision="test", active_from=D(2025, 1, 1),
+        tiers=((None, 2000),),
+    )  # fmt: skip
+    return engine.Catalogue(versions=(*catalogue.versions, admin), vat_rates=catalogue.vat_rates)
+
+
+@pytest.mark.parametrize("code", [-1, len(engine.PURPOSES), 99])
+def test_an_unknown_purpose_code_is_no_tariff_never_another_purpose(code):
+    compiled = engine.compile_catalogue(_with_administrative(real_catalogue()))
+    residential = engine.PURPOSES.index("residential")
+    priced = engine.price_many(
+        catalogue=compiled, start=np.array([D(2025, 6, 5).toordinal()] * 2), days=np.array([30, 30]),
+        kwh=np.array([100, 100]), households=np.array([1, 1]), purpose=np.array([code, residential]),
+    )  # fmt: skip
+    assert priced.unpriced.tolist() == [True, False]
+    assert priced.total[0] == 0 and set(priced.line_row.tolist()) == {1}
+
+
+def test_an_unknown_voltage_code_has_no_time_of_use_price():
+    compiled = engine.compile_catalogue(real_catalogue())
+    business = engine.PURPOSES.index("business")
+    lt6kv = engine.VOLTAGES.index("lt6kv")
+    priced = engine.price_many(
+        catalogue=compiled, start=np.array([D(2025, 6, 5).toordinal()] * 2), days=np.array([30, 30]),
+        kwh=np.array([100, 100]), households=np.array([1, 1]), purpose=np.array([business, business]),
+        voltage=np.array([-1, lt6kv]),
+    )  # fmt: skip
+    assert priced.unpriced.tolist() == [True, False]
+    # 100 kWh at the normal price of 1279 below 6 kV, VAT 8% (half up): integers worked by hand.
+    assert priced.subtotal[1] == 100 * 3152 and priced.total[1] == 315_200 + 25_216

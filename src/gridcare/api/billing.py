@@ -377,3 +377,27 @@ class BillRunDetailView(APIView):
         skipped = paginator.get_paginated_response(BillRunSkipSerializer(page, many=True).data).data
         return Response(BillRunSerializer(run).data | {"skipped": skipped})
 
+
+
+class BillRunReleaseView(APIView):
+    """Issue every bill of a run held for review, within the caller's units, at once (one notice)."""
+
+    permission_classes = [permissions.IsAuthenticated, IsVerifiedStaff, CanReleaseBills]
+
+    @extend_schema(
+        operation_id="bill_run_release",
+        request=None,
+        responses={
+            200: inline_serializer("BillRunRelease", {"released": serializers.IntegerField(
+                help_text=_("Số hoá đơn vừa phát hành (0 nếu không còn hoá đơn chờ kiểm tra)."))}),
+            **ERRORS,
+        },
+        tags=["bill-runs"],
+    )  # fmt: skip
+    def post(self, request, run_id):
+        run = bill_runs_for_user(user=request.user).filter(pk=run_id).first()
+        if run is None:
+            raise ApiError(code="not_found", message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."), status_code=404)
+        held = Bill.objects.filter(run=run, status=Bill.Status.HELD, account__in=accounts_visible_to(user=request.user))
+        released = services.bills_release(bills=held, user=request.user, now=timezone.now())
+        return Response({"released": released})

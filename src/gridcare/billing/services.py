@@ -7,16 +7,18 @@ re-run after a crash bill exactly the accounts not billed yet.
 """
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from gridcare.billing.calculation import ChunkInputs, bills_compute, shock_flags
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
-from gridcare.core.audit import audit_record
+from gridcare.core.audit import audit_record, audit_records
 from gridcare.core.bulk import bulk_insert, is_postgresql
 from gridcare.core.formatting import format_vnd, local_date
 from gridcare.core.sqlarrays import fetch_int_matrix, ordinal_sql
@@ -344,45 +346,74 @@ def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress, noti
     return run
 
 
-@transaction.atomic
 def bill_release(*, bill: Bill, user: Any = None, now: dt.datetime) -> Bill:
-    """Issue a bill held for review (staff checked it)."""
-    bill = Bill.objects.select_for_update().get(pk=bill.pk)
-    if bill.status != Bill.Status.HELD:
-        raise BillingError("Chỉ phát hành được hoá đơn đang chờ kiểm tra.")
-    due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
-    bill.status, bill.issued_at = Bill.Status.ISSUED, now
-    bill.due_date = local_date(now) + dt.timedelta(days=due_days)
-    bill.save(update_fields=["status", "issued_at", "due_date"])
-    audit_record(action="update", object_type="billing.bill", object_id=bill.pk,
-                 before={"status": "held"}, after={"status": "issued"}, user=user, reason="release")  # fmt: skip
-    _bill_ready_notify(account_ids=np.array([bill.account_id]), totals=np.array([bill.total]), period=bill.period,
-                       due=bill.due_date.isoformat(), key=f"bill_ready:{bill.number}", now=now)  # fmt: skip
-    return bill
+    """Issue one bill held for review (staff checked it); refuses a bill that is not held."""
+    with transaction.atomic():
+        if not bills_release(bills=[bill.pk], user=user, now=now):
+            raise BillingError("Chỉ phát hành được hoá đơn đang chờ kiểm tra.")
+    return Bill.objects.get(pk=bill.pk)
 
 
 @transaction.atomic
-def bill_cancel(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill:
-    """Cancel a bill with a credit note that refers to it (negative amounts, the same lines negated)."""
+def bills_release(*, bills: QuerySet[Bill] | Iterable[int], user: Any = None, now: dt.datetime) -> int:
+    """Issue every bill held for review among `bills` (a queryset or ids) at once; returns how many.
+
+    One set-based UPDATE, one INSERT of audit entries and one "bill ready" notice per period (the notice's
+    text names the period; a release is normally one run's period, so one notice), whatever the number of
+    bills. The notice's key is made of the released bills, so a retry of the same release queues nothing twice.
+    Bills that are not held (issued meanwhile, cancelled) are left as they are.
+    """
+    chosen = bills.values("pk") if isinstance(bills, QuerySet) else [int(pk) for pk in bills]
+    held = Bill.objects.filter(pk__in=chosen, status=Bill.Status.HELD, kind=Bill.Kind.INVOICE)
+    # Locked (the write lock on SQLite, IMMEDIATE transactions): the UPDATE below changes exactly these rows.
+    rows = list(held.select_for_update().order_by("period", "account_id", "pk").values_list("pk", "account_id", "period", "total"))
+    if not rows:
+        return 0
+    due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
+    due = local_date(now) + dt.timedelta(days=due_days)
+    held.update(status=Bill.Status.ISSUED, issued_at=now, due_date=due)
+    audit_records(action="update", object_type="billing.bill", user=user, reason="release", now=now,
+                  changes=[(pk, {"status": "held"}, {"status": "issued"}) for pk, _a, _p, _t in rows])  # fmt: skip
+    table = np.array([(pk, account, total) for pk, account, _p, total in rows], dtype=np.int64).reshape(-1, 3)
+    periods = [period for _pk, _a, period, _t in rows]
+    for period in sorted(set(periods)):
+        mine = np.array([p == period for p in periods])
+        ids = table[mine, 0]
+        digest = hashlib.sha256(ids.tobytes()).hexdigest()[:24]
+        _bill_ready_notify(account_ids=table[mine, 1], totals=table[mine, 2], period=period, due=due.isoformat(),
+                           key=f"bill_ready:release:{period:%Y-%m}:{len(ids)}:{digest}", now=now)  # fmt: skip
+    return len(rows)
+
+
+@transaction.atomic
+def bill_cancel(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill | None:
+    """Cancel a bill: an issued one by a credit note that refers to it (the same lines negated); returns the note.
+
+    A bill held for review was never sent to the customer, so there is nothing to credit: it is only marked
+    cancelled (audited, with the reason) and None is returned. Customers never see it (it was never issued).
+    """
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.kind != Bill.Kind.INVOICE or bill.status == Bill.Status.CANCELLED:
         raise BillingError("Hoá đơn này đã huỷ hoặc không phải hoá đơn bán điện.")
-    note = Bill.objects.create(
-        number=f"DC-{bill.number}", kind=Bill.Kind.CREDIT_NOTE, account_id=bill.account_id, period=bill.period,
-        run=None, status=Bill.Status.ISSUED, hold_reason=reason[:300], start_date=bill.start_date,
-        end_date=bill.end_date, days=bill.days, start_index=bill.start_index, end_index=bill.end_index,
-        households=bill.households, kwh=-bill.kwh, subtotal=-bill.subtotal, vat=-bill.vat, total=-bill.total,
-        created_at=now, issued_at=now, refers_to=bill,
-    )  # fmt: skip
-    BillLine.objects.bulk_create(
-        BillLine(bill=note, position=line.position, part_from=line.part_from, part_to=line.part_to, tier=line.tier,
-                 period=line.period, limit_kwh=line.limit_kwh, kwh=-line.kwh, unit_price=line.unit_price,
-                 amount=-line.amount)
-        for line in bill.lines.order_by("position")
-    )  # fmt: skip
+    note = None
+    if bill.status == Bill.Status.ISSUED:
+        note = Bill.objects.create(
+            number=f"DC-{bill.number}", kind=Bill.Kind.CREDIT_NOTE, account_id=bill.account_id, period=bill.period,
+            run=None, status=Bill.Status.ISSUED, hold_reason=reason[:300], start_date=bill.start_date,
+            end_date=bill.end_date, days=bill.days, start_index=bill.start_index, end_index=bill.end_index,
+            households=bill.households, kwh=-bill.kwh, subtotal=-bill.subtotal, vat=-bill.vat, total=-bill.total,
+            created_at=now, issued_at=now, refers_to=bill,
+        )  # fmt: skip
+        BillLine.objects.bulk_create(
+            BillLine(bill=note, position=line.position, part_from=line.part_from, part_to=line.part_to, tier=line.tier,
+                     period=line.period, limit_kwh=line.limit_kwh, kwh=-line.kwh, unit_price=line.unit_price,
+                     amount=-line.amount)
+            for line in bill.lines.order_by("position")
+        )  # fmt: skip
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
+    after = {"status": "cancelled", "credit_note": note.number if note else None}
     audit_record(action="update", object_type="billing.bill", object_id=bill.pk, before={"status": bill.status},
-                 after={"status": "cancelled", "credit_note": note.number}, user=user, reason=reason)  # fmt: skip
+                 after=after, user=user, reason=reason)  # fmt: skip
     return note
 
 

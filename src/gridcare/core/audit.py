@@ -125,3 +125,30 @@ def audit_model_change(
         user=user,
         reason=reason,
     )
+
+
+def audit_records(
+    *,
+    action: str,
+    object_type: str,
+    changes: list[tuple[Any, dict | None, dict | None]],
+    user: Any = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Write one audit entry per `(object_id, before, after)` in one INSERT (for set-based updates)."""
+    ctx_user, address, ctx_reason = _actor.get()
+    actor = user if user is not None else ctx_user
+    reason = reason or ctx_reason
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    label = (actor.get_username() if actor is not None else "system")[:150]
+    at = now or timezone.now()
+    entries = [
+        AuditEntry(at=at, actor=actor, actor_label=label, address=address, action=action, object_type=object_type,
+                   object_id=str(object_id), before=_jsonable(before) if before is not None else None,
+                   after=_jsonable(after) if after is not None else None, reason=reason[:200])
+        for object_id, before, after in changes
+    ]  # fmt: skip
+    AuditEntry.objects.bulk_create(entries, batch_size=5000)
+    return len(entries)

@@ -102,6 +102,10 @@ class Account(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(households__gte=1), name="account_households_at_least_one"),
             models.CheckConstraint(condition=Exact(Length("code"), 13), name="account_code_13_characters"),
+            # The bill run maps these columns to the tariff engine's codes: a value outside the choices would be
+            # "no tariff" there, so the database refuses it in the first place.
+            models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values), name="account_purpose_known"),
+            models.CheckConstraint(condition=models.Q(voltage__in=Voltage.values), name="account_voltage_known"),
         ]
 
     def __str__(self) -> str:

@@ -398,9 +398,14 @@ def _price_chunk(
 ) -> PricedAccounts:
     n = len(start)
     end = start + days
+    # An unknown purpose code (-1 from the bill run, or any value outside PURPOSES) must never index the arrays
+    # (numpy's -1 is the last purpose): its accounts point at segment 0, the far past of the first purpose,
+    # which has no version, so they come out unpriced ("no tariff").
     first = np.zeros(n, dtype=np.int64)
     last = np.zeros(n, dtype=np.int64)
     for p in np.unique(purpose):
+        if not 0 <= p < len(PURPOSES):
+            continue
         rows = purpose == p
         lo, hi = cat.segment_offsets[p], cat.segment_offsets[p + 1]
         seg_start = cat.segment_start[lo:hi]
@@ -458,7 +463,11 @@ def _price_parts(
     vat_bp = cat.segment_vat[seg]
     v = np.maximum(version, 0)
     is_tou = cat.version_time_of_use[v]
-    tou_price = cat.tou_price[v, voltage[:, None], :]  # (n, K, 3)
+    # An unknown voltage code has no price (never the last voltage's, as numpy's index -1 would give).
+    known_voltage = (voltage >= 0) & (voltage < len(VOLTAGES))
+    tou_price = np.where(
+        known_voltage[:, None, None], cat.tou_price[v, np.where(known_voltage, voltage, 0)[:, None], :], -1
+    )  # (n, K, 3)
     unpriced = (valid & ((version < 0) | (vat_bp < 0) | (is_tou & (tou_price < 0).any(axis=2)))).any(axis=1)
 
     any_tou = bool((is_tou & valid).any())

@@ -4,10 +4,17 @@ Every row is versioned by date with `active_from` and an exclusive, nullable `ac
 uncertain carry their confidence (A official, B one secondary source, C unverified) so that staff see it.
 """
 
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.constraints import DateRange, PostgresExclusionConstraint
 from gridcare.customers.models import Purpose, Voltage
+
+# The names of the database constraints that refuse overlapping date ranges (PostgreSQL; on SQLite the
+# services check under the write lock): the services turn a violation into the same message as their own check.
+TARIFF_VERSION_NO_OVERLAP = "tariff_version_no_overlap"
+VAT_RATE_NO_OVERLAP = "vat_rate_no_overlap"
 
 
 class Confidence(models.TextChoices):
@@ -64,6 +71,13 @@ class TariffVersion(models.Model):
                 condition=models.Q(active_to__isnull=True) | models.Q(active_to__gt=models.F("active_from")),
                 name="tariff_version_range_valid",
             ),
+            models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values), name="tariff_version_purpose_known"),
+            # One version per purpose on any day: the engine takes the version that covers a day.
+            PostgresExclusionConstraint(
+                name=TARIFF_VERSION_NO_OVERLAP,
+                expressions=[("purpose", RangeOperators.EQUAL),
+                             (DateRange("active_from", "active_to"), RangeOperators.OVERLAPS)],
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -108,6 +122,8 @@ class TimeOfUsePrice(models.Model):
         verbose_name_plural = _("giá theo khung giờ")
         constraints = [
             models.UniqueConstraint(fields=["version", "voltage", "period"], name="tou_price_unique_voltage_period"),
+            models.CheckConstraint(condition=models.Q(voltage__in=Voltage.values), name="tou_price_voltage_known"),
+            models.CheckConstraint(condition=models.Q(period__in=TimeOfUsePeriod.values), name="tou_price_period_known"),
         ]
 
     def __str__(self) -> str:
@@ -185,6 +201,10 @@ class VatRate(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(rate_percent__gte=0, rate_percent__lt=100), name="vat_rate_percent_range"
+            ),
+            # One rate on any day.
+            PostgresExclusionConstraint(
+                name=VAT_RATE_NO_OVERLAP, expressions=[(DateRange("active_from", "active_to"), RangeOperators.OVERLAPS)]
             ),
         ]
 

@@ -57,6 +57,18 @@ def tariff_version_overlapping(
     return overlapping.order_by("active_from", "pk")
 
 
+def vat_rate_overlapping(
+    *, active_from: dt.date, active_to: dt.date | None, exclude_pk: int | None = None
+) -> QuerySet[VatRate]:
+    """The VAT rates whose date range meets [active_from, active_to)."""
+    overlapping = VatRate.objects.filter(Q(active_to__isnull=True) | Q(active_to__gt=active_from))
+    if active_to is not None:
+        overlapping = overlapping.filter(active_from__lt=active_to)
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    return overlapping.order_by("active_from", "pk")
+
+
 def catalogue_load() -> engine.Catalogue:
     """The whole catalogue (versions with tiers and time-of-use prices, VAT rates) as engine data."""
     versions = tariff_versions().prefetch_related(

@@ -1,15 +1,22 @@
-"""Writes to the tariff catalogue: a new price decision closes the one it replaces, never overlaps another."""
+"""Writes to the tariff catalogue: a new price decision closes the one it replaces, never overlaps another.
+
+Overlaps are refused twice: here, inside a transaction that holds the catalogue table's write lock (so two
+staff saving at once cannot both pass the check), and by the database on PostgreSQL (an exclusion
+constraint). A violation of the constraint by a concurrent writer comes back as the same ValidationError.
+"""
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.core.audit import acting_as
 from gridcare.tariffs.models import (
+    TARIFF_VERSION_NO_OVERLAP,
+    VAT_RATE_NO_OVERLAP,
     Confidence,
     PricingMethod,
     ProrationDivisor,
@@ -17,8 +24,37 @@ from gridcare.tariffs.models import (
     TierPrice,
     TimeOfUsePeriod,
     TimeOfUsePrice,
+    VatRate,
 )
-from gridcare.tariffs.selectors import tariff_version_overlapping
+from gridcare.tariffs.selectors import tariff_version_overlapping, vat_rate_overlapping
+
+
+def _catalogue_write_lock(*, model: type[models.Model]) -> None:
+    """Hold the write lock of `model`'s table until the transaction ends, so that an overlap check stays true.
+
+    PostgreSQL: a table lock that conflicts only with other writers (readers and bill runs go on). SQLite:
+    the database's write lock; transactions begin IMMEDIATE (settings) and so hold it already, the no-op write
+    takes it where they do not.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("the catalogue write lock is taken inside a transaction")
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        else:
+            cursor.execute(f"UPDATE {table} SET id = id WHERE 0 = 1")  # noqa: S608 - a quoted table name only
+
+
+def _save_refusing_overlap(*, instance: models.Model, constraint: str, message: str) -> None:
+    """Save `instance`; the database's exclusion constraint `constraint` (PostgreSQL) raises `message`."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        if constraint in str(error):
+            raise ValidationError(message, code="overlap") from error
+        raise
 
 
 def tiers_validate(
@@ -87,12 +123,46 @@ def _predecessor_close(*, version: TariffVersion, user: Any) -> None:
 
 @transaction.atomic
 def tariff_version_save(*, version: TariffVersion, user: Any = None) -> TariffVersion:
-    """Save a version (new or changed), closing the open predecessor it replaces."""
+    """Save a version (new or changed), closing the open predecessor it replaces; refuse any other overlap."""
+    _catalogue_write_lock(model=TariffVersion)
     _predecessor_close(version=version, user=user)
     version.full_clean()
     with acting_as(user=user):  # the audit trigger records the row before and after
-        version.save()
+        _save_refusing_overlap(instance=version, constraint=TARIFF_VERSION_NO_OVERLAP,
+                               message=_("Khoảng ngày trùng với một biểu giá khác của cùng mục đích sử dụng."))  # fmt: skip
     return version
+
+
+def vat_rate_dates_validate(
+    *, active_from: dt.date, active_to: dt.date | None, exclude_pk: int | None = None
+) -> list[VatRate]:
+    """Refuse a date range that overlaps another VAT rate; return the open-ended predecessor it would close."""
+    to_close = []
+    for other in vat_rate_overlapping(active_from=active_from, active_to=active_to, exclude_pk=exclude_pk):
+        if other.active_to is None and other.active_from < active_from:
+            to_close.append(other)
+        else:
+            raise ValidationError(
+                _("Khoảng ngày trùng với thuế suất %(rate)s%% áp dụng từ %(start)s.")
+                % {"rate": f"{other.rate_percent:.2f}".rstrip("0").rstrip("."), "start": other.active_from.strftime("%d/%m/%Y")},
+                code="overlap",
+            )
+    return to_close
+
+
+@transaction.atomic
+def vat_rate_save(*, rate: VatRate, user: Any = None) -> VatRate:
+    """Save a VAT rate (new or changed), closing the open-ended rate it follows; refuse any other overlap."""
+    _catalogue_write_lock(model=VatRate)
+    for other in vat_rate_dates_validate(active_from=rate.active_from, active_to=rate.active_to, exclude_pk=rate.pk):
+        other.active_to = rate.active_from
+        with acting_as(user=user, reason="vat_rate_successor"):  # the audit trigger records the row
+            other.save(update_fields=["active_to"])
+    rate.full_clean()
+    with acting_as(user=user):  # the audit trigger records the row before and after
+        _save_refusing_overlap(instance=rate, constraint=VAT_RATE_NO_OVERLAP,
+                               message=_("Khoảng ngày trùng với một thuế suất GTGT khác."))  # fmt: skip
+    return rate
 
 
 @transaction.atomic

@@ -1,12 +1,15 @@
 """The tariff catalogue: every price decision with its dates, tiers and time-of-use prices; VAT; TOU hours.
 
 Staff add a new price decision here, without a code change: saving a version closes the open-ended one it
-replaces (through `gridcare.tariffs.services`, audited) and a version that overlaps another is refused.
+replaces (through `gridcare.tariffs.services`, audited) and a version that overlaps another is refused. VAT
+rates are saved the same way.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.site import admin_site
@@ -40,6 +43,37 @@ class TariffVersionForm(forms.ModelForm):
                 exclude_pk=self.instance.pk,
             )  # fmt: skip
         return data
+
+
+class VatRateForm(forms.ModelForm):
+    class Meta:
+        model = VatRate
+        fields = ("active_from", "active_to", "rate_percent", "basis", "confidence")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("active_from"):
+            # The open-ended rate this one follows is closed on save; any other overlap is refused.
+            services.vat_rate_dates_validate(
+                active_from=data["active_from"], active_to=data.get("active_to"), exclude_pk=self.instance.pk
+            )
+        return data
+
+
+class ServiceSavedAdmin(admin.ModelAdmin):
+    """Saves go through a catalogue service, which checks again under the write lock.
+
+    The form has checked the same rule already; if another save won the race in between, the service's
+    refusal comes back as a message on the form's page, never as a server error.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class TierFormSet(forms.BaseInlineFormSet):
@@ -101,7 +135,7 @@ class AuditedCatalogueAdmin(admin.ModelAdmin):
 
 
 @admin.register(TariffVersion, site=admin_site)
-class TariffVersionAdmin(admin.ModelAdmin):
+class TariffVersionAdmin(ServiceSavedAdmin):
     form = TariffVersionForm
     inlines = (TierPriceInline, TimeOfUsePriceInline)
     list_display = (
@@ -142,7 +176,11 @@ class TimeOfUseScheduleAdmin(AuditedCatalogueAdmin):
 
 
 @admin.register(VatRate, site=admin_site)
-class VatRateAdmin(AuditedCatalogueAdmin):
+class VatRateAdmin(ServiceSavedAdmin):
+    form = VatRateForm
     list_display = ("active_from", "active_to", "rate_percent", "basis", "confidence")
     list_filter = ("confidence",)
     ordering = ("-active_from", "pk")
+
+    def save_model(self, request, obj, form, change):
+        services.vat_rate_save(rate=obj, user=request.user)
