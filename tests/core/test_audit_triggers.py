@@ -1,5 +1,7 @@
 """Billing inputs and customer records are audited by the database: queryset updates, bulk writes, raw SQL."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -95,10 +97,11 @@ def test_raw_sql_from_a_service_is_recorded(account):
 
 
 def test_booleans_dates_and_vat_are_recorded_as_json_of_their_type(account):
-    vat = VatRate.objects.order_by("pk").first()
-    VatRate.objects.filter(pk=vat.pk).update(active_to=None if vat.active_to else vat.active_from)
+    vat = VatRate.objects.exclude(active_to=None).order_by("pk").first()
+    VatRate.objects.filter(pk=vat.pk).update(active_to=vat.active_to + dt.timedelta(days=-1), basis="sửa thử")
     entry = AuditEntry.objects.get(object_type="tariffs.vatrate")
-    assert entry.before == {"active_to": vat.active_to.isoformat() if vat.active_to else None}
+    assert entry.before == {"active_to": vat.active_to.isoformat(), "basis": vat.basis}
+    assert entry.after == {"active_to": (vat.active_to + dt.timedelta(days=-1)).isoformat(), "basis": "sửa thử"}
     SocialCategoryAssignment.objects.create(customer=account.customer, category="poor", active_from="2025-01-01")
     created = AuditEntry.objects.get(object_type="customers.socialcategoryassignment")
     assert (created.after["active_from"], created.after["active_to"]) == ("2025-01-01", None)
