@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
@@ -186,7 +185,7 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "gridcare.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -213,8 +212,27 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "gridcare <no-reply@gr
 GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
 GRIDCARE_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("GRIDCARE_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
 GRIDCARE_LOGIN_WINDOW_SECONDS = int(os.environ.get("GRIDCARE_LOGIN_WINDOW_SECONDS", "900"))
+# Wrong one-time codes have counters of their own: they lock the code sign-in, not the password sign-in.
+GRIDCARE_OTP_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("GRIDCARE_OTP_MAX_FAILURES_PER_ACCOUNT", "5"))
+GRIDCARE_OTP_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("GRIDCARE_OTP_MAX_FAILURES_PER_ADDRESS", "20"))
+# Code requests per address and per hour, and codes sent per hour in all (SMS pumping; 0 = no cap).
+GRIDCARE_OTP_MAX_REQUESTS_PER_ADDRESS_PER_HOUR = int(os.environ.get("GRIDCARE_OTP_MAX_REQUESTS_PER_ADDRESS_PER_HOUR", "10"))
+GRIDCARE_OTP_MAX_PER_HOUR_GLOBAL = int(os.environ.get("GRIDCARE_OTP_MAX_PER_HOUR_GLOBAL", "2000"))
+# Reverse proxies in front of gridcare that append the client's address to X-Forwarded-For (0: none, the
+# header is ignored). Behind the TLS proxy (BEHIND_TLS_PROXY) one is assumed unless said otherwise.
+GRIDCARE_TRUSTED_PROXY_COUNT = int(
+    os.environ.get("GRIDCARE_TRUSTED_PROXY_COUNT", "1" if env_bool("BEHIND_TLS_PROXY") else "0")
+)
 # Staff must confirm a TOTP code to use the back office (off only for automated local tests).
 GRIDCARE_STAFF_REQUIRE_2FA = env_bool("GRIDCARE_STAFF_REQUIRE_2FA", True)
+# A two-factor enrolment link (issued by an administrator for a staff member without a device) expires.
+GRIDCARE_2FA_ENROLMENT_LINK_TTL_HOURS = int(os.environ.get("GRIDCARE_2FA_ENROLMENT_LINK_TTL_HOURS", "72"))
+# API tokens expire; only their hash is stored.
+GRIDCARE_API_TOKEN_TTL_HOURS = int(os.environ.get("GRIDCARE_API_TOKEN_TTL_HOURS", "720"))
+
+# DRF's throttles count the same address as gridcare's (gridcare.core.clientaddress); DRF's default (None)
+# would believe any X-Forwarded-For a client sends.
+REST_FRAMEWORK["NUM_PROXIES"] = GRIDCARE_TRUSTED_PROXY_COUNT
 
 LOGGING = {
     "version": 1,

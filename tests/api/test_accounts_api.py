@@ -1,12 +1,11 @@
 """The API shows a customer only their own accounts and readings, staff only their units'; errors are uniform."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from gridcare.org.models import StaffRole
 from tests import factories
-from tests.backoffice.builders import customer_user, staff, verified_login
+from tests.backoffice.builders import api_token, customer_user, staff, verified_login
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def assert_error(response, status, code):
 
 def token_client(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

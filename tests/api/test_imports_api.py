@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from gridcare.core.models import User
@@ -12,6 +11,7 @@ from gridcare.metering.models import IntervalReading, Meter, Reading, ReadingImp
 from gridcare.org.models import StaffRole
 from gridcare.org.services import role_groups_sync, staff_membership_set
 from tests import factories
+from tests.backoffice.builders import api_token
 from tests.metering.builders import meter_of
 
 URL = "/api/v1/readings/imports"
@@ -22,7 +22,7 @@ def client_for(world, role):
     user = User.objects.create_user(username=f"headend-{role}", password="x-long-password-1")
     staff_membership_set(user=user, unit=world["company"], role=role)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -41,6 +41,15 @@ def current_code(device) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift):0{device.digits}d}"
 
 
+def api_token(user) -> str:
+    """A fresh API token's key for `user` (as the token endpoint or a superuser would issue it)."""
+    from django.utils import timezone
+
+    from gridcare.core.credentials import api_token_issue
+
+    return api_token_issue(user=user, now=timezone.now())[1]
+
+
 def verified_login(client, user):
     """Sign `user` in on `client` as if they had passed the two-factor sign-in."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or totp_device(user)

@@ -7,7 +7,7 @@ from gridcare.org.models import StaffRole
 from tests import factories
 from tests.backoffice.builders import staff, superuser, verified_login
 
-APPS = {"core", "org", "network", "customers", "metering", "otp_totp", "otp_static", "auth", "authtoken"}
+APPS = {"core", "org", "network", "customers", "metering", "otp_totp", "otp_static", "auth"}
 MODELS = sorted(
     (model._meta.app_label, model._meta.model_name) for model in admin_site._registry if model._meta.app_label in APPS
 )

@@ -1,11 +1,12 @@
 """Sign-in to the portal by a one-time code sent by SMS or Zalo to the contract's phone."""
 
 import pytest
+from django.test import Client
 
 from gridcare.notifications.models import Notice, OtpChallenge, OutboxMessage
 from tests import factories
 from tests.notifications.builders import code_sent
-from tests.portal.builders import portal_login
+from tests.portal.builders import PASSWORD, portal_login
 from tests.tasks import run_queued_tasks
 
 REQUEST = "/login/otp/"
@@ -116,8 +117,8 @@ def test_issuing_is_rate_limited_without_saying_so(client, phone_account, settin
     assert Notice.objects.filter(key__startswith="otp:").count() == 2
 
 
-def test_repeated_wrong_codes_lock_sign_in_like_passwords_do(client, phone_account, settings):
-    settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
+def test_repeated_wrong_codes_lock_the_code_sign_in(client, phone_account, settings):
+    settings.GRIDCARE_OTP_MAX_FAILURES_PER_ACCOUNT = 3
     ask(client, phone_account.code, "sms")
     right = sent_code(phone_account)
     wrong = f"{(int(right) + 1) % 10**6:06d}"
@@ -177,3 +178,52 @@ def test_the_request_does_the_same_work_whether_the_code_exists(client, world, p
     assert not OtpChallenge.objects.exists()  # nothing issued before the worker runs
     run_queued_tasks()
     assert OtpChallenge.objects.filter(account=phone_account).count() == 1
+
+
+def test_wrong_codes_do_not_lock_the_password_sign_in(client, phone_account, settings):
+    settings.GRIDCARE_OTP_MAX_FAILURES_PER_ACCOUNT = 3
+    settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
+    ask(client, phone_account.code, "sms")
+    wrong = f"{(int(sent_code(phone_account)) + 1) % 10**6:06d}"
+    for _ in range(4):
+        client.post(VERIFY, {"code": wrong})
+    assert client.post(VERIFY, {"code": wrong}).status_code == 429
+    response = client.post("/login/", {"customer_code": phone_account.code, "password": PASSWORD})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(phone_account.customer.user.pk)
+
+
+def test_wrong_passwords_do_not_lock_the_code_sign_in(client, phone_account, settings):
+    settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
+    for _ in range(4):
+        client.post("/login/", {"customer_code": phone_account.code, "password": "wrong"})
+    ask(client, phone_account.code, "sms")
+    assert client.post(VERIFY, {"code": sent_code(phone_account)}).status_code == 302
+
+
+def test_code_requests_are_limited_per_address_whatever_the_customer_code(client, world, settings):
+    settings.GRIDCARE_OTP_MAX_REQUESTS_PER_ADDRESS_PER_HOUR = 10
+    accounts = []
+    for n in range(11):
+        acct = factories.account(world, phone=f"+8490100{n:04d}")
+        portal_login(acct, password=f"mật-khẩu-{n}-dài-đủ")
+        accounts.append(acct)
+    statuses = [ask(client, acct.code, "sms", REMOTE_ADDR="198.51.100.7").status_code for acct in accounts]
+    assert statuses == [302] * 10 + [429]
+    assert OutboxMessage.objects.count() == 10
+    # Another address is not held back by this one.
+    assert ask(Client(), accounts[-1].code, "sms", REMOTE_ADDR="203.0.113.8").status_code == 302
+    assert OutboxMessage.objects.filter(account=accounts[-1]).count() == 1
+
+
+def test_codes_sent_in_all_are_capped_per_hour(world, settings):
+    settings.GRIDCARE_OTP_MAX_PER_HOUR_GLOBAL = 3
+    accounts = []
+    for n in range(5):
+        acct = factories.account(world, phone=f"+8490200{n:04d}")
+        portal_login(acct, password=f"mật-khẩu-{n}-dài-đủ")
+        accounts.append(acct)
+    for n, acct in enumerate(accounts):
+        # Each from an address of its own: the cap holds against many addresses (SMS pumping).
+        ask(Client(), acct.code, "sms", REMOTE_ADDR=f"198.51.100.{n + 1}")
+    assert OutboxMessage.objects.count() == 3
+    assert OtpChallenge.objects.count() == 3

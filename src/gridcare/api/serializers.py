@@ -63,4 +63,5 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text=_("Khoá truy cập, chỉ hiện một lần: gửi trong tiêu đề `Authorization: Token <khoá>`."))
+    expires_at = serializers.DateTimeField(help_text=_("Khoá hết hạn lúc này; sau đó hãy lấy khoá mới."))

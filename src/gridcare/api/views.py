@@ -8,7 +8,6 @@ from django_otp import devices_for_user
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
@@ -23,7 +22,14 @@ from gridcare.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from gridcare.customers.signin import signin_failure_record, signin_locked_until, signin_success_record
+from gridcare.core import credentials
+from gridcare.core.clientaddress import address_group, client_address
+from gridcare.customers.signin import (
+    signin_failure_record,
+    signin_locked_until,
+    signin_success_record,
+    staff_identifier,
+)
 from gridcare.metering.models import Reading
 
 ERRORS = {
@@ -39,9 +45,23 @@ class TokenThrottle(AnonRateThrottle):
     scope = "auth_token"
     rate = "10/min"
 
+    def get_ident(self, request):
+        return address_group(client_address(request)) or "-"
+
+
+TOKEN_FAILED = _(
+    "Tên đăng nhập, mật khẩu hoặc mã xác thực hai bước (otp_token) không đúng. Nhân viên cần cả ba khi văn phòng "
+    "yêu cầu xác thực hai bước."
+)
+
 
 class TokenView(APIView):
-    """Staff (or a system's service user) obtain their API token with password and, if required, a TOTP code."""
+    """Staff (or a system's service user) obtain an expiring API token with password and, if required, a TOTP code.
+
+    Every failure (wrong password, missing or wrong code, not staff) counts as a failed sign-in and gets the
+    same answer, so the endpoint never tells a right password from a wrong one. The token is shown once:
+    only its hash is stored, and it expires after `GRIDCARE_API_TOKEN_TTL_HOURS`.
+    """
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
@@ -50,7 +70,12 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer},
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(ErrorSerializer, description=_("Thiếu trường hoặc sai định dạng.")),
+            401: OpenApiResponse(ErrorSerializer, description=_("Sai tên đăng nhập, mật khẩu hoặc mã (authentication_failed).")),
+            429: OpenApiResponse(ErrorSerializer, description=_("Quá nhiều lần thử (throttled, locked).")),
+        },
         tags=["auth"],
         auth=[],
     )
@@ -58,25 +83,25 @@ class TokenView(APIView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         now = timezone.now()
-        # The same per-username and per-address lock as the back-office sign-in (shared counters).
-        identifier = f"staff:{data.validated_data['username'].strip().lower()}"[:64]
-        address = request.META.get("REMOTE_ADDR")
+        # The same per-(username, address) and per-address lock as the back-office sign-in (shared counters).
+        identifier = staff_identifier(data.validated_data["username"])
+        address = client_address(request)
         if signin_locked_until(identifier=identifier, address=address, now=now) is not None:
             raise ApiError(code="locked", message=_("Quá nhiều lần đăng nhập sai. Hãy thử lại sau ít phút."), status_code=429)
         user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
-        if user is None or not is_staff(user):
+        if user is None or not is_staff(user) or not _second_factor_ok(user, data.validated_data.get("otp_token") or ""):
             signin_failure_record(identifier=identifier, address=address, now=now)
-            raise ApiError(code="authentication_failed", message=_("Tên đăng nhập hoặc mật khẩu không đúng."), status_code=401)
-        if settings.GRIDCARE_STAFF_REQUIRE_2FA:
-            token = data.validated_data.get("otp_token") or ""
-            if not token:
-                raise ApiError(code="otp_required", message=_("Cần mã xác thực hai bước (otp_token)."), status_code=401)
-            if not any(device.verify_token(token) for device in devices_for_user(user, confirmed=True)):
-                signin_failure_record(identifier=identifier, address=address, now=now)
-                raise ApiError(code="otp_invalid", message=_("Mã xác thực hai bước không đúng hoặc đã hết hạn."), status_code=401)
-        signin_success_record(identifier=identifier, now=now)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response(TokenSerializer({"token": token.key}).data, status=status.HTTP_200_OK)
+            raise ApiError(code="authentication_failed", message=TOKEN_FAILED, status_code=401)
+        signin_success_record(identifier=identifier, address=address, now=now)
+        token, key = credentials.api_token_issue(user=user, now=now)
+        return Response(TokenSerializer({"token": key, "expires_at": token.expires_at}).data, status=status.HTTP_200_OK)
+
+
+def _second_factor_ok(user, code: str) -> bool:
+    """True when two-factor is off, or `code` is the current code of one of the user's confirmed devices."""
+    if not settings.GRIDCARE_STAFF_REQUIRE_2FA:
+        return True
+    return bool(code) and any(device.verify_token(code) for device in devices_for_user(user, confirmed=True))
 
 
 # Every read endpoint: per-user and per-address rates of settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].

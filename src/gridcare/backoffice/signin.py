@@ -1,7 +1,12 @@
-"""Staff sign-in throttling: the portal's per-identifier and per-address limits, applied to staff logins.
+"""Staff sign-in: the portal's per-(account, address) and per-address limits, applied to staff logins.
 
 Staff usernames are counted under a `staff:` prefix so they never share a counter with customer codes.
+Every failed first or second factor counts, whatever fields the form carries, and every failure gets the
+same answer: a right password with a missing or wrong code is not told apart from a wrong password (the
+form never lists the staff member's devices, and there is no "challenge" button that skips the count).
 """
+
+import re
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -9,22 +14,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gridcare.customers.signin import signin_failure_record, signin_locked_until, signin_success_record
+from gridcare.core.clientaddress import client_address
+from gridcare.customers.signin import (
+    signin_failure_record,
+    signin_locked_until,
+    signin_success_record,
+    staff_identifier,
+)
 
 LOCKED_MESSAGE = _("Quá nhiều lần đăng nhập sai. Hãy thử lại sau ít phút.")
+FAILED_MESSAGE = _(
+    "Tên đăng nhập, mật khẩu hoặc mã xác thực không đúng (hoặc tài khoản không dùng được văn phòng). "
+    "Hãy nhập lại cả ba."
+)
+TOTP_CODE = re.compile(r"^\d{6}$")
+# What the staff member types, never which devices they have: the choices are the same for everybody.
+DEVICE_KINDS = (("", _("Tự nhận biết")), ("totp", _("Ứng dụng xác thực")), ("static", _("Mã dự phòng")))
 
 
-def staff_identifier(username: str) -> str:
-    return f"staff:{username.strip().lower()}"[:64]
+def throttled_clean(form, clean, *, username: str, failed_message=None):
+    """Run `clean` unless the username (from this address) or the address is locked; count any failure.
 
-
-def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
-def throttled_clean(form, clean, *, username: str):
-    """Run `clean` unless the username or address is locked; count a failure, or clear them on success."""
+    With `failed_message`, every failure of `clean` is answered with that one message, so that the
+    answer does not tell which factor was wrong.
+    """
     now = timezone.now()
     identifier = staff_identifier(username)
     address = client_address(form.request)
@@ -34,8 +50,11 @@ def throttled_clean(form, clean, *, username: str):
         cleaned = clean()
     except forms.ValidationError:
         signin_failure_record(identifier=identifier, address=address, now=now)
-        raise
-    signin_success_record(identifier=identifier, now=now)
+        if failed_message is None:
+            raise
+        form.user_cache = None
+        raise forms.ValidationError(failed_message, code="invalid_login") from None
+    signin_success_record(identifier=identifier, address=address, now=now)
     return cleaned
 
 
@@ -45,26 +64,43 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 class ThrottledOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
+    otp_challenge = None  # TOTP and backup codes need no challenge; the button skipped the count
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # django-otp ships no Vietnamese: name its fields in the back office's languages.
         self.fields["otp_token"].label = _("Mã xác thực (6 chữ số trong ứng dụng xác thực)")
-        self.fields["otp_device"].label = _("Thiết bị xác thực")
+        self.fields["otp_device"].label = _("Loại mã")
+        self.fields["otp_device"].widget = forms.Select(choices=DEVICE_KINDS)
+
+    def _update_form(self, user):
+        """django-otp lists the user's devices here once the password is right: that would tell it is."""
 
     def _chosen_device(self, user):
-        """The device picked in the form, or the staff member's only confirmed device (the usual case).
+        """A device named by its persistent id (of this user only), else None: the kind is tried in `_verify_token`."""
+        value = self.cleaned_data.get("otp_device") or ""
+        if value in {kind for kind, _label in DEVICE_KINDS}:
+            return None
+        return super()._chosen_device(user)
 
-        django-otp asks the person to pick a device when none was sent, which turns every sign-in into two
-        steps; with exactly one confirmed device there is nothing to choose.
+    def _candidates(self, user, token: str):
+        kind = self.cleaned_data.get("otp_device") or ("totp" if TOTP_CODE.match(token.strip()) else "static")
+        model = TOTPDevice if kind == "totp" else StaticDevice
+        return [device for device in devices_for_user(user, confirmed=True) if isinstance(device, model)]
+
+    def _verify_token(self, user, token, device=None):
+        """The device the code belongs to, among the chosen one or the user's devices of the typed kind.
+
+        With one device of a kind (the usual case) that is the only try; with two authenticator apps each
+        is tried, which only costs a throttling step on the one that did not match.
         """
-        device = super()._chosen_device(user)
-        if device is None and not self.cleaned_data.get("otp_device"):
-            devices = list(devices_for_user(user, confirmed=True))[:2]
-            if len(devices) == 1:
-                device = devices[0]
-        return device
+        for candidate in [device] if device is not None else self._candidates(user, token):
+            allowed, _extra = candidate.verify_is_allowed()
+            if allowed and candidate.verify_token(token):
+                return candidate
+        raise forms.ValidationError(self.otp_error_messages["invalid_token"], code="invalid_token")
 
     def clean(self):
-        if self.data.get("otp_challenge"):
-            return super().clean()
-        return throttled_clean(self, super().clean, username=self.data.get("username", ""))
+        return throttled_clean(
+            self, super().clean, username=self.data.get("username", ""), failed_message=FAILED_MESSAGE
+        )

@@ -10,7 +10,6 @@ from gridcare.backoffice.signin import ThrottledAdminAuthenticationForm, Throttl
 
 # Apps and models of the libraries we use keep English names; staff read them in their language.
 _LIBRARY_NAMES = {
-    "authtoken": (_("Khoá truy cập API"), {"TokenProxy": _("Khoá truy cập API")}),
     "otp_totp": (_("Xác thực hai lớp"), {"TOTPDevice": _("Thiết bị tạo mã (TOTP)")}),
     "otp_static": (_("Mã dự phòng đăng nhập"), {"StaticDevice": _("Bộ mã dự phòng")}),
 }
@@ -42,6 +41,7 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
 
         return [
             path("2fa/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol"),
+            path("2fa/<str:link>/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol_link"),
             *super().get_urls(),
         ]
 

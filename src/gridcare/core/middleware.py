@@ -5,6 +5,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 from gridcare.core import audit
+from gridcare.core.clientaddress import client_address
 
 
 class AuditContextMiddleware:
@@ -13,7 +14,7 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        address = request.META.get("REMOTE_ADDR")
+        address = client_address(request)
         with audit.acting_as(user=user if user is not None and user.is_authenticated else None, address=address):
             return self.get_response(request)
 

@@ -43,3 +43,52 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+
+class EnrolmentLink(models.Model):
+    """A one-time link an administrator gives a staff member to enrol their first two-factor device.
+
+    Only the SHA-256 of the link's secret is stored; the link is shown once, when it is issued.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("nhân viên"))
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("người cấp"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("cấp lúc"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    used_at = models.DateTimeField(_("đã dùng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("đường dẫn đăng ký xác thực hai bước")
+        verbose_name_plural = _("đường dẫn đăng ký xác thực hai bước")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="enrolment_link_expires_after_issue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """An API token of a staff member or a system's service user; only its SHA-256 is stored, and it expires."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("người dùng")
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("đầu khoá"), max_length=8, help_text=_("Vài ký tự đầu, để nhận ra khoá; không đủ để dùng."))
+    created_at = models.DateTimeField(_("cấp lúc"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"), db_index=True)
+
+    class Meta:
+        verbose_name = _("khoá truy cập API")
+        verbose_name_plural = _("khoá truy cập API")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_issue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

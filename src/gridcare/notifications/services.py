@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core import throttle
 from gridcare.core.bulk import bulk_insert, copy_int64_column, copy_int64_columns, is_postgresql
 from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.core.sealing import seal
@@ -434,6 +435,21 @@ def _otp_hash(*, salt: str, code: str) -> str:
     return hmac.new(f"{settings.SECRET_KEY}:{salt}".encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
+OTP_GLOBAL_WINDOW = dt.timedelta(hours=1)
+
+
+def _otp_global_slot_take(*, now: dt.datetime) -> bool:
+    """Take one of the codes all accounts together may be sent this hour (SMS pumping); False when none is left.
+
+    The count is in the shared cache (`core.throttle`), so every worker sees it; a refused issue counts too.
+    """
+    cap = conf.int_setting("OTP_MAX_PER_HOUR_GLOBAL", 0)
+    if cap <= 0:
+        return True
+    throttle.hit(key="otp:issued:all", now=now, window=OTP_GLOBAL_WINDOW)
+    return throttle.count(key="otp:issued:all", now=now, window=OTP_GLOBAL_WINDOW) <= cap
+
+
 @transaction.atomic
 def otp_issue(*, account: Account, channel: str, now: dt.datetime) -> OtpChallenge:
     """Create a short-lived code and queue it to the account on `channel` (SMS, Zalo or e-mail)."""
@@ -445,6 +461,8 @@ def otp_issue(*, account: Account, channel: str, now: dt.datetime) -> OtpChallen
     Account.objects.select_for_update().filter(pk=account.pk).first()  # serialise issues per account
     recent = OtpChallenge.objects.filter(account=account, created_at__gt=now - dt.timedelta(hours=1)).count()
     if recent >= per_hour:
+        raise NotificationError("otp_rate_limited", str(_("Quý khách đã yêu cầu quá nhiều mã, vui lòng thử lại sau một giờ.")))
+    if not _otp_global_slot_take(now=now):
         raise NotificationError("otp_rate_limited", str(_("Quý khách đã yêu cầu quá nhiều mã, vui lòng thử lại sau một giờ.")))
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)

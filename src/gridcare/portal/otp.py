@@ -4,7 +4,9 @@ The page gives the same answer, in the same time, whether the customer code exis
 login or a phone for the chosen channel (codes are printed on bills and must not be confirmed): the
 lookup and the sending happen in a background task queued for every request. Issuing is rate-limited
 and codes expire and count attempts (in `notifications.services`); wrong codes count as failed
-sign-ins in the portal's own throttling (`customers.signin`), per code and per address.
+sign-ins in the portal's own throttling (`customers.signin`), per code and address and per address,
+under counters of their own: wrong codes lock the code sign-in, never the password sign-in. Requests
+are also limited per address (and codes sent, in all, per hour: SMS pumping).
 """
 
 from django.contrib.auth import login
@@ -17,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from gridcare.core.clientaddress import client_address
 from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import signin
 from gridcare.customers.models import Account
 from gridcare.notifications import services
 from gridcare.notifications.tasks import otp_send
 from gridcare.portal.forms import OtpRequestForm, OtpVerifyForm
-from gridcare.portal.views import HOTLINE, _lock_message, _safe_next, client_address
+from gridcare.portal.views import HOTLINE, _lock_message, _safe_next
 
 SESSION_KEY = "gc_otp_code"  # the customer code a one-time code was asked for (never the code itself)
 BACKEND = "gridcare.customers.auth.CustomerCodeBackend"
@@ -48,9 +51,12 @@ def otp_request(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         code = form.cleaned_data["customer_code"]
         identifier = signin.signin_identifier(customer_code=code)
-        locked_until = signin.signin_locked_until(
-            identifier=identifier, address=client_address(request), now=now
+        address = client_address(request)
+        locked_until = signin.code_requests_locked_until(address=address, now=now) or signin.signin_locked_until(
+            identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE
         )
+        if locked_until is None:
+            signin.code_request_record(address=address, now=now)
         if locked_until is not None:
             context = {
                 "form": form,
@@ -85,18 +91,24 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         address = client_address(request)
-        locked_until = signin.signin_locked_until(identifier=identifier, address=address, now=now)
+        locked_until = signin.signin_locked_until(
+            identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE
+        )
         if locked_until is None:
             account = _portal_account(identifier)
             if account is not None and services.otp_verify(
                 account=account, code=form.cleaned_data["code"], now=now
             ):
-                signin.signin_success_record(identifier=identifier, now=now)
+                signin.signin_success_record(
+                    identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE
+                )
                 request.session.pop(SESSION_KEY, None)
                 login(request, account.customer.user, backend=BACKEND)  # rotates the session key
                 return redirect(_safe_next(request, reverse("portal:home")))
-            signin.signin_failure_record(identifier=identifier, address=address, now=now)
-            locked_until = signin.signin_locked_until(identifier=identifier, address=address, now=now)
+            signin.signin_failure_record(identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE)
+            locked_until = signin.signin_locked_until(
+                identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE
+            )
             if locked_until is None:
                 form.add_error(
                     None,

@@ -6,7 +6,6 @@ only ever reaches their own accounts (any other code is a 404, so codes are not 
 
 import datetime as dt
 import hashlib
-import ipaddress
 import math
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridcare.billing.selectors import bills_visible_to_customer
 from gridcare.core.charts import Series, bar_chart_svg
+from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh
 from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import signin
@@ -44,23 +44,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The sign-in throttling address: the peer, or behind our TLS proxy the address that proxy saw.
-
-    Behind the proxy every request's peer is the proxy itself, so throttling by REMOTE_ADDR would lock
-    everybody at once. The proxy appends the address it saw to X-Forwarded-For; earlier entries are
-    whatever the client sent and cannot be trusted, so only the last one is used.
-    """
-    if settings.SECURE_PROXY_SSL_HEADER is not None:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            try:
-                return str(ipaddress.ip_address(forwarded[-1]))
-            except ValueError:
-                pass  # a proxy that does not append the address: fall back to the peer
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _lock_message(*, until: dt.datetime, now: dt.datetime) -> str:
@@ -97,7 +80,7 @@ def signin_view(request: HttpRequest) -> HttpResponse:
                 request, customer_code=form.cleaned_data["customer_code"], password=form.cleaned_data["password"]
             )
             if user is not None:
-                signin.signin_success_record(identifier=identifier, now=now)
+                signin.signin_success_record(identifier=identifier, address=address, now=now)
                 login(request, user)  # rotates the session key
                 return redirect(_safe_next(request, reverse("portal:home")))
             signin.signin_failure_record(identifier=identifier, address=address, now=now)

@@ -4,8 +4,6 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 from gridcare.backoffice.scoping import CappedCountPaginator, request_unit_ids
 from gridcare.backoffice.site import admin_site
@@ -73,23 +71,3 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_administrator(request.user) and super().has_view_permission(request, obj)
-
-
-@admin.register(TokenProxy, site=admin_site)
-class ApiTokenAdmin(TokenAdmin):
-    """API tokens of staff and service users (systems); superusers issue and revoke them."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from gridcare.backoffice.scoping import UnitScopedAdmin, csv_response, export_filename
 from gridcare.backoffice.search import account_search_q, customer_search_q
 from gridcare.backoffice.site import admin_site
+from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import local_date
 from gridcare.customers import services
 from gridcare.customers.models import (
@@ -200,7 +201,7 @@ class SocialCategoryAssignmentAdmin(AuditedAdmin):
         if changelist is not None:
             services.social_categories_read_record(
                 assignments=changelist.result_list, user=request.user,
-                address=request.META.get("REMOTE_ADDR"), reason="backoffice changelist",
+                address=client_address(request), reason="backoffice changelist",
             )  # fmt: skip
         return response
 
@@ -211,7 +212,7 @@ class SocialCategoryAssignmentAdmin(AuditedAdmin):
             if obj is not None:
                 services.social_categories_read_record(
                     assignments=[obj], user=request.user,
-                    address=request.META.get("REMOTE_ADDR"), reason="backoffice change view",
+                    address=client_address(request), reason="backoffice change view",
                 )  # fmt: skip
         return response
 
