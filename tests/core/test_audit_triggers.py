@@ -121,3 +121,10 @@ def test_the_context_of_one_change_does_not_stick_to_the_next(account, clerk):
     first, second = AuditEntry.objects.order_by("pk")
     assert (first.actor, first.reason) == (clerk, "lý do một")
     assert (second.actor, second.actor_label, second.reason) == (None, "system", "")
+
+
+def test_an_unusable_client_address_does_not_stop_the_change(account, clerk):
+    with acting_as(user=clerk, address="not-an-address"):
+        Account.objects.filter(pk=account.pk).update(phone="+84900000003")
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.address, entry.after) == (clerk, None, {"phone": "+84900000003"})

@@ -12,6 +12,8 @@ Who and why come from `gridcare.core.audit.acting_as` (the request's user and ad
   function, `gridcare_audit_context()`, registered on every connection.
 """
 
+import functools
+import ipaddress
 import json
 
 from django.apps import apps
@@ -36,14 +38,9 @@ def is_audited(model: type[models.Model]) -> bool:
     return model._meta.concrete_model in set(audited_models())
 
 
+@functools.cache
 def _audited_tables() -> tuple[str, ...]:
-    global _TABLES
-    if _TABLES is None:
-        _TABLES = tuple(model._meta.db_table for model in audited_models())
-    return _TABLES
-
-
-_TABLES: tuple[str, ...] | None = None
+    return tuple(model._meta.db_table for model in audited_models())
 
 
 def context_json() -> str:
@@ -53,6 +50,10 @@ def context_json() -> str:
     user, address, reason = current_context()
     if user is None and address is None and not reason:
         return ""
+    try:
+        address = str(ipaddress.ip_address(address)) if address else None
+    except ValueError:  # the column is an IP address: an unusable one must not make the write itself fail
+        address = None
     return json.dumps({
         "actor_id": user.pk if user is not None else None,
         "actor_label": user.get_username()[:150] if user is not None else "system",
