@@ -13,7 +13,7 @@ from gridcare.core.audit import acting_as
 from gridcare.core.middleware import AuditContextMiddleware
 from gridcare.core.models import AuditEntry
 from gridcare.customers.models import Account, Customer, SocialCategoryAssignment
-from gridcare.tariffs.models import TierPrice, VatRate
+from gridcare.tariffs.models import TierPrice, TimeOfUseWindow, VatRate
 from tests import factories
 
 
@@ -128,3 +128,13 @@ def test_an_unusable_client_address_does_not_stop_the_change(account, clerk):
         Account.objects.filter(pk=account.pk).update(phone="+84900000003")
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.address, entry.after) == (clerk, None, {"phone": "+84900000003"})
+
+
+def test_a_change_of_time_of_use_hours_is_recorded(clerk):
+    window = TimeOfUseWindow.objects.order_by("pk").first()
+    later = dt.time(window.ends_at.hour, 30) if window.ends_at.minute == 0 else dt.time(window.ends_at.hour, 0)
+    with acting_as(user=clerk, reason="quyết định mới"):
+        TimeOfUseWindow.objects.filter(pk=window.pk).update(ends_at=later)
+    entry = AuditEntry.objects.get(object_type="tariffs.timeofusewindow")
+    assert (entry.before, entry.after) == ({"ends_at": window.ends_at.isoformat()}, {"ends_at": later.isoformat()})
+    assert (entry.actor, entry.reason) == (clerk, "quyết định mới")
