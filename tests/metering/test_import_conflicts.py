@@ -99,3 +99,40 @@ def test_two_concurrent_imports_of_one_meter_validate_against_each_other(monkeyp
     assert (outcomes["second"].inserted, outcomes["second"].already_present, outcomes["second"].rejected) == (0, 0, 1)
     assert "1600" in outcomes["second"].errors[0].reason
     assert list(Reading.objects.filter(read_on=APRIL).values_list("total", flat=True)) == [1600]
+
+
+def test_an_interval_stored_meanwhile_with_another_value_is_a_conflict(world, monkeypatch):
+    from gridcare.metering.models import IntervalReading, Meter
+
+    meter = meter_of(factories.account(world, meter_kind=Meter.Kind.SMART))
+    start = dt.datetime(2025, 11, 5, 3, 0, tzinfo=dt.UTC)  # 10:00 in Hanoi
+    real_history, calls = services.selectors.interval_history, []
+
+    def another_writer_stores_meanwhile(**kwargs):
+        history = real_history(**kwargs)
+        if not calls:
+            IntervalReading.objects.create(meter=meter, start=start, energy_wh=700)
+        calls.append(kwargs)
+        return history
+
+    monkeypatch.setattr(services.selectors, "interval_history", another_writer_stores_meanwhile)
+    records = [{"meter_serial": meter.serial, "start": "2025-11-05T10:00:00+07:00", "energy_kwh": "0.5"},
+               {"meter_serial": meter.serial, "start": "2025-11-05T10:30:00+07:00", "energy_kwh": "0.25"}]  # fmt: skip
+    outcome = services.reading_import_records(records=records, now=NOW)
+
+    assert (outcome.inserted, outcome.already_present, outcome.rejected) == (1, 0, 1)
+    [error] = outcome.errors
+    assert (error.row, error.column) == (1, "energy_kwh") and "0.7" in error.reason and "Conflict" in error.reason_en
+
+
+def test_reimporting_an_interval_with_another_value_is_a_conflict(world):
+    from gridcare.metering.models import IntervalReading, Meter
+
+    meter = meter_of(factories.account(world, meter_kind=Meter.Kind.SMART))
+    first = [{"meter_serial": meter.serial, "start": "2025-11-05T10:00:00+07:00", "energy_kwh": "0.5"}]
+    assert services.reading_import_records(records=first, now=NOW).inserted == 1
+    again = [{"meter_serial": meter.serial, "start": "2025-11-05 10:00", "energy_kwh": "0.6"}]
+    outcome = services.reading_import_records(records=again, now=NOW)
+    assert (outcome.inserted, outcome.already_present, outcome.rejected) == (0, 0, 1)
+    assert "0.5" in outcome.errors[0].reason
+    assert list(IntervalReading.objects.values_list("energy_wh", flat=True)) == [500]

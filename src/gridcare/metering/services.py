@@ -439,6 +439,24 @@ def _import_interval(
         rows=rows,
         conflict_columns=("meter_id", "start"), progress=progress,
     )
+    if inserted < len(rows):  # stored meanwhile by a writer that takes no meter lock: same value or conflict
+        stored = selectors.interval_history(
+            meter_ids=sorted(set(meter[rows_in].tolist())),
+            since=dt.datetime.fromtimestamp(int(seconds[rows_in].min()), tz=dt.UTC),
+            until=dt.datetime.fromtimestamp(int(seconds[rows_in].max()), tz=dt.UTC),
+        )
+        for i in rows_in.tolist():
+            existing = stored.get((int(meter[i]), int(seconds[i])))
+            if existing is None or existing == wh[i]:
+                continue  # inserted by this import, or the same value
+            errors.append(RowError(
+                int(table.row_numbers[i]), "energy_kwh", table.columns["energy_kwh"][i],
+                _("Xung đột: trong lúc nhập, một lần nhập khác đã ghi giá trị khác cho khoảng này (%(kwh)s kWh).")
+                % {"kwh": f"{existing / 1000:g}"},
+                f"Conflict: while this import ran, another one recorded a different value for this interval "
+                f"({existing / 1000:g} kWh).",
+            ))  # fmt: skip
+            present -= 1
     return inserted, present + len(rows) - inserted, 0
 
 
