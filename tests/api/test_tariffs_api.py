@@ -117,10 +117,11 @@ def test_bad_input_is_a_400_naming_the_field(api, payload, field):
 
 
 def test_a_purpose_without_a_tariff_says_so(api):
-    payload = {"purpose": "administrative", "voltage": "lt6kv", "kwh": 100, "start": "2025-06-01", "end": "2025-07-01"}
+    # The catalogue's first administrative prices are those of 11/10/2024 (2699/QĐ-BCT).
+    payload = {"purpose": "administrative", "voltage": "lt6kv", "kwh": 100, "start": "2024-06-01", "end": "2024-07-01"}
     body = assert_error(api.post("/api/v1/quotes", payload, format="json"), 400, "no_tariff")
-    assert body["details"] == {"day": "2025-06-01", "purpose": "administrative", "voltage": None}
-    assert "01/06/2025" in body["message"]
+    assert body["details"] == {"day": "2024-06-01", "purpose": "administrative", "voltage": None}
+    assert "01/06/2024" in body["message"]
 
 
 def test_business_prices_before_1279_are_not_configured(api):
@@ -129,7 +130,7 @@ def test_business_prices_before_1279_are_not_configured(api):
 
 
 def test_no_tariff_message_follows_the_request_language(api):
-    payload = {"purpose": "administrative", "voltage": "lt6kv", "kwh": 100, "start": "2025-06-01", "end": "2025-07-01"}
+    payload = {"purpose": "administrative", "voltage": "lt6kv", "kwh": 100, "start": "2024-06-01", "end": "2024-07-01"}
     vi = api.post("/api/v1/quotes", payload, format="json", HTTP_ACCEPT_LANGUAGE="vi").json()["message"]
     en = api.post("/api/v1/quotes", payload, format="json", HTTP_ACCEPT_LANGUAGE="en").json()["message"]
     assert vi.startswith("Chưa có biểu giá") and en != vi

@@ -3,7 +3,7 @@
 import pytest
 
 from gridcare.core.models import AuditEntry
-from gridcare.customers.models import Customer
+from gridcare.customers.models import Customer, Premise
 from gridcare.org.models import StaffRole
 from tests import factories
 from tests.backoffice.builders import staff, verified_login
@@ -52,16 +52,16 @@ def test_viewer_can_view_but_not_change(client, world, account):
 
 
 def test_operator_cannot_delete_but_manager_can_and_it_is_audited(client, world):
-    customer = Customer.objects.create(name="Khách chưa có hợp đồng")
+    premise = Premise.objects.create(province=world["province"], commune=world["communes"][0], street="Hẻm chưa dùng")
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
-    url = f"/backoffice/customers/customer/{customer.pk}/delete/"
+    url = f"/backoffice/customers/premise/{premise.pk}/delete/"
     assert client.post(url, {"post": "yes"}).status_code == 403
     client.logout()
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.MANAGER))
     assert client.post(url, {"post": "yes"}).status_code == 302
-    assert not Customer.objects.filter(pk=customer.pk).exists()
-    entry = AuditEntry.objects.get(object_type="customers.customer", action=AuditEntry.Action.DELETE)
-    assert entry.before["name"] == "Khách chưa có hợp đồng"
+    assert not Premise.objects.filter(pk=premise.pk).exists()
+    entry = AuditEntry.objects.get(object_type="customers.premise", action=AuditEntry.Action.DELETE)
+    assert entry.before["street"] == "Hẻm chưa dùng"
     assert entry.after is None
 
 

@@ -32,7 +32,7 @@ def test_a_plain_30_day_period_is_priced_tier_by_tier(household, world):
     bill = Bill.objects.get(account=household, period=JULY)
     # 150 kWh under Decision 1279: 50 × 1,984 + 50 × 2,050 + 50 × 2,380, VAT 8 % rounded half-up.
     assert (bill.kwh, bill.days, bill.subtotal) == (150, 30, 50 * 1984 + 50 * 2050 + 50 * 2380)
-    assert bill.vat == round(bill.subtotal * 8 / 100)
+    assert bill.vat == 25_656  # 320,700 × 8 % = 25,656 exactly
     assert bill.total == bill.subtotal + bill.vat
     assert [(li.tier, li.limit_kwh, li.kwh) for li in bill.lines.order_by("position")] == [
         (1, 50, 50), (2, 50, 50), (3, 100, 50)
@@ -203,11 +203,8 @@ def test_issued_bills_tell_their_customers_and_held_ones_wait_for_release(world)
 
 
 def test_an_account_whose_purpose_the_run_cannot_map_is_skipped_as_no_tariff(world, monkeypatch):
-    # Administrative is the engine's last purpose: an unknown code (-1) must not be priced with its prices.
-    from gridcare.tariffs.services import tariff_version_create
-
-    tariff_version_create(purpose="administrative", method="tiered", decision="test", active_from=dt.date(2020, 1, 1),
-                          tiers=[(None, 2000)])  # fmt: skip
+    # Administrative is the engine's last purpose, and priced in the catalogue: an unknown code (-1) must not be
+    # priced with its prices.
     acct = factories.account(world)
     factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
     # As if the column held a value the run's code table does not know (the database now refuses such values).

@@ -1,55 +1,17 @@
+"""The bill reads in English and French.
+
+Whether every string of the source is translated, and every .mo is its .po compiled: tests/core/test_catalogues.py.
+"""
+
 import datetime as dt
-import gettext
-import re
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
-import gridcare.billing
 from gridcare.billing import services
 from gridcare.billing.documents import bill_html
 from gridcare.billing.models import Bill
 from tests import factories
 from tests.billing.test_bill_runs import JULY, NOW, run_for
-
-LOCALE = Path(gridcare.billing.__file__).parent / "locale"
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|%%")
-
-
-def _compiled(compiled: gettext.GNUTranslations, message):
-    """What the .mo says for `message`, shaped like `message.string` (a tuple of forms for a plural entry)."""
-    if message.pluralizable:
-        # Both languages have two forms: 1 picks the first, 2 the second (French: plural=(n > 1)).
-        singular, plural = message.id
-        if message.context:
-            return tuple(compiled.npgettext(message.context, singular, plural, n) for n in (1, 2))
-        return tuple(compiled.ngettext(singular, plural, n) for n in (1, 2))
-    return compiled.pgettext(message.context, message.id) if message.context else compiled.gettext(message.id)
-
-
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_billing_string_is_translated_and_compiled(language):
-    path = LOCALE / language / "LC_MESSAGES" / "django.po"
-    with path.open("rb") as handle:
-        catalogue = read_po(handle, locale=language)
-    messages = [m for m in catalogue if m.id]
-    assert messages
-    assert any(m.pluralizable for m in messages)  # "%(days)s ngày": its forms are checked below too
-
-    def forms(value):
-        return value if isinstance(value, tuple) else (value,)
-
-    assert [m.id for m in messages if m.fuzzy or not all(forms(m.string))] == []
-    # Every placeholder (and every literal %%) of the msgid is kept in each form of the translation.
-    assert [
-        m.id for m in messages
-        if any(sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(forms(m.id)[0])) for s in forms(m.string))
-    ] == []  # fmt: skip
-    with path.with_suffix(".mo").open("rb") as handle:
-        compiled = gettext.GNUTranslations(handle)
-    stale = [m.id for m in messages if _compiled(compiled, m) != m.string]
-    assert stale == [], "run compilemessages"
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`gridcare demo-data` and `gridcare demo-welcome` against a real database."""
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -12,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridcare.core.models import User
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
+from gridcare.demo import generator
 from gridcare.metering.models import (
     IntervalReading,
     Meter,
@@ -156,10 +158,11 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     logins = re.findall(r"^  - (\S+)  /  (\S+)", text, flags=re.MULTILINE)
     codes = re.findall(r"current code: (\d{6})", text)
     secrets = re.findall(r"secret=([A-Z2-7]+)", text)
-    assert len(logins) == 4 and len(codes) == 2 and len(secrets) == 2
-    (admin, admin_pw), (operator, operator_pw), (home, home_pw), (shop, shop_pw) = logins
+    assert len(logins) == 5 and len(codes) == 3 and len(secrets) == 3
+    (admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw), (home, home_pw), (shop, shop_pw) = logins
 
-    for (username, password), code in zip([(admin, admin_pw), (operator, operator_pw)], codes, strict=True):
+    staff_logins = [(admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw)]
+    for (username, password), code in zip(staff_logins, codes, strict=True):
         user = authenticate(username=username, password=password)
         assert user is not None and user.is_staff
         device = TOTPDevice.objects.get(user=user)
@@ -167,6 +170,9 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     assert User.objects.get(username=admin).is_superuser
     membership = StaffMembership.objects.get(user__username=operator)
     assert membership.role == "operator" and membership.unit.kind == Unit.Kind.TEAM
+    # The national catalogue is kept by its own role at the corporation.
+    membership = StaffMembership.objects.get(user__username=catalogue)
+    assert membership.role == "catalogue" and membership.unit.kind == Unit.Kind.CORPORATION
 
     household = authenticate(customer_code=home, password=home_pw)
     assert household is not None and household.customer.accounts.get().purpose == "residential"
@@ -180,7 +186,34 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     again = io.StringIO()
     call_command("demo_welcome", stdout=again)
     assert re.findall(r"secret=([A-Z2-7]+)", again.getvalue()) == secrets
-    assert User.objects.filter(username__in=[admin, operator, home, shop]).count() == 4
+    assert User.objects.filter(username__in=[admin, operator, catalogue, home, shop]).count() == 5
+
+
+@pytest.mark.django_db
+def test_demo_welcome_says_no_provider_is_connected_and_where_codes_and_held_bills_are(settings):
+    from gridcare.billing.models import Bill
+
+    _demo_data("--customers", "300", "--today", "2026-11-25", "--interval-days", "1", "--bill-months", "2")
+    for name in ("GRIDCARE_SMS_URL", "GRIDCARE_ZNS_APP_ID"):
+        if hasattr(settings, name):
+            delattr(settings, name)
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST = "django.core.mail.backends.smtp.EmailBackend", "127.0.0.1"
+    out = io.StringIO()
+    call_command("demo_welcome", "--port", "8123", stdout=out)
+    text = out.getvalue()
+    assert "Chưa kết nối nhà cung cấp SMS, Zalo, e-mail" in text
+    assert "No SMS, Zalo, e-mail provider is connected" in text
+    assert "Văn phòng › Thông báo › Tin trong hàng đợi" in text
+    assert "http://127.0.0.1:8123/backoffice/notifications/outboxmessage/" in text
+    held = Bill.objects.filter(status="held").count()
+    assert held >= 3
+    assert f"bills held for review: {held} — http://127.0.0.1:8123/backoffice/billing/bill/?status__exact=held" in text
+
+    # With an SMS gateway configured, SMS is no longer said to be missing.
+    settings.GRIDCARE_SMS_URL = "https://sms.example.com/send"
+    again = io.StringIO()
+    call_command("demo_welcome", stdout=again)
+    assert "Chưa kết nối nhà cung cấp Zalo, e-mail" in again.getvalue()
 
 
 @pytest.mark.django_db
@@ -193,7 +226,7 @@ def test_demo_welcome_without_demo_data_says_so_and_does_not_fail(world):
 
 @pytest.mark.django_db
 def test_the_demo_is_billed_by_real_bill_runs_for_the_last_months():
-    from gridcare.billing.models import Bill, BillRun
+    from gridcare.billing.models import Bill, BillRun, BillRunSkip
 
     _demo_data("--customers", "300", "--today", "2026-11-25", "--interval-days", "1", "--bill-months", "3")
     runs = list(BillRun.objects.order_by("period").values_list("period", "status"))
@@ -201,6 +234,17 @@ def test_the_demo_is_billed_by_real_bill_runs_for_the_last_months():
     assert {s for _, s in runs} == {"done"}
     # Past months were reviewed: only the latest month may keep bills held for review.
     assert not Bill.objects.filter(status="held").exclude(period="2026-11-01").exists()
-    # Every account billed once per past month (administrative accounts have no tariff yet).
-    billable = Account.objects.exclude(purpose="administrative").count()
-    assert Bill.objects.filter(period="2026-10-01").count() == billable
+    # Every account billed once per past month, whatever its purpose: schools and hospitals too.
+    assert Bill.objects.filter(period="2026-10-01").count() == Account.objects.count()
+    assert not BillRunSkip.objects.filter(reason="no_tariff").exists()
+    billed = set(Bill.objects.values_list("account__purpose", flat=True).distinct())
+    assert billed == {"residential", "business", "production", "administrative"}
+    # The latest month has bills to review, each with the reason it was held: at least the homes whose
+    # latest month the demo makes jump (×2.5) are among them.
+    held = list(Bill.objects.filter(status="held").values_list("period", "hold_reason"))
+    assert {str(p) for p, _ in held} == {"2026-11-01"}
+    pop = generator.population(seed=2025, customers=300, today=dt.date(2026, 11, 25), company=generator.company_plan())
+    jumped = [code for code, shock in zip(pop.code, pop.bill_shock.tolist(), strict=True) if shock]
+    assert len(jumped) == 3
+    assert set(jumped) <= set(Bill.objects.filter(status="held").values_list("account__code", flat=True))
+    assert all(re.fullmatch(r"Tăng \d+% \(.+\) — từ 30% phải kiểm tra trước khi phát hành\.", r) for _, r in held)

@@ -125,3 +125,31 @@ def test_consumption_alert_handles_register_rollover(world):
     services.consumption_alert_set(account=acct, kind="kwh", threshold=150)
     notice = services.consumption_alerts_evaluate(since=dt.date(2026, 4, 1), now=NOON)
     assert OutboxMessage.objects.get(notice=notice).context["kwh"] == {"kwh": 200}
+
+
+def test_programmes_and_news_can_be_switched_off_but_a_service_notice_cannot(world):
+    acct = contact_account(world, phone="+84901000001", email="a@example.vn", portal=True)
+    services.preferences_set(account=acct, topic="programmes", channels=[])
+    assert selectors.preferences_for_account(account=acct)["programmes"] == {
+        "push": False, "inbox": False, "email": False, "sms": False, "zalo": False,
+    }  # fmt: skip
+    for topic in ("bills", "payments", "planned_outage", "incident", "service_request", "demand_response",
+                  "consumption_alert"):  # fmt: skip
+        with pytest.raises(NotificationError) as err:
+            services.preferences_set(account=acct, topic=topic, channels=[])
+        assert err.value.code == "no_reachable_channel"
+
+
+def test_the_refusal_names_the_notice_and_the_channels_in_words(world):
+    from django.utils import translation
+
+    acct = contact_account(world, phone="+84901000001", email="a@example.vn", portal=True)
+    with pytest.raises(NotificationError) as err:
+        services.preferences_set(account=acct, topic="bills", channels=["inbox"])
+    message = str(err.value)
+    assert message.startswith("«hoá đơn tiền điện» là thông báo dịch vụ")
+    assert "(e-mail, tin nhắn SMS)" in message and "Chỉ «chương trình và tin tức» mới tắt hẳn được." in message
+    assert "cắt điện" not in message  # the old reason (outage notices) was given for every topic
+    with translation.override("en"), pytest.raises(NotificationError) as err:
+        services.preferences_set(account=acct, topic="bills", channels=["inbox"])
+    assert str(err.value).startswith("“electricity bills” is a service notice")

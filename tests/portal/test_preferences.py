@@ -1,7 +1,11 @@
+import re
+
 import pytest
 from django.urls import reverse
 
+from gridcare.notifications import selectors
 from tests.portal.conftest import TOTALS
+from tests.portal.test_notifications import account_with_contacts, client_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 LOGIN = reverse("portal:login")
@@ -44,3 +48,51 @@ def test_text_size_ignores_foreign_redirects_and_unknown_sizes(client):
     response = client.post(reverse("portal:text_size"), {"size": "huge", "next": "https://evil.example/"})
     assert response.url == reverse("portal:home")
     assert "gc_text" not in response.cookies
+
+
+# --- channels per topic: service notices keep a channel, "programmes and news" can be switched off ----------
+
+SERVICE_TOPICS = (
+    "bills", "payments", "planned_outage", "incident", "service_request", "demand_response", "consumption_alert",
+)  # fmt: skip
+
+
+def _error_of(html: str, topic: str) -> str:
+    match = re.search(rf'id="error-{topic}"><p>(.*?)</p>', html, flags=re.DOTALL)
+    return match.group(1) if match else ""
+
+
+def test_programmes_and_news_can_be_switched_off_on_every_channel(client_in, account_with_contacts):  # noqa: F811
+    acct = account_with_contacts
+    response = client_in.post(
+        f"/accounts/{acct.code}/notifications/preferences/", {topic: ["email"] for topic in SERVICE_TOPICS}
+    )
+    assert response.status_code == 302
+    prefs = selectors.preferences_for_account(account=acct)
+    # Off on the channels offered and on those not offered yet (push, Zalo): a phone subscribing later
+    # does not bring the news back.
+    assert prefs["programmes"] == {"push": False, "inbox": False, "email": False, "sms": False, "zalo": False}
+    assert prefs["bills"]["email"] is True
+
+
+def test_a_refused_service_notice_gives_its_own_reason(client_in, account_with_contacts):  # noqa: F811
+    acct = account_with_contacts
+    posted = {topic: ["email"] for topic in SERVICE_TOPICS} | {"bills": ["inbox"]}
+    response = client_in.post(f"/accounts/{acct.code}/notifications/preferences/", posted)
+    assert response.status_code == 400
+    error = _error_of(response.text, "bills")
+    assert "Hoá đơn tiền điện và hạn thanh toán phải đến được với quý khách" in error
+    assert "E-mail, Tin nhắn SMS" in error
+    assert "ngừng cấp điện" not in error  # the old message gave the outages' reason for every topic
+    assert _error_of(response.text, "programmes") == "" and _error_of(response.text, "planned_outage") == ""
+
+
+def test_a_refused_service_notice_gives_its_reason_in_english(client_in, account_with_contacts):  # noqa: F811
+    acct = account_with_contacts
+    client_in.post(reverse("set_language"), {"language": "en"})
+    posted = {topic: ["email"] for topic in SERVICE_TOPICS} | {"planned_outage": []}
+    response = client_in.post(f"/accounts/{acct.code}/notifications/preferences/", posted)
+    assert response.status_code == 400
+    error = _error_of(response.text, "planned_outage")
+    assert "Planned outages must be announced to you in advance" in error
+    assert "Lịch" not in error

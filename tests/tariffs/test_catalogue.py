@@ -30,13 +30,37 @@ def test_every_residential_version_of_the_domain_file_is_loaded_back_to_back():
 def test_time_of_use_prices_hours_and_vat_are_loaded():
     business = TariffVersion.objects.get(purpose="business")
     assert business.time_of_use_prices.get(voltage="22to110kv", period="peak").unit_price == 5025
-    assert not TariffVersion.objects.filter(purpose="administrative").exists()
     old, new = TimeOfUseSchedule.objects.order_by("active_from")
     assert (old.confidence, new.confidence) == ("A", "C")
     assert old.windows.filter(days="mon_sat", period="peak").count() == 2
     assert [(r.active_from, int(r.rate_percent)) for r in VatRate.objects.order_by("active_from")] == [
         (D(1999, 1, 1), 10), (D(2022, 2, 1), 8), (D(2023, 1, 1), 10), (D(2023, 7, 1), 8), (D(2027, 1, 1), 10),
     ]  # fmt: skip
+
+
+def test_administrative_and_public_service_units_have_one_price_for_all_hours_by_voltage():
+    versions = list(selectors.tariff_versions(purpose="administrative"))
+    assert [(v.decision, v.active_from, v.active_to, v.confidence) for v in versions] == [
+        ("2699/QĐ-BCT", D(2024, 10, 11), D(2025, 5, 10), "C"), ("1279/QĐ-BCT", D(2025, 5, 10), None, "C"),
+    ]  # fmt: skip
+    latest = versions[-1]
+    prices = {(p.voltage, p.period): p.unit_price for p in latest.time_of_use_prices.all()}
+    assert prices == {
+        (voltage, period): 2226 if voltage == "lt6kv" else 2138
+        for voltage in ("ge110kv", "22to110kv", "6to22kv", "lt6kv") for period in ("peak", "normal", "offpeak")
+    }  # fmt: skip
+    # A school's meter without registers: 1,000 kWh in June 2025 below 6 kV, 1,000 × 2,226 = 2,226,000 đồng,
+    # VAT 8 % = 178,080 đồng.
+    quote = selectors.consumption_quote(
+        purpose="administrative", voltage="lt6kv", start=D(2025, 6, 1), end=D(2025, 7, 1), kwh=1000
+    )
+    assert (quote.subtotal, quote.vat, quote.total) == (2_226_000, 178_080, 2_404_080)
+    registers = selectors.consumption_quote(
+        purpose="administrative", voltage="22to110kv", start=D(2025, 6, 1), end=D(2025, 7, 1), kwh=None,
+        registers=(100, 250, 150),
+    )  # fmt: skip
+    assert [line.unit_price for line in registers.lines] == [2138, 2138, 2138]
+    assert registers.subtotal == 500 * 2138
 
 
 def test_time_of_use_period_follows_the_versioned_hours():
@@ -90,12 +114,14 @@ def test_the_compiled_catalogue_prices_like_the_scalar_path():
     business = selectors.consumption_quote(
         purpose="business", voltage="lt6kv", start=D(2025, 5, 10), end=D(2025, 6, 10), kwh=500
     )
-    assert priced.total.tolist() == [949_641, 0, 0]
-    assert priced.unpriced.tolist() == [False, True, True]  # business only from 10/05/2025, administrative never
+    # Administrative, below 6 kV: 20 days at 2,124 (2699) and 10 at 2,226 (1279); round(500 × 20 / 30) = 333 kWh
+    # old, 167 new: 333 × 2,124 + 167 × 2,226 = 707,292 + 371,742 = 1,079,034; VAT round(86,322.72) = 86,323.
+    assert priced.total.tolist() == [949_641, 0, 1_165_357]
+    assert priced.unpriced.tolist() == [False, True, False]  # business only from 10/05/2025
     assert business.lines[0].unit_price == 3152
 
 
 def test_loading_the_catalogue_takes_four_queries_whatever_its_size(django_assert_num_queries):
     with django_assert_num_queries(4):  # versions, tiers, time-of-use prices, VAT
         catalogue = selectors.catalogue_load()
-    assert len(catalogue.versions) == 6 and len(catalogue.vat_rates) == 5
+    assert len(catalogue.versions) == 8 and len(catalogue.vat_rates) == 5

@@ -26,6 +26,22 @@ def test_round_half_up_rounds_halves_up_not_to_even():
     assert engine.round_half_up(2, 3) == 1
 
 
+def test_vat_of_exactly_half_a_dong_rounds_up_on_both_paths():
+    # 87,845 kWh at 1 đồng: VAT 10 % is 8,784.5 đồng → 8,785 (banker's rounding would give 8,784).
+    version = engine.Version(
+        purpose="residential", method=engine.TIERED, decision="x", active_from=D(2020, 1, 1), tiers=((None, 1),)
+    )
+    catalogue = engine.Catalogue(versions=(version,), vat_rates=(engine.VatRate(D(2020, 1, 1), None, 1000),))
+    quote = engine.price_one(catalogue=catalogue, purpose="residential", start=D(2025, 6, 1), end=D(2025, 7, 1),
+                             kwh=87_845)  # fmt: skip
+    assert (quote.subtotal, quote.vat, quote.total) == (87_845, 8_785, 96_630)
+    priced = engine.price_many(
+        catalogue=engine.compile_catalogue(catalogue), start=[D(2025, 6, 1).toordinal()], days=[30], kwh=[87_845],
+        households=[1], purpose=[0], voltage=[3],
+    )  # fmt: skip
+    assert priced.vat.tolist() == [8_785]
+
+
 def test_57_day_period_prorates_tier_limits_by_57_over_30():
     quote = engine.price_one(
         catalogue=real_catalogue(), purpose="residential", start=D(2025, 6, 5), end=D(2025, 8, 1), kwh=500
@@ -40,7 +56,8 @@ def test_57_day_period_prorates_tier_limits_by_57_over_30():
     ]
     subtotal = 95 * 1984 + 95 * 2050 + 190 * 2380 + 120 * 2998
     assert quote.subtotal == subtotal
-    assert quote.vat == round(subtotal * 8 / 100 + 1e-9)  # 8% in 2025
+    assert subtotal == 1_195_190
+    assert quote.vat == 95_615  # 8 % in 2025: 95,615.2 → 95,615
     assert quote.total == subtotal + quote.vat
 
 
@@ -95,7 +112,8 @@ def test_a_vat_change_splits_the_period_and_each_rate_is_rounded_once():
     # 15 days each: 50 kWh each part, limits 25 / 25 / rest.
     first = 25 * 1728 + 25 * 1786
     assert [p.subtotal for p in quote.vat_parts] == [first, first]
-    assert quote.vat == engine.round_half_up(first * 1000, 10_000) + engine.round_half_up(first * 800, 10_000)
+    # 87,850 × 10 % = 8,785 and 87,850 × 8 % = 7,028, each part rounded on its own (both exact here).
+    assert first == 87_850 and quote.vat == 8_785 + 7_028
 
 
 def test_time_of_use_registers_are_priced_at_their_voltage():
@@ -256,13 +274,13 @@ def test_a_period_crossing_no_change_is_the_plain_tier_calculation(
     month_days = divisor or (end.replace(day=1) - dt.timedelta(days=1)).day
     rest, subtotal = kwh, 0
     for limit, price in tiers_:
-        prorated = int(limit * days * households / month_days + 0.5 + 1e-9)
+        prorated = (2 * limit * days * households + month_days) // (2 * month_days)  # half-up, in integers
         taken = min(rest, prorated)
         subtotal += taken * price
         rest -= taken
     subtotal += rest * last_price
     assert quote.subtotal == subtotal
-    assert quote.vat == int(subtotal * rate / 10_000 + 0.5 + 1e-9)
+    assert quote.vat == (2 * subtotal * rate + 10_000) // 20_000  # half-up of subtotal × rate / 10,000, in integers
     assert {line.start for line in quote.lines} <= {start}
 
 

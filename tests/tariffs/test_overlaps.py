@@ -33,8 +33,11 @@ def test_a_version_overlapping_a_closed_one_is_refused_and_nothing_changes():
 
 
 def test_a_version_of_another_purpose_on_the_same_days_is_allowed():
-    version = services.tariff_version_create(**_tiered(purpose="administrative", active_from=D(2024, 1, 1)))
-    assert version.pk and version.active_to is None
+    # Residential has 2941/QĐ-BCT on these days; administrative has no price before 11/10/2024.
+    version = services.tariff_version_create(
+        **_tiered(purpose="administrative", active_from=D(2024, 1, 1), active_to=D(2024, 10, 11))
+    )
+    assert version.pk and version.active_to == D(2024, 10, 11)
 
 
 def test_a_vat_rate_overlapping_another_is_refused():

@@ -8,19 +8,17 @@ from rest_framework.authentication import SessionAuthentication
 
 from gridcare.customers.models import Account
 from gridcare.customers.selectors import accounts_for_user, customer_for_user
-from gridcare.org.selectors import visible_unit_ids
+from gridcare.org import policy
 
 
 def is_staff(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    return policy.is_active_staff(user)
 
 
 def accounts_visible_to(*, user) -> QuerySet[Account]:
     """A customer's own accounts, or for staff the accounts of their units (all for superusers)."""
     if is_staff(user):
-        ids = visible_unit_ids(user=user)
-        accounts = Account.objects.all() if ids is None else Account.objects.filter(unit__in=ids)
-        return accounts.select_related("customer", "unit", "premise__commune", "premise__province").order_by("code", "pk")
+        return policy.records(Account.objects.all(), user=user).select_related("customer", "unit", "premise__commune", "premise__province").order_by("code", "pk")
     return accounts_for_user(user=user).select_related("unit")
 
 

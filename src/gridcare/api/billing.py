@@ -31,7 +31,7 @@ from gridcare.billing.documents import bill_pdf
 from gridcare.billing.models import Bill, BillRun, BillRunSkip
 from gridcare.billing.selectors import bill_lines, bill_runs, bills_for_account, bills_visible_to_customer
 from gridcare.metering.models import ReadingRoute
-from gridcare.org.selectors import visible_unit_ids
+from gridcare.org import policy
 
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
 ERRORS = {
@@ -58,7 +58,7 @@ class CanViewBills(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return not is_staff(user) or user.has_perm("billing.view_bill")
+        return not is_staff(user) or policy.may_record(user=user, model=Bill, verb="view")
 
 
 class IsVerifiedStaff(IsCustomerOrVerifiedStaff):
@@ -76,15 +76,15 @@ class CanRunBills(permissions.BasePermission):
     message = _("Cần quyền lập hoá đơn (vai trò nghiệp vụ trở lên để bắt đầu một đợt).")
 
     def has_permission(self, request, view):
-        perm = "billing.view_billrun" if request.method in permissions.SAFE_METHODS else "billing.add_billrun"
-        return request.user.has_perm(perm)
+        verb = "view" if request.method in permissions.SAFE_METHODS else "add"
+        return policy.may_record(user=request.user, model=BillRun, verb=verb)
 
 
 class CanReleaseBills(permissions.BasePermission):
     message = _("Cần quyền sửa hoá đơn (vai trò nghiệp vụ trở lên) để phát hành hoá đơn chờ kiểm tra.")
 
     def has_permission(self, request, view):
-        return request.user.has_perm("billing.change_bill")
+        return policy.may_record(user=request.user, model=Bill, verb="change")
 
 
 def _bill_not_found() -> ApiError:
@@ -105,9 +105,7 @@ def bill_for_user(*, user, number: str) -> Bill:
 
 def bill_runs_for_user(*, user) -> QuerySet[BillRun]:
     """Runs of the routes of the caller's units; runs over every route only for those who see every unit."""
-    ids = visible_unit_ids(user=user)
-    runs = bill_runs()
-    return runs if ids is None else runs.filter(route__unit__in=ids)
+    return policy.records(bill_runs(), user=user)
 
 
 # --- serializers ------------------------------------------------------------------------------------------
@@ -329,23 +327,20 @@ class BillRunListView(generics.ListAPIView):
         data = BillRunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        ids = visible_unit_ids(user=request.user)
         route = None
-        if values["all_routes"]:
-            if ids is not None:
-                raise ApiError(code="permission_denied", status_code=403,
-                               message=_("Chỉ người xem được mọi đơn vị mới lập hoá đơn cho mọi lộ trình."))  # fmt: skip
-        else:
-            routes = ReadingRoute.objects.filter(code=values["route"].strip())
-            route = (routes if ids is None else routes.filter(unit__in=ids)).first()
+        if not values["all_routes"]:
+            route = policy.records(ReadingRoute.objects.filter(code=values["route"].strip()), user=request.user).first()
             if route is None:
                 raise serializers.ValidationError({"route": [_("Không có lộ trình này trong phạm vi của bạn.")]})
         year, month = (int(part) for part in values["period"].split("-"))
-        with transaction.atomic():
-            run = services.bill_run_create(
-                period=dt.date(year, month, 1), route=route, user=request.user, now=timezone.now()
-            )
-            transaction.on_commit(lambda: tasks.bill_run_execute_task.enqueue(run.pk))
+        try:
+            with transaction.atomic():
+                run = services.bill_run_create(
+                    period=dt.date(year, month, 1), route=route, user=request.user, now=timezone.now()
+                )
+                transaction.on_commit(lambda: tasks.bill_run_execute_task.enqueue(run.pk))
+        except policy.AccessDenied as exc:
+            raise ApiError(code="permission_denied", message=exc.message, status_code=403) from exc
         run = bill_runs().get(pk=run.pk)
         response = Response(BillRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api:bill-run", kwargs={"run_id": run.pk})

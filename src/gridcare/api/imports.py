@@ -2,7 +2,8 @@
 
 The same service as `gridcare import-readings`: every row validated, valid rows inserted, re-sending the
 same rows changes nothing. 201 with the counts and the rejected rows; 400 when the file as a whole
-cannot be read (bad header, not UTF-8, empty).
+cannot be read (bad header, not UTF-8, empty). A caller imports only for meters installed at accounts of
+their units: a row for another unit's meter is a rejected row that says so (the rest of the file is taken).
 """
 
 from django.utils import timezone
@@ -16,16 +17,16 @@ from rest_framework.views import APIView
 
 from gridcare.metering.importing import ImportFileError
 from gridcare.metering.services import reading_import_records, reading_import_upload
+from gridcare.org import policy
 
 
 class CanImportReadings(permissions.BasePermission):
-    """Staff whose role may add readings (operator and above)."""
+    """Staff whose role may add readings (operator and above): `org.policy`'s "metering.import_readings"."""
 
     message = _("Cần tài khoản nhân viên có quyền nhập chỉ số (vai trò nghiệp vụ trở lên).")
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_staff and user.has_perm("metering.add_reading"))
+        return policy.may(user=request.user, action="metering.import_readings")
 
 
 _ROW_ERROR = inline_serializer(
@@ -87,9 +88,11 @@ class ReadingImportView(APIView):
         try:
             upload = request.FILES.get("file")
             if upload is not None:
-                outcome = reading_import_upload(content=upload.read(), filename=upload.name, now=now, label=f"{label}:{upload.name}")
+                outcome = reading_import_upload(
+                    content=upload.read(), filename=upload.name, now=now, label=f"{label}:{upload.name}", user=request.user
+                )
             elif isinstance(request.data, dict) and "readings" in request.data:
-                outcome = reading_import_records(records=request.data["readings"], now=now, label=label)
+                outcome = reading_import_records(records=request.data["readings"], now=now, label=label, user=request.user)
             else:
                 raise ImportFileError(_("Gửi tệp CSV/XLSX ở trường `file`, hoặc JSON {\"readings\": [...]}."), code="missing_input")
         except ImportFileError as exc:

@@ -1,20 +1,23 @@
-"""Unit scoping of the back office: a staff member sees only what their unit and its descendants serve.
+"""The back office asks `gridcare.org.policy` for every list, change view, choice, action and autocomplete.
 
-`UnitScopedAdmin` filters the change list, the change views, the foreign-key choices (select, raw id
-and autocomplete) and offers a "unit" list filter, all from `org.selectors.visible_unit_ids`.
-Superusers see everything.
+`PolicyAdmin` is the base of every ModelAdmin of the site (the site wraps the ones that are not, library
+admins included): its rows are `policy.records(...)`, its add/change/delete/view rights
+`policy.may_record(...)` on top of the admin's own. A model without an entry in `policy.RECORDS` is for
+superusers only. `UnitScopedAdmin` adds a "unit" list filter limited to the staff member's units.
 """
 
 import csv
 import datetime as dt
 
 from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.org import policy
 from gridcare.org.models import Unit
 from gridcare.org.selectors import unit_and_descendants, visible_commune_ids, visible_unit_ids
 
@@ -36,11 +39,6 @@ def request_commune_ids(request: HttpRequest) -> list[int] | None:
     return getattr(request, _COMMUNE_IDS_ATTR)
 
 
-def exists_in_units(model, *, link: str, unit_path: str, unit_ids: list[int]) -> Exists:
-    """`EXISTS (a row of model linked to the outer row whose unit is one of unit_ids)`."""
-    return Exists(model.objects.filter(**{link: OuterRef("pk"), f"{unit_path}__in": unit_ids}))
-
-
 class UnitListFilter(admin.SimpleListFilter):
     """Filter by one of the visible units (the unit and everything below it)."""
 
@@ -58,13 +56,8 @@ class UnitListFilter(admin.SimpleListFilter):
         unit = Unit.objects.filter(pk=self.value()).first()
         if unit is None:
             return queryset.none()
-        allowed = request_unit_ids(request)
-        ids = [pk for pk in unit_and_descendants(unit=unit).values_list("pk", flat=True) if allowed is None or pk in allowed]
-        return self.model_admin_scope(queryset, ids)
-
-    def __init__(self, request, params, model, model_admin):
-        self.model_admin_scope = model_admin.scope_queryset
-        super().__init__(request, params, model, model_admin)
+        ids = list(unit_and_descendants(unit=unit).values_list("pk", flat=True))
+        return policy.records_in_units(queryset, user=request.user, unit_ids=ids)
 
 
 class CappedCountPaginator(Paginator):
@@ -79,45 +72,69 @@ class CappedCountPaginator(Paginator):
         return super().count
 
 
-class UnitScopedAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose rows, choices and filters are limited to the staff member's units.
+class PolicyAdmin(admin.ModelAdmin):
+    """A ModelAdmin that shows and changes only what `org.policy` lets the staff member see and change."""
 
-    Set `unit_field` to the lookup path of the row's unit (`"unit"`, `"account__unit"`), or override
-    `scope_queryset` when the link is not a plain path (customers through their accounts, ...).
-    """
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The scope of a page is its model's entry in `org.policy.RECORDS`, never the page's own filter.
+        for stale in ("unit_field", "scope_queryset"):
+            if stale in cls.__dict__:
+                raise ImproperlyConfigured(
+                    f"{cls.__qualname__}.{stale}: declare how far the rows of {cls.__qualname__}'s model reach in "
+                    "gridcare.org.policy.RECORDS (or records_register in the model's app) instead."
+                )
 
-    unit_field: str | None = "unit"
+    def get_queryset(self, request):
+        return policy.records(super().get_queryset(request), user=request.user)
+
+    def _may(self, request, verb: str) -> bool:
+        return policy.may_record(user=request.user, model=self.model, verb=verb)
+
+    def has_module_permission(self, request):
+        return self._may(request, "view") and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, "view") and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self._may(request, "add") and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, "change") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, "delete") and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and "queryset" not in kwargs:
+            field.queryset = policy.reach(field.queryset, user=request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and "queryset" not in kwargs:
+            field.queryset = policy.reach(field.queryset, user=request.user)
+        return field
+
+
+def policy_admin_class(admin_class: type[admin.ModelAdmin]) -> type[PolicyAdmin]:
+    """`admin_class` itself when it is a PolicyAdmin, else a subclass of both (library admins: users, tokens…)."""
+    if issubclass(admin_class, PolicyAdmin):
+        return admin_class
+    return type(admin_class.__name__, (PolicyAdmin, admin_class), {"__module__": admin_class.__module__})
+
+
+class UnitScopedAdmin(PolicyAdmin):
+    """A PolicyAdmin of records that belong to units: a "unit" list filter and a capped row count."""
+
     show_full_result_count = False
     list_per_page = 50
     paginator = CappedCountPaginator
 
-    def scope_queryset(self, queryset: QuerySet, unit_ids: list[int]) -> QuerySet:
-        """Rows of `queryset` that belong to `unit_ids`."""
-        return queryset.filter(**{f"{self.unit_field}__in": unit_ids})
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        ids = request_unit_ids(request)
-        return queryset if ids is None else self.scope_queryset(queryset, ids)
-
     def get_list_filter(self, request):
         return [UnitListFilter, *super().get_list_filter(request)]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related_admin = self.admin_site._registry.get(db_field.related_model)
-        if "queryset" not in kwargs and isinstance(related_admin, UnitScopedAdmin):
-            kwargs["queryset"] = related_admin.get_queryset(request)
-        elif "queryset" not in kwargs and db_field.related_model is Unit:
-            ids = request_unit_ids(request)
-            if ids is not None:
-                kwargs["queryset"] = Unit.objects.filter(pk__in=ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        related_admin = self.admin_site._registry.get(db_field.related_model)
-        if "queryset" not in kwargs and isinstance(related_admin, UnitScopedAdmin):
-            kwargs["queryset"] = related_admin.get_queryset(request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class _Echo:

@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
+from gridcare.backoffice.scoping import policy_admin_class
 from gridcare.backoffice.signin import ThrottledAdminAuthenticationForm, ThrottledOTPAdminAuthenticationForm
 
 # Apps and models of the libraries we use keep English names; staff read them in their language.
@@ -35,6 +36,10 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
                 for model in app["models"]:
                     model["name"] = model_names.get(model["object_name"], model["name"])
         return apps
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every page goes through the access policy (`PolicyAdmin`): deny by default, library admins too."""
+        super().register(model_or_iterable, policy_admin_class(admin_class or admin.ModelAdmin), **options)
 
     def get_urls(self):
         from gridcare.backoffice import two_factor

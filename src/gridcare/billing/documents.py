@@ -18,16 +18,23 @@ def _month_add(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + year, month + 1, 1)
 
 
-def _facts(bill: Bill, lines) -> BillFacts:
+def _facts(bill: Bill, lines, purpose: str = "residential") -> BillFacts:
+    """What the explanation reads of a bill (`purpose` words it: only the explained bill's matters)."""
     parts: dict = {}
     for line in lines:
         parts.setdefault(line.part_from, []).append(line.unit_price)
     tiers = [line for line in lines if line.tier]
     top = max(tiers, key=lambda line: line.tier) if tiers else None
+    periods = ("peak", "normal", "offpeak")
+    timed = sorted((line for line in lines if line.period in periods), key=lambda line: line.part_from)
+    period_kwh = tuple(sum(line.kwh for line in timed if line.period == p) for p in periods) if timed else ()
+    latest_price = {line.period: line.unit_price for line in timed}  # the last part's price of each period
     return BillFacts(
         days=bill.days, kwh=bill.kwh, total=bill.total, part_starts=tuple(sorted(parts)),
         part_prices=tuple(tuple(parts[d]) for d in sorted(parts)),
         top_tier=top.tier if top else None, top_tier_price=top.unit_price if top else None,
+        purpose=purpose, period_kwh=period_kwh,
+        period_prices=tuple(latest_price.get(p, 0) for p in periods) if timed else (),
     )  # fmt: skip
 
 
@@ -62,7 +69,7 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
         previous = standing_bill(account=bill.account, period=_month_add(bill.period, -1))
         last_year = standing_bill(account=bill.account, period=_month_add(bill.period, -12))
         explanation = bill_explanation(
-            bill=_facts(bill, lines),
+            bill=_facts(bill, lines, purpose=bill.account.purpose),
             previous=_facts(previous, list(bill_lines(bill=previous))) if previous else None,
             last_year=_facts(last_year, []) if last_year else None,
             language=language,
@@ -86,6 +93,9 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
             "account": account,
             "address": f"{premise.street}, {premise.commune.name}, {premise.province.name}",
             "parts": _parts(lines, language),
+            # A time-of-use bill has hours, not tiers: no tier column, no tier limits.
+            "time_of_use": any(line.period for line in lines),
+            "label_columns": 3 if any(line.period for line in lines) else 4,
             "start": format_day(bill.start_date, language=language),
             "end": format_day(bill.end_date, language=language),
             "last_day": format_day(bill.end_date - dt.timedelta(days=1), language=language),

@@ -15,6 +15,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from gridcare.billing.calculation import ChunkInputs, bills_compute, shock_flags
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
@@ -26,6 +27,7 @@ from gridcare.customers.models import Account
 from gridcare.metering.models import ReadingRoute, RouteAccount
 from gridcare.notifications.models import Topic
 from gridcare.notifications.services import RecipientNumbers, notify
+from gridcare.org import policy
 from gridcare.tariffs import engine
 from gridcare.tariffs.selectors import compiled_catalogue
 
@@ -46,7 +48,23 @@ def _month_add(day: dt.date, months: int) -> dt.date:
 
 
 def bill_run_create(*, period: dt.date, route: ReadingRoute | None, user: Any = None, now: dt.datetime) -> BillRun:
-    """Record a run for `period` (any day of the month) and one route, or every route when `route` is None."""
+    """Record a run for `period` (any day of the month) and one route, or every route when `route` is None.
+
+    A person (`user`) needs `org.policy`'s "billing.run_route" for a route of their units, or
+    "billing.run_all_routes" (the corporation's staff) for every route; `policy.AccessDenied` otherwise.
+    `user=None` is the system (the `bill-run` command, the demo), which may bill every route.
+    """
+    if user is not None:
+        if route is None:
+            policy.require(
+                user=user, action="billing.run_all_routes",
+                message=_("Chỉ nhân viên cấp tổng công ty mới lập hoá đơn cho mọi lộ trình."),
+            )  # fmt: skip
+        else:
+            policy.require(
+                user=user, action="billing.run_route", unit_id=route.unit_id,
+                message=_("Cần quyền lập hoá đơn cho lộ trình của đơn vị mình."),
+            )  # fmt: skip
     scope = RouteAccount.objects.filter(account__status=Account.Status.ACTIVE)
     if route is not None:
         scope = scope.filter(route=route)

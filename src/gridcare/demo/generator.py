@@ -27,6 +27,9 @@ CUSTOMER_STATION_KVA = np.array([250, 320, 400, 560, 630, 750, 1000, 1250, 1600,
 BUSINESS_TZ_OFFSET = np.timedelta64(7, "h")  # Asia/Ho_Chi_Minh has no daylight saving time
 # Reading-period Tết dip by purpose: factories stop for a week or two, offices close, homes less so.
 TET_DIP = np.array([0.93, 0.85, 0.62, 0.78])
+BILL_SHOCK_SHARE = 0.005  # homes whose latest month jumps (new air conditioner, hot weeks): bills held for review
+BILL_SHOCK_MIN = 3
+BILL_SHOCK_FACTOR = 2.5
 SOCIAL_SHARES = [("poor", 0.025), ("near_poor", 0.02), ("policy_family", 0.03), ("elderly_alone", 0.01), ("orphan", 0.003)]
 
 
@@ -114,6 +117,8 @@ class Population:
     # Feeders (one row per feeder).
     feeder_team: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     feeder_number: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    # Accounts whose latest monthly consumption jumps, so that the latest bill run holds their bills.
+    bill_shock: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def company_plan() -> Company:
@@ -278,6 +283,8 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
         feeder_number.extend((per_substation[s] + np.arange(n_feeders)).tolist())
         per_substation[s] += n_feeders
 
+    bill_shock = _bill_shock(seed=seed, purpose=purpose, read_this_month=route_day[route] <= today.day)
+
     return Population(
         size=n, commune=commune, team=team, purpose=purpose, large=large, households=households, person=person,
         name=name, tax_code=tax_code, street=street, phone=phone, email=email, zalo=zalo, language=language,
@@ -287,8 +294,20 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
         installed_on=installed_on, route_team=np.array(route_team), route_number=np.array(route_number),
         route_day=route_day, station_commune=station_commune, station_number=station_number,
         station_kva=station_kva, station_owner=station_owner, station_feeder=station_feeder,
-        feeder_team=np.array(feeder_team), feeder_number=np.array(feeder_number),
+        feeder_team=np.array(feeder_team), feeder_number=np.array(feeder_number), bill_shock=bill_shock,
     )  # fmt: skip
+
+
+def _bill_shock(*, seed: int, purpose: np.ndarray, read_this_month: np.ndarray) -> np.ndarray:
+    """A few homes read this month whose latest period jumps: the demo's review queue is never empty.
+
+    Drawn from a stream of its own, so that adding them changed no other account's data.
+    """
+    candidates = np.flatnonzero((purpose == RESIDENTIAL) & read_this_month)
+    count = min(len(candidates), max(BILL_SHOCK_MIN, round(len(purpose) * BILL_SHOCK_SHARE)))
+    shock = np.zeros(len(purpose), bool)
+    shock[np.random.default_rng([seed, 7]).choice(candidates, size=count, replace=False)] = True
+    return shock
 
 
 def _stations(rng, *, commune, large, base_kwh, is_ward, n_communes):
@@ -389,6 +408,8 @@ def monthly_readings(*, seed: int, chunk: int, pop: Population, index: np.ndarra
         * np.exp(noise_sigma * rng.standard_normal((n, MONTHS)))
     )
     kwh = np.maximum(np.rint(kwh), 0).astype(np.int64)
+    shock = pop.bill_shock[index]
+    kwh[shock, -1] = np.rint(kwh[shock, -1] * BILL_SHOCK_FACTOR).astype(np.int64)
 
     modulus = (10 ** pop.digits[index]).astype(np.int64)
     tou = pop.time_of_use[index]

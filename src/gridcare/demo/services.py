@@ -39,9 +39,12 @@ STAFF_PASSWORD = "CanTho@2025"  # noqa: S105 - a demo, printed by demo-welcome
 CUSTOMER_PASSWORD = "KhachHang@2025"  # noqa: S105
 # Fixed TOTP secrets (20 bytes each, hex) so that a person can add them to an authenticator app once.
 STAFF = [
-    # username, superuser, role in the first team (None: no membership), TOTP secret
+    # username, superuser, role (None: no membership), TOTP secret. The catalogue role belongs to the
+    # corporation (the national tariffs, VAT, time-of-use hours, units, message templates); the others to the
+    # company's first team.
     ("admin", True, None, b"gridcare-demo-admin1".hex()),
     ("vanhanh.ninhkieu", False, StaffRole.OPERATOR, b"gridcare-demo-staff1".hex()),
+    ("danhmuc.tongcongty", False, StaffRole.CATALOGUE, b"gridcare-demo-catal1".hex()),
 ]
 MANUFACTURER_PREFIX = {"EMIC": "EM", "Gelex": "GE", "Vinasino": "VS", "Hữu Hồng": "HH", "Landis+Gyr": "LG", "Elster": "EL"}
 
@@ -357,7 +360,8 @@ def demo_logins_ensure() -> dict[str, DemoLogin]:
             user.set_password(STAFF_PASSWORD)
             user.save(update_fields=["password"])
         if role is not None:
-            staff_membership_set(user=user, unit=team, role=role)
+            unit = Unit.objects.get(code=places.CORPORATION_CODE) if role == StaffRole.CATALOGUE else team
+            staff_membership_set(user=user, unit=unit, role=role)
         device, _ = TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={"key": secret, "confirmed": True})
         logins[username] = DemoLogin(username=username, password=STAFF_PASSWORD, user=user, totp_device=device)
     for label, account in accounts.items():

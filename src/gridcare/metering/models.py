@@ -126,6 +126,11 @@ class ReadingImport(models.Model):
     rows_rejected = models.PositiveIntegerField(_("dòng lỗi"), default=0)
     errors = models.JSONField(_("lỗi (tối đa 1000 dòng đầu)"), default=list, blank=True)
     report_path = models.CharField(_("báo cáo lỗi"), max_length=500, blank=True)
+    # The unit of the staff member who sent it (its rows were limited to that unit's meters); none for a
+    # system import (head-end command), which only superusers see.
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("đơn vị gửi")
+    )
 
     class Meta:
         verbose_name = _("lần nhập chỉ số")

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from gridcare.customers.models import Account
 from gridcare.metering.importing import History, Installations, day_from_number, day_number
@@ -138,3 +138,18 @@ def readings_without_owner() -> dict[str, int]:
         "readings_without_account": Reading.objects.exclude(account_id__in=accounts).count(),
         "interval_readings_without_meter": IntervalReading.objects.exclude(meter_id__in=meters).count(),
     }
+
+
+# --- reach of staff (registered in `org.policy.RECORDS` by the app's ready()) ----------------------------
+
+
+def meters_within_units(queryset: QuerySet[Meter], *, user, unit_ids: list[int]) -> QuerySet[Meter]:
+    """Meters currently installed at an account of the units."""
+    current = MeterInstallation.objects.filter(meter=OuterRef("pk"), removed_on__isnull=True, account__unit__in=unit_ids)
+    return queryset.filter(Exists(current))
+
+
+def interval_readings_within_units(queryset: QuerySet[IntervalReading], *, user, unit_ids: list[int]) -> QuerySet[IntervalReading]:
+    """Interval data of meters installed (at some time) at an account of the units."""
+    served = MeterInstallation.objects.filter(meter=OuterRef("meter_id"), account__unit__in=unit_ids)
+    return queryset.filter(Exists(served))

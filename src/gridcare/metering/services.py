@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from gridcare.core.audit import audit_record, model_snapshot
 from gridcare.core.bulk import bulk_insert
 from gridcare.core.formatting import local_date
 from gridcare.core.models import AuditEntry
+from gridcare.customers.models import Account
 from gridcare.metering import selectors
 from gridcare.metering.importing import (
     INTERVAL_CEILING_WH,
@@ -127,22 +129,29 @@ def reading_import_file(
 
 
 def reading_import_upload(
-    *, content: bytes, filename: str, now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = ""
+    *, content: bytes, filename: str, now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = "",
+    user: Any = None,
 ) -> ImportOutcome:
-    """Import an uploaded CSV/XLSX file; the row errors are returned rather than written to disk."""
+    """Import an uploaded CSV/XLSX file; the row errors are returned rather than written to disk.
+
+    With a `user` (a person, through the API), only rows for meters installed at accounts of their units are
+    taken; the others are row errors (`_import_table`). Without one, the system imports for every unit.
+    """
     table, errors = table_from_file(content=content, filename=filename)
     return _import_table(
-        table=table, errors=errors, sha256=hashlib.sha256(content).hexdigest(), label=label or filename, source=source, now=now
-    )
+        table=table, errors=errors, sha256=hashlib.sha256(content).hexdigest(), label=label or filename, source=source,
+        now=now, user=user,
+    )  # fmt: skip
 
 
 def reading_import_records(
-    *, records: list[dict], now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = "api"
+    *, records: list[dict], now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = "api",
+    user: Any = None,
 ) -> ImportOutcome:
-    """Import readings given as JSON objects with the file's column names."""
+    """Import readings given as JSON objects with the file's column names (limited to `user`'s units, if any)."""
     table, errors = table_from_records(records)
     digest = hashlib.sha256(repr(records).encode()).hexdigest()
-    return _import_table(table=table, errors=errors, sha256=digest, label=label, source=source, now=now)
+    return _import_table(table=table, errors=errors, sha256=digest, label=label, source=source, now=now, user=user)
 
 
 def error_report_csv(*, errors: list[RowError]) -> bytes:
@@ -155,12 +164,36 @@ def error_report_csv(*, errors: list[RowError]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _units_check(
+    *, table: Table, errors: list[RowError], ok: np.ndarray, account: np.ndarray, unit_ids: list[int] | None
+) -> np.ndarray:
+    """Rows whose account (at the row's date) is outside `unit_ids` become row errors; the others stay `ok`.
+
+    Checked before any comparison with stored readings, so a refused row never reveals another unit's values.
+    """
+    if unit_ids is None or not ok.any():
+        return ok
+    allowed = set(Account.objects.filter(pk__in=sorted(set(account[ok].tolist())), unit__in=unit_ids).values_list("pk", flat=True))
+    inside = np.fromiter((a in allowed for a in account.tolist()), dtype=bool, count=len(account))
+    for i in np.flatnonzero(ok & ~inside).tolist():
+        errors.append(RowError(
+            int(table.row_numbers[i]), "meter_serial", table.columns["meter_serial"][i],
+            _("Công tơ này không thuộc khách hàng của đơn vị bạn: bạn chỉ nhập được chỉ số cho đơn vị mình."),
+            "This meter is not at an account of your units: you may only import readings for your units.",
+        ))  # fmt: skip
+    return ok & inside
+
+
 def _import_table(
     *, table: Table, errors: list[RowError], sha256: str, label: str, source: str, now: dt.datetime,
-    progress: Progress | None = None,
+    progress: Progress | None = None, user: Any = None,
 ) -> ImportOutcome:
+    # A person's import is limited to their units and belongs to their unit; the system's to no unit.
+    unit_ids = None if user is None else (policy.visible_unit_ids(user=user) or [])
+    unit = None if user is None else policy.unit_of(user)
     reading_import = ReadingImport.objects.create(
-        kind=table.kind, source=label[:200], sha256=sha256, started_at=now, rows_total=len(table) + len(errors)
+        kind=table.kind, source=label[:200], sha256=sha256, started_at=now, rows_total=len(table) + len(errors),
+        unit=unit,
     )
     try:
         # Validation and insert in one transaction, with the file's meters locked (see `_lock_meters`): two
@@ -168,11 +201,13 @@ def _import_table(
         with transaction.atomic():
             if table.kind == ReadingImport.Kind.REGISTER:
                 inserted, present, rollovers = _import_register(
-                    table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress
+                    table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress,
+                    unit_ids=unit_ids,
                 )
             else:
                 inserted, present, rollovers = _import_interval(
-                    table=table, errors=errors, now=now, reading_import=reading_import, progress=progress
+                    table=table, errors=errors, now=now, reading_import=reading_import, progress=progress,
+                    unit_ids=unit_ids,
                 )
     except Exception:
         ReadingImport.objects.filter(pk=reading_import.pk).update(status=ReadingImport.Status.FAILED)
@@ -266,7 +301,7 @@ def _insert(
 
 def _import_register(
     *, table: Table, errors: list[RowError], now: dt.datetime, source: str, reading_import: ReadingImport,
-    progress: Progress | None = None,
+    progress: Progress | None = None, unit_ids: list[int] | None = None,
 ) -> tuple[int, int, int]:
     today = local_date(now)
     meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
@@ -296,6 +331,7 @@ def _import_register(
             _("Công tơ không lắp cho khách hàng nào vào ngày này."), "The meter was not installed at any account on that date.",
         ))  # fmt: skip
     ok &= installed
+    ok = _units_check(table=table, errors=errors, ok=ok, account=account, unit_ids=unit_ids)
     key = meter * 1_000_000 + day
     duplicate, first = first_duplicates(table, key, ok)
     for i in np.flatnonzero(duplicate).tolist():
@@ -372,7 +408,7 @@ def _import_register(
 
 def _import_interval(
     *, table: Table, errors: list[RowError], now: dt.datetime, reading_import: ReadingImport,
-    progress: Progress | None = None,
+    progress: Progress | None = None, unit_ids: list[int] | None = None,
 ) -> tuple[int, int, int]:
     meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
     meter, _digits, ok = resolve_serials(table, meters, errors)
@@ -388,13 +424,14 @@ def _import_interval(
     ok &= start_ok & wh_ok & ~too_high
     local_day = (seconds + 7 * 3600) // 86400  # Asia/Ho_Chi_Minh is UTC+7 all year
     installations = selectors.installations_for_meters(meter_ids=sorted(set(meter[meter > 0].tolist())))
-    _account, installed = accounts_on(installations, meter=meter, day=local_day)
+    interval_account, installed = accounts_on(installations, meter=meter, day=local_day)
     for i in np.flatnonzero(ok & ~installed).tolist():
         errors.append(RowError(
             int(table.row_numbers[i]), "start", table.columns["start"][i],
             _("Công tơ không lắp cho khách hàng nào vào thời điểm này."), "The meter was not installed at any account at that time.",
         ))  # fmt: skip
     ok &= installed
+    ok = _units_check(table=table, errors=errors, ok=ok, account=interval_account, unit_ids=unit_ids)
     key = meter * 100_000_000 + seconds // INTERVAL_SECONDS
     duplicate, first = first_duplicates(table, key, ok)
     for i in np.flatnonzero(duplicate).tolist():

@@ -7,10 +7,12 @@ The classes are registered on the back-office site by `gridcare.backoffice.admin
 import datetime as dt
 import math
 import os
+from urllib.parse import urlsplit
 
 from babel.numbers import format_decimal
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -130,11 +132,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
             return queryset.filter(pk__in=selectors.outbox_ids_for_accounts(account_ids=account_ids, since=since)), False
         return queryset.filter(notice_id__in=selectors.notice_ids_by_key(term=term)), False
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        units = visible_unit_ids(user=request.user)
-        return queryset if units is None else queryset.filter(account__unit_id__in=units)
-
     @admin.action(description=_("Gửi lại các tin thất bại đã chọn"), permissions=["change"])
     def retry_failed(self, request, queryset: QuerySet):
         count = services.outbox_requeue(ids=list(queryset.values_list("pk", flat=True)), now=timezone.now())
@@ -146,6 +143,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def reachability_view(self, request):
         """Per unit: the share of accounts each channel reaches, and e-bill adoption."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         report = selectors.reachability_by_unit(unit_ids=visible_unit_ids(user=request.user))
         language = translation.get_language()
         rows = [_reachability_row(entry, name=entry["unit"].name, language=language) for entry in report]
@@ -255,11 +254,22 @@ class PreferenceAdmin(admin.ModelAdmin):
 
 
 class PushSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ("account", "endpoint", "active", "created_at")
+    """A browser's subscription, by its push service only: the endpoint and its keys let anyone push to the phone,
+    so no staff page shows them (staff may switch a subscription off)."""
+
+    list_display = ("account", "push_service", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("account__code",)
-    raw_id_fields = ("account",)
+    fields = ("account", "push_service", "active", "created_at")
+    readonly_fields = ("account", "push_service", "created_at")
     ordering = ("-created_at", "-id")
+
+    @admin.display(description=_("dịch vụ push"))
+    def push_service(self, obj):
+        return urlsplit(obj.endpoint).hostname or ""
+
+    def has_add_permission(self, request):
+        return False
 
 
 class ConsumptionAlertAdmin(admin.ModelAdmin):

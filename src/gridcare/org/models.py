@@ -75,6 +75,9 @@ class StaffRole(models.TextChoices):
     OPERATOR = "operator", _("nghiệp vụ")
     MANAGER = "manager", _("quản lý")
     ADMINISTRATOR = "administrator", _("quản trị")
+    # At the corporation: keeps the national catalogue (tariffs, VAT, time-of-use hours), the unit tree and
+    # the message templates; sees no customer records.
+    CATALOGUE = "catalogue", _("quản lý danh mục")
 
 
 class StaffMembership(models.Model):

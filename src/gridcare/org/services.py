@@ -11,6 +11,7 @@ GRIDCARE_APPS = (
 )  # fmt: skip
 # Sensitive permissions that only some roles hold, on top of the action-based ones.
 SENSITIVE_BY_ROLE = {
+    StaffRole.CATALOGUE: (),
     StaffRole.VIEWER: (),
     StaffRole.OPERATOR: (),
     StaffRole.MANAGER: ("customers.access_social_category",),
@@ -18,7 +19,13 @@ SENSITIVE_BY_ROLE = {
 }
 # Administrators also manage staff members' two-factor devices (create, reset, remove).
 TWO_FACTOR_APPS = ("otp_totp", "otp_static")
+# The national catalogue, the unit tree and message templates: every role reads them, only the catalogue
+# role changes them (and `org.policy`'s "catalogue.manage" rule limits that role to the corporation).
+CATALOGUE_MODELS = (
+    ("tariffs", None), ("org", "unit"), ("org", "province"), ("org", "commune"), ("notifications", "template"),
+)  # fmt: skip
 ACTIONS_BY_ROLE = {
+    StaffRole.CATALOGUE: ("view", "add", "change", "delete"),
     StaffRole.VIEWER: ("view",),
     StaffRole.OPERATOR: ("view", "add", "change"),
     StaffRole.MANAGER: ("view", "add", "change", "delete"),
@@ -30,6 +37,13 @@ def role_group_name(role: str) -> str:
     return f"gridcare:{role}"
 
 
+def _catalogue_q() -> Q:
+    catalogue = Q(pk__in=[])
+    for app_label, model in CATALOGUE_MODELS:
+        catalogue |= Q(content_type__app_label=app_label, **({"content_type__model": model} if model else {}))
+    return catalogue
+
+
 def role_groups_sync() -> None:
     """Create or refresh one permission group per staff role (run after every migrate)."""
     for role in StaffRole:
@@ -39,6 +53,11 @@ def role_groups_sync() -> None:
         for action in actions:
             action_filter |= Q(codename__startswith=f"{action}_")
         perms = Permission.objects.filter(content_type__app_label__in=GRIDCARE_APPS).filter(action_filter)
+        if role == StaffRole.CATALOGUE:
+            group.permissions.set(perms.filter(_catalogue_q()))
+            continue
+        # Everyone reads the catalogue; only the catalogue role changes it.
+        perms = perms.exclude(_catalogue_q() & ~Q(codename__startswith="view_"))
         if role != StaffRole.ADMINISTRATOR:
             perms = perms.exclude(content_type__app_label="core", codename__endswith="_user").exclude(
                 content_type__model="staffmembership"
@@ -81,6 +100,8 @@ def staff_membership_set(*, user, unit: Unit, role: str) -> StaffMembership:
     user.save(update_fields=["is_staff"])
     user.groups.remove(*Group.objects.filter(name__startswith="gridcare:"))
     user.groups.add(Group.objects.get_or_create(name=role_group_name(role))[0])
+    for cached in ("_perm_cache", "_group_perm_cache", "_user_perm_cache", "_gridcare_membership", "_gridcare_unit_ids"):
+        user.__dict__.pop(cached, None)
     return membership
 
 

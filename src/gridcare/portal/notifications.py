@@ -1,8 +1,9 @@
 """The "Thông báo" page of one account: the in-app inbox, channels per topic, and the consumption alert.
 
 Every form is a plain POST that redirects back (works without JavaScript). A choice of channels that
-would leave the customer with no channel that reaches them is refused by `preferences_set`; the page
-then explains it in plain words and keeps the previous choice.
+would leave a service notice with no channel that reaches the customer is refused by `preferences_set`;
+the page then explains it in plain words, with that notice's reason, and keeps the previous choice.
+"Programmes and news" can be switched off altogether.
 """
 
 import base64
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers import selectors as customer_selectors
 from gridcare.notifications import conf, selectors, services
-from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert
+from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert, Topic
 from gridcare.portal.forms import ConsumptionAlertForm
 from gridcare.portal.views import HOTLINE, _customer_or_redirect
 
@@ -51,6 +52,19 @@ def _channel_reasons() -> dict[str, str]:
         % {"hotline": HOTLINE},
         Channel.PUSH: _("Chưa có điện thoại nào bật nhận thông báo của cổng khách hàng."),
         Channel.INBOX: _("Hộp thư chỉ dùng được khi có tài khoản cổng khách hàng."),
+    }
+
+
+def _service_notice_reasons() -> dict[str, str]:
+    """Why each service notice must keep a channel that reaches the customer (the reason a refusal gives)."""
+    return {
+        Topic.BILLS: _("Hoá đơn tiền điện và hạn thanh toán phải đến được với quý khách"),
+        Topic.PAYMENTS: _("Nhắc nợ tiền điện phải đến được với quý khách trước khi có thể bị ngừng cấp điện"),
+        Topic.PLANNED_OUTAGE: _("Lịch ngừng cấp điện phải được báo trước cho quý khách"),
+        Topic.INCIDENT: _("Tin sự cố mất điện và giờ có điện lại phải đến được với quý khách"),
+        Topic.SERVICE_REQUEST: _("Kết quả yêu cầu dịch vụ của quý khách phải đến được với quý khách"),
+        Topic.DEMAND_RESPONSE: _("Yêu cầu điều chỉnh phụ tải phải đến với quý khách kịp giờ"),
+        Topic.CONSUMPTION_ALERT: _("Cảnh báo sản lượng quý khách đã đặt phải đến được với quý khách"),
     }
 
 
@@ -207,7 +221,9 @@ def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
         with transaction.atomic():
             for topic in CHOOSABLE_TOPICS:
                 chosen = {c for c in request.POST.getlist(topic.value) if c in available}
-                chosen |= {c for t, c in kept if t == topic.value}
+                if chosen or topic not in services.SWITCH_OFF_ALLOWED_TOPICS:
+                    # A topic switched off (every offered channel unticked) is off on the hidden ones too.
+                    chosen |= {c for t, c in kept if t == topic.value}
                 try:
                     services.preferences_set(account=account, topic=topic.value, channels=chosen)
                 except services.NotificationError as exc:
@@ -216,10 +232,13 @@ def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
                     names = ", ".join(
                         _channel_label(c) for c in CHANNEL_ORDER if c in exc.details.get("reachable", [])
                     )
+                    reason = _service_notice_reasons().get(
+                        topic, _("Thông báo dịch vụ phải đến được với quý khách")
+                    )
                     refused[topic.value] = _(
-                        "Cần chọn ít nhất một trong các kênh: %(channels)s. Thông báo quan trọng như lịch ngừng "
-                        "cấp điện phải đến được với quý khách kể cả khi không mở cổng khách hàng."
-                    ) % {"channels": names}
+                        "Cần chọn ít nhất một trong các kênh: %(channels)s. %(reason)s, kể cả khi quý khách không "
+                        "mở cổng khách hàng."
+                    ) % {"channels": names, "reason": reason}
             if refused:
                 raise _Refused
     except _Refused:

@@ -3,46 +3,38 @@
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, Q
 
-from gridcare.backoffice.scoping import CappedCountPaginator, request_unit_ids
+from gridcare.backoffice.scoping import CappedCountPaginator
 from gridcare.backoffice.site import admin_site
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.models import AuditEntry, User
-from gridcare.customers.models import Account
+from gridcare.org import policy
 from gridcare.org.models import StaffMembership, StaffRole
+from gridcare.org.services import staff_membership_set
 
 
 def is_administrator(user) -> bool:
-    """Superusers, and staff whose role is administrator."""
-    if not user.is_active or not user.is_staff:
-        return False
-    if user.is_superuser:
-        return True
-    return StaffMembership.objects.filter(user=user, role=StaffRole.ADMINISTRATOR).exists()
+    """Superusers, and staff whose role is administrator (`org.policy`'s "staff.administer")."""
+    return policy.is_active_staff(user) and policy.may(user=user, action="staff.administer")
 
 
 @admin.register(User, site=admin_site)
 class GridcareUserAdmin(UserAdmin):
-    """Users of the unit's staff and customers; only superusers grant superuser rights or groups."""
+    """Users of the unit's staff and customers (`org.policy`); only superusers grant superuser rights or groups."""
 
     list_display = ("username", "first_name", "last_name", "email", "is_staff", "is_active")
     show_full_result_count = False
     ordering = ("username",)
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        ids = request_unit_ids(request)
-        if ids is None:
-            return queryset
-        staff_here = Exists(StaffMembership.objects.filter(user=OuterRef("pk"), unit__in=ids))
-        any_staff = Exists(StaffMembership.objects.filter(user=OuterRef("pk")))
-        customer_here = Exists(Account.objects.filter(customer__user=OuterRef("pk"), unit__in=ids))
-        any_customer = Exists(Account.objects.filter(customer__user=OuterRef("pk")))
-        # Users not yet attached to a unit or a customer stay visible so that a new login can be finished.
-        return queryset.filter(is_superuser=False).filter(
-            Q(staff_here) | Q(customer_here) | (~Q(any_staff) & ~Q(any_customer))
-        )
+    # Which users a staff member sees is `org.policy`'s (staff of their units, their units' customers).
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        membership = StaffMembership.objects.filter(user=request.user).select_related("unit").first()
+        if not change and not request.user.is_superuser and membership is not None:
+            # A login made by a unit's administrator is a staff member of that unit from the start (a viewer
+            # until given a role), so that it is never an unattached user other units could reach.
+            staff_membership_set(user=obj, unit=membership.unit, role=StaffRole.VIEWER)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

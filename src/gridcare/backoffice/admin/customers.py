@@ -7,7 +7,7 @@ them (change list page and change view) is audited as well.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +25,6 @@ from gridcare.customers.models import (
     ServicePoint,
     SocialCategoryAssignment,
 )
-from gridcare.org.models import Commune
 
 SOCIAL_CATEGORY_PERMISSION = "customers.access_social_category"
 
@@ -48,13 +47,9 @@ class AuditedAdmin(UnitScopedAdmin):
             self.delete_model(request, obj)
 
 
-def _accounts_in_units(unit_ids, *, link: str = "customer") -> Exists:
-    return Exists(Account.objects.filter(**{link: OuterRef("pk")}, unit__in=unit_ids))
-
-
 @admin.register(Customer, site=admin_site)
 class CustomerAdmin(AuditedAdmin):
-    """Customers with an account in the staff member's units (and customers without any account yet)."""
+    """Customers with an account in the staff member's units (and those without one yet that their staff created)."""
 
     save_service = services.customer_save
     delete_service = services.customer_delete
@@ -65,9 +60,6 @@ class CustomerAdmin(AuditedAdmin):
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại, số công tơ hoặc tên.")
     raw_id_fields = ("user",)
     ordering = ("-pk",)
-
-    def scope_queryset(self, queryset, unit_ids):
-        return queryset.filter(Q(_accounts_in_units(unit_ids)) | ~Q(Exists(Account.objects.filter(customer=OuterRef("pk")))))
 
     def get_search_results(self, request, queryset, search_term):
         return (queryset.filter(customer_search_q(search_term)), False) if search_term.strip() else (queryset, False)
@@ -127,17 +119,12 @@ class PremiseAdmin(AuditedAdmin):
     autocomplete_fields = ("commune",)
     ordering = ("-pk",)
 
-    def scope_queryset(self, queryset, unit_ids):
-        served = Commune.objects.filter(units__in=unit_ids).values("pk")
-        return queryset.filter(Q(commune__in=served) | Q(_accounts_in_units(unit_ids, link="premise")))
-
 
 @admin.register(ServicePoint, site=admin_site)
 class ServicePointAdmin(AuditedAdmin):
     save_service = services.service_point_save
     delete_service = services.service_point_delete
     instance_argument = "service_point"
-    unit_field = "account__unit"
     list_display = ("code", "account", "transformer_station")
     list_select_related = ("account__customer", "transformer_station")
     search_fields = ("code",)
@@ -166,9 +153,6 @@ class SocialCategoryAssignmentAdmin(AuditedAdmin):
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại, số công tơ hoặc tên khách hàng.")
     raw_id_fields = ("customer",)
     ordering = ("customer_id", "category", "active_from", "pk")
-
-    def scope_queryset(self, queryset, unit_ids):
-        return queryset.filter(Exists(Account.objects.filter(customer=OuterRef("customer_id"), unit__in=unit_ids)))
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -37,10 +37,6 @@ class MeterAdmin(UnitScopedAdmin):
     search_fields = ("serial",)
     ordering = ("serial",)
 
-    def scope_queryset(self, queryset, unit_ids):
-        current = MeterInstallation.objects.filter(meter=OuterRef("pk"), removed_on__isnull=True, account__unit__in=unit_ids)
-        return queryset.filter(Exists(current))
-
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term:
@@ -60,7 +56,6 @@ class MeterAdmin(UnitScopedAdmin):
 
 @admin.register(MeterInstallation, site=admin_site)
 class MeterInstallationAdmin(UnitScopedAdmin):
-    unit_field = "account__unit"
     list_display = ("meter", "service_point", "account", "installed_on", "removed_on", "initial_total")
     list_select_related = ("meter", "service_point", "account__customer")
     raw_id_fields = ("meter", "service_point", "account")
@@ -87,7 +82,6 @@ class ReadingRouteAdmin(UnitScopedAdmin):
 
 @admin.register(RouteAccount, site=admin_site)
 class RouteAccountAdmin(UnitScopedAdmin):
-    unit_field = "route__unit"
     list_display = ("route", "sequence", "account")
     list_select_related = ("route", "account__customer")
     raw_id_fields = ("account",)
@@ -114,7 +108,6 @@ class ReadingCorrectionForm(forms.Form):
 class ReadingAdmin(UnitScopedAdmin):
     """Readings are shown, never edited: a wrong one is corrected (checked again, audited with its reason)."""
 
-    unit_field = "account__unit"
     list_display = ("read_on", "meter", "account", "total", "peak", "normal", "offpeak", "rollover", "source")
     list_select_related = ("meter", "account")
     # A date filter rather than date_hierarchy: the hierarchy reads distinct dates over the whole table.
@@ -192,10 +185,6 @@ class IntervalReadingAdmin(UnitScopedAdmin):
     raw_id_fields = ("meter", "reading_import")
     search_fields = ("=meter__serial",)
     ordering = ("-start", "-pk")
-
-    def scope_queryset(self, queryset, unit_ids):
-        served = MeterInstallation.objects.filter(meter=OuterRef("meter_id"), account__unit__in=unit_ids)
-        return queryset.filter(Exists(served))
 
 
 @admin.register(ReadingImport, site=admin_site)

@@ -16,7 +16,6 @@ from gridcare.notifications.models import OutboxMessage
 class ScopedOutboxMessageAdmin(UnitScopedAdmin, OutboxMessageAdmin):
     """The outbox of the accounts the staff member's units serve."""
 
-    unit_field = "account__unit"
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại hoặc số công tơ (tin của 180 ngày gần nhất), hoặc theo khoá sự kiện.")
 
     def account_ids_for_search(self, term: str) -> list[int]:

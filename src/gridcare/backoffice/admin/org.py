@@ -2,10 +2,10 @@
 
 from django.contrib import admin
 
-from gridcare.backoffice.scoping import UnitScopedAdmin, request_commune_ids
+from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.org import services
-from gridcare.org.models import Commune, Province, StaffMembership, Unit
+from gridcare.org.models import Commune, Province, StaffMembership, StaffRole, Unit
 
 
 @admin.register(Province, site=admin_site)
@@ -26,17 +26,11 @@ class CommuneAdmin(admin.ModelAdmin):
     ordering = ("province__code", "code")
     show_full_result_count = False
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        ids = request_commune_ids(request)
-        return queryset if ids is None else queryset.filter(pk__in=ids)
-
 
 @admin.register(Unit, site=admin_site)
 class UnitAdmin(UnitScopedAdmin):
     """The unit tree; a unit's parent is fixed once created (its path names every ancestor)."""
 
-    unit_field = "pk"
     list_display = ("code", "name", "kind", "parent", "customer_code_prefix")
     list_select_related = ("parent",)
     list_filter = ("kind",)
@@ -61,6 +55,12 @@ class StaffMembershipAdmin(UnitScopedAdmin):
     search_fields = ("user__username", "user__last_name", "user__first_name")
     raw_id_fields = ("user",)
     ordering = ("unit__path", "user__username", "pk")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            # The catalogue role is national: only a superuser grants it.
+            kwargs["choices"] = [(value, label) for value, label in StaffRole.choices if value != StaffRole.CATALOGUE]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         form.instance = services.staff_membership_set(user=obj.user, unit=obj.unit, role=obj.role)

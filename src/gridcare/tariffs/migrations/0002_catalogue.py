@@ -1,7 +1,6 @@
 """The tariff catalogue known on 2025-11 (/work/shared/domain/tariffs-and-billing.md), confidence marked.
 
-Administrative (hành chính sự nghiệp) prices are not loaded: they are not in the sourced facts, and an
-invented price would be billed. Staff add them in the back office when the decision's table is at hand.
+Administrative (hành chính sự nghiệp) prices are loaded by 0004_administrative_prices.
 """
 
 import datetime as dt

@@ -4,10 +4,11 @@ import time
 from base64 import b32encode
 
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django_otp.oath import TOTP
 
-from gridcare.demo import services
+from gridcare.demo import selectors, services
 
 
 def current_totp_code(device, *, at: float) -> str:
@@ -47,14 +48,15 @@ class Command(BaseCommand):
         out("gridcare — Công ty Điện lực Cần Thơ (dữ liệu mẫu / demo data)")
         out("=" * 78)
         out(f"Văn phòng (nhân viên) / Back office (staff):   {base}/backoffice/")
-        for username in ("admin", "vanhanh.ninhkieu"):
+        roles = {
+            "admin": "quản trị toàn hệ thống / superuser",
+            "vanhanh.ninhkieu": "nghiệp vụ, Đội Quản lý điện Ninh Kiều / operator, Ninh Kieu team",
+            "danhmuc.tongcongty": "quản lý danh mục (biểu giá, VAT, giờ cao điểm, đơn vị, mẫu tin), tổng công ty / "
+            "catalogue (tariffs, VAT, time-of-use hours, units, message templates), corporation",
+        }
+        for username, role in roles.items():
             login = logins[username]
             device = login.totp_device
-            role = (
-                "quản trị toàn hệ thống / superuser"
-                if login.user.is_superuser
-                else "nghiệp vụ, Đội Quản lý điện Ninh Kiều / operator, Ninh Kieu team"
-            )
             out(f"  - {login.username}  /  {login.password}   ({role})")
             out("      Mã xác thực hai lớp (TOTP) / two-factor secret (TOTP): " + totp_secret(device))
             out(f"      otpauth URI: {device.config_url}")
@@ -68,6 +70,27 @@ class Command(BaseCommand):
         ):
             login = logins[key]
             out(f"  - {login.username}  /  {login.password}   ({label}: {login.account.customer.name})")
+        out("")
+        self._messages(out=out, base=base)
         out("=" * 78)
         out("")
 
+
+    def _messages(self, *, out, base: str) -> None:
+        """Say which providers are not connected, and where their messages (one-time codes too) can be read."""
+        missing = selectors.unconnected_providers()
+        outbox = f"{base}{reverse('admin:notifications_outboxmessage_changelist')}"
+        held = selectors.held_bills_count()
+        if missing:
+            vi = ", ".join(label_vi for label_vi, _en in missing)
+            en = ", ".join(label_en for _vi, label_en in missing)
+            out(f"Chưa kết nối nhà cung cấp {vi}: không tin nào được gửi đi qua các kênh này.")
+            out(f"No {en} provider is connected: nothing is sent on these channels.")
+        out("Mã xác thực (OTP) và mọi tin gửi khách hàng nằm trong Văn phòng › Thông báo › Tin trong hàng đợi:")
+        out("One-time codes and every message to customers are in Back office › Thông báo (Notifications) ›")
+        out(f"Tin trong hàng đợi (queued messages): {outbox}")
+        out("  (mã OTP chỉ hiện ở đó khi chạy `make demo`, GRIDCARE_OTP_SHOWN_TO_STAFF=1 / codes show there only")
+        out("   under `make demo`, GRIDCARE_OTP_SHOWN_TO_STAFF=1; never in production)")
+        if held:
+            bills = f"{base}{reverse('admin:billing_bill_changelist')}?status__exact=held"
+            out(f"Hoá đơn chờ kiểm tra / bills held for review: {held} — {bills}")
