@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gridcare.core.request_limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridcare.core.middleware.VietnameseFirstLocaleMiddleware",
@@ -191,10 +192,30 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gridcare.api.errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "gridcare.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "gridcare.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
+# Request and upload caps. Django caps form fields (not files) at DATA_UPLOAD_MAX_MEMORY_SIZE and keeps uploads
+# up to FILE_UPLOAD_MAX_MEMORY_SIZE in memory (larger ones go to a temporary file); RequestLimitsMiddleware
+# refuses any body larger than GRIDCARE_REQUEST_MAX_BYTES (413) before it is read, except the reading import,
+# which takes files (and JSON) up to GRIDCARE_IMPORT_MAX_BYTES, as `gridcare import-readings` does.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+GRIDCARE_REQUEST_MAX_BYTES = int(os.environ.get("GRIDCARE_REQUEST_MAX_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE)))
+GRIDCARE_IMPORT_MAX_BYTES = int(os.environ.get("GRIDCARE_IMPORT_MAX_BYTES", str(100 * 1_048_576)))
+# An XLSX import is refused when its ZIP members would expand past this (checked before openpyxl opens it).
+GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES = int(os.environ.get("GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES", str(512 * 1_048_576)))
+# Paths whose requests may be larger than GRIDCARE_REQUEST_MAX_BYTES (64 KiB more for the multipart envelope).
+GRIDCARE_REQUEST_MAX_BYTES_BY_PATH = {"/api/v1/readings/imports": GRIDCARE_IMPORT_MAX_BYTES + 65_536}
+# JSON bodies of the API nest at most this deep (deeper is a 400, never a parser recursion).
+GRIDCARE_API_MAX_JSON_DEPTH = 32
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "gridcare API",
     "DESCRIPTION": "Customer care for electricity distribution companies: accounts, readings and imports, tariffs and quotes, bills and bill runs.",

@@ -30,11 +30,11 @@ def billed(world):
     `mine` uses twice as much in July as in June, so July's bill is held for review.
     """
     mine = factories.account(world, name="Nguyễn Văn An")
-    factories.readings(mine, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    factories.readings(mine, [100, 200, 400], start=dt.date(2025, 5, 5))
     other = factories.account(world, name="Trần Thị Bình")
-    factories.readings(other, [0, 100, 200, 300], start=dt.date(2025, 4, 5))
+    factories.readings(other, [100, 200, 300], start=dt.date(2025, 5, 5))
     far = factories.account(world, team=world["teams"][1], name="Lê Văn Cường")
-    factories.readings(far, [0, 100, 200, 300], start=dt.date(2025, 4, 5))
+    factories.readings(far, [100, 200, 300], start=dt.date(2025, 5, 5))
     for period in (JUNE, JULY):
         services.bill_run_execute(run=services.bill_run_create(period=period, route=None, now=NOW), now=NOW)
     return {"mine": mine, "other": other, "far": far}

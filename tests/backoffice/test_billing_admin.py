@@ -18,9 +18,9 @@ NOW = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def billed(world):
     ours = factories.account(world)
-    factories.readings(ours, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    factories.readings(ours, [100, 200, 400], start=dt.date(2025, 5, 5))
     theirs = factories.account(world, team=world["teams"][1])
-    factories.readings(theirs, [0, 100, 200, 300], start=dt.date(2025, 4, 5))
+    factories.readings(theirs, [100, 200, 300], start=dt.date(2025, 5, 5))
     for period in (dt.date(2025, 6, 1), dt.date(2025, 7, 1)):
         services.bill_run_execute(run=services.bill_run_create(period=period, route=None, now=NOW), now=NOW)
     return ours, theirs
@@ -91,7 +91,7 @@ def test_the_bulk_action_releases_many_bills_with_one_notice_and_only_within_the
 
     ours, theirs = billed
     second = factories.account(world)
-    factories.readings(second, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    factories.readings(second, [100, 200, 400], start=dt.date(2025, 5, 5))
     for period in (dt.date(2025, 6, 1), dt.date(2025, 7, 1)):
         services.bill_run_execute(run=services.bill_run_create(period=period, route=world["routes"][world["teams"][0]],
                                                                now=NOW), now=NOW)  # fmt: skip

@@ -21,13 +21,15 @@ def run_for(world, period=JULY, team=None):
 
 @pytest.fixture
 def household(world):
-    # Readings on the 5th of Jan..Jul 2025; July's period is 05/06 → 05/07 (30 days, one price, VAT 8%).
+    # Readings on 05/05, 05/06 and 05/07/2025. June's bill is its first (it opens at the first reading, 05/05);
+    # July's opens at June's closing reading: 05/06 → 05/07 (30 days, one price, VAT 8%).
     acct = factories.account(world)
-    factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
+    factories.readings(acct, [1600, 1800, 1950], start=dt.date(2025, 5, 5))
     return acct
 
 
 def test_a_plain_30_day_period_is_priced_tier_by_tier(household, world):
+    services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
     run = services.bill_run_execute(run=run_for(world), now=NOW)
     bill = Bill.objects.get(account=household, period=JULY)
     # 150 kWh under Decision 1279: 50 × 1,984 + 50 × 2,050 + 50 × 2,380, VAT 8 % rounded half-up.
@@ -95,12 +97,13 @@ def test_a_rollover_counts_the_energy_through_zero(world):
     meter = acct.meter_installations.get().meter
     Reading.objects.create(meter=meter, account=acct, read_on=dt.date(2025, 7, 5), total=140, rollover=True)
     services.bill_run_execute(run=run_for(world), now=NOW)
-    assert Bill.objects.get(account=acct, period=JULY).kwh == 100_000 - 99_990 + 140
+    # The first bill opens at the first reading (05/05): 90 kWh to June's reading, then 10 + 140 through zero.
+    assert Bill.objects.get(account=acct, period=JULY).kwh == (99_990 - 99_900) + (100_000 - 99_990 + 140)
 
 
 def test_a_bill_up_30_percent_is_held_until_released(world):
     acct = factories.account(world)
-    factories.readings(acct, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    factories.readings(acct, [100, 200, 400], start=dt.date(2025, 5, 5))  # June 100 kWh, July 200 kWh
     services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
     june = Bill.objects.get(account=acct, period=dt.date(2025, 6, 1))
     run = services.bill_run_execute(run=run_for(world), now=NOW)
@@ -113,6 +116,7 @@ def test_a_bill_up_30_percent_is_held_until_released(world):
 
 
 def test_cancel_and_reissue_keeps_history_with_a_credit_note(household, world):
+    services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
     services.bill_run_execute(run=run_for(world), now=NOW)
     bill = Bill.objects.get(account=household, period=JULY, kind=Bill.Kind.INVOICE)
     Reading.objects.filter(account=household, read_on=dt.date(2025, 7, 5)).update(total=1900)
@@ -176,9 +180,9 @@ def test_issued_bills_tell_their_customers_and_held_ones_wait_for_release(world)
     from gridcare.notifications.models import Notice, OutboxMessage
 
     steady = factories.account(world, email="an@example.vn")
-    factories.readings(steady, [0, 100, 200, 300], start=dt.date(2025, 4, 5))
+    factories.readings(steady, [100, 200, 300], start=dt.date(2025, 5, 5))
     jumped = factories.account(world, email="binh@example.vn")
-    factories.readings(jumped, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    factories.readings(jumped, [100, 200, 400], start=dt.date(2025, 5, 5))
     services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW, notify_customers=False)
     assert not OutboxMessage.objects.exists()
     services.bill_run_execute(run=run_for(world), now=NOW)

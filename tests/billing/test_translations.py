@@ -16,9 +16,10 @@ from tests.billing.test_bill_runs import JULY, NOW, run_for
 
 @pytest.fixture
 def july_bill(world):
-    # As in test_bill_runs: June is 200 kWh over 31 days, July 150 kWh over 30 days, so July explains itself.
+    # As in test_bill_runs: June (the first bill, from 05/05) is 200 kWh over 31 days, July 150 kWh over 30 days,
+    # so July explains itself.
     account = factories.account(world)
-    factories.readings(account, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
+    factories.readings(account, [1600, 1800, 1950], start=dt.date(2025, 5, 5))
     services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
     services.bill_run_execute(run=run_for(world), now=NOW)
     return Bill.objects.get(account=account, period=JULY)

@@ -15,9 +15,9 @@ NOW = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def billed(world):
     mine = factories.account(world)
-    factories.readings(mine, [0, 100, 200, 400], start=dt.date(2025, 4, 5))
+    factories.readings(mine, [100, 200, 400], start=dt.date(2025, 5, 5))
     other = factories.account(world, name="Trần Thị Bình")
-    factories.readings(other, [0, 100, 200, 300], start=dt.date(2025, 4, 5))
+    factories.readings(other, [100, 200, 300], start=dt.date(2025, 5, 5))
     for period in (dt.date(2025, 6, 1), dt.date(2025, 7, 1)):
         services.bill_run_execute(run=services.bill_run_create(period=period, route=None, now=NOW), now=NOW)
     return mine, other

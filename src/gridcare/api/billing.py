@@ -15,16 +15,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from gridcare.api.access import IsCustomerOrVerifiedStaff, accounts_visible_to, is_staff
 from gridcare.api.errors import ApiError
-from gridcare.api.serializers import ErrorSerializer
+from gridcare.api.pagination import BoundedLimitOffsetPagination, PageQuerySerializer
+from gridcare.api.serializers import ErrorSerializer, PeriodField, error_responses
 from gridcare.api.views import AccountDetailView
 from gridcare.billing import services, tasks
 from gridcare.billing.documents import bill_pdf
@@ -34,11 +34,8 @@ from gridcare.metering.models import ReadingRoute
 from gridcare.org import policy
 
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
-ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description=_("Chưa đăng nhập.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Không có quyền.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Không tìm thấy (hoặc không phải của bạn).")),
-}
+ERRORS = error_responses(400, 401, 403, 404, 429)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 413, 429)
 
 
 class PdfThrottle(UserRateThrottle):
@@ -117,7 +114,7 @@ class BillSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text=_("invoice, hoặc credit_note (điều chỉnh giảm)."))
     status = serializers.CharField(help_text=_("issued (đã phát hành), cancelled (đã huỷ), held (chờ kiểm tra, chỉ nhân viên thấy)."))
     account_code = serializers.CharField(source="account.code")
-    period = serializers.DateField(format="%Y-%m", help_text=_("Kỳ hoá đơn, YYYY-MM."))
+    period = PeriodField(help_text=_("Kỳ hoá đơn, YYYY-MM."))
     start_date = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ trước."))
     end_date = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ này (kỳ là [start_date, end_date))."))
     days = serializers.IntegerField()
@@ -173,7 +170,7 @@ class BillDetailSerializer(BillSerializer):
 
 class BillRunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    period = serializers.DateField(format="%Y-%m")
+    period = PeriodField(help_text=_("Kỳ, YYYY-MM."))
     route = serializers.CharField(source="route.code", allow_null=True, help_text=_("Mã lộ trình; null: mọi lộ trình."))
     status = serializers.CharField(help_text=_("pending, running, done, failed."))
     created_at = serializers.DateTimeField()
@@ -287,7 +284,7 @@ class BillReleaseView(APIView):
     @extend_schema(
         operation_id="bill_release",
         request=None,
-        responses={200: BillSerializer, 409: OpenApiResponse(ErrorSerializer, description=_("Hoá đơn không ở trạng thái chờ kiểm tra (not_held).")), **ERRORS},
+        responses={200: BillSerializer, 409: OpenApiResponse(ErrorSerializer, description=_("Hoá đơn không ở trạng thái chờ kiểm tra (not_held).")), **WRITE_ERRORS},
         tags=["bills"],
     )  # fmt: skip
     def post(self, request, number):
@@ -320,7 +317,7 @@ class BillRunListView(generics.ListAPIView):
     @extend_schema(
         operation_id="bill_runs_create",
         request=BillRunRequestSerializer,
-        responses={202: BillRunSerializer, 400: ErrorSerializer, **ERRORS},
+        responses={202: BillRunSerializer, **WRITE_ERRORS},
         tags=["bill-runs"],
     )
     def post(self, request):
@@ -355,10 +352,7 @@ class BillRunDetailView(APIView):
 
     @extend_schema(
         operation_id="bill_run_retrieve",
-        parameters=[
-            OpenApiParameter("limit", OpenApiTypes.INT, description=_("Số khách hàng chưa lập được mỗi trang.")),
-            OpenApiParameter("offset", OpenApiTypes.INT, description=_("Bỏ qua bao nhiêu khách hàng đầu danh sách.")),
-        ],
+        parameters=[PageQuerySerializer],
         responses={200: BillRunDetailSerializer, **ERRORS},
         tags=["bill-runs"],
     )
@@ -367,11 +361,10 @@ class BillRunDetailView(APIView):
         if run is None:
             raise ApiError(code="not_found", message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."), status_code=404)
         skips = BillRunSkip.objects.filter(run=run).select_related("account").order_by("account__code", "pk")
-        paginator = LimitOffsetPagination()
+        paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(skips, request, view=self)
         skipped = paginator.get_paginated_response(BillRunSkipSerializer(page, many=True).data).data
         return Response(BillRunSerializer(run).data | {"skipped": skipped})
-
 
 
 class BillRunReleaseView(APIView):
@@ -385,7 +378,7 @@ class BillRunReleaseView(APIView):
         responses={
             200: inline_serializer("BillRunRelease", {"released": serializers.IntegerField(
                 help_text=_("Số hoá đơn vừa phát hành (0 nếu không còn hoá đơn chờ kiểm tra)."))}),
-            **ERRORS,
+            **WRITE_ERRORS,
         },
         tags=["bill-runs"],
     )  # fmt: skip

@@ -8,8 +8,10 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,8 +29,22 @@ MESSAGES = {
     "not_acceptable": _("Không trả được định dạng được yêu cầu."),
     "unsupported_media_type": _("Định dạng nội dung không được hỗ trợ."),
     "throttled": _("Quá nhiều yêu cầu. Hãy thử lại sau."),
+    "request_too_large": _("Nội dung gửi lên quá lớn."),
+    "bad_request": _("Yêu cầu không hợp lệ."),
     "server_error": _("Lỗi máy chủ. Hãy thử lại sau; nếu vẫn lỗi, hãy báo cho chúng tôi."),
 }
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = MESSAGES["request_too_large"]
+    default_code = "request_too_large"
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = MESSAGES["bad_request"]
+    default_code = "bad_request"
+
 
 _CODES = (
     (exceptions.ValidationError, "invalid"),
@@ -41,6 +57,8 @@ _CODES = (
     (exceptions.NotAcceptable, "not_acceptable"),
     (exceptions.UnsupportedMediaType, "unsupported_media_type"),
     (exceptions.Throttled, "throttled"),
+    (RequestTooLarge, "request_too_large"),
+    (BadRequest, "bad_request"),
 )
 
 
@@ -63,6 +81,12 @@ def _normalise(exc):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
+    # Django's own limits (form fields past DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or files, a bad
+    # Host…) are the client's doing: 413 or 400, not 500.
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return BadRequest()
     return exc
 
 
@@ -94,6 +118,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # it changes nothing; without this a POST with a session cookie got Django's HTML 403 page
 def not_found_view(request, *args, **kwargs):
     """JSON 404 for any address under /api/v1/ that no endpoint answers."""
     return JsonResponse(error_body(code="not_found", message=MESSAGES["not_found"]), status=404)

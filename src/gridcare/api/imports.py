@@ -8,13 +8,14 @@ their units: a row for another unit's meter is a rejected row that says so (the 
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gridcare.api.parsers import BoundedJSONParser
+from gridcare.api.serializers import ErrorSerializer, error_responses
 from gridcare.metering.importing import ImportFileError
 from gridcare.metering.services import reading_import_records, reading_import_upload
 from gridcare.org import policy
@@ -54,16 +55,12 @@ _OUTCOME = inline_serializer(
         "errors": _ROW_ERROR,
     },
 )
-_ERROR = inline_serializer(
-    "ReadingImportError",
-    {"code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField()},
-)
 
 
 class ReadingImportView(APIView):
     """Import register readings or 30-minute interval data (columns as in docs/readings-import.md)."""
 
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, BoundedJSONParser]
     permission_classes = [permissions.IsAuthenticated, CanImportReadings]
 
     @extend_schema(
@@ -76,9 +73,8 @@ class ReadingImportView(APIView):
         },
         responses={
             201: _OUTCOME,
-            400: OpenApiResponse(_ERROR, description=_("Tệp không đọc được hoặc tiêu đề sai.")),
-            401: OpenApiResponse(OpenApiTypes.OBJECT),
-            403: OpenApiResponse(OpenApiTypes.OBJECT),
+            400: OpenApiResponse(ErrorSerializer, description=_("Tệp không đọc được, tiêu đề sai, quá lớn hoặc là ZIP bomb.")),
+            **error_responses(401, 403, 413, 429),
         },
         tags=["readings"],
     )

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridcare.api.errors import error_body
+from gridcare.api.serializers import ErrorSerializer
 from gridcare.notifications.models import Channel
 from gridcare.notifications.receipts import (
     CallbackError,
@@ -43,15 +44,12 @@ _RESULT = inline_serializer(
         "rejected": serializers.ListField(child=serializers.DictField()),
     },
 )
-_ERROR = inline_serializer(
-    "DeliveryReceiptError",
-    {"code": serializers.CharField(), "message": serializers.CharField(), "details": serializers.DictField()},
-)
 _RESPONSES = {
     200: _RESULT,
-    400: OpenApiResponse(_ERROR, description="not JSON"),
-    401: OpenApiResponse(_ERROR, description="invalid_signature / stale_callback"),
-    503: OpenApiResponse(_ERROR, description="not_configured: no shared secret in the settings"),
+    400: OpenApiResponse(ErrorSerializer, description="not JSON"),
+    401: OpenApiResponse(ErrorSerializer, description="invalid_signature / stale_callback"),
+    413: OpenApiResponse(ErrorSerializer, description="request_too_large"),
+    503: OpenApiResponse(ErrorSerializer, description="not_configured: no shared secret in the settings"),
 }
 
 

@@ -1,13 +1,41 @@
 """Plain output and input serializers of the API (one per operation, no model magic on input)."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
+
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+@extend_schema_field({"type": "string", "pattern": PERIOD_PATTERN, "example": "2025-06"})
+class PeriodField(serializers.DateField):
+    """A billing period, the month of a date, written YYYY-MM (not a date: there is no day)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
 
 
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Mã lỗi ổn định, ví dụ not_found, invalid, throttled."))
     message = serializers.CharField(help_text=_("Thông báo cho người đọc, theo ngôn ngữ của yêu cầu."))
     details = serializers.DictField(help_text=_("Chi tiết: lỗi từng trường, số giây phải chờ…"))
+
+
+ERROR_DESCRIPTIONS = {
+    400: _("Dữ liệu gửi lên không hợp lệ (invalid, parse_error, json_too_deep…): xem details."),
+    401: _("Chưa đăng nhập, hoặc thông tin đăng nhập sai."),
+    403: _("Không có quyền."),
+    404: _("Không tìm thấy (hoặc không phải của bạn)."),
+    409: _("Xung đột với trạng thái hiện tại."),
+    413: _("Nội dung gửi lên quá lớn (request_too_large)."),
+    429: _("Quá nhiều yêu cầu (throttled, locked): details.wait là số giây phải chờ."),
+    503: _("Dịch vụ chưa được cấu hình."),
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an operation: each one `{"code", "message", "details"}`."""
+    return {status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status]) for status in statuses}
 
 
 class AddressSerializer(serializers.Serializer):

@@ -14,7 +14,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from gridcare.api.errors import ApiError
-from gridcare.api.serializers import ErrorSerializer
+from gridcare.api.serializers import ErrorSerializer, error_responses
 from gridcare.customers.models import Purpose, Voltage
 from gridcare.tariffs import engine
 from gridcare.tariffs.models import TierPrice, TimeOfUsePeriod, TimeOfUsePrice, VatRate
@@ -80,7 +80,7 @@ class TariffListView(generics.ListAPIView):
     @extend_schema(
         operation_id="tariffs_list",
         parameters=[OpenApiParameter("purpose", OpenApiTypes.STR, enum=Purpose.values, description=_("Chỉ một mục đích."))],
-        responses={200: TariffVersionSerializer(many=True), 429: ErrorSerializer},
+        responses={200: TariffVersionSerializer(many=True), **error_responses(400, 401, 429)},
         tags=["tariffs"],
     )
     def get(self, request, *args, **kwargs):
@@ -105,7 +105,7 @@ class VatRateListView(generics.ListAPIView):
     pagination_class = None
 
     @extend_schema(
-        operation_id="vat_rates_list", responses={200: VatRateSerializer(many=True), 429: ErrorSerializer},
+        operation_id="vat_rates_list", responses={200: VatRateSerializer(many=True), **error_responses(400, 401, 429)},
         tags=["tariffs"],
     )  # fmt: skip
     def get(self, request, *args, **kwargs):
@@ -115,17 +115,23 @@ class VatRateListView(generics.ListAPIView):
         return VatRate.objects.order_by("active_from", "pk")
 
 
+# Bounds of a quote's inputs: far above any distribution customer's month (the largest use a few million
+# kWh), low enough that a quote is a real bill, not an overflow (a bad size is a 400, never a 500).
+MAX_QUOTE_KWH = 10**9
+MAX_QUOTE_HOUSEHOLDS = 10_000
+
+
 class QuoteRequestSerializer(serializers.Serializer):
     """The inputs of `gridcare quote`: one consumption over [start, end)."""
 
     purpose = serializers.ChoiceField(choices=Purpose.values)
     start = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ trước (YYYY-MM-DD)."))
     end = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ này (YYYY-MM-DD); kỳ là [start, end)."))
-    kwh = serializers.IntegerField(required=False, min_value=0, help_text=_("Tổng điện năng (kWh)."))
-    peak = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ cao điểm (kWh)."))
-    normal = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ bình thường (kWh)."))
-    offpeak = serializers.IntegerField(required=False, min_value=0, help_text=_("Điện năng giờ thấp điểm (kWh)."))
-    households = serializers.IntegerField(required=False, default=1, min_value=1,
+    kwh = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Tổng điện năng (kWh)."))
+    peak = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ cao điểm (kWh)."))
+    normal = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ bình thường (kWh)."))
+    offpeak = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ thấp điểm (kWh)."))
+    households = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_QUOTE_HOUSEHOLDS,
                                           help_text=_("Số hộ dùng chung công tơ."))  # fmt: skip
     voltage = serializers.ChoiceField(choices=Voltage.values, required=False,
                                       help_text=_("Cấp điện áp (bắt buộc trừ mục đích sinh hoạt)."))  # fmt: skip
@@ -199,7 +205,7 @@ class QuoteView(APIView):
         responses={
             200: _QUOTE,
             400: OpenApiResponse(ErrorSerializer, description=_("Dữ liệu sai (invalid) hoặc chưa có biểu giá/thuế suất cho kỳ (no_tariff, no_vat_rate).")),
-            429: ErrorSerializer,
+            **error_responses(401, 413, 429),
         },
         tags=["tariffs"],
     )  # fmt: skip

@@ -21,6 +21,7 @@ from gridcare.api.serializers import (
     ReadingsQuerySerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    error_responses,
 )
 from gridcare.core import credentials
 from gridcare.core.clientaddress import address_group, client_address
@@ -32,11 +33,9 @@ from gridcare.customers.signin import (
 )
 from gridcare.metering.models import Reading
 
-ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description=_("Chưa đăng nhập.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Không có quyền.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("Không tìm thấy (hoặc không phải của bạn).")),
-}
+# Every read endpoint may answer: bad query (400), not signed in (401), not allowed (403), not found or not
+# yours (404), throttled (429).
+ERRORS = error_responses(400, 401, 403, 404, 429)
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -175,7 +174,7 @@ class AccountReadingsView(generics.ListAPIView):
     @extend_schema(
         operation_id="account_readings_list",
         parameters=[ReadingsQuerySerializer],
-        responses={200: ReadingSerializer(many=True), 400: ErrorSerializer, **ERRORS},
+        responses={200: ReadingSerializer(many=True), **ERRORS},
         tags=["readings"],
     )
     def get(self, request, *args, **kwargs):

@@ -17,6 +17,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.spreadsheets import safe_row
 from gridcare.org import policy
 from gridcare.org.models import Unit
 from gridcare.org.selectors import unit_and_descendants, visible_commune_ids, visible_unit_ids
@@ -143,13 +144,16 @@ class _Echo:
 
 
 def csv_response(*, filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    """A streamed UTF-8 CSV with a byte-order mark, so that Excel shows Vietnamese correctly."""
+    """A streamed UTF-8 CSV with a byte-order mark, so that Excel shows Vietnamese correctly.
+
+    Every cell goes through `safe_cell`: a value that a spreadsheet would run as a formula is written as text.
+    """
     writer = csv.writer(_Echo())
 
     def lines():
-        yield "\ufeff" + writer.writerow(header)
+        yield "\ufeff" + writer.writerow(safe_row(header))
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

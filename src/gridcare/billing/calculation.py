@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gridcare.metering import consumption
 from gridcare.tariffs import engine
 
 SKIP_NO_READING = "no_reading"
@@ -19,12 +20,21 @@ SKIP_NO_TARIFF = "no_tariff"
 
 @dataclass(frozen=True)
 class ChunkInputs:
-    """Accounts (sorted by id) and their readings (sorted by account, date), as arrays."""
+    """Accounts and their readings, as arrays; `bills_compute` puts both in the order it needs.
+
+    Per account, where its bill opens: `previous_bill` says it has a standing invoice of an earlier period, whose
+    closing reading (`opening_reading`, -1 if the bill names none), day and index open this one. Without one, the
+    bill opens at the account's first reading. The readings must start at that opening (those of its day included).
+    """
 
     account_id: np.ndarray
     households: np.ndarray
     purpose: np.ndarray  # index into engine.PURPOSES
     voltage: np.ndarray  # index into engine.VOLTAGES
+    previous_bill: np.ndarray  # bool
+    opening_reading: np.ndarray
+    opening_day: np.ndarray
+    opening_total: np.ndarray
     reading_id: np.ndarray
     reading_account: np.ndarray
     reading_meter: np.ndarray
@@ -58,72 +68,121 @@ class ChunkBills:
     skipped_detail: list[str]
 
 
-def bills_compute(*, inputs: ChunkInputs, period_first: int, period_next: int, catalogue) -> ChunkBills:
-    """Pick each account's closing reading in [period_first, period_next) and the reading before it, and price."""
+def _sorted_inputs(inputs: ChunkInputs) -> ChunkInputs:
+    """The inputs with accounts sorted by id and readings by (account, day, id): the order the arrays rely on."""
+    fields = {name: getattr(inputs, name) for name in ChunkInputs.__dataclass_fields__}
+    if len(inputs.account_id) > 1 and not (np.diff(inputs.account_id) > 0).all():
+        by_id = np.argsort(inputs.account_id, kind="stable")
+        for name in ("account_id", "households", "purpose", "voltage", "previous_bill", "opening_reading",
+                     "opening_day", "opening_total"):  # fmt: skip
+            fields[name] = fields[name][by_id]
+    if not consumption.series_is_sorted(account=inputs.reading_account, day=inputs.reading_day,
+                                        reading_id=inputs.reading_id):  # fmt: skip
+        order = consumption.series_order(account=inputs.reading_account, day=inputs.reading_day,
+                                         reading_id=inputs.reading_id)  # fmt: skip
+        for name in fields:
+            if name.startswith("reading_"):
+                fields[name] = fields[name][order]
+    # Readings of accounts not in the chunk play no part.
+    ours = np.isin(fields["reading_account"], fields["account_id"])
+    if not ours.all():
+        for name in fields:
+            if name.startswith("reading_"):
+                fields[name] = fields[name][ours]
+    return ChunkInputs(**fields)
+
+
+def bills_compute(
+    *, inputs: ChunkInputs, period_first: int, period_next: int, catalogue, cutover: bool = False
+) -> ChunkBills:
+    """Bill each account from its opening reading to its last reading in [period_first, period_next), and price.
+
+    The energy is `metering.consumption`'s rule: what every reading after the opening one adds, rollovers and
+    meter exchanges included. The opening is the previous standing bill's closing reading, with that bill's
+    closing index (so consecutive bills chain), or for a first bill the account's first reading — at a `cutover`
+    (the previous system billed up to the last reading before the period) the last reading before the period.
+    """
+    inputs = _sorted_inputs(inputs)
     acc = inputs.account_id
-    r_acc, r_day = inputs.reading_account, inputs.reading_day
+    r_acc, r_day, r_id = inputs.reading_account, inputs.reading_day, inputs.reading_id
+    pos = np.searchsorted(acc, r_acc)  # every reading is of a chunk account (see `_sorted_inputs`)
+    index = np.arange(len(r_acc))
+
+    # The closing reading: the account's last reading in the period.
+    closing = np.full(len(acc), -1, dtype=np.int64)
     in_period = (r_day >= period_first) & (r_day < period_next)
-    idx = np.flatnonzero(in_period)
-    # The last in-period reading of each account closes its bill.
-    if len(idx):
-        last_of_account = np.r_[r_acc[idx][1:] != r_acc[idx][:-1], True]
-        end = idx[last_of_account]
-    else:
-        end = idx
-    end_acc = r_acc[end]
-    prev = end - 1
-    has_prev = prev >= 0
-    prev_safe = np.where(has_prev, prev, 0)
-    has_prev &= (r_acc[prev_safe] == end_acc) & (inputs.reading_meter[prev_safe] == inputs.reading_meter[end])
+    np.maximum.at(closing, pos[in_period], index[in_period])
+    # The opening reading: the previous bill's closing one (found by id, or the last of its day if it names none),
+    # else the account's first reading.
+    previous = inputs.previous_bill.astype(bool)
+    opening = np.full(len(acc), -1, dtype=np.int64)
+    wanted = inputs.opening_reading[pos]
+    is_opening = previous[pos] & (r_day == inputs.opening_day[pos]) & ((wanted < 0) | (r_id == wanted))
+    np.maximum.at(opening, pos[is_opening], index[is_opening])
+    first = np.full(len(acc), len(r_acc), dtype=np.int64)
+    np.minimum.at(first, pos, index)
+    if cutover:
+        before = np.full(len(acc), -1, dtype=np.int64)
+        np.maximum.at(before, pos[r_day < period_first], index[r_day < period_first])
+        first = np.where(before >= 0, before, first)
+    opening = np.where(previous, opening, np.where(first < len(r_acc), first, -1))
+
+    total = inputs.reading_total.copy()
+    substitute = previous & (opening >= 0)
+    total[opening[substitute]] = inputs.opening_total[substitute]
+    series = consumption.ReadingSeries(
+        account=r_acc, meter=inputs.reading_meter, day=r_day, reading_id=r_id, total=total,
+        registers=inputs.reading_registers, rollover=inputs.reading_rollover.astype(bool),
+        digits=inputs.reading_digits, multiplier=inputs.reading_multiplier,
+    )  # fmt: skip
 
     skipped_account: list[np.ndarray] = []
     skipped_reason: list[str] = []
     skipped_detail: list[str] = []
 
-    def skip(accounts: np.ndarray, reason: str, details: list[str]) -> None:
-        skipped_account.append(accounts)
-        skipped_reason.extend([reason] * len(accounts))
-        skipped_detail.extend(details)
+    def skip(rows: np.ndarray, reason: str, details: list[str] | None = None) -> None:
+        skipped_account.append(acc[rows])
+        skipped_reason.extend([reason] * len(rows))
+        skipped_detail.extend(details if details is not None else [""] * len(rows))
 
-    without_reading = np.setdiff1d(acc, end_acc, assume_unique=False)
-    skip(without_reading, SKIP_NO_READING, [""] * len(without_reading))
-    no_prev = end_acc[~has_prev]
-    skip(no_prev, SKIP_NO_PREVIOUS, [""] * len(no_prev))
+    without_reading = closing < 0
+    skip(np.flatnonzero(without_reading), SKIP_NO_READING)
+    lost_opening = ~without_reading & previous & (opening < 0)
+    skip(np.flatnonzero(lost_opening), SKIP_NO_PREVIOUS,
+         [f"#{int(r)}" for r in inputs.opening_reading[lost_opening]])  # the previous bill's closing reading is gone  # fmt: skip
+    only_first = ~without_reading & ~previous & (closing <= opening)
+    skip(np.flatnonzero(only_first), SKIP_NO_PREVIOUS)
+    # A previous bill that closed on or after this period's last reading leaves nothing to bill.
+    nothing_new = ~without_reading & previous & (opening >= 0) & (closing <= opening)
+    skip(np.flatnonzero(nothing_new), SKIP_NO_READING)
+    rows = np.flatnonzero(~(without_reading | lost_opening | only_first | nothing_new))
 
-    end, start = end[has_prev], prev[has_prev]
-    end_acc = r_acc[end]
-    wrap = np.where(inputs.reading_rollover[end], np.power(10, inputs.reading_digits[end], dtype=np.int64), 0)
-    multiplier = inputs.reading_multiplier[end]
-    kwh = (inputs.reading_total[end] + wrap - inputs.reading_total[start]) * multiplier
-    regs_end, regs_start = inputs.reading_registers[end], inputs.reading_registers[start]
-    has_regs = ((regs_end >= 0) & (regs_start >= 0)).all(axis=1)
-    registers = np.zeros((len(end), 3), dtype=np.int64)
+    start, end = opening[rows], closing[rows]
+    used = consumption.consumption_between(advances=consumption.reading_advances(series=series), opening=start,
+                                           closing=end)  # fmt: skip
+    kwh = used.kwh
+    registers = np.zeros((len(rows), 3), dtype=np.int64)
     registers[:, 1] = kwh
-    reg_diff = (regs_end - regs_start) * multiplier[:, None]
-    registers[has_regs] = reg_diff[has_regs]
+    registers[used.registers_known] = used.registers[used.registers_known]
     negative = (kwh < 0) | (registers < 0).any(axis=1)
-    skip(
-        end_acc[negative],
-        SKIP_NEGATIVE,
-        [f"{a} < {b}" for a, b in zip(inputs.reading_total[end][negative], inputs.reading_total[start][negative], strict=True)],
-    )
+    skip(rows[negative], SKIP_NEGATIVE,
+         [f"{a} < {b}" for a, b in zip(total[end][negative], total[start][negative], strict=True)])  # fmt: skip
     keep = ~negative
-    end, start, kwh, registers, end_acc = end[keep], start[keep], kwh[keep], registers[keep], end_acc[keep]
+    rows, start, end, kwh, registers = rows[keep], start[keep], end[keep], kwh[keep], registers[keep]
 
-    pos = np.searchsorted(acc, end_acc)
     start_day, end_day = r_day[start], r_day[end]
     priced = engine.price_many(
         catalogue=catalogue,
         start=start_day,
         days=end_day - start_day,
         kwh=kwh,
-        households=inputs.households[pos],
-        purpose=inputs.purpose[pos],
-        voltage=inputs.voltage[pos],
+        households=inputs.households[rows],
+        purpose=inputs.purpose[rows],
+        voltage=inputs.voltage[rows],
         registers=registers,
     )
     unpriced = priced.unpriced.astype(bool)
-    skip(end_acc[unpriced], SKIP_NO_TARIFF, [""] * int(unpriced.sum()))
+    skip(rows[unpriced], SKIP_NO_TARIFF)
     if unpriced.any():
         # Renumber the priced rows so that line_account indexes the kept bills.
         keep_rows = np.flatnonzero(~unpriced)
@@ -141,18 +200,18 @@ def bills_compute(*, inputs: ChunkInputs, period_first: int, period_next: int, c
             unpriced=priced.unpriced[keep_rows],
         )
         keep = ~unpriced
-        end, start, kwh, end_acc, pos = end[keep], start[keep], kwh[keep], end_acc[keep], pos[keep]
+        rows, start, end, kwh = rows[keep], start[keep], end[keep], kwh[keep]
         start_day, end_day = start_day[keep], end_day[keep]
 
     return ChunkBills(
-        account_id=end_acc,
-        start_reading=inputs.reading_id[start],
-        end_reading=inputs.reading_id[end],
+        account_id=acc[rows],
+        start_reading=r_id[start],
+        end_reading=r_id[end],
         start_day=start_day,
         end_day=end_day,
-        start_index=inputs.reading_total[start],
-        end_index=inputs.reading_total[end],
-        households=inputs.households[pos],
+        start_index=total[start],
+        end_index=total[end],
+        households=inputs.households[rows],
         kwh=kwh,
         subtotal=priced.subtotal,
         vat=priced.vat,

@@ -38,6 +38,11 @@ class BillRun(models.Model):
     bills_held = models.PositiveIntegerField(_("hoá đơn chờ kiểm tra"), default=0)
     accounts_skipped = models.PositiveIntegerField(_("không lập được"), default=0)
     error = models.TextField(_("lỗi"), blank=True)
+    cutover = models.BooleanField(
+        _("chuyển đổi hệ thống"), default=False,
+        help_text=_("Hoá đơn đầu tiên của mỗi khách hàng tính từ chỉ số cuối cùng trước kỳ (hệ thống cũ đã lập hoá đơn "
+                    "đến chỉ số đó), không từ chỉ số đầu tiên."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("đợt lập hoá đơn")

@@ -34,8 +34,6 @@ from gridcare.tariffs.selectors import compiled_catalogue
 PERIOD_CODES = {name: i + 1 for i, name in enumerate(engine.PERIODS)}
 _PURPOSE_INDEX = {name: i for i, name in enumerate(engine.PURPOSES)}
 _VOLTAGE_INDEX = {name: i for i, name in enumerate(engine.VOLTAGES)}
-# How far before the period a closing reading's predecessor is looked for (reading-date changes give 40–57 days).
-LOOKBACK_DAYS = 75
 
 
 class BillingError(Exception):
@@ -47,12 +45,16 @@ def _month_add(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + year, month + 1, 1)
 
 
-def bill_run_create(*, period: dt.date, route: ReadingRoute | None, user: Any = None, now: dt.datetime) -> BillRun:
+def bill_run_create(
+    *, period: dt.date, route: ReadingRoute | None, user: Any = None, now: dt.datetime, cutover: bool = False
+) -> BillRun:
     """Record a run for `period` (any day of the month) and one route, or every route when `route` is None.
 
     A person (`user`) needs `org.policy`'s "billing.run_route" for a route of their units, or
     "billing.run_all_routes" (the corporation's staff) for every route; `policy.AccessDenied` otherwise.
     `user=None` is the system (the `bill-run` command, the demo), which may bill every route.
+    `cutover`: the accounts' first bills open at their last reading before the period, up to which a previous
+    system billed them (once, when billing moves to gridcare), not at their first reading.
     """
     if user is not None:
         if route is None:
@@ -74,6 +76,7 @@ def bill_run_create(*, period: dt.date, route: ReadingRoute | None, user: Any = 
         created_at=now,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         accounts_total=scope.count(),
+        cutover=cutover,
     )
 
 
@@ -89,7 +92,7 @@ def _code_case(column: str, codes: dict[str, int]) -> str:
 
 
 def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs, int] | None:
-    """The next `size` accounts of the run (ids > after_id) not billed yet, their readings, and the last id seen.
+    """The next `size` accounts of the run (ids > after_id) not billed yet, their openings and readings, and the last id seen.
 
     Three set-based queries whatever the chunk size; rows come back as int64 matrices (binary COPY on
     PostgreSQL), so no Python object is made per reading.
@@ -108,6 +111,13 @@ def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs,
     )
     if not len(accounts):
         return None
+    scope_sql = f"a.status = %s AND a.id BETWEEN %s AND %s {route_filter}"
+    scope_params = [Account.Status.ACTIVE.value, int(accounts[0, 0]), int(accounts[-1, 0]), *route_params]
+    return _load_inputs(run=run, accounts=accounts, scope_sql=scope_sql, scope_params=scope_params), int(accounts[-1, 0])
+
+
+def _load_inputs(*, run: BillRun, accounts: np.ndarray, scope_sql: str, scope_params: list) -> ChunkInputs:
+    """The inputs of `accounts` (rows of the accounts query, sorted by id; `scope_sql` selects them again)."""
     lo, hi = int(accounts[0, 0]), int(accounts[-1, 0])
     # Accounts already billed for this period drop out here: this is what makes re-runs idempotent.
     billed = fetch_int_matrix(
@@ -117,25 +127,53 @@ def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs,
         columns=1,
     )[:, 0]
     accounts = accounts[~np.isin(accounts[:, 0], billed)]
+    # Each account's readings from the closing reading of its latest standing invoice before this period (that
+    # bill's own columns ride along), or all of them for a first bill: no look-back window, so nothing is lost.
+    # The previous invoice is one index probe per account on (account, period). CROSS JOIN (conditions in WHERE) is
+    # an inner join that SQLite takes as "accounts first": a range scan of each account's readings from its
+    # opening, not every reading of the id range with a bill look-up each; PostgreSQL plans it as any inner join.
+    invoice, cancelled = Bill.Kind.INVOICE.value, Bill.Status.CANCELLED.value
     readings = fetch_int_matrix(
         sql=f"""
             SELECT r.id, r.account_id, r.meter_id, {ordinal_sql("r.read_on")}, r.total,
                    COALESCE(r.peak, -1), COALESCE(r.normal, -1), COALESCE(r.offpeak, -1),
                    CAST(CASE WHEN r.rollover THEN 1 ELSE 0 END AS BIGINT), CAST(m.register_digits AS BIGINT),
-                   CAST(m.multiplier AS BIGINT)
-            FROM metering_reading r JOIN metering_meter m ON m.id = r.meter_id
-            WHERE r.account_id BETWEEN %s AND %s AND r.read_on >= %s AND r.read_on < %s
+                   CAST(m.multiplier AS BIGINT), CAST(COALESCE(b.id, -1) AS BIGINT),
+                   CAST(COALESCE(b.end_reading_id, -1) AS BIGINT), COALESCE({ordinal_sql("b.end_date")}, 0),
+                   CAST(COALESCE(b.end_index, 0) AS BIGINT)
+            FROM (SELECT a.id AS account_id,
+                         (SELECT p.id FROM billing_bill p WHERE p.account_id = a.id AND p.kind = %s
+                          AND p.status <> %s AND p.period < %s ORDER BY p.period DESC LIMIT 1) AS bill_id
+                  FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
+                  WHERE {scope_sql}) o
+            LEFT JOIN billing_bill b ON b.id = o.bill_id
+            CROSS JOIN metering_reading r
+            JOIN metering_meter m ON m.id = r.meter_id
+            WHERE r.account_id = o.account_id AND r.read_on >= COALESCE(b.end_date, %s) AND r.read_on < %s
             ORDER BY r.account_id, r.read_on, r.id""",  # noqa: S608
-        params=[lo, hi, run.period - dt.timedelta(days=LOOKBACK_DAYS), _month_add(run.period, 1)],
-        columns=11,
+        params=[invoice, cancelled, run.period, *scope_params, dt.date(1, 1, 1), _month_add(run.period, 1)],
+        columns=15,
     )
-    # Only readings of the accounts to bill (the id range may hold accounts of other routes, or billed ones).
+    # Only readings of the accounts to bill (billed ones are still in the scope).
     readings = readings[np.isin(readings[:, 1], accounts[:, 0])]
+    # The opening of each account, from any of its rows (they all carry it); none for accounts without readings.
+    first_row = np.r_[True, readings[1:, 1] != readings[:-1, 1]] if len(readings) else np.zeros(0, dtype=bool)
+    heads = readings[first_row]
+    at = np.searchsorted(accounts[:, 0], heads[:, 1])
+    n = len(accounts)
+    previous_bill, opening_reading = np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int64)
+    opening_day, opening_total = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    previous_bill[at] = heads[:, 11] >= 0
+    opening_reading[at], opening_day[at], opening_total[at] = heads[:, 12], heads[:, 13], heads[:, 14]
     return ChunkInputs(
         account_id=accounts[:, 0].copy(),
         households=accounts[:, 1].copy(),
         purpose=accounts[:, 2].copy(),
         voltage=accounts[:, 3].copy(),
+        previous_bill=previous_bill,
+        opening_reading=opening_reading,
+        opening_day=opening_day,
+        opening_total=opening_total,
         reading_id=readings[:, 0].copy(),
         reading_account=readings[:, 1].copy(),
         reading_meter=readings[:, 2].copy(),
@@ -145,7 +183,7 @@ def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs,
         reading_rollover=readings[:, 8].astype(bool),
         reading_digits=readings[:, 9].copy(),
         reading_multiplier=readings[:, 10].copy(),
-    ), hi
+    )
 
 
 def _previous_totals(*, account_ids: np.ndarray, period: dt.date) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +234,9 @@ def _write_chunk(
         )
         ids = _allocate_ids(count=n)
         due = (local_date(now) + dt.timedelta(days=due_days)).isoformat()
-        created = now.isoformat()
+        # The text the ORM would store: on SQLite UTC without offset ('YYYY-MM-DD HH:MM:SS[.ffffff]'), which is
+        # what its `__date` and range lookups compare against; on PostgreSQL the aware value itself.
+        created = str(connection.ops.adapt_datetimefield_value(now))
         prefix = f"{run.period:%Y%m}-"
         held_rows = np.flatnonzero(held).tolist()
         status = np.where(held, Bill.Status.HELD.value, Bill.Status.ISSUED.value).tolist()
@@ -236,8 +276,6 @@ def _write_chunk(
             columns=["run_id", "account_id", "reason", "detail"],
             rows=zip([run.pk] * len(bills.skipped_account), bills.skipped_account.tolist(), bills.skipped_reason,
                      bills.skipped_detail, strict=True),  # fmt: skip
-            ignore_conflicts=True,
-            conflict_columns=["run_id", "account_id"],
         )
     return n, int(held.sum())
 
@@ -343,7 +381,13 @@ def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress, noti
             if loaded is None:
                 break
             inputs, last_id = loaded
-            bills = bills_compute(inputs=inputs, period_first=period_first, period_next=period_next, catalogue=catalogue)
+            bills = bills_compute(inputs=inputs, period_first=period_first, period_next=period_next, catalogue=catalogue,
+                                  cutover=run.cutover)  # fmt: skip
+            # The accounts of this chunk not billed yet are judged afresh: an earlier attempt's skips of them
+            # (billed now, or skipped for another reason) go, so the run lists only what is still unbilled.
+            forgotten, _kinds = BillRunSkip.objects.filter(
+                run=run, account_id__gt=after_id, account_id__lte=last_id
+            ).delete()
             created, held = _write_chunk(run=run, bills=bills, now=now, threshold=threshold, due_days=due_days,
                                          notify_customers=notify_customers)  # fmt: skip
             scanned = _scope(run).filter(account_id__gt=after_id, account_id__lte=last_id).count()
@@ -351,14 +395,15 @@ def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress, noti
                 accounts_done=F("accounts_done") + scanned,
                 bills_created=F("bills_created") + created,
                 bills_held=F("bills_held") + held,
-                accounts_skipped=F("accounts_skipped") + len(bills.skipped_account),
+                accounts_skipped=F("accounts_skipped") + len(bills.skipped_account) - forgotten,
             )
         after_id, chunks = last_id, chunks + 1
         if progress is not None:
             run.refresh_from_db(fields=["accounts_done", "accounts_total", "bills_created"])
             progress(run)
     BillRun.objects.filter(pk=run.pk).update(
-        status=BillRun.Status.DONE, finished_at=now, accounts_skipped=BillRunSkip.objects.filter(run=run).count()
+        status=BillRun.Status.DONE, finished_at=now, accounts_skipped=BillRunSkip.objects.filter(run=run).count(),
+        bills_created=Bill.objects.filter(run=run, kind=Bill.Kind.INVOICE).count(),
     )
     run.refresh_from_db()
     return run
@@ -435,33 +480,52 @@ def bill_cancel(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) 
     return note
 
 
-def bill_reissue(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill | None:
-    """Cancel `bill` and bill its account again for the same period from the readings as they are now."""
+def bill_reissue(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) -> Bill:
+    """Cancel `bill` and bill its account again for the same period from the readings as they are now.
+
+    Only that account is loaded; if it cannot be billed (no reading, no tariff, …) nothing changes and the
+    reason is raised as a `BillingError`.
+    """
     with transaction.atomic():
         bill_cancel(bill=bill, reason=reason, user=user, now=now)
         run = BillRun.objects.create(period=bill.period, route=None, created_at=now, accounts_total=1,
                                      created_by=user if getattr(user, "is_authenticated", False) else None)  # fmt: skip
         inputs = _load_single(account_id=bill.account_id, run=run)
+        # A first bill made at a cutover opened at the reading before its period: so does its re-issue.
+        cutover = bool(bill.run_id and BillRun.objects.filter(pk=bill.run_id, cutover=True).exists())
         bills = bills_compute(
             inputs=inputs, period_first=run.period.toordinal(), period_next=_month_add(run.period, 1).toordinal(),
-            catalogue=compiled_catalogue(),
+            catalogue=compiled_catalogue(), cutover=cutover,
         )
+        if set(bills.account_id.tolist()) - {bill.account_id}:
+            raise BillingError(_("Dữ liệu lập lại hoá đơn lẫn khách hàng khác: không lập lại."))  # a bug, never a bill
+        if not len(bills.account_id):
+            why = bills.skipped_reason[0] if bills.skipped_reason else BillRunSkip.Reason.NO_READING
+            raise BillingError(
+                _("Không lập lại được hoá đơn: %(reason)s.") % {"reason": BillRunSkip.Reason(why).label}
+            )
         threshold = int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30))
         _write_chunk(run=run, bills=bills, now=now, threshold=threshold,
                      due_days=int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10)))  # fmt: skip
         BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.DONE, finished_at=now, accounts_done=1,
                                                  bills_created=len(bills.account_id))  # fmt: skip
-        new = Bill.objects.filter(run=run, account_id=bill.account_id).first()
-        if new is not None:
-            Bill.objects.filter(pk=new.pk).update(replaces=bill)
-            new.refresh_from_db()
+        new = Bill.objects.get(run=run, account_id=bill.account_id)
+        Bill.objects.filter(pk=new.pk).update(replaces=bill)
+        new.refresh_from_db()
         return new
 
 
 def _load_single(*, account_id: int, run: BillRun) -> ChunkInputs:
-    scope = RouteAccount.objects.filter(account_id=account_id)
-    run_scope = BillRun(pk=run.pk, period=run.period, route=None)
-    loaded = _load_chunk(run=run_scope, after_id=account_id - 1, size=1)
-    if loaded is None or not scope.exists():
-        raise BillingError("Khách hàng không thuộc lộ trình ghi chỉ số nào.")
-    return loaded[0]
+    """Exactly this account's inputs (whatever its status), or a `BillingError` saying why there are none."""
+    accounts = fetch_int_matrix(
+        sql=f"""
+            SELECT a.id, CAST(a.households AS BIGINT), {_code_case("a.purpose", _PURPOSE_INDEX)},
+                   {_code_case("a.voltage", _VOLTAGE_INDEX)}
+            FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
+            WHERE a.id = %s""",  # noqa: S608
+        params=[account_id],
+        columns=4,
+    )
+    if not len(accounts):
+        raise BillingError(_("Khách hàng không thuộc lộ trình ghi chỉ số nào."))
+    return _load_inputs(run=run, accounts=accounts, scope_sql="a.id BETWEEN %s AND %s", scope_params=[account_id, account_id])

@@ -390,7 +390,9 @@ def demo_bills_load(*, today: dt.date, months: int = 12, now: dt.datetime, progr
     for back in range(months - 1, -1, -1):
         year, month = divmod(latest.month - 1 - back, 12)
         period = dt.date(latest.year + year, month + 1, 1)
-        run = bill_run_create(period=period, route=None, now=now)
+        # The demo's readings go back further than its bills: the first run is a cutover from a previous system
+        # that billed up to the reading before it (first bills do not span the whole reading history).
+        run = bill_run_create(period=period, route=None, now=now, cutover=back == months - 1)
         run = bill_run_execute(run=run, now=now, notify_customers=back == 0)
         if back:
             Bill.objects.filter(run=run, status=Bill.Status.HELD).update(status=Bill.Status.ISSUED, issued_at=now)

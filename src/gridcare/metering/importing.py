@@ -11,12 +11,14 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import methodcaller
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from gridcare.core.formatting import BUSINESS_TZ
@@ -36,6 +38,11 @@ _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _DMY_TIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _PLAIN_INT = re.compile(r"^\s*[+-]?\d+\s*$")
 _PLAIN_DECIMAL = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$")
+# An XLSX is a ZIP of XML: a real sheet expands 5 to 20 times (16× for a sheet of identical rows). A member
+# that expands more than this, once past a mebibyte, is a ZIP bomb, not a spreadsheet.
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FLOOR_BYTES = 1 << 20
+XLSX_MAX_MEMBERS = 1000
 
 
 class ImportFileError(Exception):
@@ -110,9 +117,67 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows_from_xlsx(content: bytes) -> list[list[str]]:
+@dataclass(frozen=True)
+class ImportLimits:
+    """How large an import may be: the file as sent, and an XLSX once expanded (settings GRIDCARE_IMPORT_*)."""
+
+    max_bytes: int
+    max_expanded_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> "ImportLimits":
+        return cls(max_bytes=settings.GRIDCARE_IMPORT_MAX_BYTES, max_expanded_bytes=settings.GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES)
+
+
+def _megabytes(size: int) -> str:
+    """A size for people: MiB, KiB or bytes."""
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:,.1f} MiB"
+    return f"{size / 1024:,.1f} KiB" if size >= 1024 else f"{size} B"
+
+
+def check_import_size(*, size: int, limits: ImportLimits) -> None:
+    """Refuse a file (or JSON payload) larger than the import cap, before reading it."""
+    if size > limits.max_bytes:
+        raise ImportFileError(
+            _("Tệp quá lớn: %(size)s, tối đa %(limit)s. Hãy chia thành nhiều tệp nhỏ hơn.")
+            % {"size": _megabytes(size), "limit": _megabytes(limits.max_bytes)},
+            code="file_too_large",
+            details={"size": size, "max_bytes": limits.max_bytes},
+        )
+
+
+def check_xlsx_archive(content: bytes, *, limits: ImportLimits) -> None:
+    """Refuse an XLSX whose ZIP members would expand past the cap or far more than a sheet does (ZIP bomb).
+
+    Reads only the ZIP's central directory, before anything is decompressed. The sizes it declares are
+    binding: Python's zipfile never returns more than the declared size of a member (and then fails its CRC).
+    """
+    try:
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise ImportFileError(_("Không đọc được tệp Excel: %(error)s") % {"error": exc}) from exc
+    expanded = sum(m.file_size for m in members)
+    inflated = [
+        m for m in members if m.file_size > XLSX_RATIO_FLOOR_BYTES and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1)
+    ]
+    if len(members) > XLSX_MAX_MEMBERS or expanded > limits.max_expanded_bytes or inflated:
+        raise ImportFileError(
+            _("Tệp Excel bị từ chối: khi giải nén sẽ thành %(expanded)s (tối đa %(limit)s, mỗi phần nén tối đa "
+              "%(ratio)d lần). Hãy lưu lại bằng Excel, hoặc gửi tệp CSV.")
+            % {"expanded": _megabytes(expanded), "limit": _megabytes(limits.max_expanded_bytes), "ratio": XLSX_MAX_RATIO},
+            code="xlsx_too_large",
+            details={
+                "expanded_bytes": expanded, "max_expanded_bytes": limits.max_expanded_bytes, "members": len(members),
+                "inflated_members": [m.filename for m in inflated][:10],
+            },
+        )  # fmt: skip
+
+
+def _rows_from_xlsx(content: bytes, *, limits: ImportLimits) -> list[list[str]]:
     import openpyxl
 
+    check_xlsx_archive(content, limits=limits)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -129,6 +194,11 @@ def _rows_from_csv(content: bytes) -> list[list[str]] | tuple[list[str], list[li
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(_("Tệp CSV phải mã hoá UTF-8 (lỗi ở byte %(position)s).") % {"position": exc.start}) from exc
+    if "\x00" in text:  # a binary file, or a damaged one; no database can store the character either
+        raise ImportFileError(
+            _("Tệp CSV chứa ký tự NUL (byte 0, ở byte %(position)d): đây không phải tệp văn bản.") % {"position": content.find(b"\x00")},
+            code="bad_file",
+        )  # fmt: skip
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     if '"' in text:
@@ -220,10 +290,12 @@ def table_from_rows(rows: list[list[str]], *, first_row_number: int = 1) -> tupl
     return Table(kind=kind, columns=columns, row_numbers=numbers), errors
 
 
-def table_from_file(*, content: bytes, filename: str) -> tuple[Table, list[RowError]]:
-    """Parse a CSV or XLSX file (chosen by the file name, or by the ZIP signature of XLSX)."""
+def table_from_file(*, content: bytes, filename: str, limits: ImportLimits | None = None) -> tuple[Table, list[RowError]]:
+    """Parse a CSV or XLSX file (chosen by the file name, or by the ZIP signature of XLSX), within the size caps."""
+    limits = limits or ImportLimits.from_settings()
+    check_import_size(size=len(content), limits=limits)
     if filename.lower().endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
-        return table_from_rows(_rows_from_xlsx(content))
+        return table_from_rows(_rows_from_xlsx(content, limits=limits))
     parsed = _rows_from_csv(content)
     if isinstance(parsed, tuple):
         return _table_from_columns(*parsed), []
@@ -258,6 +330,8 @@ def table_from_records(records: list[dict[str, Any]]) -> tuple[Table, list[RowEr
     if not records:
         raise ImportFileError(_("Không có dòng chỉ số nào."), code="empty_file")
     rows = [header] + [[_cell_text(r.get(k)) for k in header] for r in records]
+    if any("\x00" in cell for row in rows for cell in row):
+        raise ImportFileError(_("Dữ liệu chứa ký tự NUL: không nhập được."), code="bad_payload")
     return table_from_rows(rows, first_row_number=0)
 
 

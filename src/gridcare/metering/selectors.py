@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
 from gridcare.customers.models import Account
+from gridcare.metering import consumption
 from gridcare.metering.importing import History, Installations, day_from_number, day_number
 from gridcare.metering.models import IntervalReading, Meter, MeterInstallation, Reading, ReadingImport
 
@@ -153,3 +154,45 @@ def interval_readings_within_units(queryset: QuerySet[IntervalReading], *, user,
     """Interval data of meters installed (at some time) at an account of the units."""
     served = MeterInstallation.objects.filter(meter=OuterRef("meter_id"), account__unit__in=unit_ids)
     return queryset.filter(Exists(served))
+
+
+# --- consumption (the rule itself is `metering.consumption`) -------------------------------------------
+
+
+def current_meter(*, account: Account, today: dt.date) -> Meter | None:
+    """The meter installed for the account on `today` (the latest installation when several)."""
+    installation = (
+        MeterInstallation.objects.select_related("meter")
+        .filter(account=account, installed_on__lte=today)
+        .exclude(removed_on__lte=today)
+        .order_by("-installed_on", "-pk")
+        .first()
+    )
+    return installation.meter if installation is not None else None
+
+
+def reading_series(*, readings: QuerySet[Reading]) -> tuple[consumption.ReadingSeries, dict[int, str]]:
+    """The readings as a series in the consumption rule's order, and the serials of their meters (one query)."""
+    rows = list(
+        readings.order_by("account_id", "read_on", "pk").values_list(
+            "account_id", "meter_id", "read_on", "pk", "total", "peak", "normal", "offpeak", "rollover",
+            "meter__register_digits", "meter__multiplier", "meter__serial",
+        )
+    )  # fmt: skip
+    serials = {row[1]: row[11] for row in rows}
+
+    def column(i: int) -> np.ndarray:
+        return np.array([row[i] for row in rows], dtype=np.int64)
+
+    series = consumption.ReadingSeries(
+        account=column(0), meter=column(1), day=np.array([row[2].toordinal() for row in rows], dtype=np.int64),
+        reading_id=column(3), total=column(4),
+        registers=np.array([[-1 if v is None else v for v in row[5:8]] for row in rows], dtype=np.int64).reshape(-1, 3),
+        rollover=np.array([row[8] for row in rows], dtype=bool), digits=column(9), multiplier=column(10),
+    )  # fmt: skip
+    return series, serials
+
+
+def account_reading_series(*, account: Account) -> tuple[consumption.ReadingSeries, dict[int, str]]:
+    """Every register reading of one account, as `reading_series` gives them."""
+    return reading_series(readings=Reading.objects.filter(account=account))

@@ -24,6 +24,7 @@ from gridcare.core.audit import audit_record, model_snapshot
 from gridcare.core.bulk import bulk_insert
 from gridcare.core.formatting import local_date
 from gridcare.core.models import AuditEntry
+from gridcare.core.spreadsheets import SPREADSHEET_MAX_ROWS, safe_row
 from gridcare.customers.models import Account
 from gridcare.metering import selectors
 from gridcare.metering.importing import (
@@ -33,9 +34,11 @@ from gridcare.metering.importing import (
     REGISTER_OPTIONAL,
     History,
     ImportFileError,
+    ImportLimits,
     RowError,
     Table,
     accounts_on,
+    check_import_size,
     daily_limits,
     day_from_number,
     day_number,
@@ -108,6 +111,8 @@ def reading_import_file(
     """Import a CSV/XLSX readings file and write `<file>.errors.csv` next to it when rows were rejected."""
     path = Path(path)
     try:
+        # The cap is checked before the file is read into memory (a device may write a runaway file).
+        check_import_size(size=path.stat().st_size, limits=ImportLimits.from_settings())
         content = path.read_bytes()
     except OSError as exc:
         raise ImportFileError(_("Không đọc được tệp %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
@@ -154,13 +159,25 @@ def reading_import_records(
     return _import_table(table=table, errors=errors, sha256=digest, label=label, source=source, now=now, user=user)
 
 
-def error_report_csv(*, errors: list[RowError]) -> bytes:
-    """The rejected values as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
+def error_report_csv(*, errors: list[RowError], max_rows: int = SPREADSHEET_MAX_ROWS) -> bytes:
+    """The rejected values as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly.
+
+    Safe to open in a spreadsheet: a rejected value such as `=cmd|...` is written as text (`safe_cell`),
+    and a report longer than one sheet (`max_rows` rows, header included) ends with a line that says how
+    many more errors there were instead of being cut silently by the spreadsheet.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_("Dòng"), _("Cột"), _("Giá trị"), _("Lý do"), "Reason"])
-    for e in errors:
-        writer.writerow([e.row, e.column, e.value, e.reason, e.reason_en])
+    shown = errors if len(errors) <= max_rows - 1 else errors[: max_rows - 2]
+    writer.writerows(safe_row([e.row, e.column, e.value, e.reason, e.reason_en]) for e in shown)
+    if len(shown) < len(errors):
+        more = len(errors) - len(shown)
+        writer.writerow([
+            "…", "", "",
+            _("Còn %(count)d lỗi nữa không ghi ở đây: một trang bảng tính chỉ có %(rows)d dòng.") % {"count": more, "rows": max_rows},
+            f"{more} more errors not listed: a spreadsheet holds only {max_rows} rows.",
+        ])  # fmt: skip
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -5,10 +5,12 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from gridcare.core.bulk import is_postgresql
 from gridcare.customers.models import Account, ServicePoint
+from gridcare.metering import consumption
+from gridcare.metering import selectors as metering_selectors
 from gridcare.metering.models import Reading
 from gridcare.notifications.models import (
     CHOOSABLE_TOPICS,
@@ -174,54 +176,43 @@ def reachability_by_unit(*, unit_ids: list[int] | None = None) -> list[dict[str,
 
 
 def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
-    """For each active alert whose account has a new reading on or after `since`: the latest and previous periods.
+    """For each active alert whose account has a new reading on or after `since`: its latest month and the one before.
 
-    One query over the readings of alerted accounts; the periods are differences of register totals
-    (rollover adds 10^digits, then the multiplier applies), summed over the account's meters.
+    Both are periods of the one consumption rule (`metering.consumption.consumption_by_month`): the month closed by
+    its last reading and opened by the last reading before it, as on the portal's chart and on the bills. The
+    readings start at each account's last reading before the month before `since`'s, so no gap loses energy.
     """
     alerts = ConsumptionAlert.objects.filter(active=True)
-    rows = list(
-        Reading.objects.filter(account__consumption_alert__active=True, read_on__gte=since - dt.timedelta(days=100))
-        .order_by("account_id", "meter_id", "read_on")
-        .values_list("account_id", "meter_id", "read_on", "total", "rollover", "meter__register_digits", "meter__multiplier")
-    )
+    window = consumption.month_start(consumption.month_index(since) - 1)
+    before = Reading.objects.filter(account_id=OuterRef("account_id"), read_on__lt=window).order_by("-read_on")
+    bases = dict(alerts.annotate(base_on=Subquery(before.values("read_on")[:1])).values_list("account_id", "base_on"))
     empty = {k: np.array([], dtype=np.int64) for k in ("account_id", "kind", "threshold", "kwh", "previous_kwh")}
     empty["read_on"] = np.array([], dtype=object)
-    if not rows:
+    if not bases:
         return empty
-    account = np.array([r[0] for r in rows], dtype=np.int64)
-    meter = np.array([r[1] for r in rows], dtype=np.int64)
-    read_on = np.array([r[2] for r in rows], dtype=object)
-    total = np.array([r[3] for r in rows], dtype=np.int64)
-    rollover = np.array([r[4] for r in rows], dtype=bool)
-    modulus = 10 ** np.array([r[5] for r in rows], dtype=np.int64)
-    multiplier = np.array([r[6] for r in rows], dtype=np.int64)
-    change = np.r_[True, (meter[1:] != meter[:-1]) | (account[1:] != account[:-1])]
-    same_meter = ~change
-    diff = np.r_[0, total[1:] - total[:-1]]
-    diff = np.where(rollover & (diff < 0), diff + modulus, diff) * multiplier
-    # Position from the end within each (account, meter) run: 0 = latest reading, 1 = the one before.
-    group = np.cumsum(change) - 1
-    starts = np.flatnonzero(change)
-    ends = np.r_[starts[1:], len(rows)] - 1
-    from_end = ends[group] - np.arange(len(rows))
-    latest = same_meter & (from_end == 0)
-    previous = same_meter & (from_end == 1)
-    accounts = np.unique(account[latest])
-    kwh = np.zeros(len(accounts), dtype=np.int64)
-    prev = np.zeros(len(accounts), dtype=np.int64)
-    np.add.at(kwh, np.searchsorted(accounts, account[latest]), diff[latest])
-    np.add.at(prev, np.searchsorted(accounts, account[previous]), diff[previous])
-    latest_on = {}
-    for a, d in zip(account[latest], read_on[latest], strict=True):
-        latest_on[int(a)] = max(latest_on.get(int(a), d), d)
-    alert_rows = {
-        a.account_id: a for a in alerts.filter(account_id__in=[int(a) for a in accounts]).order_by("account_id")
-    }
+    base_day = {a: (b or window).toordinal() for a, b in bases.items()}
+    earliest = dt.date.fromordinal(min(base_day.values()))
+    series, _serials = metering_selectors.reading_series(
+        readings=Reading.objects.filter(account_id__in=alerts.values("account_id"), read_on__gte=earliest)
+    )
+    starts = np.array([base_day.get(int(a), 0) for a in series.account.tolist()], dtype=np.int64)
+    series = series.take(np.flatnonzero(series.day >= starts))
+    if not len(series):
+        return empty
+    months = consumption.consumption_by_month(series=series)
+    last = np.flatnonzero(np.r_[months.account[1:] != months.account[:-1], True])  # each account's latest month
+    accounts, kwh = months.account[last], months.consumption.kwh[last]
+    latest_on = series.day[months.closing[last]]
+    # The month before the latest, when it has readings (its row comes just before the latest one).
+    before = np.maximum(last - 1, 0)
+    has_before = (last > 0) & (months.account[before] == accounts) & (months.month[before] == months.month[last] - 1)
+    prev = np.where(has_before, months.consumption.kwh[before], 0)
+    alert_rows = {a.account_id: a for a in alerts.filter(account_id__in=accounts.tolist()).order_by("account_id")}
+    since_day = since.toordinal()
     keep = [
-        i for i, a in enumerate(accounts)
-        if int(a) in alert_rows and latest_on[int(a)] >= since
-        and (alert_rows[int(a)].last_alerted_on is None or alert_rows[int(a)].last_alerted_on < latest_on[int(a)])
+        i for i, a in enumerate(accounts.tolist())
+        if a in alert_rows and latest_on[i] >= since_day
+        and (alert_rows[a].last_alerted_on is None or alert_rows[a].last_alerted_on.toordinal() < latest_on[i])
     ]  # fmt: skip
     picked = accounts[keep]
     return {
@@ -230,7 +221,7 @@ def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
         "threshold": np.array([alert_rows[int(a)].threshold for a in picked], dtype=np.int64),
         "kwh": kwh[keep],
         "previous_kwh": prev[keep],
-        "read_on": np.array([latest_on[int(a)] for a in picked], dtype=object),
+        "read_on": np.array([dt.date.fromordinal(int(d)) for d in latest_on[keep]], dtype=object),
     }
 
 

@@ -29,6 +29,7 @@ from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh
 from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import signin
 from gridcare.metering import consumption
+from gridcare.metering import selectors as metering_selectors
 from gridcare.portal.forms import SigninForm, TextSizeForm
 
 HOTLINE = "19001006"
@@ -166,8 +167,9 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         # The same page whether the code belongs to someone else or to nobody: codes are not confirmed.
         return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
     today = timezone.localdate()
-    history = consumption.readings_with_consumption(account=account)
-    monthly = consumption.monthly_consumption(readings=history, months=CHART_MONTHS)
+    series, serials = metering_selectors.account_reading_series(account=account)
+    history = consumption.readings_with_consumption(series=series, serials=serials)
+    monthly = consumption.monthly_consumption(series=series, months=CHART_MONTHS)
     has_data = any(v is not None for v in monthly.kwh)
     chart = (
         mark_safe(_consumption_chart(monthly=monthly, language=translation.get_language()))  # noqa: S308 - escaped by core.charts
@@ -184,7 +186,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "customer": customer,
             "account": account,
-            "meter": consumption.current_meter(account=account, today=today),
+            "meter": metering_selectors.current_meter(account=account, today=today),
             "last_readings": list(reversed(history[-LAST_READINGS:])),
             "chart": chart,
             "chart_rows": list(reversed(rows)) if has_data else [],

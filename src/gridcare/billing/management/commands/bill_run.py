@@ -20,6 +20,10 @@ class Command(BaseCommand):
         scope.add_argument("--all-routes", action="store_true", help="Mọi lộ trình.")
         parser.add_argument("--resume", type=int, metavar="RUN_ID", help="Tiếp tục một đợt đã dừng giữa chừng.")
         parser.add_argument("--chunk-size", type=int, default=20_000)
+        parser.add_argument(
+            "--cutover", action="store_true",
+            help="Chuyển từ hệ thống cũ: hoá đơn đầu tiên tính từ chỉ số cuối cùng trước kỳ (đã lập hoá đơn ở hệ thống cũ).",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         try:
@@ -36,7 +40,7 @@ class Command(BaseCommand):
             if run is None:
                 raise CommandError(f"Không có đợt lập hoá đơn #{options['resume']} cho kỳ và lộ trình này.")
         else:
-            run = bill_run_create(period=period, route=route, now=timezone.now())
+            run = bill_run_create(period=period, route=route, now=timezone.now(), cutover=options["cutover"])
         self.stdout.write(f"Đợt #{run.pk}: {run.accounts_total} khách hàng, kỳ {period:%m/%Y}.")
 
         def progress(r):
