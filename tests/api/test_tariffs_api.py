@@ -116,6 +116,14 @@ def test_bad_input_is_a_400_naming_the_field(api, payload, field):
     assert field in body["details"]
 
 
+def test_a_hospitals_quote_is_priced_at_the_public_service_price(api):
+    payload = {"purpose": "public_service", "voltage": "6to22kv", "kwh": 100, "start": "2025-06-01", "end": "2025-07-01"}
+    response = api.post("/api/v1/quotes", payload, format="json")
+    assert response.status_code == 200, response.content
+    # 1279 at 6 kV and above: 100 kWh × 1,940 = 194,000 đồng, VAT 8 % = 15,520.
+    assert (response.json()["subtotal"], response.json()["vat"]) == (194_000, 15_520)
+
+
 def test_a_purpose_without_a_tariff_says_so(api):
     # The catalogue's first administrative prices are those of 11/10/2024 (2699/QĐ-BCT).
     payload = {"purpose": "administrative", "voltage": "lt6kv", "kwh": 100, "start": "2024-06-01", "end": "2024-07-01"}

@@ -79,6 +79,22 @@ def test_a_school_without_registers_pays_one_price_for_all_hours():
     assert "Votre organisme a consommé en moyenne 33,3" in fr
 
 
+def test_a_public_service_school_speaks_of_the_organisation_and_one_price_for_all_hours():
+    # 1279 below 6 kV: 1,000 kWh × 2,072 = 2,072,000 + VAT 165,760; before: 800 × 2,072 = 1,657,600 + 132,608.
+    school = BillFacts(days=30, kwh=1000, total=2_237_760, part_starts=(dt.date(2025, 6, 1),), part_prices=((2072,),),
+                       top_tier=None, top_tier_price=None, purpose="public_service", period_kwh=(0, 1000, 0),
+                       period_prices=(0, 2072, 0))  # fmt: skip
+    before = BillFacts(days=30, kwh=800, total=1_790_208, part_starts=(dt.date(2025, 5, 1),), part_prices=((2072,),),
+                       top_tier=None, top_tier_price=None, purpose="public_service", period_kwh=(0, 800, 0),
+                       period_prices=(0, 2072, 0))  # fmt: skip
+    vi = _explain("vi", bill=school, previous=before)
+    assert "Mỗi ngày đơn vị của quý khách dùng trung bình 33,3 kWh, kỳ trước 26,7 kWh." in vi
+    assert "Toàn bộ điện năng tính một giá cho mọi giờ: 2.072 ₫/kWh." in vi
+    assert not any("doanh nghiệp" in r or "giờ bình thường" in r for r in vi)
+    en = " ".join(_explain("en", bill=school, previous=before))
+    assert "Your organisation used 33.3 kWh a day on average" in en
+
+
 @pytest.fixture
 def business_bill(world):
     acct = factories.account(world, purpose="business", time_of_use=True, name="Công ty TNHH Minh Phát")

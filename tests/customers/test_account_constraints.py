@@ -14,3 +14,10 @@ def test_the_database_refuses_an_unknown_purpose_or_voltage(world, field):
         Account.objects.filter(pk=acct.pk).update(**{field: "lighting"})
     acct.refresh_from_db()
     assert (acct.purpose, acct.voltage) == ("residential", "lt6kv")
+
+
+def test_the_database_accepts_the_public_service_purpose_of_schools_and_hospitals(world):
+    acct = factories.account(world)
+    Account.objects.filter(pk=acct.pk).update(purpose="public_service")
+    acct.refresh_from_db()
+    assert acct.purpose == "public_service" and acct.get_purpose_display() == "bệnh viện, nhà trẻ, mẫu giáo, trường phổ thông"

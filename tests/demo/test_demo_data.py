@@ -88,7 +88,9 @@ def test_counts_and_mix_for_300_customers():
     assert Unit.communes.through.objects.count() == 87
     assert Account.objects.count() == Customer.objects.count() == 300
     mix = dict(Account.objects.values_list("purpose").annotate(n=Count("pk")))
-    assert mix == {"residential": 264, "business": 24, "production": 9, "administrative": 3}
+    # Of the 3 administrative accounts drawn, the general hospital is public service (its own, lower price).
+    assert mix == {"residential": 264, "business": 24, "production": 9, "administrative": 2, "public_service": 1}
+    assert Account.objects.get(purpose="public_service").customer.name == "Bệnh viện Đa khoa Kế Sách"
     assert TransformerStation.objects.filter(customer_owned=True).count() == 20
     assert IntervalReading.objects.values("meter").distinct().count() == 20
     assert IntervalReading.objects.count() == 20 * 2 * 48
@@ -238,7 +240,13 @@ def test_the_demo_is_billed_by_real_bill_runs_for_the_last_months():
     assert Bill.objects.filter(period="2026-10-01").count() == Account.objects.count()
     assert not BillRunSkip.objects.filter(reason="no_tariff").exists()
     billed = set(Bill.objects.values_list("account__purpose", flat=True).distinct())
-    assert billed == {"residential", "business", "production", "administrative"}
+    assert billed == {"residential", "business", "production", "administrative", "public_service"}
+    # Its school (Trường THPT Mỹ Xuyên, at 6–22 kV) pays the public-service price of 1279 for every kWh,
+    # 1,940 đồng, not the administrative 2,138.
+    school = Bill.objects.get(period="2026-10-01", account__purpose="public_service")
+    assert school.account.customer.name == "Trường THPT Mỹ Xuyên" and school.account.voltage == "6to22kv"
+    assert {line.unit_price for line in school.lines.all()} == {1940}
+    assert school.subtotal == 1940 * school.kwh > 0
     # The latest month has bills to review, each with the reason it was held: at least the homes whose
     # latest month the demo makes jump (×2.5) are among them.
     held = list(Bill.objects.filter(status="held").values_list("period", "hold_reason"))

@@ -44,8 +44,11 @@ def test_same_seed_gives_the_same_data_and_another_seed_does_not(company):
 
 def test_mix_of_purposes_and_large_customers_for_300(company):
     pop, _ = _load(3, company)
-    counts = np.bincount(pop.purpose, minlength=4).tolist()
-    assert counts == [264, 24, 9, 3]
+    counts = np.bincount(pop.purpose, minlength=5).tolist()
+    # 3 administrative drawn: an office and two schools, whose purpose is public service (their own price).
+    assert counts == [264, 24, 9, 1, 2]
+    public = np.flatnonzero(pop.purpose == generator.PUBLIC_SERVICE).tolist()
+    assert [pop.name[i] for i in public] == ["Trường Tiểu học Mỹ Xuyên", "Trường THCS Khánh Hòa"]
     assert pop.large.sum() == 20
     assert (pop.purpose[pop.large] != generator.RESIDENTIAL).all()
     assert (pop.meter_kind[pop.large] == generator.SMART).all() and pop.time_of_use[pop.large].all()

@@ -38,7 +38,7 @@ def test_changelist_shows_every_version_with_dates_and_decision(client):
     text = page.content.decode()
     for decision in ("1062/QĐ-BCT", "2941/QĐ-BCT", "2699/QĐ-BCT", "1279/QĐ-BCT"):
         assert decision in text
-    assert page.context["cl"].result_count == TariffVersion.objects.count() == 8  # 4 residential, 2 TOU, 2 administrative
+    assert page.context["cl"].result_count == TariffVersion.objects.count() == 10  # 4 residential, 2 TOU, 2 administrative, 2 public service
     assert "1.984 / 2.050 / 2.380 / 2.998 / 3.350 / 3.460" in text  # 1279's tier prices
     assert "12 giá theo khung giờ" in text
 

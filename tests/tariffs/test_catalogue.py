@@ -63,6 +63,35 @@ def test_administrative_and_public_service_units_have_one_price_for_all_hours_by
     assert registers.subtotal == 500 * 2138
 
 
+def test_hospitals_and_schools_have_their_own_lower_prices_for_all_hours_by_voltage():
+    versions = list(selectors.tariff_versions(purpose="public_service"))
+    assert [(v.decision, v.active_from, v.active_to, v.confidence) for v in versions] == [
+        ("2699/QĐ-BCT", D(2024, 10, 11), D(2025, 5, 10), "C"), ("1279/QĐ-BCT", D(2025, 5, 10), None, "C"),
+    ]  # fmt: skip
+    for version, (high, low) in zip(versions, [(1851, 1977), (1940, 2072)], strict=True):
+        prices = {(p.voltage, p.period): p.unit_price for p in version.time_of_use_prices.all()}
+        assert prices == {
+            (voltage, period): low if voltage == "lt6kv" else high
+            for voltage in ("ge110kv", "22to110kv", "6to22kv", "lt6kv") for period in ("peak", "normal", "offpeak")
+        }  # fmt: skip
+    # A school below 6 kV, 1,000 kWh in June 2025 (1279): 1,000 × 2,072 = 2,072,000 đồng, VAT 8 % = 165,760.
+    school = selectors.consumption_quote(
+        purpose="public_service", voltage="lt6kv", start=D(2025, 6, 1), end=D(2025, 7, 1), kwh=1000
+    )
+    assert [line.unit_price for line in school.lines] == [2072]
+    assert (school.subtotal, school.vat, school.total) == (2_072_000, 165_760, 2_237_760)
+    # A hospital at 22 kV in November 2024 (2699) with registers: 500 kWh × 1,851 = 925,500, VAT 8 % = 74,040.
+    hospital = selectors.consumption_quote(
+        purpose="public_service", voltage="6to22kv", start=D(2024, 11, 1), end=D(2024, 12, 1), kwh=None,
+        registers=(100, 250, 150),
+    )  # fmt: skip
+    assert {line.unit_price for line in hospital.lines} == {1851}
+    assert (hospital.subtotal, hospital.vat) == (925_500, 74_040)
+    # The administrative versions no longer say that these prices could not be split off.
+    notes = list(TariffVersion.objects.filter(purpose="administrative").values_list("note", flat=True))
+    assert len(notes) == 2 and all("chưa tách được" not in n and "có mục đích và giá riêng" in n for n in notes)
+
+
 def test_time_of_use_period_follows_the_versioned_hours():
     from zoneinfo import ZoneInfo
 
@@ -124,4 +153,4 @@ def test_the_compiled_catalogue_prices_like_the_scalar_path():
 def test_loading_the_catalogue_takes_four_queries_whatever_its_size(django_assert_num_queries):
     with django_assert_num_queries(4):  # versions, tiers, time-of-use prices, VAT
         catalogue = selectors.catalogue_load()
-    assert len(catalogue.versions) == 8 and len(catalogue.vat_rates) == 5
+    assert len(catalogue.versions) == 10 and len(catalogue.vat_rates) == 5

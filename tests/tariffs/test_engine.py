@@ -284,10 +284,10 @@ def test_a_period_crossing_no_change_is_the_plain_tier_calculation(
     assert {line.start for line in quote.lines} <= {start}
 
 
-def _with_administrative(catalogue: engine.Catalogue) -> engine.Catalogue:
-    """The real catalogue plus a tiered administrative version (the last purpose: what numpy's index -1 picks)."""
+def _with_last_purpose(catalogue: engine.Catalogue) -> engine.Catalogue:
+    """The real catalogue plus a tiered version of the last purpose (what numpy's index -1 picks)."""
     admin = engine.Version(
-        purpose="administrative", method=engine.TIERED, decision="test", active_from=D(2025, 1, 1),
+        purpose=engine.PURPOSES[-1], method=engine.TIERED, decision="test", active_from=D(2025, 1, 1),
         tiers=((None, 2000),),
     )  # fmt: skip
     return engine.Catalogue(versions=(*catalogue.versions, admin), vat_rates=catalogue.vat_rates)
@@ -295,7 +295,7 @@ def _with_administrative(catalogue: engine.Catalogue) -> engine.Catalogue:
 
 @pytest.mark.parametrize("code", [-1, len(engine.PURPOSES), 99])
 def test_an_unknown_purpose_code_is_no_tariff_never_another_purpose(code):
-    compiled = engine.compile_catalogue(_with_administrative(real_catalogue()))
+    compiled = engine.compile_catalogue(_with_last_purpose(real_catalogue()))
     residential = engine.PURPOSES.index("residential")
     priced = engine.price_many(
         catalogue=compiled, start=np.array([D(2025, 6, 5).toordinal()] * 2), days=np.array([30, 30]),

@@ -68,6 +68,16 @@ def test_business_kwh_without_registers_is_priced_at_the_normal_price():
     assert [(line["period"], line["kwh"], line["unit_price"]) for line in data["lines"]] == [("normal", 500, 2887)]
 
 
+def test_a_school_below_6kv_is_priced_at_the_public_service_price():
+    data = quote_json(
+        "--purpose", "public_service", "--voltage", "lt6kv", "--kwh", "1000", "--start", "2025-06-01",
+        "--end", "2025-07-01",
+    )  # fmt: skip
+    # 1279: 1,000 kWh × 2,072 = 2,072,000 đồng before VAT (administrative offices pay 2,226), VAT 8 % = 165,760.
+    assert [(line["period"], line["kwh"], line["unit_price"]) for line in data["lines"]] == [("normal", 1000, 2072)]
+    assert (data["subtotal"], data["vat"], data["total"]) == (2_072_000, 165_760, 2_237_760)
+
+
 def test_a_vat_change_inside_the_period_is_shown_part_by_part():
     data = quote_json("--purpose", "residential", "--kwh", "100", "--start", "2023-06-16", "--end", "2023-07-16")
     assert data["vat_rate"] is None

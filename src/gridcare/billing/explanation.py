@@ -3,9 +3,9 @@
 "Tiền điện tháng 11 tăng vì kỳ này có 33 ngày và giá điện mới từ 10/5" beats a code: bill shock is the
 top complaint of Vietnamese customers, so every bill explains itself.
 
-A household's tiered bill speaks of tiers and of "your household"; a business, production or
-administrative bill priced by time of use speaks of peak, normal and off-peak hours and of the company
-(or, for schools, hospitals and offices, the organisation), never of tiers.
+A household's tiered bill speaks of tiers and of "your household"; a business, production, administrative
+or public-service bill priced by time of use speaks of peak, normal and off-peak hours and of the company
+(or, for offices, schools and hospitals, the organisation), never of tiers.
 """
 
 from dataclasses import dataclass
@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from gridcare.core.formatting import format_day, format_kwh, format_vnd
+
+# Organisations with one price for all hours: administrative units (hành chính sự nghiệp) and hospitals,
+# nurseries, kindergartens and general schools (public_service).
+ORGANISATION_PURPOSES = ("administrative", "public_service")
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def _use_per_day(bill: BillFacts, *, more: bool) -> str:
     if not bill.time_of_use:
         return (_("Mỗi ngày nhà bạn dùng trung bình %(now)s, kỳ trước %(before)s.") if more
                 else _("Mỗi ngày nhà bạn dùng trung bình %(now)s, ít hơn kỳ trước (%(before)s)."))  # fmt: skip
-    if bill.purpose == "administrative":
+    if bill.purpose in ORGANISATION_PURPOSES:
         return (_("Mỗi ngày đơn vị của quý khách dùng trung bình %(now)s, kỳ trước %(before)s.") if more
                 else _("Mỗi ngày đơn vị của quý khách dùng trung bình %(now)s, ít hơn kỳ trước (%(before)s)."))  # fmt: skip
     return (_("Mỗi ngày doanh nghiệp của quý khách dùng trung bình %(now)s, kỳ trước %(before)s.") if more
@@ -65,7 +69,7 @@ def _hours(bill: BillFacts, language: str) -> list[str]:
     peak_price, normal_price, offpeak_price = bill.period_prices
     prices = {p for p in bill.period_prices if p}
     if not peak and not offpeak:
-        if bill.purpose == "administrative":  # one price for all hours (hành chính sự nghiệp)
+        if bill.purpose in ORGANISATION_PURPOSES:  # one price for all hours
             return [_("Toàn bộ điện năng tính một giá cho mọi giờ: %(price)s/kWh.") % {
                 "price": format_vnd(normal_price, language=language)}]  # fmt: skip
         return [_("Công tơ chưa đo theo giờ: toàn bộ điện năng tính theo giá giờ bình thường (%(price)s/kWh).") % {

@@ -45,6 +45,8 @@ class Purpose(models.TextChoices):
     BUSINESS = "business", _("kinh doanh")
     PRODUCTION = "production", _("sản xuất")
     ADMINISTRATIVE = "administrative", _("hành chính sự nghiệp")
+    # Hospitals, nurseries, kindergartens and general schools: their own, lower price (tariffs 0005).
+    PUBLIC_SERVICE = "public_service", _("bệnh viện, nhà trẻ, mẫu giáo, trường phổ thông")
 
 
 class Voltage(models.TextChoices):

@@ -14,9 +14,11 @@ import numpy as np
 
 from gridcare.demo import places
 
-PURPOSES = ["residential", "business", "production", "administrative"]
-RESIDENTIAL, BUSINESS, PRODUCTION, ADMINISTRATIVE = range(4)
-PURPOSE_SHARE = {BUSINESS: 0.08, PRODUCTION: 0.03, ADMINISTRATIVE: 0.01}  # the rest is residential
+PURPOSES = ["residential", "business", "production", "administrative", "public_service"]
+RESIDENTIAL, BUSINESS, PRODUCTION, ADMINISTRATIVE, PUBLIC_SERVICE = range(5)
+# The rest is residential. Public-service accounts (schools, hospitals) are the administrative ones that the
+# name makes a school or a hospital: drawn as administrative, then relabelled, so that they use like them.
+PURPOSE_SHARE = {BUSINESS: 0.08, PRODUCTION: 0.03, ADMINISTRATIVE: 0.01}
 METER_KINDS = ["mechanical", "electronic", "smart"]
 MECHANICAL, ELECTRONIC, SMART = range(3)
 MONTHS = 24
@@ -26,7 +28,7 @@ PUBLIC_STATION_KVA = np.array([100, 160, 180, 250, 320, 400, 560, 630])
 CUSTOMER_STATION_KVA = np.array([250, 320, 400, 560, 630, 750, 1000, 1250, 1600, 2000, 2500])
 BUSINESS_TZ_OFFSET = np.timedelta64(7, "h")  # Asia/Ho_Chi_Minh has no daylight saving time
 # Reading-period Tết dip by purpose: factories stop for a week or two, offices close, homes less so.
-TET_DIP = np.array([0.93, 0.85, 0.62, 0.78])
+TET_DIP = np.array([0.93, 0.85, 0.62, 0.78, 0.78])
 BILL_SHOCK_SHARE = 0.005  # homes whose latest month jumps (new air conditioner, hot weeks): bills held for review
 BILL_SHOCK_MIN = 3
 BILL_SHOCK_FACTOR = 2.5
@@ -184,7 +186,8 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
         | ((purpose == PRODUCTION) & (draw < 0.15) & ~large)
     )
 
-    name = _names(rng, n, person=person, purpose=purpose, large=large, commune=commune, company=company)
+    name, public_service = _names(rng, n, person=person, purpose=purpose, large=large, commune=commune, company=company)
+    purpose = np.where(public_service, PUBLIC_SERVICE, purpose)
     region = np.where(team < 10, 18, np.where(team < 17, 63, 22))  # tax office prefixes: Can Tho, Hau Giang, Soc Trang
     tax_digits = rng.integers(0, 10**8, n)
     tax_code = ["" if p else f"{r}{d:08d}" for p, r, d in zip(person.tolist(), region.tolist(), tax_digits.tolist(), strict=True)]
@@ -236,12 +239,13 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
     by_kind = [["EMIC", "Vinasino", "Hữu Hồng", "EMIC"], ["EMIC", "Gelex", "Vinasino", "Hữu Hồng"], ["EMIC", "Gelex", "Landis+Gyr", "Elster"]]
     manufacturer = [by_kind[k][m] for k, m in zip(meter_kind.tolist(), manufacturer_pick.tolist(), strict=True)]
 
-    median = np.where(large, np.array([0, 25_000, 60_000, 20_000])[purpose], np.array([170, 700, 2_500, 900])[purpose])
-    sigma = np.where(large, 0.55, np.array([0.55, 0.8, 0.8, 0.6])[purpose])
+    median = np.where(large, np.array([0, 25_000, 60_000, 20_000, 20_000])[purpose],
+                      np.array([170, 700, 2_500, 900, 900])[purpose])
+    sigma = np.where(large, 0.55, np.array([0.55, 0.8, 0.8, 0.6, 0.6])[purpose])
     base_kwh = median * np.exp(sigma * rng.standard_normal(n))
     base_kwh = np.where(purpose == RESIDENTIAL, base_kwh * households**0.85, base_kwh)
     base_kwh = np.clip(base_kwh, 5.0, 10.0**digits / 100)  # never more than one turn of the register in 24 months
-    low, high = np.array([0.4, 0.6, 0.1, 0.8])[purpose], np.array([1.6, 1.4, 0.6, 1.4])[purpose]
+    low, high = np.array([0.4, 0.6, 0.1, 0.8, 0.8])[purpose], np.array([1.6, 1.4, 0.6, 1.4, 1.4])[purpose]
     season_amplitude = rng.uniform(low, high)
     peak_share = rng.uniform(0.16, 0.26, n)
     offpeak_share = np.where(purpose == PRODUCTION, rng.uniform(0.28, 0.45, n), rng.uniform(0.15, 0.25, n))
@@ -337,7 +341,8 @@ def _stations(rng, *, commune, large, base_kwh, is_ward, n_communes):
     return station, np.array(s_commune), np.array(s_number), np.array(s_kva), np.array(s_owner)
 
 
-def _names(rng, n, *, person, purpose, large, commune, company) -> list[str]:
+def _names(rng, n, *, person, purpose, large, commune, company) -> tuple[list[str], np.ndarray]:
+    """Names, and which administrative accounts the name makes a school or a hospital (public service)."""
     female = rng.random(n) < 0.5
     family = _pick(rng, places.FAMILY_NAMES, n)
     male_middle = _pick(rng, places.MALE_MIDDLE, n)
@@ -348,6 +353,7 @@ def _names(rng, n, *, person, purpose, large, commune, company) -> list[str]:
     form = rng.choice(len(places.COMPANY_FORMS), size=n, p=[0.45, 0.25, 0.15, 0.15])
     kind_words = {"ward": "phường", "commune": "xã", "special_zone": "đặc khu"}
     names = []
+    public_service = np.zeros(n, bool)
     for i in range(n):
         if person[i]:
             if female[i]:
@@ -362,14 +368,16 @@ def _names(rng, n, *, person, purpose, large, commune, company) -> list[str]:
         place = company.commune_names[c]
         if purpose[i] == ADMINISTRATIVE:
             kinds = places.LARGE_ADMINISTRATIVE_KINDS if large[i] else places.ADMINISTRATIVE_KINDS
-            names.append(kinds[org_kind[i] % len(kinds)].format(kind=kind_words[company.commune_kinds[c]], name=place))
+            kind = kinds[org_kind[i] % len(kinds)]
+            names.append(kind.format(kind=kind_words[company.commune_kinds[c]], name=place))
+            public_service[i] = kind in places.PUBLIC_SERVICE_KINDS
         elif purpose[i] == PRODUCTION:
             what = places.PRODUCTION_KINDS[org_kind[i] % len(places.PRODUCTION_KINDS)]
             names.append(f"{places.COMPANY_FORMS[form[i]]} {what} {places.BRANDS[brand[i]]}")
         else:
             what = places.BUSINESS_KINDS[org_kind[i] % len(places.BUSINESS_KINDS)]
             names.append(f"{places.COMPANY_FORMS[form[i]]} {what} {places.BRANDS[brand[i]]}")
-    return names
+    return names, public_service
 
 
 @dataclass
@@ -459,6 +467,7 @@ DAILY_PROFILE = np.array([
     _profile([(0, 7, 0.35), (7, 9, 0.8), (9, 21, 1.4), (21, 24, 0.7)]),
     _profile([(0, 6, 0.45), (6, 22, 1.25), (22, 24, 0.45)]),
     _profile([(0, 7, 0.2), (7, 11, 1.6), (11, 13, 1.1), (13, 17, 1.6), (17, 24, 0.25)]),
+    _profile([(0, 7, 0.2), (7, 11, 1.6), (11, 13, 1.1), (13, 17, 1.6), (17, 24, 0.25)]),  # as administrative
 ])  # fmt: skip
 # Day-of-week factor (Monday = 0) by purpose, and the Tết holiday factor.
 WEEKDAY_FACTOR = np.array([
@@ -466,8 +475,9 @@ WEEKDAY_FACTOR = np.array([
     [1, 1, 1, 1, 1, 1.05, 1.05],
     [1, 1, 1, 1, 1, 0.95, 0.7],
     [1, 1, 1, 1, 1, 0.5, 0.3],
+    [1, 1, 1, 1, 1, 0.5, 0.3],
 ])  # fmt: skip
-TET_HOLIDAY_FACTOR = np.array([1.0, 0.6, 0.2, 0.15])
+TET_HOLIDAY_FACTOR = np.array([1.0, 0.6, 0.2, 0.15, 0.15])
 
 
 @dataclass

@@ -112,6 +112,10 @@ ADMINISTRATIVE_KINDS = ["UBND {kind} {name}", "Trường Tiểu học {name}", "
                         "Công an {kind} {name}", "Trường Mầm non {name}", "Bưu điện {name}"]  # fmt: skip
 LARGE_ADMINISTRATIVE_KINDS = ["Bệnh viện Đa khoa {name}", "Trung tâm Y tế {name}", "Trường THPT {name}",
                               "Trung tâm Hành chính công {name}"]  # fmt: skip
+# The kinds above that the tariff prices as hospitals, nurseries, kindergartens and general schools
+# (`public_service`); health stations and centres, offices, police and post offices stay administrative.
+PUBLIC_SERVICE_KINDS = frozenset({"Trường Tiểu học {name}", "Trường THCS {name}", "Trường Mầm non {name}",
+                                  "Bệnh viện Đa khoa {name}", "Trường THPT {name}"})  # fmt: skip
 MANUFACTURERS = ["EMIC", "Gelex", "Vinasino", "Hữu Hồng", "Landis+Gyr", "Elster"]
 PHONE_PREFIXES = ["32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79", "81", "82", "83",
                   "84", "85", "86", "88", "89", "90", "91", "93", "94", "96", "97", "98"]  # fmt: skip

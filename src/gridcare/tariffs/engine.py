@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-PURPOSES = ("residential", "business", "production", "administrative")
+# Codes are indexes (the bill run and the demo store them): a new purpose is appended, never inserted.
+PURPOSES = ("residential", "business", "production", "administrative", "public_service")
 VOLTAGES = ("ge110kv", "22to110kv", "6to22kv", "lt6kv")
 PERIODS = ("peak", "normal", "offpeak")
 TIERED = "tiered"

@@ -35,7 +35,7 @@ class Command(BaseCommand):
     help = _("Tính tiền điện cho một lượng điện năng theo biểu giá trong cơ sở dữ liệu.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--purpose", required=True, help="residential | business | production | administrative")
+        parser.add_argument("--purpose", required=True, help=" | ".join(Purpose.values))
         parser.add_argument("--start", required=True, help=_("ngày ghi chỉ số kỳ trước (YYYY-MM-DD)"))
         parser.add_argument("--end", required=True, help=_("ngày ghi chỉ số kỳ này (YYYY-MM-DD)"))
         parser.add_argument("--kwh", type=int, help=_("tổng điện năng (kWh)"))
