@@ -230,13 +230,14 @@ def test_a_run_that_crashes_half_way_is_finished_by_running_it_again(metered, tm
     monkeypatch.setattr(services, "bulk_insert", power_cut_on_second_chunk)
     with pytest.raises(RuntimeError):
         services.reading_import_file(path=path, now=NOW)
-    assert Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).count() == 2
+    # Validation and insert are one transaction: the crash leaves nothing half-imported behind.
+    assert Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).count() == 0
     assert ReadingImport.objects.get().status == ReadingImport.Status.FAILED
 
     monkeypatch.setattr(services, "bulk_insert", real_insert)
     outcome = services.reading_import_file(path=path, now=NOW)
 
-    assert (outcome.inserted, outcome.already_present, outcome.rejected) == (2, 2, 0)
+    assert (outcome.inserted, outcome.already_present, outcome.rejected) == (4, 0, 0)
     assert set(Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).values_list("total", flat=True)) == {1600, 1700, 800, 900}
 
 

@@ -89,16 +89,15 @@ def test_an_overlap_the_service_missed_comes_back_as_a_validation_error(monkeypa
 def test_two_writers_at_once_cannot_both_pass_the_check(monkeypatch):
     """The first writer holds the catalogue lock until it commits; the second then sees its row and is refused."""
     first_saved, release_first = threading.Event(), threading.Event()
-    real_audit = services.audit_model_change
+    real_save = services._save_refusing_overlap
 
-    def slow_audit(**kwargs):
-        entry = real_audit(**kwargs)
+    def slow_save(**kwargs):
+        real_save(**kwargs)
         if kwargs["instance"].rate_percent == 5:
             first_saved.set()
             release_first.wait(10)
-        return entry
 
-    monkeypatch.setattr(services, "audit_model_change", slow_audit)
+    monkeypatch.setattr(services, "_save_refusing_overlap", slow_save)
     outcome = {}
 
     def writer(name, percent, start):

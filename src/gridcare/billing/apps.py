@@ -6,3 +6,6 @@ class BillingConfig(AppConfig):
     name = "gridcare.billing"
     label = "billing"
     verbose_name = _("Hoá đơn tiền điện")
+
+    def ready(self):
+        from gridcare.billing import checks  # noqa: F401  (registers the integrity system check)

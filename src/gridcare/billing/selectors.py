@@ -1,11 +1,14 @@
-"""Reads of bills and runs for the interfaces (portal, back office, API)."""
+"""Reads of bills and runs for the interfaces (portal, back office, API), and the integrity check of unchecked links."""
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gridcare.billing.models import Bill, BillLine, BillRun
 from gridcare.customers.models import Account
+from gridcare.metering.models import IntervalReading, Meter, Reading
+from gridcare.notifications.models import Notice, OutboxMessage
 
 # What a customer was sent: an issued invoice (standing or cancelled since), or the credit note of one. A bill
 # held for review has no issue time, and stays unissued if it is cancelled; a credit note of such a bill (made
@@ -64,3 +67,50 @@ def bills_visible_to_customer(*, account: Account) -> QuerySet[Bill]:
     Never a bill held for review, nor one cancelled while held, nor a credit note of such a bill.
     """
     return bills_for_account(account=account).filter(_SENT_TO_CUSTOMER)
+
+
+def bills_from_reading(*, reading: Reading) -> list[str]:
+    """Numbers of the standing bills that open or close at this reading."""
+    return list(
+        Bill.objects.filter(Q(start_reading=reading) | Q(end_reading=reading))
+        .exclude(status=Bill.Status.CANCELLED)
+        .order_by("period", "pk")
+        .values_list("number", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Orphans:
+    """Rows whose link (not checked by the database) points at a row that does not exist."""
+
+    label: str  # e.g. "metering.reading.meter"
+    count: int
+    sample_ids: list[int]
+
+
+# (model, link field, model the link points at): the links declared with db_constraint=False.
+_UNCHECKED_LINKS = (
+    (Reading, "meter", Meter),
+    (Reading, "account", Account),
+    (IntervalReading, "meter", Meter),
+    (Bill, "start_reading", Reading),
+    (Bill, "end_reading", Reading),
+    (BillLine, "bill", Bill),
+    (OutboxMessage, "notice", Notice),
+    (OutboxMessage, "account", Account),
+    (Notice, "account", Account),
+)
+
+
+def records_without_owner(*, sample_size: int = 5) -> list[Orphans]:
+    """For each unchecked link of readings, bills, bill lines and outbox rows: the rows whose owner is missing."""
+    found = []
+    for model, link, target in _UNCHECKED_LINKS:
+        column = model._meta.get_field(link).attname
+        missing = model.objects.filter(**{f"{column}__isnull": False}).filter(
+            ~Exists(target.objects.filter(pk=OuterRef(column)))
+        )
+        count = missing.count()
+        sample = list(missing.order_by("pk").values_list("pk", flat=True)[:sample_size]) if count else []
+        found.append(Orphans(label=f"{model._meta.label_lower}.{link}", count=count, sample_ids=sample))
+    return found

@@ -1,7 +1,10 @@
 """The audit log: who read or changed what, when, with the values before and after.
 
-Services call `audit_record` (or `audit_model_change`) inside their transaction, so an audit
-entry exists exactly when the change it describes was committed.
+Billing inputs and customer records (the models apps list as `audited_models`) are audited by database
+triggers (`audit_triggers`), whatever writes them: a save, a queryset update, a bulk write, raw SQL. Other
+changes and reads are audited by services calling `audit_record` (or `audit_model_change`) inside their
+transaction. Either way an entry exists exactly when the change it describes was committed, and the actor,
+address and reason come from `acting_as` unless given.
 """
 
 import contextlib
@@ -15,19 +18,36 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from gridcare.core.audit_triggers import is_audited
 from gridcare.core.models import AuditEntry
 
-_actor: contextvars.ContextVar = contextvars.ContextVar("gridcare_audit_actor", default=(None, None))
+_actor: contextvars.ContextVar = contextvars.ContextVar("gridcare_audit_actor", default=(None, None, ""))
 
 
 @contextlib.contextmanager
-def acting_as(*, user: Any = None, address: str | None = None) -> Iterator[None]:
-    """Attribute audit entries written inside this block to `user` from `address`."""
-    token = _actor.set((user, address))
+def acting_as(*, user: Any = None, address: str | None = None, reason: str | None = None) -> Iterator[None]:
+    """Attribute audit entries written inside this block to `user` from `address`, for `reason`.
+
+    What is not given is kept from the enclosing block (a service inside a request keeps the request's
+    address and, when it is not told the user, the request's user).
+    """
+    outer_user, outer_address, outer_reason = _actor.get()
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    token = _actor.set((
+        user if user is not None else outer_user,
+        address if address is not None else outer_address,
+        reason if reason is not None else outer_reason,
+    ))  # fmt: skip
     try:
         yield
     finally:
         _actor.reset(token)
+
+
+def current_context() -> tuple[Any, str | None, str]:
+    """(user, address, reason) of the innermost `acting_as`."""
+    return _actor.get()
 
 
 def _jsonable(value: Any) -> Any:
@@ -61,8 +81,9 @@ def audit_record(
     now: dt.datetime | None = None,
 ) -> AuditEntry:
     """Write one audit entry; the actor defaults to the one of the current request."""
-    ctx_user, address = _actor.get()
+    ctx_user, address, ctx_reason = _actor.get()
     actor = user if user is not None else ctx_user
+    reason = reason or ctx_reason
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if before is not None and after is not None:
@@ -86,7 +107,12 @@ def audit_record(
 def audit_model_change(
     *, instance: models.Model, before: dict | None, user: Any = None, reason: str = ""
 ) -> AuditEntry | None:
-    """Audit a create (before=None) or an update of `instance`; no entry when nothing changed."""
+    """Audit a create (before=None) or an update of `instance`; no entry when nothing changed.
+
+    Models audited by the database (`audit_triggers`) are not audited twice: their entry is already written.
+    """
+    if is_audited(type(instance)):
+        return None
     after = model_snapshot(instance=instance)
     if before is not None and before == after:
         return None
@@ -111,8 +137,9 @@ def audit_records(
     now: dt.datetime | None = None,
 ) -> int:
     """Write one audit entry per `(object_id, before, after)` in one INSERT (for set-based updates)."""
-    ctx_user, address = _actor.get()
+    ctx_user, address, ctx_reason = _actor.get()
     actor = user if user is not None else ctx_user
+    reason = reason or ctx_reason
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     label = (actor.get_username() if actor is not None else "system")[:150]

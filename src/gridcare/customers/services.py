@@ -1,7 +1,8 @@
 """Writes for customers, accounts, premises, service points and social categories; every one is audited.
 
-Each function saves inside one transaction and writes an `AuditEntry` with who, when, and the field
-values before and after, so the audit log has an entry exactly when the change was committed.
+Each function saves inside one transaction; the database's audit triggers (`core.audit_triggers`) write an
+`AuditEntry` with the field values before and after, and the function names who and why (`acting_as`), so
+the audit log has an entry exactly when the change was committed.
 Social categories are sensitive: reading them is audited too (`social_categories_read_record`).
 """
 
@@ -12,29 +13,21 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from gridcare.core.audit import audit_model_change, audit_record, model_snapshot
+from gridcare.core.audit import acting_as
 from gridcare.core.models import AuditEntry
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
 
 
 def _save_audited(*, instance: models.Model, user: Any, reason: str) -> models.Model:
-    before = None
-    if instance.pk is not None:
-        current = type(instance).objects.select_for_update().filter(pk=instance.pk).first()
-        before = model_snapshot(instance=current) if current is not None else None
-    instance.save()
-    audit_model_change(instance=instance, before=before, user=user, reason=reason)
+    # The database's audit triggers record the row before and after; this names who and why.
+    with acting_as(user=user, reason=reason):
+        instance.save()
     return instance
 
 
 def _delete_audited(*, instance: models.Model, user: Any, reason: str) -> None:
-    before = model_snapshot(instance=instance)
-    pk = instance.pk
-    instance.delete()
-    audit_record(
-        action=AuditEntry.Action.DELETE, object_type=instance._meta.label_lower, object_id=pk,
-        before=before, after=None, user=user, reason=reason,
-    )  # fmt: skip
+    with acting_as(user=user, reason=reason):
+        instance.delete()
 
 
 def _update_audited(*, instance: models.Model, changes: dict[str, Any], user: Any, reason: str) -> models.Model:

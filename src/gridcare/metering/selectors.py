@@ -119,7 +119,9 @@ def interval_history(*, meter_ids: Sequence[int], since: dt.datetime, until: dt.
     result = {}
     for meter_id, start, energy in rows:
         if isinstance(start, str):
-            start = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
+            start = dt.datetime.fromisoformat(start)
+        if start.tzinfo is None:  # SQLite stores UTC without an offset (and may hand back a naive datetime)
+            start = start.replace(tzinfo=dt.UTC)
         result[(meter_id, int(start.timestamp()))] = energy
     return result
 

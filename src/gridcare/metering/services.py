@@ -1,8 +1,9 @@
-"""Writes for metering: importing register readings and interval data (files or API payloads).
+"""Writes for metering: importing register readings and interval data (files or API payloads), correcting one.
 
-An import validates every row (see `importing.py`), inserts the valid ones in bulk (COPY on PostgreSQL)
-in chunks that each commit, and records one `ReadingImport`. The unique keys (meter, read_on) and
-(meter, start) make a re-run of the same file, even after a crash half way, insert nothing twice.
+An import validates every row (see `importing.py`) and inserts the valid ones in bulk (COPY on PostgreSQL)
+in one transaction that holds its meters (so concurrent imports of one meter validate against each other),
+and records one `ReadingImport`. The unique keys (meter, read_on) and (meter, start) make a re-run of the
+same file insert nothing twice; a crash half way leaves nothing of the file behind.
 """
 
 import csv
@@ -15,18 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from gridcare.core.audit import audit_record, model_snapshot
 from gridcare.core.bulk import bulk_insert
 from gridcare.core.formatting import local_date
+from gridcare.core.models import AuditEntry
 from gridcare.core.spreadsheets import SPREADSHEET_MAX_ROWS, safe_row
 from gridcare.customers.models import Account
 from gridcare.metering import selectors
 from gridcare.metering.importing import (
     INTERVAL_CEILING_WH,
     INTERVAL_SECONDS,
+    JUMP_FLOOR_KWH_PER_DAY,
     REGISTER_OPTIONAL,
+    History,
     ImportFileError,
     ImportLimits,
     RowError,
@@ -35,6 +41,7 @@ from gridcare.metering.importing import (
     check_import_size,
     daily_limits,
     day_from_number,
+    day_number,
     first_duplicates,
     forward_check,
     parse_days,
@@ -43,10 +50,11 @@ from gridcare.metering.importing import (
     parse_whole_numbers,
     resolve_serials,
     sequence_check,
+    step_check,
     table_from_file,
     table_from_records,
 )
-from gridcare.metering.models import IntervalReading, Reading, ReadingImport
+from gridcare.metering.models import IntervalReading, Meter, Reading, ReadingImport
 from gridcare.metering.signals import readings_recorded
 from gridcare.org import policy
 
@@ -205,16 +213,19 @@ def _import_table(
         unit=unit,
     )
     try:
-        if table.kind == ReadingImport.Kind.REGISTER:
-            inserted, present, rollovers = _import_register(
-                table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress,
-                unit_ids=unit_ids,
-            )
-        else:
-            inserted, present, rollovers = _import_interval(
-                table=table, errors=errors, now=now, reading_import=reading_import, progress=progress,
-                unit_ids=unit_ids,
-            )
+        # Validation and insert in one transaction, with the file's meters locked (see `_lock_meters`): two
+        # imports touching one meter validate in turn, each against what the other stored.
+        with transaction.atomic():
+            if table.kind == ReadingImport.Kind.REGISTER:
+                inserted, present, rollovers = _import_register(
+                    table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress,
+                    unit_ids=unit_ids,
+                )
+            else:
+                inserted, present, rollovers = _import_interval(
+                    table=table, errors=errors, now=now, reading_import=reading_import, progress=progress,
+                    unit_ids=unit_ids,
+                )
     except Exception:
         ReadingImport.objects.filter(pk=reading_import.pk).update(status=ReadingImport.Status.FAILED)
         raise
@@ -234,6 +245,60 @@ def _import_table(
         reading_import=reading_import, kind=table.kind, rows_total=reading_import.rows_total, inserted=inserted,
         already_present=present, rejected=rejected, rollovers=rollovers, errors=errors,
     )  # fmt: skip
+
+
+def _lock_meters(*, meter_ids: list[int]) -> None:
+    """Hold the meters until the transaction ends, so that no other import of them validates meanwhile.
+
+    PostgreSQL: row locks on the meters (one statement, any number of meters; advisory locks would fill the
+    shared lock table on a large file). SQLite: the transaction began IMMEDIATE, so it holds the database's
+    single write lock already.
+    """
+    if connection.vendor == "postgresql" and meter_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Meter._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+                [meter_ids],
+            )
+
+
+def _register_conflicts(
+    *, table: Table, errors: list[RowError], rows_in: np.ndarray, meter: np.ndarray, day: np.ndarray,
+    total: np.ndarray, registers: dict[str, np.ndarray], reading_import: ReadingImport,
+) -> int:
+    """Rows the insert skipped because their (meter, date) was stored meanwhile: a different value is a conflict.
+
+    Returns how many of them hold the same values (already present). Reached only when a writer that does not
+    take the meter locks stored the reading between validation and insert.
+    """
+    skipped = Reading.objects.filter(meter_id__in=sorted(set(meter[rows_in].tolist()))).exclude(
+        reading_import_id=reading_import.pk
+    ).filter(read_on__in=sorted({day_from_number(d) for d in day[rows_in].tolist()}))
+    stored = {
+        (m, d): (t, p, n, o)
+        for m, d, t, p, n, o in skipped.values_list("meter_id", "read_on", "total", "peak", "normal", "offpeak")
+    }
+    same = 0
+    for i in rows_in.tolist():
+        key = (int(meter[i]), day_from_number(int(day[i])))
+        if key not in stored:  # inserted by this import
+            continue
+        recorded_total, *recorded_registers = stored[key]
+        wanted = [None if column not in registers or registers[column][i] < 0 else int(registers[column][i])
+                  for column in REGISTER_OPTIONAL]  # fmt: skip
+        if recorded_total == int(total[i]) and all(
+            w is None or w == r for w, r in zip(wanted, recorded_registers, strict=True)
+        ):
+            same += 1
+            continue
+        errors.append(RowError(
+            int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i],
+            _("Xung đột: trong lúc nhập, một lần nhập khác đã ghi chỉ số khác cho công tơ này ngày này (tổng %(total)d kWh).")
+            % {"total": recorded_total},
+            f"Conflict: while this import ran, another one recorded a different reading for this meter and date "
+            f"(total {recorded_total} kWh).",
+        ))  # fmt: skip
+    return same
 
 
 def _insert(
@@ -296,6 +361,7 @@ def _import_register(
     if not ok.any():
         return 0, 0, 0
     meter_ids = sorted(set(meter[ok].tolist()))
+    _lock_meters(meter_ids=meter_ids)
     digits_by_meter = dict(meters.values())
     history, recorded = selectors.reading_history(
         meter_ids=meter_ids, since_day=int(day[ok].min()) - HISTORY_DAYS, until_day=int(day[ok].max()) + HISTORY_DAYS,
@@ -348,8 +414,13 @@ def _import_register(
         table=Reading._meta.db_table, columns=tuple(columns), rows=list(zip(*values, strict=True)),
         conflict_columns=("meter_id", "read_on"), progress=progress,
     )
-    # A row another import inserted meanwhile is "already present", not lost.
-    return inserted, int(same.sum()) + len(rows_in) - inserted, int(rollover[rows_in].sum())
+    present = int(same.sum())
+    if inserted < len(rows_in):
+        present += _register_conflicts(
+            table=table, errors=errors, rows_in=rows_in, meter=meter, day=day, total=total, registers=registers,
+            reading_import=reading_import,
+        )  # fmt: skip
+    return inserted, present, int(rollover[rows_in].sum())
 
 
 def _import_interval(
@@ -389,6 +460,7 @@ def _import_interval(
     ok &= ~duplicate
     if not ok.any():
         return 0, 0, 0
+    _lock_meters(meter_ids=sorted(set(meter[ok].tolist())))
     recorded = selectors.interval_history(
         meter_ids=sorted(set(meter[ok].tolist())),
         since=dt.datetime.fromtimestamp(int(seconds[ok].min()), tz=dt.UTC),
@@ -421,4 +493,114 @@ def _import_interval(
         rows=rows,
         conflict_columns=("meter_id", "start"), progress=progress,
     )
+    if inserted < len(rows):  # stored meanwhile by a writer that takes no meter lock: same value or conflict
+        stored = selectors.interval_history(
+            meter_ids=sorted(set(meter[rows_in].tolist())),
+            since=dt.datetime.fromtimestamp(int(seconds[rows_in].min()), tz=dt.UTC),
+            until=dt.datetime.fromtimestamp(int(seconds[rows_in].max()), tz=dt.UTC),
+        )
+        for i in rows_in.tolist():
+            existing = stored.get((int(meter[i]), int(seconds[i])))
+            if existing is None or existing == wh[i]:
+                continue  # inserted by this import, or the same value
+            errors.append(RowError(
+                int(table.row_numbers[i]), "energy_kwh", table.columns["energy_kwh"][i],
+                _("Xung đột: trong lúc nhập, một lần nhập khác đã ghi giá trị khác cho khoảng này (%(kwh)s kWh).")
+                % {"kwh": f"{existing / 1000:g}"},
+                f"Conflict: while this import ran, another one recorded a different value for this interval "
+                f"({existing / 1000:g} kWh).",
+            ))  # fmt: skip
+            present -= 1
     return inserted, present + len(rows) - inserted, 0
+
+
+# --- correcting one reading ----------------------------------------------------------------------------
+
+REGISTER_FIELDS = ("peak", "normal", "offpeak")
+
+
+def _neighbours(*, reading: Reading, digits: int) -> tuple[tuple[int, int] | None, Reading | None, float]:
+    """(previous (total, day) or installation baseline, next reading, plausible daily use) around `reading`."""
+    day = day_number(reading.read_on)
+    history, recorded = selectors.reading_history(
+        meter_ids=[reading.meter_id], since_day=day - HISTORY_DAYS, until_day=day + HISTORY_DAYS,
+        digits={reading.meter_id: digits},
+    )  # fmt: skip
+    is_reading = np.arange(len(history.meter)) < recorded
+    others = ~(is_reading & (history.day == day))
+    limits = daily_limits(History(**{
+        name: getattr(history, name)[others]
+        for name in ("meter", "account", "day", "total", "peak", "normal", "offpeak", "rollover")
+    }, digits_by_meter=history.digits_by_meter), {reading.meter_id: digits})  # fmt: skip
+    before = others & (history.day < day)
+    previous = None
+    if before.any():
+        at = np.flatnonzero(before)[np.argmax(history.day[before])]
+        previous = (int(history.total[at]), int(history.day[at]))
+    following = (
+        Reading.objects.filter(meter_id=reading.meter_id, read_on__gt=reading.read_on).order_by("read_on", "pk").first()
+    )
+    return previous, following, limits.get(reading.account_id, JUMP_FLOOR_KWH_PER_DAY)
+
+
+def reading_correct(
+    *, reading: Reading, total: int, peak: int | None = None, normal: int | None = None, offpeak: int | None = None,
+    reason: str, user, now: dt.datetime,
+) -> Reading:
+    """Correct a reading's index after the import's checks (register size, order, plausibility); audit why."""
+    account_unit = Reading.objects.filter(pk=reading.pk).values_list("account__unit_id", flat=True).first()
+    policy.require(user=user, action="metering.correct_reading", unit_id=account_unit)
+    errors: dict[str, list[str]] = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Cần ghi lý do sửa chỉ số.")]
+    values = {"total": total, "peak": peak, "normal": normal, "offpeak": offpeak}
+    for name, value in values.items():
+        if value is not None and value < 0:
+            errors[name] = [_("Giá trị âm.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        reading = Reading.objects.select_related("account", "meter").get(pk=reading.pk)
+        _lock_meters(meter_ids=[reading.meter_id])
+        digits = reading.meter.register_digits
+        if total >= 10**digits:
+            raise ValidationError({"total": [
+                _("Chỉ số dài hơn thanh ghi %(digits)d chữ số của công tơ.") % {"digits": digits}
+            ]})  # fmt: skip
+        previous, following, limit = _neighbours(reading=reading, digits=digits)
+        day = day_number(reading.read_on)
+        rollover = False
+        if previous is not None:
+            ok, rollover, vi, _en = step_check(
+                previous=previous[0], previous_day=previous[1], total=total, day=day, digits=digits, limit=limit
+            )
+            if not ok:
+                raise ValidationError({"total": [vi]})
+        following_rollover = None
+        if following is not None:
+            ok, following_rollover, _vi, _en = step_check(
+                previous=total, previous_day=day, total=following.total, day=day_number(following.read_on),
+                digits=digits, limit=limit,
+            )  # fmt: skip
+            if not ok:
+                raise ValidationError({"total": [
+                    _("Không khớp với chỉ số ghi sau đó %(next)d ngày %(date)s.")
+                    % {"next": following.total, "date": following.read_on.strftime("%d/%m/%Y")}
+                ]})  # fmt: skip
+        before = model_snapshot(instance=reading)
+        for name, value in values.items():
+            setattr(reading, name, value)
+        reading.rollover = rollover
+        if before == model_snapshot(instance=reading):
+            return reading
+        reading.save(update_fields=[*values, "rollover"])
+        after = model_snapshot(instance=reading)
+        if following is not None and following.rollover != following_rollover:
+            Reading.objects.filter(pk=following.pk).update(rollover=following_rollover)
+            before["next_reading_rollover"], after["next_reading_rollover"] = following.rollover, following_rollover
+        audit_record(
+            action=AuditEntry.Action.UPDATE, object_type=Reading._meta.label_lower, object_id=reading.pk,
+            before=before, after=after, user=user, reason=reason, now=now,
+        )  # fmt: skip
+    return reading

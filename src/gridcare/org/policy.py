@@ -64,6 +64,8 @@ RULES: dict[str, Rule] = {
     "staff.administer": Rule(roles=(StaffRole.ADMINISTRATOR,)),
     # Importing readings (for meters installed at accounts of the importer's units).
     "metering.import_readings": Rule(permission="metering.add_reading"),
+    # Correct a register reading (through metering.services.reading_correct; the admin never edits one).
+    "metering.correct_reading": Rule(permission="metering.change_reading"),
 }
 
 UnitFilter = Callable[..., QuerySet]

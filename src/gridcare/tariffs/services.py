@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from gridcare.core.audit import audit_model_change, model_snapshot
+from gridcare.core.audit import acting_as
 from gridcare.tariffs.models import (
     TARIFF_VERSION_NO_OVERLAP,
     VAT_RATE_NO_OVERLAP,
@@ -116,25 +116,20 @@ def _predecessor_close(*, version: TariffVersion, user: Any) -> None:
     for other in tariff_version_dates_validate(
         purpose=version.purpose, active_from=version.active_from, active_to=version.active_to, exclude_pk=version.pk
     ):
-        before = model_snapshot(instance=other)
         other.active_to = version.active_from
-        other.save(update_fields=["active_to"])
-        audit_model_change(instance=other, before=before, user=user, reason="tariff_version_successor")
+        with acting_as(user=user, reason="tariff_version_successor"):  # the audit trigger records the row
+            other.save(update_fields=["active_to"])
 
 
 @transaction.atomic
 def tariff_version_save(*, version: TariffVersion, user: Any = None) -> TariffVersion:
     """Save a version (new or changed), closing the open predecessor it replaces; refuse any other overlap."""
     _catalogue_write_lock(model=TariffVersion)
-    before = None
-    if version.pk is not None:
-        old = TariffVersion.objects.filter(pk=version.pk).first()
-        before = model_snapshot(instance=old) if old else None
     _predecessor_close(version=version, user=user)
     version.full_clean()
-    _save_refusing_overlap(instance=version, constraint=TARIFF_VERSION_NO_OVERLAP,
-                           message=_("Khoảng ngày trùng với một biểu giá khác của cùng mục đích sử dụng."))  # fmt: skip
-    audit_model_change(instance=version, before=before, user=user)
+    with acting_as(user=user):  # the audit trigger records the row before and after
+        _save_refusing_overlap(instance=version, constraint=TARIFF_VERSION_NO_OVERLAP,
+                               message=_("Khoảng ngày trùng với một biểu giá khác của cùng mục đích sử dụng."))  # fmt: skip
     return version
 
 
@@ -159,19 +154,14 @@ def vat_rate_dates_validate(
 def vat_rate_save(*, rate: VatRate, user: Any = None) -> VatRate:
     """Save a VAT rate (new or changed), closing the open-ended rate it follows; refuse any other overlap."""
     _catalogue_write_lock(model=VatRate)
-    before = None
-    if rate.pk is not None:
-        old = VatRate.objects.filter(pk=rate.pk).first()
-        before = model_snapshot(instance=old) if old else None
     for other in vat_rate_dates_validate(active_from=rate.active_from, active_to=rate.active_to, exclude_pk=rate.pk):
-        other_before = model_snapshot(instance=other)
         other.active_to = rate.active_from
-        other.save(update_fields=["active_to"])
-        audit_model_change(instance=other, before=other_before, user=user, reason="vat_rate_successor")
+        with acting_as(user=user, reason="vat_rate_successor"):  # the audit trigger records the row
+            other.save(update_fields=["active_to"])
     rate.full_clean()
-    _save_refusing_overlap(instance=rate, constraint=VAT_RATE_NO_OVERLAP,
-                           message=_("Khoảng ngày trùng với một thuế suất GTGT khác."))  # fmt: skip
-    audit_model_change(instance=rate, before=before, user=user)
+    with acting_as(user=user):  # the audit trigger records the row before and after
+        _save_refusing_overlap(instance=rate, constraint=VAT_RATE_NO_OVERLAP,
+                               message=_("Khoảng ngày trùng với một thuế suất GTGT khác."))  # fmt: skip
     return rate
 
 

@@ -1,11 +1,21 @@
 """Meters, installations, reading routes, readings and imports, by the unit of the account they serve."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.search import account_ids_by_key, account_search_q
 from gridcare.backoffice.site import admin_site
+from gridcare.billing.selectors import bills_from_reading
+from gridcare.metering import services as metering_services
 from gridcare.metering.models import (
     IntervalReading,
     Meter,
@@ -15,6 +25,7 @@ from gridcare.metering.models import (
     ReadingRoute,
     RouteAccount,
 )
+from gridcare.org import policy
 
 
 @admin.register(Meter, site=admin_site)
@@ -85,8 +96,18 @@ class RouteAccountAdmin(UnitScopedAdmin):
         return queryset.filter(account_search_q(term, account_path="account__")), False
 
 
+class ReadingCorrectionForm(forms.Form):
+    total = forms.IntegerField(label=_("Chỉ số tổng (kWh)"), min_value=0)
+    peak = forms.IntegerField(label=_("Cao điểm"), min_value=0, required=False)
+    normal = forms.IntegerField(label=_("Bình thường"), min_value=0, required=False)
+    offpeak = forms.IntegerField(label=_("Thấp điểm"), min_value=0, required=False)
+    reason = forms.CharField(label=_("Lý do sửa"), max_length=200)
+
+
 @admin.register(Reading, site=admin_site)
 class ReadingAdmin(UnitScopedAdmin):
+    """Readings are shown, never edited: a wrong one is corrected (checked again, audited with its reason)."""
+
     list_display = ("read_on", "meter", "account", "total", "peak", "normal", "offpeak", "rollover", "source")
     list_select_related = ("meter", "account")
     # A date filter rather than date_hierarchy: the hierarchy reads distinct dates over the whole table.
@@ -94,12 +115,67 @@ class ReadingAdmin(UnitScopedAdmin):
     raw_id_fields = ("meter", "account", "reading_import")
     search_fields = ("meter__serial",)
     ordering = ("-read_on", "-pk")
+    readonly_fields = ("correction_link",)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term:
             return queryset, False
         return queryset.filter(account_search_q(term, account_path="account__")), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Sửa chỉ số"))
+    def correction_link(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        return format_html('<a href="{}">{}</a>', reverse("admin:metering_reading_correct", args=[obj.pk]),
+                           _("Sửa chỉ số này (ghi lý do)"))  # fmt: skip
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/correct/", self.admin_site.admin_view(self.correct_view), name="metering_reading_correct"),
+            *super().get_urls(),
+        ]
+
+    def correct_view(self, request, pk):
+        reading = get_object_or_404(self.get_queryset(request).select_related("account", "meter"), pk=pk)
+        if not policy.may(user=request.user, action="metering.correct_reading", unit_id=reading.account.unit_id):
+            raise PermissionDenied
+        initial = {name: getattr(reading, name) for name in ("total", "peak", "normal", "offpeak")}
+        form = ReadingCorrectionForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            values = form.cleaned_data
+            try:
+                metering_services.reading_correct(
+                    reading=reading, total=values["total"], peak=values["peak"], normal=values["normal"],
+                    offpeak=values["offpeak"], reason=values["reason"], user=request.user, now=timezone.now(),
+                )  # fmt: skip
+            except ValidationError as exc:
+                for field, messages_ in exc.message_dict.items():
+                    for message in messages_:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("Đã sửa chỉ số và ghi nhật ký kiểm toán."))
+                billed = bills_from_reading(reading=reading)
+                if billed:
+                    messages.warning(request, _(
+                        "Hoá đơn %(numbers)s đã lập từ chỉ số này và không tự thay đổi: hãy huỷ và lập lại nếu cần."
+                    ) % {"numbers": ", ".join(billed)})  # fmt: skip
+                return redirect(reverse("admin:metering_reading_change", args=[reading.pk]))
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "reading": reading, "form": form,
+            "title": _("Sửa chỉ số công tơ %(meter)s ngày %(date)s")
+            % {"meter": reading.meter.serial, "date": reading.read_on.strftime("%d/%m/%Y")},
+        }  # fmt: skip
+        return TemplateResponse(request, "backoffice/reading_correct.html", context)
 
 
 @admin.register(IntervalReading, site=admin_site)

@@ -13,7 +13,6 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.site import admin_site
-from gridcare.core.audit import audit_model_change, model_snapshot
 from gridcare.tariffs import services
 from gridcare.tariffs.models import (
     TariffVersion,
@@ -125,13 +124,8 @@ class TimeOfUsePriceInline(admin.TabularInline):
 
 
 class AuditedCatalogueAdmin(admin.ModelAdmin):
-    """Saves and deletes of catalogue rows are audited (who, when, before, after)."""
-
-    def save_model(self, request, obj, form, change):
-        old = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None
-        before = model_snapshot(instance=old) if old else None
-        super().save_model(request, obj, form, change)
-        audit_model_change(instance=obj, before=before, user=request.user)
+    """Saves and deletes of catalogue rows (and their inlines) are audited by the database's triggers: who (the
+    request's user), when, before and after (`core.audit_triggers`)."""
 
 
 @admin.register(TariffVersion, site=admin_site)
