@@ -256,3 +256,22 @@ def test_the_demo_is_billed_by_real_bill_runs_for_the_last_months():
     assert len(jumped) == 3
     assert set(jumped) <= set(Bill.objects.filter(status="held").values_list("account__code", flat=True))
     assert all(re.fullmatch(r"Tăng \d+% \(.+\) — từ 30% phải kiểm tra trước khi phát hành\.", r) for _, r in held)
+
+
+@pytest.mark.django_db
+def test_on_the_first_of_a_month_before_any_route_is_read_the_demo_still_has_bills_to_review():
+    from gridcare.billing.models import Bill, BillRun, BillRunSkip
+
+    # 1 December: routes are read on days 1–28, and seed 7's 300 customers have no route read on the 1st.
+    _demo_data("--customers", "300", "--seed", "7", "--today", "2026-12-01", "--interval-days", "1", "--bill-months", "2")
+    assert not ReadingRoute.objects.filter(reading_day=1).exists()
+    # No run for December that would skip every account "without a reading": the latest run is November's.
+    runs = [str(p) for p in BillRun.objects.order_by("period").values_list("period", flat=True)]
+    assert runs == ["2026-10-01", "2026-11-01"]
+    assert not BillRunSkip.objects.filter(reason="no_reading").exists()
+    # November is the latest month, so its jumped homes stay held for review.
+    pop = generator.population(seed=7, customers=300, today=dt.date(2026, 12, 1), company=generator.company_plan())
+    jumped = {code for code, shock in zip(pop.code, pop.bill_shock.tolist(), strict=True) if shock}
+    assert len(jumped) == 3
+    held = set(Bill.objects.filter(status="held", period="2026-11-01").values_list("account__code", flat=True))
+    assert jumped <= held

@@ -287,7 +287,11 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
         feeder_number.extend((per_substation[s] + np.arange(n_feeders)).tolist())
         per_substation[s] += n_feeders
 
-    bill_shock = _bill_shock(seed=seed, purpose=purpose, read_this_month=route_day[route] <= today.day)
+    # The accounts whose last reading falls in the demo's latest billed month: this month's routes read so far, or,
+    # before the first route of the month is read (the 1st, say), every account (read last month).
+    read_this_month = route_day[route] <= today.day
+    bill_shock = _bill_shock(seed=seed, purpose=purpose, read_this_month=read_this_month if read_this_month.any() else
+                             np.ones(n, bool))  # fmt: skip
 
     return Population(
         size=n, commune=commune, team=team, purpose=purpose, large=large, households=households, person=person,
@@ -303,7 +307,7 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
 
 
 def _bill_shock(*, seed: int, purpose: np.ndarray, read_this_month: np.ndarray) -> np.ndarray:
-    """A few homes read this month whose latest period jumps: the demo's review queue is never empty.
+    """A few homes read in the latest month whose latest period jumps: the demo's review queue is never empty.
 
     Drawn from a stream of its own, so that adding them changed no other account's data.
     """

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Min
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridcare.billing.models import Bill
@@ -378,6 +379,18 @@ def demo_logins_ensure() -> dict[str, DemoLogin]:
     return logins
 
 
+def latest_billed_month(*, today: dt.date) -> dt.date:
+    """This month once one of its routes has been read (reading day <= today), else last month.
+
+    On the 1st, before any route of the month is read, a run for the month would bill nobody.
+    """
+    first_day = ReadingRoute.objects.aggregate(first=Min("reading_day"))["first"]
+    this_month = today.replace(day=1)
+    if first_day is None or first_day <= today.day:
+        return this_month
+    return (this_month - dt.timedelta(days=1)).replace(day=1)
+
+
 def demo_bills_load(*, today: dt.date, months: int = 12, now: dt.datetime, progress: Progress | None = None) -> int:
     """Bill the demo's last `months` months with real bill runs; past bills held for review count as reviewed.
 
@@ -385,7 +398,7 @@ def demo_bills_load(*, today: dt.date, months: int = 12, now: dt.datetime, progr
     the history is billed without notifying anyone. Returns the number of bills.
     """
     progress = progress or _noop
-    latest = today.replace(day=1)
+    latest = latest_billed_month(today=today)
     created = 0
     for back in range(months - 1, -1, -1):
         year, month = divmod(latest.month - 1 - back, 12)
