@@ -69,6 +69,15 @@ def model_snapshot(*, instance: models.Model) -> dict[str, Any]:
     return {field.attname: _jsonable(getattr(instance, field.attname)) for field in instance._meta.concrete_fields}
 
 
+def _acting(*, user: Any, reason: str) -> tuple[Any, str | None, str]:
+    """Who acts (a signed-in user or None for the system), from where and why: the arguments, else the context."""
+    ctx_user, address, ctx_reason = _actor.get()
+    actor = user if user is not None else ctx_user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return actor, address, reason or ctx_reason
+
+
 def audit_record(
     *,
     action: str,
@@ -81,11 +90,7 @@ def audit_record(
     now: dt.datetime | None = None,
 ) -> AuditEntry:
     """Write one audit entry; the actor defaults to the one of the current request."""
-    ctx_user, address, ctx_reason = _actor.get()
-    actor = user if user is not None else ctx_user
-    reason = reason or ctx_reason
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    actor, address, reason = _acting(user=user, reason=reason)
     if before is not None and after is not None:
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
         before = {k: before.get(k) for k in sorted(changed)}
@@ -137,11 +142,7 @@ def audit_records(
     now: dt.datetime | None = None,
 ) -> int:
     """Write one audit entry per `(object_id, before, after)` in one INSERT (for set-based updates)."""
-    ctx_user, address, ctx_reason = _actor.get()
-    actor = user if user is not None else ctx_user
-    reason = reason or ctx_reason
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+    actor, address, reason = _acting(user=user, reason=reason)
     label = (actor.get_username() if actor is not None else "system")[:150]
     at = now or timezone.now()
     entries = [

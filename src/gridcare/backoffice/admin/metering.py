@@ -15,6 +15,7 @@ from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.search import account_ids_by_key, account_search_q
 from gridcare.backoffice.site import admin_site
 from gridcare.billing.selectors import bills_from_reading
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.metering import services as metering_services
 from gridcare.metering.models import (
     IntervalReading,
@@ -105,7 +106,7 @@ class ReadingCorrectionForm(forms.Form):
 
 
 @admin.register(Reading, site=admin_site)
-class ReadingAdmin(UnitScopedAdmin):
+class ReadingAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     """Readings are shown, never edited: a wrong one is corrected (checked again, audited with its reason)."""
 
     list_display = ("read_on", "meter", "account", "total", "peak", "normal", "offpeak", "rollover", "source")
@@ -122,15 +123,6 @@ class ReadingAdmin(UnitScopedAdmin):
         if not term:
             return queryset, False
         return queryset.filter(account_search_q(term, account_path="account__")), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Sửa chỉ số"))
     def correction_link(self, obj):
