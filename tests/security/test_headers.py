@@ -63,3 +63,11 @@ def test_the_bill_page_of_the_back_office_styles_itself_with_the_responses_nonce
     (nonce,) = re.findall(r'<style nonce="([^"]+)">', page)
     assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
     assert 'style="' not in page
+
+
+def test_a_browser_asking_the_api_for_html_gets_json_not_the_browsable_pages_and_their_inline_styles(client):
+    # DRF's browsable API renders HTML with inline style attributes, which the policy refuses: the API speaks JSON.
+    response = client.get("/api/v1/tariffs", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert b"<html" not in response.content and b"style=" not in response.content
