@@ -90,3 +90,16 @@ def test_only_staff_who_may_add_readings_can_import(world, meter):
     assert APIClient().post(URL, body, format="json").status_code == 401
     assert client_for(world, StaffRole.VIEWER).post(URL, body, format="json").status_code == 403
     assert not Reading.objects.filter(read_on=dt.date(2025, 3, 5)).exists()
+
+
+def test_a_superuser_imports_readings_of_every_unit(world, meter):
+    admin = User.objects.create_superuser(username="root-headend", password="x-long-password-1")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(admin)}")
+    body = f"meter_serial,read_on,total_kwh\n{meter.serial},2025-03-05,300\n"
+
+    response = client.post(URL, {"file": SimpleUploadedFile("route.csv", body.encode())}, format="multipart")
+
+    assert response.status_code == 201, response.content
+    assert (response.json()["inserted"], response.json()["rejected"]) == (1, 0)
+    assert Reading.objects.filter(meter=meter, read_on=dt.date(2025, 3, 5), total=300).exists()

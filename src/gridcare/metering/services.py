@@ -191,7 +191,7 @@ def _units_check(
     if unit_ids is None or not ok.any():
         return ok
     allowed = set(Account.objects.filter(pk__in=sorted(set(account[ok].tolist())), unit__in=unit_ids).values_list("pk", flat=True))
-    inside = np.fromiter((a in allowed for a in account.tolist()), dtype=bool, count=len(account))
+    inside = np.isin(account, np.fromiter(allowed, dtype=account.dtype, count=len(allowed)))
     for i in np.flatnonzero(ok & ~inside).tolist():
         errors.append(RowError(
             int(table.row_numbers[i]), "meter_serial", table.columns["meter_serial"][i],
@@ -206,7 +206,8 @@ def _import_table(
     progress: Progress | None = None, user: Any = None,
 ) -> ImportOutcome:
     # A person's import is limited to their units and belongs to their unit; the system's to no unit.
-    unit_ids = None if user is None else (policy.visible_unit_ids(user=user) or [])
+    # None: no unit limit (the system, a superuser); [] (staff without a unit) refuses every row.
+    unit_ids = None if user is None else policy.visible_unit_ids(user=user)
     unit = None if user is None else policy.unit_of(user)
     reading_import = ReadingImport.objects.create(
         kind=table.kind, source=label[:200], sha256=sha256, started_at=now, rows_total=len(table) + len(errors),
