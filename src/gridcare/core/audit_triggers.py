@@ -34,13 +34,18 @@ def audited_models() -> list[type[models.Model]]:
     return found
 
 
+@functools.cache
+def _audited_set() -> frozenset[type[models.Model]]:
+    return frozenset(audited_models())
+
+
 def is_audited(model: type[models.Model]) -> bool:
-    return model._meta.concrete_model in set(audited_models())
+    return model._meta.concrete_model in _audited_set()
 
 
 @functools.cache
 def _audited_tables() -> tuple[str, ...]:
-    return tuple(model._meta.db_table for model in audited_models())
+    return tuple(model._meta.db_table for model in _audited_set())
 
 
 def context_json() -> str:
