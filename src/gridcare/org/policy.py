@@ -6,8 +6,6 @@ re-derives scope. Deny by default: an action that is not in `RULES`, or a kind o
 
 - `visible_unit_ids(user=...)`: the units a staff member sees (their unit and everything below it);
   `None` means every unit (superusers), `[]` nothing.
-- `scope(queryset, user=..., unit_path=...)`: the rows of `queryset` whose unit (reached by the
-  lookup path `unit_path`, e.g. `"account__unit"`) the user may see.
 - `records(queryset, user=...)`: the rows of `queryset` the user may see: the model's view permission, and its
   entry in `RECORDS` (its unit path, or a filter its own app registers); `reach(...)` the same rows without the
   permission (form choices); `may_record(...)`: may the user view, add, change or delete records of that model
@@ -217,16 +215,6 @@ def visible_unit_ids(*, user) -> list[int] | None:
     return ids
 
 
-def scope(queryset: QuerySet, *, user, unit_path: str) -> QuerySet:
-    """The rows of `queryset` whose unit (`unit_path` lookup) the user may see."""
-    ids = visible_unit_ids(user=user)
-    if ids is None:
-        return queryset
-    if not ids:
-        return queryset.none()
-    return queryset.filter(**{f"{unit_path}__in": ids})
-
-
 def _within(queryset: QuerySet, rule: Records, *, user, unit_ids: list[int]) -> QuerySet:
     if rule.within is not None:
         return rule.within(queryset, user=user, unit_ids=unit_ids)
@@ -338,5 +326,5 @@ def require(*, user, action: str, unit_id: int | None = None, message=None) -> N
 
 __all__ = [
     "RECORDS", "RULES", "AccessDenied", "Records", "Rule", "StaffRole", "may", "may_record", "records",
-    "reach", "records_in_units", "records_register", "records_rule", "require", "scope", "unit_of", "visible_unit_ids",
+    "reach", "records_in_units", "records_register", "records_rule", "require", "unit_of", "visible_unit_ids",
 ]  # fmt: skip
