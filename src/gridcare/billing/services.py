@@ -91,6 +91,14 @@ def _code_case(column: str, codes: dict[str, int]) -> str:
     return f"CAST(CASE {column} {whens} ELSE -1 END AS BIGINT)"
 
 
+def _accounts_sql() -> str:
+    """The account columns the engine needs (id, households, purpose and voltage codes), for accounts on a route."""
+    return f"""
+        SELECT a.id, CAST(a.households AS BIGINT), {_code_case("a.purpose", _PURPOSE_INDEX)},
+               {_code_case("a.voltage", _VOLTAGE_INDEX)}
+        FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id"""  # noqa: S608
+
+
 def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs, int] | None:
     """The next `size` accounts of the run (ids > after_id) not billed yet, their openings and readings, and the last id seen.
 
@@ -100,12 +108,7 @@ def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs,
     route_filter, route_params = ("AND s.route_id = %s", [run.route_id]) if run.route_id else ("", [])
     # The f-strings below only splice in SQL written here (code lists, ordinal expressions); values are parameters.
     accounts = fetch_int_matrix(
-        sql=f"""
-            SELECT a.id, CAST(a.households AS BIGINT), {_code_case("a.purpose", _PURPOSE_INDEX)},
-                   {_code_case("a.voltage", _VOLTAGE_INDEX)}
-            FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
-            WHERE a.status = %s AND a.id > %s {route_filter}
-            ORDER BY a.id LIMIT %s""",  # noqa: S608
+        sql=f"""{_accounts_sql()} WHERE a.status = %s AND a.id > %s {route_filter} ORDER BY a.id LIMIT %s""",  # noqa: S608
         params=[Account.Status.ACTIVE.value, after_id, *route_params, size],
         columns=4,
     )
@@ -518,11 +521,7 @@ def bill_reissue(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime)
 def _load_single(*, account_id: int, run: BillRun) -> ChunkInputs:
     """Exactly this account's inputs (whatever its status), or a `BillingError` saying why there are none."""
     accounts = fetch_int_matrix(
-        sql=f"""
-            SELECT a.id, CAST(a.households AS BIGINT), {_code_case("a.purpose", _PURPOSE_INDEX)},
-                   {_code_case("a.voltage", _VOLTAGE_INDEX)}
-            FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
-            WHERE a.id = %s""",  # noqa: S608
+        sql=f"{_accounts_sql()} WHERE a.id = %s",  # noqa: S608
         params=[account_id],
         columns=4,
     )
