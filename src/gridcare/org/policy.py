@@ -167,6 +167,13 @@ def records_register(label: str, rule: Records) -> None:
     RECORDS[label] = rule
 
 
+def rules_register(action: str, rule: Rule) -> None:
+    """Declare who may do `action` (`<area>.<verb>`), called by the app that owns the action in its `ready()`."""
+    if action in RULES and RULES[action] != rule:
+        raise ValueError(f"policy action {action!r} is already declared differently")
+    RULES[action] = rule
+
+
 def _model(label: str):
     from django.apps import apps
 
@@ -326,5 +333,5 @@ def require(*, user, action: str, unit_id: int | None = None, message=None) -> N
 
 __all__ = [
     "RECORDS", "RULES", "AccessDenied", "Records", "Rule", "StaffRole", "may", "may_record", "records",
-    "reach", "records_in_units", "records_register", "records_rule", "require", "unit_of", "visible_unit_ids",
+    "reach", "records_in_units", "records_register", "records_rule", "require", "rules_register", "unit_of", "visible_unit_ids",
 ]  # fmt: skip
