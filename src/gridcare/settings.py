@@ -247,16 +247,24 @@ CACHES = {
 }
 
 # Background work: Django's Tasks API (backport). The database backend (default) needs nothing but the database
-# and one `gridcare db_worker`; for many machines, TASKS_BACKEND=django_tasks_rq.RQBackend puts the queue in
-# Redis (REDIS_URL) and `gridcare rqworker --job-class django_tasks_rq.Job default` workers take from it
-# (docs/deployment.md). Nothing else in the code changes.
+# and one `gridcare db_worker`; for many machines, TASKS_BACKEND=gridcare.core.tasks_rq.RQBackend puts the queue in
+# Redis (REDIS_URL) and `gridcare rqworker --job-class django_tasks_rq.Job --with-scheduler default` workers take
+# from it (docs/deployment.md). Nothing else in the code changes.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
-if TASKS["default"]["BACKEND"].startswith("django_tasks_rq"):
+GRIDCARE_TASKS_RQ = TASKS["default"]["BACKEND"] in {"gridcare.core.tasks_rq.RQBackend", "django_tasks_rq.RQBackend"}
+if GRIDCARE_TASKS_RQ:
     if not os.environ.get("REDIS_URL"):
-        raise SystemExit("gridcare: TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL (redis://host:6379/0).")
+        raise SystemExit("gridcare: the RQ task backend needs REDIS_URL (redis://host:6379/0), see docs/deployment.md.")
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    TASKS["default"]["QUEUES"] = ["default"]
+    # gridcare's subclass: a task with a priority goes to the front of the queue instead of being refused.
+    TASKS["default"].update(BACKEND="gridcare.core.tasks_rq.RQBackend", QUEUES=["default"])
     RQ_QUEUES = {"default": {"URL": os.environ.get("GRIDCARE_RQ_URL", os.environ["REDIS_URL"]), "DEFAULT_TIMEOUT": 3600}}
+
+# A bill run started in the background is billed in chunks, one task each, by any number of workers
+# (billing.tasks); a chunk not finished this long after it was queued is queued again.
+GRIDCARE_BILL_RUN_CHUNK_SIZE = int(os.environ.get("GRIDCARE_BILL_RUN_CHUNK_SIZE", "20000"))
+GRIDCARE_BILL_RUN_CHUNK_LEASE_SECONDS = int(os.environ.get("GRIDCARE_BILL_RUN_CHUNK_LEASE_SECONDS", "600"))
+GRIDCARE_BILL_RUN_WATCH_SECONDS = int(os.environ.get("GRIDCARE_BILL_RUN_WATCH_SECONDS", "30"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -37,7 +37,7 @@ def _task_queue() -> bool:
             from django_tasks_db.models import DBTaskResult
 
             DBTaskResult.objects.order_by().values_list("pk")[:1].exists()
-        elif backend.startswith("django_tasks_rq"):
+        elif settings.GRIDCARE_TASKS_RQ:
             import django_rq
 
             queue = next(iter(settings.RQ_QUEUES))
