@@ -5,7 +5,6 @@ Intervals are 30 minutes: interval k covers k/2 hours after midnight (28 = 14:00
 """
 
 import datetime as dt
-import math
 
 import numpy as np
 import pytest
@@ -66,7 +65,7 @@ def test_caiso_10_in_10_averages_the_ten_latest_weekdays_and_caps_the_ratio():
     # Levels: 12 June 4.0, 29 May 3.0, the other eight 2.0 → mean (8×2 + 4 + 3) / 10 = 2.3 kWh per interval.
     # Weekends (50) and 28 May (100) are not collected. Adjustment: ratio of 10:00–13:00 of the event day to
     # the baseline's 2.3 over those hours, capped at ±20 %.
-    levels = {d: 2.0 for d in weekdays_before(MONDAY)} | {june(12): 4.0, dt.date(2026, 5, 29): 3.0, dt.date(2026, 5, 28): 100.0}
+    levels = dict.fromkeys(weekdays_before(MONDAY), 2.0) | {june(12): 4.0, dt.date(2026, 5, 29): 3.0, dt.date(2026, 5, 28): 100.0}
     levels[june(3)] = 100.0
     loads = np.concatenate([
         flat(levels | {MONDAY: 2.53}),  # 2.53 / 2.3 = 1.1 → baseline 2.3 × 1.1 = 2.53
@@ -87,7 +86,7 @@ def test_caiso_10_in_10_averages_the_ten_latest_weekdays_and_caps_the_ratio():
 def test_caiso_a_day_with_a_missing_interval_is_replaced_by_the_next_older_one():
     # As above, but one interval of 12 June (4.0) is missing: 28 May (100) comes in as the tenth day.
     # Mean = (8×2 + 3 + 100) / 10 = 11.9; event morning 2.53 / 11.9 = 0.21 → capped at 0.8 → 9.52.
-    levels = {d: 2.0 for d in weekdays_before(MONDAY)} | {june(12): 4.0, dt.date(2026, 5, 29): 3.0, dt.date(2026, 5, 28): 100.0}
+    levels = dict.fromkeys(weekdays_before(MONDAY), 2.0) | {june(12): 4.0, dt.date(2026, 5, 29): 3.0, dt.date(2026, 5, 28): 100.0}
     levels[june(3)] = 100.0
     loads = flat(levels | {MONDAY: 2.53})
     loads[0, DAYS.index(june(12)), 5] = np.nan
@@ -178,7 +177,7 @@ def test_nyiso_5_of_10_drops_low_usage_days_and_adjusts_from_two_hours_four_hour
 def test_miso_10_uses_weekdays_even_for_a_weekend_event_and_has_no_adjustment():
     # Saturday 13 June, day type "weekday": the ten latest weekdays 12 11 10 9 8 5 4 3 2 1, each 1.0 except
     # 1 June at 11.0 → (9 + 11) / 10 = 2.0. Weekend days (default 50) are not used; no adjustment.
-    levels = {d: 1.0 for d in weekdays_before(SATURDAY)} | {june(1): 11.0}
+    levels = dict.fromkeys(weekdays_before(SATURDAY), 1.0) | {june(1): 11.0}
     result = b.baseline(loads=flat(levels), days=DAYS, event_day=SATURDAY, window=window("18:00", "19:00"), params=b.PRESETS["miso-10"])
     assert result_days(result) == [june(d) for d in (1, 2, 3, 4, 5, 8, 9, 10, 11, 12)]
     assert result.baseline_kwh[0] == pytest.approx([2.0, 2.0])
@@ -290,8 +289,8 @@ def rules(draw):
 
 
 @st.composite
-def loads_arrays(draw, participants=st.integers(1, 6)):
-    n = draw(participants)
+def loads_arrays(draw, participants=None):
+    n = draw(participants or st.integers(1, 6))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     # Few distinct levels per day, so that ties in the ranking happen often.
@@ -304,7 +303,7 @@ def loads_arrays(draw, participants=st.integers(1, 6)):
 
 EVENT_WINDOW = (32, 38)  # 16:00–19:00: every adjustment and same-day window above fits in the day
 HOLIDAYS = [dt.date(2026, 3, 9)]
-fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+fast = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _same(a, b_):
@@ -378,4 +377,4 @@ def test_a_baseline_is_never_negative(loads, params):
     values = result.baseline_kwh[result.has_baseline]
     assert not np.isnan(values).any()
     assert (values >= 0).all()
-    assert math.isnan(float(np.sum(result.baseline_kwh[~result.has_baseline]))) or not (~result.has_baseline).any()
+    assert np.isnan(result.baseline_kwh[~result.has_baseline]).all()
