@@ -290,7 +290,7 @@ def rules(draw):
 
 @st.composite
 def loads_arrays(draw, participants=None):
-    n = draw(participants or st.integers(1, 6))
+    n = draw(st.integers(1, 6) if participants is None else participants)
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     # Few distinct levels per day, so that ties in the ranking happen often.
