@@ -22,6 +22,7 @@ A baseline is never below zero.
 """
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
@@ -100,7 +101,7 @@ class BaselineParams:
         """The rule that applies to an event on a weekday, or on a weekend day or holiday."""
         if weekend_or_holiday and self.weekend_holiday is not None:
             return self.weekend_holiday
-        return replace(self, weekend_holiday=None)
+        return self if self.weekend_holiday is None else replace(self, weekend_holiday=None)
 
     def check(self) -> None:
         """Raise BaselineError(code="bad_parameter") for a value outside its domain."""
@@ -114,7 +115,7 @@ class BaselineParams:
                 _bad(name, value, "a whole number ≥ 1")
         for name in ("adjustment_hours", "gap_hours", "before_hours", "before_gap_hours", "after_hours", "after_gap_hours"):
             value = getattr(self, name)
-            if not np.isfinite(value) or value < 0:
+            if not math.isfinite(value) or value < 0:
                 _bad(name, value, "a number of hours ≥ 0")
         if self.adjustment != "none" and self.adjustment_hours <= 0:
             _bad("adjustment_hours", self.adjustment_hours, "more than 0 hours")
@@ -122,9 +123,9 @@ class BaselineParams:
             _bad("before_hours", self.before_hours, "more than 0 hours before or after the event")
         if self.method == "meter-before" and self.before_hours <= 0:
             _bad("before_hours", self.before_hours, "more than 0 hours")
-        if self.cap is not None and (not np.isfinite(self.cap) or self.cap < 0):
+        if self.cap is not None and (not math.isfinite(self.cap) or self.cap < 0):
             _bad("cap", self.cap, "a fraction ≥ 0")
-        if not (np.isfinite(self.low_usage_fraction) and 0 <= self.low_usage_fraction <= 1):
+        if not (math.isfinite(self.low_usage_fraction) and 0 <= self.low_usage_fraction <= 1):
             _bad("low_usage_fraction", self.low_usage_fraction, "a fraction between 0 and 1")
         if self.weekend_holiday is not None:
             self.weekend_holiday.check()
@@ -247,6 +248,18 @@ def _span(first: int, last: int, per_day: int, what: str) -> Window:
     return Window(first, last)
 
 
+def _day_sums(loads: np.ndarray, day_indices: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Sums over intervals [start, end) of the given days: participants × days given (NaN if any is missing).
+
+    One pass per day over all participants (a loop over a few days, not over participants): it reads only
+    those days, in memory order, much faster than gathering them into a copy first.
+    """
+    sums = np.empty((loads.shape[0], len(day_indices)))
+    for k, day in enumerate(day_indices.tolist()):
+        sums[:, k] = np.einsum("pi->p", loads[:, day, start:end])
+    return sums
+
+
 def _event_index(numbers: np.ndarray, event: int, *, needed_for: str) -> int:
     where = np.flatnonzero(numbers == event)
     if not where.size:
@@ -317,7 +330,7 @@ def _high_x_of_y(
         "all": np.ones(d, dtype=bool),
     }[rule.day_type]
     day_ok = (numbers < event) & (numbers >= event - rule.max_lookback_days) & type_ok & ~np.isin(numbers, excluded_numbers)
-    # Days in reverse (most recent first) and only the candidate ones: the rest of the array is never read.
+    # Candidate days in reverse (most recent first); the rest of the array is never read.
     candidates = np.flatnonzero(day_ok)[::-1]
     c = candidates.size
     adjustment_span = None
@@ -325,29 +338,42 @@ def _high_x_of_y(
         hours, gap = _intervals(rule.adjustment_hours, per_hour, "adjustment_hours"), _intervals(rule.gap_hours, per_hour, "gap_hours")
         adjustment_span = _span(window.start - gap - hours, window.start - gap, per_day, "adjustment")
         event_index = _event_index(numbers, event, needed_for="adjustment")
-    rows = np.arange(n)[:, None]
+    if excluded is not None:
+        excluded = np.asarray(excluded, dtype=bool)
+        if excluded.shape != (n, d):
+            raise BaselineError("excluded must be participants × days.", code="bad_shape")
+    # Read the candidate days most recent first, only as far back as needed: the latest y_days + 4 for everyone,
+    # older ones only for the participants that have fewer than y_days eligible days among those (gaps, outages).
+    complete = np.zeros((n, c), dtype=bool)
+    window_load = np.zeros((n, c))
+    first_block = min(c, rule.y_days + 4)
     if c:
-        # NaN anywhere in a day makes its sum NaN: one reduction finds the incomplete days.
-        complete = ~np.isnan(loads.sum(axis=2))[:, candidates]
-        if excluded is None:
-            eligible = complete
-        else:
-            excluded = np.asarray(excluded, dtype=bool)
-            if excluded.shape != (n, d):
-                raise BaselineError("excluded must be participants × days.", code="bad_shape")
-            eligible = complete & ~excluded[:, candidates]
-    else:
-        eligible = np.zeros((n, 0), dtype=bool)
+        complete[:, :first_block] = ~np.isnan(_day_sums(loads, candidates[:first_block], 0, per_day))  # NaN: a gap
+        window_load[:, :first_block] = _day_sums(loads, candidates[:first_block], window.start, window.end)
+    eligible = complete if excluded is None else complete & ~excluded[:, candidates]
+    needy = np.flatnonzero(eligible[:, :first_block].sum(axis=1) < rule.y_days)
+    if needy.size and first_block < c:
+        rest, some = candidates[first_block:], loads[needy]
+        complete[needy, first_block:] = ~np.isnan(_day_sums(some, rest, 0, per_day))
+        window_load[needy, first_block:] = _day_sums(some, rest, window.start, window.end)
+        eligible = complete if excluded is None else complete & ~excluded[:, candidates]
     collected = eligible & (np.cumsum(eligible, axis=1) <= rule.y_days)
-    window_load = loads[:, candidates, window.start : window.end].sum(axis=2, dtype=np.float64) if c else np.zeros((n, 0))
     if rule.low_usage_fraction > 0 and c:
         highest = np.where(collected, window_load, -np.inf).max(axis=1, keepdims=True)
         collected &= window_load >= rule.low_usage_fraction * highest
     count = collected.sum(axis=1)
     has = count >= rule.min_days
-    keep = min(rule.x_days, c)
+    # At most y_days are collected, so at most min(x_days, y_days) are kept.
+    keep = min(rule.x_days, rule.y_days, c)
+    # Most participants collect all their days among the latest `first_block`; the others ("far") are ranked
+    # and averaged over all the candidates. Both are array operations over their rows.
+    far = collected[:, first_block:].any(axis=1)
+    score = np.where(collected, window_load, -np.inf)
     # Highest event-window load first; a stable sort keeps ties in day order, i.e. the more recent first.
-    order = np.argsort(-np.where(collected, window_load, -np.inf), axis=1, kind="stable")[:, :keep]
+    order = np.argsort(-score[:, :first_block], axis=1, kind="stable")[:, :keep]
+    far_rows = np.flatnonzero(far)
+    if far_rows.size:
+        order[far_rows] = np.argsort(-score[far_rows], axis=1, kind="stable")[:, :keep]
     chosen = np.take_along_axis(collected, order, axis=1) & has[:, None]
     chosen_days = candidates[order] if c else np.zeros((n, 0), dtype=np.int64)
     selected = np.zeros((n, d), dtype=bool)
@@ -355,11 +381,25 @@ def _high_x_of_y(
         np.put_along_axis(selected, chosen_days, chosen, axis=1)
     used = chosen.sum(axis=1)
     divisor = np.where(used > 0, used, 1)[:, None]
+    # Sums of the kept days over the adjustment hours through the event window: a weighted sum over the
+    # contiguous days of the first block (reads memory in order); a gather of the kept days for the far rows
+    # and for those whose block holds a gap in these hours (0 × NaN is NaN).
+    first = window.start if adjustment_span is None else min(window.start, adjustment_span.start)
+    totals = np.zeros((n, window.end - first))
+    if keep:
+        lo, hi = int(candidates[first_block - 1]), int(candidates[0]) + 1
+        weights = np.zeros((n, hi - lo))
+        near = chosen & ~far[:, None]
+        np.put_along_axis(weights, np.clip(chosen_days - lo, 0, hi - lo - 1), near.astype(np.float64), axis=1)
+        totals = np.einsum("pd,pdi->pi", weights, loads[:, lo:hi, first : window.end], dtype=np.float64)
+        redo = np.flatnonzero(far | (has & np.isnan(totals).any(axis=1)))
+        if redo.size:
+            gathered = loads[redo[:, None], chosen_days[redo], first : window.end]  # rows × kept days × intervals
+            mask = chosen[redo]
+            totals[redo] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
 
     def mean_over_chosen(span: Window) -> np.ndarray:
-        values = loads[rows, chosen_days, span.start : span.end]  # participants × kept days × intervals
-        total = np.where(chosen[:, :, None], values, 0.0).sum(axis=1, dtype=np.float64)
-        return np.where(has[:, None], total / divisor, np.nan)
+        return np.where(has[:, None], totals[:, span.start - first : span.end - first] / divisor, np.nan)
 
     unadjusted = mean_over_chosen(window)
     adjustment = np.full(n, np.nan)
