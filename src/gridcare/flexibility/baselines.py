@@ -248,16 +248,23 @@ def _span(first: int, last: int, per_day: int, what: str) -> Window:
     return Window(first, last)
 
 
-def _day_sums(loads: np.ndarray, day_indices: np.ndarray, start: int, end: int) -> np.ndarray:
-    """Sums over intervals [start, end) of the given days: participants × days given (NaN if any is missing).
+def _read_days(loads: np.ndarray, day_indices: np.ndarray, window: Window, first: int) -> tuple[np.ndarray, ...]:
+    """For the given days of every participant: complete (no missing interval), the load over the event window,
+    and a copy of the intervals from `first` to the window's end (zeros on incomplete days), days first.
 
-    One pass per day over all participants (a loop over a few days, not over participants): it reads only
-    those days, in memory order, much faster than gathering them into a copy first.
+    One pass per day over all participants (a loop over a few days, not over participants): it reads only those
+    days, each in memory order, and takes the three from the same, still cached, memory.
     """
-    sums = np.empty((loads.shape[0], len(day_indices)))
-    for k, day in enumerate(day_indices.tolist()):
-        sums[:, k] = np.einsum("pi->p", loads[:, day, start:end])
-    return sums
+    n, k, width = loads.shape[0], len(day_indices), window.end - first
+    complete = np.empty((k, n), dtype=bool)
+    window_load = np.empty((k, n))
+    span = np.empty((k, n, width))
+    for i, day in enumerate(day_indices.tolist()):
+        complete[i] = ~np.isnan(np.einsum("pi->p", loads[:, day, :]))  # NaN anywhere makes the sum NaN
+        span[i] = loads[:, day, first : window.end]
+        window_load[i] = np.einsum("pi->p", span[i, :, window.start - first :])
+        span[i, ~complete[i]] = 0.0
+    return complete.T, window_load.T, span
 
 
 def _event_index(numbers: np.ndarray, event: int, *, needed_for: str) -> int:
@@ -344,20 +351,20 @@ def _high_x_of_y(
             raise BaselineError("excluded must be participants × days.", code="bad_shape")
     # Read the candidate days most recent first, only as far back as needed: the latest y_days + 4 for everyone,
     # older ones only for the participants that have fewer than y_days eligible days among those (gaps, outages).
+    first = window.start if adjustment_span is None else min(window.start, adjustment_span.start)
     complete = np.zeros((n, c), dtype=bool)
     window_load = np.zeros((n, c))
     first_block = min(c, rule.y_days + 4)
+    span = np.zeros((0, n, window.end - first))
     if c:
-        complete[:, :first_block] = ~np.isnan(_day_sums(loads, candidates[:first_block], 0, per_day))  # NaN: a gap
-        window_load[:, :first_block] = _day_sums(loads, candidates[:first_block], window.start, window.end)
+        complete[:, :first_block], window_load[:, :first_block], span = _read_days(loads, candidates[:first_block], window, first)
     eligible = complete if excluded is None else complete & ~excluded[:, candidates]
     needy = np.flatnonzero(eligible[:, :first_block].sum(axis=1) < rule.y_days)
     if needy.size and first_block < c:
-        rest, some = candidates[first_block:], loads[needy]
-        complete[needy, first_block:] = ~np.isnan(_day_sums(some, rest, 0, per_day))
-        window_load[needy, first_block:] = _day_sums(some, rest, window.start, window.end)
+        rest = candidates[first_block:]
+        complete[needy, first_block:], window_load[needy, first_block:], _ = _read_days(loads[needy], rest, window, first)
         eligible = complete if excluded is None else complete & ~excluded[:, candidates]
-    collected = eligible & (np.cumsum(eligible, axis=1) <= rule.y_days)
+    collected = eligible & (np.cumsum(eligible, axis=1, dtype=np.int32) <= rule.y_days)
     if rule.low_usage_fraction > 0 and c:
         highest = np.where(collected, window_load, -np.inf).max(axis=1, keepdims=True)
         collected &= window_load >= rule.low_usage_fraction * highest
@@ -381,22 +388,17 @@ def _high_x_of_y(
         np.put_along_axis(selected, chosen_days, chosen, axis=1)
     used = chosen.sum(axis=1)
     divisor = np.where(used > 0, used, 1)[:, None]
-    # Sums of the kept days over the adjustment hours through the event window: a weighted sum over the
-    # contiguous days of the first block (reads memory in order); a gather of the kept days for the far rows
-    # and for those whose block holds a gap in these hours (0 × NaN is NaN).
-    first = window.start if adjustment_span is None else min(window.start, adjustment_span.start)
+    # Sums of the kept days over the adjustment hours through the event window.
     totals = np.zeros((n, window.end - first))
     if keep:
-        lo, hi = int(candidates[first_block - 1]), int(candidates[0]) + 1
-        weights = np.zeros((n, hi - lo))
-        near = chosen & ~far[:, None]
-        np.put_along_axis(weights, np.clip(chosen_days - lo, 0, hi - lo - 1), near.astype(np.float64), axis=1)
-        totals = np.einsum("pd,pdi->pi", weights, loads[:, lo:hi, first : window.end], dtype=np.float64)
-        redo = np.flatnonzero(far | (has & np.isnan(totals).any(axis=1)))
-        if redo.size:
-            gathered = loads[redo[:, None], chosen_days[redo], first : window.end]  # rows × kept days × intervals
-            mask = chosen[redo]
-            totals[redo] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
+        # Kept days among the first block: a weighted sum over its copy; the far rows: a gather of their days.
+        weights = np.zeros((n, first_block))
+        np.put_along_axis(weights, np.minimum(order, first_block - 1), (chosen & ~far[:, None]).astype(np.float64), axis=1)
+        totals = np.einsum("pk,kpi->pi", weights, span)
+        if far_rows.size:
+            gathered = loads[far_rows[:, None], chosen_days[far_rows], first : window.end]  # rows × kept days × intervals
+            mask = chosen[far_rows]
+            totals[far_rows] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
 
     def mean_over_chosen(span: Window) -> np.ndarray:
         return np.where(has[:, None], totals[:, span.start - first : span.end - first] / divisor, np.nan)
