@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.overview import overview_column
 from gridcare.backoffice.scoping import UnitScopedAdmin, request_unit_ids
+from gridcare.backoffice.search import account_search_q
 from gridcare.backoffice.site import admin_site
 from gridcare.billing import services, tasks
 from gridcare.billing.documents import bill_html, bill_pdf
@@ -109,10 +111,26 @@ class BillLineInline(admin.TabularInline):
 
 @admin.register(Bill, site=admin_site)
 class BillAdmin(UnitScopedAdmin):
-    list_display = ["number", "account", "period_label", "kind", "status", "kwh", "total_vnd", "hold_reason"]
+    list_display = ["number", "account_overview", "customer_name", "period_label", "kind", "status", "kwh", "total_vnd",
+                    "hold_reason"]  # fmt: skip
     list_filter = ["status", "kind", "period"]
-    list_select_related = ["account"]
+    list_select_related = ["account__customer"]
     search_fields = ["number", "=account__code"]
+    search_help_text = _("Tìm theo số hoá đơn, mã khách hàng, số điện thoại, số công tơ, tên hay địa chỉ.")
+    account_overview = overview_column("account")
+
+    @admin.display(description=_("Khách hàng"))
+    def customer_name(self, obj):
+        return obj.account.customer.name
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        by_number = queryset.filter(number=term.upper())
+        if by_number.exists():
+            return by_number, False
+        return queryset.filter(account_search_q(term, account_path="account__")), False
     raw_id_fields = ["account", "run", "start_reading", "end_reading", "refers_to", "replaces"]
     inlines = [BillLineInline]
     actions = ["release_selected"]
