@@ -102,11 +102,19 @@ class BillRunAdmin(UnitScopedAdmin):
 
 class BillLineInline(admin.TabularInline):
     model = BillLine
-    fields = ["position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price", "amount"]
+    fields = ["position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price_vnd", "amount_vnd"]
     readonly_fields = fields
     extra = 0
     max_num = 0
     can_delete = False
+
+    @admin.display(description=_("Đơn giá"))
+    def unit_price_vnd(self, obj):
+        return format_vnd(obj.unit_price) if obj.unit_price is not None else ""
+
+    @admin.display(description=_("Thành tiền"))
+    def amount_vnd(self, obj):
+        return format_vnd(obj.amount) if obj.amount is not None else ""
 
 
 @admin.register(Bill, site=admin_site)
@@ -135,7 +143,9 @@ class BillAdmin(UnitScopedAdmin):
     inlines = [BillLineInline]
     actions = ["release_selected"]
     ordering = ["-period", "-pk"]
-    readonly_fields = [f.name for f in Bill._meta.fields] + ["document_links"]
+    # Amounts are shown as money (`1.234.567 ₫`), not as bare integers.
+    readonly_fields = [{"subtotal": "subtotal_vnd", "vat": "vat_vnd", "total": "total_vnd"}.get(f.name, f.name)
+                       for f in Bill._meta.fields] + ["document_links"]  # fmt: skip
     fields = readonly_fields
 
     @admin.display(description=_("Kỳ"))
@@ -145,6 +155,14 @@ class BillAdmin(UnitScopedAdmin):
     @admin.display(description=_("Tổng cộng"))
     def total_vnd(self, obj):
         return format_vnd(obj.total)
+
+    @admin.display(description=_("Tiền điện chưa thuế"))
+    def subtotal_vnd(self, obj):
+        return format_vnd(obj.subtotal)
+
+    @admin.display(description=_("Thuế GTGT"))
+    def vat_vnd(self, obj):
+        return format_vnd(obj.vat)
 
     @admin.display(description=_("Văn bản"))
     def document_links(self, obj):

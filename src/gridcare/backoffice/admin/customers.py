@@ -93,6 +93,7 @@ class AccountAdmin(AuditedAdmin):
     search_fields = ("code",)
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không.")
     overview = overview_column("", ordering="code")
+    export_formats = ("xlsx",)  # its own CSV below has the columns the contract registers need
     raw_id_fields = ("customer", "premise")
     ordering = ("code",)
     actions = ("export_csv",)

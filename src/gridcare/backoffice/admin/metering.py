@@ -122,7 +122,16 @@ class ReadingAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     raw_id_fields = ("meter", "account", "reading_import")
     search_fields = ("meter__serial",)
     ordering = ("-read_on", "-pk")
-    readonly_fields = ("correction_link",)
+    readonly_fields = ("correction_link", "reading_import_link")
+    fields = ("read_on", "meter", "account", "total", "peak", "normal", "offpeak", "rollover", "source",
+              "reading_import_link", "correction_link")  # fmt: skip
+
+    @admin.display(description=_("Lần nhập"))
+    def reading_import_link(self, obj):
+        if obj is None or obj.reading_import_id is None:
+            return "—"
+        url = reverse("admin:metering_readingimport_change", args=[obj.reading_import_id])
+        return format_html('<a href="{}">{}</a>', url, obj.reading_import)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
