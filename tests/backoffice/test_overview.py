@@ -110,3 +110,26 @@ def test_a_viewer_may_not_unlock(client, world, account):
     assert client.post(f"/backoffice/customer/{account.code}/unlock/").status_code == 403
     assert signin.account_lock_status(identifier=account.code, now=timezone.now()).addresses_locked == 1
     assert not AuditEntry.objects.filter(object_type="customers.account", reason__contains="mở khoá").exists()
+
+
+def test_the_overview_costs_the_same_queries_for_a_short_or_a_long_history(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    short = factories.account(world, name="Trần Văn Bình")
+    factories.readings(short, [100])
+    workbench.bill(short)
+    workbench.message(short, status="delivered")
+    long = factories.account(world, name="Phạm Thị Cúc")
+    factories.readings(long, [100 * i for i in range(1, 25)], start=dt.date(2024, 1, 5))
+    for months in range(8):
+        workbench.bill(long, period=dt.date(2025, 1 + months, 1))
+        workbench.message(long, status="failed")
+    verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
+    client.get(f"/backoffice/customer/{short.code}/")  # warm: permissions, units
+    counts = []
+    for account in (short, long):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/backoffice/customer/{account.code}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
