@@ -46,7 +46,7 @@ def office(world, client):
 
 
 @pytest.fixture
-def desk(browser, live_server, office):  # noqa: F811
+def desk(office, browser, live_server):  # noqa: F811 (data first: written before Playwright starts its loop)
     context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN", base_url=live_server.url)
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies([{"name": "sessionid", "value": office, "domain": host, "path": "/"}])
