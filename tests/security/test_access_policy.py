@@ -410,6 +410,10 @@ def _api_calls(world, theirs):
         ],
         "bill-run": [("get", f"/api/v1/bill-runs/{run.pk}", None)],
         "bill-run-release": [("post", f"/api/v1/bill-runs/{run.pk}/release", None)],
+        "account-outage-reports": [("post", f"/api/v1/accounts/{account.code}/outage-reports", {"note": "x"})],
+        "account-outage-notify-me": [
+            ("post", f"/api/v1/accounts/{account.code}/outages/{theirs['outages.outage'][0].pk}/notify-me", None)
+        ],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         "not-found": [("get", f"/api/v1/no-such-thing/{account.code}", None)],
@@ -445,6 +449,7 @@ def test_the_api_shows_and_changes_nothing_of_another_team(world, theirs, actor)
     assert Reading.objects.count() == readings_before
     assert BillRun.objects.count() == runs_before
     assert _snapshot(watched) == before
+    assert OutageReport.objects.count() == 1 and RestorationRequest.objects.count() == 1
 
 
 def test_superusers_see_every_team_through_the_api(world, theirs):
