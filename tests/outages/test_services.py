@@ -289,3 +289,15 @@ def test_a_planned_outage_in_progress_answers_a_report(grid):
     # Before it starts, and on another feeder, a report is filed.
     assert services.outage_report_file(account=p["nk2_sms"], now=local(19, 8)).report is not None
     assert services.outage_report_file(account=p["nk1_sms"], now=local(20, 8)).report is not None
+
+
+def test_the_reminder_command_is_idempotent(grid, monkeypatch):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    outage = services.outage_publish(outage=plan(grid, feeders=[grid["feeder2"]]), by=None, now=NOW)
+    monkeypatch.setattr(timezone, "now", lambda: local(19, 9))
+    call_command("outage_reminders")
+    call_command("outage_reminders")
+    assert Notice.objects.filter(key__startswith=f"outage:{outage.pk}:reminder").get().recipients == 1
+    assert OutageEvent.objects.filter(outage=outage, action="reminded").count() == 1
