@@ -119,3 +119,19 @@ def test_one_click_opens_the_suggested_incident(client, world, people):
     assert incident.kind == "incident" and list(incident.transformer_stations.all()) == [world["stations"][team_a]]
     assert incident.reports.count() == 2 and incident.customers_at_publish == 2
     assert client.get("/backoffice/outages/outage/suggestions/").context["rows"] == []
+
+
+def test_a_refused_change_says_why_and_changes_nothing(client, world, people):
+    team_a = world["teams"][0]
+    outage = services.outage_publish(outage=_station_outage(world, team_a), by=None, now=timezone.now())
+    verified_login(client, staff(unit=team_a, role=StaffRole.OPERATOR))
+    soon = timezone.now() + dt.timedelta(days=1)
+    response = client.post(f"/backoffice/outages/outage/{outage.pk}/change/", {
+        "place": outage.place, "reason": outage.reason, "crew": "", **_split(soon, "scheduled_start"),
+        **_split(soon + dt.timedelta(hours=2), "scheduled_end"), "transformer_stations": [world["stations"][team_a].pk],
+        "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 1,
+    }, follow=True)  # fmt: skip
+    assert "phải thông báo trước ít nhất 5 ngày" in response.content.decode()
+    outage.refresh_from_db()
+    assert outage.status == OutageStatus.PUBLISHED and outage.scheduled_start > timezone.now() + dt.timedelta(days=9)
+    assert Notice.objects.count() == 1

@@ -161,11 +161,9 @@ class OutageAdmin(UnitScopedAdmin):
                     saved = services.outage_change(outage=current, by=request.user, now=now, **fields)
                 if saved.status in ANNOUNCED_STATUSES and fields:
                     messages.info(request, _("Khách hàng đã được báo về thay đổi."))
-        except services.OutageError as exc:
+        except (services.OutageError, policy.AccessDenied) as exc:
             messages.error(request, exc.message)
-            saved = Outage.objects.get(pk=obj.pk) if obj.pk else None
-        except policy.AccessDenied as exc:
-            messages.error(request, exc.message)
+            request._outage_refused = True
             saved = Outage.objects.get(pk=obj.pk) if obj.pk else None
         if saved is not None:
             obj.pk = saved.pk
@@ -184,6 +182,15 @@ class OutageAdmin(UnitScopedAdmin):
         if obj.pk is None:
             return redirect(reverse("admin:outages_outage_changelist"))
         return redirect(reverse("admin:outages_outage_change", args=[obj.pk]))
+
+    def response_change(self, request, obj):
+        if getattr(request, "_outage_refused", False):  # the refusal is the message, not "changed successfully"
+            return redirect(reverse("admin:outages_outage_change", args=[obj.pk]))
+        return super().response_change(request, obj)
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "_outage_refused", False):
+            super().log_change(request, obj, message)
 
     def log_addition(self, request, obj, message):
         if obj.pk is not None:
