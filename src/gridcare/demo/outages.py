@@ -1,7 +1,7 @@
 """Demo outages: every state an outage can be in, on the grid of the demo customers, through the real services.
 
 - sensitive accounts: hospitals and schools (public-service contracts), large customers (production);
-- planned outages: one announced 8 days ahead on the business customer's station, an emergency one tomorrow
+- planned outages: one announced 8 days ahead on a busy station of the household's team, an emergency one tomorrow
   on a feeder, a draft on a ward (the publish page shows its affected and sensitive customers), a cancelled
   one, and one carried out and closed last week;
 - incidents: an open one on the household customer's station with its neighbours' "no power" reports, a
@@ -13,6 +13,7 @@ Deterministic from the database (lowest ids first); a few hundred outbox rows at
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Count
 
 from gridcare.customers.models import Account, Purpose, SensitiveKind
 from gridcare.demo import selectors
@@ -20,17 +21,28 @@ from gridcare.network.models import Feeder, TransformerStation
 from gridcare.outages import services
 from gridcare.outages.models import Outage
 
-SENSITIVE_PER_KIND = 3
+SENSITIVE_PER_KIND = 3  # large producers flagged
 
 
-def _sensitive_accounts() -> int:
-    """Flag a few hospitals, schools and large customers (set-based: three UPDATEs)."""
-    public = list(Account.objects.filter(purpose=Purpose.PUBLIC_SERVICE).order_by("pk").values_list("pk", flat=True)[: 2 * SENSITIVE_PER_KIND])
+def _sensitive_accounts() -> None:
+    """Hospitals and schools among the public-service contracts (by name), a few large producers (set-based)."""
+    public = Account.objects.filter(purpose=Purpose.PUBLIC_SERVICE)
+    public.filter(customer__name__icontains="bệnh viện").update(sensitive=SensitiveKind.HOSPITAL)
+    public.filter(customer__name__icontains="trường").update(sensitive=SensitiveKind.SCHOOL)
+    public.filter(sensitive="").update(sensitive=SensitiveKind.OTHER)
     large = list(Account.objects.filter(purpose=Purpose.PRODUCTION).order_by("pk").values_list("pk", flat=True)[:SENSITIVE_PER_KIND])
-    Account.objects.filter(pk__in=public[:SENSITIVE_PER_KIND]).update(sensitive=SensitiveKind.HOSPITAL)
-    Account.objects.filter(pk__in=public[SENSITIVE_PER_KIND:]).update(sensitive=SensitiveKind.SCHOOL)
     Account.objects.filter(pk__in=large).update(sensitive=SensitiveKind.LARGE_CUSTOMER)
-    return len(public) + len(large)
+
+
+def _sensitive_in(outage: Outage) -> None:
+    """Make sure the draft's publish page has sensitive accounts to show (its first non-residential contracts)."""
+    from gridcare.outages.selectors import affected_accounts
+
+    affected = affected_accounts(outage=outage)
+    if affected.exclude(sensitive="").exists():
+        return
+    first = list(affected.exclude(purpose=Purpose.RESIDENTIAL).order_by("pk").values_list("pk", flat=True)[:2])
+    Account.objects.filter(pk__in=first).update(sensitive=SensitiveKind.LARGE_CUSTOMER)
 
 
 def _station_of(account: Account | None) -> TransformerStation | None:
@@ -53,15 +65,22 @@ def demo_outages_load(*, now: dt.datetime) -> int:
 
     _sensitive_accounts()
     logins = selectors.demo_login_accounts()
-    home, business = _station_of(logins["household"]), _station_of(logins["business"])
-    stations = list(TransformerStation.objects.select_related("feeder", "commune").order_by("pk")[:40])
-    if home is None or not stations:
+    home = _station_of(logins["household"])
+    if home is None:
         return 0
-    business = business or stations[-1]
-    other_feeders = list(Feeder.objects.exclude(pk__in=[home.feeder_id, business.feeder_id]).order_by("pk")[:3])
+    # Busy public stations, the household's team's first (a business's own station feeds only it).
+    public = TransformerStation.objects.filter(customer_owned=False).exclude(pk=home.pk).annotate(points=Count("service_points"))
+    pool = list(public.filter(unit_id=home.unit_id).order_by("-points", "pk")[:4])
+    pool += list(public.exclude(unit_id=home.unit_id).order_by("-points", "pk")[: 4 - len(pool)])
+    pool += [home] * (4 - len(pool))
+    business = pool[0]
+    other_feeders = list(
+        Feeder.objects.exclude(pk__in=[home.feeder_id, business.feeder_id])
+        .annotate(points=Count("transformer_stations__service_points")).order_by("-points", "pk")[:3]
+    )  # fmt: skip
     today = now.astimezone(BUSINESS_TZ).date()
 
-    # An announced planned outage, eight days ahead, on the business customer's station.
+    # An announced planned outage, eight days ahead, on the busiest of them.
     announced = services.outage_plan(
         unit=business.unit, place=f"khu vực trạm {business.name}, {business.commune}", reason="thay máy biến áp",
         crew="Tổ sửa chữa điện nóng", scheduled_start=_at(today + dt.timedelta(days=8), 7, BUSINESS_TZ),
@@ -80,12 +99,13 @@ def demo_outages_load(*, now: dt.datetime) -> int:
         services.outage_publish(outage=emergency, by=None, now=now)
     # A draft on a ward: staff open "publish" to see the affected and sensitive customers first.
     ward = home.commune
-    services.outage_plan(
+    draft = services.outage_plan(
         unit=home.unit, place=f"toàn {ward}", reason="bảo trì định kỳ lưới điện", scheduled_start=_at(today + dt.timedelta(days=12), 6, BUSINESS_TZ),
         scheduled_end=_at(today + dt.timedelta(days=12), 17, BUSINESS_TZ), communes=[ward], by=None, now=now,
     )  # fmt: skip
+    _sensitive_in(draft)
     # A cancelled one.
-    spare = stations[1] if len(stations) > 1 else home
+    spare = pool[1]
     cancelled = services.outage_plan(
         unit=spare.unit, place=f"khu vực trạm {spare.name}", reason="sửa chữa đường dây hạ thế",
         scheduled_start=_at(today + dt.timedelta(days=10), 8, BUSINESS_TZ),
@@ -94,7 +114,7 @@ def demo_outages_load(*, now: dt.datetime) -> int:
     services.outage_publish(outage=cancelled, by=None, now=now)
     services.outage_cancel(outage=cancelled, by=None, now=now, note="dời sang đợt bảo trì quý sau")
     # One carried out and closed last week (announced a week before).
-    done_station = stations[2] if len(stations) > 2 else home
+    done_station = pool[2]
     start = _at(today - dt.timedelta(days=7), 7, BUSINESS_TZ)
     done = services.outage_plan(
         unit=done_station.unit, place=f"khu vực trạm {done_station.name}", reason="vệ sinh trạm biến áp",
@@ -106,7 +126,7 @@ def demo_outages_load(*, now: dt.datetime) -> int:
     services.outage_close(outage=done, by=None, now=start + dt.timedelta(hours=3, minutes=40))
 
     # A closed incident, three days ago.
-    past = stations[3] if len(stations) > 3 else home
+    past = pool[3]
     began = _at(today - dt.timedelta(days=3), 14, BUSINESS_TZ)
     old = services.incident_record(
         unit=past.unit, place=f"khu vực trạm {past.name}", reason="cây ngã vào đường dây", started_at=began,
