@@ -301,3 +301,13 @@ def test_the_reminder_command_is_idempotent(grid, monkeypatch):
     call_command("outage_reminders")
     assert Notice.objects.filter(key__startswith=f"outage:{outage.pk}:reminder").get().recipients == 1
     assert OutageEvent.objects.filter(outage=outage, action="reminded").count() == 1
+
+
+def test_an_incident_is_the_known_outage_before_a_planned_one_at_the_same_place(grid):
+    p = grid["people"]
+    planned = services.outage_publish(outage=plan(grid, feeders=[grid["feeder2"]]), by=None, now=NOW)
+    incident = services.incident_record(unit=grid["company"], place="Ninh Kiều", reason="sự cố", started_at=local(20, 7, 30),
+                                        transformer_stations=[grid["station2"]], by=None, now=local(20, 7, 35))  # fmt: skip
+    assert selectors.known_outage_for_account(account=p["nk2_sms"], now=local(20, 8)) == incident
+    services.outage_close(outage=incident, by=None, now=local(20, 9))
+    assert selectors.known_outage_for_account(account=p["nk2_sms"], now=local(20, 9, 30)) == planned

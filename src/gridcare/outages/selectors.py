@@ -187,9 +187,8 @@ def outage_communes(*, outage: Outage) -> QuerySet[Commune]:
 def known_outage_for_account(*, account: Account, now: dt.datetime) -> Outage | None:
     """The announced outage that covers the account now (in progress, or scheduled over `now`), if any."""
     rows = published_outages(account_ids=[account.pk], start=now, end=now + dt.timedelta(seconds=1))
-    return rows.filter(Q(status=OutageStatus.IN_PROGRESS) | Q(begins_at__lte=now)).order_by(
-        "-kind", "begins_at", "pk"
-    ).first()
+    # An incident first ("incident" sorts before "planned"): it is what the customer is living through.
+    return rows.filter(Q(status=OutageStatus.IN_PROGRESS) | Q(begins_at__lte=now)).order_by("kind", "begins_at", "pk").first()
 
 
 # --- reliability inputs ------------------------------------------------------------------------------------
