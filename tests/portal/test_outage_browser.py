@@ -2,6 +2,8 @@
 
 import pytest
 
+from gridcare.notifications.defaults import template_rows
+from gridcare.notifications.models import Template
 from gridcare.org.models import StaffRole
 from tests import factories
 from tests.backoffice.builders import PASSWORD as STAFF_PASSWORD
@@ -14,6 +16,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def cast(world):
+    # A transactional test may follow another that flushed the tables the data migrations filled.
+    for key, topic, channel, language, subject, body, parameters in template_rows():
+        Template.objects.get_or_create(key=key, channel=channel, language=language,
+                                       defaults={"topic": topic, "subject": subject, "body": body, "parameters": parameters})  # fmt: skip
     customer = factories.account(world, name="Võ Thị Hoa", phone="+84901000011")
     portal_login(customer)
     operator = staff(unit=world["company"], role=StaffRole.OPERATOR, username="vanhanh.pcct")
