@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gridcare.tariffs",
     "gridcare.billing",
     "gridcare.flexibility",
+    "gridcare.outages",
     "gridcare.notifications",
     "gridcare.backoffice",
     "gridcare.portal",

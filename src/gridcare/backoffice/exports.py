@@ -7,6 +7,7 @@ dd/mm/yyyy — but numbers stay numbers, and every text cell goes through `core.
 """
 
 import datetime as dt
+import re
 import tempfile
 from decimal import Decimal
 
@@ -104,7 +105,9 @@ def export_list_xlsx(modeladmin, request, queryset):
 
     header, rows = modeladmin.export_rows(request, queryset)
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(modeladmin.model._meta.verbose_name_plural)[:31])
+    # Excel forbids []:*?/\ in a sheet's title and caps it at 31 characters.
+    title = re.sub(r"[\[\]:*?/\\]", "-", str(modeladmin.model._meta.verbose_name_plural))[:31]
+    sheet = workbook.create_sheet(title=title)
     sheet.append([safe_cell(value) for value in header])
     for row in rows:
         sheet.append([safe_cell(value) for value in row])

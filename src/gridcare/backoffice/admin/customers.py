@@ -89,7 +89,7 @@ class AccountAdmin(AuditedAdmin):
     # The code opens the customer overview; the customer's name opens this contract's form.
     list_display_links = ("customer",)
     list_select_related = ("customer", "unit")
-    list_filter = ("status", "purpose", "voltage")
+    list_filter = ("status", "purpose", "voltage", "sensitive")
     search_fields = ("code",)
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không.")
     overview = overview_column("", ordering="code")

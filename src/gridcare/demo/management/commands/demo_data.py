@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridcare.core.formatting import local_date
+from gridcare.demo import outages as demo_outages
 from gridcare.demo import selectors, services, workday
 
 STAGES = {
@@ -70,6 +71,7 @@ class Command(BaseCommand):
         bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
         if bills:  # the queues go with the bill runs (held bills, their notices)
             workday.demo_workday_load(today=today, now=timezone.now())
+        demo_outages.demo_outages_load(now=timezone.now())
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
