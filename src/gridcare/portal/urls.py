@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, notifications, otp, views
+from gridcare.portal import bills, notifications, otp, requests, views
 
 app_name = "portal"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("accounts/<str:code>/notifications/alert/", notifications.alert_save, name="notify_alert"),
     path("accounts/<str:code>/notifications/read/", notifications.inbox_read, name="notify_read"),
     path("accounts/<str:code>/notifications/push/", notifications.push_subscribe, name="notify_push"),
+    path("requests/", requests.request_list, name="requests"),
+    path("requests/new/", requests.request_new, name="request_new"),
+    path("requests/survey/<str:token>/", requests.request_survey, name="request_survey"),
+    path("requests/<str:number>/", requests.request_detail, name="request"),
+    path("requests/<str:number>/cancel/", requests.request_cancel, name="request_cancel"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -487,7 +487,8 @@ def survey_answer(*, survey: Survey, score: int, comment: str, now: dt.datetime)
 def _epoch_minutes_sql(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / 60) AS BIGINT)"
-    return f"CAST(strftime('%s', {column}) AS INTEGER) / 60"
+    # '%%s' is strftime's epoch seconds ('%s' would be a query parameter).
+    return f"CAST(strftime('%%s', {column}) AS INTEGER) / 60"
 
 
 def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
