@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, notifications, tariffs, views
+from gridcare.api import billing, docs, imports, notifications, servicedesk, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -25,6 +25,10 @@ urlpatterns = [
     path("bill-runs", billing.BillRunListView.as_view(), name="bill-runs"),
     path("bill-runs/<int:run_id>", billing.BillRunDetailView.as_view(), name="bill-run"),
     path("bill-runs/<int:run_id>/release", billing.BillRunReleaseView.as_view(), name="bill-run-release"),
+    path("service-request-types", servicedesk.RequestTypeListView.as_view(), name="service-request-types"),
+    path("service-requests", servicedesk.ServiceRequestListView.as_view(), name="service-requests"),
+    path("service-requests/<str:number>", servicedesk.ServiceRequestDetailView.as_view(), name="service-request"),
+    path("service-requests/<str:number>/moves", servicedesk.ServiceRequestMoveView.as_view(), name="service-request-move"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]
