@@ -42,9 +42,10 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
         super().register(model_or_iterable, policy_admin_class(admin_class or admin.ModelAdmin), **options)
 
     def get_urls(self):
-        from gridcare.backoffice import two_factor
+        from gridcare.backoffice import field, two_factor
 
         return [
+            *field.urls(self),
             path("2fa/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol"),
             path("2fa/<str:link>/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol_link"),
             *super().get_urls(),
