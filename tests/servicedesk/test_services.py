@@ -13,10 +13,17 @@ from gridcare.org.models import Commune, StaffRole
 from gridcare.org.policy import AccessDenied
 from gridcare.org.services import unit_create
 from gridcare.servicedesk import services
-from gridcare.servicedesk.models import ClockAlert, RequestState, ServiceRequest, StatusChange, Survey, WorkOrder
+from gridcare.servicedesk.models import (
+    ClockAlert,
+    RequestState,
+    ServiceRequest,
+    StatusChange,
+    Survey,
+    WorkOrder,
+)
 from tests import factories
 from tests.backoffice.builders import staff
-from tests.servicedesk.builders import ICT, NOW, open_request, request_type
+from tests.servicedesk.builders import ICT, NOW, open_request
 
 
 def jpeg(width=3000, height=2000, name="anh.jpg") -> SimpleUploadedFile:

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers import selectors as customer_selectors
+from gridcare.portal.views import HOTLINE, _customer_or_redirect
 from gridcare.servicedesk import selectors, services
 from gridcare.servicedesk.models import FIELD_CHOICES, OPEN_STATES, RequestState, RequestType
-from gridcare.portal.views import HOTLINE, _customer_or_redirect
 
 FIELD_LABELS = dict(FIELD_CHOICES)
 FIELD_INPUTS = {"contact_phone": "tel", "preferred_date": "date", "requested_kw": "number", "transformer_kva": "number"}

@@ -50,7 +50,8 @@ class RequestTypeForm(forms.ModelForm):
 
     class Meta:
         model = RequestType
-        fields = "__all__"
+        fields = ["code", "name_vi", "name_en", "name_fr", "promise_amount", "promise_unit", "extended_promise_amount",
+                  "required_fields", "campaign", "no_power", "active", "position"]  # fmt: skip
 
 
 @admin.register(RequestType, site=admin_site)
