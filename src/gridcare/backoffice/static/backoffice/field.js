@@ -66,8 +66,9 @@
       new FormData(form).forEach(function (value, name) {
         if (!(value instanceof File) || value.size) { entries.push([name, value]); }
       });
+      // (form.action would be the form's input named "action", not its address.)
       var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
-      var record = { key: key ? key.value : newKey(), action: form.action, entries: entries, csrf: csrf };
+      var record = { key: key ? key.value : newKey(), action: form.getAttribute("action"), entries: entries, csrf: csrf };
       keep(record).then(function () {
         return send(record).then(function (answer) {
           return drop(record.key).then(function () {
@@ -75,7 +76,7 @@
             window.location.reload();
           });
         });
-      }).catch(function () { say(status.dataset.kept); });
+      }).catch(function (error) { if (window.console) { console.warn("gridcare field:", error); } say(status.dataset.kept); });
     });
   });
   window.addEventListener("online", flush);
