@@ -7,7 +7,6 @@ survey. Data is written before the browser starts (see tests/portal/test_browser
 """
 
 import importlib
-import io
 
 import pytest
 from django.apps import apps

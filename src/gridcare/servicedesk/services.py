@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.core.audit import acting_as
-from gridcare.core.bulk import bulk_insert
 from gridcare.core.sqlarrays import fetch_int_matrix
 from gridcare.customers.models import Account
 from gridcare.notifications.services import notify
@@ -502,15 +501,21 @@ def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
                CASE WHEN r.extra_works AND t.extended_promise_amount IS NOT NULL THEN t.extended_promise_amount
                     ELSE t.promise_amount END,
                CASE WHEN t.promise_unit = %s THEN 1 ELSE 0 END,
-               {_epoch_minutes_sql('r.due_at')}, {_epoch_minutes_sql('r.warn_at')},
-               CASE WHEN EXISTS (SELECT 1 FROM {alerts} a WHERE a.request_id = r.id AND a.kind = 'warning') THEN 1 ELSE 0 END,
-               CASE WHEN EXISTS (SELECT 1 FROM {alerts} a WHERE a.request_id = r.id AND a.kind = 'breach') THEN 1 ELSE 0 END
+               {_epoch_minutes_sql('r.due_at')}, {_epoch_minutes_sql('r.warn_at')}
         FROM {table} r JOIN {types} t ON t.id = r.request_type_id
         WHERE r.state IN ({placeholders})
         ORDER BY r.id
     """  # noqa: S608 - table names and placeholders only
-    rows = fetch_int_matrix(sql=sql, params=[PromiseUnit.WORKING_HOURS, *OPEN_STATES], columns=9)
-    ids, teams, opened, amount, unit, due_stored, warn_stored, warned, breached = rows.T if len(rows) else np.zeros((9, 0), dtype=np.int64)
+    rows = fetch_int_matrix(sql=sql, params=[PromiseUnit.WORKING_HOURS, *OPEN_STATES], columns=7)
+    ids, teams, opened, amount, unit, due_stored, warn_stored = rows.T if len(rows) else np.zeros((7, 0), dtype=np.int64)
+    # The alerts already found, as a second plain scan (cheaper than a lookup per request).
+    found = fetch_int_matrix(
+        sql=f"SELECT a.request_id, CASE WHEN a.kind = %s THEN 1 ELSE 2 END FROM {alerts} a "  # noqa: S608
+            f"JOIN {table} r ON r.id = a.request_id WHERE r.state IN ({placeholders})",
+        params=[ClockAlert.Kind.WARNING, *OPEN_STATES], columns=2,
+    )  # fmt: skip
+    warned = np.isin(ids, found[found[:, 1] == 1, 0]) if len(found) else np.zeros(len(ids), dtype=bool)
+    breached = np.isin(ids, found[found[:, 1] == 2, 0]) if len(found) else np.zeros(len(ids), dtype=bool)
     if len(ids):
         first = clock.from_minutes(int(opened.min()))
         calendar = business_calendar(years=_years_around([first, now]))
@@ -520,43 +525,76 @@ def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
         due, warn = due_stored, warn_stored
     return {
         "ids": ids, "teams": teams, "due": due, "warn": warn, "due_stored": due_stored, "warn_stored": warn_stored,
-        "warned": warned.astype(bool), "breached": breached.astype(bool),
+        "warned": warned, "breached": breached,
     }  # fmt: skip
 
 
-def clock_scan(*, now: dt.datetime, tell_teams: bool = True) -> dict[str, int]:
-    """Warnings before a breach and breaches of every open request, each found once (idempotent).
+def clocks_recompute(*, now: dt.datetime) -> int:
+    """Recompute every open request's deadline and warning on today's calendar, as arrays; store those that moved.
 
-    The clocks are recomputed on today's calendar (a day off added since a request was opened moves its
-    deadline, which is then stored); a new warning or breach is a `ClockAlert` row (unique per request and
-    kind) and the team hears of it by e-mail to its staff, one message per team and scan (docs/servicedesk.md).
+    Run after the calendar changed (a day off added or removed, other working hours): a deadline is fixed when a
+    request is opened, and the breach scan compares the stored moments. Returns how many requests moved.
     """
     clocks = open_request_clocks(now=now)
     ids, due, warn = clocks["ids"], clocks["due"], clocks["warn"]
-    state = clock.classify(now=clock.to_minutes(now), due=due, warn=warn)
-    new_breach = (state == 2) & ~clocks["breached"]
-    new_warning = (state >= 1) & ~clocks["warned"]
     moved = (due != clocks["due_stored"]) | (warn != clocks["warn_stored"])
-    with transaction.atomic(), acting_as(reason="servicedesk.clock_scan"):
-        rows = [(int(i), ClockAlert.Kind.WARNING, now) for i in ids[new_warning]]
-        rows += [(int(i), ClockAlert.Kind.BREACH, now) for i in ids[new_breach]]
-        if rows:
-            bulk_insert(table=ClockAlert._meta.db_table, columns=["request_id", "kind", "at"], rows=rows, ignore_conflicts=True)
+    with transaction.atomic(), acting_as(reason="servicedesk.clocks_recompute"):
         for request_id, due_at, warn_at in zip(ids[moved].tolist(), due[moved].tolist(), warn[moved].tolist(), strict=True):
             ServiceRequest.objects.filter(pk=request_id).update(due_at=clock.from_minutes(due_at), warn_at=clock.from_minutes(warn_at))
-        if tell_teams and (new_warning.any() or new_breach.any()):
-            _tell_teams(ids=ids, teams=clocks["teams"], warned=new_warning & ~new_breach, breached=new_breach, now=now)
-    return {
-        "open": int(len(ids)), "warnings": int(new_warning.sum()), "breaches": int(new_breach.sum()), "moved": int(moved.sum()),
-    }  # fmt: skip
+    return int(moved.sum())
 
 
-def _tell_teams(*, ids, teams, warned, breached, now: dt.datetime) -> None:
+def _alerts_insert(*, kind: str, moment_column: str, now: dt.datetime) -> list[tuple[int, int]]:
+    """Insert the alert `kind` of every open request whose `moment_column` has passed; (request, team) of the new ones."""
+    table = ServiceRequest._meta.db_table
+    alerts = ClockAlert._meta.db_table
+    placeholders = ", ".join(["%s"] * len(OPEN_STATES))
+    # One statement: the unique key (request, kind) keeps it idempotent, NOT EXISTS keeps it from retrying old ones.
+    sql = f"""
+        INSERT INTO {alerts} (request_id, kind, at)
+        SELECT r.id, %s, %s FROM {table} r
+        WHERE r.state IN ({placeholders}) AND r.{moment_column} <= %s
+          AND NOT EXISTS (SELECT 1 FROM {alerts} a WHERE a.request_id = r.id AND a.kind = %s)
+        ON CONFLICT DO NOTHING
+        RETURNING request_id
+    """  # noqa: S608 - table and column names only
+    moment = connection.ops.adapt_datetimefield_value(now)  # SQLite compares text: UTC, as Django stores it
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, moment, *OPEN_STATES, moment, kind])
+        new = [row[0] for row in cursor.fetchall()]
+    teams = {}
+    for chunk in range(0, len(new), 10_000):
+        teams.update(ServiceRequest.objects.filter(pk__in=new[chunk:chunk + 10_000]).values_list("pk", "team_id"))
+    return [(pk, teams[pk]) for pk in new]
+
+
+def clock_scan(*, now: dt.datetime, tell_teams: bool = True, recompute: bool = False) -> dict[str, int]:
+    """Warnings before a breach and breaches of every open request, each found once (idempotent).
+
+    Set-based on the stored deadlines (`recompute=True` first recomputes them on today's calendar, see
+    `clocks_recompute`): a new warning or breach is a `ClockAlert` row (unique per request and kind), and the
+    team hears of it by e-mail to its staff, one message per team and scan (docs/servicedesk.md).
+    """
+    moved = clocks_recompute(now=now) if recompute else 0
+    with transaction.atomic(), acting_as(reason="servicedesk.clock_scan"):
+        if connection.vendor == "postgresql":
+            # Alerts are found again by the next scan if a crash loses them: the commit need not wait for the WAL.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        warned = _alerts_insert(kind=ClockAlert.Kind.WARNING, moment_column="warn_at", now=now)
+        breached = _alerts_insert(kind=ClockAlert.Kind.BREACH, moment_column="due_at", now=now)
+        if tell_teams and (warned or breached):
+            breached_ids = {pk for pk, _team in breached}
+            _tell_teams(warned=[(pk, team) for pk, team in warned if pk not in breached_ids], breached=breached, now=now)
+    return {"warnings": len(warned), "breaches": len(breached), "moved": moved}
+
+
+def _tell_teams(*, warned: list[tuple[int, int]], breached: list[tuple[int, int]], now: dt.datetime) -> None:
     """One e-mail per team to its staff with an address: the numbers of its requests newly near or past their deadline."""
     by_team: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"warned": [], "breached": []})
-    for request_id, team in zip(ids[warned].tolist(), teams[warned].tolist(), strict=True):
+    for request_id, team in warned:
         by_team[team]["warned"].append(request_id)
-    for request_id, team in zip(ids[breached].tolist(), teams[breached].tolist(), strict=True):
+    for request_id, team in breached:
         by_team[team]["breached"].append(request_id)
     units = {unit.pk: unit for unit in Unit.objects.filter(pk__in=list(by_team))}
     numbers = dict(ServiceRequest.objects.filter(pk__in=[i for lists in by_team.values() for v in lists.values() for i in v[:50]])

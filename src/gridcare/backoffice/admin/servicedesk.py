@@ -70,8 +70,18 @@ class RequestTypeAdmin(PolicyAdmin):
 
 @admin.register(DayOff, site=admin_site)
 class DayOffAdmin(PolicyAdmin):
+    """The utility's own days off; adding or removing one moves the deadlines of open requests."""
+
     list_display = ["day", "name"]
     ordering = ["-day", "pk"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.clocks_recompute(now=timezone.now())
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.clocks_recompute(now=timezone.now())
 
 
 class StatusChangeInline(admin.TabularInline):
