@@ -221,7 +221,10 @@ class ClockAlert(models.Model):
         WARNING = "warning", _("sắp quá hạn")
         BREACH = "breach", _("quá hạn")
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="clock_alerts")
+    # No database foreign key: the scan inserts tens of thousands of alerts at once from the requests table itself,
+    # and PostgreSQL's deferred key check would lock every one of those requests at commit (seconds for 100,000).
+    # Deleting a request still deletes its alerts (Django's cascade).
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="clock_alerts", db_constraint=False)
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
     at = models.DateTimeField(_("lúc"))
 

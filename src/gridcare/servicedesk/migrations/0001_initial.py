@@ -234,6 +234,7 @@ class Migration(migrations.Migration):
                 (
                     "request",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="clock_alerts",
                         to="servicedesk.servicerequest",
