@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "gridcare.billing",
     "gridcare.flexibility",
     "gridcare.outages",
+    "gridcare.servicedesk",
     "gridcare.notifications",
     "gridcare.backoffice",
     "gridcare.portal",
@@ -299,6 +300,22 @@ GRIDCARE_IMPORT_MAX_BYTES = int(os.environ.get("GRIDCARE_IMPORT_MAX_BYTES", str(
 GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES = int(os.environ.get("GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES", str(512 * 1_048_576)))
 # Paths whose requests may be larger than GRIDCARE_REQUEST_MAX_BYTES (64 KiB more for the multipart envelope).
 GRIDCARE_REQUEST_MAX_BYTES_BY_PATH = {"/api/v1/readings/imports": GRIDCARE_IMPORT_MAX_BYTES + 65_536}
+
+# Service desk (docs/servicedesk.md): working hours of the business calendar (hours-based promises count only
+# these minutes, local time, Monday to Friday outside public holidays and the utility's days off), when a
+# warning is due for hours-based promises (the share of the promise that has passed), and photo uploads.
+# The portal's address as customers reach it, for links in messages (a survey's link).
+GRIDCARE_PORTAL_URL = os.environ.get("GRIDCARE_PORTAL_URL", "http://127.0.0.1:8000")
+GRIDCARE_SERVICEDESK_WORKING_HOURS = os.environ.get("GRIDCARE_SERVICEDESK_WORKING_HOURS", "07:00-11:30,13:00-16:30")
+GRIDCARE_SERVICEDESK_WARN_FRACTION = float(os.environ.get("GRIDCARE_SERVICEDESK_WARN_FRACTION", "0.75"))
+GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES", str(6 * 1_048_576)))
+GRIDCARE_SERVICEDESK_ATTACHMENTS_PER_UPLOAD = 3
+GRIDCARE_SERVICEDESK_IMAGE_MAX_PIXELS = int(os.environ.get("GRIDCARE_SERVICEDESK_IMAGE_MAX_PIXELS", "1600"))
+# The forms that carry photos take up to three of them in one request.
+for _photo_path in ("/requests/new/", "/backoffice/field/sync/", "/api/v1/service-requests"):
+    GRIDCARE_REQUEST_MAX_BYTES_BY_PATH[_photo_path] = (
+        GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES * GRIDCARE_SERVICEDESK_ATTACHMENTS_PER_UPLOAD + 65_536
+    )
 # JSON bodies of the API nest at most this deep (deeper is a 400, never a parser recursion).
 GRIDCARE_API_MAX_JSON_DEPTH = 32
 

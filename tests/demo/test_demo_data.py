@@ -60,7 +60,9 @@ def _digest() -> str:
 
 
 def _wipe():
-    for model in (OutageReport, Outage, Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
+    from gridcare.servicedesk.models import ServiceRequest
+
+    for model in (ServiceRequest, OutageReport, Outage, Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
                   Meter, ReadingRoute, Account, Premise, Customer, TransformerStation, Feeder, Substation,
                   TOTPDevice, StaffMembership):  # fmt: skip
         model.objects.all().delete()

@@ -92,7 +92,10 @@ def test_starter_sms_templates_fit_gsm7(db):
     ctx = {"code": "123456", "minutes": 5, "customer_code": "PB13000000001", "read_on": {"date": "2026-03-05"},
            "kwh": {"kwh": 512}, "previous_kwh": {"kwh": 300}, "threshold": 400, "start": "08:00 12/03/2026",
            "end": "16:00 12/03/2026", "place": "ấp Mỹ Khánh", "reason": "bảo trì lưới điện", "period": "03/2026",
-           "amount": {"vnd": 345000}, "due_on": {"date": "2026-03-20"}, "restored": "10:30 12/03/2026"}  # fmt: skip
+           "amount": {"vnd": 345000}, "due_on": {"date": "2026-03-20"}, "restored": "10:30 12/03/2026",
+           # the service desk's (gridcare.servicedesk)
+           "number": "YC251201ABCDEF", "request_type": "Kiểm tra hoặc di dời công tơ", "state": "đang xử lý",
+           "due": "16:30 08/12/2025", "survey_url": "https://cskh.example.vn/requests/survey/123:1tXyZa:" + "s" * 43 + "/"}  # fmt: skip
     for t in Template.objects.filter(channel="sms").order_by("pk"):
         rendered = render(template=t, context=ctx, language=t.language)
         assert rendered.body.isascii(), t

@@ -52,6 +52,7 @@ from gridcare.notifications.models import (
 from gridcare.org.models import Commune, StaffMembership, StaffRole, Unit
 from gridcare.outages import services as outage_services
 from gridcare.outages.models import OutageReport, RestorationRequest
+from gridcare.servicedesk.models import ServiceRequest
 from tests import factories
 from tests.api.test_accounts_api import token_client
 from tests.backoffice.builders import PASSWORD, customer_user, staff, superuser, totp_device, verified_login
@@ -63,6 +64,7 @@ User = get_user_model()
 # National data every staff member reads; only the catalogue role (or a superuser) changes it.
 NATIONAL = {
     "tariffs.tariffversion", "tariffs.timeofuseschedule", "tariffs.vatrate", "notifications.template", "org.province",
+    "servicedesk.requesttype", "servicedesk.dayoff",
 }  # fmt: skip
 # Company-level grid (a substation and feeder of the company): team staff see none of it.
 MODELS = sorted(model._meta.label_lower for model in admin_site._registry)
@@ -162,9 +164,29 @@ def theirs(world):
             DeliveryReceipt.objects.create(channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW)
         ],
     }
+    records.update(_service_desk_of(world, account, b_admin))
     assert Bill.objects.filter(account=account).exists() and BillLine.objects.filter(bill__account=account).exists()
     assert all(records.values()), [label for label, rows in records.items() if not rows]
     return records
+
+
+def _service_desk_of(world, account, lead):
+    """A request of team B's customer, assigned, worked and closed with a survey; and one still open."""
+    from gridcare.servicedesk import services as desk
+    from gridcare.servicedesk.models import RequestType, Survey, WorkOrder
+
+    closed = desk.request_open(account=account, request_type=RequestType.objects.get(code="other"), now=NOW,
+                               description="Khách Của Đội Khác cần giúp")  # fmt: skip
+    order = desk.request_assign(request=closed, assignee=lead, by=lead, now=NOW)
+    desk.work_order_finish(work_order=order, by=lead, now=NOW, work_done="xong", client_key="theirs-1")
+    opened = desk.request_open(account=account, request_type=RequestType.objects.get(code="meter-check"), now=NOW,
+                               fields={"contact_phone": "+84987654321"})  # fmt: skip
+    desk.request_assign(request=opened, assignee=lead, by=lead, now=NOW)
+    return {
+        "servicedesk.servicerequest": [closed, opened],
+        "servicedesk.workorder": list(WorkOrder.objects.filter(request__account=account)),
+        "servicedesk.survey": list(Survey.objects.filter(request__account=account)),
+    }
 
 
 def _actor(world, kind):
@@ -442,6 +464,16 @@ def _api_calls(world, theirs):
         ],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
+        "service-request-types": [("get", "/api/v1/service-request-types", None)],
+        "service-requests": [
+            ("get", "/api/v1/service-requests", None),
+            ("post", "/api/v1/service-requests", {"account_code": account.code, "request_type": "other", "description": "x"}),
+        ],
+        "service-request": [("get", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}", None)],
+        "service-request-move": [
+            ("post", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves", {"to": "closed", "resolution": "x"}),
+            ("post", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves", {"to": "cancelled"}),
+        ],
         "not-found": [("get", f"/api/v1/no-such-thing/{account.code}", None)],
     }
 
@@ -456,10 +488,11 @@ def test_the_api_shows_and_changes_nothing_of_another_team(world, theirs, actor)
     api = token_client(_actor(world, actor))
     account = theirs["customers.account"][0]
     bill = theirs["billing.bill"][0]
-    watched = [*theirs["metering.reading"], bill, *theirs["billing.billrun"]]
+    watched = [*theirs["metering.reading"], bill, *theirs["billing.billrun"], *theirs["servicedesk.servicerequest"]]
     before = _snapshot(watched)
     readings_before = Reading.objects.count()
     runs_before = BillRun.objects.count()
+    requests_before = ServiceRequest.objects.count()
     for name, calls in _api_calls(world, theirs).items():
         for method, path, body in calls:
             response = getattr(api, method)(path, body, format="json") if body is not None else getattr(api, method)(path)
@@ -474,6 +507,7 @@ def test_the_api_shows_and_changes_nothing_of_another_team(world, theirs, actor)
                 assert "100 kWh" not in text  # another unit's recorded reading is never quoted
     assert Reading.objects.count() == readings_before
     assert BillRun.objects.count() == runs_before
+    assert ServiceRequest.objects.count() == requests_before
     assert _snapshot(watched) == before
     assert OutageReport.objects.count() == 1 and RestorationRequest.objects.count() == 1
 
@@ -505,7 +539,8 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
     # The database audits every write to customer records, the set-up's creations included (docs/audit.md).
     assert set(audited.values_list("object_type", flat=True)) == {
         "customers.customer", "customers.socialcategoryassignment", "customers.account", "customers.premise",
-        "customers.servicepoint",
+        "customers.servicepoint", "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder",
+        "servicedesk.survey",
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -519,7 +554,8 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
     verified_login(client, User.objects.get(pk=reader.pk))
     audited = client.get(_url(AuditEntry)).context["cl"].queryset
     assert set(audited.values_list("object_type", flat=True)) == {
-        "customers.customer", "customers.account", "customers.premise", "customers.servicepoint"
+        "customers.customer", "customers.account", "customers.premise", "customers.servicepoint",
+        "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder", "servicedesk.survey",
     }
 
 

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, notifications, outages, tariffs, views
+from gridcare.api import billing, docs, imports, notifications, outages, servicedesk, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -27,6 +27,10 @@ urlpatterns = [
     path("bill-runs/<int:run_id>/release", billing.BillRunReleaseView.as_view(), name="bill-run-release"),
     path("accounts/<str:code>/outage-reports", outages.OutageReportView.as_view(), name="account-outage-reports"),
     path("accounts/<str:code>/outages/<int:outage_id>/notify-me", outages.NotifyWhenBackView.as_view(), name="account-outage-notify-me"),
+    path("service-request-types", servicedesk.RequestTypeListView.as_view(), name="service-request-types"),
+    path("service-requests", servicedesk.ServiceRequestListView.as_view(), name="service-requests"),
+    path("service-requests/<str:number>", servicedesk.ServiceRequestDetailView.as_view(), name="service-request"),
+    path("service-requests/<str:number>/moves", servicedesk.ServiceRequestMoveView.as_view(), name="service-request-move"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]

@@ -58,9 +58,10 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
         return super().index(request, context)
 
     def get_urls(self):
-        from gridcare.backoffice import overview, two_factor
+        from gridcare.backoffice import field, overview, two_factor
 
         return [
+            *field.urls(self),
             path("2fa/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol"),
             path("2fa/<str:link>/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol_link"),
             path("customer/", self.admin_view(overview.search_view), {"site": self}, name="customer_search"),

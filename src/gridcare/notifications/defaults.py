@@ -116,9 +116,46 @@ TEMPLATES = {
                    "EVN : contrat {customer_code} facture {period} : {amount}, avant le {due_on}."),
         },
     ),
+    # The service desk (gridcare.servicedesk, loaded by its own data migration).
+    "service_request_received": (
+        "service_request",
+        {
+            "vi": ("Đã tiếp nhận yêu cầu", "Điện lực đã tiếp nhận yêu cầu {number} ({request_type}). Hạn hoàn thành: {due}.",
+                   "EVN: da tiep nhan yeu cau {number}, han hoan thanh {due}."),
+            "en": ("Request received", "We have received your request {number} ({request_type}). Due by {due}.",
+                   "EVN: request {number} received, due by {due}."),
+            "fr": ("Demande reçue", "Nous avons reçu votre demande {number} ({request_type}). Échéance : {due}.",
+                   "EVN : demande {number} recue, echeance {due}."),
+        },
+    ),
+    "service_request_moved": (
+        "service_request",
+        {
+            "vi": ("Yêu cầu có tiến triển", "Yêu cầu {number} ({request_type}) chuyển sang trạng thái: {state}.",
+                   "EVN: yeu cau {number}: {state}."),
+            "en": ("Your request has moved", "Request {number} ({request_type}) is now: {state}.",
+                   "EVN: request {number}: {state}."),
+            "fr": ("Votre demande avance", "La demande {number} ({request_type}) est maintenant : {state}.",
+                   "EVN : demande {number} : {state}."),
+        },
+    ),
+    "service_request_closed": (
+        "service_request",
+        {
+            "vi": ("Yêu cầu đã hoàn thành", "Yêu cầu {number} ({request_type}) đã hoàn thành. Quý khách hài lòng đến đâu? Trả lời một câu hỏi: {survey_url}",
+                   "EVN: yeu cau {number} da hoan thanh. Danh gia: {survey_url}"),
+            "en": ("Request completed", "Request {number} ({request_type}) is completed. How satisfied are you? One question: {survey_url}",
+                   "EVN: request {number} completed. Rate us: {survey_url}"),
+            "fr": ("Demande terminée", "La demande {number} ({request_type}) est terminée. Êtes-vous satisfait ? Une question : {survey_url}",
+                   "EVN : demande {number} terminee. Votre avis : {survey_url}"),
+        },
+    ),
 }
 # ZNS approves each parameter's length in advance (name 30, address 200, amount 20).
-ZNS_LIMITS = {"customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30, "restored": 30}
+ZNS_LIMITS = {
+    "customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30, "restored": 30,
+    "number": 20, "request_type": 80, "state": 40, "due": 30, "survey_url": 200,
+}  # fmt: skip
 CHANNELS = ("inbox", "push", "email", "sms", "zalo")
 
 

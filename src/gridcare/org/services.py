@@ -7,7 +7,7 @@ from django.db.models import Q
 from gridcare.org.models import StaffMembership, StaffRole, Unit
 
 GRIDCARE_APPS = (
-    "org", "network", "customers", "metering", "tariffs", "billing", "notifications", "outages", "core",
+    "org", "network", "customers", "metering", "tariffs", "billing", "notifications", "outages", "core", "servicedesk",
 )  # fmt: skip
 # Sensitive permissions that only some roles hold, on top of the action-based ones.
 SENSITIVE_BY_ROLE = {
@@ -23,6 +23,7 @@ TWO_FACTOR_APPS = ("otp_totp", "otp_static")
 # role changes them (and `org.policy`'s "catalogue.manage" rule limits that role to the corporation).
 CATALOGUE_MODELS = (
     ("tariffs", None), ("org", "unit"), ("org", "province"), ("org", "commune"), ("notifications", "template"),
+    ("servicedesk", "requesttype"), ("servicedesk", "dayoff"),
 )  # fmt: skip
 ACTIONS_BY_ROLE = {
     StaffRole.CATALOGUE: ("view", "add", "change", "delete"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, notifications, otp, outages, views
+from gridcare.portal import bills, notifications, otp, outages, requests, views
 
 app_name = "portal"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("accounts/<str:code>/outages/", outages.outages_page, name="outages"),
     path("accounts/<str:code>/outages/report/", outages.report_no_power, name="outage_report"),
     path("accounts/<str:code>/outages/<int:outage_id>/notify-me/", outages.notify_when_back, name="outage_notify_me"),
+    path("requests/", requests.request_list, name="requests"),
+    path("requests/new/", requests.request_new, name="request_new"),
+    path("requests/survey/<str:token>/", requests.request_survey, name="request_survey"),
+    path("requests/<str:number>/", requests.request_detail, name="request"),
+    path("requests/<str:number>/cancel/", requests.request_cancel, name="request_cancel"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from gridcare.core.formatting import local_date
 from gridcare.demo import outages as demo_outages
 from gridcare.demo import selectors, services, workday
+from gridcare.demo.servicedesk import demo_service_requests_load
 
 STAGES = {
     "plan": gettext_lazy("kế hoạch dữ liệu (numpy)"),
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         if bills:  # the queues go with the bill runs (held bills, their notices)
             workday.demo_workday_load(today=today, now=timezone.now())
         demo_outages.demo_outages_load(now=timezone.now())
+        progress("service requests", demo_service_requests_load(now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
