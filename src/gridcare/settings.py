@@ -313,3 +313,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Bills as documents and VietQR transfers (docs/billing.md). The collection account receives bank transfers;
+# the demo values are a made-up account at Vietcombank's BIN.
+GRIDCARE_VIETQR_BANK_BIN = os.environ.get("GRIDCARE_VIETQR_BANK_BIN", "970436")
+GRIDCARE_VIETQR_ACCOUNT_NUMBER = os.environ.get("GRIDCARE_VIETQR_ACCOUNT_NUMBER", "0011009999888")
+GRIDCARE_VIETQR_ACCOUNT_NAME = os.environ.get("GRIDCARE_VIETQR_ACCOUNT_NAME", "CONG TY DIEN LUC GRIDCARE")
+GRIDCARE_VIETQR_BANK_NAME = os.environ.get("GRIDCARE_VIETQR_BANK_NAME", "Vietcombank")
+# The seller printed on each bill, per company unit (Unit.code): name, tax code, address, and the two letters
+# that end its e-invoice series (C26T + letters). A company not listed is printed with its unit name.
+GRIDCARE_INVOICE_SELLERS: dict[str, dict[str, str]] = {}
+GRIDCARE_INVOICE_SELLER_DEFAULT = {"tax_code": "0300000000", "address": ""}
+# E-invoice form number (mẫu số 1: hoá đơn giá trị gia tăng, Circular 78/2021).
+GRIDCARE_INVOICE_FORM = "1"
+# Days from issue to the due date, per account purpose (customers.Purpose); others use GRIDCARE_BILL_DUE_DAYS.
+GRIDCARE_BILL_DUE_DAYS = int(os.environ.get("GRIDCARE_BILL_DUE_DAYS", "10"))
+GRIDCARE_BILL_DUE_DAYS_BY_PURPOSE = {"residential": 10, "business": 7, "production": 7, "administrative": 15, "public_service": 15}
+GRIDCARE_INVOICE_LOOKUP_URL = os.environ.get("GRIDCARE_INVOICE_LOOKUP_URL", "")  # where buyers look invoices up by code
