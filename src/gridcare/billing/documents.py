@@ -12,7 +12,7 @@ from gridcare.billing.explanation import BillFacts, bill_explanation
 from gridcare.billing.invoices import company_of, seller_of
 from gridcare.billing.models import Bill
 from gridcare.billing.selectors import bill_lines, monthly_bill_history, standing_bill
-from gridcare.billing.vietqr import CollectionAccount, payment_reference, vietqr_payload
+from gridcare.billing.vietqr import CollectionAccount, VietQRError, payment_reference, vietqr_payload
 from gridcare.core.amount_words import amount_in_words
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.formatting import format_day, format_kwh, format_number, format_vnd
@@ -31,7 +31,10 @@ def bill_payment_reference(*, bill: Bill) -> str | None:
     """The transfer reference of a bill the customer pays (an issued invoice), None for any other bill."""
     if bill.kind != Bill.Kind.INVOICE or bill.status != Bill.Status.ISSUED or bill.total <= 0:
         return None
-    return payment_reference(bill_number=bill.number)
+    try:
+        return payment_reference(bill_number=bill.number)
+    except VietQRError:  # a number not made by a bill run (migrated from another system): paid by customer code
+        return None
 
 
 def bill_vietqr_payload(*, bill: Bill) -> str | None:

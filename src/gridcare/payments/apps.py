@@ -25,6 +25,13 @@ class PaymentsConfig(AppConfig):
         records_register("payments.paymentorder", Records(unit_path="account__unit", deletable=False))
         records_register("payments.paymentorderbill", Records(unit_path="order__account__unit", deletable=False))
         records_register("payments.gatewaycallback", Records(unit_path="order__account__unit", deletable=False))
+        # Statement imports and lines: the importer's unit, then (a matched line) the account's unit.
+        from gridcare.org.policy import Rule, rules_register
+
+        records_register("payments.statementimport", Records(unit_path="unit", deletable=False))
+        records_register("payments.statementline", Records(unit_path="unit", deletable=False))
+        rules_register("payments.import_statements", Rule(permission="payments.add_statementimport"))
+        rules_register("payments.match_statement_lines", Rule(permission="payments.change_statementline"))
         # The ledger's bounds (never more allocated than a payment or a bill) are database triggers, installed
         # after each migrate like the audit triggers (a SQLite table rebuild drops a table's triggers).
         post_migrate.connect(_ledger_triggers_install, sender=self, dispatch_uid="gridcare_payments_ledger_triggers")
