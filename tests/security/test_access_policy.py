@@ -22,6 +22,8 @@ from gridcare.backoffice.scoping import PolicyAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.billing import services as billing_services
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
+from gridcare.payments import statements as payment_statements
+from gridcare.payments.statements_models import StatementLine
 from gridcare.core import credentials
 from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
@@ -105,6 +107,11 @@ def theirs(world):
         errors=[{"row": 2, "column": "meter_serial", "value": meter.serial, "reason": "x", "reason_en": "x"}],
     )  # fmt: skip
     system_import = ReadingImport.objects.create(source="head-end.csv", sha256="c" * 64, started_at=NOW)
+    statement_b = payment_statements.statement_import(
+        content=(f"transaction_id,booked_on,amount,description,customer_code\nB1,01/07/2025,1000,x,{account.code}\n"
+                 "B2,01/07/2025,2000,khong ro,\n").encode(),
+        filename="b.csv", kind="bank", source="VCB", now=NOW, unit=team_b,
+    ).statement  # fmt: skip
     records = {
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
@@ -132,6 +139,8 @@ def theirs(world):
         "metering.reading": list(Reading.objects.filter(account=account)),
         "metering.intervalreading": list(IntervalReading.objects.filter(meter=meter)),
         "metering.readingimport": [import_b, system_import],
+        "payments.statementimport": [statement_b],
+        "payments.statementline": list(StatementLine.objects.filter(statement=statement_b)),
         "billing.billrun": [run],
         "billing.bill": list(Bill.objects.filter(account=account)),
         "notifications.notice": [notice],
@@ -460,7 +469,7 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
     # The database audits every write to customer records, the set-up's creations included (docs/audit.md).
     assert set(audited.values_list("object_type", flat=True)) == {
         "customers.customer", "customers.socialcategoryassignment", "customers.account", "customers.premise",
-        "customers.servicepoint",
+        "customers.servicepoint", "payments.payment", "payments.allocation",  # the statement line B1's payment
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -474,7 +483,8 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
     verified_login(client, User.objects.get(pk=reader.pk))
     audited = client.get(_url(AuditEntry)).context["cl"].queryset
     assert set(audited.values_list("object_type", flat=True)) == {
-        "customers.customer", "customers.account", "customers.premise", "customers.servicepoint"
+        "customers.customer", "customers.account", "customers.premise", "customers.servicepoint", "payments.payment",
+        "payments.allocation",
     }
 
 
