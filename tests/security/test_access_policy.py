@@ -22,8 +22,6 @@ from gridcare.backoffice.scoping import PolicyAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.billing import services as billing_services
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
-from gridcare.payments import statements as payment_statements
-from gridcare.payments.statements_models import StatementLine
 from gridcare.core import credentials
 from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
@@ -52,6 +50,8 @@ from gridcare.notifications.models import (
     PushSubscription,
 )
 from gridcare.org.models import Commune, StaffMembership, StaffRole, Unit
+from gridcare.payments import statements as payment_statements
+from gridcare.payments.statements_models import StatementLine
 from tests import factories
 from tests.api.test_accounts_api import token_client
 from tests.backoffice.builders import PASSWORD, customer_user, staff, superuser, totp_device, verified_login
