@@ -51,7 +51,7 @@ from gridcare.notifications.models import (
 )
 from gridcare.org.models import Commune, StaffMembership, StaffRole, Unit
 from gridcare.payments import statements as payment_statements
-from gridcare.payments.statements_models import StatementLine
+from gridcare.payments.statements_models import PaymentReminder, StatementLine
 from tests import factories
 from tests.api.test_accounts_api import token_client
 from tests.backoffice.builders import PASSWORD, customer_user, staff, superuser, totp_device, verified_login
@@ -112,6 +112,8 @@ def theirs(world):
                  "B2,01/07/2025,2000,khong ro,\n").encode(),
         filename="b.csv", kind="bank", source="VCB", now=NOW, unit=team_b,
     ).statement  # fmt: skip
+    reminder_b = PaymentReminder.objects.create(bill=Bill.objects.filter(account=account).first(), account=account,
+                                                stage="overdue", sent_on=JULY, amount=1)  # fmt: skip
     records = {
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
@@ -141,6 +143,7 @@ def theirs(world):
         "metering.readingimport": [import_b, system_import],
         "payments.statementimport": [statement_b],
         "payments.statementline": list(StatementLine.objects.filter(statement=statement_b)),
+        "payments.paymentreminder": [reminder_b],
         "billing.billrun": [run],
         "billing.bill": list(Bill.objects.filter(account=account)),
         "notifications.notice": [notice],

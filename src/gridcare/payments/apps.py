@@ -30,6 +30,7 @@ class PaymentsConfig(AppConfig):
 
         records_register("payments.statementimport", Records(unit_path="unit", deletable=False))
         records_register("payments.statementline", Records(unit_path="unit", deletable=False))
+        records_register("payments.paymentreminder", Records(unit_path="account__unit", deletable=False))
         rules_register("payments.import_statements", Rule(permission="payments.add_statementimport"))
         rules_register("payments.match_statement_lines", Rule(permission="payments.change_statementline"))
         # The ledger's bounds (never more allocated than a payment or a bill) are database triggers, installed

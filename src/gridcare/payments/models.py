@@ -194,4 +194,4 @@ class GatewayCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.reference} {self.outcome}"
-from gridcare.payments.statements_models import StatementImport, StatementLine  # noqa: E402, F401  (statement imports)
+from gridcare.payments.statements_models import PaymentReminder, StatementImport, StatementLine  # noqa: E402, F401  (files, reminders)

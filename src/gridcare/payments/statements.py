@@ -195,6 +195,8 @@ def check_rows(header: list[str], body: Sequence[Sequence[str]], *, today: dt.da
             errors.append(RowError(number, "booked_on", day_text, _("Ngày ghi có ở tương lai."), "Booking date is in the future."))
         amount_text = cells[at["amount"]]
         amount = parse_amount(amount_text)
+        if amount is None and amount_text.startswith("-") and parse_amount(amount_text[1:].strip()) is not None:
+            amount = -1  # a debit: said so below, not "not an amount"
         if amount is None:
             errors.append(RowError(number, "amount", amount_text[:40],
                                    _("Số tiền không hợp lệ: cần số đồng nguyên dương, ví dụ 1.234.567."),

@@ -103,3 +103,26 @@ class StatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.transaction_id}"
+
+
+class PaymentReminder(models.Model):
+    """A reminder sent about one bill at one stage; (bill, stage) is unique, so a daily run never sends one twice."""
+
+    class Stage(models.TextChoices):
+        DUE_SOON = "due_soon", _("nhắc trước hạn thanh toán")
+        OVERDUE = "overdue", _("thông báo quá hạn")
+        DISCONNECTION_WARNING = "disconnection_warning", _("thông báo ngừng cấp điện do nợ")
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("hoá đơn"))
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("mã khách hàng"))
+    stage = models.CharField(_("loại"), max_length=24, choices=Stage.choices)
+    sent_on = models.DateField(_("ngày gửi"))
+    amount = models.BigIntegerField(_("số tiền còn nợ"))
+
+    class Meta:
+        verbose_name = _("nhắc nợ")
+        verbose_name_plural = _("nhắc nợ")
+        constraints = [models.UniqueConstraint(fields=["bill", "stage"], name="payment_reminder_once_per_bill_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} {self.stage}"

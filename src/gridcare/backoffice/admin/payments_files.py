@@ -18,7 +18,7 @@ from gridcare.customers.models import Account
 from gridcare.metering.importing import ImportFileError
 from gridcare.org import policy
 from gridcare.payments import statements
-from gridcare.payments.statements_models import StatementImport, StatementLine
+from gridcare.payments.statements_models import PaymentReminder, StatementImport, StatementLine
 
 
 class StatementUploadForm(forms.Form):
@@ -162,3 +162,28 @@ class StatementLineAdmin(UnitScopedAdmin):
                    "amount": format_vnd(line.amount),
                    "title": _("Khớp dòng sao kê %(id)s") % {"id": line.transaction_id}}  # fmt: skip
         return TemplateResponse(request, "backoffice/payments/statement_match.html", context)
+
+
+@admin.register(PaymentReminder, site=admin_site)
+class PaymentReminderAdmin(UnitScopedAdmin):
+    """The arrears list of the staff member's units: each bill reminded, the stage reached and what was owed then."""
+
+    list_display = ("sent_on", "stage", "account", "bill", "amount_vnd")
+    list_filter = ("stage", ("sent_on", admin.DateFieldListFilter))
+    list_select_related = ("account", "bill")
+    search_fields = ("=account__code", "=bill__number")
+    ordering = ("-sent_on", "-pk")
+    readonly_fields = ("sent_on", "stage", "account", "bill", "amount")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Số tiền còn nợ"), ordering="amount")
+    def amount_vnd(self, obj):
+        return format_vnd(obj.amount)
