@@ -60,7 +60,7 @@ def test_pay_all_due_through_vnpay_the_ipn_settles_and_a_replay_changes_nothing(
     page = httpx.get(body["redirect_url"])  # the gateway accepts our signed URL and shows its page
     assert page.status_code == 200 and "350.000" in page.text
     back = sandbox.decide(body["reference"], approve=True, callbacks=2)  # the IPN, sent twice
-    assert [c for c in sandbox.transactions[body["reference"]].callbacks] == [
+    assert sandbox.transactions[body["reference"]].callbacks == [
         '{"RspCode": "00", "Message": "Confirm Success"}', '{"RspCode": "02", "Message": "Order already confirmed"}']
     order = PaymentOrder.objects.get(reference=body["reference"])
     assert order.status == "paid" and Payment.objects.filter(order=order).count() == 1
