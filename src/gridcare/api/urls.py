@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, notifications, tariffs, views
+from gridcare.api import billing, docs, imports, notifications, payments, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -25,6 +25,10 @@ urlpatterns = [
     path("bill-runs", billing.BillRunListView.as_view(), name="bill-runs"),
     path("bill-runs/<int:run_id>", billing.BillRunDetailView.as_view(), name="bill-run"),
     path("bill-runs/<int:run_id>/release", billing.BillRunReleaseView.as_view(), name="bill-run-release"),
+    path("payments/", payments.PaymentStartView.as_view(), name="payments"),
+    path("payments/<str:reference>/", payments.PaymentOrderView.as_view(), name="payment"),
+    path("accounts/<str:code>/balance/", payments.AccountBalanceView.as_view(), name="account-balance"),
+    path("accounts/<str:code>/payments/", payments.AccountPaymentsView.as_view(), name="account-payments"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]

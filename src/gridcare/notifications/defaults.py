@@ -85,9 +85,21 @@ TEMPLATES = {
                    "EVN : contrat {customer_code} {amount} (echeance {due_on}) impaye apres 2 avis. Coupure sans paiement."),
         },
     ),
+    "payment_receipt": (
+        "payments",
+        {
+            "vi": ("Biên lai thanh toán tiền điện", "Khách hàng {customer_code}: đã nhận {amount} qua {channel} lúc {paid_at}, biên lai số {receipt}. Cảm ơn quý khách.",
+                   "EVN: KH {customer_code} da thanh toan {amount} luc {paid_at}, bien lai {receipt}. Cam on quy khach."),
+            "en": ("Payment receipt", "Account {customer_code}: we received {amount} by {channel} at {paid_at}, receipt {receipt}. Thank you.",
+                   "EVN: acct {customer_code} paid {amount} at {paid_at}, receipt {receipt}. Thank you."),
+            "fr": ("Reçu de paiement", "Contrat {customer_code} : nous avons reçu {amount} par {channel} le {paid_at}, reçu n° {receipt}. Merci.",
+                   "EVN : contrat {customer_code} paye {amount} le {paid_at}, recu {receipt}. Merci."),
+        },
+    ),
 }
 # ZNS approves each parameter's length in advance (name 30, address 200, amount 20).
-ZNS_LIMITS = {"customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30}
+ZNS_LIMITS = {"customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30,
+              "receipt": 20, "channel": 30, "paid_at": 30}  # fmt: skip
 CHANNELS = ("inbox", "push", "email", "sms", "zalo")
 
 

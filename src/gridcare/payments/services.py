@@ -7,16 +7,32 @@ hold to its owed bills, oldest due first (bills the payer named first); the data
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import translation
 
 from gridcare.billing.models import Bill
 from gridcare.customers.models import Account
+from gridcare.notifications.models import Topic
+from gridcare.notifications.services import notify
 from gridcare.payments import selectors
-from gridcare.payments.models import Allocation, Channel, Payment, PaymentOrder, PaymentReversal
+from gridcare.payments.gateways import GatewayError, GatewayResult, gateway_for
+from gridcare.payments.gateways.base import VIETNAM, PaymentRequest
+from gridcare.payments.models import (
+    Allocation,
+    Channel,
+    GatewayCallback,
+    Payment,
+    PaymentOrder,
+    PaymentOrderBill,
+    PaymentReversal,
+)  # fmt: skip
 
 
 class PaymentError(Exception):
@@ -195,3 +211,173 @@ def payment_reverse(
             created_at=now, created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
         return entry, True
+
+
+# --- Payment orders: a customer pays through a gateway --------------------------------------------------------
+
+
+def _order_reference(*, gateway: str, now: dt.datetime) -> str:
+    """Our transaction reference: ZaloPay wants `yyMMdd_xxx` (the local date), VNPAY letters and digits."""
+    day = now.astimezone(VIETNAM).strftime("%y%m%d")
+    token = secrets.token_hex(6).upper()
+    return f"{day}_{token}" if gateway == Channel.ZALOPAY else f"GC{day}{token}"
+
+
+def payment_order_create(
+    *,
+    account: Account,
+    gateway: str,
+    bills: Sequence[Bill] | None = None,
+    now: dt.datetime,
+    return_url: Callable[[str], str],
+    client_ip: str = "",
+    language: str = "vi",
+    user: Any = None,
+) -> tuple[PaymentOrder, str]:
+    """Start paying `bills` (default: everything due) through a gateway; returns (the pending order, where to go).
+
+    The amount is what is left to pay on those bills after the account's credit. The order is saved before the
+    gateway is asked, and a status query is scheduled in case no callback ever comes.
+    """
+    if gateway not in (Channel.VNPAY, Channel.ZALOPAY):
+        raise PaymentError("unknown_gateway", "Cổng thanh toán không hỗ trợ.")
+    balance = selectors.account_balance(account=account, today=now.astimezone(VIETNAM).date())
+    due = {d.bill.pk: d for d in balance.bills}
+    if bills:
+        unknown = [b.number for b in bills if b.pk not in due]
+        if unknown:
+            raise PaymentError("bill_not_due", "Hoá đơn không còn nợ hoặc không thuộc khách hàng này: "
+                               + ", ".join(unknown) + ".")  # fmt: skip
+        chosen = [due[b.pk] for b in bills]
+    else:
+        chosen = list(balance.bills)
+    amount = sum(d.outstanding for d in chosen)
+    if amount <= 0:
+        raise PaymentError("nothing_due", "Khách hàng không còn khoản nào phải thanh toán.")
+    minutes = int(getattr(settings, "GRIDCARE_PAYMENT_ORDER_MINUTES", 15))
+    with transaction.atomic():
+        order = PaymentOrder.objects.create(
+            reference=_order_reference(gateway=gateway, now=now), gateway=gateway, account=account, amount=amount,
+            created_at=now, expires_at=now + dt.timedelta(minutes=minutes),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )  # fmt: skip
+        PaymentOrderBill.objects.bulk_create(
+            PaymentOrderBill(order=order, bill=d.bill, amount=d.outstanding) for d in chosen
+        )
+        after = dt.timedelta(minutes=int(getattr(settings, "GRIDCARE_PAYMENT_QUERY_AFTER_MINUTES", 20)))
+        transaction.on_commit(lambda: _query_later(order.reference, now + after))
+    request = PaymentRequest(
+        reference=order.reference, amount=amount, description=f"Thanh toan tien dien {account.code} {order.reference}",
+        account_code=account.code, created_at=now, expires_at=order.expires_at, return_url=return_url(order.reference),
+        client_ip=client_ip, language=language, items=tuple((d.bill.number, d.outstanding) for d in chosen),
+    )  # fmt: skip
+    try:
+        url = gateway_for(gateway).payment_url(request=request)
+    except GatewayError as exc:
+        PaymentOrder.objects.filter(pk=order.pk, status=PaymentOrder.Status.PENDING).update(
+            status=PaymentOrder.Status.FAILED, settled_at=now, result_code=exc.code[:16]
+        )
+        raise PaymentError(exc.code, "Cổng thanh toán đang bận, quý khách vui lòng thử lại sau.") from exc
+    return order, url
+
+
+def _query_later(reference: str, at: dt.datetime) -> None:
+    from gridcare.payments.tasks import payment_order_query
+
+    payment_order_query.using(run_after=at).enqueue(reference)
+
+
+class Outcome(StrEnum):
+    CONFIRMED = GatewayCallback.Outcome.CONFIRMED
+    ALREADY_CONFIRMED = GatewayCallback.Outcome.ALREADY_CONFIRMED
+    FAILED = GatewayCallback.Outcome.FAILED
+    NOT_FOUND = GatewayCallback.Outcome.NOT_FOUND
+    INVALID_AMOUNT = GatewayCallback.Outcome.INVALID_AMOUNT
+    INVALID_SIGNATURE = GatewayCallback.Outcome.INVALID_SIGNATURE
+    ERROR = GatewayCallback.Outcome.ERROR
+
+
+def payment_order_settle(*, channel: str, result: GatewayResult, now: dt.datetime) -> tuple[Outcome, PaymentOrder | None]:
+    """Apply what a gateway reports (a verified callback or a query's answer) to our order, once.
+
+    VNPAY's order of checks: the order exists, the amount is the order's, then it is new. A success records the
+    payment (keyed by our reference, so a replay finds it and changes nothing) and marks the order paid even if
+    it had expired or failed before (a late callback: the money did arrive); a failure only ends a pending order.
+    """
+    order = PaymentOrder.objects.filter(reference=result.reference, gateway=channel).first()
+    if order is None:
+        return Outcome.NOT_FOUND, None
+    if result.amount != order.amount:
+        return Outcome.INVALID_AMOUNT, order
+    with transaction.atomic():
+        if not result.succeeded:
+            ended = PaymentOrder.objects.filter(pk=order.pk, status=PaymentOrder.Status.PENDING).update(
+                status=PaymentOrder.Status.FAILED, settled_at=now, result_code=result.code[:16],
+                gateway_transaction=result.gateway_transaction[:64],
+            )  # fmt: skip
+            return (Outcome.FAILED if ended else Outcome.ALREADY_CONFIRMED), order
+        bills = list(PaymentOrderBill.objects.filter(order=order).order_by("pk").values_list("bill_id", flat=True))
+        payment, new = payment_record(
+            channel=channel, reference=order.reference, account=order.account_id, amount=order.amount,
+            received_at=result.paid_at or now, bills=bills, order=order,
+            gateway_transaction=result.gateway_transaction[:64], now=now,
+        )  # fmt: skip
+        if not new:
+            return Outcome.ALREADY_CONFIRMED, order
+        PaymentOrder.objects.filter(pk=order.pk).update(
+            status=PaymentOrder.Status.PAID, settled_at=now, result_code=result.code[:16],
+            gateway_transaction=result.gateway_transaction[:64],
+        )  # fmt: skip
+        _receipt_notify(payment=payment, now=now)
+    return Outcome.CONFIRMED, order
+
+
+def _receipt_notify(*, payment: Payment, now: dt.datetime) -> None:
+    """Send the receipt on the account's channels (topic payments), in the payment's transaction."""
+    channel = Channel(payment.channel)
+    with translation.override("en"):
+        channel_en = str(channel.label)
+    with translation.override("fr"):
+        channel_fr = str(channel.label)
+    with translation.override("vi"):
+        channel_vi = str(channel.label)
+    context = {
+        "amount": {"vnd": payment.amount}, "receipt": payment.receipt_number,
+        "paid_at": {"datetime": payment.received_at.isoformat()},
+        "channel": {"vi": channel_vi, "en": channel_en, "fr": channel_fr},
+    }  # fmt: skip
+    notify(topic=Topic.PAYMENTS, recipients=[payment.account_id], template="payment_receipt", context=context,
+           key=f"payment_receipt:{payment.pk}", now=now)  # fmt: skip
+
+
+def gateway_callback_log(
+    *, channel: str, outcome: str, reference: str = "", order: PaymentOrder | None = None, address: str | None = None,
+    payload: dict | None = None, now: dt.datetime,
+) -> GatewayCallback:
+    """Keep a callback and what we answered (refused ones too: forged signatures, wrong amounts)."""
+    return GatewayCallback.objects.create(
+        channel=channel, outcome=str(outcome), reference=str(reference)[:64], order=order, address=address,
+        payload=payload or {}, received_at=now,
+    )  # fmt: skip
+
+
+def payment_order_query(*, reference: str, now: dt.datetime) -> str:
+    """Ask the gateway about a pending order that got no callback: settle it, expire it, or leave it pending.
+
+    Returns the order's status afterwards. A gateway that cannot be reached leaves it pending (asked again later).
+    """
+    order = PaymentOrder.objects.filter(reference=reference).first()
+    if order is None or order.status != PaymentOrder.Status.PENDING:
+        return order.status if order else ""
+    result = gateway_for(order.gateway).query(reference=order.reference, created_at=order.created_at, now=now)
+    if result.succeeded:
+        payment_order_settle(channel=order.gateway, result=result, now=now)
+    elif result.found and not result.pending:  # the gateway says it failed
+        payment_order_settle(channel=order.gateway, result=GatewayResult(
+            reference=order.reference, amount=order.amount, succeeded=False, code=result.code,
+            gateway_transaction=result.gateway_transaction), now=now)  # fmt: skip
+    elif now >= order.expires_at:  # not paid, and no longer payable (a late success callback still records it)
+        PaymentOrder.objects.filter(pk=order.pk, status=PaymentOrder.Status.PENDING).update(
+            status=PaymentOrder.Status.EXPIRED, settled_at=now, result_code=result.code[:16]
+        )
+    return PaymentOrder.objects.values_list("status", flat=True).get(pk=order.pk)

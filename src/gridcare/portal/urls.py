@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, notifications, otp, views
+from gridcare.portal import bills, notifications, otp, payments, views
 
 app_name = "portal"
 
@@ -20,6 +20,10 @@ urlpatterns = [
     path("accounts/<str:code>/notifications/alert/", notifications.alert_save, name="notify_alert"),
     path("accounts/<str:code>/notifications/read/", notifications.inbox_read, name="notify_read"),
     path("accounts/<str:code>/notifications/push/", notifications.push_subscribe, name="notify_push"),
+    path("accounts/<str:code>/pay/", payments.pay, name="pay"),
+    path("accounts/<str:code>/receipts/", payments.receipts, name="receipts"),
+    path("accounts/<str:code>/receipts/<str:number>/", payments.receipt, name="receipt"),
+    path("payments/<str:reference>/", payments.payment_return, name="payment-return"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -1,8 +1,4 @@
-"""The payment reminder templates (before the due date, overdue, disconnection warning) in vi, en and fr."""
-
 from django.db import migrations
-
-KEYS = ("payment_due_soon", "payment_overdue", "disconnection_warning")
 
 
 def load(apps, schema_editor):
@@ -10,7 +6,7 @@ def load(apps, schema_editor):
 
     Template = apps.get_model("notifications", "Template")
     for key, topic, channel, language, subject, body, parameters in template_rows():
-        if key in KEYS:
+        if key == "payment_receipt":
             Template.objects.get_or_create(
                 key=key, channel=channel, language=language,
                 defaults={"topic": topic, "subject": subject, "body": body, "parameters": parameters},
@@ -18,5 +14,5 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0010_outbox_field_labels")]
+    dependencies = [("payments", "0001_initial"), ("notifications", "0010_outbox_field_labels")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

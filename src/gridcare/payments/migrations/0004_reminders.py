@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('billing', '0006_einvoice_backfill'),
         ('customers', '0003_account_purpose_public_service'),
-        ('payments', '0002_statements'),
+        ('payments', '0003_statements'),
     ]
 
     operations = [

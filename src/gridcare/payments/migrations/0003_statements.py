@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('billing', '0006_einvoice_backfill'),
         ('customers', '0003_account_purpose_public_service'),
         ('org', '0002_staff_role_catalogue'),
-        ('payments', '0001_initial'),
+        ('payments', '0002_payment_receipt_template'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
