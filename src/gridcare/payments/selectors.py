@@ -122,3 +122,15 @@ def orders_for_account(*, account: Account) -> QuerySet[PaymentOrder]:
 def orders_to_query(*, older_than: dt.datetime) -> QuerySet[PaymentOrder]:
     """Pending gateway orders started before `older_than` (no callback yet): to be asked about, then settled or expired."""
     return PaymentOrder.objects.filter(status=PaymentOrder.Status.PENDING, created_at__lt=older_than).order_by("pk")
+
+
+def bills_outstanding_of(*, accounts: list[int]) -> list[tuple[int, int, int]]:
+    """(bill id, account id, outstanding) of the owed bills left to pay of many accounts, each oldest due first."""
+    return list(
+        Bill.objects.filter(OWED, account_id__in=accounts)
+        .annotate(allocated=Coalesce(_allocated_to_bill(), Value(0), output_field=BigIntegerField()))
+        .annotate(outstanding=F("total") - F("allocated"))
+        .filter(outstanding__gt=0)
+        .order_by("account_id", F("due_date").asc(nulls_last=True), "period", "pk")
+        .values_list("pk", "account_id", "outstanding")
+    )

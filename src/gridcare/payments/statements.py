@@ -38,7 +38,7 @@ from gridcare.metering.importing import (  # the readings import's file rules: s
 )
 from gridcare.org import policy
 from gridcare.payments import selectors, services
-from gridcare.payments.models import Allocation, Channel, Payment
+from gridcare.payments.models import Allocation, Channel, Payment, PaymentReversal
 from gridcare.payments.statements_models import StatementImport, StatementLine
 
 REQUIRED = ("transaction_id", "booked_on", "amount", "description")
@@ -374,13 +374,21 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
     _allocate(matched=matched, rows=rows, ids=ids, now=now)
 
 
+def _sums(model, account_path: str, account_ids: list[int]) -> dict[int, int]:
+    rows = (model.objects.filter(**{f"{account_path}__in": account_ids}).order_by().values(account_path)
+            .annotate(s=Sum("amount")).values_list(account_path, "s"))  # fmt: skip
+    return dict(rows)
+
+
 def _allocate(*, matched, rows: list[_Good], ids: list[int], now: dt.datetime) -> None:
-    """Each payment to the bill its reference names, set-based; what is left (and payments by customer code) as
-    `payments.services.payments_allocate` does: the account's owed bills oldest due first, then credit."""
+    """Each new payment to the bill its reference names, then to its account's other owed bills oldest due first
+    (the order of `payments.services`), what is left staying as credit — set-based. An account that already held
+    unallocated credit before this file goes through `payments.services.payments_allocate` instead (its older
+    money pays first there)."""
     left = _outstanding([bill_id for _i, bill_id, _h, _a in matched if bill_id])
     created = str(connection.ops.adapt_datetimefield_value(now))
     allocations = []
-    rest: set[int] = set()
+    remaining: list[tuple[int, int, int]] = []  # (payment id, account id, amount left), in file order
     for (i, bill_id, _how, account_id), payment_id in zip(matched, ids, strict=True):
         amount = rows[i].amount
         part = min(amount, left.get(bill_id, 0)) if bill_id else 0
@@ -388,7 +396,37 @@ def _allocate(*, matched, rows: list[_Good], ids: list[int], now: dt.datetime) -
             allocations.append((payment_id, bill_id, part, Allocation.Reason.ALLOCATE.value, created))
             left[bill_id] -= part
         if part < amount:
-            rest.add(account_id)
+            remaining.append((payment_id, account_id, amount - part))
+    rest: set[int] = set()
+    if remaining:
+        accounts = sorted({a for _p, a, _r in remaining})
+        new_money: dict[int, int] = {}
+        for (i, _b, _h, account_id) in matched:
+            new_money[account_id] = new_money.get(account_id, 0) + rows[i].amount
+        owed: dict[int, list[int]] = {}
+        older_credit: set[int] = set()
+        for part in chunked(accounts, 2000):
+            received = _sums(Payment, "account_id", part)
+            reversed_ = _sums(PaymentReversal, "payment__account_id", part)
+            allocated = _sums(Allocation, "payment__account_id", part)
+            older_credit |= {a for a in part
+                             if received.get(a, 0) - new_money[a] - reversed_.get(a, 0) - allocated.get(a, 0) > 0}  # fmt: skip
+            for pk, account_id, outstanding in selectors.bills_outstanding_of(accounts=part):
+                if pk not in left:
+                    left[pk] = outstanding
+                owed.setdefault(account_id, []).append(pk)
+        for payment_id, account_id, amount in remaining:
+            if account_id in older_credit:
+                rest.add(account_id)
+                continue
+            for bill_id in owed.get(account_id, ()):
+                if amount <= 0:
+                    break
+                part = min(amount, left[bill_id])
+                if part > 0:
+                    allocations.append((payment_id, bill_id, part, Allocation.Reason.ALLOCATE.value, created))
+                    left[bill_id] -= part
+                    amount -= part
     if allocations:
         bulk_insert(table=Allocation._meta.db_table, columns=["payment_id", "bill_id", "amount", "reason", "created_at"],
                     rows=allocations)  # fmt: skip
