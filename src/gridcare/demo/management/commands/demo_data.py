@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from gridcare.core.formatting import local_date
 from gridcare.demo import selectors, services
+from gridcare.demo.payments_files import demo_statements_load
 
 STAGES = {
     "plan": gettext_lazy("kế hoạch dữ liệu (numpy)"),
@@ -22,6 +23,7 @@ STAGES = {
     "interval readings (30 min)": gettext_lazy("dữ liệu 30 phút"),
     "social categories": gettext_lazy("đối tượng chính sách"),
     "logins": gettext_lazy("tài khoản đăng nhập mẫu"),
+    "statements": gettext_lazy("sao kê ngân hàng (khớp và chờ khớp)"),
 }
 
 
@@ -68,6 +70,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
+        progress("statements", demo_statements_load(today=today, now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
