@@ -144,7 +144,7 @@ def test_the_backfill_numbers_bills_issued_before_the_migration_in_order_of_issu
     Bill.objects.update(invoice_series="", invoice_number=None, lookup_code="")
     InvoiceSequence.objects.all().delete()
     Bill.objects.filter(period=JUNE).update(issued_at=NOW - dt.timedelta(days=30))
-    backfill = import_module("gridcare.billing.migrations.0006_einvoice_backfill").backfill
+    backfill = import_module("gridcare.billing.migrations.0007_einvoice_backfill").backfill
 
     class Editor:
         pass

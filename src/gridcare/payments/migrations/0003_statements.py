@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_einvoice_backfill'),
+        ('billing', '0007_einvoice_backfill'),
         ('customers', '0003_account_purpose_public_service'),
         ('org', '0002_staff_role_catalogue'),
         ('payments', '0002_payment_receipt_template'),

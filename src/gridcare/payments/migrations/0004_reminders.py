@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_einvoice_backfill'),
+        ('billing', '0007_einvoice_backfill'),
         ('customers', '0003_account_purpose_public_service'),
         ('payments', '0003_statements'),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0004_bill_run_cutover'),
+        ('billing', '0005_bill_run_chunks'),
         ('customers', '0003_account_purpose_public_service'),
         ('metering', '0004_reading_import_unit_of_its_sender'),
         ('org', '0002_staff_role_catalogue'),

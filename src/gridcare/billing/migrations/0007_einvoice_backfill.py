@@ -49,6 +49,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0005_einvoice_fields"), ("org", "0001_initial"), ("customers", "0001_initial")]
+    dependencies = [("billing", "0006_einvoice_fields"), ("org", "0001_initial"), ("customers", "0001_initial")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
