@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "gridcare.metering",
     "gridcare.tariffs",
     "gridcare.billing",
+    "gridcare.payments",
     "gridcare.flexibility",
     "gridcare.outages",
     "gridcare.servicedesk",
@@ -385,3 +386,39 @@ LOGGING = {
         "gridcare.request": {"level": "INFO"},
     },
 }
+
+# Bills as documents and VietQR transfers (docs/billing.md). The collection account receives bank transfers;
+# the demo values are a made-up account at Vietcombank's BIN.
+GRIDCARE_VIETQR_BANK_BIN = os.environ.get("GRIDCARE_VIETQR_BANK_BIN", "970436")
+GRIDCARE_VIETQR_ACCOUNT_NUMBER = os.environ.get("GRIDCARE_VIETQR_ACCOUNT_NUMBER", "0011009999888")
+GRIDCARE_VIETQR_ACCOUNT_NAME = os.environ.get("GRIDCARE_VIETQR_ACCOUNT_NAME", "CONG TY DIEN LUC GRIDCARE")
+GRIDCARE_VIETQR_BANK_NAME = os.environ.get("GRIDCARE_VIETQR_BANK_NAME", "Vietcombank")
+# The seller printed on each bill, per company unit (Unit.code): name, tax code, address, and the two letters
+# that end its e-invoice series (C26T + letters). A company not listed is printed with its unit name.
+GRIDCARE_INVOICE_SELLERS: dict[str, dict[str, str]] = {}
+GRIDCARE_INVOICE_SELLER_DEFAULT = {"tax_code": "0300000000", "address": ""}
+# E-invoice form number (mẫu số 1: hoá đơn giá trị gia tăng, Circular 78/2021).
+GRIDCARE_INVOICE_FORM = "1"
+# Days from issue to the due date, per account purpose (customers.Purpose); others use GRIDCARE_BILL_DUE_DAYS.
+GRIDCARE_BILL_DUE_DAYS = int(os.environ.get("GRIDCARE_BILL_DUE_DAYS", "10"))
+GRIDCARE_BILL_DUE_DAYS_BY_PURPOSE = {"residential": 10, "business": 7, "production": 7, "administrative": 15, "public_service": 15}
+GRIDCARE_INVOICE_LOOKUP_URL = os.environ.get("GRIDCARE_INVOICE_LOOKUP_URL", "")  # where buyers look invoices up by code
+# Payment gateways (docs/payments.md). The defaults are the demo's local sandbox gateways
+# (`gridcare payments-sandbox`, started by `make demo`); production sets the merchant's own values.
+_SANDBOX = os.environ.get("GRIDCARE_PAYMENTS_SANDBOX_URL", "http://127.0.0.1:8010").rstrip("/")
+GRIDCARE_VNPAY_TMN_CODE = os.environ.get("GRIDCARE_VNPAY_TMN_CODE", "GRIDDEMO")
+GRIDCARE_VNPAY_HASH_SECRET = os.environ.get("GRIDCARE_VNPAY_HASH_SECRET", "GRIDCARESANDBOXVNPAYSECRET00000")
+GRIDCARE_VNPAY_PAY_URL = os.environ.get("GRIDCARE_VNPAY_PAY_URL", f"{_SANDBOX}/vnpay/paymentv2/vpcpay.html")
+GRIDCARE_VNPAY_QUERY_URL = os.environ.get("GRIDCARE_VNPAY_QUERY_URL", f"{_SANDBOX}/vnpay/merchant_webapi/api/transaction")
+GRIDCARE_ZALOPAY_APP_ID = os.environ.get("GRIDCARE_ZALOPAY_APP_ID", "2553")
+GRIDCARE_ZALOPAY_KEY1 = os.environ.get("GRIDCARE_ZALOPAY_KEY1", "gridcare-sandbox-zalopay-key1")
+GRIDCARE_ZALOPAY_KEY2 = os.environ.get("GRIDCARE_ZALOPAY_KEY2", "gridcare-sandbox-zalopay-key2")
+GRIDCARE_ZALOPAY_CREATE_URL = os.environ.get("GRIDCARE_ZALOPAY_CREATE_URL", f"{_SANDBOX}/zalopay/v2/create")
+GRIDCARE_ZALOPAY_QUERY_URL = os.environ.get("GRIDCARE_ZALOPAY_QUERY_URL", f"{_SANDBOX}/zalopay/v2/query")
+# Where gateways reach this site (ZaloPay's callback_url, VNPAY's return URL); VNPAY's IPN URL is registered
+# with VNPAY for the merchant code, as https://<site>/payments/vnpay/ipn/.
+GRIDCARE_PAYMENTS_SITE_URL = os.environ.get("GRIDCARE_PAYMENTS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A payment order not paid within this many minutes expires at the gateway; one still pending (no callback)
+# this many minutes after it was made is asked about (payments.tasks.payment_order_query).
+GRIDCARE_PAYMENT_ORDER_MINUTES = int(os.environ.get("GRIDCARE_PAYMENT_ORDER_MINUTES", "15"))
+GRIDCARE_PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("GRIDCARE_PAYMENT_QUERY_AFTER_MINUTES", "20"))

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from gridcare.api import payments
 from gridcare.backoffice.site import admin_site
 from gridcare.core import health
 
@@ -10,6 +11,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("gridcare.api.urls")),
+    # The payment gateways' server-to-server callbacks (gridcare.api.payments).
+    path("payments/vnpay/ipn/", payments.vnpay_ipn, name="vnpay-ipn"),
+    path("payments/zalopay/callback/", payments.zalopay_callback, name="zalopay-callback"),
     path("backoffice/", admin_site.urls),
     path("", include("gridcare.portal.urls")),
 ]

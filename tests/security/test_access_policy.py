@@ -53,6 +53,8 @@ from gridcare.org.models import Commune, StaffMembership, StaffRole, Unit
 from gridcare.outages import services as outage_services
 from gridcare.outages.models import OutageReport, RestorationRequest
 from gridcare.servicedesk.models import ServiceRequest
+from gridcare.payments import statements as payment_statements
+from gridcare.payments.statements_models import PaymentReminder, StatementLine
 from tests import factories
 from tests.api.test_accounts_api import token_client
 from tests.backoffice.builders import PASSWORD, customer_user, staff, superuser, totp_device, verified_login
@@ -118,6 +120,13 @@ def theirs(world):
         account=account, service_point=account.service_points.get(), transformer_station=world["stations"][team_b],
         feeder=world["feeder"], reported_at=NOW, note="Khách Của Đội Khác",
     )  # fmt: skip
+    statement_b = payment_statements.statement_import(
+        content=(f"transaction_id,booked_on,amount,description,customer_code\nB1,01/07/2025,1000,x,{account.code}\n"
+                 "B2,01/07/2025,2000,khong ro,\n").encode(),
+        filename="b.csv", kind="bank", source="VCB", now=NOW, unit=team_b,
+    ).statement  # fmt: skip
+    reminder_b = PaymentReminder.objects.create(bill=Bill.objects.filter(account=account).first(), account=account,
+                                                stage="overdue", sent_on=JULY, amount=1)  # fmt: skip
     records = {
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
@@ -145,6 +154,9 @@ def theirs(world):
         "metering.reading": list(Reading.objects.filter(account=account)),
         "metering.intervalreading": list(IntervalReading.objects.filter(meter=meter)),
         "metering.readingimport": [import_b, system_import],
+        "payments.statementimport": [statement_b],
+        "payments.statementline": list(StatementLine.objects.filter(statement=statement_b)),
+        "payments.paymentreminder": [reminder_b],
         "billing.billrun": [run],
         "billing.bill": list(Bill.objects.filter(account=account)),
         "notifications.notice": [notice],
@@ -540,7 +552,7 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
     assert set(audited.values_list("object_type", flat=True)) == {
         "customers.customer", "customers.socialcategoryassignment", "customers.account", "customers.premise",
         "customers.servicepoint", "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder",
-        "servicedesk.survey",
+        "servicedesk.survey", "payments.payment", "payments.allocation",  # the statement line B1's payment
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -556,6 +568,7 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
     assert set(audited.values_list("object_type", flat=True)) == {
         "customers.customer", "customers.account", "customers.premise", "customers.servicepoint",
         "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder", "servicedesk.survey",
+        "payments.payment", "payments.allocation",
     }
 
 

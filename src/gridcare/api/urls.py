@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, notifications, outages, servicedesk, tariffs, views
+from gridcare.api import billing, docs, imports, notifications, outages, payments, servicedesk, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -31,6 +31,10 @@ urlpatterns = [
     path("service-requests", servicedesk.ServiceRequestListView.as_view(), name="service-requests"),
     path("service-requests/<str:number>", servicedesk.ServiceRequestDetailView.as_view(), name="service-request"),
     path("service-requests/<str:number>/moves", servicedesk.ServiceRequestMoveView.as_view(), name="service-request-move"),
+    path("payments/", payments.PaymentStartView.as_view(), name="payments"),
+    path("payments/<str:reference>/", payments.PaymentOrderView.as_view(), name="payment"),
+    path("accounts/<str:code>/balance/", payments.AccountBalanceView.as_view(), name="account-balance"),
+    path("accounts/<str:code>/payments/", payments.AccountPaymentsView.as_view(), name="account-payments"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]

@@ -9,3 +9,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from gridcare.billing import checks  # noqa: F401  (registers the integrity system check)
+        from gridcare.org.policy import Records, records_register
+
+        # A company's e-invoice counters: seen with the company, never deleted (numbers must not restart).
+        records_register("billing.invoicesequence", Records(unit_path="unit", deletable=False))

@@ -1,16 +1,62 @@
 """The bill as a document: one HTML template for the web page and the PDF (WeasyPrint renders the same HTML)."""
 
 import datetime as dt
+import re
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridcare.billing.explanation import BillFacts, bill_explanation
+from gridcare.billing.invoices import company_of, seller_of
 from gridcare.billing.models import Bill
 from gridcare.billing.selectors import bill_lines, monthly_bill_history, standing_bill
+from gridcare.billing.vietqr import CollectionAccount, VietQRError, payment_reference, vietqr_payload
+from gridcare.core.amount_words import amount_in_words
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.formatting import format_day, format_kwh, format_number, format_vnd
+
+
+def collection_account() -> CollectionAccount:
+    """The utility's account that receives bank transfers (settings GRIDCARE_VIETQR_*)."""
+    return CollectionAccount(
+        bank_bin=settings.GRIDCARE_VIETQR_BANK_BIN,
+        account_number=settings.GRIDCARE_VIETQR_ACCOUNT_NUMBER,
+        account_name=settings.GRIDCARE_VIETQR_ACCOUNT_NAME,
+    )
+
+
+def bill_payment_reference(*, bill: Bill) -> str | None:
+    """The transfer reference of a bill the customer pays (an issued invoice), None for any other bill."""
+    if bill.kind != Bill.Kind.INVOICE or bill.status != Bill.Status.ISSUED or bill.total <= 0:
+        return None
+    try:
+        return payment_reference(bill_number=bill.number)
+    except VietQRError:  # a number not made by a bill run (migrated from another system): paid by customer code
+        return None
+
+
+def bill_vietqr_payload(*, bill: Bill) -> str | None:
+    """The VietQR text of a bill (its total, its reference), None when the bill is not to be paid."""
+    reference = bill_payment_reference(bill=bill)
+    if reference is None:
+        return None
+    return vietqr_payload(account=collection_account(), amount=bill.total, reference=reference)
+
+
+def qr_svg(*, payload: str, label: str) -> str:
+    """A QR code as inline SVG (crisp in the page and in the PDF, a few kilobytes), labelled for screen readers."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(payload, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)  # fmt: skip
+    svg = image.to_string(encoding="unicode")
+    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg class="vietqr" role="img"', svg)
+    svg = svg.replace(' id="qr-path"', "")
+    escaped = label.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    return svg.replace(">", f"><title>{escaped}</title>", 1)
 
 
 def _month_add(day: dt.date, months: int) -> dt.date:
@@ -87,7 +133,27 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
         )  # fmt: skip
         account = bill.account
         premise = account.premise
+        seller = seller_of(company_of(account.unit))
+        meter = bill.end_reading.meter if bill.end_reading_id else None
+        reference = bill_payment_reference(bill=bill)
+        qr = None
+        if reference:
+            qr = qr_svg(payload=bill_vietqr_payload(bill=bill),
+                        label=_("Mã VietQR chuyển khoản %(amount)s, nội dung %(reference)s")
+                        % {"amount": format_vnd(bill.total, language=language), "reference": reference})  # fmt: skip
         return {
+            "seller": seller,
+            "invoice_form": settings.GRIDCARE_INVOICE_FORM,
+            "invoice_number": f"{bill.invoice_number:08d}" if bill.invoice_number else "",
+            "meter_serial": meter.serial if meter else "",
+            "buyer_tax_code": account.customer.tax_code,
+            # The words are Vietnamese in every language: the invoice's legal text.
+            "total_in_words": amount_in_words(bill.total),
+            "reference": reference,
+            "bank": {"name": settings.GRIDCARE_VIETQR_BANK_NAME, "account_number": settings.GRIDCARE_VIETQR_ACCOUNT_NUMBER,
+                     "account_name": settings.GRIDCARE_VIETQR_ACCOUNT_NAME},  # fmt: skip
+            "vietqr": qr,
+            "lookup_url": getattr(settings, "GRIDCARE_INVOICE_LOOKUP_URL", ""),
             "bill": bill,
             "language": language,
             "account": account,

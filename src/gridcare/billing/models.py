@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridcare.customers.models import Account
 from gridcare.metering.models import Reading, ReadingRoute
+from gridcare.org.models import Unit
 
 
 class BillRun(models.Model):
@@ -107,6 +108,16 @@ class Bill(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
         verbose_name=_("thay thế hoá đơn"),
     )
+    # The VAT e-invoice (Decree 123/2020, Circular 78/2021): form 1 (GTGT), a series of the seller and year
+    # ("C26TAB": C = with the tax authority's code, 26 = year of issue, T = registered by the seller, AB = the
+    # company), a number counted per series from 1, given when the bill is issued (held bills have none, so the
+    # numbers of issued invoices have no gaps), and the lookup code the buyer types on the e-invoice portal.
+    invoice_series = models.CharField(_("ký hiệu hoá đơn"), max_length=6, blank=True, default="", db_default="")
+    invoice_number = models.PositiveIntegerField(_("số hoá đơn điện tử"), null=True, blank=True)
+    lookup_code = models.CharField(_("mã tra cứu"), max_length=12, blank=True, default="", db_default="")
+    # Filled when the e-invoice is sent to the tax authority (a later step): its code and when it was sent.
+    tax_authority_code = models.CharField(_("mã của cơ quan thuế"), max_length=40, blank=True, default="", db_default="")
+    einvoice_sent_at = models.DateTimeField(_("gửi cơ quan thuế lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("hoá đơn")
@@ -118,6 +129,10 @@ class Bill(models.Model):
                 condition=models.Q(kind="invoice") & ~models.Q(status="cancelled"),
                 name="bill_one_standing_invoice_per_account_period",
             ),
+            models.UniqueConstraint(
+                fields=["invoice_series", "invoice_number"], condition=models.Q(invoice_number__isnull=False),
+                name="bill_invoice_number_unique_in_series",
+            ),
             models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")), name="bill_period_not_empty"),
             models.CheckConstraint(
                 condition=models.Q(total=models.F("subtotal") + models.F("vat")), name="bill_total_is_subtotal_plus_vat"
@@ -127,6 +142,21 @@ class Bill(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class InvoiceSequence(models.Model):
+    """The last e-invoice number given in one series (one company, one year): numbers are reserved by UPDATE."""
+
+    series = models.CharField(_("ký hiệu hoá đơn"), max_length=6, unique=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("công ty điện lực"))
+    last_number = models.PositiveIntegerField(_("số cuối đã cấp"), default=0)
+
+    class Meta:
+        verbose_name = _("dãy số hoá đơn")
+        verbose_name_plural = _("dãy số hoá đơn")
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last_number}"
 
 
 class BillLine(models.Model):

@@ -19,6 +19,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.billing.calculation import ChunkInputs, bills_compute, shock_flags
+from gridcare.billing.invoices import invoice_numbers_assign, lookup_code
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunChunk, BillRunSkip
 from gridcare.core.audit import audit_record, audit_records
 from gridcare.core.bulk import bulk_insert, is_postgresql
@@ -229,8 +230,22 @@ def _allocate_ids(*, count: int) -> np.ndarray:
     return np.arange(first, first + count, dtype=np.int64)
 
 
+def due_days_by_purpose() -> np.ndarray:
+    """Days from issue to the due date for each purpose code of the tariff engine (settings, per purpose)."""
+    default = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
+    by_purpose = getattr(settings, "GRIDCARE_BILL_DUE_DAYS_BY_PURPOSE", {})
+    return np.array([int(by_purpose.get(name, default)) for name in engine.PURPOSES] + [default], dtype=np.int64)
+
+
+def _due_days(*, inputs: ChunkInputs, account_ids: np.ndarray) -> np.ndarray:
+    """The due-date delay of each billed account, from its purpose (an unknown purpose: the default)."""
+    table = due_days_by_purpose()
+    purpose = inputs.purpose[np.searchsorted(inputs.account_id, account_ids)]
+    return table[np.where((purpose >= 0) & (purpose < len(engine.PURPOSES)), purpose, len(engine.PURPOSES))]
+
+
 def _write_chunk(
-    *, run: BillRun, bills, now: dt.datetime, threshold: int, due_days: int, notify_customers: bool = True
+    *, run: BillRun, bills, inputs: ChunkInputs, now: dt.datetime, threshold: int, notify_customers: bool = True
 ) -> tuple[int, int]:
     """Write the chunk's bills, lines and skips (and queue "bill ready" notices); returns (created, held)."""
     n = len(bills.account_id)
@@ -240,7 +255,9 @@ def _write_chunk(
             total=bills.total, last_month=last_month, last_year=last_year, threshold_percent=threshold
         )
         ids = _allocate_ids(count=n)
-        due = (local_date(now) + dt.timedelta(days=due_days)).isoformat()
+        delays = _due_days(inputs=inputs, account_ids=bills.account_id)
+        today = local_date(now)
+        due_of = {int(d): (today + dt.timedelta(days=int(d))).isoformat() for d in np.unique(delays)}
         # The text the ORM would store: on SQLite UTC without offset ('YYYY-MM-DD HH:MM:SS[.ffffff]'), which is
         # what its `__date` and range lookups compare against; on PostgreSQL the aware value itself.
         created = str(connection.ops.adapt_datetimefield_value(now))
@@ -251,12 +268,13 @@ def _write_chunk(
         for i in held_rows:
             hold_reason[i] = _hold_reason(rise=int(rise[i]), last_month=int(last_month[i]), last_year=int(last_year[i]),
                                           total=int(bills.total[i]), threshold=threshold)  # fmt: skip
-        issued_at, due_date = [created] * n, [due] * n
+        numbers = [f"{prefix}{i:09d}" for i in ids.tolist()]
+        issued_at, due_date = [created] * n, [due_of[d] for d in delays.tolist()]
         for i in held_rows:
             issued_at[i] = due_date[i] = None
         # Column by column: a handful of distinct days, so dates are looked up, not formatted per bill.
         columns = {
-            "id": ids.tolist(), "number": [f"{prefix}{i:09d}" for i in ids.tolist()],
+            "id": ids.tolist(), "number": numbers, "lookup_code": [lookup_code(number=x) for x in numbers],
             "kind": [Bill.Kind.INVOICE.value] * n, "account_id": bills.account_id.tolist(),
             "period": [run.period.isoformat()] * n, "run_id": [run.pk] * n, "status": status,
             "hold_reason": hold_reason, "start_date": _iso_days(bills.start_day), "end_date": _iso_days(bills.end_day),
@@ -269,12 +287,16 @@ def _write_chunk(
         }  # fmt: skip
         bulk_insert(table=Bill._meta.db_table, columns=list(columns), rows=zip(*columns.values(), strict=True))
         _write_lines(bill_ids=ids, lines=bills.lines)
+        invoice_numbers_assign(bills=Bill.objects.filter(run_id=run.pk, pk__gte=int(ids.min()), pk__lte=int(ids.max())), now=now)
         if notify_customers:
-            issued = ~held
-            _bill_ready_notify(
-                account_ids=bills.account_id[issued], totals=bills.total[issued], period=run.period, due=due,
-                key=f"bill_ready:{run.period:%Y-%m}:run{run.pk}:{int(bills.account_id[0])}", now=now,
-            )  # fmt: skip
+            # One notice per due date (a chunk has one per purpose at most); the first keeps the chunk's old key.
+            for k, (delay, due) in enumerate(sorted(due_of.items())):
+                issued = ~held & (delays == delay)
+                suffix = f":due{delay}" if k else ""
+                _bill_ready_notify(
+                    account_ids=bills.account_id[issued], totals=bills.total[issued], period=run.period, due=due,
+                    key=f"bill_ready:{run.period:%Y-%m}:run{run.pk}:{int(bills.account_id[0])}{suffix}", now=now,
+                )  # fmt: skip
     else:
         held = np.zeros(0, dtype=bool)
     if len(bills.skipped_account):
@@ -369,7 +391,6 @@ class _RunContext:
     now: dt.datetime
     catalogue: Any
     threshold: int
-    due_days: int
     period_first: int
     period_next: int
     notify_customers: bool
@@ -379,7 +400,6 @@ def _run_context(*, run: BillRun, now: dt.datetime, notify_customers: bool) -> _
     return _RunContext(
         run=run, now=now, catalogue=compiled_catalogue(),
         threshold=int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30)),
-        due_days=int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10)),
         period_first=run.period.toordinal(), period_next=_month_add(run.period, 1).toordinal(),
         notify_customers=notify_customers,
     )  # fmt: skip
@@ -408,7 +428,7 @@ def _bill_slice(*, ctx: _RunContext, after_id: int, size: int, upto: int | None 
     # The accounts of this chunk not billed yet are judged afresh: an earlier attempt's skips of them
     # (billed now, or skipped for another reason) go, so the run lists only what is still unbilled.
     forgotten, _kinds = BillRunSkip.objects.filter(run=run, account_id__gt=after_id, account_id__lte=last_id).delete()
-    created, held = _write_chunk(run=run, bills=bills, now=ctx.now, threshold=ctx.threshold, due_days=ctx.due_days,
+    created, held = _write_chunk(run=run, bills=bills, inputs=inputs, now=ctx.now, threshold=ctx.threshold,
                                  notify_customers=ctx.notify_customers)  # fmt: skip
     scanned = _scope(run).filter(account_id__gt=after_id, account_id__lte=last_id).count()
     BillRun.objects.filter(pk=run.pk).update(
@@ -547,15 +567,24 @@ def bills_release(*, bills: QuerySet[Bill] | Iterable[int], user: Any = None, no
     rows = list(held.select_for_update().order_by("period", "account_id", "pk").values_list("pk", "account_id", "period", "total"))
     if not rows:
         return 0
-    due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
-    due = local_date(now) + dt.timedelta(days=due_days)
-    held.update(status=Bill.Status.ISSUED, issued_at=now, due_date=due)
+    # The due date by each account's purpose: one UPDATE per purpose (five at most), never one per bill.
+    today = local_date(now)
+    delays = dict(zip(engine.PURPOSES, due_days_by_purpose().tolist(), strict=False))
+    default = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
+    for purpose in sorted(set(held.values_list("account__purpose", flat=True).distinct())):
+        due_on = today + dt.timedelta(days=delays.get(purpose, default))
+        Bill.objects.filter(pk__in=held.filter(account__purpose=purpose).values("pk")).update(
+            status=Bill.Status.ISSUED, issued_at=now, due_date=due_on
+        )
+    released = Bill.objects.filter(pk__in=[pk for pk, _a, _p, _t in rows])
+    invoice_numbers_assign(bills=released, now=now)
     audit_records(action="update", object_type="billing.bill", user=user, reason="release", now=now,
                   changes=[(pk, {"status": "held"}, {"status": "issued"}) for pk, _a, _p, _t in rows])  # fmt: skip
+    due_of = dict(released.values_list("pk", "due_date"))
     table = np.array([(pk, account, total) for pk, account, _p, total in rows], dtype=np.int64).reshape(-1, 3)
-    periods = [period for _pk, _a, period, _t in rows]
-    for period in sorted(set(periods)):
-        mine = np.array([p == period for p in periods])
+    groups = [(period, due_of[pk]) for pk, _a, period, _t in rows]
+    for period, due in sorted(set(groups)):
+        mine = np.array([g == (period, due) for g in groups])
         ids = table[mine, 0]
         digest = hashlib.sha256(ids.tobytes()).hexdigest()[:24]
         _bill_ready_notify(account_ids=table[mine, 1], totals=table[mine, 2], period=period, due=due.isoformat(),
@@ -580,8 +609,9 @@ def bill_cancel(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime) 
             run=None, status=Bill.Status.ISSUED, hold_reason=reason[:300], start_date=bill.start_date,
             end_date=bill.end_date, days=bill.days, start_index=bill.start_index, end_index=bill.end_index,
             households=bill.households, kwh=-bill.kwh, subtotal=-bill.subtotal, vat=-bill.vat, total=-bill.total,
-            created_at=now, issued_at=now, refers_to=bill,
+            created_at=now, issued_at=now, refers_to=bill, lookup_code=lookup_code(number=f"DC-{bill.number}"),
         )  # fmt: skip
+        invoice_numbers_assign(bills=Bill.objects.filter(pk=note.pk), now=now)
         BillLine.objects.bulk_create(
             BillLine(bill=note, position=line.position, part_from=line.part_from, part_to=line.part_to, tier=line.tier,
                      period=line.period, limit_kwh=line.limit_kwh, kwh=-line.kwh, unit_price=line.unit_price,
@@ -620,8 +650,7 @@ def bill_reissue(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime)
                 _("Không lập lại được hoá đơn: %(reason)s.") % {"reason": BillRunSkip.Reason(why).label}
             )
         threshold = int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30))
-        _write_chunk(run=run, bills=bills, now=now, threshold=threshold,
-                     due_days=int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10)))  # fmt: skip
+        _write_chunk(run=run, bills=bills, inputs=inputs, now=now, threshold=threshold)
         BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.DONE, finished_at=now, accounts_done=1,
                                                  bills_created=len(bills.account_id))  # fmt: skip
         new = Bill.objects.get(run=run, account_id=bill.account_id)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, notifications, otp, outages, requests, views
+from gridcare.portal import bills, notifications, otp, outages, payments, requests, views
 
 app_name = "portal"
 
@@ -28,6 +28,10 @@ urlpatterns = [
     path("requests/survey/<str:token>/", requests.request_survey, name="request_survey"),
     path("requests/<str:number>/", requests.request_detail, name="request"),
     path("requests/<str:number>/cancel/", requests.request_cancel, name="request_cancel"),
+    path("accounts/<str:code>/pay/", payments.pay, name="pay"),
+    path("accounts/<str:code>/receipts/", payments.receipts, name="receipts"),
+    path("accounts/<str:code>/receipts/<str:number>/", payments.receipt, name="receipt"),
+    path("payments/<str:reference>/", payments.payment_return, name="payment-return"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -132,7 +132,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if response is not None:
         return response
     accounts = list(customer_selectors.accounts_for_user(user=request.user))
-    return render(request, "portal/accounts.html", {"customer": customer, "accounts": accounts, "hotline": HOTLINE})
+    from gridcare.portal.payments import account_cards  # (portal.payments builds on this module)
+
+    cards = account_cards(accounts=accounts, today=timezone.localdate())
+    return render(request, "portal/accounts.html", {"customer": customer, "accounts": accounts, "cards": cards,
+                                                    "hotline": HOTLINE})  # fmt: skip
 
 
 def _consumption_chart(*, monthly: consumption.MonthlyConsumption, language: str) -> str:

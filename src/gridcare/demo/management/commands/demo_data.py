@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from gridcare.core.formatting import local_date
 from gridcare.demo import outages as demo_outages
 from gridcare.demo import selectors, services, workday
+from gridcare.demo.payments_files import demo_statements_load
 from gridcare.demo.servicedesk import demo_service_requests_load
 
 STAGES = {
@@ -24,6 +25,7 @@ STAGES = {
     "interval readings (30 min)": gettext_lazy("dữ liệu 30 phút"),
     "social categories": gettext_lazy("đối tượng chính sách"),
     "logins": gettext_lazy("tài khoản đăng nhập mẫu"),
+    "statements": gettext_lazy("sao kê ngân hàng (khớp và chờ khớp)"),
 }
 
 
@@ -74,6 +76,7 @@ class Command(BaseCommand):
             workday.demo_workday_load(today=today, now=timezone.now())
         demo_outages.demo_outages_load(now=timezone.now())
         progress("service requests", demo_service_requests_load(now=timezone.now()))
+        progress("statements", demo_statements_load(today=today, now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
