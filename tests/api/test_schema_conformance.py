@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from gridcare.billing import services
 from gridcare.billing.models import Bill
 from gridcare.org.models import StaffRole
+from gridcare.payments.models import PaymentOrder
 from tests import factories
 from tests.backoffice.builders import api_token, customer_user, staff
 
@@ -47,8 +48,10 @@ def small_world(world):
         run = services.bill_run_create(period=period, route=None, now=NOW)
         services.bill_run_execute(run=run, now=NOW)
     bill = Bill.objects.filter(account=mine).order_by("period", "pk").first()
+    order = PaymentOrder.objects.create(reference="GC250720TEST01", gateway="vnpay", account=mine, amount=bill.total,
+                                        created_at=NOW, expires_at=NOW)  # fmt: skip
     # Real path values, so that the answers with data (not only 404s) are checked against the schema too.
-    known = {"code": mine.code, "number": bill.number, "run_id": run.pk}
+    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "reference": order.reference}
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 
