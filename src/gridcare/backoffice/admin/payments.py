@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.core.formatting import format_vnd
-from gridcare.payments.models import Allocation, GatewayCallback, Payment, PaymentOrder, PaymentOrderBill, PaymentReversal
+from gridcare.payments.models import (
+    Allocation,
+    GatewayCallback,
+    Payment,
+    PaymentOrder,
+    PaymentOrderBill,
+    PaymentReversal,
+)
 
 
 class _ReadOnlyInline(admin.TabularInline):
