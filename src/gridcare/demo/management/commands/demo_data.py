@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridcare.core.formatting import local_date
+from gridcare.demo import payments as demo_payments
 from gridcare.demo import selectors, services
 
 STAGES = {
@@ -68,6 +69,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
+        progress("payments", demo_payments.demo_payments_load(today=today, now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
