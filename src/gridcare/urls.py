@@ -4,8 +4,11 @@ from django.urls import include, path
 
 from gridcare.api import payments
 from gridcare.backoffice.site import admin_site
+from gridcare.core import health
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("gridcare.api.urls")),
     # The payment gateways' server-to-server callbacks (gridcare.api.payments).
