@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "gridcare.tariffs",
     "gridcare.billing",
     "gridcare.payments",
+    "gridcare.flexibility",
     "gridcare.notifications",
     "gridcare.backoffice",
     "gridcare.portal",

@@ -186,7 +186,15 @@ def _snapshot(rows):
 
 def _body(response) -> str:
     if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode("utf-8", "replace")
+        content = b"".join(response.streaming_content)
+        if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+            import io
+
+            import openpyxl
+
+            sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+            return " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row)
+        return content.decode("utf-8", "replace")
     return response.content.decode("utf-8", "replace")
 
 
@@ -235,7 +243,8 @@ def test_staff_of_another_team_see_and_change_nothing_of_it(client, world, their
         client.post(_url(model, f"{row.pk}/delete/"), {"post": "yes"})
         if model is User:
             client.post(_url(model, f"{row.pk}/password/"), {"password1": "Mới-Đổi-2025-x", "password2": "Mới-Đổi-2025-x"})
-    for action in [*(admin_site._registry[model].actions or ()), "delete_selected"]:
+    exports = ("export_list_csv", "export_list_xlsx")  # added to every unit-scoped list by the back office
+    for action in [*(admin_site._registry[model].actions or ()), "delete_selected", *exports]:
         for across in ({}, {"select_across": "1"}):
             response = client.post(
                 _url(model), {"action": action, "_selected_action": sorted(row.pk for row in rows), "index": 0, "post": "yes", **across}
@@ -245,6 +254,23 @@ def test_staff_of_another_team_see_and_change_nothing_of_it(client, world, their
     for row in rows:
         if model is User:
             assert User.objects.get(pk=row.pk).check_password(PASSWORD), "password changed"
+
+
+@pytest.mark.parametrize("actor", ["team_admin", "team_operator"])
+def test_the_workday_page_the_overview_and_the_customer_search_show_nothing_of_another_team(client, world, theirs, actor):
+    account = theirs["customers.account"][0]
+    verified_login(client, _actor(world, actor))
+    home = client.get("/backoffice/")
+    assert home.status_code == 200
+    _no_marker(_body(home), "the workday page")
+    assert client.get(f"/backoffice/customer/{account.code}/").status_code == 404
+    assert client.post(f"/backoffice/customer/{account.code}/unlock/").status_code == 404
+    for term in (account.code, "khach cua doi khac", "+84987654321", "87654321"):
+        found = client.get("/backoffice/customer/", {"q": term})
+        assert found.status_code == 200, term
+        assert found.context["accounts"] == [], term
+        # The page repeats the term typed in its search box; nothing else of team B may show.
+        _no_marker(_body(found).replace(term, ""), f"the customer search for {term}")
 
 
 @pytest.mark.parametrize("actor", ["team_admin", "team_operator"])

@@ -17,6 +17,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.exports import ListExportMixin
 from gridcare.core.spreadsheets import safe_row
 from gridcare.org import policy
 from gridcare.org.models import Unit
@@ -76,6 +77,10 @@ class CappedCountPaginator(Paginator):
 class PolicyAdmin(admin.ModelAdmin):
     """A ModelAdmin that shows and changes only what `org.policy` lets the staff member see and change."""
 
+    class Media:
+        # Lists that fit a 1366 px screen (long texts wrap), and the workday/overview styles.
+        css = {"all": ["backoffice/backoffice.css"]}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # The scope of a page is its model's entry in `org.policy.RECORDS`, never the page's own filter.
@@ -127,8 +132,8 @@ def policy_admin_class(admin_class: type[admin.ModelAdmin]) -> type[PolicyAdmin]
     return type(admin_class.__name__, (PolicyAdmin, admin_class), {"__module__": admin_class.__module__})
 
 
-class UnitScopedAdmin(PolicyAdmin):
-    """A PolicyAdmin of records that belong to units: a "unit" list filter and a capped row count."""
+class UnitScopedAdmin(ListExportMixin, PolicyAdmin):
+    """A PolicyAdmin of records that belong to units: a "unit" list filter, a capped row count, CSV/XLSX export."""
 
     show_full_result_count = False
     list_per_page = 50

@@ -1,14 +1,22 @@
-"""Back-office search by customer code, phone and meter serial, written to use indexes at a million rows."""
+"""Back-office search by customer code, phone and meter serial, written to use indexes at a million rows.
+
+Failing an exact key, a term is a name or an address typed with or without diacritics ("nguyen van an" finds
+"Nguyễn Văn An"), compared with the folded copies `Customer.search_name` / `Premise.search_street`
+(`core.text.fold`): first a prefix of the name (an index range), and only when nothing starts so, a part of
+the name or of the street (a scan of one narrow column). A term of 4 to 9 digits is the end of a phone number.
+"""
 
 import re
 
 from django.db.models import Q
 
-from gridcare.customers.models import Account
+from gridcare.core.text import fold
+from gridcare.customers.models import Account, Customer
 from gridcare.metering.models import MeterInstallation
 
 _CODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{11}$")
 _PHONE = re.compile(r"^\+?[0-9 .\-]{8,20}$")
+_PHONE_TAIL = re.compile(r"^[0-9]{4,9}$")
 
 
 def normalise_phone(term: str) -> str | None:
@@ -51,7 +59,22 @@ def account_search_q(term: str, *, account_path: str = "") -> Q:
     ids = account_ids_by_key(term)
     if ids:
         return Q(**{f"{account_path}pk__in": ids})
-    return Q(**{f"{account_path}customer__name__icontains": term})
+    return _loose_q(term, account_path=account_path)
+
+
+def _loose_q(term: str, *, account_path: str) -> Q:
+    """Accounts by the end of their phone, else by their customer's name or their premise's street, folded."""
+    if _PHONE_TAIL.match(term):
+        return Q(**{f"{account_path}phone__endswith": term})
+    folded = fold(term)
+    if not folded:
+        return Q(pk__in=[])
+    by_prefix = Customer.objects.filter(search_name__startswith=folded)
+    if by_prefix.exists():
+        return Q(**{f"{account_path}customer__in": by_prefix.values("pk")})
+    return Q(**{f"{account_path}customer__search_name__contains": folded}) | Q(
+        **{f"{account_path}premise__search_street__contains": folded}
+    )
 
 
 def customer_search_q(term: str) -> Q:
@@ -62,4 +85,11 @@ def customer_search_q(term: str) -> Q:
     ids = account_ids_by_key(term)
     if ids:
         return Q(pk__in=Account.objects.filter(pk__in=ids).values("customer_id"))
-    return Q(name__icontains=term)
+    if _PHONE_TAIL.match(term):
+        return Q(pk__in=Account.objects.filter(phone__endswith=term).values("customer_id"))
+    folded = fold(term)
+    if Customer.objects.filter(search_name__startswith=folded).exists():
+        return Q(search_name__startswith=folded)
+    return Q(search_name__contains=folded) | Q(
+        pk__in=Account.objects.filter(premise__search_street__contains=folded).values("customer_id")
+    )

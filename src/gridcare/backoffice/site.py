@@ -1,8 +1,9 @@
-"""The back-office admin site: Vietnamese by default, TOTP two-factor for staff."""
+"""The back-office admin site: Vietnamese by default, TOTP two-factor for staff; it opens on the day's work."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
@@ -19,7 +20,8 @@ _LIBRARY_NAMES = {
 class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else admin.AdminSite):
     site_header = _("gridcare — Văn phòng chăm sóc khách hàng")
     site_title = _("gridcare")
-    index_title = _("Quản trị")
+    index_title = _("Việc hôm nay")
+    index_template = "backoffice/workday/index.html"
     # OTPAdminSite sets its own login template; keep Django's when two-factor is off.
     if settings.GRIDCARE_STAFF_REQUIRE_2FA:
         login_template = "backoffice/login.html"
@@ -41,12 +43,30 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
         """Every page goes through the access policy (`PolicyAdmin`): deny by default, library admins too."""
         super().register(model_or_iterable, policy_admin_class(admin_class or admin.ModelAdmin), **options)
 
+    def index(self, request, extra_context=None):
+        """The workday page (`backoffice.workday`): the unit's queues and key figures, then every list."""
+        from gridcare.backoffice import workday
+        from gridcare.org import policy
+
+        now = timezone.now()
+        context = {
+            "workday_unit": policy.unit_of(request.user),
+            "workday_queues": workday.queues(user=request.user, now=now),
+            "workday_figures": workday.figures(user=request.user, now=now),
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
+
     def get_urls(self):
-        from gridcare.backoffice import two_factor
+        from gridcare.backoffice import overview, two_factor
 
         return [
             path("2fa/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol"),
             path("2fa/<str:link>/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol_link"),
+            path("customer/", self.admin_view(overview.search_view), {"site": self}, name="customer_search"),
+            path("customer/<str:code>/", self.admin_view(overview.overview_view), {"site": self}, name="customer_overview"),
+            path("customer/<str:code>/unlock/", self.admin_view(overview.unlock_view), {"site": self},
+                 name="customer_unlock"),  # fmt: skip
             *super().get_urls(),
         ]
 

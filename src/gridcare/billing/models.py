@@ -156,7 +156,7 @@ class BillLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["bill", "position"], name="bill_line_unique_position")]
 
     def __str__(self) -> str:
-        return f"{self.bill_id}#{self.position}"
+        return _("dòng %(position)s") % {"position": self.position}
 
 
 class BillRunSkip(models.Model):
@@ -179,7 +179,7 @@ class BillRunSkip(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "account"], name="bill_run_skip_once")]
 
     def __str__(self) -> str:
-        return f"{self.account_id}: {self.reason}"
+        return self.get_reason_display()
 
 
 class BillRunChunk(models.Model):

@@ -4,7 +4,9 @@ A run started from the back office or the API is planned into chunks (`GRIDCARE_
 accounts each); every chunk is its own task, so any number of workers (`gridcare db_worker`, or RQ workers on
 many machines) bill one run in parallel. A watch task comes back every `GRIDCARE_BILL_RUN_WATCH_SECONDS` while
 the run is unfinished and queues again the chunks queued more than `GRIDCARE_BILL_RUN_CHUNK_LEASE_SECONDS` ago
-(their worker was killed, or the queue lost them); a chunk queued twice is billed once.
+(their worker was killed, or the queue lost them); every chunk task that bills does the same when it ends, so
+surviving workers recover a dead one's chunks without waiting for the queue's scheduler. A chunk queued twice is
+billed once.
 """
 
 import datetime as dt
@@ -37,7 +39,21 @@ def bill_run_execute_task(run_id: int) -> int:
 def bill_run_chunk_task(run_id: int, after_id: int) -> bool:
     """Bill one chunk of a run (nothing if it is done or another worker holds it)."""
     run = BillRun.objects.get(pk=run_id)
-    return bill_run_chunk_execute(run=run, after_id=after_id, now=timezone.now())
+    now = timezone.now()
+    billed = bill_run_chunk_execute(run=run, after_id=after_id, now=now)
+    # Workers that are still billing pick up a dead worker's chunks themselves once their lease has run out,
+    # without waiting for the watch task (which needs the queue's scheduler, itself on some worker).
+    if billed:
+        _requeue_stale(run)
+    return billed
+
+
+def _requeue_stale(run: BillRun) -> int:
+    lease = _setting("GRIDCARE_BILL_RUN_CHUNK_LEASE_SECONDS", 600)
+    stale = bill_run_chunks_stale(run=run, now=timezone.now(), lease_seconds=lease)
+    for after_id in stale:
+        bill_run_chunk_task.enqueue(run.pk, after_id)
+    return len(stale)
 
 
 @task()
@@ -46,12 +62,9 @@ def bill_run_watch_task(run_id: int) -> int:
     run = BillRun.objects.get(pk=run_id)
     if run.status == BillRun.Status.DONE:
         return 0
-    now = timezone.now()
-    stale = bill_run_chunks_stale(run=run, now=now, lease_seconds=_setting("GRIDCARE_BILL_RUN_CHUNK_LEASE_SECONDS", 600))
-    for after_id in stale:
-        bill_run_chunk_task.enqueue(run_id, after_id)
-    _watch_later(run_id, now=now)
-    return len(stale)
+    queued = _requeue_stale(run)
+    _watch_later(run_id, now=timezone.now())
+    return queued
 
 
 def _watch_later(run_id: int, *, now: dt.datetime) -> None:

@@ -7,6 +7,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.text import fold
 from gridcare.network.models import TransformerStation
 from gridcare.org.models import Commune, Province, Unit
 
@@ -23,6 +24,9 @@ class Customer(models.Model):
 
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("tên"), max_length=200, db_index=True)
+    # `name` folded (`core.text.fold`: lower case, no diacritics), kept by `save()` and by bulk writers, so that
+    # "nguyen van an" finds "Nguyễn Văn An" through an index (prefix) on SQLite and PostgreSQL alike.
+    search_name = models.CharField(max_length=200, editable=False, db_default="")
     tax_code = models.CharField(_("mã số thuế"), max_length=20, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer",
@@ -33,9 +37,18 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("khách hàng")
         verbose_name_plural = _("khách hàng")
+        # varchar_pattern_ops (PostgreSQL only; other databases ignore it) lets LIKE 'prefix%' use the index.
+        indexes = [models.Index(fields=["search_name"], name="customer_search_name", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)[:200]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
 
 class Purpose(models.TextChoices):
@@ -64,6 +77,8 @@ class Premise(models.Model):
     province = models.ForeignKey(Province, on_delete=models.PROTECT, verbose_name=_("tỉnh/thành phố"))
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="premises", verbose_name=_("phường/xã"))
     street = models.CharField(_("địa chỉ (số nhà, đường, ấp/khu vực)"), max_length=255)
+    # `street` folded (`core.text.fold`), kept by `save()` and by bulk writers: address search without diacritics.
+    search_street = models.CharField(max_length=255, editable=False, db_default="")
 
     class Meta:
         verbose_name = _("địa điểm dùng điện")
@@ -71,6 +86,13 @@ class Premise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street}, {self.commune.name}, {self.province.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_street = fold(self.street)[:255]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "street" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_street"}
+        super().save(*args, **kwargs)
 
 
 class Account(models.Model):

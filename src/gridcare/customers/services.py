@@ -13,8 +13,9 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from gridcare.core.audit import acting_as
+from gridcare.core.audit import acting_as, audit_record
 from gridcare.core.models import AuditEntry
+from gridcare.customers import signin
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
 
 
@@ -151,3 +152,23 @@ def social_categories_read_record(
         for assignment in assignments
     ]
     return AuditEntry.objects.bulk_create(entries)
+
+
+def account_signin_unlock(*, account: Account, user: Any, now: dt.datetime, reason: str = "") -> int:
+    """Lift the portal sign-in lock of `account`'s code (staff, after checking the caller); audited.
+
+    Returns how many addresses were unlocked; nothing is written when the code had no recent failure.
+    """
+    identifier = signin.signin_identifier(customer_code=account.code)
+    status = signin.account_lock_status(identifier=identifier, now=now)
+    if status.failures == 0:
+        return 0
+    with transaction.atomic():
+        audit_record(
+            action=AuditEntry.Action.UPDATE, object_type=Account._meta.label_lower, object_id=account.pk,
+            before={"signin_locked": status.addresses_locked > 0, "signin_failures": status.failures},
+            after={"signin_locked": False, "signin_failures": 0}, user=user,
+            reason=(reason or "mở khoá đăng nhập cổng khách hàng")[:200], now=now,
+        )  # fmt: skip
+        unlocked = signin.account_unlock(identifier=identifier, now=now)
+    return unlocked

@@ -133,3 +133,54 @@ def code_request_record(*, address: str | None, now: dt.datetime) -> None:
     """Count one request for a one-time code from this address, whatever the customer code."""
     if address:
         throttle.hit(key=_code_request_key(address), now=now, window=CODE_REQUEST_WINDOW)
+
+
+@dataclass(frozen=True)
+class AccountLock:
+    """The sign-in lock of one customer code as the back office shows it."""
+
+    failures: int  # failed sign-ins still counted against the code (passwords and one-time codes)
+    addresses_locked: int  # addresses from which the code is locked now (passwords or one-time codes)
+    locked_until: dt.datetime | None  # when the last of those locks lifts by itself
+
+
+def _failed_addresses(*, identifier: str, now: dt.datetime, window: dt.timedelta) -> tuple[int, list[str | None]]:
+    rows = list(LoginAttempt.objects.filter(identifier=identifier, at__gt=now - window).values_list("address", flat=True))
+    return len(rows), sorted(set(rows), key=lambda a: a or "")
+
+
+def account_lock_status(*, identifier: str, now: dt.datetime) -> AccountLock:
+    """Is the code locked, from how many addresses, until when (password and one-time-code counters).
+
+    The addresses come from the trail rows; the failures are those still counted (an unlock forgets them).
+    """
+    policies = {kind: SigninPolicy.from_settings(kind) for kind in (PASSWORD, ONE_TIME_CODE)}
+    window = max(p.window for p in policies.values())
+    _, addresses = _failed_addresses(identifier=identifier, now=now, window=window)
+    until, locked, failures = None, 0, 0
+    for address in addresses:
+        moments = []
+        for kind, p in policies.items():
+            key = _account_key(kind, identifier, address)
+            failures += throttle.count(key=key, now=now, window=p.window)
+            moment = throttle.locked_until(key=key, limit=p.max_failures_per_account, now=now, window=p.window)
+            if moment is not None and moment > now:
+                moments.append(moment)
+        if moments:
+            locked += 1
+            until = max([until, *moments] if until else moments)
+    return AccountLock(failures=failures, addresses_locked=locked, locked_until=until)
+
+
+def account_unlock(*, identifier: str, now: dt.datetime) -> int:
+    """Forget the code's failures from every address that failed inside the window; how many addresses.
+
+    Only the (account, address) counters: an address that guessed at many accounts stays locked.
+    """
+    policies = {kind: SigninPolicy.from_settings(kind) for kind in (PASSWORD, ONE_TIME_CODE)}
+    window = max(p.window for p in policies.values())
+    _, addresses = _failed_addresses(identifier=identifier, now=now, window=window)
+    for address in addresses:
+        for kind, p in policies.items():
+            throttle.clear(key=_account_key(kind, identifier, address), now=now, window=p.window)
+    return len(addresses)

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gridcare.billing.models import Bill
 from gridcare.billing.services import bill_run_create, bill_run_execute
 from gridcare.core.models import User
+from gridcare.core.text import fold
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
 from gridcare.demo import generator, places, selectors
 from gridcare.demo.generator import PURPOSES
@@ -219,12 +220,13 @@ def _accounts(*, pop, province, team_ids, commune_ids, station_ids, progress: Pr
         model=Customer,
         columns={
             "id": ids["customer"], "kind": np.where(pop.person, "person", "organisation"), "name": pop.name,
-            "tax_code": pop.tax_code, "user": None, "created_at": created_at,
+            "search_name": [fold(name) for name in pop.name], "tax_code": pop.tax_code, "user": None, "created_at": created_at,
         },
     )  # fmt: skip
     insert_columns(
         model=Premise,
-        columns={"id": ids["premise"], "province": province.pk, "commune": commune_ids[pop.commune], "street": pop.street},
+        columns={"id": ids["premise"], "province": province.pk, "commune": commune_ids[pop.commune], "street": pop.street,
+                 "search_street": [fold(street) for street in pop.street]},
     )
     insert_columns(
         model=Account,

@@ -98,7 +98,7 @@ class RouteAccount(models.Model):
         verbose_name_plural = _("khách hàng trên lộ trình")
 
     def __str__(self) -> str:
-        return f"{self.route_id}#{self.sequence}"
+        return f"{self.route.code} — {self.sequence}"
 
 
 class ReadingImport(models.Model):
@@ -179,7 +179,7 @@ class Reading(models.Model):
         indexes = [models.Index(fields=["account", "read_on"])]
 
     def __str__(self) -> str:
-        return f"{self.meter_id} {self.read_on}: {self.total}"
+        return f"{self.meter.serial} {self.read_on:%d/%m/%Y}: {self.total}"
 
 
 class IntervalReading(models.Model):

@@ -27,10 +27,12 @@ from gridcare.core.formatting import babel_locale
 from gridcare.customers.models import Account
 from gridcare.notifications import conf, selectors, services
 from gridcare.notifications.models import (
+    Channel,
     ConsumptionAlert,
     DeliveryReceipt,
     Notice,
     OutboxMessage,
+    OutboxStatus,
     Preference,
     PushSubscription,
     Template,
@@ -237,7 +239,10 @@ class NoticeAdmin(admin.ModelAdmin):
     @admin.display(description=_("kết quả gửi theo kênh"))
     def delivery(self, obj):
         summary = selectors.messages_for_notice(notice_id=obj.pk)
-        text = "; ".join(f"{channel}: " + ", ".join(f"{s} {n}" for s, n in statuses.items()) for channel, statuses in summary.items())
+        text = "; ".join(
+            f"{Channel(channel).label}: " + ", ".join(f"{OutboxStatus(s).label} {n}" for s, n in statuses.items())
+            for channel, statuses in summary.items()
+        )
         url = reverse("admin:notifications_outboxmessage_changelist") + f"?notice__id__exact={obj.pk}"
         return format_html('{} <a href="{}">{}</a>', text, url, _("Xem từng tin"))
 

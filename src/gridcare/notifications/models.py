@@ -70,7 +70,7 @@ class Template(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} / {self.channel} / {self.language}"
+        return f"{self.key} / {self.get_channel_display()} / {self.language}"
 
 
 class Preference(models.Model):
@@ -205,7 +205,7 @@ class OutboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.notice_id}/{self.account_id}/{self.channel}"
+        return f"{self.get_channel_display()} — {self.get_status_display()}"
 
     @property
     def idempotency_key(self) -> str:

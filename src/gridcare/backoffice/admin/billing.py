@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.overview import overview_column
 from gridcare.backoffice.scoping import UnitScopedAdmin, request_unit_ids
+from gridcare.backoffice.search import account_search_q
 from gridcare.backoffice.site import admin_site
 from gridcare.billing import services, tasks
 from gridcare.billing.documents import bill_html, bill_pdf
@@ -100,24 +102,50 @@ class BillRunAdmin(UnitScopedAdmin):
 
 class BillLineInline(admin.TabularInline):
     model = BillLine
-    fields = ["position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price", "amount"]
+    fields = ["position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price_vnd", "amount_vnd"]
     readonly_fields = fields
     extra = 0
     max_num = 0
     can_delete = False
 
+    @admin.display(description=_("Đơn giá"))
+    def unit_price_vnd(self, obj):
+        return format_vnd(obj.unit_price) if obj.unit_price is not None else ""
+
+    @admin.display(description=_("Thành tiền"))
+    def amount_vnd(self, obj):
+        return format_vnd(obj.amount) if obj.amount is not None else ""
+
 
 @admin.register(Bill, site=admin_site)
 class BillAdmin(UnitScopedAdmin):
-    list_display = ["number", "account", "period_label", "kind", "status", "kwh", "total_vnd", "hold_reason"]
+    list_display = ["number", "account_overview", "customer_name", "period_label", "kind", "status", "kwh", "total_vnd",
+                    "hold_reason"]  # fmt: skip
     list_filter = ["status", "kind", "period"]
-    list_select_related = ["account"]
+    list_select_related = ["account__customer"]
     search_fields = ["number", "=account__code"]
+    search_help_text = _("Tìm theo số hoá đơn, mã khách hàng, số điện thoại, số công tơ, tên hay địa chỉ.")
+    account_overview = overview_column("account")
+
+    @admin.display(description=_("Khách hàng"))
+    def customer_name(self, obj):
+        return obj.account.customer.name
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        by_number = queryset.filter(number=term.upper())
+        if by_number.exists():
+            return by_number, False
+        return queryset.filter(account_search_q(term, account_path="account__")), False
     raw_id_fields = ["account", "run", "start_reading", "end_reading", "refers_to", "replaces"]
     inlines = [BillLineInline]
     actions = ["release_selected"]
     ordering = ["-period", "-pk"]
-    readonly_fields = [f.name for f in Bill._meta.fields] + ["document_links"]
+    # Amounts are shown as money (`1.234.567 ₫`), not as bare integers.
+    readonly_fields = [{"subtotal": "subtotal_vnd", "vat": "vat_vnd", "total": "total_vnd"}.get(f.name, f.name)
+                       for f in Bill._meta.fields] + ["document_links"]  # fmt: skip
     fields = readonly_fields
 
     @admin.display(description=_("Kỳ"))
@@ -127,6 +155,14 @@ class BillAdmin(UnitScopedAdmin):
     @admin.display(description=_("Tổng cộng"))
     def total_vnd(self, obj):
         return format_vnd(obj.total)
+
+    @admin.display(description=_("Tiền điện chưa thuế"))
+    def subtotal_vnd(self, obj):
+        return format_vnd(obj.subtotal)
+
+    @admin.display(description=_("Thuế GTGT"))
+    def vat_vnd(self, obj):
+        return format_vnd(obj.vat)
 
     @admin.display(description=_("Văn bản"))
     def document_links(self, obj):

@@ -7,10 +7,12 @@ them (change list page and change view) is audited as well.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.overview import overview_column, overview_url
 from gridcare.backoffice.scoping import UnitScopedAdmin, csv_response, export_filename
 from gridcare.backoffice.search import account_search_q, customer_search_q
 from gridcare.backoffice.site import admin_site
@@ -25,6 +27,7 @@ from gridcare.customers.models import (
     ServicePoint,
     SocialCategoryAssignment,
 )
+from gridcare.org import policy
 
 SOCIAL_CATEGORY_PERMISSION = "customers.access_social_category"
 
@@ -54,12 +57,22 @@ class CustomerAdmin(AuditedAdmin):
     save_service = services.customer_save
     delete_service = services.customer_delete
     instance_argument = "customer"
-    list_display = ("name", "kind", "tax_code", "created_at")
+    list_display = ("name", "account_codes", "kind", "tax_code", "created_at")
     list_filter = ("kind",)
     search_fields = ("name",)
-    search_help_text = _("Tìm theo mã khách hàng, số điện thoại, số công tơ hoặc tên.")
+    search_help_text = _("Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không.")
     raw_id_fields = ("user",)
     ordering = ("-pk",)
+
+    def get_queryset(self, request):
+        # Only the contracts this staff member may see, in one query for the whole page.
+        visible = policy.records(Account.objects.order_by("code"), user=request.user)
+        return super().get_queryset(request).prefetch_related(Prefetch("accounts", queryset=visible, to_attr="visible_accounts"))
+
+    @admin.display(description=_("Hợp đồng"))
+    def account_codes(self, obj):
+        accounts = getattr(obj, "visible_accounts", [])
+        return format_html_join(", ", '<a href="{}" class="overview-link">{}</a>', ((overview_url(a), a.code) for a in accounts))
 
     def get_search_results(self, request, queryset, search_term):
         return (queryset.filter(customer_search_q(search_term)), False) if search_term.strip() else (queryset, False)
@@ -72,11 +85,15 @@ class AccountAdmin(AuditedAdmin):
     save_service = services.account_save
     delete_service = services.account_delete
     instance_argument = "account"
-    list_display = ("code", "customer", "unit", "status", "purpose", "phone", "start_date")
+    list_display = ("overview", "customer", "unit", "status", "purpose", "phone", "start_date")
+    # The code opens the customer overview; the customer's name opens this contract's form.
+    list_display_links = ("customer",)
     list_select_related = ("customer", "unit")
     list_filter = ("status", "purpose", "voltage")
     search_fields = ("code",)
-    search_help_text = _("Tìm theo mã khách hàng, số điện thoại, số công tơ hoặc tên khách hàng.")
+    search_help_text = _("Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không.")
+    overview = overview_column("", ordering="code")
+    export_formats = ("xlsx",)  # its own CSV below has the columns the contract registers need
     raw_id_fields = ("customer", "premise")
     ordering = ("code",)
     actions = ("export_csv",)
@@ -125,8 +142,9 @@ class ServicePointAdmin(AuditedAdmin):
     save_service = services.service_point_save
     delete_service = services.service_point_delete
     instance_argument = "service_point"
-    list_display = ("code", "account", "transformer_station")
+    list_display = ("code", "account_overview", "transformer_station")
     list_select_related = ("account__customer", "transformer_station")
+    account_overview = overview_column("account")
     search_fields = ("code",)
     raw_id_fields = ("account", "premise")
     autocomplete_fields = ("transformer_station",)

@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.overview import overview_column
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.search import account_ids_by_key, account_search_q
 from gridcare.backoffice.site import admin_site
 from gridcare.billing.selectors import bills_from_reading
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
+from gridcare.customers.models import Account
 from gridcare.metering import services as metering_services
 from gridcare.metering.models import (
     IntervalReading,
@@ -50,14 +52,16 @@ class MeterAdmin(UnitScopedAdmin):
         if meter_ids:
             return queryset.filter(pk__in=sorted(meter_ids)), False
         current = MeterInstallation.objects.filter(
-            meter=OuterRef("pk"), removed_on__isnull=True, account__customer__name__icontains=term
+            meter=OuterRef("pk"), removed_on__isnull=True,
+            account__in=Account.objects.filter(account_search_q(term)).values("pk"),
         )
         return queryset.filter(Exists(current)), False
 
 
 @admin.register(MeterInstallation, site=admin_site)
 class MeterInstallationAdmin(UnitScopedAdmin):
-    list_display = ("meter", "service_point", "account", "installed_on", "removed_on", "initial_total")
+    list_display = ("meter", "service_point", "account_overview", "installed_on", "removed_on", "initial_total")
+    account_overview = overview_column("account")
     list_select_related = ("meter", "service_point", "account__customer")
     raw_id_fields = ("meter", "service_point", "account")
     search_fields = ("meter__serial",)
@@ -83,7 +87,8 @@ class ReadingRouteAdmin(UnitScopedAdmin):
 
 @admin.register(RouteAccount, site=admin_site)
 class RouteAccountAdmin(UnitScopedAdmin):
-    list_display = ("route", "sequence", "account")
+    list_display = ("route", "sequence", "account_overview")
+    account_overview = overview_column("account")
     list_select_related = ("route", "account__customer")
     raw_id_fields = ("account",)
     autocomplete_fields = ("route",)
@@ -109,14 +114,24 @@ class ReadingCorrectionForm(forms.Form):
 class ReadingAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     """Readings are shown, never edited: a wrong one is corrected (checked again, audited with its reason)."""
 
-    list_display = ("read_on", "meter", "account", "total", "peak", "normal", "offpeak", "rollover", "source")
+    list_display = ("read_on", "meter", "account_overview", "total", "peak", "normal", "offpeak", "rollover", "source")
+    account_overview = overview_column("account")
     list_select_related = ("meter", "account")
     # A date filter rather than date_hierarchy: the hierarchy reads distinct dates over the whole table.
     list_filter = (("read_on", admin.DateFieldListFilter), "source", "rollover")
     raw_id_fields = ("meter", "account", "reading_import")
     search_fields = ("meter__serial",)
     ordering = ("-read_on", "-pk")
-    readonly_fields = ("correction_link",)
+    readonly_fields = ("correction_link", "reading_import_link")
+    fields = ("read_on", "meter", "account", "total", "peak", "normal", "offpeak", "rollover", "source",
+              "reading_import_link", "correction_link")  # fmt: skip
+
+    @admin.display(description=_("Lần nhập"))
+    def reading_import_link(self, obj):
+        if obj is None or obj.reading_import_id is None:
+            return "—"
+        url = reverse("admin:metering_readingimport_change", args=[obj.reading_import_id])
+        return format_html('<a href="{}">{}</a>', url, obj.reading_import)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -6,6 +6,7 @@ to the staff member's units, and a capped row count (the outbox holds millions o
 
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.overview import overview_column
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.search import account_ids_by_key
 from gridcare.backoffice.site import admin_site
@@ -17,6 +18,8 @@ class ScopedOutboxMessageAdmin(UnitScopedAdmin, OutboxMessageAdmin):
     """The outbox of the accounts the staff member's units serve."""
 
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại hoặc số công tơ (tin của 180 ngày gần nhất), hoặc theo khoá sự kiện.")
+
+    account_code = overview_column("account", ordering="account__code")
 
     def account_ids_for_search(self, term: str) -> list[int]:
         return account_ids_by_key(term)

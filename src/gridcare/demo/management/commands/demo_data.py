@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from gridcare.core.formatting import local_date
 from gridcare.demo import payments as demo_payments
-from gridcare.demo import selectors, services
+from gridcare.demo import selectors, services, workday
 
 STAGES = {
     "plan": gettext_lazy("kế hoạch dữ liệu (numpy)"),
@@ -70,6 +70,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
         progress("payments", demo_payments.demo_payments_load(today=today, now=timezone.now()))
+        if bills:  # the queues go with the bill runs (held bills, their notices)
+            workday.demo_workday_load(today=today, now=timezone.now())
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
