@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 GRIDCARE := $(BIN)/gridcare
 PORT ?= 8000
+SANDBOX_PORT ?= 8010
 CUSTOMERS ?= 5000
 UV_VERSION := 0.13.8
 export UV_NO_PROGRESS := 1
@@ -28,6 +29,9 @@ setup: $(BIN)/.installed
 
 # The demo and the benchmarks run on this machine with the fixed development SECRET_KEY (settings.py).
 demo benchmarks: export GRIDCARE_DEV := 1
+# The demo's payment gateways are local sandboxes (gridcare payments-sandbox) that call this server back.
+demo: export GRIDCARE_PAYMENTS_SANDBOX_URL := http://127.0.0.1:$(SANDBOX_PORT)
+demo: export GRIDCARE_PAYMENTS_SITE_URL := http://127.0.0.1:$(PORT)
 
 demo: setup
 	@$(GRIDCARE) migrate --noinput -v0
@@ -36,7 +40,9 @@ demo: setup
 	@$(GRIDCARE) demo-welcome --port $(PORT)
 	@# A task worker runs beside the server (bill runs started in the back office, notifications, alerts).
 	@# The demo has no SMS/Zalo provider: staff may read one-time codes in the outbox (never in production).
-	@$(GRIDCARE) db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(GRIDCARE) db_worker --no-startup-delay & worker=$$!; \
+	 $(GRIDCARE) payments-sandbox --port $(SANDBOX_PORT) --site http://127.0.0.1:$(PORT) & sandbox=$$!; \
+	 trap 'kill $$worker $$sandbox 2>/dev/null' EXIT INT TERM; \
 	 GRIDCARE_OTP_SHOWN_TO_STAFF=1 $(GRIDCARE) runserver 127.0.0.1:$(PORT) --noreload --skip-checks
 
 # Production: gunicorn with GRIDCARE_WEB_WORKERS workers on GRIDCARE_BIND (docs/deployment.md). Needs SECRET_KEY and

@@ -131,8 +131,17 @@ def naive(path: Path, sample: int, now) -> float:
 
 
 def run_callbacks(args) -> float | None:
-    """HOOK (the gateway part, `payledger`): N callbacks settled over HTTP; returns callbacks/s, or None if not run."""
-    return None
+    """The gateway part: `payment_callbacks.py` (its own throw-away database, a gunicorn server, 16 client threads)
+    settles N VNPAY IPNs over HTTP; returns its callbacks/s, or None when it failed."""
+    import re
+    import subprocess
+
+    url = f"{args.database_url}_callbacks" if args.database_url else ""
+    command = [sys.executable, str(Path(__file__).with_name("payment_callbacks.py")), "--payments", str(args.payments)]
+    done = subprocess.run(command + (["--database-url", url] if url else []), capture_output=True, text=True, check=False)
+    print(done.stdout.strip().replace("RESULT payments", "callback part:"))
+    found = re.search(r"callbacks_per_s=([0-9.]+)", done.stdout)
+    return float(found.group(1)) if done.returncode == 0 and found else None
 
 
 def main() -> None:

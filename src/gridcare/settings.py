@@ -7,6 +7,7 @@ working single-machine demo (SQLite file in the working folder, DEBUG on only wh
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
@@ -422,3 +423,10 @@ GRIDCARE_PAYMENTS_SITE_URL = os.environ.get("GRIDCARE_PAYMENTS_SITE_URL", "http:
 # this many minutes after it was made is asked about (payments.tasks.payment_order_query).
 GRIDCARE_PAYMENT_ORDER_MINUTES = int(os.environ.get("GRIDCARE_PAYMENT_ORDER_MINUTES", "15"))
 GRIDCARE_PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("GRIDCARE_PAYMENT_QUERY_AFTER_MINUTES", "20"))
+# The pay form's answer redirects the browser to the gateway: the Content-Security-Policy's form-action must
+# allow the gateways' pay pages (VNPAY's pay URL; ZaloPay's order_url host, e.g. https://qcgateway.zalopay.vn).
+GRIDCARE_PAYMENT_FORM_ORIGINS = env_list(
+    "GRIDCARE_PAYMENT_FORM_ORIGINS",
+    ",".join(sorted({"{0.scheme}://{0.netloc}".format(urlsplit(GRIDCARE_VNPAY_PAY_URL)), _SANDBOX})),
+)
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [CSP_SELF, *GRIDCARE_PAYMENT_FORM_ORIGINS]

@@ -27,6 +27,7 @@ from gridcare.billing import services
 from gridcare.billing.models import Bill
 from gridcare.org.models import StaffRole
 from gridcare.outages import services as outage_services
+from gridcare.payments.models import PaymentOrder
 from tests import factories
 from tests.backoffice.builders import api_token, customer_user, staff
 
@@ -48,11 +49,13 @@ def small_world(world):
         run = services.bill_run_create(period=period, route=None, now=NOW)
         services.bill_run_execute(run=run, now=NOW)
     bill = Bill.objects.filter(account=mine).order_by("period", "pk").first()
+    order = PaymentOrder.objects.create(reference="GC250720TEST01", gateway="vnpay", account=mine, amount=bill.total,
+                                        created_at=NOW, expires_at=NOW)  # fmt: skip
     # Real path values, so that the answers with data (not only 404s) are checked against the schema too.
     incident = outage_services.incident_record(
         unit=world["company"], place="Ninh Kiều", reason="sự cố", started_at=NOW, feeders=[world["feeder"]], by=None, now=NOW
     )
-    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk}
+    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk, "reference": order.reference}
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 

@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 
 from gridcare.payments.sandbox import SandboxGateways
@@ -12,5 +14,8 @@ def sandbox(live_server, settings):
     settings.GRIDCARE_ZALOPAY_CREATE_URL = f"{gateways.base}/zalopay/v2/create"
     settings.GRIDCARE_ZALOPAY_QUERY_URL = f"{gateways.base}/zalopay/v2/query"
     settings.GRIDCARE_PAYMENTS_SITE_URL = live_server.url
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = [*policy["DIRECTIVES"]["form-action"], gateways.base]
+    settings.CONTENT_SECURITY_POLICY = policy
     yield gateways
     gateways.stop()

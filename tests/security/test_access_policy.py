@@ -52,9 +52,11 @@ from gridcare.notifications.models import (
 from gridcare.org.models import Commune, StaffMembership, StaffRole, Unit
 from gridcare.outages import services as outage_services
 from gridcare.outages.models import OutageReport, RestorationRequest
-from gridcare.servicedesk.models import ServiceRequest
+from gridcare.payments import services as payment_services
 from gridcare.payments import statements as payment_statements
+from gridcare.payments.models import GatewayCallback, PaymentOrder, PaymentOrderBill
 from gridcare.payments.statements_models import PaymentReminder, StatementLine
+from gridcare.servicedesk.models import ServiceRequest
 from tests import factories
 from tests.api.test_accounts_api import token_client
 from tests.backoffice.builders import PASSWORD, customer_user, staff, superuser, totp_device, verified_login
@@ -127,6 +129,16 @@ def theirs(world):
     ).statement  # fmt: skip
     reminder_b = PaymentReminder.objects.create(bill=Bill.objects.filter(account=account).first(), account=account,
                                                 stage="overdue", sent_on=JULY, amount=1)  # fmt: skip
+    their_bill = Bill.objects.filter(account=account, status="issued").first()
+    order = PaymentOrder.objects.create(reference="GCDOIB000001", gateway="vnpay", account=account, amount=their_bill.total,
+                                        created_at=NOW, expires_at=NOW)  # fmt: skip
+    PaymentOrderBill.objects.create(order=order, bill=their_bill, amount=their_bill.total)
+    payment, _new = payment_services.payment_record(channel="counter", reference="QUAY-DOIB-1", account=account,
+                                                    amount=their_bill.total + 5_000, received_at=NOW)  # fmt: skip
+    payment_services.payment_reverse(payment=payment, kind="refund", amount=5_000, reference="HT-DOIB-1",
+                                                    reason="trả lại tiền thừa", now=NOW)  # fmt: skip
+    callback = GatewayCallback.objects.create(channel="vnpay", received_at=NOW, reference=order.reference, order=order,
+                                              outcome="invalid_amount", payload={"vnp_TxnRef": order.reference})  # fmt: skip
     records = {
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
@@ -172,6 +184,9 @@ def theirs(world):
         "outages.outage": [outage],
         "outages.outagereport": [report],
         "outages.restorationrequest": [RestorationRequest.objects.create(account=account, outage=outage, created_at=NOW)],
+        "payments.paymentorder": [order],
+        "payments.payment": [payment],
+        "payments.gatewaycallback": [callback],
         "notifications.deliveryreceipt": [
             DeliveryReceipt.objects.create(channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW)
         ],
@@ -469,6 +484,13 @@ def _api_calls(world, theirs):
             ("post", "/api/v1/bill-runs", {"period": "2025-08", "route": route_b.code}),
         ],
         "bill-run": [("get", f"/api/v1/bill-runs/{run.pk}", None)],
+        "payments": [
+            ("post", "/api/v1/payments/", {"account": account.code, "gateway": "vnpay"}),
+            ("post", "/api/v1/payments/", {"account": account.code, "bills": [bill.number], "gateway": "zalopay"}),
+        ],
+        "payment": [("get", f"/api/v1/payments/{theirs['payments.paymentorder'][0].reference}/", None)],
+        "account-balance": [("get", f"/api/v1/accounts/{account.code}/balance/", None)],
+        "account-payments": [("get", f"/api/v1/accounts/{account.code}/payments/", None)],
         "bill-run-release": [("post", f"/api/v1/bill-runs/{run.pk}/release", None)],
         "account-outage-reports": [("post", f"/api/v1/accounts/{account.code}/outage-reports", {"note": "x"})],
         "account-outage-notify-me": [
@@ -552,7 +574,8 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
     assert set(audited.values_list("object_type", flat=True)) == {
         "customers.customer", "customers.socialcategoryassignment", "customers.account", "customers.premise",
         "customers.servicepoint", "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder",
-        "servicedesk.survey", "payments.payment", "payments.allocation",  # the statement line B1's payment
+        "servicedesk.survey", "payments.payment", "payments.allocation", "payments.paymentreversal",
+        "payments.paymentorder",
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -568,8 +591,8 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
     assert set(audited.values_list("object_type", flat=True)) == {
         "customers.customer", "customers.account", "customers.premise", "customers.servicepoint",
         "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder", "servicedesk.survey",
-        "payments.payment", "payments.allocation",
-    }
+        "payments.payment", "payments.allocation", "payments.paymentreversal", "payments.paymentorder",
+    }  # fmt: skip
 
 
 def test_only_a_superuser_grants_the_catalogue_role(client, world):

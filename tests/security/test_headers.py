@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import include, path
 
 
@@ -29,7 +30,7 @@ def test_pages_and_error_pages_have_a_strict_policy(client, url):
     policy = response["Content-Security-Policy"]
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy and "*" not in policy
     assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
-    assert directives["base-uri"] == ["'none'"] and directives["form-action"] == ["'self'"]
+    assert directives["base-uri"] == ["'none'"] and directives["form-action"] == ["'self'", *settings.GRIDCARE_PAYMENT_FORM_ORIGINS]
     assert "camera=()" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"]
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from gridcare.core.formatting import local_date
 from gridcare.demo import outages as demo_outages
+from gridcare.demo import payments as demo_payments
 from gridcare.demo import selectors, services, workday
 from gridcare.demo.payments_files import demo_statements_load
 from gridcare.demo.servicedesk import demo_service_requests_load
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
+        progress("payments", demo_payments.demo_payments_load(today=today, now=timezone.now()))
         if bills:  # the queues go with the bill runs (held bills, their notices)
             workday.demo_workday_load(today=today, now=timezone.now())
         demo_outages.demo_outages_load(now=timezone.now())
