@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "gridcare.metering",
     "gridcare.tariffs",
     "gridcare.billing",
+    "gridcare.flexibility",
     "gridcare.notifications",
     "gridcare.backoffice",
     "gridcare.portal",
