@@ -38,11 +38,11 @@ def large_account(world, *, team=None, name="Công ty TNHH Thép Cửu Long", hi
 
 
 def programme(world, *, code="DR-2025", **fields):
-    defaults = dict(
-        name="Điều chỉnh phụ tải mùa khô 2025", purpose=Programme.Purpose.SHIFT, eligible_purposes=["production", "business"],
-        min_annual_kwh=1_000_000, notice_minutes=30, active_from=dt.date(2025, 1, 1), baseline_parameters={},
-        recognition_min_kwh=1,
-    )  # fmt: skip
+    defaults = {
+        "name": "Điều chỉnh phụ tải mùa khô 2025", "purpose": Programme.Purpose.SHIFT, "eligible_purposes": ["production", "business"],
+        "min_annual_kwh": 1_000_000, "notice_minutes": 30, "active_from": dt.date(2025, 1, 1), "baseline_parameters": {},
+        "recognition_min_kwh": 1,
+    }  # fmt: skip
     defaults.update(fields)
     return services.programme_define(user=superuser(f"root-{code}"), unit=world["company"], code=code,
                                      now=local(dt.date(2025, 1, 1), 8), **defaults)  # fmt: skip

@@ -11,7 +11,15 @@ from gridcare.network.models import Feeder
 from gridcare.notifications.models import Notice, OutboxMessage
 from tests import factories
 from tests.backoffice.builders import staff, superuser
-from tests.flexibility.builders import EVENT_DAY, call, enrol, event_day_profile, large_account, local, programme
+from tests.flexibility.builders import (
+    EVENT_DAY,
+    call,
+    enrol,
+    event_day_profile,
+    large_account,
+    local,
+    programme,
+)
 
 pytestmark = pytest.mark.django_db
 

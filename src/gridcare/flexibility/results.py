@@ -7,9 +7,11 @@ hours and the time-of-use money that moving saved.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from gridcare.flexibility import baselines
 
 INTERVALS_PER_DAY = 48
 
@@ -46,35 +48,51 @@ def measure(
     event day's 48 half-hours; `prices`: participants × 3 (peak, normal, offpeak VND/kWh, before VAT).
     """
     n = loads.shape[0]
+    kwh = loads / 1000
     actual = loads[:, -1, :]
-    baseline = np.full((n, INTERVALS_PER_DAY), np.nan)
+    rule = rule_params(method=method, parameters=parameters)
+    window = (start_interval, end_interval)
     in_event = np.zeros(INTERVALS_PER_DAY, bool)
     in_event[start_interval:end_interval] = True
     offpeak = np.array([p == "offpeak" for p in periods])
-    # The event window, then the rest of the day in runs (the chart's baseline; off-peak runs give the shift).
-    windows = [(start_interval, end_interval), *_runs(~in_event)]
-    for a, b in windows:
-        baseline[:, a:b] = baselines_for_window(
-            loads=loads, days=days, start_interval=a, end_interval=b, method=method, parameters=parameters,
-            holidays=holidays, excluded=excluded,
-        )  # fmt: skip
-    has_baseline = ~np.isnan(baseline[:, start_interval:end_interval]).any(axis=1)
-    has_baseline &= ~np.isnan(actual[:, start_interval:end_interval]).any(axis=1)
-    reduced = np.where(in_event, baseline - actual, 0.0)
-    delivered = np.where(has_baseline, np.nansum(reduced, axis=1), 0.0)
-    extra = np.where(offpeak & ~in_event, actual - baseline, 0.0)
-    shifted = np.where(has_baseline, np.maximum(np.nansum(extra, axis=1), 0.0), 0.0)
+    result = baselines.baseline(
+        loads=kwh, days=days, event_day=days[-1], window=window, params=rule, holidays=holidays, excluded_dates=excluded
+    )
+    delivery = baselines.delivered(loads=kwh, days=days, event_day=days[-1], window=window, result=result, offpeak=offpeak)
+    baseline = np.full((n, INTERVALS_PER_DAY), np.nan)
+    baseline[:, start_interval:end_interval] = result.baseline_kwh * 1000
+    # The rest of the day, for the chart: the same day matching without the same-day adjustment (which is about
+    # the hours before the event only).
+    if rule.method == "x-of-y":
+        plain = _without_adjustment(rule)
+        for a, b in _runs(~in_event):
+            rest = baselines.baseline(
+                loads=kwh, days=days, event_day=days[-1], window=(a, b), params=plain, holidays=holidays,
+                excluded_dates=excluded,
+            )  # fmt: skip
+            baseline[:, a:b] = rest.baseline_kwh * 1000
+    has_baseline = result.has_baseline & ~np.isnan(delivery.reduction_total_kwh)
+    delivered_wh = np.where(has_baseline, delivery.reduction_total_kwh * 1000, 0.0)
+    shifted = np.where(has_baseline & ~np.isnan(delivery.shifted_kwh), np.maximum(delivery.shifted_kwh, 0.0) * 1000, 0.0)
     period_index = np.array([{"peak": 0, "normal": 1, "offpeak": 2}.get(p or "normal", 1) for p in periods])
-    price_per_interval = prices[:, period_index]  # participants × 48
+    window_prices = prices[:, period_index[start_interval:end_interval]]  # participants × event intervals
+    reduction_wh = np.nan_to_num(delivery.reduction_kwh) * 1000
     # Money saved by shifting: the energy not drawn in the event window at that hour's price, less the extra
-    # off-peak energy at the off-peak price; rounded once, to the đồng.
-    saved = np.nansum(reduced * price_per_interval, axis=1) / 1000 - shifted * prices[:, 2] / 1000
+    # off-peak energy at the off-peak price; before VAT, rounded once, to the đồng.
+    saved = (reduction_wh * window_prices).sum(axis=1) / 1000 - shifted * prices[:, 2] / 1000
     saved = np.where(has_baseline, np.rint(saved), 0)
     return Measured(
         baseline_wh=baseline, actual_wh=actual, in_event=in_event, has_baseline=has_baseline,
-        delivered_wh=np.rint(delivered).astype(np.int64), shifted_wh=np.rint(shifted).astype(np.int64),
+        delivered_wh=np.rint(delivered_wh).astype(np.int64), shifted_wh=np.rint(shifted).astype(np.int64),
         saved_vnd=saved.astype(np.int64),
     )  # fmt: skip
+
+
+def _without_adjustment(rule: baselines.BaselineParams) -> baselines.BaselineParams:
+    weekend = rule.weekend_holiday
+    return replace(
+        rule, adjustment="none", weekend_holiday=replace(weekend, adjustment="none") if weekend is not None else None
+    )
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -83,31 +101,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
 
 
-def baselines_for_window(
-    *, loads: np.ndarray, days: list[dt.date], start_interval: int, end_interval: int, method: str,
-    parameters: dict, holidays: list[dt.date], excluded: list[dt.date],
-) -> np.ndarray:  # fmt: skip
-    """Each participant's baseline (Wh per half-hour) over [start, end) of the last day; NaN rows: no baseline.
-
-    Interim day-matching (the mean of the last `y_days` eligible days of the event day's kind) until the engine
-    `gridcare.flexibility.baselines` is merged; the call keeps its shape.
-    """
-    y_days = int(parameters.get("y_days", 10))
-    min_days = int(parameters.get("min_days", 5))
-    skip = set(holidays) | set(excluded)
-    event_day = days[-1]
-
-    def kind(day: dt.date) -> bool:
-        return day.weekday() >= 5 or day in holidays
-
-    candidates = [i for i, d in enumerate(days[:-1]) if d not in skip and kind(d) == kind(event_day)][::-1]
-    window = loads[:, candidates, start_interval:end_interval]  # participants × candidates × k
-    complete = ~np.isnan(loads[:, candidates, :]).any(axis=2)  # a day with any missing half-hour is not eligible
-    order = np.cumsum(complete, axis=1)
-    chosen = complete & (order <= y_days)
-    count = chosen.sum(axis=1)
-    total = np.where(chosen[:, :, None], np.nan_to_num(window), 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count[:, None]
-    mean[count < min_days] = np.nan
-    return mean
+def rule_params(*, method: str, parameters: dict) -> baselines.BaselineParams:
+    """The engine's rule: a preset by name, with the programme's explicit parameters over it."""
+    if method not in baselines.PRESETS:
+        raise baselines.BaselineError(f"unknown baseline method {method!r}", code="bad_parameter",
+                                      details={"parameter": "method", "value": method})  # fmt: skip
+    preset = baselines.PRESETS[method]
+    known = {k: v for k, v in parameters.items() if k in baselines.PARAMETER_NAMES}
+    if not known:
+        return preset
+    weekend = preset.weekend_holiday
+    return replace(preset, **known, weekend_holiday=replace(weekend, **known) if weekend is not None else None)

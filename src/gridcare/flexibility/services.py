@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from gridcare.core.credentials import secret_hash
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers.models import Account, ServicePoint
-from gridcare.flexibility import results, selectors
+from gridcare.flexibility import baselines, results, selectors
 from gridcare.flexibility.models import (
     MIN_NOTICE_MINUTES,
     Channel,
@@ -224,13 +224,19 @@ def event_results_compute(*, user, event: Event, now: dt.datetime, holidays: lis
     local_start = event.starts_at.astimezone(BUSINESS_TZ)
     start_interval = local_start.hour * 2 + local_start.minute // 30
     end_interval = start_interval + int((event.ends_at - event.starts_at).total_seconds() // 1800)
-    measured = results.measure(
-        loads=loads, days=days, start_interval=start_interval, end_interval=end_interval,
-        method=programme.baseline_method, parameters=programme.baseline_parameters, holidays=list(holidays),
-        excluded=selectors.programme_event_days(programme=programme, before=event.day),
-        periods=selectors.time_of_use_periods(day=event.day),
-        prices=selectors.time_of_use_prices(accounts=accounts, day=event.day),
-    )  # fmt: skip
+    try:
+        measured = results.measure(
+            loads=loads, days=days, start_interval=start_interval, end_interval=end_interval,
+            method=programme.baseline_method, parameters=programme.baseline_parameters, holidays=list(holidays),
+            excluded=selectors.programme_event_days(programme=programme, before=event.day),
+            periods=selectors.time_of_use_periods(day=event.day),
+            prices=selectors.time_of_use_prices(accounts=accounts, day=event.day),
+        )  # fmt: skip
+    except baselines.BaselineError as error:
+        raise FlexibilityError(
+            "baseline_invalid", _("Không tính được đường cơ sở theo quy tắc của chương trình: %(why)s") % {"why": error},
+            **error.details,
+        ) from error
     hours = (event.ends_at - event.starts_at).total_seconds() / 3600
     day_start = dt.datetime.combine(event.day, dt.time(), tzinfo=BUSINESS_TZ)
     starts = [day_start + i * selectors.HALF_HOUR for i in range(results.INTERVALS_PER_DAY)]
