@@ -7,6 +7,7 @@ from gridcare.backoffice.site import admin_site
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("gridcare.api.urls")),
+    path("openadr3/3.0.1/", include("gridcare.api.openadr3.urls")),
     path("backoffice/", admin_site.urls),
     path("", include("gridcare.portal.urls")),
 ]

@@ -111,6 +111,11 @@ def ven_events(*, ven: Ven) -> QuerySet[Event]:
     return Event.objects.filter(participants__account_id=ven.account_id).select_related("programme").order_by("starts_at", "pk")
 
 
+def ven_participations(*, ven: Ven, event_ids: list[int]) -> QuerySet[EventParticipant]:
+    """The VEN's customer's participations in these events."""
+    return EventParticipant.objects.filter(account_id=ven.account_id, event_id__in=event_ids)
+
+
 def ven_programmes(*, ven: Ven) -> QuerySet[Programme]:
     """The programmes the VEN's customer is enrolled in."""
     return Programme.objects.filter(enrolments__account_id=ven.account_id).distinct().order_by("pk")

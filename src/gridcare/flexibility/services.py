@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from gridcare.core.credentials import secret_hash
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers.models import Account, ServicePoint
-from gridcare.flexibility import baselines, results, selectors
+from gridcare.flexibility import baselines, openadr, results, selectors, tasks
 from gridcare.flexibility.models import (
     MIN_NOTICE_MINUTES,
     Channel,
@@ -23,6 +23,9 @@ from gridcare.flexibility.models import (
     IntervalResult,
     Programme,
     Ven,
+    VenReport,
+    VenResource,
+    VenSubscription,
     VenToken,
 )
 from gridcare.notifications.models import Urgency
@@ -158,6 +161,8 @@ def event_call(
                 },
                 now=now,
             )  # fmt: skip
+        event_id = event.pk
+        transaction.on_commit(lambda: tasks.event_webhooks.enqueue(event_id, "POST"))
     return event
 
 
@@ -166,7 +171,10 @@ def event_cancel(*, user, event: Event, now: dt.datetime) -> Event:
     policy.require(user=user, action="flexibility.call_event", unit_id=event.programme.unit_id)
     if event.status == Event.Status.MEASURED:
         raise FlexibilityError("already_measured", _("Sự kiện đã có kết quả, không huỷ được."))
-    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED, modified_at=now)
+    with transaction.atomic():
+        Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED, modified_at=now)
+        event_id = event.pk
+        transaction.on_commit(lambda: tasks.event_webhooks.enqueue(event_id, "DELETE"))
     event.refresh_from_db()
     return event
 
@@ -322,3 +330,65 @@ def ven_for_token(*, token: str, now: dt.datetime) -> Ven | None:
     """The VEN an access token belongs to, None when unknown or expired."""
     row = VenToken.objects.select_related("ven").filter(token_hash=secret_hash(token), expires_at__gt=now).first()
     return row.ven if row is not None else None
+
+
+def ven_report_save(
+    *, ven: Ven, event: Event, client_name: str, report_name: str, resources: list, payload_descriptors: list,
+    now: dt.datetime, report: VenReport | None = None,
+) -> VenReport:  # fmt: skip
+    """Store a VEN's report; an OPT_STATUS payload records the customer's answer to the event (channel OpenADR)."""
+    status = openadr.opt_status(resources)
+    with transaction.atomic():
+        if status is not None:
+            participant = EventParticipant.objects.filter(event=event, account_id=ven.account_id).first()
+            if participant is None:
+                raise FlexibilityError("not_a_participant", _("Khách hàng của VEN không được mời tham gia sự kiện này."))
+            participant_respond(participant=participant, response=openadr.RESPONSES[status], channel=Channel.OPENADR,
+                                now=now, ven=ven)  # fmt: skip
+        report = report or VenReport(ven=ven, created_at=now)
+        report.event, report.client_name, report.report_name = event, client_name, report_name
+        report.resources, report.payload_descriptors, report.modified_at = resources, payload_descriptors, now
+        report.save()
+    return report
+
+
+def ven_report_delete(*, report: VenReport) -> None:
+    """Forget a report (the answer it gave stays in the event's history)."""
+    report.delete()
+
+
+def ven_subscription_save(
+    *, ven: Ven, client_name: str, programme: Programme | None, object_operations: list, targets: list,
+    now: dt.datetime, subscription: VenSubscription | None = None,
+) -> VenSubscription:  # fmt: skip
+    """Create or replace a VEN's subscription (its webhooks)."""
+    subscription = subscription or VenSubscription(ven=ven, created_at=now)
+    subscription.client_name, subscription.programme = client_name, programme
+    subscription.object_operations, subscription.targets, subscription.modified_at = object_operations, targets, now
+    subscription.save()
+    return subscription
+
+
+def ven_subscription_delete(*, subscription: VenSubscription) -> None:
+    subscription.delete()
+
+
+def ven_update(*, ven: Ven, attributes: list, targets: list, now: dt.datetime) -> Ven:
+    """Replace a VEN's attributes and targets (its name and credentials stay)."""
+    ven.attributes, ven.targets, ven.modified_at = attributes, targets, now
+    ven.save(update_fields=["attributes", "targets", "modified_at"])
+    return ven
+
+
+def ven_resource_save(
+    *, ven: Ven, resource_name: str, attributes: list, targets: list, now: dt.datetime, resource: VenResource | None = None
+) -> VenResource:
+    """Create or replace one of a VEN's resources (idempotent by VEN and resource name)."""
+    resource = resource or VenResource(ven=ven, created_at=now)
+    resource.resource_name, resource.attributes, resource.targets, resource.modified_at = resource_name, attributes, targets, now
+    resource.save()
+    return resource
+
+
+def ven_resource_delete(*, resource: VenResource) -> None:
+    resource.delete()
