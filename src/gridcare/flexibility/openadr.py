@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 OPT_STATUS = "OPT_STATUS"
 OPT_IN, OPT_OUT = "OPT_IN", "OPT_OUT"
 RESPONSES = {OPT_IN: EventParticipant.Response.ACKNOWLEDGED, OPT_OUT: EventParticipant.Response.OPTED_OUT}
-# Subscriptions name operations as the 3.0.1 schema does (CREATE, UPDATE, DELETE, READ) or as HTTP verbs.
+# Subscriptions name operations as the 3.0.1 schema does (CREATE, UPDATE, DELETE, READ), or as HTTP verbs as some
+# clients do (ElaadNL's openadr3-client); both are accepted and kept as the VEN gave them.
+OBJECT_TYPES = {"PROGRAM", "EVENT", "REPORT", "SUBSCRIPTION", "VEN", "RESOURCE"}
 OPERATION_VERBS = {"CREATE": "POST", "UPDATE": "PUT", "DELETE": "DELETE", "READ": "GET"}
 
 

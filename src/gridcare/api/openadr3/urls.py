@@ -5,6 +5,7 @@ from gridcare.api.openadr3 import views
 app_name = "openadr3"
 
 urlpatterns = [
+    path("openapi.json", views.definition, name="definition"),
     path("auth/token", views.token, name="token"),
     path("programs", views.programs, name="programs"),
     path("programs/<str:object_id>", views.program, name="program"),

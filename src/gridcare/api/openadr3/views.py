@@ -8,11 +8,13 @@ endpoint's are RFC 6749 `authError`s.
 """
 
 import base64
+import functools
 import binascii
 import datetime as dt
 import json
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from urllib.parse import unquote
 
 from django.http import HttpRequest, JsonResponse
@@ -124,6 +126,18 @@ def _list(data: dict, name: str, *, required: bool = False) -> list:
 
 def _forbidden_for_vens(request, *, ven, now, **kwargs):
     raise Problem(403, _("Chỉ đơn vị điện lực tạo, sửa hoặc xoá chương trình và sự kiện."))
+
+
+@functools.cache
+def _definition() -> dict:
+    definition = json.loads((Path(__file__).parent / "data" / "openadr3-3.0.1.json").read_text(encoding="utf-8"))
+    definition["servers"] = [{"description": "gridcare", "url": "/openadr3/3.0.1"}]
+    return definition
+
+
+def definition(request: HttpRequest):
+    """The specification's OpenAPI definition (3.0.1) this VTN implements, with this server's address."""
+    return JsonResponse(_definition())
 
 
 # --- auth ---------------------------------------------------------------------------------------------------
@@ -304,6 +318,10 @@ def _subscription_input(data: dict, ven: Ven) -> dict:
     for entry in operations:
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), list) for k in ("objects", "operations")):
             raise Problem(400, _("Mỗi objectOperations cần objects, operations và callbackUrl."))
+        if not set(entry["objects"]) <= openadr.OBJECT_TYPES or not entry["objects"]:
+            raise Problem(400, _("objects chỉ gồm PROGRAM, EVENT, REPORT, SUBSCRIPTION, VEN, RESOURCE."))
+        if not set(entry["operations"]) <= set(openadr.OPERATION_VERBS) | set(openadr.OPERATION_VERBS.values()):
+            raise Problem(400, _("operations chỉ gồm CREATE, UPDATE, DELETE, READ (hoặc POST, PUT, DELETE, GET)."))
         if not openadr.callback_allowed(entry.get("callbackUrl") or ""):
             raise Problem(400, _("callbackUrl phải là địa chỉ http(s) công khai."))
     return {"client_name": _text(data, "clientName"), "programme": programme, "object_operations": operations,
