@@ -15,7 +15,15 @@ from urllib.parse import urlparse
 from django.conf import settings
 
 from gridcare.core.formatting import BUSINESS_TZ
-from gridcare.flexibility.models import Event, EventParticipant, Programme, Ven, VenReport, VenResource, VenSubscription
+from gridcare.flexibility.models import (
+    Event,
+    EventParticipant,
+    Programme,
+    Ven,
+    VenReport,
+    VenResource,
+    VenSubscription,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -41,9 +41,10 @@ def _client_python() -> Path:
         pytest.skip("python3.12 is not installed (PYENV_VERSION=3.12.1 python3.12)")
     env = {**os.environ, "PYENV_VERSION": "3.12.1"}
     shutil.rmtree(VENV, ignore_errors=True)
-    subprocess.run(["python3.12", "-m", "venv", str(VENV)], check=True, env=env, timeout=120)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"openadr3-client=={CLIENT_VERSION}"],
-                   check=True, timeout=600)  # fmt: skip
+    python312 = shutil.which("python3.12")
+    subprocess.run([python312, "-m", "venv", str(VENV)], check=True, env=env, timeout=120)  # noqa: S603 (fixed arguments)
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"openadr3-client=={CLIENT_VERSION}"]
+    subprocess.run(pip, check=True, timeout=600)  # noqa: S603 (fixed arguments)
     (VENV / ".installed").write_text(CLIENT_VERSION)
     return python
 
@@ -94,7 +95,7 @@ def test_a_third_party_ven_reads_events_answers_them_and_hears_of_new_ones(live_
     run_queued_tasks()  # their webhooks go nowhere: nobody has subscribed yet
     ven, client_id, secret = services.ven_register(user=root, account=factory, ven_name="EMS-SONG-HAU", now=now)
 
-    run = subprocess.run(
+    run = subprocess.run(  # noqa: S603 (our script, the test's own arguments)
         [str(python), str(SCRIPT), f"{live_server.url}/openadr3/3.0.1", client_id, secret, callback_url,
          str(first.pk), str(second.pk)],
         capture_output=True, text=True, timeout=120, env={"PATH": os.environ.get("PATH", "")},

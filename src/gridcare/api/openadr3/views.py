@@ -8,9 +8,9 @@ endpoint's are RFC 6749 `authError`s.
 """
 
 import base64
-import functools
 import binascii
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from functools import wraps
