@@ -32,6 +32,7 @@ from gridcare.customers.models import (
     ServicePoint,
     SocialCategoryAssignment,
 )
+from gridcare.flexibility.models import Enrolment, Event, EventParticipant, Programme, Ven
 from gridcare.metering.models import (
     IntervalReading,
     Meter,
@@ -105,6 +106,7 @@ def theirs(world):
         errors=[{"row": 2, "column": "meter_serial", "value": meter.serial, "reason": "x", "reason_en": "x"}],
     )  # fmt: skip
     system_import = ReadingImport.objects.create(source="head-end.csv", sha256="c" * 64, started_at=NOW)
+    dr = _demand_response_of(team_b, account)
     records = {
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
@@ -144,6 +146,7 @@ def theirs(world):
             )  # fmt: skip
         ],
         "notifications.consumptionalert": [ConsumptionAlert.objects.create(account=account, kind="kwh", threshold=300)],
+        **dr,
         "notifications.deliveryreceipt": [
             DeliveryReceipt.objects.create(channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW)
         ],
@@ -151,6 +154,24 @@ def theirs(world):
     assert Bill.objects.filter(account=account).exists() and BillLine.objects.filter(bill__account=account).exists()
     assert all(records.values()), [label for label, rows in records.items() if not rows]
     return records
+
+
+def _demand_response_of(team, account):
+    """A programme of team B, its enrolment of B's customer, an event with B's customer answered, B's VEN."""
+    programme = Programme.objects.create(unit=team, code="DR-DOIB", name="Điều chỉnh phụ tải đội B", purpose="peak_cut",
+                                         active_from=dt.date(2025, 1, 1))  # fmt: skip
+    enrolment = Enrolment.objects.create(programme=programme, account=account, commitment_kw=300, enrolled_on=dt.date(2025, 6, 1))
+    event = Event.objects.create(programme=programme, name="Sự kiện đội B", day=dt.date(2025, 7, 21),
+                                 starts_at=NOW + dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1, hours=2),
+                                 target_kw=1000, called_at=NOW, modified_at=NOW)  # fmt: skip
+    participant = EventParticipant.objects.create(event=event, enrolment=enrolment, account=account, commitment_kw=300,
+                                                  notified_at=NOW, has_baseline=True, delivered_wh=1000)  # fmt: skip
+    ven = Ven.objects.create(account=account, ven_name="EMS-DOI-B", client_id="ven-doib", secret_hash="x" * 64,
+                             created_at=NOW, modified_at=NOW)  # fmt: skip
+    return {
+        "flexibility.programme": [programme], "flexibility.enrolment": [enrolment], "flexibility.event": [event],
+        "flexibility.eventparticipant": [participant], "flexibility.ven": [ven],
+    }
 
 
 def _actor(world, kind):
@@ -460,7 +481,8 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
     # The database audits every write to customer records, the set-up's creations included (docs/audit.md).
     assert set(audited.values_list("object_type", flat=True)) == {
         "customers.customer", "customers.socialcategoryassignment", "customers.account", "customers.premise",
-        "customers.servicepoint",
+        "customers.servicepoint", "flexibility.programme", "flexibility.enrolment", "flexibility.event",
+        "flexibility.eventparticipant", "flexibility.ven",
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -474,8 +496,10 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
     verified_login(client, User.objects.get(pk=reader.pk))
     audited = client.get(_url(AuditEntry)).context["cl"].queryset
     assert set(audited.values_list("object_type", flat=True)) == {
-        "customers.customer", "customers.account", "customers.premise", "customers.servicepoint"
-    }
+        "customers.customer", "customers.account", "customers.premise", "customers.servicepoint",
+        "flexibility.programme", "flexibility.enrolment", "flexibility.event", "flexibility.eventparticipant",
+        "flexibility.ven",
+    }  # fmt: skip
 
 
 def test_only_a_superuser_grants_the_catalogue_role(client, world):
