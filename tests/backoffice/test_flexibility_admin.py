@@ -8,7 +8,15 @@ from gridcare.flexibility import services
 from gridcare.flexibility.models import Event
 from gridcare.org.models import StaffRole
 from tests.backoffice.builders import staff, superuser, verified_login
-from tests.flexibility.builders import EVENT_DAY, call, enrol, event_day_profile, large_account, local, programme
+from tests.flexibility.builders import (
+    EVENT_DAY,
+    call,
+    enrol,
+    event_day_profile,
+    large_account,
+    local,
+    programme,
+)
 
 pytestmark = pytest.mark.django_db
 
