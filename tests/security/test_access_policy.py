@@ -417,6 +417,10 @@ def _api_calls(world, theirs):
         ],
         "bill-run": [("get", f"/api/v1/bill-runs/{run.pk}", None)],
         "bill-run-release": [("post", f"/api/v1/bill-runs/{run.pk}/release", None)],
+        "me-demand-response": [("get", "/api/v1/me/demand-response", None)],
+        "me-demand-response-answer": [
+            ("post", f"/api/v1/me/demand-response/{theirs['flexibility.eventparticipant'][0].pk}/answer", {"answer": "opted_out"})
+        ],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         "not-found": [("get", f"/api/v1/no-such-thing/{account.code}", None)],

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, notifications, tariffs, views
+from gridcare.api import billing, docs, flexibility, imports, notifications, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -25,6 +25,9 @@ urlpatterns = [
     path("bill-runs", billing.BillRunListView.as_view(), name="bill-runs"),
     path("bill-runs/<int:run_id>", billing.BillRunDetailView.as_view(), name="bill-run"),
     path("bill-runs/<int:run_id>/release", billing.BillRunReleaseView.as_view(), name="bill-run-release"),
+    path("me/demand-response", flexibility.MyParticipationsView.as_view(), name="me-demand-response"),
+    path("me/demand-response/<int:participation_id>/answer", flexibility.ParticipationAnswerView.as_view(),
+         name="me-demand-response-answer"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]
