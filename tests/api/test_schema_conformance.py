@@ -48,7 +48,7 @@ def small_world(world):
         services.bill_run_execute(run=run, now=NOW)
     bill = Bill.objects.filter(account=mine).order_by("period", "pk").first()
     # Real path values, so that the answers with data (not only 404s) are checked against the schema too.
-    known = {"code": mine.code, "number": bill.number, "run_id": run.pk}
+    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "participation_id": 1}
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 
