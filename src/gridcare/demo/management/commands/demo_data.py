@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from gridcare.core.formatting import local_date
 from gridcare.demo import selectors, services
+from gridcare.demo.flexibility import demo_demand_response_load
 
 STAGES = {
     "plan": gettext_lazy("kế hoạch dữ liệu (numpy)"),
@@ -68,6 +69,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
+        demo_demand_response_load(today=today, now=timezone.now(), seed=seed, interval_days=interval_days)
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
