@@ -9,7 +9,15 @@ from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.flexibility import services
 from gridcare.flexibility.models import EventParticipant
 from tests.backoffice.builders import superuser
-from tests.flexibility.builders import EVENT_DAY, call, enrol, event_day_profile, large_account, local, programme
+from tests.flexibility.builders import (
+    EVENT_DAY,
+    call,
+    enrol,
+    event_day_profile,
+    large_account,
+    local,
+    programme,
+)
 from tests.portal.builders import portal_login
 
 pytestmark = pytest.mark.django_db
