@@ -205,6 +205,19 @@ def test_meter_before_is_the_interval_just_before_the_event():
     assert not b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=(28, 30), params=b.PRESETS["meter-before"]).has_baseline[0]
 
 
+def test_a_participant_short_of_days_reaches_further_back_than_the_others():
+    # 2 of 2, all days, 20 days back. The engine reads the latest y + 4 = 6 days for everyone first.
+    # Participant 0 has a gap on each of the latest 6 days (9–14 June): its days are 8 June (level 3.0) and
+    # 7 June (5.0) → 4.0. Participant 1 is complete: 14 June (1.0) and 13 June (2.0) → 1.5.
+    loads = np.concatenate([flat({june(8): 3.0, june(7): 5.0}), flat({june(14): 1.0, june(13): 2.0})])
+    for day in range(9, 15):
+        loads[0, DAYS.index(june(day)), 40] = np.nan
+    params = b.BaselineParams(y_days=2, x_days=2, max_lookback_days=20, day_type="all")
+    result = b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=(30, 34), params=params)
+    assert result_days(result, 0) == [june(7), june(8)] and result_days(result, 1) == [june(13), june(14)]
+    assert result.baseline_kwh == pytest.approx(np.array([[4.0] * 4, [1.5] * 4]))
+
+
 def test_additive_down_adjustment_never_makes_the_baseline_negative():
     # Baseline days at 1.0 in the window and 5.0 elsewhere; the event morning at 0 → additive −5.0 (no cap)
     # → 1.0 − 5.0 = −4.0, shown as 0.

@@ -22,6 +22,7 @@ A baseline is never below zero.
 """
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
@@ -100,7 +101,7 @@ class BaselineParams:
         """The rule that applies to an event on a weekday, or on a weekend day or holiday."""
         if weekend_or_holiday and self.weekend_holiday is not None:
             return self.weekend_holiday
-        return replace(self, weekend_holiday=None)
+        return self if self.weekend_holiday is None else replace(self, weekend_holiday=None)
 
     def check(self) -> None:
         """Raise BaselineError(code="bad_parameter") for a value outside its domain."""
@@ -114,7 +115,7 @@ class BaselineParams:
                 _bad(name, value, "a whole number ≥ 1")
         for name in ("adjustment_hours", "gap_hours", "before_hours", "before_gap_hours", "after_hours", "after_gap_hours"):
             value = getattr(self, name)
-            if not np.isfinite(value) or value < 0:
+            if not math.isfinite(value) or value < 0:
                 _bad(name, value, "a number of hours ≥ 0")
         if self.adjustment != "none" and self.adjustment_hours <= 0:
             _bad("adjustment_hours", self.adjustment_hours, "more than 0 hours")
@@ -122,9 +123,9 @@ class BaselineParams:
             _bad("before_hours", self.before_hours, "more than 0 hours before or after the event")
         if self.method == "meter-before" and self.before_hours <= 0:
             _bad("before_hours", self.before_hours, "more than 0 hours")
-        if self.cap is not None and (not np.isfinite(self.cap) or self.cap < 0):
+        if self.cap is not None and (not math.isfinite(self.cap) or self.cap < 0):
             _bad("cap", self.cap, "a fraction ≥ 0")
-        if not (np.isfinite(self.low_usage_fraction) and 0 <= self.low_usage_fraction <= 1):
+        if not (math.isfinite(self.low_usage_fraction) and 0 <= self.low_usage_fraction <= 1):
             _bad("low_usage_fraction", self.low_usage_fraction, "a fraction between 0 and 1")
         if self.weekend_holiday is not None:
             self.weekend_holiday.check()
@@ -247,6 +248,25 @@ def _span(first: int, last: int, per_day: int, what: str) -> Window:
     return Window(first, last)
 
 
+def _read_days(loads: np.ndarray, day_indices: np.ndarray, window: Window, first: int) -> tuple[np.ndarray, ...]:
+    """For the given days of every participant: complete (no missing interval), the load over the event window,
+    and a copy of the intervals from `first` to the window's end (zeros on incomplete days), days first.
+
+    One pass per day over all participants (a loop over a few days, not over participants): it reads only those
+    days, each in memory order, and takes the three from the same, still cached, memory.
+    """
+    n, k, width = loads.shape[0], len(day_indices), window.end - first
+    complete = np.empty((k, n), dtype=bool)
+    window_load = np.empty((k, n))
+    span = np.empty((k, n, width))
+    for i, day in enumerate(day_indices.tolist()):
+        complete[i] = ~np.isnan(np.einsum("pi->p", loads[:, day, :]))  # NaN anywhere makes the sum NaN
+        span[i] = loads[:, day, first : window.end]
+        window_load[i] = np.einsum("pi->p", span[i, :, window.start - first :])
+        span[i, ~complete[i]] = 0.0
+    return complete.T, window_load.T, span
+
+
 def _event_index(numbers: np.ndarray, event: int, *, needed_for: str) -> int:
     where = np.flatnonzero(numbers == event)
     if not where.size:
@@ -317,7 +337,7 @@ def _high_x_of_y(
         "all": np.ones(d, dtype=bool),
     }[rule.day_type]
     day_ok = (numbers < event) & (numbers >= event - rule.max_lookback_days) & type_ok & ~np.isin(numbers, excluded_numbers)
-    # Days in reverse (most recent first) and only the candidate ones: the rest of the array is never read.
+    # Candidate days in reverse (most recent first); the rest of the array is never read.
     candidates = np.flatnonzero(day_ok)[::-1]
     c = candidates.size
     adjustment_span = None
@@ -325,29 +345,42 @@ def _high_x_of_y(
         hours, gap = _intervals(rule.adjustment_hours, per_hour, "adjustment_hours"), _intervals(rule.gap_hours, per_hour, "gap_hours")
         adjustment_span = _span(window.start - gap - hours, window.start - gap, per_day, "adjustment")
         event_index = _event_index(numbers, event, needed_for="adjustment")
-    rows = np.arange(n)[:, None]
+    if excluded is not None:
+        excluded = np.asarray(excluded, dtype=bool)
+        if excluded.shape != (n, d):
+            raise BaselineError("excluded must be participants × days.", code="bad_shape")
+    # Read the candidate days most recent first, only as far back as needed: the latest y_days + 4 for everyone,
+    # older ones only for the participants that have fewer than y_days eligible days among those (gaps, outages).
+    first = window.start if adjustment_span is None else min(window.start, adjustment_span.start)
+    complete = np.zeros((n, c), dtype=bool)
+    window_load = np.zeros((n, c))
+    first_block = min(c, rule.y_days + 4)
+    span = np.zeros((0, n, window.end - first))
     if c:
-        # NaN anywhere in a day makes its sum NaN: one reduction finds the incomplete days.
-        complete = ~np.isnan(loads.sum(axis=2))[:, candidates]
-        if excluded is None:
-            eligible = complete
-        else:
-            excluded = np.asarray(excluded, dtype=bool)
-            if excluded.shape != (n, d):
-                raise BaselineError("excluded must be participants × days.", code="bad_shape")
-            eligible = complete & ~excluded[:, candidates]
-    else:
-        eligible = np.zeros((n, 0), dtype=bool)
-    collected = eligible & (np.cumsum(eligible, axis=1) <= rule.y_days)
-    window_load = loads[:, candidates, window.start : window.end].sum(axis=2, dtype=np.float64) if c else np.zeros((n, 0))
+        complete[:, :first_block], window_load[:, :first_block], span = _read_days(loads, candidates[:first_block], window, first)
+    eligible = complete if excluded is None else complete & ~excluded[:, candidates]
+    needy = np.flatnonzero(eligible[:, :first_block].sum(axis=1) < rule.y_days)
+    if needy.size and first_block < c:
+        rest = candidates[first_block:]
+        complete[needy, first_block:], window_load[needy, first_block:], _ = _read_days(loads[needy], rest, window, first)
+        eligible = complete if excluded is None else complete & ~excluded[:, candidates]
+    collected = eligible & (np.cumsum(eligible, axis=1, dtype=np.int32) <= rule.y_days)
     if rule.low_usage_fraction > 0 and c:
         highest = np.where(collected, window_load, -np.inf).max(axis=1, keepdims=True)
         collected &= window_load >= rule.low_usage_fraction * highest
     count = collected.sum(axis=1)
     has = count >= rule.min_days
-    keep = min(rule.x_days, c)
+    # At most y_days are collected, so at most min(x_days, y_days) are kept.
+    keep = min(rule.x_days, rule.y_days, c)
+    # Most participants collect all their days among the latest `first_block`; the others ("far") are ranked
+    # and averaged over all the candidates. Both are array operations over their rows.
+    far = collected[:, first_block:].any(axis=1)
+    score = np.where(collected, window_load, -np.inf)
     # Highest event-window load first; a stable sort keeps ties in day order, i.e. the more recent first.
-    order = np.argsort(-np.where(collected, window_load, -np.inf), axis=1, kind="stable")[:, :keep]
+    order = np.argsort(-score[:, :first_block], axis=1, kind="stable")[:, :keep]
+    far_rows = np.flatnonzero(far)
+    if far_rows.size:
+        order[far_rows] = np.argsort(-score[far_rows], axis=1, kind="stable")[:, :keep]
     chosen = np.take_along_axis(collected, order, axis=1) & has[:, None]
     chosen_days = candidates[order] if c else np.zeros((n, 0), dtype=np.int64)
     selected = np.zeros((n, d), dtype=bool)
@@ -355,11 +388,20 @@ def _high_x_of_y(
         np.put_along_axis(selected, chosen_days, chosen, axis=1)
     used = chosen.sum(axis=1)
     divisor = np.where(used > 0, used, 1)[:, None]
+    # Sums of the kept days over the adjustment hours through the event window.
+    totals = np.zeros((n, window.end - first))
+    if keep:
+        # Kept days among the first block: a weighted sum over its copy; the far rows: a gather of their days.
+        weights = np.zeros((n, first_block))
+        np.put_along_axis(weights, np.minimum(order, first_block - 1), (chosen & ~far[:, None]).astype(np.float64), axis=1)
+        totals = np.einsum("pk,kpi->pi", weights, span)
+        if far_rows.size:
+            gathered = loads[far_rows[:, None], chosen_days[far_rows], first : window.end]  # rows × kept days × intervals
+            mask = chosen[far_rows]
+            totals[far_rows] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
 
     def mean_over_chosen(span: Window) -> np.ndarray:
-        values = loads[rows, chosen_days, span.start : span.end]  # participants × kept days × intervals
-        total = np.where(chosen[:, :, None], values, 0.0).sum(axis=1, dtype=np.float64)
-        return np.where(has[:, None], total / divisor, np.nan)
+        return np.where(has[:, None], totals[:, span.start - first : span.end - first] / divisor, np.nan)
 
     unadjusted = mean_over_chosen(window)
     adjustment = np.full(n, np.nan)
