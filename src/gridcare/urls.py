@@ -14,6 +14,7 @@ urlpatterns = [
     # The payment gateways' server-to-server callbacks (gridcare.api.payments).
     path("payments/vnpay/ipn/", payments.vnpay_ipn, name="vnpay-ipn"),
     path("payments/zalopay/callback/", payments.zalopay_callback, name="zalopay-callback"),
+    path("openadr3/3.0.1/", include("gridcare.api.openadr3.urls")),
     path("backoffice/", admin_site.urls),
     path("", include("gridcare.portal.urls")),
 ]

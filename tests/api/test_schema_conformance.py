@@ -55,7 +55,8 @@ def small_world(world):
     incident = outage_services.incident_record(
         unit=world["company"], place="Ninh Kiều", reason="sự cố", started_at=NOW, feeders=[world["feeder"]], by=None, now=NOW
     )
-    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk, "reference": order.reference}
+    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk, "reference": order.reference,
+             "participation_id": 1}
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 

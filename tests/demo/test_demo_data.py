@@ -14,6 +14,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gridcare.core.models import User
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
 from gridcare.demo import generator
+from gridcare.flexibility.models import (
+    Enrolment,
+    Event,
+    EventParticipant,
+    EventResponse,
+    IntervalResult,
+    Programme,
+    Ven,
+    VenReport,
+)
 from gridcare.metering.models import (
     IntervalReading,
     Meter,
@@ -62,6 +72,8 @@ def _digest() -> str:
 def _wipe():
     from gridcare.servicedesk.models import ServiceRequest
 
+    for model in (IntervalResult, EventResponse, VenReport, EventParticipant, Event, Enrolment, Ven, Programme):
+        model.objects.all().delete()
     for model in (ServiceRequest, OutageReport, Outage, Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
                   Meter, ReadingRoute, Account, Premise, Customer, TransformerStation, Feeder, Substation,
                   TOTPDevice, StaffMembership):  # fmt: skip

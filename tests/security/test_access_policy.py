@@ -32,6 +32,7 @@ from gridcare.customers.models import (
     ServicePoint,
     SocialCategoryAssignment,
 )
+from gridcare.flexibility.models import Enrolment, Event, EventParticipant, Programme, Ven
 from gridcare.metering.models import (
     IntervalReading,
     Meter,
@@ -139,6 +140,7 @@ def theirs(world):
                                                     reason="trả lại tiền thừa", now=NOW)  # fmt: skip
     callback = GatewayCallback.objects.create(channel="vnpay", received_at=NOW, reference=order.reference, order=order,
                                               outcome="invalid_amount", payload={"vnp_TxnRef": order.reference})  # fmt: skip
+    dr = _demand_response_of(team_b, account)
     records = {
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
@@ -187,6 +189,7 @@ def theirs(world):
         "payments.paymentorder": [order],
         "payments.payment": [payment],
         "payments.gatewaycallback": [callback],
+        **dr,
         "notifications.deliveryreceipt": [
             DeliveryReceipt.objects.create(channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW)
         ],
@@ -213,6 +216,24 @@ def _service_desk_of(world, account, lead):
         "servicedesk.servicerequest": [closed, opened],
         "servicedesk.workorder": list(WorkOrder.objects.filter(request__account=account)),
         "servicedesk.survey": list(Survey.objects.filter(request__account=account)),
+    }
+
+
+def _demand_response_of(team, account):
+    """A programme of team B, its enrolment of B's customer, an event with B's customer answered, B's VEN."""
+    programme = Programme.objects.create(unit=team, code="DR-DOIB", name="Điều chỉnh phụ tải đội B", purpose="peak_cut",
+                                         active_from=dt.date(2025, 1, 1))  # fmt: skip
+    enrolment = Enrolment.objects.create(programme=programme, account=account, commitment_kw=300, enrolled_on=dt.date(2025, 6, 1))
+    event = Event.objects.create(programme=programme, name="Sự kiện đội B", day=dt.date(2025, 7, 21),
+                                 starts_at=NOW + dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1, hours=2),
+                                 target_kw=1000, called_at=NOW, modified_at=NOW)  # fmt: skip
+    participant = EventParticipant.objects.create(event=event, enrolment=enrolment, account=account, commitment_kw=300,
+                                                  notified_at=NOW, has_baseline=True, delivered_wh=1000)  # fmt: skip
+    ven = Ven.objects.create(account=account, ven_name="EMS-DOI-B", client_id="ven-doib", secret_hash="x" * 64,
+                             created_at=NOW, modified_at=NOW)  # fmt: skip
+    return {
+        "flexibility.programme": [programme], "flexibility.enrolment": [enrolment], "flexibility.event": [event],
+        "flexibility.eventparticipant": [participant], "flexibility.ven": [ven],
     }
 
 
@@ -496,6 +517,10 @@ def _api_calls(world, theirs):
         "account-outage-notify-me": [
             ("post", f"/api/v1/accounts/{account.code}/outages/{theirs['outages.outage'][0].pk}/notify-me", None)
         ],
+        "me-demand-response": [("get", "/api/v1/me/demand-response", None)],
+        "me-demand-response-answer": [
+            ("post", f"/api/v1/me/demand-response/{theirs['flexibility.eventparticipant'][0].pk}/answer", {"answer": "opted_out"})
+        ],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         "service-request-types": [("get", "/api/v1/service-request-types", None)],
@@ -575,7 +600,8 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
         "customers.customer", "customers.socialcategoryassignment", "customers.account", "customers.premise",
         "customers.servicepoint", "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder",
         "servicedesk.survey", "payments.payment", "payments.allocation", "payments.paymentreversal",
-        "payments.paymentorder",
+        "payments.paymentorder", "flexibility.programme", "flexibility.enrolment", "flexibility.event",
+        "flexibility.eventparticipant", "flexibility.ven",
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -592,6 +618,8 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
         "customers.customer", "customers.account", "customers.premise", "customers.servicepoint",
         "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder", "servicedesk.survey",
         "payments.payment", "payments.allocation", "payments.paymentreversal", "payments.paymentorder",
+        "flexibility.programme", "flexibility.enrolment", "flexibility.event", "flexibility.eventparticipant",
+        "flexibility.ven",
     }  # fmt: skip
 
 

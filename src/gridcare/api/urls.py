@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, notifications, outages, payments, servicedesk, tariffs, views
+from gridcare.api import billing, docs, flexibility, imports, notifications, outages, payments, servicedesk, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -35,6 +35,9 @@ urlpatterns = [
     path("payments/<str:reference>/", payments.PaymentOrderView.as_view(), name="payment"),
     path("accounts/<str:code>/balance/", payments.AccountBalanceView.as_view(), name="account-balance"),
     path("accounts/<str:code>/payments/", payments.AccountPaymentsView.as_view(), name="account-payments"),
+    path("me/demand-response", flexibility.MyParticipationsView.as_view(), name="me-demand-response"),
+    path("me/demand-response/<int:participation_id>/answer", flexibility.ParticipationAnswerView.as_view(),
+         name="me-demand-response-answer"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]

@@ -28,7 +28,7 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        if request.path_info.startswith("/api/"):
+        if request.path_info.startswith(("/api/", "/openadr3/")):
             return super().process_request(request)
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         supported = {code for code, _name in settings.LANGUAGES}

@@ -196,11 +196,23 @@ TEMPLATES = {
                    "EVN : contrat {customer_code} paye {amount} le {paid_at}, recu {receipt}. Merci."),
         },
     ),
+    "dr_event_called": (
+        "demand_response",
+        {
+            "vi": ("Đề nghị điều chỉnh phụ tải", "Khách hàng {customer_code}: chương trình {programme} đề nghị giảm phụ tải ngày {day} từ {start} đến {end} (cam kết {commitment_kw} kW). Vui lòng xác nhận hoặc từ chối trên cổng khách hàng.",
+                   "EVN: KH {customer_code} de nghi giam phu tai ngay {day} tu {start} den {end}. Xac nhan tren cong khach hang."),
+            "en": ("Load adjustment request", "Account {customer_code}: programme {programme} asks you to reduce load on {day} from {start} to {end} (commitment {commitment_kw} kW). Please acknowledge or opt out in the customer portal.",
+                   "EVN: acct {customer_code} please reduce load on {day} from {start} to {end}. Answer in the portal."),
+            "fr": ("Demande d'effacement", "Contrat {customer_code} : le programme {programme} vous demande de réduire votre consommation le {day} de {start} à {end} (engagement {commitment_kw} kW). Merci de confirmer ou de refuser sur le portail client.",
+                   "EVN : contrat {customer_code}, reduisez votre consommation le {day} de {start} a {end}. Repondez sur le portail."),
+        },
+    ),
 }
 # ZNS approves each parameter's length in advance (name 30, address 200, amount 20).
 ZNS_LIMITS = {
     "customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30, "restored": 30,
     "number": 20, "request_type": 80, "state": 40, "due": 30, "survey_url": 200, "receipt": 20, "channel": 30, "paid_at": 30,
+    "programme": 100, "day": 20, "commitment_kw": 10,
 }  # fmt: skip
 CHANNELS = ("inbox", "push", "email", "sms", "zalo")
 

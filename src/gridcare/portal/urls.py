@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, notifications, otp, outages, payments, requests, views
+from gridcare.portal import bills, flexibility, notifications, otp, outages, payments, requests, views
 
 app_name = "portal"
 
@@ -32,6 +32,9 @@ urlpatterns = [
     path("accounts/<str:code>/receipts/", payments.receipts, name="receipts"),
     path("accounts/<str:code>/receipts/<str:number>/", payments.receipt, name="receipt"),
     path("payments/<str:reference>/", payments.payment_return, name="payment-return"),
+    path("accounts/<str:code>/demand-response/", flexibility.events_page, name="dr_events"),
+    path("accounts/<str:code>/demand-response/<int:participant_id>/", flexibility.event_detail, name="dr_event"),
+    path("accounts/<str:code>/demand-response/<int:participant_id>/answer/", flexibility.event_answer, name="dr_answer"),
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

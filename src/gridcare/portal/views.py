@@ -28,6 +28,7 @@ from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh
 from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import signin
+from gridcare.flexibility import selectors as flexibility_selectors
 from gridcare.metering import consumption
 from gridcare.metering import selectors as metering_selectors
 from gridcare.portal.forms import SigninForm, TextSizeForm
@@ -195,6 +196,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
             "chart": chart,
             "chart_rows": list(reversed(rows)) if has_data else [],
             "bills": list(bills_visible_to_customer(account=account)[:BILLS_SHOWN]),
+            "in_demand_response": flexibility_selectors.customer_events(account=account).exists(),
         },
     )
 
