@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "gridcare.tariffs",
     "gridcare.billing",
     "gridcare.notifications",
+    "gridcare.outages",
     "gridcare.backoffice",
     "gridcare.portal",
     "gridcare.api",

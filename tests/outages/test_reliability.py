@@ -178,7 +178,11 @@ def test_excluding_planned_never_raises_an_index_and_changes_nothing_without_pla
 
 
 @settings(max_examples=100, deadline=None)
-@given(rows=st.lists(st.tuples(durations, counts, st.booleans(), st.integers(1, 3), st.integers(0, 23)), max_size=30))
+@given(
+    rows=st.lists(
+        st.tuples(durations, counts, st.booleans(), st.integers(1, 3), st.integers(0, 23)), max_size=30
+    )
+)
 def test_unit_months_add_up_to_the_whole(rows):
     # With one denominator everywhere, the customer minutes of the groups sum to those of all records.
     base = T(2025, 1, 1)

@@ -190,7 +190,10 @@ def indices_per_unit_month(
         }
         result.append(
             UnitMonth(
-                unit=unit, year=month // 12, month=month % 12 + 1, customers_served=served,
+                unit=unit,
+                year=month // 12,
+                month=month % 12 + 1,
+                customers_served=served,
                 with_planned=indices(**columns),
                 without_planned=indices(**columns, exclude_planned=True),
             )  # fmt: skip
