@@ -58,6 +58,15 @@ class Voltage(models.TextChoices):
     LT6KV = "lt6kv", _("dưới 6 kV")
 
 
+class SensitiveKind(models.TextChoices):
+    """Customers an outage must not surprise: staff see them among the affected before publishing."""
+
+    HOSPITAL = "hospital", _("bệnh viện, cơ sở y tế")
+    SCHOOL = "school", _("trường học")
+    LARGE_CUSTOMER = "large_customer", _("khách hàng lớn")
+    OTHER = "other", _("khách hàng quan trọng khác")
+
+
 class Premise(models.Model):
     """The place where electricity is used: an address after the 2025 reform (province, commune/ward, street)."""
 
@@ -97,6 +106,10 @@ class Account(models.Model):
     zalo_user_id = models.CharField(_("Zalo"), max_length=64, blank=True)
     preferred_language = models.CharField(_("ngôn ngữ"), max_length=5, choices=settings.LANGUAGES, default="vi")
     start_date = models.DateField(_("ngày bắt đầu"))
+    sensitive = models.CharField(
+        _("khách hàng cần lưu ý khi ngừng cấp điện"), max_length=20, choices=SensitiveKind.choices, blank=True,
+        help_text=_("Bệnh viện, trường học, khách hàng lớn…: hiện ra cho nhân viên trước khi thông báo ngừng cấp điện."),
+    )
 
     class Meta:
         verbose_name = _("hợp đồng (mã khách hàng)")

@@ -7,7 +7,7 @@ from django.db.models import Q
 from gridcare.org.models import StaffMembership, StaffRole, Unit
 
 GRIDCARE_APPS = (
-    "org", "network", "customers", "metering", "tariffs", "billing", "notifications", "core",
+    "org", "network", "customers", "metering", "tariffs", "billing", "notifications", "outages", "core",
 )  # fmt: skip
 # Sensitive permissions that only some roles hold, on top of the action-based ones.
 SENSITIVE_BY_ROLE = {
