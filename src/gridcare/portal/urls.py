@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, notifications, otp, views
+from gridcare.portal import bills, notifications, otp, schedule, views
 
 app_name = "portal"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/<str:code>/notifications/alert/", notifications.alert_save, name="notify_alert"),
     path("accounts/<str:code>/notifications/read/", notifications.inbox_read, name="notify_read"),
     path("accounts/<str:code>/notifications/push/", notifications.push_subscribe, name="notify_push"),
+    *schedule.urlpatterns,
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
