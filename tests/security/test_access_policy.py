@@ -398,6 +398,12 @@ def _api_calls(world, theirs):
         "bill-run-release": [("post", f"/api/v1/bill-runs/{run.pk}/release", None)],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
+        # Public by design: the schedule names places and times, never the customer code it was asked with.
+        "schedule-outages": [
+            ("get", f"/api/v1/schedule/outages?customer_code={account.code}", None),
+            ("get", f"/api/v1/schedule/outages?commune={world['communes'][1].code}", None),
+        ],
+        "schedule-places": [("get", f"/api/v1/schedule/places?province={world['province'].code}", None)],
         "not-found": [("get", f"/api/v1/no-such-thing/{account.code}", None)],
     }
 
