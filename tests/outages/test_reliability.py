@@ -196,3 +196,8 @@ def test_unit_months_add_up_to_the_whole(rows):
     assert sum(m.with_planned.customer_minutes for m in months) == pytest.approx(whole.customer_minutes)
     assert sum(m.with_planned.customers_interrupted for m in months) == whole.customers_interrupted
     assert sum(m.with_planned.momentary_interruptions for m in months) == whole.momentary_interruptions
+
+
+def test_share_notified_in_time_from_days_ahead():
+    assert r.share_notified_in_time(days_ahead=[7.0, 5.0, 4.99, None]) == 0.5
+    assert r.share_notified_in_time(days_ahead=[]) is None

@@ -35,6 +35,10 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
                 app["name"] = app_name
                 for model in app["models"]:
                     model["name"] = model_names.get(model["object_name"], model["name"])
+            if app["app_label"] == "outages":
+                from gridcare.backoffice.reliability import dashboard_entry
+
+                app["models"].append(dashboard_entry())
         return apps
 
     def register(self, model_or_iterable, admin_class=None, **options):
@@ -42,11 +46,12 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
         super().register(model_or_iterable, policy_admin_class(admin_class or admin.ModelAdmin), **options)
 
     def get_urls(self):
-        from gridcare.backoffice import two_factor
+        from gridcare.backoffice import reliability, two_factor
 
         return [
             path("2fa/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol"),
             path("2fa/<str:link>/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol_link"),
+            path("reliability/", self.admin_view(reliability.dashboard_view), {"site": self}, name="reliability"),
             *super().get_urls(),
         ]
 

@@ -213,3 +213,11 @@ def notice_share(*, published_at: Iterable[dt.datetime | None], start: Iterable[
         return None
     in_time = sum(1 for p, s in pairs if p is not None and notified_in_time(published_at=p, start=s))
     return in_time / len(pairs)
+
+
+def share_notified_in_time(*, days_ahead: Iterable[float | None]) -> float | None:
+    """The share (0–1) of planned outages whose notice came ≥ 5 days before the start; None (never told) is late."""
+    values = list(days_ahead)
+    if not values:
+        return None
+    return sum(1 for d in values if d is not None and d >= NOTICE_DAYS) / len(values)
