@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from gridcare.outages.models import OutageKind, OutageStatus
 from tests import factories
-from tests.outages.builders import outage
+from tests.outages.schedule_builders import outage
 from tests.portal.test_schedule import local
 
 

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from gridcare.billing import services
 from gridcare.billing.models import Bill
 from gridcare.org.models import StaffRole
+from gridcare.outages import services as outage_services
 from tests import factories
 from tests.backoffice.builders import api_token, customer_user, staff
 
@@ -48,7 +49,10 @@ def small_world(world):
         services.bill_run_execute(run=run, now=NOW)
     bill = Bill.objects.filter(account=mine).order_by("period", "pk").first()
     # Real path values, so that the answers with data (not only 404s) are checked against the schema too.
-    known = {"code": mine.code, "number": bill.number, "run_id": run.pk}
+    incident = outage_services.incident_record(
+        unit=world["company"], place="Ninh Kiều", reason="sự cố", started_at=NOW, feeders=[world["feeder"]], by=None, now=NOW
+    )
+    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk}
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 

@@ -10,7 +10,7 @@ from gridcare.org.models import StaffRole
 from gridcare.outages.models import OutageKind, OutageStatus
 from tests import factories
 from tests.backoffice.builders import staff, superuser, verified_login
-from tests.outages.builders import outage
+from tests.outages.schedule_builders import outage
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = "/backoffice/reliability/"

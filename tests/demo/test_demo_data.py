@@ -24,6 +24,7 @@ from gridcare.metering.models import (
 )
 from gridcare.network.models import Feeder, Substation, TransformerStation
 from gridcare.org.models import StaffMembership, Unit
+from gridcare.outages.models import Outage, OutageReport
 
 ARGS = ["--customers", "300", "--today", "2026-11-25", "--interval-days", "2", "--bill-months", "0"]
 
@@ -59,7 +60,7 @@ def _digest() -> str:
 
 
 def _wipe():
-    for model in (Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
+    for model in (OutageReport, Outage, Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
                   Meter, ReadingRoute, Account, Premise, Customer, TransformerStation, Feeder, Substation,
                   TOTPDevice, StaffMembership):  # fmt: skip
         model.objects.all().delete()
@@ -275,3 +276,21 @@ def test_on_the_first_of_a_month_before_any_route_is_read_the_demo_still_has_bil
     assert len(jumped) == 3
     held = set(Bill.objects.filter(status="held", period="2026-11-01").values_list("account__code", flat=True))
     assert jumped <= held
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_outages_in_every_state():
+    from gridcare.outages import selectors as outage_selectors
+
+    _demo_data(*ARGS, "--seed", "1")
+    states = set(Outage.objects.values_list("kind", "status"))
+    assert states == {("planned", "published"), ("planned", "draft"), ("planned", "cancelled"), ("planned", "restored"),
+                      ("incident", "in_progress"), ("incident", "restored")}  # fmt: skip
+    assert Outage.objects.filter(emergency=True, status="published").count() == 1
+    incident = Outage.objects.get(kind="incident", status="in_progress")
+    assert incident.reports.count() >= 1 and incident.customers_at_publish >= 1
+    assert OutageReport.objects.filter(outage__isnull=True).exists()  # a suggested incident waits for staff
+    assert Account.objects.exclude(sensitive="").exists()
+    household = Account.objects.get(customer__user__isnull=False, purpose="residential")
+    known = outage_selectors.known_outage_for_account(account=household, now=incident.published_at)
+    assert known == incident

@@ -1,47 +1,39 @@
-"""Outages for tests of the public schedule and the reliability dashboard (direct rows, explicit values)."""
+"""Builders for outage tests: a second feeder and stations on top of the shared small utility."""
 
 import datetime as dt
 
-from gridcare.outages.models import Outage, OutageEvent, OutageKind, OutageStatus
+from gridcare.network.models import Feeder, TransformerStation
+from gridcare.notifications.models import OutboxMessage
+from gridcare.notifications.selectors import outbox_message_text
 
-HCM = dt.timezone(dt.timedelta(hours=7), "ICT")
+# 10:00 on Tuesday 10 March 2026 in Asia/Ho_Chi_Minh.
+NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)
+HCM = dt.timezone(dt.timedelta(hours=7))
 
 
-def outage(
-    world,
-    *,
-    start,
-    end,
-    place="khu vực chợ Ninh Kiều",
-    kind=OutageKind.PLANNED,
-    status=OutageStatus.PUBLISHED,
-    unit=None,
-    communes=(),
-    stations=(),
-    feeders=(),
-    reason="Bảo trì lưới điện",
-    revision=0,
-    published_at=None,
-    started_at=None,
-    restored_at=None,
-    customers=None,
-    emergency=False,
-    event_at=None,
-):
-    """One outage with its places and a status-history event (the feeds' DTSTAMP)."""
-    incident = kind == OutageKind.INCIDENT
-    row = Outage.objects.create(
-        kind=kind, status=status, unit=unit or world["teams"][0], place=place, reason=reason,
-        emergency=emergency, emergency_reason="Sự cố lưới" if emergency else "",
-        scheduled_start=None if incident else start, scheduled_end=end,
-        started_at=started_at or (start if incident else None), restored_at=restored_at,
-        published_at=published_at or (start - dt.timedelta(days=7)), revision=revision,
-        customers_at_publish=customers, customers_at_close=customers, created_at=start - dt.timedelta(days=8),
+def local(day: int, hour: int, minute: int = 0, month: int = 3) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=HCM)
+
+
+def second_feeder(world):
+    """Feeder 472 of the same substation, with one station in Ninh Kiều (served by the first team)."""
+    feeder = Feeder.objects.create(substation=world["feeder"].substation, unit=world["company"], code="472-CT1", name="Lộ 472")
+    station = TransformerStation.objects.create(
+        feeder=feeder, unit=world["teams"][0], commune=world["communes"][0], code="T-NK-2", name="TBA Ninh Kiều 2",
+        capacity_kva=250,
     )  # fmt: skip
-    row.communes.set(communes)
-    row.transformer_stations.set(stations)
-    row.feeders.set(feeders)
-    OutageEvent.objects.create(
-        outage=row, at=event_at or row.published_at, action=OutageEvent.Action.PUBLISHED, status=status
-    )
-    return row
+    return feeder, station
+
+
+def move_to_station(acct, station):
+    acct.service_points.update(transformer_station=station)
+    return acct
+
+
+def messages(notice, **filters):
+    return OutboxMessage.objects.filter(notice=notice, **filters).select_related("account__customer", "notice")
+
+
+def text_of(notice, account, channel):
+    message = OutboxMessage.objects.select_related("account__customer", "notice").get(notice=notice, account=account, channel=channel)
+    return outbox_message_text(message=message)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gridcare.outages.models import OutageKind, OutageStatus
 from tests import factories
-from tests.outages.builders import outage
+from tests.outages.schedule_builders import outage
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 

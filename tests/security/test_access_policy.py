@@ -50,6 +50,8 @@ from gridcare.notifications.models import (
     PushSubscription,
 )
 from gridcare.org.models import Commune, StaffMembership, StaffRole, Unit
+from gridcare.outages import services as outage_services
+from gridcare.outages.models import OutageReport, RestorationRequest
 from tests import factories
 from tests.api.test_accounts_api import token_client
 from tests.backoffice.builders import PASSWORD, customer_user, staff, superuser, totp_device, verified_login
@@ -105,6 +107,15 @@ def theirs(world):
         errors=[{"row": 2, "column": "meter_serial", "value": meter.serial, "reason": "x", "reason_en": "x"}],
     )  # fmt: skip
     system_import = ReadingImport.objects.create(source="head-end.csv", sha256="c" * 64, started_at=NOW)
+    outage = outage_services.outage_plan(
+        unit=team_b, place="Khách Của Đội Khác", reason="bảo trì", scheduled_start=NOW + dt.timedelta(days=9),
+        scheduled_end=NOW + dt.timedelta(days=9, hours=2), transformer_stations=[world["stations"][team_b]], by=None, now=NOW,
+    )  # fmt: skip
+    outage_services.outage_publish(outage=outage, by=None, now=NOW)
+    report = OutageReport.objects.create(
+        account=account, service_point=account.service_points.get(), transformer_station=world["stations"][team_b],
+        feeder=world["feeder"], reported_at=NOW, note="Khách Của Đội Khác",
+    )  # fmt: skip
     records = {
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
@@ -144,6 +155,9 @@ def theirs(world):
             )  # fmt: skip
         ],
         "notifications.consumptionalert": [ConsumptionAlert.objects.create(account=account, kind="kwh", threshold=300)],
+        "outages.outage": [outage],
+        "outages.outagereport": [report],
+        "outages.restorationrequest": [RestorationRequest.objects.create(account=account, outage=outage, created_at=NOW)],
         "notifications.deliveryreceipt": [
             DeliveryReceipt.objects.create(channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW)
         ],
@@ -396,6 +410,10 @@ def _api_calls(world, theirs):
         ],
         "bill-run": [("get", f"/api/v1/bill-runs/{run.pk}", None)],
         "bill-run-release": [("post", f"/api/v1/bill-runs/{run.pk}/release", None)],
+        "account-outage-reports": [("post", f"/api/v1/accounts/{account.code}/outage-reports", {"note": "x"})],
+        "account-outage-notify-me": [
+            ("post", f"/api/v1/accounts/{account.code}/outages/{theirs['outages.outage'][0].pk}/notify-me", None)
+        ],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         # Public by design: the schedule names places and times, never the customer code it was asked with.
@@ -437,6 +455,7 @@ def test_the_api_shows_and_changes_nothing_of_another_team(world, theirs, actor)
     assert Reading.objects.count() == readings_before
     assert BillRun.objects.count() == runs_before
     assert _snapshot(watched) == before
+    assert OutageReport.objects.count() == 1 and RestorationRequest.objects.count() == 1
 
 
 def test_superusers_see_every_team_through_the_api(world, theirs):

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, imports, notifications, schedule, tariffs, views
+from gridcare.api import billing, docs, imports, notifications, outages, schedule, tariffs, views
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -25,6 +25,8 @@ urlpatterns = [
     path("bill-runs", billing.BillRunListView.as_view(), name="bill-runs"),
     path("bill-runs/<int:run_id>", billing.BillRunDetailView.as_view(), name="bill-run"),
     path("bill-runs/<int:run_id>/release", billing.BillRunReleaseView.as_view(), name="bill-run-release"),
+    path("accounts/<str:code>/outage-reports", outages.OutageReportView.as_view(), name="account-outage-reports"),
+    path("accounts/<str:code>/outages/<int:outage_id>/notify-me", outages.NotifyWhenBackView.as_view(), name="account-outage-notify-me"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("schedule/outages", schedule.ScheduleView.as_view(), name="schedule-outages"),
     path("schedule/places", schedule.SchedulePlacesView.as_view(), name="schedule-places"),

@@ -108,6 +108,7 @@ class Account(models.Model):
     start_date = models.DateField(_("ngày bắt đầu"))
     sensitive = models.CharField(
         _("khách hàng cần lưu ý khi ngừng cấp điện"), max_length=20, choices=SensitiveKind.choices, blank=True,
+        db_default="",  # bulk writers (the demo, imports) that name their columns need not know this one
         help_text=_("Bệnh viện, trường học, khách hàng lớn…: hiện ra cho nhân viên trước khi thông báo ngừng cấp điện."),
     )
 

@@ -39,6 +39,72 @@ TEMPLATES = {
                    "EVN : coupure de {start} a {end} a {place} pour {reason}."),
         },
     ),
+    "outage_changed": (
+        "planned_outage",
+        {
+            "vi": ("Thay đổi lịch ngừng cấp điện", "Lịch ngừng cấp điện tại {place} đã thay đổi: nay từ {start} đến {end}, để {reason}. Mong quý khách thông cảm.",
+                   "EVN: Lich ngung cap dien tai {place} da thay doi: tu {start} den {end}, de {reason}."),
+            "en": ("Planned outage changed", "The planned power outage at {place} has changed: now from {start} to {end}, for {reason}. We apologise for the inconvenience.",
+                   "EVN: Outage at {place} changed: now {start} to {end}, for {reason}."),
+            "fr": ("Coupure programmée modifiée", "La coupure de courant programmée à {place} a changé : désormais de {start} à {end}, pour {reason}. Merci de votre compréhension.",
+                   "EVN : coupure a {place} modifiee : de {start} a {end}, pour {reason}."),
+        },
+    ),
+    "outage_cancelled": (
+        "planned_outage",
+        {
+            "vi": ("Huỷ lịch ngừng cấp điện", "Lịch ngừng cấp điện tại {place} từ {start} đến {end} đã được huỷ: điện vẫn được cấp bình thường.",
+                   "EVN: Da huy lich ngung cap dien tai {place} tu {start} den {end}."),
+            "en": ("Planned outage cancelled", "The planned power outage at {place} from {start} to {end} is cancelled: power stays on as usual.",
+                   "EVN: Outage at {place} from {start} to {end} is cancelled."),
+            "fr": ("Coupure programmée annulée", "La coupure de courant prévue à {place} de {start} à {end} est annulée : le courant reste fourni normalement.",
+                   "EVN : coupure a {place} de {start} a {end} annulee."),
+        },
+    ),
+    "outage_reminder": (
+        "planned_outage",
+        {
+            "vi": ("Nhắc lịch ngừng cấp điện ngày mai", "Nhắc lịch: ngừng cấp điện từ {start} đến {end} tại {place} để {reason}. Mong quý khách thông cảm.",
+                   "EVN nhac lich: ngung cap dien tu {start} den {end} tai {place} de {reason}."),
+            "en": ("Power outage tomorrow", "Reminder: power will be off from {start} to {end} at {place} for {reason}. We apologise for the inconvenience.",
+                   "EVN reminder: power off {start} to {end} at {place} for {reason}."),
+            "fr": ("Coupure de courant demain", "Rappel : le courant sera coupé de {start} à {end} à {place} pour {reason}. Merci de votre compréhension.",
+                   "Rappel EVN : coupure de {start} a {end} a {place} pour {reason}."),
+        },
+    ),
+    "outage_restored": (
+        "planned_outage",
+        {
+            "vi": ("Đã có điện trở lại", "Điện đã được cấp trở lại tại {place} lúc {restored}. Cảm ơn quý khách đã thông cảm.",
+                   "EVN: Da co dien tro lai tai {place} luc {restored}."),
+            "en": ("Power is back", "Power was restored at {place} at {restored}. Thank you for your patience.",
+                   "EVN: Power restored at {place} at {restored}."),
+            "fr": ("Le courant est rétabli", "Le courant a été rétabli à {place} à {restored}. Merci de votre patience.",
+                   "EVN : courant retabli a {place} a {restored}."),
+        },
+    ),
+    "incident": (
+        "incident",
+        {
+            "vi": ("Sự cố mất điện", "Sự cố mất điện tại {place} từ {start} ({reason}). Dự kiến có điện lại: {end}. Nhân viên đang xử lý, mong quý khách thông cảm.",
+                   "EVN: Su co mat dien tai {place} tu {start} ({reason}). Du kien co dien lai: {end}."),
+            "en": ("Power outage", "Power outage at {place} since {start} ({reason}). Expected restoration: {end}. Our crew is working on it.",
+                   "EVN: Outage at {place} since {start} ({reason}). Expected back: {end}."),
+            "fr": ("Panne de courant", "Panne de courant à {place} depuis {start} ({reason}). Rétablissement prévu : {end}. Nos équipes interviennent.",
+                   "EVN : panne a {place} depuis {start} ({reason}). Retablissement prevu : {end}."),
+        },
+    ),
+    "incident_update": (
+        "incident",
+        {
+            "vi": ("Cập nhật sự cố mất điện", "Cập nhật sự cố mất điện tại {place} ({reason}): dự kiến có điện lại {end}.",
+                   "EVN: Cap nhat su co tai {place} ({reason}): du kien co dien lai {end}."),
+            "en": ("Power outage update", "Update on the power outage at {place} ({reason}): expected restoration {end}.",
+                   "EVN: Outage update at {place} ({reason}): expected back {end}."),
+            "fr": ("Mise à jour de la panne", "Mise à jour de la panne à {place} ({reason}) : rétablissement prévu {end}.",
+                   "EVN : panne a {place} ({reason}) : retablissement prevu {end}."),
+        },
+    ),
     "bill_ready": (
         "bills",
         {
@@ -52,7 +118,7 @@ TEMPLATES = {
     ),
 }
 # ZNS approves each parameter's length in advance (name 30, address 200, amount 20).
-ZNS_LIMITS = {"customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30}
+ZNS_LIMITS = {"customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30, "restored": 30}
 CHANNELS = ("inbox", "push", "email", "sms", "zalo")
 
 

@@ -15,6 +15,7 @@ class OutagesConfig(AppConfig):
         records_register("outages.outagereport", Records(unit_path="account__unit"))
         records_register("outages.restorationrequest", Records(unit_path="account__unit"))
         # Publishing, changing, cancelling and closing tell customers: operators and above of the outage's unit.
+        rules_register("outages.plan", Rule(permission="outages.add_outage"))
         for action in ("publish", "change", "cancel", "close"):
             rules_register(f"outages.{action}", Rule(permission="outages.change_outage"))
         # Opening an incident (also from a suggestion of grouped customer reports).

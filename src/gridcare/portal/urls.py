@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, notifications, otp, schedule, views
+from gridcare.portal import bills, notifications, otp, outages, schedule, views
 
 app_name = "portal"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("accounts/<str:code>/notifications/alert/", notifications.alert_save, name="notify_alert"),
     path("accounts/<str:code>/notifications/read/", notifications.inbox_read, name="notify_read"),
     path("accounts/<str:code>/notifications/push/", notifications.push_subscribe, name="notify_push"),
+    path("accounts/<str:code>/outages/", outages.outages_page, name="outages"),
+    path("accounts/<str:code>/outages/report/", outages.report_no_power, name="outage_report"),
+    path("accounts/<str:code>/outages/<int:outage_id>/notify-me/", outages.notify_when_back, name="outage_notify_me"),
     *schedule.urlpatterns,
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),

@@ -74,7 +74,7 @@ class AccountAdmin(AuditedAdmin):
     instance_argument = "account"
     list_display = ("code", "customer", "unit", "status", "purpose", "phone", "start_date")
     list_select_related = ("customer", "unit")
-    list_filter = ("status", "purpose", "voltage")
+    list_filter = ("status", "purpose", "voltage", "sensitive")
     search_fields = ("code",)
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại, số công tơ hoặc tên khách hàng.")
     raw_id_fields = ("customer", "premise")

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0004_account_sensitive'),
+        ('customers', '0003_account_purpose_public_service'),
         ('network', '0001_initial'),
         ('org', '0002_staff_role_catalogue'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
