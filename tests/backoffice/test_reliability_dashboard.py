@@ -107,3 +107,8 @@ def test_a_month_without_sustained_interruptions_shows_no_caidi_and_a_bad_month_
 def test_anonymous_visitors_and_customers_are_sent_to_sign_in(client, world):
     response = client.get(URL)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_index_links_the_dashboard_in_the_outages_section(client, world):
+    verified_login(client, staff(unit=world["teams"][0], role=StaffRole.VIEWER))
+    assert 'href="/backoffice/reliability/"' in client.get("/backoffice/").content.decode()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from gridcare.core.formatting import local_date
 from gridcare.demo import outages as demo_outages
+from gridcare.demo import reliability as demo_reliability
 from gridcare.demo import selectors, services
 
 STAGES = {
@@ -70,6 +71,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
         demo_outages.demo_outages_load(now=timezone.now())
+        demo_reliability.demo_reliability_history_load(now=timezone.now())
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
