@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 export UV_NO_PROGRESS := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test test-postgres lint lock benchmarks clean
+.PHONY: setup demo serve test test-postgres lint lock benchmarks clean
 .DEFAULT_GOAL := demo
 
 # Python dependencies come from requirements.lock (hashes, exact versions), front-end assets from
@@ -38,6 +38,13 @@ demo: setup
 	@# The demo has no SMS/Zalo provider: staff may read one-time codes in the outbox (never in production).
 	@$(GRIDCARE) db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	 GRIDCARE_OTP_SHOWN_TO_STAFF=1 $(GRIDCARE) runserver 127.0.0.1:$(PORT) --noreload --skip-checks
+
+# Production: gunicorn with GRIDCARE_WEB_WORKERS workers on GRIDCARE_BIND (docs/deployment.md). Needs SECRET_KEY and
+# the production environment; run `gridcare db_worker` (or RQ workers) beside it.
+serve: setup
+	@$(GRIDCARE) migrate --noinput -v0
+	@GRIDCARE_MANIFEST_STATIC=1 $(GRIDCARE) collectstatic --noinput -v0
+	@GRIDCARE_MANIFEST_STATIC=1 $(GRIDCARE) serve
 
 lint: setup
 	@$(BIN)/ruff check $(wildcard src tests benchmarks)

@@ -2,10 +2,27 @@
 
 Commands are written with hyphens on the command line (`gridcare import-readings`, `gridcare demo-data`);
 Django's command modules use underscores, so the first argument's hyphens are mapped to underscores.
+
+A command that fails because the database has no tables yet (never migrated, or migrated by older code) says
+so in one line, and how to fix it, instead of a traceback.
 """
 
 import os
 import sys
+
+
+def _unmigrated(error: BaseException) -> int:
+    """How many migrations are pending when `error` came from a missing table or column (0 otherwise)."""
+    from django.db import DatabaseError
+
+    if not isinstance(error, DatabaseError):
+        return 0
+    try:
+        from gridcare.core.health import pending_migrations
+
+        return pending_migrations()
+    except Exception:  # the database itself is unreachable: let the original error speak
+        return 0
 
 
 def main() -> None:
@@ -18,7 +35,16 @@ def main() -> None:
         argv[1] = argv[1].replace("-", "_")
         if argv[1] == "help" and len(argv) > 2 and not argv[2].startswith("-"):  # gridcare help import-readings
             argv[2] = argv[2].replace("-", "_")
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except Exception as error:
+        pending = _unmigrated(error)
+        if not pending:
+            raise
+        from gridcare.core.health import unmigrated_message
+
+        sys.stderr.write(unmigrated_message(pending) + "\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

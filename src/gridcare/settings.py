@@ -15,7 +15,21 @@ from csp.constants import SELF as CSP_SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("GRIDCARE_DATA_DIR", Path.cwd() / "var")).resolve()
+
+
+def _default_data_dir() -> Path:
+    """`var/` of the source checkout gridcare runs from; an installed package uses the user's data folder.
+
+    Never the current folder: `gridcare ...` from cron, a service manager or another folder opens the same
+    database as `make demo` does.
+    """
+    checkout = BASE_DIR.parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "src" / "gridcare").is_dir():
+        return checkout / "var"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "gridcare"
+
+
+DATA_DIR = Path(os.environ.get("GRIDCARE_DATA_DIR") or _default_data_dir()).resolve()
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -84,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gridcare.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "gridcare.core.middleware.PermissionsPolicyMiddleware",
@@ -232,8 +247,25 @@ CACHES = {
     )
 }
 
-# Background work: Django's Tasks API (backport), database backend by default.
+# Background work: Django's Tasks API (backport). The database backend (default) needs nothing but the database
+# and one `gridcare db_worker`; for many machines, TASKS_BACKEND=gridcare.core.tasks_rq.RQBackend puts the queue in
+# Redis (REDIS_URL) and `gridcare rqworker --job-class django_tasks_rq.Job --with-scheduler default` workers take
+# from it (docs/deployment.md). Nothing else in the code changes.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+GRIDCARE_TASKS_RQ = TASKS["default"]["BACKEND"] in {"gridcare.core.tasks_rq.RQBackend", "django_tasks_rq.RQBackend"}
+if GRIDCARE_TASKS_RQ:
+    if not os.environ.get("REDIS_URL"):
+        raise SystemExit("gridcare: the RQ task backend needs REDIS_URL (redis://host:6379/0), see docs/deployment.md.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # gridcare's subclass: a task with a priority goes to the front of the queue instead of being refused.
+    TASKS["default"].update(BACKEND="gridcare.core.tasks_rq.RQBackend", QUEUES=["default"])
+    RQ_QUEUES = {"default": {"URL": os.environ.get("GRIDCARE_RQ_URL", os.environ["REDIS_URL"]), "DEFAULT_TIMEOUT": 3600}}
+
+# A bill run started in the background is billed in chunks, one task each, by any number of workers
+# (billing.tasks); a chunk not finished this long after it was queued is queued again.
+GRIDCARE_BILL_RUN_CHUNK_SIZE = int(os.environ.get("GRIDCARE_BILL_RUN_CHUNK_SIZE", "20000"))
+GRIDCARE_BILL_RUN_CHUNK_LEASE_SECONDS = int(os.environ.get("GRIDCARE_BILL_RUN_CHUNK_LEASE_SECONDS", "600"))
+GRIDCARE_BILL_RUN_WATCH_SECONDS = int(os.environ.get("GRIDCARE_BILL_RUN_WATCH_SECONDS", "30"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -312,9 +344,30 @@ GRIDCARE_API_TOKEN_TTL_HOURS = int(os.environ.get("GRIDCARE_API_TOKEN_TTL_HOURS"
 # would believe any X-Forwarded-For a client sends.
 REST_FRAMEWORK["NUM_PROXIES"] = GRIDCARE_TRUSTED_PROXY_COUNT
 
+# Logs go to standard error, one JSON object per line outside development (GRIDCARE_LOG_FORMAT=json|text), each
+# with the request id and client address of the request it belongs to (gridcare.core.observability); errors
+# carry their stack trace. GRIDCARE_ACCESS_LOG=1 (`gridcare serve` sets it) adds one line per request.
+GRIDCARE_LOG_FORMAT = os.environ.get("GRIDCARE_LOG_FORMAT", "text" if DEVELOPMENT else "json")
+GRIDCARE_ACCESS_LOG = env_bool("GRIDCARE_ACCESS_LOG", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "gridcare.core.observability.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "gridcare.core.observability.JsonFormatter"},
+        "text": {"()": "gridcare.core.observability.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if GRIDCARE_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's own handlers would print 500s a second time, without the request id.
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+        "gridcare.request": {"level": "INFO"},
+    },
 }

@@ -180,3 +180,35 @@ class BillRunSkip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.reason}"
+
+
+class BillRunChunk(models.Model):
+    """One slice of a run's accounts (ids after `after_id` up to `last_id`), billed by one task on any worker.
+
+    A run started in the background is planned into chunks; each chunk task locks its row, bills the slice in
+    one transaction and marks it done, so any number of workers bill one run in parallel and a chunk is never
+    billed twice. A chunk whose worker died stays pending and is queued again by the run's watch task.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("đang chờ")
+        DONE = "done", _("xong")
+
+    run = models.ForeignKey(BillRun, on_delete=models.CASCADE, related_name="chunks")
+    after_id = models.BigIntegerField(_("sau khách hàng số"))
+    last_id = models.BigIntegerField(_("đến khách hàng số"))
+    status = models.CharField(_("trạng thái"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    enqueued_at = models.DateTimeField(_("đưa vào hàng đợi lúc"), null=True, blank=True)
+    done_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phần của đợt lập hoá đơn")
+        verbose_name_plural = _("phần của đợt lập hoá đơn")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "after_id"], name="bill_run_chunk_once"),
+            models.CheckConstraint(condition=models.Q(last_id__gt=models.F("after_id")), name="bill_run_chunk_not_empty"),
+        ]
+        indexes = [models.Index(fields=["run", "status"], name="bill_run_chunk_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: ({self.after_id}, {self.last_id}]"

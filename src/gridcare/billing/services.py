@@ -9,6 +9,7 @@ re-run after a crash bill exactly the accounts not billed yet.
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.billing.calculation import ChunkInputs, bills_compute, shock_flags
-from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
+from gridcare.billing.models import Bill, BillLine, BillRun, BillRunChunk, BillRunSkip
 from gridcare.core.audit import audit_record, audit_records
 from gridcare.core.bulk import bulk_insert, is_postgresql
 from gridcare.core.formatting import format_vnd, local_date
@@ -99,17 +100,20 @@ def _accounts_sql() -> str:
         FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id"""  # noqa: S608
 
 
-def _load_chunk(*, run: BillRun, after_id: int, size: int) -> tuple[ChunkInputs, int] | None:
-    """The next `size` accounts of the run (ids > after_id) not billed yet, their openings and readings, and the last id seen.
+def _load_chunk(*, run: BillRun, after_id: int, size: int, upto: int | None = None) -> tuple[ChunkInputs, int] | None:
+    """The next `size` accounts of the run (ids > after_id, and ≤ upto if given) not billed yet, their openings and
+    readings, and the last id seen.
 
     Three set-based queries whatever the chunk size; rows come back as int64 matrices (binary COPY on
     PostgreSQL), so no Python object is made per reading.
     """
     route_filter, route_params = ("AND s.route_id = %s", [run.route_id]) if run.route_id else ("", [])
+    upto_filter, upto_params = ("AND a.id <= %s", [upto]) if upto is not None else ("", [])
     # The f-strings below only splice in SQL written here (code lists, ordinal expressions); values are parameters.
     accounts = fetch_int_matrix(
-        sql=f"""{_accounts_sql()} WHERE a.status = %s AND a.id > %s {route_filter} ORDER BY a.id LIMIT %s""",  # noqa: S608
-        params=[Account.Status.ACTIVE.value, after_id, *route_params, size],
+        sql=f"""{_accounts_sql()} WHERE a.status = %s AND a.id > %s {upto_filter} {route_filter}
+                ORDER BY a.id LIMIT %s""",  # noqa: S608
+        params=[Account.Status.ACTIVE.value, after_id, *upto_params, *route_params, size],
         columns=4,
     )
     if not len(accounts):
@@ -357,59 +361,167 @@ def bill_run_execute(
         raise
 
 
+@dataclass(frozen=True)
+class _RunContext:
+    """What every chunk of one run reads once: the catalogue, the run's period and the settings."""
+
+    run: BillRun
+    now: dt.datetime
+    catalogue: Any
+    threshold: int
+    due_days: int
+    period_first: int
+    period_next: int
+    notify_customers: bool
+
+
+def _run_context(*, run: BillRun, now: dt.datetime, notify_customers: bool) -> _RunContext:
+    return _RunContext(
+        run=run, now=now, catalogue=compiled_catalogue(),
+        threshold=int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30)),
+        due_days=int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10)),
+        period_first=run.period.toordinal(), period_next=_month_add(run.period, 1).toordinal(),
+        notify_customers=notify_customers,
+    )  # fmt: skip
+
+
+def _fast_commit() -> None:
+    if is_postgresql():
+        # A chunk lost by a crash right after COMMIT is simply billed again by the next run (the unique
+        # key makes that safe), so the commit need not wait for the WAL flush.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _bill_slice(*, ctx: _RunContext, after_id: int, size: int, upto: int | None = None) -> int | None:
+    """Bill the next accounts after `after_id` (at most `size`, up to `upto`), in the caller's transaction.
+
+    Returns the last account id seen, or None when no account of the slice is left to bill.
+    """
+    run = ctx.run
+    loaded = _load_chunk(run=run, after_id=after_id, size=size, upto=upto)
+    if loaded is None:
+        return None
+    inputs, last_id = loaded
+    bills = bills_compute(inputs=inputs, period_first=ctx.period_first, period_next=ctx.period_next,
+                          catalogue=ctx.catalogue, cutover=run.cutover)  # fmt: skip
+    # The accounts of this chunk not billed yet are judged afresh: an earlier attempt's skips of them
+    # (billed now, or skipped for another reason) go, so the run lists only what is still unbilled.
+    forgotten, _kinds = BillRunSkip.objects.filter(run=run, account_id__gt=after_id, account_id__lte=last_id).delete()
+    created, held = _write_chunk(run=run, bills=bills, now=ctx.now, threshold=ctx.threshold, due_days=ctx.due_days,
+                                 notify_customers=ctx.notify_customers)  # fmt: skip
+    scanned = _scope(run).filter(account_id__gt=after_id, account_id__lte=last_id).count()
+    BillRun.objects.filter(pk=run.pk).update(
+        accounts_done=F("accounts_done") + scanned,
+        bills_created=F("bills_created") + created,
+        bills_held=F("bills_held") + held,
+        accounts_skipped=F("accounts_skipped") + len(bills.skipped_account) - forgotten,
+    )
+    return last_id
+
+
+def _bill_run_finish(*, run: BillRun, now: dt.datetime) -> None:
+    BillRun.objects.filter(pk=run.pk).update(
+        status=BillRun.Status.DONE, finished_at=now, error="", accounts_skipped=BillRunSkip.objects.filter(run=run).count(),
+        bills_created=Bill.objects.filter(run=run, kind=Bill.Kind.INVOICE).count(),
+    )
+
+
 def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress, notify_customers) -> BillRun:
-    threshold = int(getattr(settings, "GRIDCARE_BILL_SHOCK_PERCENT", 30))
-    due_days = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
-    catalogue = compiled_catalogue()
+    ctx = _run_context(run=run, now=now, notify_customers=notify_customers)
     BillRun.objects.filter(pk=run.pk).update(
         status=BillRun.Status.RUNNING, started_at=run.started_at or now, error="",
     )
     # Progress restarts from what is already in the database, so a resumed run reports true numbers.
     BillRun.objects.filter(pk=run.pk).update(accounts_done=0)
     after_id, chunks = 0, 0
-    period_first, period_next = run.period.toordinal(), _month_add(run.period, 1).toordinal()
     while True:
         if stop_after_chunks is not None and chunks >= stop_after_chunks:
             run.refresh_from_db()
             return run
         with transaction.atomic():
-            if is_postgresql():
-                # A chunk lost by a crash right after COMMIT is simply billed again by the next run (the unique
-                # key makes that safe), so the commit need not wait for the WAL flush.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit = off")
+            _fast_commit()
             # One chunk at a time per run, even if two workers were started on it.
             BillRun.objects.select_for_update().filter(pk=run.pk).first()
-            loaded = _load_chunk(run=run, after_id=after_id, size=chunk_size)
-            if loaded is None:
+            last_id = _bill_slice(ctx=ctx, after_id=after_id, size=chunk_size)
+            if last_id is None:
                 break
-            inputs, last_id = loaded
-            bills = bills_compute(inputs=inputs, period_first=period_first, period_next=period_next, catalogue=catalogue,
-                                  cutover=run.cutover)  # fmt: skip
-            # The accounts of this chunk not billed yet are judged afresh: an earlier attempt's skips of them
-            # (billed now, or skipped for another reason) go, so the run lists only what is still unbilled.
-            forgotten, _kinds = BillRunSkip.objects.filter(
-                run=run, account_id__gt=after_id, account_id__lte=last_id
-            ).delete()
-            created, held = _write_chunk(run=run, bills=bills, now=now, threshold=threshold, due_days=due_days,
-                                         notify_customers=notify_customers)  # fmt: skip
-            scanned = _scope(run).filter(account_id__gt=after_id, account_id__lte=last_id).count()
-            BillRun.objects.filter(pk=run.pk).update(
-                accounts_done=F("accounts_done") + scanned,
-                bills_created=F("bills_created") + created,
-                bills_held=F("bills_held") + held,
-                accounts_skipped=F("accounts_skipped") + len(bills.skipped_account) - forgotten,
-            )
         after_id, chunks = last_id, chunks + 1
         if progress is not None:
             run.refresh_from_db(fields=["accounts_done", "accounts_total", "bills_created"])
             progress(run)
-    BillRun.objects.filter(pk=run.pk).update(
-        status=BillRun.Status.DONE, finished_at=now, accounts_skipped=BillRunSkip.objects.filter(run=run).count(),
-        bills_created=Bill.objects.filter(run=run, kind=Bill.Kind.INVOICE).count(),
-    )
+    _bill_run_finish(run=run, now=now)
     run.refresh_from_db()
     return run
+
+
+# --- a run spread over many workers: planned into chunks, each chunk a task (billing.tasks) -----------------
+
+
+def bill_run_plan(*, run: BillRun, now: dt.datetime, chunk_size: int) -> list[int]:
+    """Split the run's accounts into chunks of `chunk_size` (once; a re-plan only adds accounts beyond the last
+    chunk) and return the `after_id` of every chunk still pending, for the caller to queue."""
+    route_filter, route_params = ("AND s.route_id = %s", [run.route_id]) if run.route_id else ("", [])
+    with transaction.atomic():
+        locked = BillRun.objects.select_for_update().get(pk=run.pk)
+        planned_to = BillRunChunk.objects.filter(run=run).order_by("-last_id").values_list("last_id", flat=True).first()
+        ids = fetch_int_matrix(
+            sql=f"""SELECT a.id FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
+                    WHERE a.status = %s AND a.id > %s {route_filter} ORDER BY a.id""",  # noqa: S608
+            params=[Account.Status.ACTIVE.value, planned_to or 0, *route_params],
+            columns=1,
+        )[:, 0]
+        if len(ids):
+            starts = np.arange(0, len(ids), chunk_size)
+            after = np.where(starts > 0, ids[np.maximum(starts - 1, 0)], planned_to or 0)
+            last = ids[np.minimum(starts + chunk_size, len(ids)) - 1]
+            BillRunChunk.objects.bulk_create(
+                [BillRunChunk(run=run, after_id=int(a), last_id=int(b)) for a, b in zip(after, last, strict=True)],
+                ignore_conflicts=True,
+            )
+        if planned_to is None:
+            BillRun.objects.filter(pk=run.pk).update(
+                status=BillRun.Status.RUNNING, started_at=locked.started_at or now, error="", accounts_done=0
+            )
+        pending = BillRunChunk.objects.filter(run=run, status=BillRunChunk.Status.PENDING)
+        pending.update(enqueued_at=now)
+        return list(pending.order_by("after_id").values_list("after_id", flat=True))
+
+
+def bill_run_chunk_execute(*, run: BillRun, after_id: int, now: dt.datetime, notify_customers: bool = True) -> bool:
+    """Bill one planned chunk of `run` unless it is done or another worker holds it; True if this call billed it.
+
+    The chunk's row is locked for the transaction (a second worker on the same chunk skips it on PostgreSQL and
+    waits, then finds it done, on SQLite), and the run is finished by whichever chunk completes it.
+    """
+    ctx = _run_context(run=run, now=now, notify_customers=notify_customers)
+    try:
+        with transaction.atomic():
+            _fast_commit()
+            chunks = BillRunChunk.objects.filter(run=run, after_id=after_id, status=BillRunChunk.Status.PENDING)
+            chunk = chunks.select_for_update(skip_locked=is_postgresql()).first()
+            if chunk is None:
+                return False
+            _bill_slice(ctx=ctx, after_id=chunk.after_id, size=chunk.last_id - chunk.after_id, upto=chunk.last_id)
+            BillRunChunk.objects.filter(pk=chunk.pk).update(status=BillRunChunk.Status.DONE, done_at=now)
+    except Exception as exc:
+        BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    if not BillRunChunk.objects.filter(run=run, status=BillRunChunk.Status.PENDING).exists():
+        _bill_run_finish(run=run, now=now)
+    return True
+
+
+def bill_run_chunks_stale(*, run: BillRun, now: dt.datetime, lease_seconds: int) -> list[int]:
+    """The pending chunks queued more than `lease_seconds` ago (their worker died, or the queue lost them),
+    marked queued again now; the caller queues them. A chunk queued twice is billed once."""
+    with transaction.atomic():
+        stale = BillRunChunk.objects.select_for_update().filter(
+            run=run, status=BillRunChunk.Status.PENDING, enqueued_at__lt=now - dt.timedelta(seconds=lease_seconds)
+        )
+        after_ids = list(stale.order_by("after_id").values_list("after_id", flat=True))
+        BillRunChunk.objects.filter(run=run, after_id__in=after_ids).update(enqueued_at=now)
+    return after_ids
 
 
 def bill_release(*, bill: Bill, user: Any = None, now: dt.datetime) -> Bill:

@@ -143,6 +143,7 @@ RECORDS: dict[str, Records] = {
     # billing: a run over every route has no unit, so only those who see every unit see it
     "billing.billrun": Records(unit_path="route__unit", deletable=False),
     "billing.billrunskip": Records(unit_path="run__route__unit"),
+    "billing.billrunchunk": Records(unit_path="run__route__unit"),
     "billing.bill": Records(unit_path="account__unit", deletable=False),
     "billing.billline": Records(unit_path="bill__account__unit"),
     # notifications: a notice to many customers (no single account) is for superusers
