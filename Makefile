@@ -65,6 +65,7 @@ benchmarks: setup
 	@$(BIN)/python benchmarks/bill_run.py --accounts 1000000 --database-url $(BENCH_DB_URL)
 	@$(BIN)/python benchmarks/fanout.py --recipients 1000000 --database-url $(BENCH_DB_URL)
 	@$(BIN)/python benchmarks/tariff_engine.py
+	@$(BIN)/python benchmarks/baselines.py --participants 10000 --days 60
 
 # Re-resolve the Python lock file after changing dependencies in pyproject.toml.
 lock:

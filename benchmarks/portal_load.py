@@ -17,7 +17,6 @@ Locust runs on the same machine as the server and takes its share of the cores i
 
 import argparse
 import csv
-import datetime as dt
 import json
 import os
 import socket

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gridcare.tariffs",
     "gridcare.billing",
     "gridcare.outages",
+    "gridcare.flexibility",
     "gridcare.notifications",
     "gridcare.backoffice",
     "gridcare.portal",
