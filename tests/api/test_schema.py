@@ -74,7 +74,8 @@ def test_every_error_answer_is_documented_with_the_error_shape(schema):
 
 def test_protected_operations_document_401_403_and_throttled_ones_429(schema):
     public = {"POST /api/v1/auth/token", "GET /api/v1/tariffs", "GET /api/v1/vat-rates", "POST /api/v1/quotes",
-              "POST /api/v1/notifications/receipts/sms", "POST /api/v1/notifications/receipts/zalo"}  # fmt: skip
+              "POST /api/v1/notifications/receipts/sms", "POST /api/v1/notifications/receipts/zalo",
+              "GET /api/v1/schedule/outages", "GET /api/v1/schedule/places"}  # fmt: skip
     for label, operation in operations(schema):
         statuses = set(operation["responses"])
         if label not in public:

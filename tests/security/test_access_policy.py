@@ -533,6 +533,12 @@ def _api_calls(world, theirs):
             ("post", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves", {"to": "closed", "resolution": "x"}),
             ("post", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves", {"to": "cancelled"}),
         ],
+        # Public by design: the schedule names places and times, never the customer code it was asked with.
+        "schedule-outages": [
+            ("get", f"/api/v1/schedule/outages?customer_code={account.code}", None),
+            ("get", f"/api/v1/schedule/outages?commune={world['communes'][1].code}", None),
+        ],
+        "schedule-places": [("get", f"/api/v1/schedule/places?province={world['province'].code}", None)],
         "not-found": [("get", f"/api/v1/no-such-thing/{account.code}", None)],
     }
 

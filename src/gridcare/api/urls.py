@@ -1,7 +1,19 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from gridcare.api import billing, docs, flexibility, imports, notifications, outages, payments, servicedesk, tariffs, views
+from gridcare.api import (
+    billing,
+    docs,
+    flexibility,
+    imports,
+    notifications,
+    outages,
+    payments,
+    schedule,
+    servicedesk,
+    tariffs,
+    views,
+)
 from gridcare.api.errors import not_found_view
 
 app_name = "api"
@@ -39,6 +51,8 @@ urlpatterns = [
     path("me/demand-response/<int:participation_id>/answer", flexibility.ParticipationAnswerView.as_view(),
          name="me-demand-response-answer"),
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
+    path("schedule/outages", schedule.ScheduleView.as_view(), name="schedule-outages"),
+    path("schedule/places", schedule.SchedulePlacesView.as_view(), name="schedule-places"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]
 

@@ -37,6 +37,10 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
                 app["name"] = app_name
                 for model in app["models"]:
                     model["name"] = model_names.get(model["object_name"], model["name"])
+            if app["app_label"] == "outages":
+                from gridcare.backoffice.reliability import dashboard_entry
+
+                app["models"].append(dashboard_entry())
         return apps
 
     def register(self, model_or_iterable, admin_class=None, **options):
@@ -58,7 +62,7 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
         return super().index(request, context)
 
     def get_urls(self):
-        from gridcare.backoffice import field, overview, two_factor
+        from gridcare.backoffice import field, overview, reliability, two_factor
 
         return [
             *field.urls(self),
@@ -68,6 +72,7 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
             path("customer/<str:code>/", self.admin_view(overview.overview_view), {"site": self}, name="customer_overview"),
             path("customer/<str:code>/unlock/", self.admin_view(overview.unlock_view), {"site": self},
                  name="customer_unlock"),  # fmt: skip
+            path("reliability/", self.admin_view(reliability.dashboard_view), {"site": self}, name="reliability"),
             *super().get_urls(),
         ]
 

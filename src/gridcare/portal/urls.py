@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from gridcare.portal import bills, flexibility, notifications, otp, outages, payments, requests, views
+from gridcare.portal import (
+    bills,
+    flexibility,
+    notifications,
+    otp,
+    outages,
+    payments,
+    requests,
+    schedule,
+    views,
+)
 
 app_name = "portal"
 
@@ -35,6 +45,7 @@ urlpatterns = [
     path("accounts/<str:code>/demand-response/", flexibility.events_page, name="dr_events"),
     path("accounts/<str:code>/demand-response/<int:participant_id>/", flexibility.event_detail, name="dr_event"),
     path("accounts/<str:code>/demand-response/<int:participant_id>/answer/", flexibility.event_answer, name="dr_answer"),
+    *schedule.urlpatterns,
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

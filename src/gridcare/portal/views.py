@@ -257,6 +257,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "login_url": reverse("portal:login"),
             "account_prefix": reverse("portal:account", kwargs={"code": "X"}).removesuffix("X/"),
             "static_url": settings.STATIC_URL,
+            "schedule_url": reverse("portal:schedule"),
         },
         content_type="application/javascript; charset=utf-8",
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from gridcare.core.formatting import local_date
 from gridcare.demo import outages as demo_outages
 from gridcare.demo import payments as demo_payments
+from gridcare.demo import reliability as demo_reliability
 from gridcare.demo import selectors, services, workday
 from gridcare.demo.flexibility import demo_demand_response_load
 from gridcare.demo.payments_files import demo_statements_load
@@ -81,6 +82,7 @@ class Command(BaseCommand):
         progress("service requests", demo_service_requests_load(now=timezone.now()))
         progress("statements", demo_statements_load(today=today, now=timezone.now()))
         demo_demand_response_load(today=today, now=timezone.now(), seed=seed, interval_days=interval_days)
+        demo_reliability.demo_reliability_history_load(now=timezone.now())
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "

@@ -1,4 +1,5 @@
-/* gridcare portal service worker: caches the shell and the last visited account page for offline reading. */
+/* gridcare portal service worker: caches the shell, the last visited account page and the last outage schedule
+   page seen, for offline reading. */
 "use strict";
 const SHELL_CACHE = "gc-shell-{{ version }}";
 const PAGE_CACHE = "gc-pages";
@@ -7,6 +8,8 @@ const OFFLINE_URL = "{{ offline_url|escapejs }}";
 const LOGIN_URL = "{{ login_url|escapejs }}";
 const ACCOUNT_PREFIX = "{{ account_prefix|escapejs }}";
 const STATIC_URL = "{{ static_url|escapejs }}";
+const SCHEDULE_URL = "{{ schedule_url|escapejs }}";
+const SCHEDULE_CACHE = "gc-schedule";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -27,6 +30,19 @@ async function rememberAccountPage(request, response) {
   await cache.put(request, response);
 }
 
+async function rememberSchedulePage(request, response) {
+  // The schedule page last seen (public, nothing personal), so that it can be read without a connection.
+  const cache = await caches.open(SCHEDULE_CACHE);
+  for (const key of await cache.keys()) await cache.delete(key);
+  await cache.put(request, response);
+}
+
+async function offlineSchedule(request) {
+  const cache = await caches.open(SCHEDULE_CACHE);
+  const hit = (await cache.match(request)) || (await cache.keys().then((keys) => keys.length ? cache.match(keys[0]) : undefined));
+  return hit || (await caches.match(OFFLINE_URL)) || Response.error();
+}
+
 async function offlinePage(request) {
   const cache = await caches.open(PAGE_CACHE);
   const exact = await cache.match(request);
@@ -44,7 +60,9 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     if (url.pathname === LOGIN_URL) caches.delete(PAGE_CACHE);
     let saved = Promise.resolve();
+    const schedule = url.pathname === SCHEDULE_URL;
     const network = fetch(request).then((response) => {
+      if (schedule && response.ok && !response.redirected) saved = rememberSchedulePage(request, response.clone());
       // The notifications page is not kept: offline, the account page (last bill, chart) stays the one shown.
       const remembered = url.pathname.startsWith(ACCOUNT_PREFIX) && !url.pathname.includes("/notifications/");
       if (response.ok && !response.redirected && remembered) {
@@ -52,7 +70,7 @@ self.addEventListener("fetch", (event) => {
       }
       return response;
     });
-    event.respondWith(network.catch(() => offlinePage(request)));
+    event.respondWith(network.catch(() => (schedule ? offlineSchedule(request) : offlinePage(request))));
     event.waitUntil(network.then(() => saved, () => undefined));
     return;
   }
