@@ -79,3 +79,40 @@ def wait_for(condition, timeout=60):
             return True
         time.sleep(0.02)
     return False
+
+
+def redis_queue_or_skip(url: str):
+    """A flushed Redis database for a test's RQ queue; a skip outside CI when Redis is not running, a failure in CI."""
+    import pytest
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url)
+        client.ping()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    client.flushdb()
+    return client
+
+
+def rq_worker_start(env, log):
+    """Start `gridcare rqworker` (with the scheduler) in its own process group: RQ forks a work horse per job."""
+    return subprocess.Popen(  # noqa: S603 - our own console script
+        [GRIDCARE, "rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
+def process_group_stop(worker, sig=None):
+    """Send `sig` (SIGTERM by default) to the worker's whole process group and wait; SIGKILL if it lingers."""
+    import signal
+
+    if worker.poll() is None:
+        os.killpg(worker.pid, sig or signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=5)

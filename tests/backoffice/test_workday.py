@@ -40,6 +40,11 @@ def test_a_team_sees_its_queues_and_figures(client, world, two_teams):
         "Lần nhập chỉ số có dòng bị từ chối (30 ngày qua)": "3",
         "Lần nhập chỉ số thất bại (30 ngày qua)": "0",
         "Tin không gửi được (7 ngày qua)": "3",
+        "Yêu cầu đã quá hạn": "0",
+        "Yêu cầu sắp đến hạn": "0",
+        "Đang mất điện, chưa có điện lại": "0",
+        "Lịch ngừng cấp điện chưa thông báo": "0",
+        "Dòng sao kê chờ khớp": "0",
     }
     assert _figures(html) == {
         "Hợp đồng đang cấp điện": "3",
@@ -102,7 +107,7 @@ def test_a_role_without_a_model_gets_no_queue_of_it(client, world, two_teams):
 # Session, user, two-factor device, membership, permissions (2), units; then one query per queue or figure
 # group (held bills, runs, imports, failed messages, contracts, readings, bills by month, messages by month);
 # the session's save (savepoint, update, release). Counted by hand from the page's SQL, not from the code.
-PAGE_QUERIES = 18
+PAGE_QUERIES = 21
 
 
 @pytest.mark.parametrize("rows", [1, 6])
@@ -113,3 +118,38 @@ def test_the_page_costs_the_same_queries_for_one_row_or_many(client, world, rows
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get("/backoffice/").status_code == 200
 
+
+
+def test_the_service_desk_outage_and_payment_queues_count_their_teams_rows(client, world, two_teams):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridcare.outages import services as outage_services
+    from gridcare.servicedesk import services as desk
+    from gridcare.servicedesk.models import RequestType, ServiceRequest
+    from tests import factories
+
+    team_a, team_b = two_teams
+    now = timezone.now()
+    for team, drafts in ((team_a, 2), (team_b, 1)):
+        for i in range(drafts):
+            outage_services.outage_plan(
+                unit=team, place=f"Nơi {i}", reason="bảo trì", scheduled_start=now + dt.timedelta(days=9),
+                scheduled_end=now + dt.timedelta(days=9, hours=2), transformer_stations=[world["stations"][team]],
+                by=None, now=now,
+            )  # fmt: skip
+    account = factories.account(world, team=team_a)
+    late = desk.request_open(account=account, request_type=RequestType.objects.get(code="other"), now=now,
+                             description="cần giúp")  # fmt: skip
+    ServiceRequest.objects.filter(pk=late.pk).update(
+        opened_at=now - dt.timedelta(hours=5), due_at=now - dt.timedelta(hours=1), warn_at=now - dt.timedelta(hours=3)
+    )
+    verified_login(client, staff(unit=team_a, role=StaffRole.MANAGER))
+    queues = _queues(client.get("/backoffice/").content.decode())
+    assert queues["Lịch ngừng cấp điện chưa thông báo"] == "2"
+    assert queues["Yêu cầu đã quá hạn"] == "1" and queues["Yêu cầu sắp đến hạn"] == "0"
+    client.logout()
+    verified_login(client, staff(unit=team_b, role=StaffRole.MANAGER))
+    queues = _queues(client.get("/backoffice/").content.decode())
+    assert queues["Lịch ngừng cấp điện chưa thông báo"] == "1" and queues["Yêu cầu đã quá hạn"] == "0"

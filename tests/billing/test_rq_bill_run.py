@@ -7,13 +7,9 @@ task queues it again after the chunk lease, and the survivor bills it: every acc
 
 import os
 import signal
-import subprocess
 import time
 
-import pytest
-import redis
-
-from tests.processes import GRIDCARE, ROOT, child_database, wait_for
+from tests.processes import child_database, process_group_stop, redis_queue_or_skip, rq_worker_start, wait_for
 from tests.processes import gridcare as run_gridcare
 
 ACCOUNTS = 160
@@ -37,37 +33,8 @@ bill_run_execute_task.enqueue(run.pk)
 """
 
 
-def _redis_or_skip():
-    try:
-        client = redis.Redis.from_url(REDIS_URL)
-        client.ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    client.flushdb()
-    return client
-
-
-def _start_worker(env, log):
-    return subprocess.Popen(  # noqa: S603 - our own console script
-        [GRIDCARE, "rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-
-
-def _stop(worker, sig=signal.SIGTERM):
-    if worker.poll() is None:
-        os.killpg(worker.pid, sig)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=5)
-
-
 def test_a_run_on_two_rq_workers_one_killed_bills_each_account_once(tmp_path):
-    _redis_or_skip()
+    redis_queue_or_skip(REDIS_URL)
     workers = []
     try:
         with child_database(
@@ -82,11 +49,11 @@ def test_a_run_on_two_rq_workers_one_killed_bills_each_account_once(tmp_path):
 
             run_gridcare(env, "shell", "-c", SETUP % ACCOUNTS, timeout=300)
             logs = [open(tmp_path / f"worker{i}.log", "w") for i in (1, 2)]  # noqa: SIM115 - closed with the test
-            workers = [_start_worker(env, log) for log in logs]
+            workers = [rq_worker_start(env, log) for log in logs]
             assert wait_for(lambda: query("SELECT COUNT(*) FROM billing_bill")[0][0] >= ACCOUNTS // 4, 120), (
                 "the workers never started billing"
             )
-            _stop(workers[0], signal.SIGKILL)
+            process_group_stop(workers[0], signal.SIGKILL)
             at_kill = query("SELECT COUNT(*) FROM billing_bill")[0][0]
             assert at_kill < ACCOUNTS, "the kill must land mid-run"
             finished = wait_for(lambda: query("SELECT status FROM billing_billrun")[0][0] == "done", 300)
@@ -98,7 +65,7 @@ def test_a_run_on_two_rq_workers_one_killed_bills_each_account_once(tmp_path):
             notices = query("SELECT COUNT(DISTINCT account_id), COUNT(*) FROM notifications_outboxmessage")[0]
     finally:
         for worker in workers:
-            _stop(worker)
+            process_group_stop(worker)
     assert len(per_account) == ACCOUNTS and {n for _a, n in per_account} == {1}
     assert dict(chunks) == {"done": ACCOUNTS // 5}
     assert (done, billed) == (ACCOUNTS, ACCOUNTS)

@@ -9,14 +9,10 @@ provider accepts each outbox key once.
 
 import os
 import signal
-import subprocess
 from collections import Counter
 
-import pytest
-import redis
-
 from tests.notifications.servers import SmsServer
-from tests.processes import GRIDCARE, ROOT, child_database, wait_for
+from tests.processes import child_database, process_group_stop, redis_queue_or_skip, rq_worker_start, wait_for
 from tests.processes import gridcare as run_gridcare
 
 RECIPIENTS = 150
@@ -41,37 +37,8 @@ deliver_outbox.enqueue("sms")
 STATE_SQL = "SELECT id, status FROM notifications_outboxmessage WHERE channel = 'sms' ORDER BY id"
 
 
-def _redis_or_skip():
-    try:
-        client = redis.Redis.from_url(REDIS_URL)
-        client.ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    client.flushdb()
-    return client
-
-
-def _start_worker(env, log):
-    return subprocess.Popen(  # noqa: S603 - our own console script
-        [GRIDCARE, "rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-
-
-def _stop(worker, sig=signal.SIGTERM):
-    if worker.poll() is None:
-        os.killpg(worker.pid, sig)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=5)
-
-
 def test_two_rq_workers_one_killed_deliver_every_message_once(tmp_path):
-    queue = _redis_or_skip()
+    queue = redis_queue_or_skip(REDIS_URL)
     server = SmsServer().start()
     server.delay = 0.004
     workers = []
@@ -91,9 +58,9 @@ def test_two_rq_workers_one_killed_deliver_every_message_once(tmp_path):
             run_gridcare(env, "shell", "-c", SETUP % RECIPIENTS)
             assert queue.dbsize() > 0, "the jobs were not put in Redis"
             logs = [open(tmp_path / f"worker{i}.log", "w") for i in (1, 2)]  # noqa: SIM115 - closed below
-            workers = [_start_worker(env, log) for log in logs]
+            workers = [rq_worker_start(env, log) for log in logs]
             assert wait_for(lambda: len(server.accepted) >= RECIPIENTS // 3, 90), "the workers never started sending"
-            _stop(workers[0], signal.SIGKILL)
+            process_group_stop(workers[0], signal.SIGKILL)
             at_kill = len(server.accepted)
             assert 0 < at_kill < RECIPIENTS, "the kill must land mid-run"
             assert wait_for(lambda: state()[0] == {"sent": RECIPIENTS}, 120), (
@@ -102,7 +69,7 @@ def test_two_rq_workers_one_killed_deliver_every_message_once(tmp_path):
             keys = state()[1]
     finally:
         for worker in workers:
-            _stop(worker)
+            process_group_stop(worker)
         server.stop()
     assert sorted(server.accepted) == keys and len(keys) == RECIPIENTS
     # Repeats the provider dropped can only be messages in flight at the kill (at most one batch).
