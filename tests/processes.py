@@ -116,3 +116,13 @@ def process_group_stop(worker, sig=None):
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=5)
+
+
+def once_in_ci(database: str):
+    """Mark a slow, process-level test to run once in CI, on `database` ("postgresql" or "sqlite"); CI runs the
+    suite on both, and this keeps it under its time budget. Outside CI the test runs on whichever database."""
+    import pytest
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    other = not engine.endswith("postgresql" if database == "postgresql" else "sqlite3")
+    return pytest.mark.skipif(bool(os.environ.get("CI")) and other, reason=f"runs once in CI, on {database}")

@@ -9,8 +9,17 @@ import os
 import signal
 import time
 
-from tests.processes import child_database, process_group_stop, redis_queue_or_skip, rq_worker_start, wait_for
+from tests.processes import (
+    child_database,
+    once_in_ci,
+    process_group_stop,
+    redis_queue_or_skip,
+    rq_worker_start,
+    wait_for,
+)
 from tests.processes import gridcare as run_gridcare
+
+pytestmark = once_in_ci("postgresql")
 
 ACCOUNTS = 160
 REDIS_URL = os.environ.get("GRIDCARE_TEST_REDIS_URL_BILLING", "redis://127.0.0.1:6379/13")
@@ -24,6 +33,7 @@ call_command("migrate", verbosity=0)
 from gridcare.billing import services
 from gridcare.billing.tasks import bill_run_execute_task
 from tests import factories
+
 world = factories.utility()
 for i in range(%d):
     acct = factories.account(world, phone=f"+84909{i:06d}")

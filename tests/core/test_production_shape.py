@@ -19,7 +19,7 @@ from django.urls import path
 
 from gridcare.core import health
 from gridcare.core.observability import JsonFormatter, RequestContextFilter
-from tests.processes import GRIDCARE, ROOT, child_database, gridcare, wait_for
+from tests.processes import GRIDCARE, ROOT, child_database, gridcare, once_in_ci, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +123,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@once_in_ci("sqlite")
 def test_gridcare_serve_runs_gunicorn_workers_that_log_json_and_stop_on_sigterm(tmp_path):
     port = _free_port()
     with child_database(tmp_path, SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1", GRIDCARE_MANIFEST_STATIC="1") as (env, _connect):

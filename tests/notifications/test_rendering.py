@@ -95,7 +95,10 @@ def test_starter_sms_templates_fit_gsm7(db):
            "amount": {"vnd": 345000}, "due_on": {"date": "2026-03-20"}, "restored": "10:30 12/03/2026",
            # the service desk's (gridcare.servicedesk)
            "number": "YC251201ABCDEF", "request_type": "Kiểm tra hoặc di dời công tơ", "state": "đang xử lý",
-           "due": "16:30 08/12/2025", "survey_url": "https://cskh.example.vn/requests/survey/123:1tXyZa:" + "s" * 43 + "/"}  # fmt: skip
+           "due": "16:30 08/12/2025", "survey_url": "https://cskh.example.vn/requests/survey/123:1tXyZa:" + "s" * 43 + "/",
+           # payments' and demand response's
+           "receipt": "BL2512010001", "channel": "VNPAY", "paid_at": "09:15 01/12/2025",
+           "programme": "Điều chỉnh phụ tải Cần Thơ 2026", "day": "15/06/2026", "commitment_kw": 300}  # fmt: skip
     for t in Template.objects.filter(channel="sms").order_by("pk"):
         rendered = render(template=t, context=ctx, language=t.language)
         assert rendered.body.isascii(), t

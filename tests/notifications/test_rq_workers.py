@@ -12,8 +12,17 @@ import signal
 from collections import Counter
 
 from tests.notifications.servers import SmsServer
-from tests.processes import child_database, process_group_stop, redis_queue_or_skip, rq_worker_start, wait_for
+from tests.processes import (
+    child_database,
+    once_in_ci,
+    process_group_stop,
+    redis_queue_or_skip,
+    rq_worker_start,
+    wait_for,
+)
 from tests.processes import gridcare as run_gridcare
+
+pytestmark = once_in_ci("sqlite")
 
 RECIPIENTS = 150
 REDIS_URL = os.environ.get("GRIDCARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -26,6 +35,7 @@ from gridcare.notifications.models import Template
 from gridcare.notifications.services import notify
 from gridcare.notifications.tasks import deliver_outbox
 from tests import factories
+
 world = factories.utility()
 ids = [factories.account(world, phone=f"+84907{i:06d}").pk for i in range(%d)]
 Template.objects.create(key="rq", topic="programmes", channel="sms", language="vi", body="Thu nghiem {customer_code}")
