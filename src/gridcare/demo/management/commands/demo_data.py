@@ -29,6 +29,8 @@ STAGES = {
     "social categories": gettext_lazy("đối tượng chính sách"),
     "logins": gettext_lazy("tài khoản đăng nhập mẫu"),
     "statements": gettext_lazy("sao kê ngân hàng (khớp và chờ khớp)"),
+    "payments": gettext_lazy("thanh toán (đã trả, trả một phần, quá hạn, tiền thừa)"),
+    "service requests": gettext_lazy("yêu cầu dịch vụ"),
 }
 
 
