@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.formatting import BUSINESS_TZ, format_number, format_vnd, local_date
 from gridcare.customers.models import Purpose, Voltage
 from gridcare.flexibility import documents, selectors, services
@@ -265,7 +266,7 @@ class EventAdmin(UnitScopedAdmin):
 
 
 @admin.register(EventParticipant, site=admin_site)
-class EventParticipantAdmin(UnitScopedAdmin):
+class EventParticipantAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     list_display = ["event", "account", "response", "response_channel", "responded_at", "delivered_kwh"]
     list_filter = ["response", "response_channel", "event__programme"]
     list_select_related = ["event", "account"]
@@ -312,15 +313,6 @@ class EventParticipantAdmin(UnitScopedAdmin):
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="thu-cam-on-{participant.account.code}.pdf"'
         return response
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class VenForm(forms.ModelForm):

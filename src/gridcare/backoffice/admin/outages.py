@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.customers.models import SensitiveKind
 from gridcare.network.models import Feeder
 from gridcare.org import policy
@@ -317,7 +318,7 @@ class OutageAdmin(UnitScopedAdmin):
 
 
 @admin.register(OutageReport, site=admin_site)
-class OutageReportAdmin(UnitScopedAdmin):
+class OutageReportAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     list_display = ["reported_at", "account", "transformer_station", "feeder", "channel", "incident_link"]
     list_filter = ["channel"]
     list_select_related = ["account", "transformer_station", "feeder", "outage"]
@@ -332,30 +333,12 @@ class OutageReportAdmin(UnitScopedAdmin):
             return _("chưa gom vào sự cố")
         return format_html('<a href="{}">{}</a>', reverse("admin:outages_outage_change", args=[obj.outage_id]), obj.outage.place)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RestorationRequest, site=admin_site)
-class RestorationRequestAdmin(UnitScopedAdmin):
+class RestorationRequestAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     list_display = ["created_at", "account", "outage", "notified_at"]
     list_select_related = ["account", "outage"]
     search_fields = ["=account__code"]
     readonly_fields = ["account", "outage", "created_at", "notified_at"]
     fields = readonly_fields
     ordering = ["-created_at", "-pk"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

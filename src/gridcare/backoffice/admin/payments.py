@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.formatting import format_vnd
 from gridcare.payments.models import (
     Allocation,
@@ -45,15 +46,8 @@ class PaymentOrderBillInline(_ReadOnlyInline):
     raw_id_fields = ["bill"]
 
 
-class _ReadOnlyAdmin(UnitScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class _ReadOnlyAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
+    """The ledger's records are shown, never edited here (entries are added by services)."""
 
 
 @admin.register(Payment, site=admin_site)

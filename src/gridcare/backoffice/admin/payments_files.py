@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.billing.models import Bill
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.formatting import format_vnd
 from gridcare.customers.models import Account
 from gridcare.metering.importing import ImportFileError
@@ -165,7 +166,7 @@ class StatementLineAdmin(UnitScopedAdmin):
 
 
 @admin.register(PaymentReminder, site=admin_site)
-class PaymentReminderAdmin(UnitScopedAdmin):
+class PaymentReminderAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     """The arrears list of the staff member's units: each bill reminded, the stage reached and what was owed then."""
 
     list_display = ("sent_on", "stage", "account", "bill", "amount_vnd")
@@ -175,14 +176,6 @@ class PaymentReminderAdmin(UnitScopedAdmin):
     ordering = ("-sent_on", "-pk")
     readonly_fields = ("sent_on", "stage", "account", "bill", "amount")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Số tiền còn nợ"), ordering="amount")
     def amount_vnd(self, obj):
