@@ -162,3 +162,16 @@ def test_retention_detaches_or_drops_old_months_only_when_asked():
     assert not _exists(f"notifications_outboxmessage_p{older:%Y%m}")
     assert _exists(oldest)  # what was detached before stays until someone drops it
     assert f"metering_reading_p{since:%Y%m}" in _attached("metering_reading")
+
+
+@pytest.mark.django_db
+def test_the_daily_task_creates_the_coming_months_and_nothing_on_sqlite():
+    from gridcare.core.tasks import partitions_maintain
+
+    if connection.vendor != "postgresql":
+        assert partitions_maintain.call(3, False) == 0
+        return
+    far = partitions.add_months(timezone.localdate().replace(day=1), 7)
+    first = partitions_maintain.call(7, False)
+    assert first >= len(TABLES) and all(f"{t}_p{far:%Y%m}" in _attached(t) for t in TABLES)
+    assert partitions_maintain.call(7, False) == 0
