@@ -4,6 +4,7 @@ Calendar used by the examples: 2026-05-25 and 2026-06-01, -08, -15 are Mondays; 
 Intervals are 30 minutes: interval k covers k/2 hours after midnight (28 = 14:00–14:30).
 """
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -47,9 +48,10 @@ def window(start: str, end: str) -> b.Window:
 def test_window_at_counts_half_hours_from_midnight():
     assert window("14:00", "16:30") == (28, 33)
     assert window("22:00", "00:00") == (44, 48)  # an end of 00:00 is midnight
+    assert window("22:00", "02:00") == (44, 52)  # an earlier end is on the next day
 
 
-@pytest.mark.parametrize(("start", "end", "code"), [("14:15", "16:00", "window_not_aligned"), ("16:00", "14:00", "window_empty")])
+@pytest.mark.parametrize(("start", "end", "code"), [("14:15", "16:00", "window_not_aligned"), ("16:00", "16:00", "window_empty")])
 def test_window_at_refuses_odd_times(start, end, code):
     with pytest.raises(b.BaselineError) as error:
         window(start, end)
@@ -148,15 +150,78 @@ def test_pjm_a_holiday_is_not_a_weekday():
     assert result.baseline_kwh[0] == pytest.approx([3.0] * 4)
 
 
-def test_pjm_weekend_high_2_of_3():
-    # Saturday 13 June: the three latest weekend days 7 (1.0) 6 (3.0) 31 May (5.0) → top two 5 and 3 → 4.0;
-    # 30 May (9.0) is the fourth, not collected. Event morning 4.5 → +0.5 → 4.5.
+def test_pjm_saturday_high_2_of_3_saturdays():
+    # PJM matches Saturdays with Saturdays. Saturday 13 June: the Saturdays before it in the data are 6 June (3.0)
+    # and 30 May (9.0) (23 May is before the first day) → both kept → 6.0; the Sundays 7 June (1.0) and 31 May
+    # (5.0) are not used. Event morning 4.5 → 4.5 − 6.0 = −1.5 → 4.5.
     levels = {june(7): 1.0, june(6): 3.0, dt.date(2026, 5, 31): 5.0, dt.date(2026, 5, 30): 9.0, SATURDAY: 4.5}
     result = b.baseline(loads=flat(levels), days=DAYS, event_day=SATURDAY, window=window("17:00", "19:00"), params=b.PRESETS["pjm-4-of-5"])
-    assert result_days(result) == [dt.date(2026, 5, 31), june(6)]
-    assert result.unadjusted_kwh[0] == pytest.approx([4.0] * 4)
-    assert result.adjustment[0] == pytest.approx(0.5)
+    assert result_days(result) == [dt.date(2026, 5, 30), june(6)]
+    assert result.unadjusted_kwh[0] == pytest.approx([6.0] * 4)
+    assert result.adjustment[0] == pytest.approx(-1.5)
     assert result.baseline_kwh[0] == pytest.approx([4.5] * 4)
+
+
+def test_pjm_sunday_matches_sundays_and_holidays_not_saturdays():
+    # Sunday 14 June with 10 June a holiday: Sundays/holidays most recent first 10 June (4.0), 7 June (1.0),
+    # 31 May (5.0) → top two 5.0 and 4.0 → 4.5; Saturday 13 June (9.0) and 6 June (9.0) are another kind.
+    # Event morning 4.5 → adjustment 0.
+    sunday = june(14)
+    levels = {june(13): 9.0, june(10): 4.0, june(7): 1.0, june(6): 9.0, dt.date(2026, 5, 31): 5.0, sunday: 4.5}
+    result = b.baseline(
+        loads=flat(levels), days=DAYS, event_day=sunday, window=window("17:00", "19:00"), params=b.PRESETS["pjm-4-of-5"],
+        holidays=[june(10)],
+    )  # fmt: skip
+    assert result_days(result) == [dt.date(2026, 5, 31), june(10)]
+    assert result.baseline_kwh[0] == pytest.approx([4.5] * 4)
+    # The same data with weekend days of one kind (the parameter's default): 13 June (9.0) and 10 June (4.0)
+    # and 7 June are the three latest; top two 9.0 and 4.0 → 6.5 before the adjustment.
+    two_kinds = dataclasses.replace(b.PRESETS["pjm-4-of-5"].weekend_holiday, day_kinds="weekday-weekend")
+    result = b.baseline(
+        loads=flat(levels), days=DAYS, event_day=sunday, window=window("17:00", "19:00"), params=two_kinds, holidays=[june(10)]
+    )
+    assert result_days(result) == [june(10), june(13)]
+    assert result.unadjusted_kwh[0] == pytest.approx([6.5] * 4)
+
+
+OVERNIGHT = b.BaselineParams(y_days=3, x_days=2, max_lookback_days=10, day_type="all", adjustment="none")
+THROUGH_13_JUNE = [d for d in DAYS if d <= june(13)]
+
+
+def test_an_event_past_midnight_matches_each_day_with_the_next_morning():
+    # Event Friday 12 June 22:00 → Saturday 02:00. Each candidate day is its evening with the next morning:
+    # 11 June: 4×6 + 4×3 (12 June) = 36; 10 June: 4×2 + 4×6 = 32; 9 June: 4×1 + 4×2 = 12 → top two 11 and 10 June.
+    # Baseline: 22:00–24:00 the mean of the evenings (6 + 2)/2 = 4.0; 00:00–02:00 of the mornings (3 + 6)/2 = 4.5.
+    levels = {june(9): 1.0, june(10): 2.0, june(11): 6.0, june(12): 3.0, june(13): 1.0}
+    loads = flat(levels, days=THROUGH_13_JUNE)
+    overnight = window("22:00", "02:00")
+    result = b.baseline(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=overnight, params=OVERNIGHT)
+    assert result_days(result, days=THROUGH_13_JUNE) == [june(10), june(11)]
+    assert result.baseline_kwh[0] == pytest.approx([4.0] * 4 + [4.5] * 4)
+    # Delivered: actual 3.0 on 12 June's evening, 1.0 on 13 June's morning → 1.0 and 3.5 per interval, 18 in all.
+    delivery = b.delivered(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=overnight, result=result)
+    assert delivery.reduction_kwh[0] == pytest.approx([1.0] * 4 + [3.5] * 4)
+    assert delivery.reduction_total_kwh[0] == pytest.approx(18.0)
+
+
+def test_an_event_past_midnight_needs_both_days_of_a_matching_day_complete():
+    # A missing interval on 12 June at 03:00 makes 11 June (whose morning-after is 12 June) unusable: the three
+    # collected are 10, 9 and 8 June (8 June at 50.0: 4×50 + 4×1 = 204) → top two 8 and 10 June.
+    # 22:00–24:00: (50 + 2)/2 = 26.0; 00:00–02:00: the mornings of 9 and 11 June (1 + 6)/2 = 3.5.
+    levels = {june(9): 1.0, june(10): 2.0, june(11): 6.0, june(12): 3.0, june(13): 1.0}
+    loads = flat(levels, days=THROUGH_13_JUNE)
+    loads[0, THROUGH_13_JUNE.index(june(12)), 6] = np.nan
+    result = b.baseline(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=window("22:00", "02:00"), params=OVERNIGHT)
+    assert result_days(result, days=THROUGH_13_JUNE) == [june(8), june(10)]
+    assert result.baseline_kwh[0] == pytest.approx([26.0] * 4 + [3.5] * 4)
+
+
+def test_an_event_past_midnight_without_the_next_day_is_named():
+    loads = flat({}, days=THROUGH_13_JUNE)
+    result = b.baseline(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=window("22:00", "02:00"), params=OVERNIGHT)
+    with pytest.raises(b.BaselineError) as error:
+        b.delivered(loads=loads[:, :-1], days=THROUGH_13_JUNE[:-1], event_day=june(12), window=window("22:00", "02:00"), result=result)
+    assert error.value.code == "event_day_missing"
 
 
 def test_nyiso_5_of_10_drops_low_usage_days_and_adjusts_from_two_hours_four_hours_before():

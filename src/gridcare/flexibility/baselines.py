@@ -31,6 +31,7 @@ import numpy as np
 
 METHODS = ("x-of-y", "same-day", "meter-before")
 DAY_TYPES = ("same", "weekday", "weekend-holiday", "all")
+DAY_KINDS = ("weekday-weekend", "weekday-saturday-sunday")
 ADJUSTMENTS = ("none", "additive", "ratio")
 DIRECTIONS = ("both", "up-only", "down-only")
 INTERVALS_PER_DAY = 48
@@ -59,7 +60,11 @@ class Window(NamedTuple):
 
 
 def window_at(*, start: dt.time, end: dt.time, intervals_per_day: int = INTERVALS_PER_DAY) -> Window:
-    """The window from `start` to `end` (local times on interval boundaries; an `end` of 00:00 is midnight)."""
+    """The window from `start` to `end` (local times on interval boundaries; an `end` of 00:00 is midnight).
+
+    An `end` earlier than `start` is on the next day (an event from 22:00 to 02:00): the window's end is then
+    past the day's last interval (52 for 02:00 with 30-minute data), and the rules read two calendar days.
+    """
     minutes = 24 * 60 // intervals_per_day
     first, last = start.hour * 60 + start.minute, end.hour * 60 + end.minute
     if last == 0:
@@ -68,8 +73,10 @@ def window_at(*, start: dt.time, end: dt.time, intervals_per_day: int = INTERVAL
         raise BaselineError(
             f"Event times must be on {minutes}-minute boundaries.", code="window_not_aligned", details={"minutes": minutes}
         )
-    if last <= first:
-        raise BaselineError("The event must end after it starts, on the same day.", code="window_empty")
+    if last == first:
+        raise BaselineError("The event must end after it starts.", code="window_empty")
+    if last < first:
+        last += 24 * 60  # the next day
     return Window(first // minutes, last // minutes)
 
 
@@ -84,6 +91,9 @@ class BaselineParams:
     max_lookback_days: int = 45
     min_days: int = 1
     day_type: str = "same"
+    # "weekday-weekend": a day is a weekday or a weekend day/holiday; "weekday-saturday-sunday" (PJM): Saturdays
+    # are their own kind, apart from Sundays and holidays (for `day_type="same"`).
+    day_kinds: str = "weekday-weekend"
     # NYISO: collected days whose event-window load is below this fraction of the highest one are dropped.
     low_usage_fraction: float = 0.0
     adjustment: str = "none"
@@ -105,7 +115,9 @@ class BaselineParams:
 
     def check(self) -> None:
         """Raise BaselineError(code="bad_parameter") for a value outside its domain."""
-        choices = {"method": METHODS, "day_type": DAY_TYPES, "adjustment": ADJUSTMENTS, "direction": DIRECTIONS}
+        choices = {
+            "method": METHODS, "day_type": DAY_TYPES, "day_kinds": DAY_KINDS, "adjustment": ADJUSTMENTS, "direction": DIRECTIONS,
+        }  # fmt: skip
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 _bad(name, getattr(self, name), f"one of {', '.join(allowed)}")
@@ -153,10 +165,10 @@ PRESETS: dict[str, BaselineParams] = {
         ),
     ),
     "pjm-4-of-5": BaselineParams(
-        y_days=5, x_days=4, max_lookback_days=45, min_days=1, day_type="same",
+        y_days=5, x_days=4, max_lookback_days=45, min_days=1, day_type="same", day_kinds="weekday-saturday-sunday",
         adjustment="additive", adjustment_hours=3.0, gap_hours=1.0, direction="both", cap=None,
         weekend_holiday=BaselineParams(
-            y_days=3, x_days=2, max_lookback_days=45, min_days=1, day_type="same",
+            y_days=3, x_days=2, max_lookback_days=45, min_days=1, day_type="same", day_kinds="weekday-saturday-sunday",
             adjustment="additive", adjustment_hours=3.0, gap_hours=1.0, direction="both", cap=None,
         ),
     ),
@@ -248,23 +260,15 @@ def _span(first: int, last: int, per_day: int, what: str) -> Window:
     return Window(first, last)
 
 
-def _read_days(loads: np.ndarray, day_indices: np.ndarray, window: Window, first: int) -> tuple[np.ndarray, ...]:
-    """For the given days of every participant: complete (no missing interval), the load over the event window,
-    and a copy of the intervals from `first` to the window's end (zeros on incomplete days), days first.
-
-    One pass per day over all participants (a loop over a few days, not over participants): it reads only those
-    days, each in memory order, and takes the three from the same, still cached, memory.
-    """
-    n, k, width = loads.shape[0], len(day_indices), window.end - first
-    complete = np.empty((k, n), dtype=bool)
-    window_load = np.empty((k, n))
-    span = np.empty((k, n, width))
-    for i, day in enumerate(day_indices.tolist()):
-        complete[i] = ~np.isnan(np.einsum("pi->p", loads[:, day, :]))  # NaN anywhere makes the sum NaN
-        span[i] = loads[:, day, first : window.end]
-        window_load[i] = np.einsum("pi->p", span[i, :, window.start - first :])
-        span[i, ~complete[i]] = 0.0
-    return complete.T, window_load.T, span
+def _read_block(block: np.ndarray, pick: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """For the days `pick` of a participants × days × intervals slice: complete (no missing interval) and the
+    load over the event window. Both sums in one pass over the slice, as a product with two columns: all
+    ones (a NaN anywhere makes the day's sum NaN) and the window's intervals."""
+    columns = np.zeros((block.shape[2], 2))
+    columns[:, 0] = 1.0
+    columns[window.start : window.end, 1] = 1.0
+    sums = (block @ columns)[:, pick]
+    return ~np.isnan(sums[:, :, 0]), sums[:, :, 1]
 
 
 def _event_index(numbers: np.ndarray, event: int, *, needed_for: str) -> int:
@@ -309,18 +313,48 @@ def baseline(
     if per_day % 24:
         raise BaselineError("A day must have a whole number of intervals per hour.", code="bad_shape")
     window = Window(*window)
-    if not (0 <= window.start < window.end <= per_day):
-        raise BaselineError("The event window must lie within the day.", code="window_outside_day", details={"hours": "event"})
+    if not (0 <= window.start < per_day and window.start < window.end <= 2 * per_day):
+        raise BaselineError("The event window must start within the day.", code="window_outside_day", details={"hours": "event"})
     per_hour = per_day // 24
     event = _day_number(event_day)
     holiday_numbers = day_numbers(holidays)
     event_weekend_holiday = bool((event + _EPOCH_WEEKDAY) % 7 >= 5 or np.isin(event, holiday_numbers))
     rule = params.for_event_day(weekend_or_holiday=event_weekend_holiday)
+    excluded_numbers = day_numbers(excluded_dates)
+    if window.end > per_day:
+        # Past midnight: each day is read with the next one, as one day of twice the intervals (a view, no copy).
+        # A day counts for the day matching when both it and the next calendar day are usable.
+        loads, numbers, excluded, gaps = _with_next_day(loads, numbers, excluded)
+        excluded_numbers = np.concatenate([excluded_numbers, gaps])
+        result = _rule(loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded)
+        pad = np.zeros((n, 1), dtype=bool)
+        return replace(result, selected=np.concatenate([result.selected, pad], axis=1))
+    return _rule(loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded)
+
+
+def _with_next_day(loads: np.ndarray, numbers: np.ndarray, excluded: np.ndarray | None):
+    """Each day followed by the next one: participants × (days − 1) × (2 × intervals), a read-only view; the
+    numbers of the days whose next day is not the next date (a gap in the array); `excluded` for either day."""
+    loads = np.ascontiguousarray(loads)
+    n, d, per_day = loads.shape
+    joined = np.lib.stride_tricks.as_strided(
+        loads, shape=(n, max(d - 1, 0), 2 * per_day), strides=loads.strides, writeable=False
+    )
+    gaps = numbers[:-1][numbers[1:] != numbers[:-1] + 1]
+    if excluded is not None:
+        excluded = np.asarray(excluded, dtype=bool)
+        if excluded.shape != (n, d):
+            raise BaselineError("excluded must be participants × days.", code="bad_shape")
+        excluded = excluded[:, :-1] | excluded[:, 1:]
+    return joined, numbers[:-1], excluded, gaps
+
+
+def _rule(loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded):
     if rule.method == "x-of-y":
         return _high_x_of_y(
             loads=loads, numbers=numbers, event=event, event_weekend_holiday=event_weekend_holiday, window=window,
             rule=rule, per_hour=per_hour, holiday_numbers=holiday_numbers,
-            excluded_numbers=day_numbers(excluded_dates), excluded=excluded,
+            excluded_numbers=excluded_numbers, excluded=excluded,
         )  # fmt: skip
     return _same_day(loads=loads, numbers=numbers, event=event, window=window, rule=rule, per_hour=per_hour)
 
@@ -329,9 +363,16 @@ def _high_x_of_y(
     *, loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded
 ) -> BaselineResult:
     n, d, per_day = loads.shape
-    weekend_holiday = ((numbers + _EPOCH_WEEKDAY) % 7 >= 5) | np.isin(numbers, holiday_numbers)
+    weekday = (numbers + _EPOCH_WEEKDAY) % 7
+    holiday = np.isin(numbers, holiday_numbers)
+    weekend_holiday = (weekday >= 5) | holiday
+    same_kind = weekend_holiday == event_weekend_holiday
+    if rule.day_kinds == "weekday-saturday-sunday":
+        saturday = (weekday == 5) & ~holiday
+        event_saturday = (event + _EPOCH_WEEKDAY) % 7 == 5 and not np.isin(event, holiday_numbers)
+        same_kind &= saturday == event_saturday
     type_ok = {
-        "same": weekend_holiday == event_weekend_holiday,
+        "same": same_kind,
         "weekday": ~weekend_holiday,
         "weekend-holiday": weekend_holiday,
         "all": np.ones(d, dtype=bool),
@@ -349,22 +390,27 @@ def _high_x_of_y(
         excluded = np.asarray(excluded, dtype=bool)
         if excluded.shape != (n, d):
             raise BaselineError("excluded must be participants × days.", code="bad_shape")
-    # Read the candidate days most recent first, only as far back as needed: the latest y_days + 4 for everyone,
-    # older ones only for the participants that have fewer than y_days eligible days among those (gaps, outages).
+    # Read the candidate days most recent first, only as far back as needed: the latest y_days + 2 for everyone
+    # (one slice of the array: each participant's latest days lie together in memory), older ones only for the
+    # participants that have fewer than y_days eligible days among those (gaps, outages).
     first = window.start if adjustment_span is None else min(window.start, adjustment_span.start)
     complete = np.zeros((n, c), dtype=bool)
     window_load = np.zeros((n, c))
-    first_block = min(c, rule.y_days + 4)
-    span = np.zeros((0, n, window.end - first))
+    first_block = min(c, rule.y_days + 2)
     if c:
-        complete[:, :first_block], window_load[:, :first_block], span = _read_days(loads, candidates[:first_block], window, first)
+        lo, hi = int(candidates[first_block - 1]), int(candidates[0]) + 1
+        block = loads[:, lo:hi, :]  # a view, no copy
+        pick = candidates[:first_block] - lo
+        complete[:, :first_block], window_load[:, :first_block] = _read_block(block, pick, window)
     eligible = complete if excluded is None else complete & ~excluded[:, candidates]
     needy = np.flatnonzero(eligible[:, :first_block].sum(axis=1) < rule.y_days)
     if needy.size and first_block < c:
         rest = candidates[first_block:]
-        complete[needy, first_block:], window_load[needy, first_block:], _ = _read_days(loads[needy], rest, window, first)
+        older = loads[needy, int(rest[-1]) : int(rest[0]) + 1, :]
+        complete[needy, first_block:], window_load[needy, first_block:] = _read_block(older, rest - rest[-1], window)
         eligible = complete if excluded is None else complete & ~excluded[:, candidates]
-    collected = eligible & (np.cumsum(eligible, axis=1, dtype=np.int32) <= rule.y_days)
+    # Running count along the days, computed day by day over all participants (a long row per step, not a short one).
+    collected = eligible & (rule.y_days >= np.cumsum(eligible.T, axis=0, dtype=np.int32).T)
     if rule.low_usage_fraction > 0 and c:
         highest = np.where(collected, window_load, -np.inf).max(axis=1, keepdims=True)
         collected &= window_load >= rule.low_usage_fraction * highest
@@ -372,33 +418,36 @@ def _high_x_of_y(
     has = count >= rule.min_days
     # At most y_days are collected, so at most min(x_days, y_days) are kept.
     keep = min(rule.x_days, rule.y_days, c)
-    # Most participants collect all their days among the latest `first_block`; the others ("far") are ranked
-    # and averaged over all the candidates. Both are array operations over their rows.
+    # Participants whose collected days reach past the latest `first_block` ("far") are ranked over all candidates.
     far = collected[:, first_block:].any(axis=1)
-    score = np.where(collected, window_load, -np.inf)
-    # Highest event-window load first; a stable sort keeps ties in day order, i.e. the more recent first.
-    order = np.argsort(-score[:, :first_block], axis=1, kind="stable")[:, :keep]
-    far_rows = np.flatnonzero(far)
-    if far_rows.size:
-        order[far_rows] = np.argsort(-score[far_rows], axis=1, kind="stable")[:, :keep]
-    chosen = np.take_along_axis(collected, order, axis=1) & has[:, None]
-    chosen_days = candidates[order] if c else np.zeros((n, 0), dtype=np.int64)
+    if keep >= rule.y_days:
+        chosen = collected & has[:, None]  # x ≥ y: every collected day is kept, nothing to rank
+    else:
+        score = np.where(collected, window_load, -np.inf)
+        # Highest event-window load first; a stable sort keeps ties in day order, i.e. the more recent first.
+        order = np.argsort(-score[:, :first_block], axis=1, kind="stable")[:, :keep]
+        far_rows = np.flatnonzero(far)
+        if far_rows.size:
+            order[far_rows] = np.argsort(-score[far_rows], axis=1, kind="stable")[:, :keep]
+        chosen = np.zeros((n, c), dtype=bool)
+        np.put_along_axis(chosen, order, np.take_along_axis(collected, order, axis=1) & has[:, None], axis=1)
     selected = np.zeros((n, d), dtype=bool)
-    if keep:
-        np.put_along_axis(selected, chosen_days, chosen, axis=1)
+    selected[:, candidates] = chosen
     used = chosen.sum(axis=1)
     divisor = np.where(used > 0, used, 1)[:, None]
-    # Sums of the kept days over the adjustment hours through the event window.
+    # Sums of the kept days over the adjustment hours through the event window: one weighted sum over the
+    # slice; the rows it cannot give (far rows, and rows with a missing value in an unkept day) are gathered.
     totals = np.zeros((n, window.end - first))
     if keep:
-        # Kept days among the first block: a weighted sum over its copy; the far rows: a gather of their days.
-        weights = np.zeros((n, first_block))
-        np.put_along_axis(weights, np.minimum(order, first_block - 1), (chosen & ~far[:, None]).astype(np.float64), axis=1)
-        totals = np.einsum("pk,kpi->pi", weights, span)
-        if far_rows.size:
-            gathered = loads[far_rows[:, None], chosen_days[far_rows], first : window.end]  # rows × kept days × intervals
-            mask = chosen[far_rows]
-            totals[far_rows] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
+        weights = np.zeros((n, hi - lo))
+        weights[:, pick] = chosen[:, :first_block]
+        totals = np.einsum("pk,pki->pi", weights, block[:, :, first : window.end])
+        redo = np.flatnonzero(far | np.isnan(totals).any(axis=1))
+        if redo.size:
+            kept = np.argsort(~chosen[redo], axis=1, kind="stable")[:, :keep]  # the kept days first
+            mask = np.take_along_axis(chosen[redo], kept, axis=1)
+            gathered = loads[redo[:, None], candidates[kept], first : window.end]  # rows × kept days × intervals
+            totals[redo] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
 
     def mean_over_chosen(span: Window) -> np.ndarray:
         return np.where(has[:, None], totals[:, span.start - first : span.end - first] / divisor, np.nan)
@@ -477,8 +526,18 @@ def delivered(
     loads = np.asarray(loads)
     n, _d, per_day = loads.shape
     window = Window(*window)
-    event_index = _event_index(day_numbers(days), _day_number(event_day), needed_for="delivered")
-    actual = loads[:, event_index, window.start : window.end].astype(np.float64)
+    numbers = day_numbers(days)
+    event_index = _event_index(numbers, _day_number(event_day), needed_for="delivered")
+    if window.end > per_day:  # past midnight: the event day then the next one
+        if event_index + 1 >= len(numbers) or numbers[event_index + 1] != numbers[event_index] + 1:
+            raise BaselineError(
+                "The day after the event is needed (the event ends after midnight) but it is not among the days.",
+                code="event_day_missing", details={"needed_for": "delivered"},
+            )  # fmt: skip
+        actual = loads[:, event_index : event_index + 2, :].reshape(n, 2 * per_day)[:, window.start : window.end]
+        actual = actual.astype(np.float64)
+    else:
+        actual = loads[:, event_index, window.start : window.end].astype(np.float64)
     reduction = result.baseline_kwh - actual
     total = reduction.sum(axis=1)
     nan = np.full(n, np.nan)

@@ -6,10 +6,12 @@ A VEN (a customer's energy-management system) answers an event with a report who
 """
 
 import datetime as dt
+import http.client
 import ipaddress
 import json
 import logging
-import urllib.request
+import socket
+import ssl
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -144,21 +146,79 @@ def opt_status(resources: list) -> str | None:
 # --- webhooks ------------------------------------------------------------------------------------------
 
 
-def callback_allowed(url: str) -> bool:
-    """An http(s) URL whose host is not a literal private or loopback address (unless settings allow it)."""
+def _private_allowed() -> bool:
+    return bool(getattr(settings, "GRIDCARE_OPENADR_PRIVATE_CALLBACKS", False))
+
+
+def _resolve(host: str, port: int, *, public_only: bool) -> list[str]:
+    """The addresses `host` resolves to; none when it does not resolve or (`public_only`) when any of them is
+    not a public address: private, loopback, link-local (cloud metadata at 169.254.169.254), shared, reserved."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    addresses = []
+    for *_rest, sockaddr in found:
+        address = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if public_only and (not address.is_global or address.is_multicast):
+            return []
+        addresses.append(str(address))
+    return addresses
+
+
+def _target(url: str) -> tuple[object, list[str]] | None:
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return False
-    if getattr(settings, "GRIDCARE_OPENADR_PRIVATE_CALLBACKS", False):
-        return True
-    host = parsed.hostname
-    if host == "localhost" or host.endswith(".localhost"):
-        return False
+        return None
     try:
-        address = ipaddress.ip_address(host)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
     except ValueError:
-        return True
-    return address.is_global
+        return None
+    host = parsed.hostname
+    if not _private_allowed() and (host == "localhost" or host.endswith(".localhost")):
+        return None
+    addresses = _resolve(host, port, public_only=not _private_allowed())
+    return (parsed, addresses) if addresses else None
+
+
+def callback_allowed(url: str) -> bool:
+    """An http(s) URL whose host resolves, and only to public addresses (any address when the setting
+    GRIDCARE_OPENADR_PRIVATE_CALLBACKS allows private ones: the demo, tests, a closed network)."""
+    return _target(url) is not None
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to an address already checked, with the certificate still verified for the URL's host name."""
+
+    def __init__(self, host, port, *, address, **kwargs):
+        super().__init__(host, port, **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> int | None:
+    """POST to the address the URL's host was checked to resolve to (no second lookup that a DNS answer could
+    turn to an internal address, no redirects followed); the status, or None when the URL is refused."""
+    target = _target(url)
+    if target is None:
+        return None
+    parsed, addresses = target
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if parsed.scheme == "https":
+        connection = _PinnedHTTPS(parsed.hostname, port, address=addresses[0], timeout=timeout, context=ssl.create_default_context())
+    else:
+        connection = http.client.HTTPConnection(addresses[0], port, timeout=timeout)
+    path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+    try:
+        connection.request("POST", path, body=body, headers={"Host": parsed.netloc.rpartition("@")[2], **headers})
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def subscribers(*, ven_ids: list[int], object_type: str, operation: str) -> list[tuple[VenSubscription, dict]]:
@@ -183,17 +243,16 @@ def event_webhooks_send(*, event_id: int, operation: str) -> int:
         if subscription.programme_id not in (None, event.programme_id):
             continue
         url = entry.get("callbackUrl") or ""
-        if not callback_allowed(url):
-            continue
         participant = participants.get(vens[subscription.ven_id].account_id)
         body = {"objectType": "EVENT", "operation": operation, "object": event_object(event, participant), "targets": None}
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")  # noqa: S310 (http(s) only)
-        request.add_header("Content-Type", "application/json")
+        headers = {"Content-Type": "application/json"}
         if entry.get("bearerToken"):
-            request.add_header("Authorization", f"Bearer {entry['bearerToken']}")
+            headers["Authorization"] = f"Bearer {entry['bearerToken']}"
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                sent += 200 <= response.status < 300
-        except OSError as error:  # a VEN's server being down must not stop the others
+            status = _post(url, json.dumps(body).encode(), headers, timeout=5)
+            if status is None:  # its host now resolves to an internal address, or not at all
+                logger.warning("OpenADR webhook to %s refused: not a public address", urlparse(url).hostname)
+            sent += status is not None and 200 <= status < 300
+        except (OSError, http.client.HTTPException) as error:  # a VEN's server being down must not stop the others
             logger.warning("OpenADR webhook to %s failed: %s", urlparse(url).hostname, error)
     return sent

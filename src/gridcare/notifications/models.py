@@ -185,7 +185,11 @@ class OutboxMessage(models.Model):
         verbose_name = _("tin trong hàng đợi")
         verbose_name_plural = _("tin trong hàng đợi")
         constraints = [
-            models.UniqueConstraint(fields=["notice", "account", "channel"], name="outbox_once_per_notice_account_channel"),
+            # `created_at` is the notice's own time on all its rows (`services.notify`), so this is one row per
+            # (notice, account, channel); it is in the key because PostgreSQL partitions the outbox by it.
+            models.UniqueConstraint(
+                fields=["notice", "account", "channel", "created_at"], name="outbox_once_per_notice_account_channel"
+            ),
         ]
         # Partial indexes: a fan-out of a million rows only pays for the ones its rows enter. The queue
         # is one index per external channel keyed by (available_at, id), the order workers claim in:

@@ -28,7 +28,7 @@ from gridcare.core.bulk import bulk_insert, copy_int64_column, copy_int64_column
 from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.core.sealing import seal
 from gridcare.customers.models import Account
-from gridcare.notifications import conf
+from gridcare.notifications import conf, queueing
 from gridcare.notifications.models import (
     CHOOSABLE_TOPICS,
     QUEUED_CHANNELS,
@@ -314,7 +314,9 @@ def notify(
                 {tail}
             """  # noqa: S608 - only constants and quoted channel names are interpolated
             at, held_at = _db_datetime(now), _db_datetime(held)
-            params = [notice.pk, urgent, held_at, at, at, at, at]
+            # Every row of a notice carries the notice's time (the outbox's partition key): a repeated key
+            # then meets its earlier rows in the unique (notice, account, channel, created_at) index.
+            params = [notice.pk, urgent, held_at, at, _db_datetime(notice.created_at), at, at]
             if honour_preferences:
                 params.append(topic)
             new_recipients = None
@@ -354,20 +356,13 @@ def notify(
         notice.refresh_from_db(fields=["recipients", "messages", "account"])
         external = [c for c in wanted if c != Channel.INBOX]
         if inserted and external:
-            transaction.on_commit(lambda: _enqueue_delivery(external))
+            transaction.on_commit(lambda: queueing.delivery_enqueue(channels=external))
     return notice
 
 
 def _db_datetime(value: dt.datetime):
     """A datetime as the database backend stores it (raw SQL skips the ORM's adaptation)."""
     return connection.ops.adapt_datetimefield_value(value)
-
-
-def _enqueue_delivery(channels: Iterable[str]) -> None:
-    from gridcare.notifications.tasks import deliver_outbox
-
-    for channel in channels:
-        deliver_outbox.enqueue(channel)
 
 
 # --- preferences -------------------------------------------------------------------------------

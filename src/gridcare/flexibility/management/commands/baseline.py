@@ -30,7 +30,7 @@ HOUR_OPTIONS = {
 }  # fmt: skip
 CHOICE_OPTIONS = {
     "day_type": ("--day-type", baselines.DAY_TYPES), "adjustment": ("--adjustment", baselines.ADJUSTMENTS),
-    "direction": ("--direction", baselines.DIRECTIONS),
+    "direction": ("--direction", baselines.DIRECTIONS), "day_kinds": ("--day-kinds", baselines.DAY_KINDS),
 }  # fmt: skip
 OPTION_OF = {**WHOLE_OPTIONS, **HOUR_OPTIONS, **{k: v[0] for k, v in CHOICE_OPTIONS.items()}, "cap": "--cap", "method": "--method"}
 
@@ -128,7 +128,7 @@ class Command(BaseCommand):
         parser.add_argument("--start", required=True, help=_("giờ bắt đầu sự kiện (HH:MM)"))
         parser.add_argument("--end", required=True, help=_("giờ kết thúc sự kiện (HH:MM)"))
         parser.add_argument("--method", default="x-of-y", help=" | ".join(METHOD_NAMES))
-        for option in (*WHOLE_OPTIONS.values(), *HOUR_OPTIONS.values(), "--day-type", "--adjustment", "--direction", "--cap"):
+        for option in (*WHOLE_OPTIONS.values(), *HOUR_OPTIONS.values(), "--day-type", "--day-kinds", "--adjustment", "--direction", "--cap"):
             parser.add_argument(option, default=None)
         parser.add_argument("--holidays", default=None, help=_("ngày nghỉ lễ thêm vào lịch Việt Nam (D,D)"))
         parser.add_argument("--exclude-dates", default=None, help=_("ngày loại ra: sự kiện trước, mất điện (D,D)"))
@@ -169,7 +169,8 @@ class Command(BaseCommand):
             raise _fail(_("Không đọc được tệp %(file)s: %(reason)s") % {"file": path, "reason": error.strerror or error}) from None
         try:
             data = meter_intervals(
-                content=content, filename=path.name, serial=options["meter"].strip(), first_day=first_day, last_day=event_day,
+                content=content, filename=path.name, serial=options["meter"].strip(), first_day=first_day,
+                last_day=event_day + dt.timedelta(days=1 if window.end > baselines.INTERVALS_PER_DAY else 0),
                 now=timezone.now(),
             )  # fmt: skip
         except ImportFileError as error:
