@@ -53,7 +53,7 @@ def test_segment_by_purpose_high_users_commune_and_bill_shock(world, team_a_acco
     # Ward: move two households to the other commune.
     Premise.objects.filter(pk__in=[homes[0].premise_id, homes[1].premise_id]).update(commune=world["communes"][1])
     assert count(commune_id=world["communes"][1].pk) == 2
-    # A hold 10 days ago is recent, one 100 days ago is not; a credit note's reason is not a hold.
+    # A held bill read 9 days ago (1/12) is recent, one read 100 days ago (1/9) is not.
     invoice(homes[2], period=dt.date(2025, 11, 1), kwh=50, hold_reason="Tăng 45%", created_at=NOW - dt.timedelta(days=10))
     invoice(homes[3], period=dt.date(2025, 8, 1), kwh=50, hold_reason="Tăng 60%", created_at=NOW - dt.timedelta(days=100))
     assert count(bill_shock_days=30) == 1

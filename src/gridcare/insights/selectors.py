@@ -68,8 +68,8 @@ def segment_accounts(*, segment: Segment, now: dt.datetime) -> QuerySet[Account]
 
     High users are the `high_users_percent` % of the accounts matching the other criteria with the most kWh
     on their standing invoices of the last `high_users_months` months (this month included); accounts tied
-    with the last one are in too. Bill shock: an invoice held for review (`hold_reason`) created in the last
-    `bill_shock_days` days.
+    with the last one are in too. Bill shock: an invoice held for review (`hold_reason`, kept after its release)
+    whose period ended (the reading date) in the last `bill_shock_days` days.
     """
     unit = Unit.objects.get(pk=segment.unit_id)
     accounts = Account.objects.exclude(status=Account.Status.CLOSED).filter(unit__path__startswith=unit.path)
@@ -77,12 +77,12 @@ def segment_accounts(*, segment: Segment, now: dt.datetime) -> QuerySet[Account]
         accounts = accounts.filter(purpose__in=list(segment.purposes))
     if segment.commune_id is not None:
         accounts = accounts.filter(premise__commune_id=segment.commune_id)
+    today = now.astimezone(BUSINESS_TZ).date()
     if segment.bill_shock_days:
-        since = now - dt.timedelta(days=segment.bill_shock_days)
-        held = _standing_invoices().filter(account=OuterRef("pk"), created_at__gte=since).exclude(hold_reason="")
+        since = today - dt.timedelta(days=segment.bill_shock_days)
+        held = _standing_invoices().filter(account=OuterRef("pk"), end_date__gte=since).exclude(hold_reason="")
         accounts = accounts.filter(Exists(held))
     if segment.high_users_percent:
-        today = now.astimezone(BUSINESS_TZ).date()
         first = month_add(today, -(segment.high_users_months - 1))
         totals = (
             _standing_invoices().filter(account__in=accounts.values("pk"), period__gte=first, period__lte=month_add(today, 0))
