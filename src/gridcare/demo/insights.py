@@ -1,7 +1,7 @@
 """Demo safety and savings advice, digital adoption and reading-date agreements (set-based, after bills and payments).
 
-- advice: a draft of the company, one sent to the first team's high users, one sent to households with a recent
-  bill-shock hold (through the real `advice_publish`, so the outbox and the portal have them);
+- advice: a draft of the company, one sent to the first team's high users, one to households with a recent
+  bill-shock hold, one to the demo household's ward (through the real `advice_publish`: outbox and portal have them);
 - adoption: targets of the company and every team for the 2025 Appreciation Month and the current one, and customers
   who moved during each (a first push subscription, an e-mail or Zalo added — their audit entries dated in the period);
   online payments come from the demo's payments;
@@ -25,6 +25,7 @@ from gridcare.notifications.models import PushSubscription
 from gridcare.org.models import Unit
 
 from . import places
+from .selectors import demo_login_accounts
 
 REASON = "demo: chuyển đổi số"
 TARGET_PER_1000 = {Measure.APP: 30, Measure.EMAIL: 15, Measure.ZALO: 20, Measure.EBILL: 40, Measure.ONLINE_PAYMENT: 60}
@@ -111,6 +112,18 @@ def demo_insights_load(*, today: dt.date, now: dt.datetime) -> int:
         )  # fmt: skip
         services.advice_publish(advice=high, user=admin, now=now)
         services.advice_publish(advice=shock, user=admin, now=now)
+        household = demo_login_accounts()["household"]
+        if household is not None:  # the demo login's ward gets one too, so its portal shows a received advice
+            ward = services.advice_create(
+                user=admin, unit=company, now=now, title_vi="An toàn điện dịp Tết",
+                body_vi="Không câu móc điện trang trí tuỳ tiện; dùng ổ cắm, dây dẫn đủ tải và có cầu dao chống giật.",
+                title_en="Electrical safety for Tet",
+                body_en="Do not hook up decorations haphazardly; use sockets and wires rated for the load, with an RCD.",
+                title_fr="Sécurité électrique pour le Têt",
+                body_fr="Pas de branchements de fortune pour les décorations ; prises et fils adaptés à la charge, avec un différentiel.",
+                commune_id=household.premise.commune_id,
+            )  # fmt: skip
+            services.advice_publish(advice=ward, user=admin, now=now)
         # Reading-date agreements: a few customers of each team agreed to move from their route's day to month-end.
         stops = RouteAccount.objects.filter(route__unit__in=teams).select_related("route").order_by("route__code", "sequence", "pk")
         agreements, per_route = [], {}
