@@ -126,6 +126,7 @@ def test_api_answers_400_for_bad_input_and_404_outside_the_callers_reach(world, 
     assert api.post("/api/v1/advice/segment-preview", {"unit": world["teams"][1].code}, format="json").status_code == 404
     assert api.get("/api/v1/adoption?since=2025-12-31&until=2025-11-01").status_code == 400
     assert api.get("/api/v1/adoption?year=abc").status_code == 400
+    assert api.get("/api/v1/adoption?until=9999-12-31").status_code == 400  # no date overflow, no 500
     adoption = api.get(f"/api/v1/adoption?unit={team_a.code}&year=2025")
     assert adoption.status_code == 200 and adoption.json()[0]["accounts"] == 12
     assert api.get(f"/api/v1/accounts/{theirs[0].code}/comparison").status_code == 404

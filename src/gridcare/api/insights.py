@@ -30,6 +30,7 @@ from gridcare.org.selectors import units_for_user
 
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
 ERRORS = error_responses(400, 401, 403, 404, 429)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 413, 429)
 
 
 def _not_found(message) -> ApiError:
@@ -98,7 +99,7 @@ class SegmentPreviewView(APIView):
     parser_classes = [BoundedJSONParser]
 
     @extend_schema(operation_id="advice_segment_preview", request=SegmentSerializer,
-                   responses={200: SegmentPreviewSerializer, **ERRORS}, tags=["advice"])  # fmt: skip
+                   responses={200: SegmentPreviewSerializer, **WRITE_ERRORS}, tags=["advice"])  # fmt: skip
     def post(self, request):
         _staff_only(request.user)
         data = SegmentSerializer(data=request.data)
@@ -179,6 +180,12 @@ class AdoptionQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False, help_text=_("Ngày cuối (gồm cả ngày này)."))
+
+    def validate(self, attrs):
+        for name in ("since", "until"):
+            if name in attrs and not 2000 <= attrs[name].year <= 2100:
+                raise serializers.ValidationError({name: _("Ngày phải trong các năm 2000–2100.")})
+        return attrs
 
 
 class AdoptionRowSerializer(serializers.Serializer):
