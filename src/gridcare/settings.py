@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "gridcare.outages",
     "gridcare.servicedesk",
     "gridcare.notifications",
+    "gridcare.insights",
     "gridcare.backoffice",
     "gridcare.portal",
     "gridcare.api",

@@ -98,7 +98,9 @@ def test_starter_sms_templates_fit_gsm7(db):
            "due": "16:30 08/12/2025", "survey_url": "https://cskh.example.vn/requests/survey/123:1tXyZa:" + "s" * 43 + "/",
            # payments' and demand response's
            "receipt": "BL2512010001", "channel": "VNPAY", "paid_at": "09:15 01/12/2025",
-           "programme": "Điều chỉnh phụ tải Cần Thơ 2026", "day": "15/06/2026", "commitment_kw": 300}  # fmt: skip
+           "programme": "Điều chỉnh phụ tải Cần Thơ 2026", "day": "15/06/2026", "commitment_kw": 300,
+           # safety and savings advice (gridcare.insights): a title of the longest length the form allows
+           "title": "Tiết kiệm điện " + "ư" * 86, "summary": "Tắt thiết bị khi không dùng."}  # fmt: skip
     for t in Template.objects.filter(channel="sms").order_by("pk"):
         rendered = render(template=t, context=ctx, language=t.language)
         assert rendered.body.isascii(), t

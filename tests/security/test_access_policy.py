@@ -195,6 +195,7 @@ def theirs(world):
         ],
     }
     records.update(_service_desk_of(world, account, b_admin))
+    records.update(_insights_of(team_b, account))
     assert Bill.objects.filter(account=account).exists() and BillLine.objects.filter(bill__account=account).exists()
     assert all(records.values()), [label for label, rows in records.items() if not rows]
     return records
@@ -216,6 +217,22 @@ def _service_desk_of(world, account, lead):
         "servicedesk.servicerequest": [closed, opened],
         "servicedesk.workorder": list(WorkOrder.objects.filter(request__account=account)),
         "servicedesk.survey": list(Survey.objects.filter(request__account=account)),
+    }
+
+
+def _insights_of(team, account):
+    """An advice of team B (sent to B's customer), B's adoption target, B's customer's reading-date agreement."""
+    from gridcare.insights.models import AdoptionTarget, Advice, AdviceRecipient, ReadingDateAgreement
+
+    advice = Advice.objects.create(unit=team, title_vi="Khách Của Đội Khác: tư vấn", body_vi="x", status="sent", sent_at=NOW,
+                                   created_at=NOW, recipients=1)  # fmt: skip
+    AdviceRecipient.objects.create(advice=advice, account=account)
+    return {
+        "insights.advice": [advice],
+        "insights.adoptiontarget": [AdoptionTarget.objects.create(unit=team, year=2025, measure="email", target=7)],
+        "insights.readingdateagreement": [
+            ReadingDateAgreement.objects.create(account=account, from_day=5, to_day=28, agreed_on=JULY, note="Khách Của Đội Khác")
+        ],
     }
 
 
@@ -521,6 +538,11 @@ def _api_calls(world, theirs):
         "me-demand-response-answer": [
             ("post", f"/api/v1/me/demand-response/{theirs['flexibility.eventparticipant'][0].pk}/answer", {"answer": "opted_out"})
         ],
+        "advice": [("get", "/api/v1/advice", None)],
+        "advice-segment-preview": [("post", "/api/v1/advice/segment-preview", {"unit": world["teams"][1].code})],
+        "advice-publish": [("post", f"/api/v1/advice/{theirs['insights.advice'][0].pk}/publish", None)],
+        "account-comparison": [("get", f"/api/v1/accounts/{account.code}/comparison", None)],
+        "adoption": [("get", f"/api/v1/adoption?unit={world['teams'][1].code}", None), ("get", "/api/v1/adoption", None)],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         "service-request-types": [("get", "/api/v1/service-request-types", None)],

@@ -207,12 +207,24 @@ TEMPLATES = {
                    "EVN : contrat {customer_code}, reduisez votre consommation le {day} de {start} a {end}. Repondez sur le portail."),
         },
     ),
+    # Safety and savings advice (gridcare.insights): the title, and the text cut to `summary` for Zalo and push.
+    "advice": (
+        "programmes",
+        {
+            "vi": ("{title}", "{title}: {summary} Xem đầy đủ trên cổng khách hàng, mục Tư vấn tiết kiệm điện.",
+                   "EVN: {title}. Xem chi tiet tren cong khach hang hoac goi 19001006."),
+            "en": ("{title}", "{title}: {summary} Read it in full in the customer portal, under Energy-saving advice.",
+                   "EVN: {title}. Details in the customer portal or call 19001006."),
+            "fr": ("{title}", "{title} : {summary} À lire en entier sur le portail client, rubrique Conseils d'économie.",
+                   "EVN : {title}. Details sur le portail client ou au 19001006."),
+        },
+    ),
 }
 # ZNS approves each parameter's length in advance (name 30, address 200, amount 20).
 ZNS_LIMITS = {
     "customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30, "restored": 30,
     "number": 20, "request_type": 80, "state": 40, "due": 30, "survey_url": 200, "receipt": 20, "channel": 30, "paid_at": 30,
-    "programme": 100, "day": 20, "commitment_kw": 10,
+    "programme": 100, "day": 20, "commitment_kw": 10, "title": 100, "summary": 200,
 }  # fmt: skip
 CHANNELS = ("inbox", "push", "email", "sms", "zalo")
 

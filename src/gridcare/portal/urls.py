@@ -5,6 +5,7 @@ from django.urls import path
 from gridcare.portal import (
     bills,
     flexibility,
+    insights,
     notifications,
     otp,
     outages,
@@ -45,6 +46,8 @@ urlpatterns = [
     path("accounts/<str:code>/demand-response/", flexibility.events_page, name="dr_events"),
     path("accounts/<str:code>/demand-response/<int:participant_id>/", flexibility.event_detail, name="dr_event"),
     path("accounts/<str:code>/demand-response/<int:participant_id>/answer/", flexibility.event_answer, name="dr_answer"),
+    path("accounts/<str:code>/advice/", insights.advice_list, name="advice"),
+    path("accounts/<str:code>/comparison/", insights.comparison_page, name="comparison"),
     *schedule.urlpatterns,
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
