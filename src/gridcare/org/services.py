@@ -8,7 +8,7 @@ from gridcare.org.models import StaffMembership, StaffRole, Unit
 
 GRIDCARE_APPS = (
     "org", "network", "customers", "metering", "tariffs", "billing", "notifications", "outages", "core", "servicedesk",
-    "payments", "flexibility",
+    "payments", "flexibility", "campaigns",
 )  # fmt: skip
 # Sensitive permissions that only some roles hold, on top of the action-based ones.
 SENSITIVE_BY_ROLE = {

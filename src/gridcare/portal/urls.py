@@ -4,6 +4,7 @@ from django.urls import path
 
 from gridcare.portal import (
     bills,
+    campaigns,
     flexibility,
     notifications,
     otp,
@@ -46,6 +47,7 @@ urlpatterns = [
     path("accounts/<str:code>/demand-response/<int:participant_id>/", flexibility.event_detail, name="dr_event"),
     path("accounts/<str:code>/demand-response/<int:participant_id>/answer/", flexibility.event_answer, name="dr_answer"),
     *schedule.urlpatterns,
+    *campaigns.urlpatterns,
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
