@@ -40,7 +40,7 @@ def report_context(*, campaign: Campaign, root: Unit, rows: list[RollupRow], kin
     """What the report page, its PDF and its spreadsheet print: one line per unit, each measure against its target."""
     measures = [{"code": m, "label": Measure(m).label} for m in MEASURES]
     lines = [
-        {"row": r, "indent": r.depth - 1, "name": r.unit_name, "activities": r.activities,
+        {"row": r, "indent": r.depth, "name": r.unit_name, "activities": r.activities,
          "states": [r.by_state.get(s, 0) for s in ActivityState.values],
          "cells": [{"target": measure_text(r.targets[m], m, language=language),
                     "result": measure_text(r.results[m], m, language=language), "share": _share(r, m)} for m in MEASURES]}
