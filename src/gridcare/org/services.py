@@ -24,7 +24,7 @@ TWO_FACTOR_APPS = ("otp_totp", "otp_static")
 # role changes them (and `org.policy`'s "catalogue.manage" rule limits that role to the corporation).
 CATALOGUE_MODELS = (
     ("tariffs", None), ("org", "unit"), ("org", "province"), ("org", "commune"), ("notifications", "template"),
-    ("servicedesk", "requesttype"), ("servicedesk", "dayoff"),
+    ("servicedesk", "requesttype"), ("servicedesk", "dayoff"), ("campaigns", "activitykind"),
 )  # fmt: skip
 ACTIONS_BY_ROLE = {
     StaffRole.CATALOGUE: ("view", "add", "change", "delete"),
