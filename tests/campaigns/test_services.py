@@ -6,7 +6,13 @@ from decimal import Decimal
 import pytest
 
 from gridcare.campaigns import selectors, services
-from gridcare.campaigns.models import ActivityKind, ActivityRecord, ActivityState, Beneficiary, RecognitionList
+from gridcare.campaigns.models import (
+    ActivityKind,
+    ActivityRecord,
+    ActivityState,
+    Beneficiary,
+    RecognitionList,
+)
 from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
 from gridcare.customers.models import SocialCategoryAssignment
