@@ -1,6 +1,5 @@
 """One flow in a real Chromium: a team manager plans an activity, records what was done, and reads it in the report."""
 
-import datetime as dt
 
 import pytest
 

@@ -67,7 +67,7 @@ class CampaignSerializer(serializers.Serializer):
     anniversary_on = serializers.DateField()
 
 
-class TargetsSerializer(serializers.Serializer):
+class CampaignTargetsSerializer(serializers.Serializer):
     count = serializers.IntegerField(min_value=0, required=False, default=0, max_value=10**9)
     households = serializers.IntegerField(min_value=0, required=False, default=0, max_value=10**9)
     budget_vnd = serializers.IntegerField(min_value=0, required=False, default=0, max_value=10**15,
@@ -78,7 +78,7 @@ class TargetsSerializer(serializers.Serializer):
     lamps = serializers.IntegerField(min_value=0, required=False, default=0, max_value=10**9)
 
 
-class ActivitySerializer(serializers.Serializer):
+class CampaignActivitySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     campaign = serializers.IntegerField(source="campaign.year")
     unit = serializers.CharField(source="unit.code")
@@ -94,35 +94,35 @@ class ActivitySerializer(serializers.Serializer):
                 for m in MEASURES}  # fmt: skip
 
 
-class PlanSerializer(serializers.Serializer):
+class CampaignPlanSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=20, help_text=_("Mã đơn vị thực hiện."))
     kind = serializers.SlugRelatedField(slug_field="code", queryset=ActivityKind.objects.all())
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    targets = TargetsSerializer(required=False)
+    targets = CampaignTargetsSerializer(required=False)
 
 
-class MoveSerializer(serializers.Serializer):
+class CampaignMoveSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=[s for s in ActivityState.values if s != ActivityState.PLANNED])
     reason = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
-class RecordSerializer(serializers.Serializer):
+class CampaignRecordSerializer(serializers.Serializer):
     done_on = serializers.DateField()
     note = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
-    quantities = TargetsSerializer(required=False)
+    quantities = CampaignTargetsSerializer(required=False)
 
 
-class RecordOutSerializer(serializers.Serializer):
+class CampaignRecordOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     activity = serializers.IntegerField(source="activity_id")
     done_on = serializers.DateField()
     state = serializers.CharField(source="activity.state")
 
 
-class RollupRowSerializer(serializers.Serializer):
+class CampaignRollupRowSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField()
     unit_name = serializers.CharField()
     depth = serializers.IntegerField()
@@ -149,16 +149,16 @@ class ActivityListView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStaff]
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(operation_id="campaign_activities_list", responses={200: ActivitySerializer(many=True), **ERRORS}, tags=["campaigns"])
+    @extend_schema(operation_id="campaign_activities_list", responses={200: CampaignActivitySerializer(many=True), **ERRORS}, tags=["campaigns"])
     def get(self, request, year: int):
         campaign = _campaign_or_404(year)
-        return Response(ActivitySerializer(selectors.activities_visible(user=request.user, campaign=campaign)[:500], many=True).data)
+        return Response(CampaignActivitySerializer(selectors.activities_visible(user=request.user, campaign=campaign)[:500], many=True).data)
 
-    @extend_schema(operation_id="campaign_activities_plan", request=PlanSerializer, responses={201: ActivitySerializer, **ERRORS},
+    @extend_schema(operation_id="campaign_activities_plan", request=CampaignPlanSerializer, responses={201: CampaignActivitySerializer, **ERRORS},
                    tags=["campaigns"])  # fmt: skip
     def post(self, request, year: int):
         campaign = _campaign_or_404(year)
-        data = PlanSerializer(data=request.data)
+        data = CampaignPlanSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         unit = selectors.units_for_reports(user=request.user).filter(code=values["unit"]).first()
@@ -173,7 +173,7 @@ class ActivityListView(APIView):
             raise _refused(error) from None
         except policy.AccessDenied as error:
             raise _denied(error) from None
-        return Response(ActivitySerializer(activity).data, status=201)
+        return Response(CampaignActivitySerializer(activity).data, status=201)
 
 
 class ActivityMoveView(APIView):
@@ -182,11 +182,11 @@ class ActivityMoveView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStaff]
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(operation_id="campaign_activity_move", request=MoveSerializer, responses={200: ActivitySerializer, **ERRORS},
+    @extend_schema(operation_id="campaign_activity_move", request=CampaignMoveSerializer, responses={200: CampaignActivitySerializer, **ERRORS},
                    tags=["campaigns"])  # fmt: skip
     def post(self, request, activity_id: int):
         activity = _activity_or_404(request.user, activity_id)
-        data = MoveSerializer(data=request.data)
+        data = CampaignMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             moved = services.activity_move(user=request.user, activity=activity, to_state=data.validated_data["to"], now=timezone.now(),
@@ -195,7 +195,7 @@ class ActivityMoveView(APIView):
             raise _refused(error) from None
         except policy.AccessDenied as error:
             raise _denied(error) from None
-        return Response(ActivitySerializer(_activity_or_404(request.user, moved.pk)).data)
+        return Response(CampaignActivitySerializer(_activity_or_404(request.user, moved.pk)).data)
 
 
 class ActivityRecordView(APIView):
@@ -204,11 +204,11 @@ class ActivityRecordView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStaff]
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(operation_id="campaign_activity_record", request=RecordSerializer, responses={201: RecordOutSerializer, **ERRORS},
+    @extend_schema(operation_id="campaign_activity_record", request=CampaignRecordSerializer, responses={201: CampaignRecordOutSerializer, **ERRORS},
                    tags=["campaigns"])  # fmt: skip
     def post(self, request, activity_id: int):
         activity = _activity_or_404(request.user, activity_id)
-        data = RecordSerializer(data=request.data)
+        data = CampaignRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         try:
@@ -218,7 +218,7 @@ class ActivityRecordView(APIView):
             raise _refused(error) from None
         except policy.AccessDenied as error:
             raise _denied(error) from None
-        return Response(RecordOutSerializer(record).data, status=201)
+        return Response(CampaignRecordOutSerializer(record).data, status=201)
 
 
 class RollupView(APIView):
@@ -228,7 +228,7 @@ class RollupView(APIView):
     throttle_classes = [UserRateThrottle]
 
     @extend_schema(operation_id="campaign_rollup", parameters=[OpenApiParameter("unit", str, description=_("Mã đơn vị."))],
-                   responses={200: RollupRowSerializer(many=True), **ERRORS}, tags=["campaigns"])  # fmt: skip
+                   responses={200: CampaignRollupRowSerializer(many=True), **ERRORS}, tags=["campaigns"])  # fmt: skip
     def get(self, request, year: int):
         campaign = _campaign_or_404(year)
         if not policy.may(user=request.user, action="campaigns.report"):
@@ -239,4 +239,4 @@ class RollupView(APIView):
         if unit is None:
             raise ApiError(code="not_found", message=_("Không có đơn vị này trong phạm vi của bạn."), status_code=404)
         rows = selectors.rollup(campaign=campaign, root=unit, user=request.user)
-        return Response(RollupRowSerializer(rows, many=True).data)
+        return Response(CampaignRollupRowSerializer(rows, many=True).data)
