@@ -85,6 +85,16 @@ def test_another_teams_manager_sees_none_of_it_and_changes_nothing(client, month
     assert Activity.objects.get(pk=act.pk).state == "in_progress"
 
 
+def test_a_teams_manager_moves_its_activity_from_the_change_page(client, month):
+    verified_login(client, month["b_manager"])
+    url = f"/backoffice/campaigns/activity/{month['activity'].pk}/change/"
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"move_to": "cancelled", "reason": ""})
+    assert refused.status_code == 200 and "lý do huỷ" in refused.content.decode()
+    moved = client.post(url, {"move_to": "done", "reason": ""})
+    assert moved.status_code == 302 and Activity.objects.get(pk=month["activity"].pk).state == "done"
+
+
 def test_beneficiary_pages_audit_every_read_and_hide_categories_from_operators(client, month, world):
     verified_login(client, month["b_manager"])
     before = AuditEntry.objects.filter(action="read").count()

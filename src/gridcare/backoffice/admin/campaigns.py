@@ -246,6 +246,12 @@ class ActivityForm(ServiceForm):
         model = Activity
         fields = ["campaign", "unit", "kind", "title", "description", "commune", "partners"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # a planned activity only moves; what was planned stays as it was
+            for name in ("starts_on", "ends_on", *MEASURES):
+                self.fields.pop(name, None)
+
     def run(self, data, *, now):
         if self.instance.pk:
             if not data.get("move_to"):
@@ -600,6 +606,9 @@ class BloodDriveAdmin(ScopedServiceFormAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
 
     @admin.action(description=_("Tổng kết đợt hiến máu (ghi kết quả vào hoạt động)"), permissions=["view"])
     def close_drives(self, request, queryset):
