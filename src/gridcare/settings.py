@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "gridcare.flexibility",
     "gridcare.outages",
     "gridcare.servicedesk",
+    "gridcare.campaigns",
     "gridcare.notifications",
     "gridcare.insights",
     "gridcare.backoffice",

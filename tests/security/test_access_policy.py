@@ -69,8 +69,10 @@ User = get_user_model()
 # National data every staff member reads; only the catalogue role (or a superuser) changes it.
 NATIONAL = {
     "tariffs.tariffversion", "tariffs.timeofuseschedule", "tariffs.vatrate", "notifications.template", "org.province",
-    "servicedesk.requesttype", "servicedesk.dayoff",
+    "servicedesk.requesttype", "servicedesk.dayoff", "campaigns.activitykind",
 }  # fmt: skip
+# Read by every staff member, opened only by the corporation's managers (campaigns.open): the year's campaign.
+OPEN_TO_ALL_STAFF = {"campaigns.campaign"}
 # Company-level grid (a substation and feeder of the company): team staff see none of it.
 MODELS = sorted(model._meta.label_lower for model in admin_site._registry)
 # Text of team B's records that must never reach team A's staff.
@@ -196,6 +198,7 @@ def theirs(world):
     }
     records.update(_service_desk_of(world, account, b_admin))
     records.update(_insights_of(team_b, account))
+    records.update(_campaigns_of(world, account, assignment, b_admin))
     assert Bill.objects.filter(account=account).exists() and BillLine.objects.filter(bill__account=account).exists()
     assert all(records.values()), [label for label, rows in records.items() if not rows]
     return records
@@ -254,6 +257,50 @@ def _demand_response_of(team, account):
     }
 
 
+def _campaigns_of(world, account, assignment, lead):
+    """Team B's part of the appreciation month: its period, partner, activities, records, beneficiaries, blood drive,
+    lighting project and recognition list."""
+    from gridcare.campaigns import services as month
+    from gridcare.campaigns.models import (
+        ActivityKind,
+        Beneficiary,
+        BloodRegistration,
+        Campaign,
+        RecognitionEntry,
+    )
+
+    team = world["teams"][1]
+    camp = Campaign.objects.create(year=2025, name="Tri ân 2025", unit=world["corporation"], active_from=dt.date(2025, 7, 1),
+                                   active_to=dt.date(2025, 8, 1), latest_end=dt.date(2025, 9, 1), anniversary_on=dt.date(2025, 12, 21),
+                                   opened_at=NOW)  # fmt: skip
+    period = month.unit_period_extend(user=lead, campaign=camp, unit=team, active_to=dt.date(2025, 8, 15), reason="Khách Của Đội Khác", now=NOW)
+    partner = month.partner_save(user=lead, unit=team, kind="youth_union", name="Đoàn Thanh niên đội B")
+
+    def plan(code, **targets):
+        return month.activity_plan(user=lead, campaign=camp, unit=team, kind=ActivityKind.objects.get(code=code), title=f"Đội B {code}",
+                                   starts_on=dt.date(2025, 7, 10), ends_on=dt.date(2025, 7, 19), now=NOW, targets=targets,
+                                   partners=[partner])  # fmt: skip
+
+    wiring = plan("poor-household-wiring", households=2)
+    record = month.activity_record_add(user=lead, activity=wiring, done_on=dt.date(2025, 7, 15), now=NOW, quantities={"households": 1})
+    social = month.beneficiary_from_social_category(user=lead, record=record, assignment=assignment, now=NOW)
+    consent = month.beneficiary_with_consent(user=lead, record=record, name="Khách Của Đội Khác", address="ấp B", consent_on=dt.date(2025, 7, 1))
+    drive = month.blood_drive_plan(user=lead, activity=plan("blood-drive", blood_units=5), place="Hội trường đội B", held_on=dt.date(2025, 7, 19))
+    month.blood_register(drive=drive, name="Khách Của Đội Khác", phone="+84987654321", consent=True, now=NOW - dt.timedelta(days=2))
+    project = month.lighting_project_save(user=lead, activity=plan("road-lighting", lamps=10), commune=world["communes"][1],
+                                          road_name="Đường đội B", now=NOW, lamps_installed=4)  # fmt: skip
+    entries = [{"account_code": account.code, "reason": "Khách Của Đội Khác"}]
+    recognition = month.recognition_list_build(user=lead, campaign=camp, unit=team, source="manual", title="Tri ân đội B", now=NOW,
+                                               entries=entries)  # fmt: skip
+    assert Beneficiary.objects.count() == 2 and RecognitionEntry.objects.exists()
+    return {
+        "campaigns.unitperiod": [period], "campaigns.partner": [partner], "campaigns.activity": list(camp.activities.all()),
+        "campaigns.activityrecord": [record], "campaigns.beneficiary": [social, consent], "campaigns.blooddrive": [drive],
+        "campaigns.bloodregistration": list(BloodRegistration.objects.filter(drive=drive)), "campaigns.lightingproject": [project],
+        "campaigns.recognitionlist": [recognition],
+    }  # fmt: skip
+
+
 def _actor(world, kind):
     team_a = world["teams"][0]
     factories.account(world, team=team_a, name="Khách của đội mình")  # their own unit is not empty
@@ -294,13 +341,13 @@ def _url(model, suffix=""):
 
 
 def test_every_registered_admin_model_is_covered(theirs):
-    assert set(MODELS) - NATIONAL == set(theirs), "a registered page must say whose records it shows (see `theirs`)"
+    assert set(MODELS) - NATIONAL - OPEN_TO_ALL_STAFF == set(theirs), "a registered page must say whose records it shows (see `theirs`)"
     # Library admins too (users, groups, tokens, two-factor devices) go through the policy's base class.
     assert all(isinstance(page, PolicyAdmin) for page in admin_site._registry.values())
 
 
 @pytest.mark.parametrize("actor", ["team_admin", "team_operator"])
-@pytest.mark.parametrize("label", sorted(set(MODELS) - NATIONAL))
+@pytest.mark.parametrize("label", sorted(set(MODELS) - NATIONAL - OPEN_TO_ALL_STAFF))
 def test_staff_of_another_team_see_and_change_nothing_of_it(client, world, theirs, actor, label):
     rows = theirs[label]
     model = type(rows[0])
@@ -378,7 +425,7 @@ def test_autocomplete_of_every_field_shows_nothing_of_another_team(client, world
     assert asked > 20
 
 
-@pytest.mark.parametrize("label", sorted(set(MODELS) - NATIONAL))
+@pytest.mark.parametrize("label", sorted(set(MODELS) - NATIONAL - OPEN_TO_ALL_STAFF))
 def test_superusers_see_everything(client, theirs, label):
     rows = theirs[label]
     verified_login(client, superuser())
@@ -546,6 +593,21 @@ def _api_calls(world, theirs):
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         "service-request-types": [("get", "/api/v1/service-request-types", None)],
+        "campaigns": [("get", "/api/v1/campaigns", None)],
+        "campaign-activities": [
+            ("get", "/api/v1/campaigns/2025/activities", None),
+            ("post", "/api/v1/campaigns/2025/activities", {"unit": world["teams"][1].code, "kind": "led-replacement", "title": "x",
+                                                          "starts_on": "2025-07-10", "ends_on": "2025-07-11"}),
+        ],
+        "campaign-rollup": [("get", f"/api/v1/campaigns/2025/rollup?unit={world['teams'][1].code}", None),
+                            ("get", "/api/v1/campaigns/2025/rollup", None)],
+        "campaign-activity-move": [
+            ("post", f"/api/v1/campaign-activities/{theirs['campaigns.activity'][0].pk}/moves", {"to": "cancelled", "reason": "x"})
+        ],
+        "campaign-activity-records": [
+            ("post", f"/api/v1/campaign-activities/{theirs['campaigns.activity'][0].pk}/records",
+             {"done_on": "2025-07-15", "quantities": {"households": 1}})
+        ],
         "service-requests": [
             ("get", "/api/v1/service-requests", None),
             ("post", "/api/v1/service-requests", {"account_code": account.code, "request_type": "other", "description": "x"}),
@@ -575,7 +637,8 @@ def test_the_api_shows_and_changes_nothing_of_another_team(world, theirs, actor)
     api = token_client(_actor(world, actor))
     account = theirs["customers.account"][0]
     bill = theirs["billing.bill"][0]
-    watched = [*theirs["metering.reading"], bill, *theirs["billing.billrun"], *theirs["servicedesk.servicerequest"]]
+    watched = [*theirs["metering.reading"], bill, *theirs["billing.billrun"], *theirs["servicedesk.servicerequest"],
+               *theirs["campaigns.activity"], *theirs["campaigns.activityrecord"]]
     before = _snapshot(watched)
     readings_before = Reading.objects.count()
     runs_before = BillRun.objects.count()
@@ -620,6 +683,13 @@ def test_an_api_import_of_ones_own_units_is_taken_and_belongs_to_the_unit(world)
     assert ReadingImport.objects.get(pk=response.json()["import_id"]).unit == world["teams"][0]
 
 
+CAMPAIGN_AUDITED = (
+    "campaigns.campaign", "campaigns.unitperiod", "campaigns.activity", "campaigns.activityrecord", "campaigns.beneficiary",
+    "campaigns.blooddrive", "campaigns.bloodregistration", "campaigns.lightingproject", "campaigns.recognitionlist",
+    "campaigns.recognitionentry",
+)  # fmt: skip
+
+
 def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(client, theirs):
     verified_login(client, User.objects.get(username="quantri.doib"))
     audited = client.get(_url(AuditEntry)).context["cl"].queryset
@@ -629,7 +699,7 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
         "customers.servicepoint", "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder",
         "servicedesk.survey", "payments.payment", "payments.allocation", "payments.paymentreversal",
         "payments.paymentorder", "flexibility.programme", "flexibility.enrolment", "flexibility.event",
-        "flexibility.eventparticipant", "flexibility.ven",
+        "flexibility.eventparticipant", "flexibility.ven", *CAMPAIGN_AUDITED,
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -647,8 +717,15 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
         "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder", "servicedesk.survey",
         "payments.payment", "payments.allocation", "payments.paymentreversal", "payments.paymentorder",
         "flexibility.programme", "flexibility.enrolment", "flexibility.event", "flexibility.eventparticipant",
-        "flexibility.ven",
+        "flexibility.ven", *CAMPAIGN_AUDITED,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("role", [StaffRole.OPERATOR, StaffRole.MANAGER])
+def test_team_staff_read_the_campaign_but_never_open_one(client, world, theirs, role):
+    verified_login(client, staff(unit=world["teams"][0], role=role))
+    assert client.get("/backoffice/campaigns/campaign/").status_code == 200
+    assert client.get("/backoffice/campaigns/campaign/add/").status_code == 403
 
 
 def test_only_a_superuser_grants_the_catalogue_role(client, world):

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from gridcare.api import (
     billing,
+    campaigns,
     docs,
     flexibility,
     imports,
@@ -59,6 +60,11 @@ urlpatterns = [
     path("notifications/receipts/sms", notifications.SmsReceiptView.as_view(), name="receipts-sms"),
     path("schedule/outages", schedule.ScheduleView.as_view(), name="schedule-outages"),
     path("schedule/places", schedule.SchedulePlacesView.as_view(), name="schedule-places"),
+    path("campaigns", campaigns.CampaignListView.as_view(), name="campaigns"),
+    path("campaigns/<int:year>/activities", campaigns.ActivityListView.as_view(), name="campaign-activities"),
+    path("campaigns/<int:year>/rollup", campaigns.RollupView.as_view(), name="campaign-rollup"),
+    path("campaign-activities/<int:activity_id>/moves", campaigns.ActivityMoveView.as_view(), name="campaign-activity-move"),
+    path("campaign-activities/<int:activity_id>/records", campaigns.ActivityRecordView.as_view(), name="campaign-activity-records"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]
 

@@ -8,7 +8,7 @@ from gridcare.org.models import StaffMembership, StaffRole, Unit
 
 GRIDCARE_APPS = (
     "org", "network", "customers", "metering", "tariffs", "billing", "notifications", "outages", "core", "servicedesk",
-    "payments", "flexibility", "insights",
+    "payments", "flexibility", "insights", "campaigns",
 )  # fmt: skip
 # Sensitive permissions that only some roles hold, on top of the action-based ones.
 SENSITIVE_BY_ROLE = {
@@ -24,7 +24,7 @@ TWO_FACTOR_APPS = ("otp_totp", "otp_static")
 # role changes them (and `org.policy`'s "catalogue.manage" rule limits that role to the corporation).
 CATALOGUE_MODELS = (
     ("tariffs", None), ("org", "unit"), ("org", "province"), ("org", "commune"), ("notifications", "template"),
-    ("servicedesk", "requesttype"), ("servicedesk", "dayoff"),
+    ("servicedesk", "requesttype"), ("servicedesk", "dayoff"), ("campaigns", "activitykind"),
 )  # fmt: skip
 ACTIONS_BY_ROLE = {
     StaffRole.CATALOGUE: ("view", "add", "change", "delete"),

@@ -4,6 +4,7 @@ from django.urls import path
 
 from gridcare.portal import (
     bills,
+    campaigns,
     flexibility,
     insights,
     notifications,
@@ -49,6 +50,7 @@ urlpatterns = [
     path("accounts/<str:code>/advice/", insights.advice_list, name="advice"),
     path("accounts/<str:code>/comparison/", insights.comparison_page, name="comparison"),
     *schedule.urlpatterns,
+    *campaigns.urlpatterns,
     path("text-size/", views.text_size, name="text_size"),
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -13,6 +13,7 @@ from gridcare.demo import outages as demo_outages
 from gridcare.demo import payments as demo_payments
 from gridcare.demo import reliability as demo_reliability
 from gridcare.demo import selectors, services, workday
+from gridcare.demo.campaigns import demo_campaigns_load
 from gridcare.demo.flexibility import demo_demand_response_load
 from gridcare.demo.insights import demo_insights_load
 from gridcare.demo.payments_files import demo_statements_load
@@ -33,6 +34,7 @@ STAGES = {
     "payments": gettext_lazy("thanh toán (đã trả, trả một phần, quá hạn, tiền thừa)"),
     "service requests": gettext_lazy("yêu cầu dịch vụ"),
     "advice, digital adoption": gettext_lazy("tư vấn tiết kiệm điện, chuyển đổi số"),
+    "campaigns": gettext_lazy("Tháng tri ân khách hàng (hoạt động, hiến máu, thắp sáng đường quê)"),
 }
 
 
@@ -88,6 +90,7 @@ class Command(BaseCommand):
         demo_demand_response_load(today=today, now=timezone.now(), seed=seed, interval_days=interval_days)
         demo_reliability.demo_reliability_history_load(now=timezone.now())
         progress("advice, digital adoption", demo_insights_load(today=today, now=timezone.now()))
+        progress("campaigns", demo_campaigns_load(today=today, now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
