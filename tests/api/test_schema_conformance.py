@@ -55,8 +55,12 @@ def small_world(world):
     incident = outage_services.incident_record(
         unit=world["company"], place="Ninh Kiều", reason="sự cố", started_at=NOW, feeders=[world["feeder"]], by=None, now=NOW
     )
+    from gridcare.insights.models import Advice
+
+    advice = Advice.objects.create(unit=world["teams"][0], title_vi="Tiết kiệm điện", body_vi="Tắt thiết bị khi không dùng.",
+                                   created_at=NOW)  # fmt: skip
     known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk, "reference": order.reference,
-             "participation_id": 1}
+             "participation_id": 1, "advice_id": advice.pk}
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 
