@@ -38,12 +38,15 @@ def outage_queues(*, user, now: dt.datetime) -> list[Queue]:
     counts = policy.records(Outage.objects.all(), user=user).aggregate(
         off=Count("pk", filter=Q(status=OutageStatus.IN_PROGRESS)),
         drafts=Count("pk", filter=Q(status=OutageStatus.DRAFT)),
+        overdue=Count("pk", filter=Q(status=OutageStatus.IN_PROGRESS, scheduled_end__lt=now)),
     )
     return [
         Queue(area=_("Ngừng cấp điện"), label=_("Đang mất điện, chưa có điện lại"), count=counts["off"], tone="urgent",
               url=changelist_url(Outage, status__exact=OutageStatus.IN_PROGRESS)),
         Queue(area=_("Ngừng cấp điện"), label=_("Lịch ngừng cấp điện chưa thông báo"), count=counts["drafts"],
               url=changelist_url(Outage, status__exact=OutageStatus.DRAFT)),
+        Queue(area=_("Ngừng cấp điện"), label=_("Quá giờ dự kiến có điện lại, chưa đóng"), count=counts["overdue"],
+              tone="urgent", url=changelist_url(Outage, overdue="1")),
     ]  # fmt: skip
 
 
