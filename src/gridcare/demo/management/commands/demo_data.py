@@ -14,6 +14,7 @@ from gridcare.demo import payments as demo_payments
 from gridcare.demo import reliability as demo_reliability
 from gridcare.demo import selectors, services, workday
 from gridcare.demo.flexibility import demo_demand_response_load
+from gridcare.demo.operations import demo_operations_load
 from gridcare.demo.payments_files import demo_statements_load
 from gridcare.demo.servicedesk import demo_service_requests_load
 
@@ -31,6 +32,7 @@ STAGES = {
     "statements": gettext_lazy("sao kê ngân hàng (khớp và chờ khớp)"),
     "payments": gettext_lazy("thanh toán (đã trả, trả một phần, quá hạn, tiền thừa)"),
     "service requests": gettext_lazy("yêu cầu dịch vụ"),
+    "operations": gettext_lazy("lịch tự bắt đầu, yêu cầu qua tổng đài, hoàn tiền, đối soát"),
 }
 
 
@@ -85,6 +87,7 @@ class Command(BaseCommand):
         progress("statements", demo_statements_load(today=today, now=timezone.now()))
         demo_demand_response_load(today=today, now=timezone.now(), seed=seed, interval_days=interval_days)
         demo_reliability.demo_reliability_history_load(now=timezone.now())
+        progress("operations", demo_operations_load(now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
