@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.customers.models import Account
+from gridcare.payments.models import Channel  # defined before models.py imports this module
 
 
 class Refund(models.Model):
@@ -25,7 +26,7 @@ class Refund(models.Model):
     payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="refunds",
                                 verbose_name=_("khoản thanh toán"))  # fmt: skip
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("mã khách hàng"))
-    channel = models.CharField(_("cổng thanh toán"), max_length=16)
+    channel = models.CharField(_("cổng thanh toán"), max_length=16, choices=Channel.choices)
     amount = models.BigIntegerField(_("số tiền hoàn"))
     reason = models.CharField(_("lý do"), max_length=300)
     request_key = models.CharField(max_length=64)
@@ -64,7 +65,7 @@ class Refund(models.Model):
 class ReconciliationRun(models.Model):
     """One channel's day compared with the other side's record (the last run of that day and channel)."""
 
-    channel = models.CharField(_("kênh"), max_length=16)
+    channel = models.CharField(_("kênh"), max_length=16, choices=Channel.choices)
     day = models.DateField(_("ngày"))
     ran_at = models.DateTimeField(_("đối soát lúc"))
     source = models.CharField(_("nguồn đối chiếu"), max_length=200, blank=True)
@@ -90,14 +91,14 @@ class ReconciliationDifference(models.Model):
     class Kind(models.TextChoices):
         MISSING_OURS = "missing_ours", _("bên kia có, sổ của ta chưa ghi")
         MISSING_THEIRS = "missing_theirs", _("sổ của ta có, bên kia không có")
-        AMOUNT = "amount", _("lệch số tiền")
+        AMOUNT = "amount_differs", _("lệch số tiền")
 
     class Status(models.TextChoices):
         OPEN = "open", _("chưa xử lý")
         RESOLVED = "resolved", _("đã xử lý")
 
     run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
-    channel = models.CharField(_("kênh"), max_length=16)
+    channel = models.CharField(_("kênh"), max_length=16, choices=Channel.choices)
     day = models.DateField(_("ngày"))
     kind = models.CharField(_("loại chênh lệch"), max_length=16, choices=Kind.choices)
     reference = models.CharField(_("mã giao dịch"), max_length=64)
