@@ -422,6 +422,12 @@ GRIDCARE_ZALOPAY_KEY1 = os.environ.get("GRIDCARE_ZALOPAY_KEY1", "gridcare-sandbo
 GRIDCARE_ZALOPAY_KEY2 = os.environ.get("GRIDCARE_ZALOPAY_KEY2", "gridcare-sandbox-zalopay-key2")
 GRIDCARE_ZALOPAY_CREATE_URL = os.environ.get("GRIDCARE_ZALOPAY_CREATE_URL", f"{_SANDBOX}/zalopay/v2/create")
 GRIDCARE_ZALOPAY_QUERY_URL = os.environ.get("GRIDCARE_ZALOPAY_QUERY_URL", f"{_SANDBOX}/zalopay/v2/query")
+# Refunds (ZaloPay v2 /v2/refund and /v2/query_refund; VNPAY's refund goes to GRIDCARE_VNPAY_QUERY_URL) and the
+# gateways' daily lists for the reconciliation (the sandbox serves them; docs/payments.md says what real ones offer).
+GRIDCARE_ZALOPAY_REFUND_URL = os.environ.get("GRIDCARE_ZALOPAY_REFUND_URL", f"{_SANDBOX}/zalopay/v2/refund")
+GRIDCARE_ZALOPAY_QUERY_REFUND_URL = os.environ.get("GRIDCARE_ZALOPAY_QUERY_REFUND_URL", f"{_SANDBOX}/zalopay/v2/query_refund")
+GRIDCARE_VNPAY_SETTLEMENT_URL = os.environ.get("GRIDCARE_VNPAY_SETTLEMENT_URL", f"{_SANDBOX}/vnpay/settlement")
+GRIDCARE_ZALOPAY_SETTLEMENT_URL = os.environ.get("GRIDCARE_ZALOPAY_SETTLEMENT_URL", f"{_SANDBOX}/zalopay/settlement")
 # Where gateways reach this site (ZaloPay's callback_url, VNPAY's return URL); VNPAY's IPN URL is registered
 # with VNPAY for the merchant code, as https://<site>/payments/vnpay/ipn/.
 GRIDCARE_PAYMENTS_SITE_URL = os.environ.get("GRIDCARE_PAYMENTS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -135,3 +135,23 @@ def test_a_refused_change_says_why_and_changes_nothing(client, world, people):
     outage.refresh_from_db()
     assert outage.status == OutageStatus.PUBLISHED and outage.scheduled_start > timezone.now() + dt.timedelta(days=9)
     assert Notice.objects.count() == 1
+
+
+def test_a_refused_save_shows_the_form_again_with_what_was_typed(client, world, people):
+    team_a = world["teams"][0]
+    outage = services.outage_publish(outage=_station_outage(world, team_a), by=None, now=timezone.now())
+    verified_login(client, staff(unit=team_a, role=StaffRole.OPERATOR))
+    soon = timezone.now() + dt.timedelta(days=1)
+    response = client.post(f"/backoffice/outages/outage/{outage.pk}/change/", {
+        "place": "Nơi mới người dùng gõ", "reason": "thay cột", "crew": "Tổ 3", **_split(soon, "scheduled_start"),
+        **_split(soon + dt.timedelta(hours=2), "scheduled_end"), "transformer_stations": [world["stations"][team_a].pk],
+        "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 1,
+    })  # fmt: skip
+    assert response.status_code == 200  # the form again, not a redirect
+    form = response.context["adminform"].form
+    assert "phải thông báo trước ít nhất 5 ngày" in " ".join(form.errors.get("scheduled_start", []))
+    html = response.content.decode()
+    assert 'value="Nơi mới người dùng gõ"' in html and 'value="Tổ 3"' in html
+    outage.refresh_from_db()
+    assert outage.place == "TBA của đội" and outage.status == OutageStatus.PUBLISHED
+

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridcare.core.models import User
@@ -301,7 +302,11 @@ def test_the_demo_shows_outages_in_every_state():
     _demo_data(*ARGS, "--seed", "1")
     states = set(Outage.objects.values_list("kind", "status"))
     assert states == {("planned", "published"), ("planned", "draft"), ("planned", "cancelled"), ("planned", "restored"),
-                      ("incident", "in_progress"), ("incident", "restored")}  # fmt: skip
+                      ("planned", "in_progress"), ("incident", "in_progress"), ("incident", "restored")}  # fmt: skip
+    # Two announced a week ago were started by the clock at their planned time; one is past its expected end.
+    started = Outage.objects.filter(kind="planned", status="in_progress")
+    assert started.count() == 2 and all(o.started_at == o.scheduled_start for o in started)
+    assert outage_selectors.overdue_outages(now=timezone.now()).filter(kind="planned").count() == 1
     assert Outage.objects.filter(emergency=True, status="published").count() == 1
     incident = Outage.objects.get(kind="incident", status="in_progress")
     assert incident.reports.count() >= 1 and incident.customers_at_publish >= 1

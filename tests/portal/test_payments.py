@@ -142,3 +142,39 @@ def test_the_balance_endpoint_for_the_customer(client, mine):
     assert (body["due"], body["overdue"], body["credit"]) == (330_500, 100_000, 0)
     assert [(b["number"], b["outstanding"], b["overdue"]) for b in body["bills"]] == [
         (old.number, 100_000, True), (new.number, 230_500, False)]  # fmt: skip
+
+
+def _shown_vietqr(page: str) -> str:
+    import re
+
+    found = re.search(r'id="transfer-vietqr" data-payload="([^"]+)"', page)
+    assert found, "the bank-transfer page shows no VietQR code"
+    assert "<svg" in page[found.end():found.end() + 400]
+    return found.group(1)
+
+
+def test_bank_transfer_shows_the_vietqr_of_the_bill_with_what_is_left_to_pay(client, mine, settings):
+    from vietnam_qr_pay import QRPay
+
+    from gridcare.billing.vietqr import payment_reference
+
+    acct, _old, new = mine
+    type(new).objects.filter(pk=new.pk).update(number="202511-000000012")
+    services.payment_record(channel="counter", reference="Q-part", account=acct, amount=150_000, received_at=timezone.now(),
+                            bills=[])  # pays the older bill (120.000) and 30.000 of this one  # fmt: skip
+    client.force_login(acct.customer.user)
+    page = client.post(f"/accounts/{acct.code}/pay/", {"bill": "202511-000000012", "gateway": "bank_transfer"}).content.decode()
+    qr = QRPay(_shown_vietqr(page))
+    assert qr.is_valid and qr.amount == "200500"  # 230.500 − 30.000 already paid
+    assert qr.consumer.bank_bin == settings.GRIDCARE_VIETQR_BANK_BIN
+    assert qr.additional_data.purpose == payment_reference(bill_number="202511-000000012")
+
+
+def test_paying_everything_by_transfer_names_the_customer_code_in_the_vietqr(client, mine):
+    from vietnam_qr_pay import QRPay
+
+    acct, _old, _new = mine
+    client.force_login(acct.customer.user)
+    page = client.post(f"/accounts/{acct.code}/pay/", {"gateway": "bank_transfer"}).content.decode()
+    qr = QRPay(_shown_vietqr(page))
+    assert qr.is_valid and qr.amount == "350500" and qr.additional_data.purpose == acct.code

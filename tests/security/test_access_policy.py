@@ -191,6 +191,7 @@ def theirs(world):
         "payments.paymentorder": [order],
         "payments.payment": [payment],
         "payments.gatewaycallback": [callback],
+        **_payment_operations_of(team_b, account, payment),
         **dr,
         "notifications.deliveryreceipt": [
             DeliveryReceipt.objects.create(channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW)
@@ -340,6 +341,22 @@ def _url(model, suffix=""):
     return f"/backoffice/{model._meta.app_label}/{model._meta.model_name}/{suffix}"
 
 
+def _payment_operations_of(team_b, account, payment):
+    """A pending refund, a reconciliation day with a difference of team B and one no unit owns (company level)."""
+    from gridcare.payments.models import ReconciliationDifference, ReconciliationRun, Refund
+
+    refund = Refund.objects.create(payment=payment, account=account, channel="vnpay", amount=1_000, reason="Khách Của Đội Khác",
+                                   request_key="k", reference="RFDOIB0001", created_at=NOW)  # fmt: skip
+    run = ReconciliationRun.objects.create(channel="vnpay", day=JULY, ran_at=NOW, their_count=2, difference_count=2)
+    differences = [
+        ReconciliationDifference.objects.create(run=run, channel="vnpay", day=JULY, kind="missing_ours", reference="GCDOIB000001",
+                                                their_amount=1_000, account=account, unit=team_b),
+        ReconciliationDifference.objects.create(run=run, channel="vnpay", day=JULY, kind="missing_ours", reference="GCKHONGRO01",
+                                                their_amount=2_000),
+    ]  # fmt: skip
+    return {"payments.refund": [refund], "payments.reconciliationrun": [run], "payments.reconciliationdifference": differences}
+
+
 def test_every_registered_admin_model_is_covered(theirs):
     assert set(MODELS) - NATIONAL - OPEN_TO_ALL_STAFF == set(theirs), "a registered page must say whose records it shows (see `theirs`)"
     # Library admins too (users, groups, tokens, two-factor devices) go through the policy's base class.
@@ -398,6 +415,20 @@ def test_the_workday_page_the_overview_and_the_customer_search_show_nothing_of_a
     _no_marker(_body(home), "the workday page")
     assert client.get(f"/backoffice/customer/{account.code}/").status_code == 404
     assert client.post(f"/backoffice/customer/{account.code}/unlock/").status_code == 404
+    # Payments' and the service desk's own pages on team B's records: not found, nothing changed.
+    payment = theirs["payments.payment"][0]
+    assert client.get(f"/backoffice/payments/payment/account/{account.code}/").status_code == 404
+    for url, body in ((f"/backoffice/payments/payment/{payment.pk}/refund/", {"amount": 1, "reason": "x", "request_key": "z"}),
+                      *((f"/backoffice/payments/reconciliationdifference/{d.pk}/resolve/", {"note": "x", "ask": "1"})
+                        for d in theirs["payments.reconciliationdifference"]),
+                      (f"/backoffice/servicedesk/servicerequest/hotline/?account={account.code}", {"description": "x"})):  # fmt: skip
+        assert client.get(url).status_code in {403, 404}, url
+        assert client.post(url, body).status_code in {403, 404}, url
+    from gridcare.payments.models import ReconciliationDifference, Refund
+
+    assert Refund.objects.count() == 1 and not ReconciliationDifference.objects.filter(status="resolved").exists()
+    hotline = client.get("/backoffice/servicedesk/servicerequest/hotline/", {"q": account.code})
+    assert hotline.status_code == 403 or hotline.context["results"] == []
     for term in (account.code, "khach cua doi khac", "+84987654321", "87654321"):
         found = client.get("/backoffice/customer/", {"q": term})
         assert found.status_code == 200, term
@@ -699,7 +730,8 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
         "customers.servicepoint", "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder",
         "servicedesk.survey", "payments.payment", "payments.allocation", "payments.paymentreversal",
         "payments.paymentorder", "flexibility.programme", "flexibility.enrolment", "flexibility.event",
-        "flexibility.eventparticipant", "flexibility.ven", *CAMPAIGN_AUDITED,
+        "flexibility.eventparticipant", "flexibility.ven", "payments.refund", "payments.reconciliationdifference",
+        *CAMPAIGN_AUDITED,
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -717,7 +749,7 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
         "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder", "servicedesk.survey",
         "payments.payment", "payments.allocation", "payments.paymentreversal", "payments.paymentorder",
         "flexibility.programme", "flexibility.enrolment", "flexibility.event", "flexibility.eventparticipant",
-        "flexibility.ven", *CAMPAIGN_AUDITED,
+        "flexibility.ven", "payments.refund", "payments.reconciliationdifference", *CAMPAIGN_AUDITED,
     }  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from gridcare.metering.models import MeterInstallation, Reading
 from gridcare.notifications.models import OutboxMessage
 from gridcare.notifications.selectors import outbox_ids_for_accounts
 from gridcare.org import policy
+from gridcare.payments.models import Payment
 
 RECENT = 12
 MESSAGES_DAYS = 180
@@ -102,6 +103,8 @@ def overview_view(request, code: str, site):
             "bills": _list_url(Bill, user, q=account.code),
             "readings": _list_url(Reading, user, q=account.code),
             "messages": _list_url(OutboxMessage, user, q=account.code),
+            "money": reverse("admin:payments_account_money", args=[account.code])
+            if policy.may_record(user=user, model=Payment, verb="view") else "",
         },
     }  # fmt: skip
     return TemplateResponse(request, "backoffice/overview/account.html", context)

@@ -191,6 +191,11 @@ def known_outage_for_account(*, account: Account, now: dt.datetime) -> Outage | 
     return rows.filter(Q(status=OutageStatus.IN_PROGRESS) | Q(begins_at__lte=now)).order_by("kind", "begins_at", "pk").first()
 
 
+def overdue_outages(*, now: dt.datetime) -> QuerySet[Outage]:
+    """Outages still in progress after their expected restoration (staff must close or update them)."""
+    return Outage.objects.filter(status=OutageStatus.IN_PROGRESS, scheduled_end__lt=now)
+
+
 # --- reliability inputs ------------------------------------------------------------------------------------
 
 

@@ -360,6 +360,34 @@ def outage_reminders_send(*, now: dt.datetime) -> int:
     return sent
 
 
+def outages_start_due(*, now: dt.datetime) -> int:
+    """Move every announced planned outage whose planned start has come to "in progress"; returns how many.
+
+    The power is switched off at the announced time, so the outage starts by itself (by the system, `by=None`)
+    at its planned start, recorded as `started_at` (the reliability indices count from there). Idempotent: an
+    outage already in progress, cancelled or closed is left alone, and each one is locked before it moves, so two
+    workers running at once start it once. Starting sends no notice (the rules notify on publish, change,
+    cancel, the day before and at restoration); an outage still in progress past its expected end is overdue
+    (`overdue_outages`) and is closed by staff, never by the clock: "power is back" must be true.
+    """
+    due = Outage.objects.filter(
+        kind=OutageKind.PLANNED, status__in=(OutageStatus.PUBLISHED, OutageStatus.CHANGED), scheduled_start__lte=now,
+    )  # fmt: skip
+    started = 0
+    for pk in due.order_by("scheduled_start", "pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            outage = _locked(Outage(pk=pk))
+            if outage.status not in (OutageStatus.PUBLISHED, OutageStatus.CHANGED) or outage.scheduled_start > now:
+                continue
+            outage.status = OutageStatus.IN_PROGRESS
+            outage.started_at = outage.scheduled_start
+            outage.save(update_fields=["status", "started_at"])
+            _event(outage, action=OutageEvent.Action.STARTED, by=None, now=now,
+                   changes={"started_at": outage.started_at.isoformat(), "automatic": True})  # fmt: skip
+            started += 1
+    return started
+
+
 # --- incidents ---------------------------------------------------------------------------------------------
 
 

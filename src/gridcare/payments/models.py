@@ -194,4 +194,5 @@ class GatewayCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.reference} {self.outcome}"
+from gridcare.payments.operations_models import ReconciliationDifference, ReconciliationRun, Refund  # noqa: E402, F401  (refunds, reconciliation)
 from gridcare.payments.statements_models import PaymentReminder, StatementImport, StatementLine  # noqa: E402, F401  (files, reminders)

@@ -26,7 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 
 from gridcare.payments.gateways import vnpay, zalopay
-from gridcare.payments.gateways.base import VIETNAM, hmac_hex, sha256
+from gridcare.payments.gateways.base import VIETNAM, canonical_rows, hmac_hex, sha256, sha512
+
+
+def uuid_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:32]
 
 
 @dataclass
@@ -58,6 +64,14 @@ class SandboxGateways:
         self.tmn_code, self.hash_secret, self.app_id, self.key1, self.key2 = tmn_code, hash_secret, str(app_id), key1, key2
         self.retries = retries
         self.transactions: dict[str, SandboxTransaction] = {}
+        # Refunds by our request id (vnp_RequestId / m_refund_id): answered the same way when asked again.
+        self.refunds: dict[str, dict] = {}
+        # How the next refunds are answered: "approve", "processing" (ZaloPay 3, then done on query), "decline",
+        # "forge" (a VNPAY answer signed with another secret), "replay" (the answer of another transaction).
+        self.refund_mode = "approve"
+        # Extra rows of the daily lists, {(gateway, "YYYYMMDD"): [{"reference", "amount", "transaction"}]}: a
+        # transaction the gateway counts that our server never heard of (a reconciliation difference).
+        self.settlement_extra: dict[tuple[str, str], list[dict]] = {}
         self.lock = threading.Lock()
         self._numbers = itertools.count(14_000_001)
         self.server = _Listener((host, port), self._handler())
@@ -149,6 +163,104 @@ class SandboxGateways:
         }, separators=(",", ":"))  # fmt: skip
         return {"data": data, "mac": hmac_hex(self.key2, data, sha256), "type": 1}
 
+    # --- refunds and the daily lists ---
+
+    def _refundable(self, reference: str, amount: int) -> SandboxTransaction | None:
+        tx = self.transactions.get(reference)
+        if tx is None or tx.status != "paid":
+            return None
+        refunded = sum(r["amount"] for r in self.refunds.values() if r["reference"] == reference and r["state"] != "failed")
+        return tx if refunded + amount <= tx.amount else None
+
+    def _vnpay_refund(self, body: dict) -> dict:
+        from gridcare.payments.gateways.vnpay import _REFUND_ANSWER_FIELDS, _REFUND_FIELDS
+
+        if not vnpay.same(body.get("vnp_SecureHash", ""), vnpay.pipe_sign(body, _REFUND_FIELDS, self.hash_secret)):
+            answer = {"vnp_ResponseCode": "97", "vnp_Message": "Invalid Checksum", "vnp_TxnRef": body.get("vnp_TxnRef", "")}
+            answer["vnp_SecureHash"] = vnpay.pipe_sign(answer, _REFUND_ANSWER_FIELDS, self.hash_secret)
+            return answer
+        request_id, ref = body.get("vnp_RequestId", ""), body.get("vnp_TxnRef", "")
+        try:
+            amount = int(body.get("vnp_Amount", "0")) // 100
+        except ValueError:
+            amount = 0
+        with self.lock:
+            known = self.refunds.get(request_id)
+            if known is None:
+                tx = self._refundable(ref, amount) if self.refund_mode != "decline" else None
+                state = "done" if tx is not None else "failed"
+                known = self.refunds[request_id] = {"reference": ref, "amount": amount, "state": state,
+                                                    "number": str(next(self._numbers))}  # fmt: skip
+        ok = known["state"] == "done"
+        answer = {
+            "vnp_ResponseId": uuid_hex(), "vnp_Command": "refund", "vnp_ResponseCode": "00" if ok else "95",
+            "vnp_Message": "Refund success" if ok else "Giao dich khong thanh cong", "vnp_TmnCode": self.tmn_code,
+            "vnp_TxnRef": ref, "vnp_Amount": str(amount * 100), "vnp_BankCode": "NCB",
+            "vnp_PayDate": dt.datetime.now(tz=VIETNAM).strftime("%Y%m%d%H%M%S"), "vnp_TransactionNo": known["number"],
+            "vnp_TransactionType": body.get("vnp_TransactionType", "02"), "vnp_TransactionStatus": "05" if ok else "02",
+            "vnp_OrderInfo": body.get("vnp_OrderInfo", ""),
+        }  # fmt: skip
+        if self.refund_mode == "replay":  # a genuine, signed answer — about another transaction
+            answer["vnp_TxnRef"] = f"{ref}X"
+        secret = self.hash_secret if self.refund_mode != "forge" else "not-the-merchant-secret"
+        answer["vnp_SecureHash"] = vnpay.pipe_sign(answer, _REFUND_ANSWER_FIELDS, secret)
+        return answer
+
+    def _zalopay_refund(self, form: dict) -> dict:
+        keys = ("app_id", "zp_trans_id", "amount", "description", "timestamp")
+        mac = hmac_hex(self.key1, "|".join(str(form.get(k, "")) for k in keys), sha256)
+        if form.get("app_id") != self.app_id or not vnpay.same(form.get("mac", ""), mac):
+            return {"return_code": 2, "return_message": "mac not equal", "sub_return_code": -402}
+        refund_id = form.get("m_refund_id", "")
+        with self.lock:
+            known = self.refunds.get(refund_id)
+            if known is None:
+                tx = next((t for t in self.transactions.values() if t.transaction_no == form.get("zp_trans_id")), None)
+                amount = int(form.get("amount") or 0)
+                ok = tx is not None and self.refund_mode != "decline" and self._refundable(tx.reference, amount) is not None
+                state = ("processing" if self.refund_mode == "processing" else "done") if ok else "failed"
+                known = self.refunds[refund_id] = {"reference": tx.reference if tx else "", "amount": amount,
+                                                   "state": state, "number": str(next(self._numbers))}  # fmt: skip
+        return self._zalopay_refund_answer(refund_id, known)
+
+    def _zalopay_refund_answer(self, refund_id: str, known: dict) -> dict:
+        code = {"done": 1, "processing": 3, "failed": 2}[known["state"]]
+        answer = {"return_code": code, "return_message": {1: "Giao dịch thành công", 3: "Giao dịch đang xử lý",
+                                                          2: "Giao dịch thất bại"}[code],
+                  "sub_return_code": 1 if code == 1 else (-1 if code == 2 else 3), "refund_id": int(known["number"]),
+                  "m_refund_id": refund_id}  # fmt: skip
+        if self.refund_mode == "replay":
+            answer["m_refund_id"] = f"{refund_id}X"
+        return answer
+
+    def _zalopay_query_refund(self, form: dict) -> dict:
+        refund_id = form.get("m_refund_id", "")
+        mac = hmac_hex(self.key1, f"{self.app_id}|{refund_id}|{form.get('timestamp', '')}", sha256)
+        if not vnpay.same(form.get("mac", ""), mac):
+            return {"return_code": 2, "return_message": "mac not equal", "sub_return_code": -402}
+        with self.lock:
+            known = self.refunds.get(refund_id)
+            if known is None:
+                return {"return_code": 2, "return_message": "Không tìm thấy yêu cầu hoàn tiền", "sub_return_code": -101}
+            if known["state"] == "processing" and self.refund_mode != "processing":
+                known["state"] = "done"  # ZaloPay has finished processing it
+        return self._zalopay_refund_answer(refund_id, known)
+
+    def _settlement(self, gateway: str, query: dict) -> dict:
+        """The day's paid transactions of one gateway, signed (the stand-in for the merchant portal's daily file)."""
+        stamp = query.get("date", "")
+        who, key, digest = ((self.tmn_code, self.hash_secret, sha512) if gateway == "vnpay"
+                            else (self.app_id, self.key1, sha256))  # fmt: skip
+        if query.get("merchant") != who or not vnpay.same(query.get("signature", ""), hmac_hex(key, f"{who}|{stamp}", digest)):
+            return {"error": "invalid signature"}
+        with self.lock:
+            rows = [{"reference": t.reference, "amount": t.amount, "transaction": t.transaction_no}
+                    for t in self.transactions.values()
+                    if t.gateway == gateway and t.status == "paid" and t.paid_at and f"{t.paid_at:%Y%m%d}" == stamp]  # fmt: skip
+            rows += list(self.settlement_extra.get((gateway, stamp), []))
+        rows.sort(key=lambda r: r["reference"])
+        return {"date": stamp, "rows": rows, "signature": hmac_hex(key, f"{stamp}\n{canonical_rows(rows)}", digest)}
+
     # --- HTTP ---
 
     def _page(self, tx: SandboxTransaction) -> str:
@@ -198,6 +310,8 @@ class SandboxGateways:
                 query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
                 if url.path == "/vnpay/paymentv2/vpcpay.html":
                     return self._vnpay_start(query)
+                if url.path in ("/vnpay/settlement", "/zalopay/settlement"):
+                    return self._send(200, sandbox._settlement(url.path.split("/")[1], query))
                 if url.path.startswith("/zalopay/pay/"):
                     tx = sandbox.transactions.get(urllib.parse.unquote(url.path.rsplit("/", 1)[1]))
                     if tx is None:
@@ -227,7 +341,13 @@ class SandboxGateways:
                                             callbacks=int(form.get("callbacks") or 1))  # fmt: skip
                     return self._send(302, "", content_type="text/plain", headers={"Location": target})
                 if path == "/vnpay/merchant_webapi/api/transaction":
+                    if form.get("vnp_Command") == "refund":
+                        return self._send(200, sandbox._vnpay_refund(form))
                     return self._send(200, self._vnpay_query(form))
+                if path == "/zalopay/v2/refund":
+                    return self._send(200, sandbox._zalopay_refund(form))
+                if path == "/zalopay/v2/query_refund":
+                    return self._send(200, sandbox._zalopay_query_refund(form))
                 if path == "/zalopay/v2/create":
                     return self._send(200, self._zalopay_create(form))
                 if path == "/zalopay/v2/query":

@@ -134,3 +134,46 @@ def bills_outstanding_of(*, accounts: list[int]) -> list[tuple[int, int, int]]:
         .order_by("account_id", F("due_date").asc(nulls_last=True), "period", "pk")
         .values_list("pk", "account_id", "outstanding")
     )
+
+
+# Notices about a bill (billing's "bill ready", payments' reminders) and about a payment (the receipt).
+BILL_NOTICE_TEMPLATES = ("bill_ready", "payment_due_soon", "payment_overdue", "disconnection_warning")
+RECEIPT_NOTICE_TEMPLATE = "payment_receipt"
+
+
+def notice_targets(*, account: Account | int, notices: list[tuple[str, dict]]) -> list[tuple[str, str] | None]:
+    """What each notice (template key, context) is about: `("bill", number)`, `("receipt", number)` or None.
+
+    A "bill ready" notice names the period (`MM/YYYY`), a reminder the due date: the account's invoice of that
+    period or due date (the newest standing one; a cancelled bill's replacement) is the bill it is about. One query
+    for every notice of the page, whatever their number.
+    """
+    account_id = account if isinstance(account, int) else account.pk
+    wanted = [(key, ctx) for key, ctx in notices if key in BILL_NOTICE_TEMPLATES]
+    bills = []
+    if wanted:
+        bills = list(
+            Bill.objects.filter(account_id=account_id, kind=Bill.Kind.INVOICE)
+            .exclude(status=Bill.Status.CANCELLED).order_by("-period", "-pk")
+            .values_list("number", "period", "due_date")[:60]
+        )  # fmt: skip
+    by_period: dict[str, str] = {}
+    by_due: dict[str, str] = {}
+    for number, period, due in bills:
+        by_period.setdefault(f"{period:%m/%Y}", number)
+        if due is not None:
+            by_due.setdefault(due.isoformat(), number)
+    result: list[tuple[str, str] | None] = []
+    for key, ctx in notices:
+        ctx = ctx or {}
+        if key == RECEIPT_NOTICE_TEMPLATE and ctx.get("receipt"):
+            result.append(("receipt", str(ctx["receipt"])))
+            continue
+        if key not in BILL_NOTICE_TEMPLATES:
+            result.append(None)
+            continue
+        due = ctx.get("due_on")
+        due = due.get("date") if isinstance(due, dict) else due
+        number = by_period.get(str(ctx.get("period", ""))) if key == "bill_ready" else by_due.get(str(due or "")[:10])
+        result.append(("bill", number) if number else None)
+    return result

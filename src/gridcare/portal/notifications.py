@@ -27,6 +27,7 @@ from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers import selectors as customer_selectors
 from gridcare.notifications import conf, selectors, services
 from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert, Topic
+from gridcare.payments import selectors as payment_selectors
 from gridcare.portal.forms import ConsumptionAlertForm
 from gridcare.portal.views import HOTLINE, _customer_or_redirect
 
@@ -79,9 +80,22 @@ def _when(moment) -> str:
 
 def _inbox(account) -> list[dict]:
     rows = []
-    for message in selectors.inbox_for_account(account=account, limit=INBOX_SHOWN):
+    shown = list(selectors.inbox_for_account(account=account, limit=INBOX_SHOWN))
+    # A notice about a bill opens that bill; a receipt opens the receipt (one query for the whole inbox).
+    targets = payment_selectors.notice_targets(
+        account=account,
+        notices=[(m.notice.template_key, {**(m.notice.context or {}), **(m.context or {})}) for m in shown],
+    )
+    for message, target in zip(shown, targets, strict=True):
         message.account = account  # already loaded with its customer: no query per message
         subject, _newline, body = selectors.outbox_message_text(message=message).partition("\n")
+        link = None
+        if target is not None and target[0] == "bill":
+            link = {"url": reverse("portal:bill", kwargs={"code": account.code, "number": target[1]}),
+                    "label": _("Xem hoá đơn %(number)s") % {"number": target[1]}}  # fmt: skip
+        elif target is not None:
+            link = {"url": reverse("portal:receipt", kwargs={"code": account.code, "number": target[1]}),
+                    "label": _("Xem biên lai %(number)s") % {"number": target[1]}}  # fmt: skip
         rows.append(
             {
                 "id": message.pk,
@@ -89,6 +103,7 @@ def _inbox(account) -> list[dict]:
                 "body": body,
                 "when": _when(message.created_at),
                 "unread": message.read_at is None,
+                "link": link,
             }
         )
     return rows

@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gridcare.billing.documents import bill_payment_reference, collection_account, qr_svg
 from gridcare.billing.selectors import bills_visible_to_customer
+from gridcare.billing.vietqr import VietQRError, vietqr_payload
 from gridcare.core.clientaddress import client_address
-from gridcare.core.formatting import local_date
+from gridcare.core.formatting import format_vnd, local_date
 from gridcare.customers import selectors as customer_selectors
 from gridcare.notifications.selectors import inbox_for_account
 from gridcare.payments import selectors, services
@@ -64,10 +66,24 @@ def _own_account(request, code):
     return account, None
 
 
-def _transfer_details(account, bills) -> dict:
+def _transfer_qr(account, bills, amount: int) -> tuple[str, str] | None:
+    """The VietQR code of this transfer (the bill page's code, for what is left to pay): one bill is named by its
+    reference, several by the customer code (the statement import then pays them oldest due first)."""
+    reference = bill_payment_reference(bill=bills[0]) if len(bills) == 1 else None
+    reference = reference or account.code
+    try:
+        payload = vietqr_payload(account=collection_account(), amount=amount, reference=reference)
+    except VietQRError:
+        return None
+    return payload, qr_svg(payload=payload, label=_("Mã VietQR chuyển khoản %(amount)s, nội dung %(reference)s")
+                           % {"amount": format_vnd(amount, language=translation.get_language()), "reference": reference})  # fmt: skip
+
+
+def _transfer_details(account, bills, amount: int = 0) -> dict:
     """The collection account and the transfer text that lets a bank statement line find these bills."""
     reference = " ".join([account.code, *[b.number for b in bills]])
     return {
+        "vietqr": _transfer_qr(account, bills, amount) if bills and amount > 0 else None,  # (payload, svg)
         "bank_bin": getattr(settings, "GRIDCARE_VIETQR_BANK_BIN", "970436"),
         "bank_account": getattr(settings, "GRIDCARE_VIETQR_ACCOUNT_NUMBER", "0011000000000"),
         "bank_account_name": getattr(settings, "GRIDCARE_VIETQR_ACCOUNT_NAME", "TONG CONG TY DIEN LUC"),
@@ -98,7 +114,7 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
         if gateway not in GATEWAYS:
             context["error"] = _("Vui lòng chọn một cách thanh toán.")
         elif gateway == "bank_transfer":
-            context.update(_transfer_details(account, [r.bill for r in rows]))
+            context.update(_transfer_details(account, [r.bill for r in rows], context["amount"]))
             return render(request, "portal/payments/transfer.html", context)
         else:
             try:

@@ -118,6 +118,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             messages.success(request, _("Đã gửi yêu cầu %(number)s. Chúng tôi sẽ báo khi yêu cầu có tiến triển.") % {"number": opened.number})
+            if opened.outage_reference:  # "no power" under a known outage: linked to it, told when power is back
+                messages.info(request, _("Khu vực của quý khách đang mất điện đã biết (%(outage)s); yêu cầu đã được gắn "
+                                         "với sự việc này và quý khách sẽ được báo khi có điện lại.") % {"outage": opened.outage_reference})  # fmt: skip
             return redirect("portal:request", number=opened.number)
     elif request.method == "POST":
         status = 400

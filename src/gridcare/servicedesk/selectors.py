@@ -149,3 +149,37 @@ def alerts_exist(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]
         was_warned=Exists(alerts.filter(kind=ClockAlert.Kind.WARNING)),
         was_breached=Exists(alerts.filter(kind=ClockAlert.Kind.BREACH)),
     )
+
+
+def accounts_for_hotline(*, user, match: Q | None = None, limit: int = 20) -> QuerySet:
+    """Contracts a staff member may open a request on for a caller (accounts of their units), matching `match`.
+
+    `servicedesk.open_for_customer` on the account's unit decides; with it, the accounts are the user's
+    visible ones (the rule is the permission plus the unit), found by the back office's search filter.
+    """
+    from gridcare.customers.models import Account
+
+    if not policy.may(user=user, action="servicedesk.open_for_customer"):
+        return Account.objects.none()
+    rows = policy.reach(Account.objects.exclude(status=Account.Status.CLOSED), user=user)
+    if match is not None:
+        rows = rows.filter(match)
+    return rows.select_related("customer", "premise__commune", "unit").order_by("code", "pk")[:limit]
+
+
+def account_for_hotline(*, user, code: str):
+    """One contract a staff member may open a request on (None: not theirs, closed, or unknown — the same)."""
+    from gridcare.customers.models import Account
+
+    if not policy.may(user=user, action="servicedesk.open_for_customer"):
+        return None
+    account = (policy.reach(Account.objects.exclude(status=Account.Status.CLOSED), user=user)
+               .select_related("customer", "premise__commune", "unit").filter(code=str(code).strip().upper()).first())  # fmt: skip
+    if account is None or not policy.may(user=user, action="servicedesk.open_for_customer", unit_id=account.unit_id):
+        return None
+    return account
+
+
+def open_requests_of_account(*, account) -> QuerySet[ServiceRequest]:
+    """The contract's open requests (the hotline shows them so that a caller is not given a second one)."""
+    return ServiceRequest.objects.filter(account=account, state__in=OPEN_STATES).select_related("request_type").order_by("opened_at", "pk")

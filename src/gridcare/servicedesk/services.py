@@ -27,6 +27,9 @@ from gridcare.customers.models import Account
 from gridcare.notifications.services import notify
 from gridcare.org import policy
 from gridcare.org.models import StaffMembership, Unit
+from gridcare.outages import selectors as outage_selectors
+from gridcare.outages import services as outage_services
+from gridcare.outages.models import Outage
 from gridcare.servicedesk import clock
 from gridcare.servicedesk.models import (
     FIELD_NAMES,
@@ -103,15 +106,25 @@ def team_for_account(*, account: Account) -> Unit:
     return team or account.unit
 
 
+def known_outage(*, account: Account, now: dt.datetime) -> Outage | None:
+    """The announced outage or incident covering the contract's service points at `now` (outages' selector), if any."""
+    return outage_selectors.known_outage_for_account(account=account, now=now)
+
+
+def outage_reference(*, outage: Outage) -> str:
+    """How a request names the known outage it is linked to: its number and place (`#12 khu vực chợ Cái Răng`)."""
+    return f"#{outage.pk} {outage.place}"[:60]
+
+
 def known_outage_for(*, account: Account, now: dt.datetime) -> str:
     """The reference of a known outage that explains "no power" at this contract's premise, or "".
 
-    TODO(outages): `gridcare.outages` (the layer below the service desk) is not on main yet. Once it is,
-    ask `gridcare.outages.selectors` for an open outage covering the account's service points at `now`
-    and return its reference; `request_open` then links the request to it instead of dispatching a crew
-    (docs/servicedesk.md). Until then no outage is known and every "no power" request goes to the team.
+    Asks `gridcare.outages.selectors.known_outage_for_account` (an incident in progress, or an announced planned
+    outage whose window covers `now`); `request_open` links a "no power" request to it instead of dispatching a
+    crew (docs/servicedesk.md).
     """
-    return ""
+    outage = known_outage(account=account, now=now)
+    return outage_reference(outage=outage) if outage is not None else ""
 
 
 # --- opening ------------------------------------------------------------------------------------------
@@ -182,7 +195,8 @@ def request_open(
     if open_one is not None:
         raise _already_open(open_one)
     due, warn = deadlines_for(request_type=request_type, extra_works=extra_works, opened_at=now)
-    outage = known_outage_for(account=account, now=now) if request_type.no_power else ""
+    known = known_outage(account=account, now=now) if request_type.no_power else None
+    outage = outage_reference(outage=known) if known is not None else ""
     try:
         with transaction.atomic(), acting_as(user=by, reason="servicedesk.request_open"):
             request = ServiceRequest.objects.create(
@@ -193,7 +207,10 @@ def request_open(
                 outage_reference=outage,
             )  # fmt: skip
             _history(request=request, to_state=RequestState.NEW, by=by, now=now,
-                     note=f"outage {outage}" if outage else "")  # fmt: skip
+                     note=str(_("Mất điện đã biết: %(outage)s") % {"outage": outage}) if outage else "")  # fmt: skip
+            if known is not None:
+                # Linked, not dispatched: the customer is told when the known outage is closed (power back).
+                outage_services.restoration_request_add(account=account, outage=known, now=now)
             for upload in uploads:
                 attachment_add(request=request, upload=upload, by=by, now=now)
             _tell_customer(request=request, template="service_request_received", now=now,

@@ -8,8 +8,9 @@ them (change list page and change view) is audited as well.
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.overview import overview_column, overview_url
@@ -85,7 +86,7 @@ class AccountAdmin(AuditedAdmin):
     save_service = services.account_save
     delete_service = services.account_delete
     instance_argument = "account"
-    list_display = ("overview", "customer", "unit", "status", "purpose", "phone", "start_date")
+    list_display = ("overview", "customer", "unit", "status", "purpose", "phone", "start_date", "money")
     # The code opens the customer overview; the customer's name opens this contract's form.
     list_display_links = ("customer",)
     list_select_related = ("customer", "unit")
@@ -93,6 +94,12 @@ class AccountAdmin(AuditedAdmin):
     search_fields = ("code",)
     search_help_text = _("Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không.")
     overview = overview_column("", ordering="code")
+
+    @admin.display(description=_("Thanh toán"))
+    def money(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:payments_account_money", args=[obj.code]),
+                           _("số dư và lịch sử"))  # fmt: skip
+
     export_formats = ("xlsx",)  # its own CSV below has the columns the contract registers need
     raw_id_fields = ("customer", "premise")
     ordering = ("code",)

@@ -70,6 +70,21 @@ class OutageForm(forms.ModelForm):
         """The checks above say the same in plain words."""
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    """Outages still in progress after their expected restoration (the workday page's queue)."""
+
+    title = _("quá giờ dự kiến có điện lại")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("quá giờ, chưa đóng"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(pk__in=selectors.overdue_outages(now=timezone.now()).values("pk"))
+        return queryset
+
+
 class OutageEventInline(admin.TabularInline):
     model = OutageEvent
     fields = ["at", "action", "status", "by", "customers", "changes"]
@@ -87,7 +102,7 @@ class OutageEventInline(admin.TabularInline):
 class OutageAdmin(UnitScopedAdmin):
     form = OutageForm
     list_display = ["pk", "kind", "status", "place", "begins", "expected_end", "emergency", "customers_at_publish", "unit"]
-    list_filter = ["kind", "status", "emergency"]
+    list_filter = ["kind", "status", "emergency", OverdueFilter]
     list_select_related = ["unit"]
     search_fields = ["place", "reason", "crew"]
     autocomplete_fields = _ELEMENTS
@@ -130,10 +145,28 @@ class OutageAdmin(UnitScopedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["fields"] = list(OutageForm.Meta.fields)
-        return super().get_form(request, obj, change=change, **kwargs)
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
 
-    # Saving goes through the services (they notify customers when the outage is announced).
-    def save_model(self, request, obj, form, change):
+        class SavedThroughServices(form_class):
+            """Validated, then saved by the services: a refusal becomes the form's error, so the page is shown
+            again with what the user typed (nothing is lost) instead of a redirect."""
+
+            def _post_clean(self):
+                super()._post_clean()
+                if request.method == "POST" and not self._errors:
+                    model_admin._save_through_services(request, self, change=obj is not None)
+
+        return form_class if request.method != "POST" else SavedThroughServices
+
+    # Fields a refusal of the services is about (shown next to the field; other refusals on top of the form).
+    _ERROR_FIELDS = {
+        "notice_too_short": "scheduled_start", "start_in_past": "scheduled_start", "window_invalid": "scheduled_end",
+        "window_missing": "scheduled_start", "emergency_reason_missing": "emergency_reason",
+    }  # fmt: skip
+
+    def _save_through_services(self, request, form, *, change: bool) -> None:
+        """Save through the services (they notify customers when the outage is announced); a refusal is a form error."""
         data = form.cleaned_data
         now = timezone.now()
         elements = {name: list(data[name]) for name in _ELEMENTS if name in data}
@@ -144,7 +177,7 @@ class OutageAdmin(UnitScopedAdmin):
                     started_at=data["started_at"], estimated_restoration=data.get("scheduled_end"), by=request.user,
                     now=now, **elements,
                 )  # fmt: skip
-                messages.success(request, _("Đã ghi nhận sự cố và báo cho %(n)s khách hàng.") % {"n": saved.customers_at_publish})
+                note = _("Đã ghi nhận sự cố và báo cho %(n)s khách hàng.") % {"n": saved.customers_at_publish}
             elif not change:
                 saved = services.outage_plan(
                     unit=data["unit"], place=data["place"], reason=data["reason"], crew=data.get("crew", ""),
@@ -152,23 +185,31 @@ class OutageAdmin(UnitScopedAdmin):
                     scheduled_start=data["scheduled_start"], scheduled_end=data["scheduled_end"], by=request.user,
                     now=now, **elements,
                 )  # fmt: skip
-                messages.info(request, _("Đã lưu bản nháp: khách hàng chưa được báo cho đến khi thông báo."))
+                note = _("Đã lưu bản nháp: khách hàng chưa được báo cho đến khi thông báo.")
             else:
-                current = Outage.objects.get(pk=obj.pk)
+                current = Outage.objects.get(pk=form.instance.pk)
                 fields = {name: data[name] for name in form.changed_data if name in data}
                 if current.kind == OutageKind.INCIDENT:
                     saved = services.incident_update(outage=current, by=request.user, now=now, **fields)
                 else:
                     saved = services.outage_change(outage=current, by=request.user, now=now, **fields)
-                if saved.status in ANNOUNCED_STATUSES and fields:
-                    messages.info(request, _("Khách hàng đã được báo về thay đổi."))
-        except (services.OutageError, policy.AccessDenied) as exc:
-            messages.error(request, exc.message)
-            request._outage_refused = True
-            saved = Outage.objects.get(pk=obj.pk) if obj.pk else None
-        if saved is not None:
-            obj.pk = saved.pk
-            obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+                note = _("Khách hàng đã được báo về thay đổi.") if saved.status in ANNOUNCED_STATUSES and fields else ""
+        except services.OutageError as exc:
+            field = self._ERROR_FIELDS.get(exc.code)
+            form.add_error(field if field in form.fields else None, exc.message)
+            return
+        except policy.AccessDenied as exc:
+            form.add_error(None, exc.message)
+            return
+        form._saved_outage = saved
+        if note:
+            messages.info(request, note)
+
+    def save_model(self, request, obj, form, change):
+        """The services saved it while the form was validated (`_save_through_services`)."""
+        saved = form._saved_outage
+        obj.pk = saved.pk
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
 
     def save_related(self, request, form, formsets, change):
         """The services set the grid elements and areas; the history is written by them, never by the form."""
@@ -180,22 +221,7 @@ class OutageAdmin(UnitScopedAdmin):
         return self.inlines if obj is not None else []
 
     def response_add(self, request, obj, post_url_continue=None):
-        if obj.pk is None:
-            return redirect(reverse("admin:outages_outage_changelist"))
         return redirect(reverse("admin:outages_outage_change", args=[obj.pk]))
-
-    def response_change(self, request, obj):
-        if getattr(request, "_outage_refused", False):  # the refusal is the message, not "changed successfully"
-            return redirect(reverse("admin:outages_outage_change", args=[obj.pk]))
-        return super().response_change(request, obj)
-
-    def log_change(self, request, obj, message):
-        if not getattr(request, "_outage_refused", False):
-            super().log_change(request, obj, message)
-
-    def log_addition(self, request, obj, message):
-        if obj.pk is not None:
-            super().log_addition(request, obj, message)
 
     def changelist_view(self, request, extra_context=None):
         reports = policy.records(OutageReport.objects.all(), user=request.user)

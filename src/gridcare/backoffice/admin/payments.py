@@ -3,6 +3,8 @@ gateway callback (refused ones too). Read only: money is recorded by the gateway
 and `payments.services`, never edited by hand."""
 
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.backoffice.scoping import UnitScopedAdmin
@@ -52,13 +54,28 @@ class _ReadOnlyAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
 
 @admin.register(Payment, site=admin_site)
 class PaymentAdmin(_ReadOnlyAdmin):
-    list_display = ["receipt", "account", "channel", "reference", "amount_vnd", "received_at"]
+    list_display = ["receipt", "account", "channel", "reference", "amount_vnd", "received_at", "money_link"]
     list_filter = ["channel", "received_at"]
     list_select_related = ["account"]
     search_fields = ["reference", "=account__code", "gateway_transaction"]
     raw_id_fields = ["account", "order"]
     inlines = [AllocationInline, PaymentReversalInline]
     ordering = ["-received_at", "-pk"]
+
+    def get_urls(self):
+        from gridcare.backoffice.admin.payments_ops import account_money_view, refund_view
+
+        view = self.admin_site.admin_view
+        return [
+            path("account/<str:code>/", view(account_money_view), name="payments_account_money"),
+            path("<int:pk>/refund/", view(refund_view), name="payments_payment_refund"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("Số dư"))
+    def money_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:payments_account_money", args=[obj.account.code]),
+                           _("số dư và lịch sử"))  # fmt: skip
 
     @admin.display(description=_("Số biên lai"))
     def receipt(self, obj):

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.hotline import hotline_view
 from gridcare.backoffice.scoping import PolicyAdmin, UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.core.charts import Series, bar_chart_svg
@@ -155,6 +156,11 @@ class ServiceRequestAdmin(UnitScopedAdmin):
     readonly_fields = [f.name for f in ServiceRequest._meta.fields if f.name != "id"] + ["actions_links"]
     fields = readonly_fields
     ordering = ["due_at", "pk"]
+    change_list_template = "admin/servicedesk/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        may_hotline = policy.may(user=request.user, action="servicedesk.open_for_customer")
+        return super().changelist_view(request, {"may_hotline": may_hotline, **(extra_context or {})})
 
     def get_queryset(self, request):
         return selectors.with_clock(super().get_queryset(request), now=timezone.now())
@@ -198,6 +204,8 @@ class ServiceRequestAdmin(UnitScopedAdmin):
         return [
             path("<int:pk>/assign/", self.admin_site.admin_view(self.assign_view), name="servicedesk_servicerequest_assign"),
             path("report/", self.admin_site.admin_view(self.report_view), name="servicedesk_servicerequest_report"),
+            path("hotline/", self.admin_site.admin_view(lambda request: hotline_view(request, self.admin_site)),
+                 name="servicedesk_servicerequest_hotline"),
             *super().get_urls(),
         ]
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from gridcare.backoffice.workday import Queue, changelist_url, register_queues
 from gridcare.org import policy
 from gridcare.outages.models import Outage, OutageStatus
+from gridcare.payments import reconciliation
+from gridcare.payments.models import ReconciliationDifference
 from gridcare.payments.statements_models import StatementLine
 from gridcare.servicedesk import selectors as desk
 from gridcare.servicedesk.models import ServiceRequest
@@ -38,24 +40,30 @@ def outage_queues(*, user, now: dt.datetime) -> list[Queue]:
     counts = policy.records(Outage.objects.all(), user=user).aggregate(
         off=Count("pk", filter=Q(status=OutageStatus.IN_PROGRESS)),
         drafts=Count("pk", filter=Q(status=OutageStatus.DRAFT)),
+        overdue=Count("pk", filter=Q(status=OutageStatus.IN_PROGRESS, scheduled_end__lt=now)),
     )
     return [
         Queue(area=_("Ngừng cấp điện"), label=_("Đang mất điện, chưa có điện lại"), count=counts["off"], tone="urgent",
               url=changelist_url(Outage, status__exact=OutageStatus.IN_PROGRESS)),
         Queue(area=_("Ngừng cấp điện"), label=_("Lịch ngừng cấp điện chưa thông báo"), count=counts["drafts"],
               url=changelist_url(Outage, status__exact=OutageStatus.DRAFT)),
+        Queue(area=_("Ngừng cấp điện"), label=_("Quá giờ dự kiến có điện lại, chưa đóng"), count=counts["overdue"],
+              tone="urgent", url=changelist_url(Outage, overdue="1")),
     ]  # fmt: skip
 
 
 def payment_queues(*, user, now: dt.datetime) -> list[Queue]:
-    """Bank-statement and partner-file lines no account or bill was found for."""
-    if not policy.may_record(user=user, model=StatementLine, verb="view"):
-        return []
-    waiting = policy.records(StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED), user=user).count()
-    return [
-        Queue(area=_("Thanh toán"), label=_("Dòng sao kê chờ khớp"), count=waiting,
-              url=changelist_url(StatementLine, status__exact=StatementLine.Status.UNMATCHED)),
-    ]  # fmt: skip
+    """Bank-statement and partner-file lines no account or bill was found for; reconciliation differences open."""
+    result = []
+    if policy.may_record(user=user, model=StatementLine, verb="view"):
+        waiting = policy.records(StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED), user=user).count()
+        result.append(Queue(area=_("Thanh toán"), label=_("Dòng sao kê chờ khớp"), count=waiting,
+                            url=changelist_url(StatementLine, status__exact=StatementLine.Status.UNMATCHED)))  # fmt: skip
+    if policy.may_record(user=user, model=ReconciliationDifference, verb="view"):
+        differences = reconciliation.open_differences(user=user).count()
+        result.append(Queue(area=_("Thanh toán"), label=_("Chênh lệch đối soát chưa xử lý"), count=differences,
+                            tone="attention", url=changelist_url(ReconciliationDifference, status__exact="open")))  # fmt: skip
+    return result
 
 
 register_queues("servicedesk", servicedesk_queues)

@@ -75,3 +75,42 @@ def same(a: str, b: str) -> bool:
 
 
 sha256, sha512 = hashlib.sha256, hashlib.sha512
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    """What an adapter needs to ask for a refund of (part of) a paid transaction."""
+
+    reference: str  # ours for this refund: VNPAY vnp_RequestId, ZaloPay m_refund_id
+    order_reference: str  # the paid order: vnp_TxnRef / app_trans_id
+    gateway_transaction: str  # theirs: vnp_TransactionNo / zp_trans_id
+    amount: int  # VND to give back
+    full: bool  # the whole payment (VNPAY 02) or part of it (03)
+    paid_at: dt.datetime  # the original transaction's time (vnp_TransactionDate)
+    reason: str
+    created_by: str
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """The gateway's answer to a refund (or to a refund query): done, pending (processing) or failed."""
+
+    status: str  # "done" / "pending" / "failed"
+    code: str = ""
+    message: str = ""
+    gateway_reference: str = ""
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    """One transaction of a gateway's daily list (what the gateway counts as paid that day)."""
+
+    reference: str  # ours (vnp_TxnRef / app_trans_id)
+    amount: int
+    gateway_transaction: str = ""
+
+
+def canonical_rows(rows: list[dict]) -> str:
+    """The signed text of a daily list: each row's reference|amount|transaction, in order, joined by newlines."""
+    return "\n".join(f"{r.get('reference', '')}|{r.get('amount', '')}|{r.get('transaction', '')}" for r in rows)

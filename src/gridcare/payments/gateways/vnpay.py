@@ -21,6 +21,10 @@ from gridcare.payments.gateways.base import (
     GatewayError,
     GatewayResult,
     PaymentRequest,
+    RefundRequest,
+    RefundResult,
+    SettlementRow,
+    canonical_rows,
     hmac_hex,
     same,
     sha512,
@@ -132,3 +136,86 @@ class VnpayGateway:
             gateway_transaction=str(answer.get("vnp_TransactionNo", "")), code=status,
             paid_at=parse_stamp(str(answer.get("vnp_PayDate", ""))), pending=status in ("01", "05"),
         )  # fmt: skip
+
+    # --- refunds and the daily list ---------------------------------------------------------------------------
+
+    def refund(self, *, request: RefundRequest) -> RefundResult:
+        """`refund` on the merchant web API: signed over the `|`-joined request fields; the answer is checked too.
+
+        A forged answer (bad checksum) or one about another transaction or amount (a replayed answer) raises
+        `GatewayError`: the refund stays pending and nothing reaches the ledger. VNPAY answers synchronously.
+        """
+        body = {
+            "vnp_RequestId": request.reference, "vnp_Version": VERSION, "vnp_Command": "refund",
+            "vnp_TmnCode": self.tmn_code, "vnp_TransactionType": "02" if request.full else "03",
+            "vnp_TxnRef": request.order_reference, "vnp_Amount": str(request.amount * 100),
+            "vnp_TransactionNo": request.gateway_transaction, "vnp_TransactionDate": local_stamp(request.paid_at),
+            "vnp_CreateBy": request.created_by[:64] or "gridcare", "vnp_CreateDate": local_stamp(request.now),
+            "vnp_IpAddr": "127.0.0.1", "vnp_OrderInfo": f"Hoan tien {request.order_reference}"[:255],
+        }  # fmt: skip
+        body["vnp_SecureHash"] = pipe_sign(body, _REFUND_FIELDS, self.hash_secret)
+        try:
+            answer = httpx.post(self.query_url, json=body, timeout=self.timeout).json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise GatewayError("gateway_unreachable", f"Không hỏi được VNPAY: {exc}") from exc
+        if not isinstance(answer, dict) or not same(str(answer.get("vnp_SecureHash", "")),
+                                                    pipe_sign(answer, _REFUND_ANSWER_FIELDS, self.hash_secret)):  # fmt: skip
+            raise GatewayError("gateway_bad_signature", "Câu trả lời hoàn tiền của VNPAY sai chữ ký.")
+        if str(answer.get("vnp_TxnRef", "")) != request.order_reference or (
+            str(answer.get("vnp_ResponseCode")) == SUCCESS and _amount(answer.get("vnp_Amount")) != request.amount
+        ):
+            raise GatewayError("gateway_mismatch", "Câu trả lời hoàn tiền của VNPAY không phải của yêu cầu này.")
+        code = str(answer.get("vnp_ResponseCode", ""))
+        message = str(answer.get("vnp_Message", ""))[:300]
+        if code == SUCCESS:
+            return RefundResult(status="done", code=code, message=message,
+                                gateway_reference=str(answer.get("vnp_TransactionNo", "")))  # fmt: skip
+        if code == "94":  # the same request again within VNPAY's window: still being handled
+            return RefundResult(status="pending", code=code, message=message)
+        if code in ("99",):
+            raise GatewayError("gateway_refused", f"VNPAY trả lời mã {code}.")
+        return RefundResult(status="failed", code=code, message=message)
+
+    def refund_query(self, *, request: RefundRequest) -> RefundResult:
+        """VNPAY has no refund query: the same refund request again (same vnp_RequestId) gives its answer."""
+        return self.refund(request=request)
+
+    def settlement(self, *, day: dt.date) -> list[SettlementRow]:
+        """The day's paid transactions as VNPAY counts them (`settlement_url`, signed; see docs/payments.md).
+
+        VNPAY itself publishes the daily reconciliation file on its merchant portal (and by SFTP on request);
+        the demo's sandbox serves the same content over HTTP, signed with the hash secret.
+        """
+        return _signed_list(url=settings.GRIDCARE_VNPAY_SETTLEMENT_URL, who=self.tmn_code, day=day,
+                            key=self.hash_secret, digest=sha512, timeout=self.timeout, name="VNPAY")  # fmt: skip
+
+
+_REFUND_FIELDS = ("vnp_RequestId", "vnp_Version", "vnp_Command", "vnp_TmnCode", "vnp_TransactionType", "vnp_TxnRef",
+                  "vnp_Amount", "vnp_TransactionNo", "vnp_TransactionDate", "vnp_CreateBy", "vnp_CreateDate",
+                  "vnp_IpAddr", "vnp_OrderInfo")  # fmt: skip
+_REFUND_ANSWER_FIELDS = ("vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "vnp_Message", "vnp_TmnCode",
+                         "vnp_TxnRef", "vnp_Amount", "vnp_BankCode", "vnp_PayDate", "vnp_TransactionNo",
+                         "vnp_TransactionType", "vnp_TransactionStatus", "vnp_OrderInfo")  # fmt: skip
+
+
+def _signed_list(*, url: str, who: str, day: dt.date, key: str, digest, timeout: float, name: str) -> list[SettlementRow]:
+    """Fetch a daily list `{"date", "rows": [{"reference", "amount", "transaction"}], "signature"}` and check it."""
+    stamp = f"{day:%Y%m%d}"
+    try:
+        answer = httpx.get(url, params={"merchant": who, "date": stamp, "signature": hmac_hex(key, f"{who}|{stamp}", digest)},
+                           timeout=timeout).json()  # fmt: skip
+    except (httpx.HTTPError, ValueError) as exc:
+        raise GatewayError("gateway_unreachable", f"Không lấy được danh sách giao dịch của {name}: {exc}") from exc
+    rows = answer.get("rows") if isinstance(answer, dict) else None
+    if not isinstance(rows, list) or answer.get("date") != stamp or not same(
+        str(answer.get("signature", "")), hmac_hex(key, f"{stamp}\n{canonical_rows(rows)}", digest)
+    ):
+        raise GatewayError("gateway_bad_signature", f"Danh sách giao dịch của {name} sai chữ ký hoặc sai ngày.")
+    result = []
+    for row in rows:
+        try:
+            result.append(SettlementRow(reference=str(row["reference"]), amount=int(row["amount"]),
+                                        gateway_transaction=str(row.get("transaction", ""))))  # fmt: skip
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GatewayError("gateway_bad_list", f"Danh sách giao dịch của {name} có dòng không đọc được.") from exc
+    return result

@@ -18,6 +18,8 @@ from gridcare.payments.gateways.base import (
     GatewayError,
     GatewayResult,
     PaymentRequest,
+    RefundRequest,
+    RefundResult,
     hmac_hex,
     same,
     sha256,
@@ -114,3 +116,51 @@ class ZalopayGateway:
             return GatewayResult(reference=reference, amount=0, succeeded=False, code="2",
                                  found=answer.get("sub_return_code") != -54)  # fmt: skip
         raise GatewayError("gateway_refused", f"ZaloPay trả lời mã {code}.")
+
+    # --- refunds and the daily list ---------------------------------------------------------------------------
+
+    def refund(self, *, request: RefundRequest) -> RefundResult:
+        """`POST /v2/refund` with mac = HMAC-SHA256(key1, app_id|zp_trans_id|amount|description|timestamp).
+
+        ZaloPay answers `return_code` 1 (refunded), 3 (processing: ask `/v2/query_refund` later) or 2 (refused).
+        Its answers carry no signature (the protocol trusts TLS to ZaloPay's host), so a "processing" answer is
+        confirmed only by a query, and an answer for another refund is refused.
+        """
+        timestamp = str(_ms(request.now))
+        description = f"Hoan tien {request.order_reference}"[:100]
+        form = {"app_id": self.app_id, "m_refund_id": request.reference, "zp_trans_id": request.gateway_transaction,
+                "amount": str(request.amount), "timestamp": timestamp, "description": description}  # fmt: skip
+        form["mac"] = hmac_hex(self.key1, "|".join((self.app_id, request.gateway_transaction, str(request.amount),
+                                                    description, timestamp)), sha256)  # fmt: skip
+        return self._refund_answer(self._post(settings.GRIDCARE_ZALOPAY_REFUND_URL, form), request=request)
+
+    def refund_query(self, *, request: RefundRequest) -> RefundResult:
+        """`POST /v2/query_refund` with mac = HMAC-SHA256(key1, app_id|m_refund_id|timestamp)."""
+        timestamp = str(_ms(request.now))
+        form = {"app_id": self.app_id, "m_refund_id": request.reference, "timestamp": timestamp}
+        form["mac"] = hmac_hex(self.key1, f"{self.app_id}|{request.reference}|{timestamp}", sha256)
+        return self._refund_answer(self._post(settings.GRIDCARE_ZALOPAY_QUERY_REFUND_URL, form), request=request)
+
+    def _refund_answer(self, answer: dict, *, request: RefundRequest) -> RefundResult:
+        if not isinstance(answer, dict):
+            raise GatewayError("gateway_refused", "ZaloPay trả lời không đọc được.")
+        echoed = answer.get("m_refund_id")
+        if echoed is not None and str(echoed) != request.reference:
+            raise GatewayError("gateway_mismatch", "Câu trả lời hoàn tiền của ZaloPay không phải của yêu cầu này.")
+        code, message = answer.get("return_code"), str(answer.get("return_message", ""))[:300]
+        sub = str(answer.get("sub_return_code", ""))
+        if code == 1:
+            return RefundResult(status="done", code="1", message=message, gateway_reference=str(answer.get("refund_id", "")))
+        if code == 3:
+            return RefundResult(status="pending", code="3", message=message, gateway_reference=str(answer.get("refund_id", "")))
+        if code == 2:
+            return RefundResult(status="failed", code=f"2{sub}"[:16], message=message)
+        raise GatewayError("gateway_refused", f"ZaloPay trả lời mã {code}.")
+
+    def settlement(self, *, day: dt.date) -> list:
+        """The day's paid transactions as ZaloPay counts them (its merchant portal's daily report; the sandbox
+        serves it over HTTP, signed with key1)."""
+        from gridcare.payments.gateways.vnpay import _signed_list
+
+        return _signed_list(url=settings.GRIDCARE_ZALOPAY_SETTLEMENT_URL, who=self.app_id, day=day, key=self.key1,
+                            digest=sha256, timeout=self.timeout, name="ZaloPay")  # fmt: skip

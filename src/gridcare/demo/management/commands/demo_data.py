@@ -16,6 +16,7 @@ from gridcare.demo import selectors, services, workday
 from gridcare.demo.campaigns import demo_campaigns_load
 from gridcare.demo.flexibility import demo_demand_response_load
 from gridcare.demo.insights import demo_insights_load
+from gridcare.demo.operations import demo_operations_load
 from gridcare.demo.payments_files import demo_statements_load
 from gridcare.demo.servicedesk import demo_service_requests_load
 
@@ -35,6 +36,7 @@ STAGES = {
     "service requests": gettext_lazy("yêu cầu dịch vụ"),
     "advice, digital adoption": gettext_lazy("tư vấn tiết kiệm điện, chuyển đổi số"),
     "campaigns": gettext_lazy("Tháng tri ân khách hàng (hoạt động, hiến máu, thắp sáng đường quê)"),
+    "operations": gettext_lazy("lịch tự bắt đầu, yêu cầu qua tổng đài, hoàn tiền, đối soát"),
 }
 
 
@@ -91,6 +93,7 @@ class Command(BaseCommand):
         demo_reliability.demo_reliability_history_load(now=timezone.now())
         progress("advice, digital adoption", demo_insights_load(today=today, now=timezone.now()))
         progress("campaigns", demo_campaigns_load(today=today, now=timezone.now()))
+        progress("operations", demo_operations_load(now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
