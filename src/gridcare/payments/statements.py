@@ -27,15 +27,13 @@ from gridcare.billing.models import Bill
 from gridcare.billing.vietqr import bill_numbers_in_memo
 from gridcare.core.bulk import bulk_insert, chunked, is_postgresql
 from gridcare.core.formatting import BUSINESS_TZ, local_date
-from gridcare.customers.models import Account
-from gridcare.metering.importing import (  # the readings import's file rules: size caps, UTF-8, ZIP-bomb checks
+from gridcare.core.importfiles import (  # the readings' file rules
     ImportFileError,
     ImportLimits,
     RowError,
-    _rows_from_csv,
-    _rows_from_xlsx,
-    check_import_size,
+    rows_from_file,
 )
+from gridcare.customers.models import Account
 from gridcare.org import policy
 from gridcare.payments import selectors, services
 from gridcare.payments.models import Allocation, Channel, Payment, PaymentReversal
@@ -79,16 +77,12 @@ class StatementResult:
 
 def _rows(content: bytes, filename: str, limits: ImportLimits) -> tuple[list[str], list[list[str]]]:
     """Header and body rows (as text) of a CSV or XLSX file."""
-    check_import_size(size=len(content), limits=limits)
-    if filename.lower().endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
-        rows = _rows_from_xlsx(content, limits=limits)
+    parsed = rows_from_file(content=content, filename=filename, limits=limits)
+    if isinstance(parsed, tuple):
+        header, columns = parsed
+        rows = [header, *map(list, zip(*columns, strict=True))]
     else:
-        parsed = _rows_from_csv(content)
-        if isinstance(parsed, tuple):
-            header, columns = parsed
-            rows = [header, *map(list, zip(*columns, strict=True))]
-        else:
-            rows = parsed
+        rows = parsed
     while rows and not any(str(c).strip() for c in rows[0]):
         rows = rows[1:]
     if not rows:
