@@ -1,6 +1,7 @@
 """Reads for metering: the set-based lookups the reading import needs, and import history."""
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from gridcare.metering.readingrules import History, Installations, day_from_numb
 
 _FAR_FUTURE_DAY = 10**6
 _SQLITE_CHUNK = 5_000
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9._,-]*")
 
 
 def _rows_for_ids(sql: str, ids: Sequence[int] | Sequence[str], params: Sequence[Any] = ()) -> list[tuple]:
@@ -39,8 +41,13 @@ def _rows_for_ids(sql: str, ids: Sequence[int] | Sequence[str], params: Sequence
 
 
 def _array_param(ids: list) -> Any:
-    """Whole ids as one array literal (joined at C speed; psycopg would adapt each int of a list), else the list."""
-    return "{" + ",".join(map(str, ids)) + "}" if isinstance(ids[0], int) else ids
+    """Ids as one array literal, joined at C speed (psycopg would adapt each item of a list): whole numbers, or
+    strings of letters, digits, '.', '_' and '-' only (a serial); anything else goes as the list."""
+    if isinstance(ids[0], int):
+        return "{" + ",".join(map(str, ids)) + "}"
+    joined = ",".join(ids)
+    plain = _PLAIN_TEXT.fullmatch(joined) and all(ids) and not any(i.upper() == "NULL" for i in ids)  # NULL: no value
+    return "{" + joined + "}" if plain else ids
 
 
 def _int_matrix_for_ids(sql: str, ids: Sequence[int], params: Sequence[Any], columns: int) -> np.ndarray:
