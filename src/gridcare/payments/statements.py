@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from gridcare.billing.models import Bill
@@ -230,18 +231,32 @@ def _reserve_payment_ids(count: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def _chunk() -> int:
+    """Rows per round of set-based queries: more on PostgreSQL, whose id lists travel as one array parameter."""
+    return 20_000 if is_postgresql() else 5_000
+
+
+def _among(values, kind: str = "bigint") -> Any:
+    """The right side of an `__in` lookup: on PostgreSQL one array parameter unnested (a list of thousands of
+    parameters costs more to bind than the query takes), on SQLite the values themselves."""
+    values = list(values)
+    if is_postgresql():
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])  # noqa: S611 - a constant type name
+    return values
+
+
 def _lock_accounts(account_ids: list[int]) -> None:
     """The allocator's per-account lock (as `payments.services`), set-based: FOR NO KEY UPDATE on PostgreSQL."""
-    for part in chunked(sorted(set(account_ids)), 5000):
-        list(Account.objects.select_for_update(no_key=True).filter(pk__in=part).order_by("pk").values_list("pk", flat=True))
+    for part in chunked(sorted(set(account_ids)), _chunk()):
+        list(Account.objects.select_for_update(no_key=True).filter(pk__in=_among(part)).order_by("pk").values_list("pk", flat=True))
 
 
 def _outstanding(bill_ids: list[int]) -> dict[int, int]:
     """What is left to pay on each owed bill among `bill_ids` (bills not owed: absent)."""
     left: dict[int, int] = {}
-    for part in chunked(sorted(set(bill_ids)), 5000):
-        totals = dict(Bill.objects.filter(selectors.OWED, pk__in=part).values_list("pk", "total"))
-        paid = dict(Allocation.objects.filter(bill_id__in=list(totals)).order_by().values("bill_id")
+    for part in chunked(sorted(set(bill_ids)), _chunk()):
+        totals = dict(Bill.objects.filter(selectors.OWED, pk__in=_among(part)).values_list("pk", "total"))
+        paid = dict(Allocation.objects.filter(bill_id__in=_among(totals)).order_by().values("bill_id")
                     .annotate(s=Sum("amount")).values_list("bill_id", "s"))  # fmt: skip
         for pk, total in totals.items():
             left[pk] = total - paid.get(pk, 0)
@@ -286,7 +301,7 @@ def statement_import(
             unit=unit, created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
         result.statement = statement
-        for part in chunked(good, 5000):
+        for part in chunked(good, _chunk()):
             _import_chunk(part, statement=statement, channel=channel, now=now, result=result)
         StatementImport.objects.filter(pk=statement.pk).update(
             rows_total=result.rows_total, rows_matched=result.matched, rows_unmatched=result.unmatched,
@@ -302,7 +317,7 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
                   result: StatementResult) -> None:  # fmt: skip
     source = statement.source
     present = set(
-        StatementLine.objects.filter(source=source, transaction_id__in=[r.transaction_id for r in rows])
+        StatementLine.objects.filter(source=source, transaction_id__in=_among([r.transaction_id for r in rows], "text"))
         .values_list("transaction_id", flat=True)
     )  # fmt: skip
     if present:
@@ -314,15 +329,16 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
     wanted_bill = [next(iter(bill_numbers_in_memo(r.description)), None) for r in rows]
     bills = {
         number: (pk, account_id)
-        for number, pk, account_id in Bill.objects.filter(number__in={n for n in wanted_bill if n})
+        for number, pk, account_id in Bill.objects.filter(number__in=_among({n for n in wanted_bill if n}, "text"))
         .values_list("number", "pk", "account_id")
     }  # fmt: skip
     wanted_code = [r.customer_code or next(iter(_CUSTOMER_CODE.findall(r.description.upper())), "") for r in rows]
     accounts = {
         code: (pk, unit_id)
-        for code, pk, unit_id in Account.objects.filter(code__in={c for c in wanted_code if c}).values_list("code", "pk", "unit_id")
+        for code, pk, unit_id in Account.objects.filter(code__in=_among({c for c in wanted_code if c}, "text"))
+        .values_list("code", "pk", "unit_id")
     }  # fmt: skip
-    units = dict(Account.objects.filter(pk__in={a for _b, a in bills.values()}).values_list("pk", "unit_id"))
+    units = dict(Account.objects.filter(pk__in=_among({a for _b, a in bills.values()})).values_list("pk", "unit_id"))
     matched: list[tuple[int, int | None, str, int]] = []  # (row index, bill id, how, account id)
     for i in range(len(rows)):
         if wanted_bill[i] in bills:
@@ -369,7 +385,7 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
 
 
 def _sums(model, account_path: str, account_ids: list[int]) -> dict[int, int]:
-    rows = (model.objects.filter(**{f"{account_path}__in": account_ids}).order_by().values(account_path)
+    rows = (model.objects.filter(**{f"{account_path}__in": _among(account_ids)}).order_by().values(account_path)
             .annotate(s=Sum("amount")).values_list(account_path, "s"))  # fmt: skip
     return dict(rows)
 
@@ -399,7 +415,7 @@ def _allocate(*, matched, rows: list[_Good], ids: list[int], now: dt.datetime) -
             new_money[account_id] = new_money.get(account_id, 0) + rows[i].amount
         owed: dict[int, list[int]] = {}
         older_credit: set[int] = set()
-        for part in chunked(accounts, 2000):
+        for part in chunked(accounts, _chunk()):
             received = _sums(Payment, "account_id", part)
             reversed_ = _sums(PaymentReversal, "payment__account_id", part)
             allocated = _sums(Allocation, "payment__account_id", part)
