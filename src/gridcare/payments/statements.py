@@ -21,7 +21,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Sum
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from gridcare.billing.models import Bill
@@ -232,17 +231,14 @@ def _reserve_payment_ids(count: int) -> list[int]:
 
 
 def _chunk() -> int:
-    """Rows per round of set-based queries: more on PostgreSQL, whose id lists travel as one array parameter."""
-    return 20_000 if is_postgresql() else 5_000
+    """Rows per round of set-based queries."""
+    return 5_000
 
 
-def _among(values, kind: str = "bigint") -> Any:
-    """The right side of an `__in` lookup: on PostgreSQL one array parameter unnested (a list of thousands of
-    parameters costs more to bind than the query takes), on SQLite the values themselves."""
-    values = list(values)
-    if is_postgresql():
-        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])  # noqa: S611 - a constant type name
-    return values
+def _among(values) -> list:
+    """The right side of an `__in` lookup. (An unnested array parameter was tried on PostgreSQL, 2026-12-01: the
+    planner then rescanned the array for every bill — see benchmarks/README.md — so the values go as a list.)"""
+    return list(values)
 
 
 def _lock_accounts(account_ids: list[int]) -> None:
@@ -317,7 +313,7 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
                   result: StatementResult) -> None:  # fmt: skip
     source = statement.source
     present = set(
-        StatementLine.objects.filter(source=source, transaction_id__in=_among([r.transaction_id for r in rows], "text"))
+        StatementLine.objects.filter(source=source, transaction_id__in=_among([r.transaction_id for r in rows]))
         .values_list("transaction_id", flat=True)
     )  # fmt: skip
     if present:
@@ -329,13 +325,13 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
     wanted_bill = [next(iter(bill_numbers_in_memo(r.description)), None) for r in rows]
     bills = {
         number: (pk, account_id)
-        for number, pk, account_id in Bill.objects.filter(number__in=_among({n for n in wanted_bill if n}, "text"))
+        for number, pk, account_id in Bill.objects.filter(number__in=_among({n for n in wanted_bill if n}))
         .values_list("number", "pk", "account_id")
     }  # fmt: skip
     wanted_code = [r.customer_code or next(iter(_CUSTOMER_CODE.findall(r.description.upper())), "") for r in rows]
     accounts = {
         code: (pk, unit_id)
-        for code, pk, unit_id in Account.objects.filter(code__in=_among({c for c in wanted_code if c}, "text"))
+        for code, pk, unit_id in Account.objects.filter(code__in=_among({c for c in wanted_code if c}))
         .values_list("code", "pk", "unit_id")
     }  # fmt: skip
     units = dict(Account.objects.filter(pk__in=_among({a for _b, a in bills.values()})).values_list("pk", "unit_id"))
