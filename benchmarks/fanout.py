@@ -13,7 +13,10 @@ draws them; a push subscription for one account in five; a few stored preference
 
 The last line is
 
-    RESULT fanout recipients=<n> rows_per_s=<n> naive_rows_per_s=<n> ratio=<n>
+    RESULT fanout recipients=<n> rows_per_s=<n> naive_rows_per_s=<n> ratio=<n> limit_rows_per_s=<n> limit_ratio=<n>
+
+`limit_rows_per_s` (PostgreSQL) is this machine's raw-SQL limit for the same rows, measured in the same run: the
+notice's outbox rows copied by one INSERT … SELECT into an empty table with the outbox's columns and indexes.
 """
 
 import argparse
@@ -196,6 +199,8 @@ def main() -> None:
     print(f"naive loop: {len(sample):,} recipients → {naive_rows:,} rows in {naive_elapsed:.2f} s "
           f"({naive_per_s:,.0f} rows/s; {notice.recipients * naive_elapsed / len(sample):,.0f} s for all, scaled)")
 
+    limit = raw_limit(notice) if url.startswith("postgres") else None
+    limit_text = f" limit_rows_per_s={limit:.0f} limit_ratio={rows_per_s / limit:.2f}" if limit else ""
     if args.deliver:
         d = delivery_demo(url=url, messages=args.deliver, rate=args.rate, workers=args.workers,
                           latency=args.provider_latency / 1000)  # fmt: skip
@@ -209,7 +214,26 @@ def main() -> None:
     if not args.keep:
         drop_database(url)
     print(f"RESULT fanout recipients={notice.recipients} rows_per_s={rows_per_s:.0f} "
-          f"naive_rows_per_s={naive_per_s:.0f} ratio={rows_per_s / naive_per_s:.1f}")
+          f"naive_rows_per_s={naive_per_s:.0f} ratio={rows_per_s / naive_per_s:.1f}{limit_text}")
+
+
+def raw_limit(notice) -> float:
+    """Rows per second of the raw SQL that writes the notice's rows: one INSERT … SELECT of them into an empty table
+    with the same columns and indexes (`LIKE … INCLUDING ALL`), committed; the rows are read once first (untimed)."""
+    from django.db import connection
+
+    table, source = "notifications_outboxmessage", f"SELECT * FROM notifications_outboxmessage WHERE notice_id = {notice.pk}"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw_outbox")
+        cursor.execute(f"CREATE TABLE bench_raw_outbox (LIKE {table} INCLUDING ALL)")
+        cursor.execute(f"SELECT count(*) FROM ({source}) s")
+        started = time.perf_counter()
+        cursor.execute(f"INSERT INTO bench_raw_outbox {source}")
+        rows, seconds = cursor.rowcount, time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_raw_outbox")
+    print(f"raw SQL limit: INSERT … SELECT of the same {rows:,} rows into an empty indexed outbox: {seconds:.2f} s "
+          f"({rows / seconds:,.0f} rows/s)")  # fmt: skip
+    return rows / seconds
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
     parser.add_argument("--naive-sample", type=int, default=1_000, help="statement rows imported the naive way")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--no-callbacks", action="store_true", help="measure the statement import only")
     return parser.parse_args()
 
 
@@ -157,7 +158,7 @@ def main() -> None:
     t0 = time.perf_counter()
     build(n)
     print(f"{connection.vendor}: {n} accounts and bills (setup {time.perf_counter() - t0:.1f} s)")
-    callbacks = run_callbacks(args)
+    callbacks = None if args.no_callbacks else run_callbacks(args)
     now = timezone.now()
     workdir = Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite") else Path("/tmp")
     path = workdir / f"statement-{n}.csv"

@@ -218,23 +218,25 @@ def test_a_run_that_crashes_half_way_is_finished_by_running_it_again(metered, tm
     path = csv_file(tmp_path / "r.csv", [
         [m1, "2025-04-05", "1600"], [m1, "2025-05-05", "1700"], [m3, "2025-04-05", "800"], [m3, "2025-05-05", "900"],
     ])  # fmt: skip
-    real_insert, calls = services.bulk_insert, []
+    from gridcare.metering import readingwrites
 
-    def power_cut_on_second_chunk(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 2:
+    real_progress, calls = readingwrites._progress, []
+
+    def power_cut_on_second_chunk(*args):
+        calls.append(args)
+        if len(calls) == 2:  # the first chunk is written (SQLite) or on its way in the COPY (PostgreSQL)
             raise RuntimeError("power cut")
-        return real_insert(**kwargs)
+        return real_progress(*args)
 
-    monkeypatch.setattr(services, "INSERT_CHUNK_ROWS", 2)
-    monkeypatch.setattr(services, "bulk_insert", power_cut_on_second_chunk)
+    monkeypatch.setattr(readingwrites, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(readingwrites, "_progress", power_cut_on_second_chunk)
     with pytest.raises(RuntimeError):
         services.reading_import_file(path=path, now=NOW)
     # Validation and insert are one transaction: the crash leaves nothing half-imported behind.
     assert Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).count() == 0
     assert ReadingImport.objects.get().status == ReadingImport.Status.FAILED
 
-    monkeypatch.setattr(services, "bulk_insert", real_insert)
+    monkeypatch.setattr(readingwrites, "_progress", real_progress)
     outcome = services.reading_import_file(path=path, now=NOW)
 
     assert (outcome.inserted, outcome.already_present, outcome.rejected) == (4, 0, 0)

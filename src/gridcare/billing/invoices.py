@@ -11,12 +11,14 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, QuerySet
 
 from gridcare.billing.models import Bill, InvoiceSequence
 from gridcare.core.formatting import local_date
+from gridcare.core.sqlarrays import fetch_int_matrix
 from gridcare.org.models import Unit
 
 
@@ -122,3 +124,36 @@ def invoice_numbers_assign(*, bills: QuerySet[Bill], now: dt.datetime) -> int:
             )
         given += count
     return given
+
+
+def invoice_numbers_for(*, account_ids: np.ndarray, issued: np.ndarray, now: dt.datetime) -> tuple[list[str], np.ndarray]:
+    """The series and numbers of new bills about to be written (one per account, in this order), for the issued
+    ones (series "" and number −1 for the others): `invoice_numbers_assign`'s numbering, given before the insert so
+    that the bills are written once, not written and then updated. Call it inside the transaction that writes them.
+    """
+    n = len(account_ids)
+    series_out, numbers = [""] * n, np.full(n, -1, dtype=np.int64)
+    chosen = np.flatnonzero(issued)
+    if not len(chosen):
+        return series_out, numbers
+    lo, hi = int(account_ids.min()), int(account_ids.max())
+    units = fetch_int_matrix(sql="SELECT id, unit_id FROM customers_account WHERE id BETWEEN %s AND %s ORDER BY id",
+                             params=[lo, hi], columns=2)  # fmt: skip
+    unit_of = units[np.searchsorted(units[:, 0], account_ids[chosen]), 1]
+    paths = dict(Unit.objects.filter(pk__in=sorted(set(unit_of.tolist()))).values_list("pk", "path"))
+    companies = _companies_by_team_path(sorted(set(paths.values())))
+    company_of_unit = {u: companies[p] for u, p in paths.items()}
+    issued_on = local_date(now)
+    by_company: dict[int | None, list[int]] = {}
+    for unit_id in sorted(company_of_unit):
+        company = company_of_unit[unit_id]
+        by_company.setdefault(company.pk if company else None, []).append(unit_id)
+    for _company_id, unit_ids in sorted(by_company.items(), key=lambda item: item[0] or 0):
+        company = company_of_unit[unit_ids[0]]
+        rows = chosen[np.isin(unit_of, np.array(unit_ids, dtype=np.int64))]
+        series = series_of(company=company, issued_on=issued_on)
+        first = _reserve(series=series, company=company, count=len(rows))
+        numbers[rows] = np.arange(first, first + len(rows), dtype=np.int64)
+        for i in rows.tolist():
+            series_out[i] = series
+    return series_out, numbers

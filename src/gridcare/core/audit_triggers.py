@@ -105,6 +105,23 @@ END
 $$;
 """  # noqa: S608
 
+# Inserts are audited once per statement over its new rows (a transition table), set-based: a bulk insert of
+# thousands of rows (a statement import's payments) is one INSERT … SELECT into the audit log, not a call each.
+_PG_INSERT_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {_PREFIX}_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ctx jsonb := COALESCE(NULLIF(current_setting('{CONTEXT_SETTING}', true), ''), '{{}}')::jsonb;
+BEGIN
+    INSERT INTO core_auditentry (at, actor_id, actor_label, address, action, object_type, object_id, before, after, reason)
+    SELECT clock_timestamp(), (ctx->>'actor_id')::bigint, left(COALESCE(ctx->>'actor_label', 'system'), 150),
+           (ctx->>'address')::inet, 'create', TG_ARGV[0], r.row->>'id', NULL, r.row,
+           left(COALESCE(ctx->>'reason', ''), 200)
+      FROM (SELECT to_jsonb(n) AS row FROM {_PREFIX}_new_rows n) r;
+    RETURN NULL;
+END
+$$;
+"""  # noqa: S608
+
 
 def _pg_statements(model: type[models.Model]) -> list[str]:
     table = model._meta.db_table
@@ -113,8 +130,11 @@ def _pg_statements(model: type[models.Model]) -> list[str]:
     return [
         f'DROP TRIGGER IF EXISTS {name} ON "{table}"',
         f'DROP TRIGGER IF EXISTS {name}_update ON "{table}"',
-        f'CREATE TRIGGER {name} AFTER INSERT OR DELETE ON "{table}" FOR EACH ROW '
+        f'DROP TRIGGER IF EXISTS {name}_insert ON "{table}"',
+        f'CREATE TRIGGER {name} AFTER DELETE ON "{table}" FOR EACH ROW '
         f"EXECUTE FUNCTION {_PREFIX}_row('{label}')",
+        f'CREATE TRIGGER {name}_insert AFTER INSERT ON "{table}" REFERENCING NEW TABLE AS {_PREFIX}_new_rows '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {_PREFIX}_inserted('{label}')",
         f'CREATE TRIGGER {name}_update AFTER UPDATE ON "{table}" FOR EACH ROW '
         f"WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION {_PREFIX}_row('{label}')",
     ]
@@ -201,6 +221,7 @@ def install(*, using: str = DEFAULT_DB_ALIAS) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
+            cursor.execute(_PG_INSERT_FUNCTION)
             statements = [s for model in models_ for s in _pg_statements(model)]
         elif connection.vendor == "sqlite":
             statements = [s for model in models_ for s in _sqlite_statements(model)]

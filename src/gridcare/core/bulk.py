@@ -151,3 +151,91 @@ def copy_int64_columns(*, table: str, columns: dict[str, np.ndarray], using: str
     ) as copy:
         copy.write(_BINARY_COPY_HEADER + tuples.tobytes() + _BINARY_COPY_TRAILER)
     return len(tuples)
+
+
+# --- binary COPY of whole numpy columns --------------------------------------------------------------
+
+_PG_EPOCH_DAY = 10_957  # 2000-01-01 − 1970-01-01 in days: PostgreSQL's binary dates count from 2000-01-01
+_PG_EPOCH_SECOND = _PG_EPOCH_DAY * 86_400
+
+
+def binary_column(kind: str, values: Any, *, null: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """One column for `copy_binary`: its values as big-endian bytes per row, and where it is NULL.
+
+    `kind`: "int8", "int4", "bool", "date" (days since 1970-01-01), "timestamptz" (UTC seconds since 1970-01-01)
+    or "text" (one `str` for every row, or a numpy array of `bytes`).
+    """
+    if kind == "int8":
+        data = np.asarray(values, dtype=">i8")
+    elif kind == "int4":
+        data = np.asarray(values, dtype=">i4")
+    elif kind == "bool":
+        data = np.asarray(values, dtype=bool).astype(np.uint8)
+    elif kind == "date":
+        data = (np.asarray(values, dtype=np.int64) - _PG_EPOCH_DAY).astype(">i4")
+    elif kind == "timestamptz":
+        data = ((np.asarray(values, dtype=np.int64) - _PG_EPOCH_SECOND) * 1_000_000).astype(">i8")
+    elif kind == "text":
+        data = np.asarray(values.encode() if isinstance(values, str) else values, dtype=np.bytes_)
+    else:
+        raise ValueError(f"unknown binary COPY kind {kind!r}")
+    return data, null
+
+
+BINARY_COPY_HEADER, BINARY_COPY_TRAILER = _BINARY_COPY_HEADER, _BINARY_COPY_TRAILER
+
+
+def copy_binary_payload(columns: Sequence[tuple[np.ndarray, np.ndarray | None]], rows: int) -> bytes:
+    """The rows as a whole binary COPY stream (header, tuples, trailer)."""
+    return _BINARY_COPY_HEADER + copy_binary_tuples(columns, rows) + _BINARY_COPY_TRAILER
+
+
+def copy_binary_tuples(columns: Sequence[tuple[np.ndarray, np.ndarray | None]], rows: int) -> bytes:
+    """The rows as the tuples of PostgreSQL's binary COPY format (no header, no trailer), built with numpy only.
+
+    Each column is `binary_column(...)`'s pair; a scalar value (a 0-d array, e.g. one text) repeats on every row.
+    Without NULLs every tuple has the same layout and the rows are one structured array; with NULLs each value
+    is placed at its own offset (still vectorised: a NULL is a length of −1 and no bytes).
+    """
+    widths = [data.dtype.itemsize for data, _null in columns]
+    if all(null is None or not null.any() for _data, null in columns):
+        fields = [("fields", ">i2")]
+        for i, width in enumerate(widths):
+            fields += [(f"l{i}", ">i4"), (f"v{i}", f"V{width}")]
+        tuples = np.empty(rows, dtype=np.dtype(fields))
+        tuples["fields"] = len(columns)
+        for i, (data, _null) in enumerate(columns):
+            tuples[f"l{i}"] = widths[i]
+            tuples[f"v{i}"] = np.broadcast_to(data.reshape(-1).view(f"V{widths[i]}"), (rows,))
+        return tuples.tobytes()
+    present = [np.ones(rows, dtype=bool) if null is None else ~null for _data, null in columns]
+    sizes = 2 + sum(4 + width * here.astype(np.int64) for width, here in zip(widths, present, strict=True))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
+    _scatter(out, starts, np.full(rows, len(columns), dtype=">i2").view(np.uint8).reshape(rows, 2))
+    at = starts + 2
+    for (data, _null), width, here in zip(columns, widths, present, strict=True):
+        lengths = np.where(here, width, -1).astype(">i4")
+        _scatter(out, at, lengths.view(np.uint8).reshape(rows, 4))
+        values = np.broadcast_to(data, (rows,)) if data.ndim == 0 else data
+        chosen = np.flatnonzero(here)
+        if len(chosen):
+            raw = np.ascontiguousarray(values[chosen]).view(np.uint8).reshape(len(chosen), width)
+            _scatter(out, at[chosen] + 4, raw)
+        at = at + 4 + width * here
+    return out.tobytes()
+
+
+def _scatter(out: np.ndarray, starts: np.ndarray, values: np.ndarray) -> None:
+    """out[start + k] = values[row, k] for each row's start (values: rows × width bytes)."""
+    out[starts[:, None] + np.arange(values.shape[1])] = values
+
+
+def copy_binary(*, table: str, names: Sequence[str], payload: bytes, using: str = "default") -> None:
+    """PostgreSQL: COPY a `copy_binary_payload` into `table`'s columns `names` (in the caller's transaction)."""
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {qn(table)} ({', '.join(qn(c) for c in names)}) FROM STDIN WITH (FORMAT BINARY)"
+    ) as copy:
+        copy.write(payload)

@@ -153,7 +153,7 @@ class Reading(models.Model):
     # serve those lookups, and every extra index slows the bulk import of millions of readings.
     # Readings are the largest table and arrive by the million: the import resolves every meter and account
     # set-based before it writes (an unknown meter is a rejected row), so the database does not re-check each link
-    # at COMMIT (three lookups per row were 70 % of an import). The ORM still refuses to delete a meter or an
+    # at COMMIT (what that cost: benchmarks/README.md). The ORM still refuses to delete a meter or an
     # account that has readings (PROTECT); `metering.selectors.readings_without_owner` finds any orphan.
     meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings", db_index=False,
                               db_constraint=False)  # fmt: skip

@@ -21,7 +21,6 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gridcare.core.audit import audit_record, model_snapshot
-from gridcare.core.bulk import bulk_insert
 from gridcare.core.formatting import local_date
 from gridcare.core.models import AuditEntry
 from gridcare.core.spreadsheets import SPREADSHEET_MAX_ROWS, safe_row
@@ -55,10 +54,10 @@ from gridcare.metering.importing import (
     table_from_records,
 )
 from gridcare.metering.models import IntervalReading, Meter, Reading, ReadingImport
+from gridcare.metering.readingwrites import Column, insert_columns
 from gridcare.metering.signals import readings_recorded
 from gridcare.org import policy
 
-INSERT_CHUNK_ROWS = 200_000
 HISTORY_DAYS = 400
 MAX_STORED_ERRORS = 1000
 # New readings may close a monthly period: consumption alerts look at periods read in the last 40 days.
@@ -303,18 +302,10 @@ def _register_conflicts(
 
 
 def _insert(
-    *, table: str, columns: tuple[str, ...], rows: list[tuple], conflict_columns: tuple[str, ...], progress: Progress | None = None
+    *, table: str, columns: list[Column], rows: int, conflict_columns: tuple[str, ...], progress: Progress | None = None
 ) -> int:
-    inserted = 0
-    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
-        if progress:
-            progress(_("Đang ghi %(done)d/%(total)d dòng hợp lệ…") % {"done": start, "total": len(rows)})
-        with transaction.atomic():
-            inserted += bulk_insert(
-                table=table, columns=columns, rows=rows[start : start + INSERT_CHUNK_ROWS],
-                ignore_conflicts=True, conflict_columns=conflict_columns, chunk_size=INSERT_CHUNK_ROWS, expect_new=True,
-            )  # fmt: skip
-    return inserted
+    """The valid rows into `table` (`readingwrites`); returns how many were new."""
+    return insert_columns(table=table, columns=columns, rows=rows, conflict_columns=conflict_columns, progress=progress)
 
 
 def _import_register(
@@ -402,18 +393,18 @@ def _import_register(
     for i, vi, en in failures + sequence_failures:
         errors.append(RowError(int(table.row_numbers[i]), "total_kwh", table.columns["total_kwh"][i], vi, en))
     rows_in = np.flatnonzero(accepted)
-    date_text = {d: day_from_number(d).isoformat() for d in set(day[rows_in].tolist())}
-    columns = ["meter_id", "account_id", "read_on", "total", "rollover", "source", "reading_import_id"]
-    values = [
-        meter[rows_in].tolist(), account[rows_in].tolist(), [date_text[d] for d in day[rows_in].tolist()],
-        total[rows_in].tolist(), rollover[rows_in].tolist(), [str(source)] * len(rows_in), [reading_import.pk] * len(rows_in),
+    n = len(rows_in)
+    columns = [
+        Column("meter_id", "int8", meter[rows_in]), Column("account_id", "int8", account[rows_in]),
+        Column("read_on", "date", day[rows_in]), Column("total", "int8", total[rows_in]),
+        Column("rollover", "bool", rollover[rows_in]), Column("source", "text", str(source)),
+        Column("reading_import_id", "int8", np.full(n, reading_import.pk, dtype=np.int64)),
     ]  # fmt: skip
     for column, register in registers.items():  # absent registers stay NULL without travelling
-        columns.append(column.removesuffix("_kwh"))
-        values.append([None if v < 0 else v for v in register[rows_in].tolist()])
+        values = register[rows_in]
+        columns.append(Column(column.removesuffix("_kwh"), "int8", values, null=values < 0))
     inserted = _insert(
-        table=Reading._meta.db_table, columns=tuple(columns), rows=list(zip(*values, strict=True)),
-        conflict_columns=("meter_id", "read_on"), progress=progress,
+        table=Reading._meta.db_table, columns=columns, rows=n, conflict_columns=("meter_id", "read_on"), progress=progress,
     )
     present = int(same.sum())
     if inserted < len(rows_in):
@@ -482,17 +473,15 @@ def _import_interval(
                 f"Conflicts with the value already recorded for this interval ({existing / 1000:g} kWh).",
             ))  # fmt: skip
     rows_in = np.flatnonzero(ok)
-    adapt = connection.ops.adapt_datetimefield_value
-    start_text = {s: str(adapt(dt.datetime.fromtimestamp(s, tz=dt.UTC))) for s in set(seconds[rows_in].tolist())}
-    rows = list(zip(
-        meter[rows_in].tolist(), [start_text[s] for s in seconds[rows_in].tolist()], wh[rows_in].tolist(),
-        [reading_import.pk] * len(rows_in), strict=True,
-    ))  # fmt: skip
+    columns = [
+        Column("meter_id", "int8", meter[rows_in]), Column("start", "timestamptz", seconds[rows_in]),
+        Column("energy_wh", "int8", wh[rows_in]),
+        Column("reading_import_id", "int8", np.full(len(rows_in), reading_import.pk, dtype=np.int64)),
+    ]  # fmt: skip
+    rows = range(len(rows_in))
     inserted = _insert(
-        table=IntervalReading._meta.db_table,
-        columns=("meter_id", "start", "energy_wh", "reading_import_id"),
-        rows=rows,
-        conflict_columns=("meter_id", "start"), progress=progress,
+        table=IntervalReading._meta.db_table, columns=columns, rows=len(rows_in), conflict_columns=("meter_id", "start"),
+        progress=progress,
     )
     if inserted < len(rows):  # stored meanwhile by a writer that takes no meter lock: same value or conflict
         stored = selectors.interval_history(

@@ -10,7 +10,9 @@ Whatever writes the rows (a service, a bulk import, raw SQL), the database refus
 
 On PostgreSQL each check first locks the payment and the bill rows (`FOR NO KEY UPDATE`), so two transactions
 allocating to the same payment or bill are serialised and each one's sum sees the other's committed rows; on
-SQLite a writer holds the database's write lock. A violation raises an integrity error (SQLSTATE 23514 /
+SQLite a writer holds the database's write lock. On PostgreSQL the allocations are checked once per statement,
+over all its new rows (a transition table), set-based: a statement import's thousands of allocations cost a few
+queries, not a trigger call each. A violation raises an integrity error (SQLSTATE 23514 /
 SQLITE_CONSTRAINT) whose message starts with `gridcare_ledger:`.
 
 Installed after every `migrate` (`PaymentsConfig.ready`), like `gridcare.core.audit_triggers`.
@@ -25,24 +27,42 @@ _PG = [  # noqa: S608
     f"""
 CREATE OR REPLACE FUNCTION {PREFIX}_allocation_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    held bigint; allocated bigint; reversed bigint;
-    bill_total bigint; bill_kind text; bill_status text; bill_allocated bigint;
+    bad record;
 BEGIN
-    SELECT amount INTO held FROM payments_payment WHERE id = NEW.payment_id FOR NO KEY UPDATE;
-    SELECT total, kind, status INTO bill_total, bill_kind, bill_status FROM billing_bill WHERE id = NEW.bill_id
-        FOR NO KEY UPDATE;
-    SELECT COALESCE(SUM(amount), 0) INTO allocated FROM payments_allocation WHERE payment_id = NEW.payment_id;
-    SELECT COALESCE(SUM(amount), 0) INTO reversed FROM payments_paymentreversal WHERE payment_id = NEW.payment_id;
-    IF allocated < 0 OR allocated + reversed > held THEN
-        RAISE EXCEPTION '{PREFIX}: allocations of payment % would be % of %', NEW.payment_id, allocated, held - reversed
+    -- Once per statement, over all its new rows (a bulk import allocates thousands at once): lock the payments
+    -- and bills concerned in id order, then check their sums, set-based.
+    PERFORM 1 FROM payments_payment WHERE id IN (SELECT payment_id FROM {PREFIX}_new_allocations)
+        ORDER BY id FOR NO KEY UPDATE;
+    PERFORM 1 FROM billing_bill WHERE id IN (SELECT bill_id FROM {PREFIX}_new_allocations)
+        ORDER BY id FOR NO KEY UPDATE;
+    SELECT p.id, COALESCE(a.allocated, 0) AS allocated, p.amount - COALESCE(r.reversed, 0) AS held INTO bad
+      FROM payments_payment p
+      LEFT JOIN (SELECT payment_id, SUM(amount) AS allocated FROM payments_allocation
+                  WHERE payment_id IN (SELECT payment_id FROM {PREFIX}_new_allocations) GROUP BY payment_id) a
+             ON a.payment_id = p.id
+      LEFT JOIN (SELECT payment_id, SUM(amount) AS reversed FROM payments_paymentreversal
+                  WHERE payment_id IN (SELECT payment_id FROM {PREFIX}_new_allocations) GROUP BY payment_id) r
+             ON r.payment_id = p.id
+     WHERE p.id IN (SELECT payment_id FROM {PREFIX}_new_allocations)
+       AND (COALESCE(a.allocated, 0) < 0 OR COALESCE(a.allocated, 0) + COALESCE(r.reversed, 0) > p.amount)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '{PREFIX}: allocations of payment % would be % of %', bad.id, bad.allocated, bad.held
             USING ERRCODE = 'check_violation';
     END IF;
-    IF NEW.amount > 0 AND (bill_kind <> 'invoice' OR bill_status <> 'issued') THEN
-        RAISE EXCEPTION '{PREFIX}: bill % is not owed', NEW.bill_id USING ERRCODE = 'check_violation';
+    SELECT n.bill_id AS id INTO bad FROM {PREFIX}_new_allocations n LEFT JOIN billing_bill b ON b.id = n.bill_id
+     WHERE n.amount > 0 AND (b.kind IS DISTINCT FROM 'invoice' OR b.status IS DISTINCT FROM 'issued') LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '{PREFIX}: bill % is not owed', bad.id USING ERRCODE = 'check_violation';
     END IF;
-    SELECT COALESCE(SUM(amount), 0) INTO bill_allocated FROM payments_allocation WHERE bill_id = NEW.bill_id;
-    IF bill_allocated < 0 OR bill_allocated > bill_total THEN
-        RAISE EXCEPTION '{PREFIX}: allocations of bill % would be % of %', NEW.bill_id, bill_allocated, bill_total
+    SELECT b.id, s.allocated, b.total INTO bad
+      FROM (SELECT bill_id, SUM(amount) AS allocated FROM payments_allocation
+             WHERE bill_id IN (SELECT bill_id FROM {PREFIX}_new_allocations) GROUP BY bill_id) s
+      JOIN billing_bill b ON b.id = s.bill_id
+     WHERE s.allocated < 0 OR s.allocated > b.total
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '{PREFIX}: allocations of bill % would be % of %', bad.id, bad.allocated, bad.total
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
@@ -73,8 +93,8 @@ END
 $$;
 """,
     f'DROP TRIGGER IF EXISTS {PREFIX}_allocation ON "payments_allocation"',
-    f'CREATE TRIGGER {PREFIX}_allocation AFTER INSERT ON "payments_allocation" FOR EACH ROW '
-    f"EXECUTE FUNCTION {PREFIX}_allocation_check()",
+    f'CREATE TRIGGER {PREFIX}_allocation AFTER INSERT ON "payments_allocation" '
+    f"REFERENCING NEW TABLE AS {PREFIX}_new_allocations FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}_allocation_check()",
     f'DROP TRIGGER IF EXISTS {PREFIX}_reversal ON "payments_paymentreversal"',
     f'CREATE TRIGGER {PREFIX}_reversal AFTER INSERT ON "payments_paymentreversal" FOR EACH ROW '
     f"EXECUTE FUNCTION {PREFIX}_reversal_check()",

@@ -27,15 +27,13 @@ from gridcare.billing.models import Bill
 from gridcare.billing.vietqr import bill_numbers_in_memo
 from gridcare.core.bulk import bulk_insert, chunked, is_postgresql
 from gridcare.core.formatting import BUSINESS_TZ, local_date
-from gridcare.customers.models import Account
-from gridcare.metering.importing import (  # the readings import's file rules: size caps, UTF-8, ZIP-bomb checks
+from gridcare.core.importfiles import (  # the readings' file rules
     ImportFileError,
     ImportLimits,
     RowError,
-    _rows_from_csv,
-    _rows_from_xlsx,
-    check_import_size,
+    rows_from_file,
 )
+from gridcare.customers.models import Account
 from gridcare.org import policy
 from gridcare.payments import selectors, services
 from gridcare.payments.models import Allocation, Channel, Payment, PaymentReversal
@@ -79,16 +77,12 @@ class StatementResult:
 
 def _rows(content: bytes, filename: str, limits: ImportLimits) -> tuple[list[str], list[list[str]]]:
     """Header and body rows (as text) of a CSV or XLSX file."""
-    check_import_size(size=len(content), limits=limits)
-    if filename.lower().endswith((".xlsx", ".xlsm")) or content[:2] == b"PK":
-        rows = _rows_from_xlsx(content, limits=limits)
+    parsed = rows_from_file(content=content, filename=filename, limits=limits)
+    if isinstance(parsed, tuple):
+        header, columns = parsed
+        rows = [header, *map(list, zip(*columns, strict=True))]
     else:
-        parsed = _rows_from_csv(content)
-        if isinstance(parsed, tuple):
-            header, columns = parsed
-            rows = [header, *map(list, zip(*columns, strict=True))]
-        else:
-            rows = parsed
+        rows = parsed
     while rows and not any(str(c).strip() for c in rows[0]):
         rows = rows[1:]
     if not rows:
@@ -236,18 +230,29 @@ def _reserve_payment_ids(count: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def _chunk() -> int:
+    """Rows per round of set-based queries."""
+    return 5_000
+
+
+def _among(values) -> list:
+    """The right side of an `__in` lookup. (An unnested array parameter was tried on PostgreSQL, 2026-12-01: the
+    planner then rescanned the array for every bill — see benchmarks/README.md — so the values go as a list.)"""
+    return list(values)
+
+
 def _lock_accounts(account_ids: list[int]) -> None:
     """The allocator's per-account lock (as `payments.services`), set-based: FOR NO KEY UPDATE on PostgreSQL."""
-    for part in chunked(sorted(set(account_ids)), 5000):
-        list(Account.objects.select_for_update(no_key=True).filter(pk__in=part).order_by("pk").values_list("pk", flat=True))
+    for part in chunked(sorted(set(account_ids)), _chunk()):
+        list(Account.objects.select_for_update(no_key=True).filter(pk__in=_among(part)).order_by("pk").values_list("pk", flat=True))
 
 
 def _outstanding(bill_ids: list[int]) -> dict[int, int]:
     """What is left to pay on each owed bill among `bill_ids` (bills not owed: absent)."""
     left: dict[int, int] = {}
-    for part in chunked(sorted(set(bill_ids)), 5000):
-        totals = dict(Bill.objects.filter(selectors.OWED, pk__in=part).values_list("pk", "total"))
-        paid = dict(Allocation.objects.filter(bill_id__in=list(totals)).order_by().values("bill_id")
+    for part in chunked(sorted(set(bill_ids)), _chunk()):
+        totals = dict(Bill.objects.filter(selectors.OWED, pk__in=_among(part)).values_list("pk", "total"))
+        paid = dict(Allocation.objects.filter(bill_id__in=_among(totals)).order_by().values("bill_id")
                     .annotate(s=Sum("amount")).values_list("bill_id", "s"))  # fmt: skip
         for pk, total in totals.items():
             left[pk] = total - paid.get(pk, 0)
@@ -292,7 +297,7 @@ def statement_import(
             unit=unit, created_by=user if getattr(user, "is_authenticated", False) else None,
         )  # fmt: skip
         result.statement = statement
-        for part in chunked(good, 5000):
+        for part in chunked(good, _chunk()):
             _import_chunk(part, statement=statement, channel=channel, now=now, result=result)
         StatementImport.objects.filter(pk=statement.pk).update(
             rows_total=result.rows_total, rows_matched=result.matched, rows_unmatched=result.unmatched,
@@ -308,7 +313,7 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
                   result: StatementResult) -> None:  # fmt: skip
     source = statement.source
     present = set(
-        StatementLine.objects.filter(source=source, transaction_id__in=[r.transaction_id for r in rows])
+        StatementLine.objects.filter(source=source, transaction_id__in=_among([r.transaction_id for r in rows]))
         .values_list("transaction_id", flat=True)
     )  # fmt: skip
     if present:
@@ -320,15 +325,16 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
     wanted_bill = [next(iter(bill_numbers_in_memo(r.description)), None) for r in rows]
     bills = {
         number: (pk, account_id)
-        for number, pk, account_id in Bill.objects.filter(number__in={n for n in wanted_bill if n})
+        for number, pk, account_id in Bill.objects.filter(number__in=_among({n for n in wanted_bill if n}))
         .values_list("number", "pk", "account_id")
     }  # fmt: skip
     wanted_code = [r.customer_code or next(iter(_CUSTOMER_CODE.findall(r.description.upper())), "") for r in rows]
     accounts = {
         code: (pk, unit_id)
-        for code, pk, unit_id in Account.objects.filter(code__in={c for c in wanted_code if c}).values_list("code", "pk", "unit_id")
+        for code, pk, unit_id in Account.objects.filter(code__in=_among({c for c in wanted_code if c}))
+        .values_list("code", "pk", "unit_id")
     }  # fmt: skip
-    units = dict(Account.objects.filter(pk__in={a for _b, a in bills.values()}).values_list("pk", "unit_id"))
+    units = dict(Account.objects.filter(pk__in=_among({a for _b, a in bills.values()})).values_list("pk", "unit_id"))
     matched: list[tuple[int, int | None, str, int]] = []  # (row index, bill id, how, account id)
     for i in range(len(rows)):
         if wanted_bill[i] in bills:
@@ -375,7 +381,7 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
 
 
 def _sums(model, account_path: str, account_ids: list[int]) -> dict[int, int]:
-    rows = (model.objects.filter(**{f"{account_path}__in": account_ids}).order_by().values(account_path)
+    rows = (model.objects.filter(**{f"{account_path}__in": _among(account_ids)}).order_by().values(account_path)
             .annotate(s=Sum("amount")).values_list(account_path, "s"))  # fmt: skip
     return dict(rows)
 
@@ -405,7 +411,7 @@ def _allocate(*, matched, rows: list[_Good], ids: list[int], now: dt.datetime) -
             new_money[account_id] = new_money.get(account_id, 0) + rows[i].amount
         owed: dict[int, list[int]] = {}
         older_credit: set[int] = set()
-        for part in chunked(accounts, 2000):
+        for part in chunked(accounts, _chunk()):
             received = _sums(Payment, "account_id", part)
             reversed_ = _sums(PaymentReversal, "payment__account_id", part)
             allocated = _sums(Allocation, "payment__account_id", part)
