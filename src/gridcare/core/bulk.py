@@ -239,3 +239,27 @@ def copy_binary(*, table: str, names: Sequence[str], payload: bytes, using: str 
         f"COPY {qn(table)} ({', '.join(qn(c) for c in names)}) FROM STDIN WITH (FORMAT BINARY)"
     ) as copy:
         copy.write(payload)
+def insert_once(instance, using: str = "default") -> bool:
+    """Insert one model instance unless a unique constraint already holds its key; True (and its pk set) when inserted.
+
+    One round trip (`INSERT … ON CONFLICT DO NOTHING RETURNING id`, both databases), where catching the
+    IntegrityError of `save()` costs a savepoint around it and `get_or_create` a read first. Only uniqueness
+    conflicts are skipped: a check or NOT NULL violation still raises.
+    """
+    connection = connections[using]
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+        f"ON CONFLICT DO NOTHING RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding, instance._state.db = False, using
+    return True

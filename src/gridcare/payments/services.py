@@ -14,10 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import translation
 
 from gridcare.billing.models import Bill
+from gridcare.core.bulk import insert_once
 from gridcare.customers.models import Account
 from gridcare.notifications.models import Topic
 from gridcare.notifications.services import notify
@@ -74,22 +76,21 @@ def payment_record(
         raise PaymentError("missing_reference", "Thiếu mã giao dịch.")
     account_id = account if isinstance(account, int) else account.pk
     now = now or received_at
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                payment = Payment.objects.create(
-                    channel=channel, reference=reference, account_id=account_id, amount=int(amount),
-                    received_at=received_at, recorded_at=now, order=order, gateway_transaction=gateway_transaction,
-                    payer=payer[:200], note=note[:300],
-                )  # fmt: skip
-        except IntegrityError:
+    # No savepoint of its own inside the caller's transaction (a gateway callback's): nothing is retried here
+    # after an error, and the replay is told by the insert itself.
+    with transaction.atomic(savepoint=False):
+        payment = Payment(
+            channel=channel, reference=reference, account_id=account_id, amount=int(amount), received_at=received_at,
+            recorded_at=now, order=order, gateway_transaction=gateway_transaction, payer=payer[:200], note=note[:300],
+        )  # fmt: skip
+        if not insert_once(payment):
             # The unique (channel, reference) — or the order's one payment — is already taken: a replay. A
             # concurrent identical insert waits on the index until the first commits, then lands here.
             existing = Payment.objects.filter(channel=channel, reference=reference).first()
             if existing is None and order is not None:
                 existing = Payment.objects.filter(order=order).first()
             if existing is None:
-                raise
+                raise IntegrityError(f"payment {channel}:{reference} conflicts with a row that is gone")
             return existing, False
         if allocate:
             _allocate_account(account_id=account_id, prefer=[b if isinstance(b, int) else b.pk for b in bills or ()],
@@ -111,6 +112,12 @@ def payments_allocate(*, accounts: Iterable[Account | int], now: dt.datetime) ->
     return total
 
 
+def _sum_of(model) -> Coalesce:
+    """The sum of the `amount` of a payment's rows of `model` (allocations, reversals), 0 when it has none."""
+    rows = model.objects.filter(payment=OuterRef("pk")).order_by().values("payment").annotate(s=Sum("amount")).values("s")
+    return Coalesce(Subquery(rows), 0)
+
+
 def _allocate_account(*, account_id: int, prefer: list[int], now: dt.datetime) -> int:
     # One allocator per account at a time (PostgreSQL; SQLite has one writer): the sums read below stay true
     # until this transaction commits. `no_key`: rows that merely refer to the account are not blocked.
@@ -127,19 +134,15 @@ def _allocate_account(*, account_id: int, prefer: list[int], now: dt.datetime) -
         rows.append(Allocation(payment_id=row["payment_id"], bill_id=row["bill_id"], amount=-row["s"],
                                reason=Allocation.Reason.BILL_CANCELLED, created_at=now))  # fmt: skip
         freed[row["payment_id"]] = freed.get(row["payment_id"], 0) + row["s"]
-    # What each payment still holds, oldest payment first.
+    # What each payment still holds, oldest payment first (its allocations and reversals summed in the same query).
     held = []
-    payments = Payment.objects.filter(account_id=account_id).order_by("received_at", "pk").values_list("pk", "amount")
-    allocated = dict(
-        Allocation.objects.filter(payment__account_id=account_id).order_by().values("payment_id")
-        .annotate(s=Sum("amount")).values_list("payment_id", "s")
+    payments = (
+        Payment.objects.filter(account_id=account_id)
+        .annotate(allocated=_sum_of(Allocation), reversed=_sum_of(PaymentReversal))
+        .order_by("received_at", "pk").values_list("pk", "amount", "allocated", "reversed")
     )  # fmt: skip
-    reversed_ = dict(
-        PaymentReversal.objects.filter(payment__account_id=account_id).order_by().values("payment_id")
-        .annotate(s=Sum("amount")).values_list("payment_id", "s")
-    )  # fmt: skip
-    for pk, amount in payments:
-        free = amount - allocated.get(pk, 0) - reversed_.get(pk, 0) + freed.get(pk, 0)
+    for pk, amount, allocated, reversed_ in payments:
+        free = amount - allocated - reversed_ + freed.get(pk, 0)
         if free > 0:
             held.append([pk, free])
     bills = list(selectors.bills_outstanding(account=account_id).values_list("pk", "outstanding"))

@@ -5,6 +5,7 @@ sends nothing), with a key per request and state so that a retry sends nothing t
 `now`; no function reads the clock.
 """
 
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -508,10 +509,9 @@ def _epoch_minutes_sql(column: str) -> str:
 
 
 def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
-    """The clocks of every open request as arrays: ids, teams, (recomputed) due and warn, and their alerts."""
+    """The clocks of every open request as arrays: ids, teams, and the recomputed and stored due and warn moments."""
     table = ServiceRequest._meta.db_table
     types = RequestType._meta.db_table
-    alerts = ClockAlert._meta.db_table
     placeholders = ", ".join(["%s"] * len(OPEN_STATES))
     sql = f"""
         SELECT r.id, r.team_id, {_epoch_minutes_sql('r.opened_at')},
@@ -525,14 +525,6 @@ def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
     """  # noqa: S608 - table names and placeholders only
     rows = fetch_int_matrix(sql=sql, params=[PromiseUnit.WORKING_HOURS, *OPEN_STATES], columns=7)
     ids, teams, opened, amount, unit, due_stored, warn_stored = rows.T if len(rows) else np.zeros((7, 0), dtype=np.int64)
-    # The alerts already found, as a second plain scan (cheaper than a lookup per request).
-    found = fetch_int_matrix(
-        sql=f"SELECT a.request_id, CASE WHEN a.kind = %s THEN 1 ELSE 2 END FROM {alerts} a "  # noqa: S608
-            f"JOIN {table} r ON r.id = a.request_id WHERE r.state IN ({placeholders})",
-        params=[ClockAlert.Kind.WARNING, *OPEN_STATES], columns=2,
-    )  # fmt: skip
-    warned = np.isin(ids, found[found[:, 1] == 1, 0]) if len(found) else np.zeros(len(ids), dtype=bool)
-    breached = np.isin(ids, found[found[:, 1] == 2, 0]) if len(found) else np.zeros(len(ids), dtype=bool)
     if len(ids):
         first = clock.from_minutes(int(opened.min()))
         calendar = business_calendar(years=_years_around([first, now]))
@@ -540,10 +532,7 @@ def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
                                     warn_fraction=settings.GRIDCARE_SERVICEDESK_WARN_FRACTION)  # fmt: skip
     else:
         due, warn = due_stored, warn_stored
-    return {
-        "ids": ids, "teams": teams, "due": due, "warn": warn, "due_stored": due_stored, "warn_stored": warn_stored,
-        "warned": warned, "breached": breached,
-    }  # fmt: skip
+    return {"ids": ids, "teams": teams, "due": due, "warn": warn, "due_stored": due_stored, "warn_stored": warn_stored}
 
 
 def clocks_recompute(*, now: dt.datetime) -> int:
@@ -553,16 +542,88 @@ def clocks_recompute(*, now: dt.datetime) -> int:
     request is opened, and the breach scan compares the stored moments. Returns how many requests moved.
     """
     clocks = open_request_clocks(now=now)
-    ids, due, warn = clocks["ids"], clocks["due"], clocks["warn"]
-    moved = (due != clocks["due_stored"]) | (warn != clocks["warn_stored"])
-    with transaction.atomic(), acting_as(reason="servicedesk.clocks_recompute"):
-        for request_id, due_at, warn_at in zip(ids[moved].tolist(), due[moved].tolist(), warn[moved].tolist(), strict=True):
-            ServiceRequest.objects.filter(pk=request_id).update(due_at=clock.from_minutes(due_at), warn_at=clock.from_minutes(warn_at))
-    return int(moved.sum())
+    moved = (clocks["due"] != clocks["due_stored"]) | (clocks["warn"] != clocks["warn_stored"])
+    ids, due, warn = (clocks[k][moved].tolist() for k in ("ids", "due", "warn"))
+    table = ServiceRequest._meta.db_table
+    with transaction.atomic(), acting_as(reason="servicedesk.clocks_recompute"), connection.cursor() as cursor:
+        if not ids:
+            pass
+        elif connection.vendor == "postgresql":
+            # One statement for all the moved requests (a new day off can move every open request).
+            cursor.execute(
+                f"UPDATE {table} r SET due_at = to_timestamp(m.due * 60), warn_at = to_timestamp(m.warn * 60) "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS m(id, due, warn) WHERE r.id = m.id",
+                [ids, due, warn],
+            )
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.executemany(
+                f"UPDATE {table} SET due_at = %s, warn_at = %s WHERE id = %s",  # noqa: S608
+                [(adapt(clock.from_minutes(d)), adapt(clock.from_minutes(w)), i) for i, d, w in zip(ids, due, warn, strict=True)],
+            )
+    return len(ids)
+
+
+# Request numbers listed per kind in a team's e-mail.
+_NUMBERS_SHOWN = 50
+
+
+@dataclasses.dataclass
+class _TeamAlerts:
+    """A team's new alerts of one scan: how many warnings (of requests not also breached) and breaches, and the
+    first request ids of each, in id order."""
+
+    warned: int = 0
+    breached: int = 0
+    warned_ids: list[int] = dataclasses.field(default_factory=list)
+    breached_ids: list[int] = dataclasses.field(default_factory=list)
+
+
+def _alerts_insert_postgresql(*, now: dt.datetime) -> tuple[int, int, dict[int, _TeamAlerts]]:
+    """Both kinds in one statement: one pass over the open requests, the new alerts inserted, a summary per team.
+
+    The alerts table is locked against other scans for the transaction (reads go on), so a plain INSERT is safe
+    where `ON CONFLICT DO NOTHING` would cost a speculative insertion per row (about half the worst-case scan);
+    the unique key (request, kind) stays the guarantee.
+    """
+    table = ServiceRequest._meta.db_table
+    alerts = ClockAlert._meta.db_table
+    placeholders = ", ".join(["%s"] * len(OPEN_STATES))
+    moment = connection.ops.adapt_datetimefield_value(now)
+    warning, breach = ClockAlert.Kind.WARNING.value, ClockAlert.Kind.BREACH.value
+    sql = f"""
+        WITH found AS MATERIALIZED (
+            SELECT r.id, r.team_id, (r.warn_at <= %s AND w.id IS NULL) AS warning, (r.due_at <= %s AND b.id IS NULL) AS breach
+              FROM {table} r
+              LEFT JOIN {alerts} w ON w.request_id = r.id AND w.kind = %s
+              LEFT JOIN {alerts} b ON b.request_id = r.id AND b.kind = %s
+             WHERE r.state IN ({placeholders})
+               AND ((r.warn_at <= %s AND w.id IS NULL) OR (r.due_at <= %s AND b.id IS NULL))
+        ), inserted AS (
+            INSERT INTO {alerts} (request_id, kind, at)
+            SELECT id, %s, %s FROM found WHERE warning UNION ALL SELECT id, %s, %s FROM found WHERE breach
+        )
+        SELECT team_id, COUNT(*) FILTER (WHERE warning), COUNT(*) FILTER (WHERE breach),
+               COUNT(*) FILTER (WHERE warning AND NOT breach),
+               (ARRAY_AGG(id ORDER BY id) FILTER (WHERE warning AND NOT breach))[1:%s],
+               (ARRAY_AGG(id ORDER BY id) FILTER (WHERE breach))[1:%s]
+          FROM found GROUP BY team_id
+    """  # noqa: S608 - table names and placeholders only
+    params = [moment, moment, warning, breach, *OPEN_STATES, moment, moment, warning, moment, breach, moment,
+              _NUMBERS_SHOWN, _NUMBERS_SHOWN]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {alerts} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    teams = {
+        team: _TeamAlerts(warned=only_warned, breached=breaches, warned_ids=list(warned_ids or []), breached_ids=list(breached_ids or []))
+        for team, _warnings, breaches, only_warned, warned_ids, breached_ids in rows
+    }  # fmt: skip
+    return sum(row[1] for row in rows), sum(row[2] for row in rows), teams
 
 
 def _alerts_insert(*, kind: str, moment_column: str, now: dt.datetime) -> list[tuple[int, int]]:
-    """Insert the alert `kind` of every open request whose `moment_column` has passed; (request, team) of the new ones."""
+    """SQLite: insert the alert `kind` of every open request whose `moment_column` has passed; (request, team) of the new ones."""
     table = ServiceRequest._meta.db_table
     alerts = ClockAlert._meta.db_table
     placeholders = ", ".join(["%s"] * len(OPEN_STATES))
@@ -576,18 +637,31 @@ def _alerts_insert(*, kind: str, moment_column: str, now: dt.datetime) -> list[t
         RETURNING request_id
     """  # noqa: S608 - table and column names only
     moment = connection.ops.adapt_datetimefield_value(now)  # SQLite compares text: UTC, as Django stores it
-    params = [kind, moment, *OPEN_STATES, moment, kind]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The new alerts' teams in the same statement (a list of ids back into the database costs more).
-            cursor.execute(f"WITH new AS ({insert}) SELECT new.request_id, r.team_id FROM new JOIN {table} r ON r.id = new.request_id", params)  # noqa: S608, E501
-            return [(pk, team) for pk, team in cursor.fetchall()]
-        cursor.execute(insert, params)
+        cursor.execute(insert, [kind, moment, *OPEN_STATES, moment, kind])
         new = [row[0] for row in cursor.fetchall()]
     teams = {}
     for chunk in range(0, len(new), 500):
         teams.update(ServiceRequest.objects.filter(pk__in=new[chunk:chunk + 500]).values_list("pk", "team_id"))
     return [(pk, teams[pk]) for pk in new]
+
+
+def _alerts_insert_sqlite(*, now: dt.datetime) -> tuple[int, int, dict[int, _TeamAlerts]]:
+    """The same as `_alerts_insert_postgresql`, in two statements and a summary made in Python."""
+    warned = _alerts_insert(kind=ClockAlert.Kind.WARNING, moment_column="warn_at", now=now)
+    breached = _alerts_insert(kind=ClockAlert.Kind.BREACH, moment_column="due_at", now=now)
+    breached_ids = {pk for pk, _team in breached}
+    teams: dict[int, _TeamAlerts] = defaultdict(_TeamAlerts)
+    for request_id, team in sorted(breached):
+        teams[team].breached += 1
+        if len(teams[team].breached_ids) < _NUMBERS_SHOWN:
+            teams[team].breached_ids.append(request_id)
+    for request_id, team in sorted(warned):
+        if request_id not in breached_ids:
+            teams[team].warned += 1
+            if len(teams[team].warned_ids) < _NUMBERS_SHOWN:
+                teams[team].warned_ids.append(request_id)
+    return len(warned), len(breached), dict(teams)
 
 
 def clock_scan(*, now: dt.datetime, tell_teams: bool = True, recompute: bool = False) -> dict[str, int]:
@@ -603,25 +677,20 @@ def clock_scan(*, now: dt.datetime, tell_teams: bool = True, recompute: bool = F
             # Alerts are found again by the next scan if a crash loses them: the commit need not wait for the WAL.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
-        warned = _alerts_insert(kind=ClockAlert.Kind.WARNING, moment_column="warn_at", now=now)
-        breached = _alerts_insert(kind=ClockAlert.Kind.BREACH, moment_column="due_at", now=now)
-        if tell_teams and (warned or breached):
-            breached_ids = {pk for pk, _team in breached}
-            _tell_teams(warned=[(pk, team) for pk, team in warned if pk not in breached_ids], breached=breached, now=now)
-    return {"warnings": len(warned), "breaches": len(breached), "moved": moved}
+            warnings, breaches, teams = _alerts_insert_postgresql(now=now)
+        else:
+            warnings, breaches, teams = _alerts_insert_sqlite(now=now)
+        if tell_teams and teams:
+            _tell_teams(teams=teams, now=now)
+    return {"warnings": warnings, "breaches": breaches, "moved": moved}
 
 
-def _tell_teams(*, warned: list[tuple[int, int]], breached: list[tuple[int, int]], now: dt.datetime) -> None:
+def _tell_teams(*, teams: dict[int, _TeamAlerts], now: dt.datetime) -> None:
     """One e-mail per team to its staff with an address: the numbers of its requests newly near or past their deadline."""
-    by_team: dict[int, dict[str, list[int]]] = defaultdict(lambda: {"warned": [], "breached": []})
-    for request_id, team in warned:
-        by_team[team]["warned"].append(request_id)
-    for request_id, team in breached:
-        by_team[team]["breached"].append(request_id)
-    units = {unit.pk: unit for unit in Unit.objects.filter(pk__in=list(by_team))}
-    numbers = dict(ServiceRequest.objects.filter(pk__in=[i for lists in by_team.values() for v in lists.values() for i in v[:50]])
+    units = {unit.pk: unit for unit in Unit.objects.filter(pk__in=list(teams))}
+    numbers = dict(ServiceRequest.objects.filter(pk__in=[i for t in teams.values() for i in t.warned_ids + t.breached_ids])
                    .values_list("pk", "number"))  # fmt: skip
-    for team_id, lists in by_team.items():
+    for team_id, found in teams.items():
         unit = units.get(team_id)
         if unit is None:
             continue
@@ -632,12 +701,12 @@ def _tell_teams(*, warned: list[tuple[int, int]], breached: list[tuple[int, int]
         if not addresses:
             continue
         body = [str(_("Đội %(team)s có yêu cầu sắp quá hạn hoặc đã quá hạn:") % {"team": unit.name})]
-        for kind, label in (("breached", _("Đã quá hạn")), ("warned", _("Sắp quá hạn"))):
-            if lists[kind]:
-                shown = ", ".join(numbers.get(i, str(i)) for i in lists[kind][:50])
-                more = len(lists[kind]) - 50
-                body.append(f"{label} ({len(lists[kind])}): {shown}" + (f" … +{more}" if more > 0 else ""))
-        subject = str(_("[gridcare] %(count)s yêu cầu cần xử lý gấp") % {"count": len(lists["warned"]) + len(lists["breached"])})
+        for count, ids, label in ((found.breached, found.breached_ids, _("Đã quá hạn")), (found.warned, found.warned_ids, _("Sắp quá hạn"))):
+            if count:
+                shown = ", ".join(numbers.get(i, str(i)) for i in ids)
+                more = count - len(ids)
+                body.append(f"{label} ({count}): {shown}" + (f" … +{more}" if more > 0 else ""))
+        subject = str(_("[gridcare] %(count)s yêu cầu cần xử lý gấp") % {"count": found.warned + found.breached})
         text = "\n".join(body)
 
         def send(subject=subject, text=text, addresses=addresses):
