@@ -29,6 +29,11 @@ def desk(manager_session, browser, live_server):  # noqa: F811 (data first: writ
     context.close()
 
 
+def _save(page):
+    with page.expect_navigation(wait_until="load"):
+        page.click("input[name=_save]")
+
+
 def test_from_planning_an_activity_to_its_report(desk, world):
     team = world["teams"][0]
     desk.goto("/backoffice/campaigns/activity/add/")
@@ -42,12 +47,12 @@ def test_from_planning_an_activity_to_its_report(desk, world):
     desk.fill("#id_lamps", "24")
     desk.fill("#id_budget_vnd", "4000000")
     desk.fill("#id_blood_units", "2")  # not a measure of LED replacement: refused, input kept
-    desk.click("input[name=_save]")
+    _save(desk)
     assert "không áp dụng" in " ".join(desk.locator(".errorlist").all_inner_texts())
     assert desk.input_value("#id_title") == "Thay đèn LED cho hộ nghèo Ninh Kiều"
     desk.fill("#id_blood_units", "0")
-    desk.click("input[name=_save]")
-    assert desk.locator(".messagelist .success").count() == 1
+    _save(desk)
+    desk.wait_for_selector(".messagelist .success")
     planned = Activity.objects.get(title="Thay đèn LED cho hộ nghèo Ninh Kiều")
     assert planned.state == "planned" and planned.households == 8
 
@@ -58,8 +63,8 @@ def test_from_planning_an_activity_to_its_report(desk, world):
     desk.fill("#id_lamps", "18")
     desk.fill("#id_budget_vnd", "3000000")
     desk.fill("#id_note", "Thay 18 bóng LED 9 W")
-    desk.click("input[name=_save]")
-    assert desk.locator(".messagelist .success").count() == 1
+    _save(desk)
+    desk.wait_for_selector(".messagelist .success")
     planned.refresh_from_db()
     assert planned.state == "in_progress"
 

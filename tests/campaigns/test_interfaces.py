@@ -89,9 +89,11 @@ def test_a_teams_manager_moves_its_activity_from_the_change_page(client, month):
     verified_login(client, month["b_manager"])
     url = f"/backoffice/campaigns/activity/{month['activity'].pk}/change/"
     assert client.get(url).status_code == 200
-    refused = client.post(url, {"move_to": "cancelled", "reason": ""})
+    inline = {"records-TOTAL_FORMS": "1", "records-INITIAL_FORMS": "1", "records-0-id": str(month["record"].pk),
+              "records-0-activity": str(month["activity"].pk)}  # the read-only list of records below the form
+    refused = client.post(url, {"move_to": "cancelled", "reason": "", **inline})
     assert refused.status_code == 200 and "lý do huỷ" in refused.content.decode()
-    moved = client.post(url, {"move_to": "done", "reason": ""})
+    moved = client.post(url, {"move_to": "done", "reason": "", **inline})
     assert moved.status_code == 302 and Activity.objects.get(pk=month["activity"].pk).state == "done"
 
 

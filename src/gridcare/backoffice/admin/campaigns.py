@@ -92,7 +92,8 @@ class ServiceFormAdmin(PolicyAdmin):
         return None
 
     def save_related(self, request, form, formsets, change):
-        return None
+        for formset in formsets:  # the inlines are read-only lists: nothing to save, nothing for the change message
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 class ScopedServiceFormAdmin(UnitScopedAdmin, ServiceFormAdmin):
