@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -33,16 +33,16 @@ from gridcare.tariffs import selectors as tariff_selectors
 VIEWS = ("day", "week", "month")
 PERIODS = engine.PERIODS  # peak, normal, offpeak
 PERIOD_NAMES = {
-    "peak": gettext_lazy("Cao điểm"),
-    "normal": gettext_lazy("Bình thường"),
-    "offpeak": gettext_lazy("Thấp điểm"),
+    "peak": pgettext_lazy("khung giờ", "Cao điểm"),
+    "normal": pgettext_lazy("khung giờ", "Bình thường"),
+    "offpeak": pgettext_lazy("khung giờ", "Thấp điểm"),
 }
 # Series colours reach 4.5:1 on white; band tints are light behind the bars (the legend and the table name them).
 PERIOD_COLOURS = {"peak": "#a61b1b", "normal": "#0b5cad", "offpeak": "#2e6b30"}
 BAND_TINTS = {"peak": "#f9dcdc", "offpeak": "#dcefdc"}
 WEEKDAYS = (
-    gettext_lazy("T2"), gettext_lazy("T3"), gettext_lazy("T4"), gettext_lazy("T5"),
-    gettext_lazy("T6"), gettext_lazy("T7"), gettext_lazy("CN"),
+    pgettext_lazy("thứ", "T2"), pgettext_lazy("thứ", "T3"), pgettext_lazy("thứ", "T4"), pgettext_lazy("thứ", "T5"),
+    pgettext_lazy("thứ", "T6"), pgettext_lazy("thứ", "T7"), pgettext_lazy("thứ", "CN"),
 )  # fmt: skip
 
 
