@@ -16,6 +16,7 @@ from gridcare.demo import selectors, services, workday
 from gridcare.demo.flexibility import demo_demand_response_load
 from gridcare.demo.payments_files import demo_statements_load
 from gridcare.demo.servicedesk import demo_service_requests_load
+from gridcare.demo.usage import demo_interval_usage_load
 
 STAGES = {
     "plan": gettext_lazy("kế hoạch dữ liệu (numpy)"),
@@ -31,6 +32,7 @@ STAGES = {
     "statements": gettext_lazy("sao kê ngân hàng (khớp và chờ khớp)"),
     "payments": gettext_lazy("thanh toán (đã trả, trả một phần, quá hạn, tiền thừa)"),
     "service requests": gettext_lazy("yêu cầu dịch vụ"),
+    "portal: 30-minute data of the demo logins": gettext_lazy("cổng khách hàng: dữ liệu 30 phút của tài khoản mẫu"),
 }
 
 
@@ -83,6 +85,8 @@ class Command(BaseCommand):
         demo_outages.demo_outages_load(now=timezone.now())
         progress("service requests", demo_service_requests_load(now=timezone.now()))
         progress("statements", demo_statements_load(today=today, now=timezone.now()))
+        progress("portal: 30-minute data of the demo logins",
+                 demo_interval_usage_load(today=today, seed=seed, days=interval_days))  # fmt: skip
         demo_demand_response_load(today=today, now=timezone.now(), seed=seed, interval_days=interval_days)
         demo_reliability.demo_reliability_history_load(now=timezone.now())
         self.stdout.write(
