@@ -126,7 +126,7 @@ def _lines(quote: engine.Quote) -> list[dict]:
                 "start": part[0],
                 "end": part[1] - dt.timedelta(days=1),
                 "lines": [
-                    {"name": (_("Bậc %(tier)s") % {"tier": line.tier}) if line.tier is not None else PERIOD_NAMES[line.period],
+                    {"name": str(line.tier) if line.tier is not None else PERIOD_NAMES[line.period],
                      "limit": line.limit_kwh, "kwh": line.kwh, "unit_price": line.unit_price, "amount": line.amount}
                     for line in lines
                 ],
