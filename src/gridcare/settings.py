@@ -4,6 +4,7 @@ Every setting a deployment changes comes from an environment variable; the defau
 working single-machine demo (SQLite file in the working folder, DEBUG on only when asked).
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -187,8 +188,15 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS: list = []
 NODE_MODULES_DIR = Path(os.environ.get("GRIDCARE_NODE_MODULES", BASE_DIR.parent.parent / "node_modules"))
 if NODE_MODULES_DIR.is_dir():
-    # Front-end assets are installed from the npm registry at setup (package-lock.json), never copied.
-    STATICFILES_DIRS.append(("vendor", NODE_MODULES_DIR))
+    # Front-end assets are installed from the npm registry at setup (package-lock.json), never copied. Only the
+    # runtime "dependencies" are served; "devDependencies" (axe-core for the browser tests) never reach users.
+    _PACKAGE_JSON = NODE_MODULES_DIR.parent / "package.json"
+    if _PACKAGE_JSON.is_file():
+        for _name in json.loads(_PACKAGE_JSON.read_text(encoding="utf-8")).get("dependencies", {}):
+            if (NODE_MODULES_DIR / _name).is_dir():
+                STATICFILES_DIRS.append((f"vendor/{_name}", NODE_MODULES_DIR / _name))
+    else:
+        STATICFILES_DIRS.append(("vendor", NODE_MODULES_DIR))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

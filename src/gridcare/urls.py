@@ -18,3 +18,8 @@ urlpatterns = [
     path("backoffice/", admin_site.urls),
     path("", include("gridcare.portal.urls")),
 ]
+
+# The portal's own 404/403/500 pages; the back office and the API keep Django's and DRF's (portal/errors.py).
+handler404 = "gridcare.portal.errors.page_not_found"
+handler403 = "gridcare.portal.errors.permission_denied"
+handler500 = "gridcare.portal.errors.server_error"

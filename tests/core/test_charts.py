@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridcare.core.charts import Series, bar_chart_svg, nice_ceiling
+from gridcare.core.charts import Band, Series, bar_chart_svg, nice_ceiling, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -99,3 +99,49 @@ def test_bars_never_leave_the_plot(values):
     for rect in rects(svg, 0):
         y, height = float(rect.get("y")), float(rect.get("height"))
         assert height >= 0 and y >= 0 and y + height <= 240 + 0.01
+
+
+def test_stacked_bars_sit_on_each_other_and_the_scale_fits_the_sum():
+    svg = bar_chart_svg(
+        labels=["a", "b"], series=[Series(name="peak", values=[10, 0]), Series(name="normal", values=[30, 20])],
+        title="t", stacked=True,
+    )  # fmt: skip
+    lower, upper = rects(svg, 0), rects(svg, 1)
+    # The scale tops at 50 (the nice ceiling of 40); a bar of 10 on top of nothing, then 30 on top of it.
+    assert float(lower[0].get("x")) == float(upper[0].get("x"))
+    assert float(upper[0].get("y")) + float(upper[0].get("height")) == pytest.approx(float(lower[0].get("y")))
+    heights = [float(r.get("height")) for r in (lower[0], upper[0], upper[1])]
+    assert heights[1] == pytest.approx(3 * heights[0]) and heights[2] == pytest.approx(2 * heights[0])
+
+
+def test_bands_shade_their_labels_and_are_named_once_in_the_legend():
+    svg = bar_chart_svg(
+        labels=[str(i) for i in range(8)], series=[Series(name="kWh", values=[1] * 8)], title="t",
+        bands=[Band(0, 2, "off-peak", "#dcefdc"), Band(4, 6, "peak", "#f9dcdc"), Band(7, 8, "off-peak", "#dcefdc")],
+    )  # fmt: skip
+    root = parse(svg)
+    bands = [r for r in root.iter(f"{SVG}rect") if r.get("data-band")]
+    group_w = (360 - 48 - 8) / 8
+    assert [(b.get("data-band"), float(b.get("x")), float(b.get("width"))) for b in bands] == [
+        ("off-peak", 48, pytest.approx(2 * group_w)), ("peak", pytest.approx(48 + 4 * group_w), pytest.approx(2 * group_w)),
+        ("off-peak", pytest.approx(48 + 7 * group_w), pytest.approx(group_w)),
+    ]  # fmt: skip
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "chart-legend")
+    assert [t.text for t in legend.iter(f"{SVG}text")] == ["off-peak", "peak"]
+
+
+def test_a_long_legend_wraps_and_stays_inside_the_chart():
+    names = ["Điện năng tiêu thụ", "Cùng tháng năm trước", "Một chuỗi thứ ba khá dài"]
+    svg = bar_chart_svg(labels=["a"], series=[Series(name=n, values=[1]) for n in names], title="t")
+    legend = next(g for g in parse(svg).iter(f"{SVG}g") if g.get("class") == "chart-legend")
+    texts = list(legend.iter(f"{SVG}text"))
+    assert len({t.get("y") for t in texts}) > 1  # more than one row
+    assert all(float(t.get("x")) + text_width(t.text) <= 360 for t in texts)
+
+
+def test_the_outer_labels_are_anchored_inside_the_chart():
+    labels = [f"{m:02d}/25" for m in range(1, 13)] * 2
+    svg = bar_chart_svg(labels=labels, series=[Series(name="s", values=[1] * 24)], title="t", label_every=3)
+    group = next(g for g in parse(svg).iter(f"{SVG}g") if g.get("class") == "chart-labels")
+    last = list(group.iter(f"{SVG}text"))[-1]
+    assert last.text == "12/25" and last.get("text-anchor") == "end" and float(last.get("x")) <= 360

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gridcare.core.models import User
 from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
 from gridcare.demo import generator
+from gridcare.demo.selectors import demo_login_accounts
 from gridcare.flexibility.models import (
     Enrolment,
     Event,
@@ -108,9 +109,13 @@ def test_counts_and_mix_for_300_customers():
     assert mix == {"residential": 264, "business": 24, "production": 9, "administrative": 2, "public_service": 1}
     assert Account.objects.get(purpose="public_service").customer.name == "Bệnh viện Đa khoa Kế Sách"
     assert TransformerStation.objects.filter(customer_owned=True).count() == 20
-    assert IntervalReading.objects.values("meter").distinct().count() == 20
-    assert IntervalReading.objects.count() == 20 * 2 * 48
-    assert not IntervalReading.objects.exclude(meter__time_of_use=True).exists()
+    # The 20 large customers' time-of-use meters, and the portal's demo household (a smart meter, not time-of-use).
+    household = MeterInstallation.objects.get(account=demo_login_accounts()["household"], removed_on__isnull=True).meter
+    assert household.kind == Meter.Kind.SMART and not household.time_of_use
+    assert IntervalReading.objects.filter(meter=household).count() == 2 * 48
+    assert IntervalReading.objects.exclude(meter=household).values("meter").distinct().count() == 20
+    assert IntervalReading.objects.count() == 21 * 2 * 48
+    assert not IntervalReading.objects.exclude(meter__time_of_use=True).exclude(meter=household).exists()
     poor = SocialCategoryAssignment.objects.filter(category="poor")
     assert poor.exists() and {str(p.active_to) for p in poor} == {"2027-01-01"}
     assert SocialCategoryAssignment.objects.filter(active_to__isnull=True).exists()

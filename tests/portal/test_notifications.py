@@ -266,6 +266,18 @@ def test_an_alert_set_on_the_page_reaches_the_inbox_when_readings_cross_it(clien
     assert "Cảnh báo sản lượng điện" in page.text and 'class="inbox-item unread"' in page.text
 
 
+@pytest.mark.parametrize(("form", "data"), [("alert/", {"active": "on", "kind": "kwh", "threshold": "350"}),
+                                            ("preferences/", {t: ["email"] for t in ("bills", "payments", "planned_outage",
+                                             "incident", "service_request", "demand_response", "programmes",
+                                             "consumption_alert")})])  # fmt: skip
+def test_after_saving_the_page_opens_on_the_message_that_says_so(client_in, account_with_contacts, form, data):
+    # The message is at the top of the page; landing on the form's anchor further down would scroll it out of view.
+    response = client_in.post(page_url(account_with_contacts, form), data)
+    assert response["Location"].endswith("#saved")
+    page = client_in.get(response["Location"]).text
+    assert page.index('id="saved"') < page.index('class="notice notice-ok"') < page.index('id="inbox"')
+
+
 def test_account_page_links_to_notifications(client_in, account_with_contacts):
     page = client_in.get(f"/accounts/{account_with_contacts.code}/")
     assert page_url(account_with_contacts) in page.text

@@ -23,6 +23,26 @@ class Series:
     colour: str = ""
 
 
+@dataclass(frozen=True)
+class Band:
+    """A shaded background over the labels `first` to `last` (exclusive), named in the legend (e.g. peak hours)."""
+
+    first: int
+    last: int
+    name: str
+    colour: str
+
+
+# Text is laid out in the SVG's own units; browsers do not measure it for us, so widths are estimated
+# generously (12 px system fonts average about 6.5 px a character, diacritics included).
+CHARACTER_WIDTH = 7.2
+
+
+def text_width(text: str) -> float:
+    """An upper estimate of the width of `text` at the chart's 12 px font, in SVG units."""
+    return CHARACTER_WIDTH * len(text)
+
+
 def nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 2.5, 5 × 10^k that is at least `value` (1 for anything not positive)."""
     if value <= 0:
@@ -57,11 +77,15 @@ def bar_chart_svg(
     height: int = 240,
     ticks: int = 4,
     element_id: str = "chart",
+    stacked: bool = False,
+    bands: Sequence[Band] = (),
 ) -> str:
-    """Grouped vertical bars, one group per label, as a self-contained, accessible SVG document fragment.
+    """Grouped (or, with `stacked`, stacked) vertical bars, one group per label, as an accessible SVG fragment.
 
     `value_format` writes values in bar titles, `tick_format` (default: the same) the scale on the left.
     `bar_titles`, when given, is the text before the value in each bar's `<title>` (default: the label).
+    `bands` shade ranges of labels behind the bars (time-of-use periods); each distinct name gets a legend entry.
+    Nothing is drawn outside the view box: the legend wraps onto more rows and the outer labels stay inside.
     """
     if not labels:
         raise ValueError("a chart needs at least one label")
@@ -75,11 +99,29 @@ def bar_chart_svg(
 
     tick_format = tick_format or value_format
     colours = [item.colour or DEFAULT_COLOURS[i % len(DEFAULT_COLOURS)] for i, item in enumerate(series)]
-    present = [v for item in series for v in item.values if v is not None]
-    top = nice_ceiling(max(present, default=0))
+    if stacked:
+        sums = [sum(max(item.values[i] or 0, 0) for item in series) for i in range(len(labels))]
+        top = nice_ceiling(max(sums, default=0))
+    else:
+        present = [v for item in series for v in item.values if v is not None]
+        top = nice_ceiling(max(present, default=0))
 
-    legend_height = 22 if len(series) > 1 else 0
     margin_left, margin_right = 48, 8
+    # Legend entries (series, then the distinct band names), placed left to right and wrapped to the width.
+    band_kinds: dict[str, str] = {}
+    for band in bands:
+        band_kinds.setdefault(band.name, band.colour)
+    entries = [(item.name, colour) for item, colour in zip(series, colours, strict=True)] if len(series) > 1 else []
+    entries += list(band_kinds.items())
+    legend: list[tuple[float, int, str, str]] = []  # (x, row, name, colour)
+    x, row = 4.0, 0
+    for name, colour in entries:
+        needed = 16 + text_width(name)
+        if x > 4 and x + needed > width - margin_right:
+            x, row = 4.0, row + 1
+        legend.append((x, row, name, colour))
+        x += needed + 12
+    legend_height = 20 * (row + 1) + 2 if entries else 0
     margin_top = 8 + legend_height + (16 if y_axis_label else 0)
     margin_bottom = 30 + (16 if x_axis_label else 0)
     plot_w = width - margin_left - margin_right
@@ -87,8 +129,8 @@ def bar_chart_svg(
     if plot_w <= 0 or plot_h <= 0:
         raise ValueError("the chart is too small for its margins")
     group_w = plot_w / len(labels)
-    gap = max(group_w * 0.2, 1)
-    bar_w = (group_w - gap) / max(len(series), 1)
+    gap = max(group_w * 0.2, 1) if group_w > 4 else 0
+    bar_w = (group_w - gap) / (1 if stacked else max(len(series), 1))
     baseline = margin_top + plot_h
 
     def y_of(value: float) -> float:
@@ -104,6 +146,16 @@ def bar_chart_svg(
     ]
     if description:
         parts.append(f'<desc id="{escape(desc_id)}">{escape(description)}</desc>')
+
+    if bands:
+        parts.append('<g class="chart-bands" aria-hidden="true">')
+        for band in bands:
+            x0 = margin_left + band.first * group_w
+            parts.append(
+                f'<rect x="{_number(x0)}" y="{margin_top}" width="{_number((band.last - band.first) * group_w)}" '
+                f'height="{plot_h}" fill="{escape(band.colour)}" data-band="{escape(band.name)}"/>'
+            )
+        parts.append("</g>")
 
     # Horizontal grid with the value scale on the left.
     parts.append('<g class="chart-grid" aria-hidden="true">')
@@ -121,17 +173,21 @@ def bar_chart_svg(
     parts.append("</g>")
 
     # Bars: one <g> per series so that a legend entry and a CSS rule can address it.
+    below = [0.0] * len(labels)  # the stack's height so far, per label
     for s_index, (item, colour) in enumerate(zip(series, colours, strict=True)):
         parts.append(f'<g class="chart-series chart-series-{s_index}" fill="{escape(colour)}">')
         for l_index, value in enumerate(item.values):
             if value is None:
                 continue
-            x = margin_left + l_index * group_w + gap / 2 + s_index * bar_w
-            y = y_of(max(value, 0))
+            x = margin_left + l_index * group_w + gap / 2 + (0 if stacked else s_index * bar_w)
+            bottom = y_of(below[l_index]) if stacked else baseline
+            y = y_of(below[l_index] + max(value, 0)) if stacked else y_of(max(value, 0))
+            if stacked:
+                below[l_index] += max(value, 0)
             caption = bar_titles[l_index] if bar_titles is not None else labels[l_index]
             parts.append(
                 f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(bar_w)}" '
-                f'height="{_number(baseline - y)}" data-value="{escape(str(value))}">'
+                f'height="{_number(bottom - y)}" data-value="{escape(str(value))}">'
                 f"<title>{escape(item.name)} — {escape(caption)}: {escape(value_format(value))}</title></rect>"
             )
         parts.append("</g>")
@@ -140,10 +196,18 @@ def bar_chart_svg(
     parts.append('<g class="chart-labels" aria-hidden="true" fill="#333333">')
     for l_index, label in enumerate(labels):
         # Counted from the end, so that the latest label is always shown and spacing stays even.
-        if (len(labels) - 1 - l_index) % label_every:
+        if (len(labels) - 1 - l_index) % label_every or not label:
             continue
         x = margin_left + (l_index + 0.5) * group_w
-        parts.append(f'<text x="{_number(x)}" y="{baseline + 16}" text-anchor="middle">{escape(label)}</text>')
+        half = text_width(label) / 2
+        # An outer label centred on its bar may reach past the edge: it is anchored to the edge instead.
+        if x + half > width - 2:
+            x, anchor = width - 2, "end"
+        elif x - half < 2:
+            x, anchor = 2, "start"
+        else:
+            anchor = "middle"
+        parts.append(f'<text x="{_number(x)}" y="{baseline + 16}" text-anchor="{anchor}">{escape(label)}</text>')
     parts.append("</g>")
 
     if x_axis_label:
@@ -157,13 +221,15 @@ def bar_chart_svg(
             f'fill="#333333">{escape(y_axis_label)}</text>'
         )
 
-    if legend_height:
+    if legend:
         parts.append('<g class="chart-legend">')
-        x = float(margin_left)
-        for item, colour in zip(series, colours, strict=True):
-            parts.append(f'<rect x="{_number(x)}" y="4" width="12" height="12" fill="{escape(colour)}"/>')
-            parts.append(f'<text x="{_number(x + 16)}" y="14" fill="#333333">{escape(item.name)}</text>')
-            x += 16 + 7 * len(item.name) + 16
+        for x, row, name, colour in legend:
+            top_y = 4 + 20 * row
+            parts.append(
+                f'<rect x="{_number(x)}" y="{top_y}" width="12" height="12" fill="{escape(colour)}" '
+                f'stroke="#595959" stroke-width="0.5"/>'
+            )
+            parts.append(f'<text x="{_number(x + 16)}" y="{top_y + 10}" fill="#333333">{escape(name)}</text>')
         parts.append("</g>")
 
     parts.append("</svg>")

@@ -15,13 +15,14 @@ def database_has_units() -> bool:
 
 
 def demo_login_accounts() -> dict[str, Account | None]:
-    """The accounts that get demo portal logins: a one-household home and a time-of-use business.
+    """The accounts that get demo portal logins: a one-household home with a smart meter and a time-of-use business.
 
     The first team's (Ninh Kieu's) accounts come first, since team codes sort in team order.
     """
     demo = Account.objects.filter(unit__code__startswith=f"{places.COMPANY_CODE}-").select_related("customer")
     household = (
-        demo.filter(purpose=Purpose.RESIDENTIAL, households=1, customer__kind="person")
+        demo.filter(purpose=Purpose.RESIDENTIAL, households=1, customer__kind="person",
+                    meter_installations__removed_on__isnull=True, meter_installations__meter__kind="smart")  # fmt: skip
         .exclude(phone="")
         .order_by("unit__code", "pk")
         .first()
@@ -31,6 +32,7 @@ def demo_login_accounts() -> dict[str, Account | None]:
             purpose=Purpose.BUSINESS,
             meter_installations__removed_on__isnull=True,
             meter_installations__meter__time_of_use=True,
+            meter_installations__meter__kind="smart",
         )
         .order_by("unit__code", "pk")
         .first()

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
+from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 
+from gridcare.core.formatting import BUSINESS_TZ, local_date
 from gridcare.core.sqlarrays import fetch_int_matrix
 from gridcare.customers.models import Account
 from gridcare.metering import consumption
@@ -226,3 +228,42 @@ def reading_series(*, readings: QuerySet[Reading]) -> tuple[consumption.ReadingS
 def account_reading_series(*, account: Account) -> tuple[consumption.ReadingSeries, dict[int, str]]:
     """Every register reading of one account, as `reading_series` gives them."""
     return reading_series(readings=Reading.objects.filter(account=account))
+
+
+# --- interval use of one account (the portal's daily and 30-minute charts) ------------------------------
+
+
+def _account_intervals(*, account: Account) -> QuerySet[IntervalReading]:
+    """Interval data of every meter ever installed at the account."""
+    meters = MeterInstallation.objects.filter(account=account).values("meter_id")
+    return IntervalReading.objects.filter(meter_id__in=meters)
+
+
+def account_interval_last_day(*, account: Account) -> dt.date | None:
+    """The local date of the account's latest interval reading (None without interval data)."""
+    latest = _account_intervals(account=account).aggregate(latest=Max("start"))["latest"]
+    return local_date(latest) if latest is not None else None
+
+
+def account_interval_usage(*, account: Account, first_day: dt.date, last_day: dt.date) -> dict[tuple[dt.date, int], int]:
+    """Energy (Wh) of the account's meters by local day and half-hour slot (0–47) over [first_day, last_day].
+
+    One query: the database sums the meters' intervals per local day and half-hour (a replaced meter and
+    its successor add up), so a month is at most 31 × 48 rows whatever the number of meters.
+    """
+    since = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=BUSINESS_TZ)
+    until = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=BUSINESS_TZ)
+    rows = (
+        _account_intervals(account=account)
+        .filter(start__gte=since, start__lt=until)
+        .annotate(
+            local_day=TruncDate("start", tzinfo=BUSINESS_TZ),
+            hour=ExtractHour("start", tzinfo=BUSINESS_TZ),
+            minute=ExtractMinute("start", tzinfo=BUSINESS_TZ),
+        )
+        .values("local_day", "hour", "minute")
+        .annotate(wh=Sum("energy_wh"))
+        .order_by("local_day", "hour", "minute")
+        .values_list("local_day", "hour", "minute", "wh")
+    )
+    return {(_as_date(day), hour * 2 + minute // 30): int(wh) for day, hour, minute, wh in rows}

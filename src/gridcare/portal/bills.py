@@ -1,5 +1,7 @@
 """Portal pages of bills: the list on the account page, one bill explained, its PDF."""
 
+from django.core.cache import cache
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -8,9 +10,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from gridcare.billing.documents import bill_html, bill_pdf
+from gridcare.billing.models import Bill
 from gridcare.billing.selectors import bills_visible_to_customer
 from gridcare.customers import selectors as customer_selectors
 from gridcare.portal.views import HOTLINE, _customer_or_redirect
+
+# The bill's document (its lines, its explanation against last month and last year, its chart and VietQR) is the
+# slowest part of the portal and changes only with the bill or the account's bills: it is cached per bill version,
+# the account's latest bill and the language. The hour bounds what a change elsewhere (the seller's details) waits.
+DOCUMENT_CACHE_SECONDS = 3600
+
+
+def _bill_document(*, bill: Bill, language: str) -> str:
+    latest = Bill.objects.filter(account_id=bill.account_id).aggregate(latest=Max("pk"))["latest"]
+    version = f"{bill.status}:{bill.kind}:{bill.total}:{bill.issued_at and bill.issued_at.timestamp()}"
+    key = f"portal:bill-document:{bill.pk}:{version}:{latest}:{language}"
+    return cache.get_or_set(key, lambda: bill_html(bill=bill, language=language, standalone=False), DOCUMENT_CACHE_SECONDS)
 
 
 def _customer_bill(request: HttpRequest, code: str, number: str):
@@ -32,7 +47,7 @@ def bill_detail(request: HttpRequest, code: str, number: str) -> HttpResponse:
     account, bill, response = _customer_bill(request, code, number)
     if response is not None:
         return response
-    document = bill_html(bill=bill, language=translation.get_language(), standalone=False)
+    document = _bill_document(bill=bill, language=translation.get_language())
     return render(
         request,
         "portal/bill.html",

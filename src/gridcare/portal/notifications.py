@@ -260,7 +260,7 @@ def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
         context = _page_context(account=account, customer=customer, refused=refused)
         return render(request, "portal/notify_page.html", context, status=400)
     messages.success(request, _("Đã lưu lựa chọn nhận thông báo."))
-    return redirect(_page_url(account, "preferences"))
+    return redirect(_page_url(account, "saved"))  # the message, at the top, is what the phone shows
 
 
 @_get_shows_the_page
@@ -286,7 +286,7 @@ def alert_save(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("Đã bật cảnh báo sản lượng."))
     else:
         messages.success(request, _("Đã tắt cảnh báo sản lượng."))
-    return redirect(_page_url(account, "alert"))
+    return redirect(_page_url(account, "saved"))
 
 
 @_get_shows_the_page

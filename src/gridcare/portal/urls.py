@@ -4,6 +4,7 @@ from django.urls import path
 
 from gridcare.portal import (
     bills,
+    calculator,
     campaigns,
     flexibility,
     insights,
@@ -13,6 +14,7 @@ from gridcare.portal import (
     payments,
     requests,
     schedule,
+    usage,
     views,
 )
 
@@ -26,6 +28,8 @@ urlpatterns = [
     path("login/otp/verify/", otp.otp_verify, name="otp_verify"),
     path("accounts/<str:code>/", views.account_detail, name="account"),
     path("accounts/<str:code>/bills/<str:number>/", bills.bill_detail, name="bill"),
+    path("accounts/<str:code>/usage/", usage.usage_page, name="usage"),
+    path("accounts/<str:code>/calculator/", calculator.calculator, name="calculator"),
     path("accounts/<str:code>/bills/<str:number>/pdf/", bills.bill_download, name="bill_pdf"),
     path("accounts/<str:code>/notifications/", notifications.notifications_page, name="notifications"),
     path("accounts/<str:code>/notifications/preferences/", notifications.preferences_save, name="notify_preferences"),

@@ -585,3 +585,41 @@ def price_many(
     fields = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in PricedAccounts.__dataclass_fields__}
     fields["line_row"] = np.concatenate([c.line_row + i for c, i in zip(chunks, offsets, strict=True)])
     return PricedAccounts(**fields)
+
+
+# --- time-of-use hours -----------------------------------------------------------------------------------
+
+SLOTS_PER_DAY = 48  # half-hours, the interval of smart-meter data
+
+
+@dataclass(frozen=True)
+class TimeOfUseSchedule:
+    """The hours of one schedule: windows `(days, period, starts_at, ends_at)`; `days` is mon_sat or sunday."""
+
+    active_from: dt.date
+    active_to: dt.date | None
+    windows: tuple[tuple[str, str, dt.time, dt.time], ...]
+
+    def covers(self, day: dt.date) -> bool:
+        return self.active_from <= day and (self.active_to is None or day < self.active_to)
+
+
+def time_of_use_slots(*, schedules: tuple[TimeOfUseSchedule, ...], day: dt.date) -> tuple[str | None, ...]:
+    """The period (peak/normal/offpeak, None where no window) of each half-hour of a local day.
+
+    The schedule in force that day applies; Sunday has its own windows (no peak), every other day the
+    Monday–Saturday ones. An `ends_at` of 00:00 is midnight at the end of the day.
+    """
+    schedule = next((s for s in sorted(schedules, key=lambda s: s.active_from, reverse=True) if s.covers(day)), None)
+    slots: list[str | None] = [None] * SLOTS_PER_DAY
+    if schedule is None:
+        return tuple(slots)
+    kind = "sunday" if day.weekday() == 6 else "mon_sat"
+    for days, period, starts_at, ends_at in schedule.windows:
+        if days != kind:
+            continue
+        first = (starts_at.hour * 60 + starts_at.minute) // 30
+        last = SLOTS_PER_DAY if ends_at == dt.time(0, 0) else (ends_at.hour * 60 + ends_at.minute) // 30
+        for slot in range(first, last):
+            slots[slot] = period
+    return tuple(slots)

@@ -124,6 +124,22 @@ def time_of_use_period_at(*, moment: dt.datetime) -> str | None:
     return None
 
 
+def time_of_use_schedules(*, first_day: dt.date, last_day: dt.date) -> tuple[engine.TimeOfUseSchedule, ...]:
+    """The time-of-use schedules in force on any day of [first_day, last_day], with their windows (one query)."""
+    windows = (
+        TimeOfUseWindow.objects.filter(schedule__active_from__lte=last_day)
+        .filter(Q(schedule__active_to__isnull=True) | Q(schedule__active_to__gt=first_day))
+        .order_by("schedule__active_from", "schedule_id", "days", "starts_at", "pk")
+        .values_list("schedule_id", "schedule__active_from", "schedule__active_to", "days", "period", "starts_at", "ends_at")
+    )
+    by_schedule: dict[int, tuple[dt.date, dt.date | None, list]] = {}
+    for schedule_id, active_from, active_to, days, period, starts_at, ends_at in windows:
+        by_schedule.setdefault(schedule_id, (active_from, active_to, []))[2].append((days, period, starts_at, ends_at))
+    return tuple(
+        engine.TimeOfUseSchedule(active_from=a, active_to=b, windows=tuple(w)) for a, b, w in by_schedule.values()
+    )
+
+
 def consumption_quote(
     *,
     purpose: str,

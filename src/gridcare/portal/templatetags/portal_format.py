@@ -40,3 +40,11 @@ def vnd(value):
     if value is None or value == "":
         return "–"
     return formatting.format_vnd(value, language=translation.get_language())
+
+
+@register.filter
+def number(value):
+    """`1.234` in Vietnamese, `1,234` in English (a table's header names the unit); an en dash for no value."""
+    if value is None or value == "":
+        return "–"
+    return formatting.format_number(value, language=translation.get_language())

@@ -19,6 +19,7 @@ from gridcare.demo.insights import demo_insights_load
 from gridcare.demo.operations import demo_operations_load
 from gridcare.demo.payments_files import demo_statements_load
 from gridcare.demo.servicedesk import demo_service_requests_load
+from gridcare.demo.usage import demo_interval_usage_load
 
 STAGES = {
     "plan": gettext_lazy("kế hoạch dữ liệu (numpy)"),
@@ -37,6 +38,7 @@ STAGES = {
     "advice, digital adoption": gettext_lazy("tư vấn tiết kiệm điện, chuyển đổi số"),
     "campaigns": gettext_lazy("Tháng tri ân khách hàng (hoạt động, hiến máu, thắp sáng đường quê)"),
     "operations": gettext_lazy("lịch tự bắt đầu, yêu cầu qua tổng đài, hoàn tiền, đối soát"),
+    "portal: 30-minute data of the demo logins": gettext_lazy("cổng khách hàng: dữ liệu 30 phút của tài khoản mẫu"),
 }
 
 
@@ -89,6 +91,8 @@ class Command(BaseCommand):
         demo_outages.demo_outages_load(now=timezone.now())
         progress("service requests", demo_service_requests_load(now=timezone.now()))
         progress("statements", demo_statements_load(today=today, now=timezone.now()))
+        progress("portal: 30-minute data of the demo logins",
+                 demo_interval_usage_load(today=today, seed=seed, days=interval_days))  # fmt: skip
         demo_demand_response_load(today=today, now=timezone.now(), seed=seed, interval_days=interval_days)
         demo_reliability.demo_reliability_history_load(now=timezone.now())
         progress("advice, digital adoption", demo_insights_load(today=today, now=timezone.now()))
