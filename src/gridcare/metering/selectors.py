@@ -95,6 +95,10 @@ def _day_sql(column: str) -> str:
     return f"CAST(julianday({column}) - 2440587.5 AS integer)"
 
 
+def _as_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def reading_history(
     *, meter_ids: Sequence[int], since_day: int, until_day: int, digits: dict[int, int]
 ) -> tuple[History, int]:
