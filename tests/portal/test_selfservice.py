@@ -109,6 +109,7 @@ def test_a_forgotten_password_is_reset_with_the_code_sent_to_the_contracts_phone
                                                     "new_password2": NEW_PASSWORD})  # fmt: skip
     assert response.status_code == 302 and response["Location"] == "/profile/"
     assert client.session["_auth_user_id"] == str(home.customer.user.pk)
+    assert client.get("/profile/").status_code == 200
     assert authenticate(customer_code=home.code, password=NEW_PASSWORD) is not None
     assert elsewhere.get("/").status_code == 302
     assert "sms" in security_notices(home)

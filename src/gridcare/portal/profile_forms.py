@@ -73,7 +73,7 @@ class EmailForm(forms.Form):
         label=_("E-mail mới"), max_length=254,
         error_messages={"invalid": _("E-mail chưa đúng dạng, ví dụ ten@example.com."),
                         "required": _("Hãy nhập e-mail.")},
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email", "spellcheck": "false", "autofocus": True}),
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from gridcare.core.formatting import local_date
 from gridcare.demo import outages as demo_outages
 from gridcare.demo import payments as demo_payments
 from gridcare.demo import reliability as demo_reliability
+from gridcare.demo import selfservice as demo_selfservice
 from gridcare.demo import selectors, services, workday
 from gridcare.demo.flexibility import demo_demand_response_load
 from gridcare.demo.payments_files import demo_statements_load
@@ -31,6 +32,7 @@ STAGES = {
     "statements": gettext_lazy("sao kê ngân hàng (khớp và chờ khớp)"),
     "payments": gettext_lazy("thanh toán (đã trả, trả một phần, quá hạn, tiền thừa)"),
     "service requests": gettext_lazy("yêu cầu dịch vụ"),
+    "bill delivery choices": gettext_lazy("cách nhận hoá đơn, chủ nhà hai hợp đồng"),
 }
 
 
@@ -85,6 +87,7 @@ class Command(BaseCommand):
         progress("statements", demo_statements_load(today=today, now=timezone.now()))
         demo_demand_response_load(today=today, now=timezone.now(), seed=seed, interval_days=interval_days)
         demo_reliability.demo_reliability_history_load(now=timezone.now())
+        progress("bill delivery choices", demo_selfservice.demo_selfservice_load(now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "
