@@ -12,8 +12,8 @@ from gridcare.core.formatting import local_date
 from gridcare.demo import outages as demo_outages
 from gridcare.demo import payments as demo_payments
 from gridcare.demo import reliability as demo_reliability
-from gridcare.demo import selfservice as demo_selfservice
 from gridcare.demo import selectors, services, workday
+from gridcare.demo import selfservice as demo_selfservice
 from gridcare.demo.flexibility import demo_demand_response_load
 from gridcare.demo.payments_files import demo_statements_load
 from gridcare.demo.servicedesk import demo_service_requests_load
