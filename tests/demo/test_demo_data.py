@@ -13,7 +13,14 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridcare.core.models import User
-from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
+from gridcare.customers.models import (
+    Account,
+    ContactChange,
+    Customer,
+    Premise,
+    ServicePoint,
+    SocialCategoryAssignment,
+)
 from gridcare.demo import generator
 from gridcare.demo.selectors import demo_login_accounts
 from gridcare.flexibility.models import (
@@ -76,7 +83,7 @@ def _wipe():
 
     for model in (IntervalResult, EventResponse, VenReport, EventParticipant, Event, Enrolment, Ven, Programme):
         model.objects.all().delete()
-    for model in (ServiceRequest, OutageReport, Outage, Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
+    for model in (ServiceRequest, OutageReport, Outage, ContactChange, Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
                   Meter, ReadingRoute, Account, Premise, Customer, TransformerStation, Feeder, Substation,
                   TOTPDevice, StaffMembership):  # fmt: skip
         model.objects.all().delete()
@@ -181,8 +188,8 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     logins = re.findall(r"^  - (\S+)  /  (\S+)", text, flags=re.MULTILINE)
     codes = re.findall(r"current code: (\d{6})", text)
     secrets = re.findall(r"secret=([A-Z2-7]+)", text)
-    assert len(logins) == 5 and len(codes) == 3 and len(secrets) == 3
-    (admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw), (home, home_pw), (shop, shop_pw) = logins
+    assert len(logins) == 6 and len(codes) == 3 and len(secrets) == 3
+    (admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw), (home, home_pw), (shop, shop_pw), landlord = logins
 
     staff_logins = [(admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw)]
     for (username, password), code in zip(staff_logins, codes, strict=True):
@@ -204,6 +211,11 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     assert account.purpose == "business"
     assert account.meter_installations.get(removed_on__isnull=True).meter.time_of_use
     assert authenticate(customer_code=home, password="wrong") is None
+    # The landlord's one sign-in uses two contracts: their own and a tenant's, linked to it.
+    from gridcare.customers.selectors import accounts_for_user
+
+    owner = authenticate(customer_code=landlord[0], password=landlord[1])
+    assert owner is not None and accounts_for_user(user=owner).count() == 2
 
     # Running it again keeps the same logins and secrets.
     again = io.StringIO()
@@ -317,6 +329,6 @@ def test_the_demo_shows_outages_in_every_state():
     assert incident.reports.count() >= 1 and incident.customers_at_publish >= 1
     assert OutageReport.objects.filter(outage__isnull=True).exists()  # a suggested incident waits for staff
     assert Account.objects.exclude(sensitive="").exists()
-    household = Account.objects.get(customer__user__isnull=False, purpose="residential")
+    household = Account.objects.filter(customer__user__isnull=False, purpose="residential", links__isnull=True).exclude(customer__user__account_links__isnull=False).get()
     known = outage_selectors.known_outage_for_account(account=household, now=incident.published_at)
     assert known == incident

@@ -27,6 +27,8 @@ from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
 from gridcare.customers.models import (
     Account,
+    AccountLink,
+    ContactChange,
     Customer,
     LoginAttempt,
     ServicePoint,
@@ -162,6 +164,10 @@ def theirs(world):
         "customers.premise": [account.premise],
         "customers.servicepoint": list(ServicePoint.objects.filter(account=account)),
         "customers.socialcategoryassignment": [assignment],
+        "customers.contactchange": [ContactChange.objects.create(account=account, kind="phone", old_value="+84900000001",
+                                                                 new_value="+84987654321", requested_at=NOW)],
+        "customers.accountlink": [AccountLink.objects.create(user=b_customer_user, account=account, verified_at=NOW,
+                                                             created_at=NOW)],
         "customers.loginattempt": [LoginAttempt.objects.create(at=NOW, identifier=account.code, address="10.0.0.9")],
         "metering.meter": [meter],
         "metering.meterinstallation": list(MeterInstallation.objects.filter(account=account)),
@@ -731,7 +737,7 @@ def test_a_teams_own_staff_see_its_audit_entries_and_the_customers_they_created(
         "servicedesk.survey", "payments.payment", "payments.allocation", "payments.paymentreversal",
         "payments.paymentorder", "flexibility.programme", "flexibility.enrolment", "flexibility.event",
         "flexibility.eventparticipant", "flexibility.ven", "payments.refund", "payments.reconciliationdifference",
-        *CAMPAIGN_AUDITED,
+        "customers.contactchange", "customers.accountlink", *CAMPAIGN_AUDITED,
     }  # fmt: skip
     customers = set(client.get(_url(Customer)).context["cl"].queryset.values_list("pk", flat=True))
     assert _keys(theirs["customers.customer"]) <= customers
@@ -749,7 +755,8 @@ def test_social_category_entries_of_the_audit_log_need_the_sensitive_permission(
         "servicedesk.servicerequest", "servicedesk.assignment", "servicedesk.workorder", "servicedesk.survey",
         "payments.payment", "payments.allocation", "payments.paymentreversal", "payments.paymentorder",
         "flexibility.programme", "flexibility.enrolment", "flexibility.event", "flexibility.eventparticipant",
-        "flexibility.ven", "payments.refund", "payments.reconciliationdifference", *CAMPAIGN_AUDITED,
+        "flexibility.ven", "payments.refund", "payments.reconciliationdifference", "customers.contactchange",
+        "customers.accountlink", *CAMPAIGN_AUDITED,
     }  # fmt: skip
 
 

@@ -104,6 +104,15 @@ class Premise(models.Model):
         super().save(*args, **kwargs)
 
 
+class BillDelivery(models.TextChoices):
+    """How the customer chose to receive bills (the choice itself; "" = not chosen, the notification defaults apply)."""
+
+    APP = "app", _("trên ứng dụng (thông báo trên điện thoại)")
+    EMAIL = "email", _("qua e-mail")
+    ZALO = "zalo", _("qua Zalo")
+    PAPER = "paper", _("hoá đơn giấy, nhận tại quầy")
+
+
 class Account(models.Model):
     """Hợp đồng mua bán điện: the contract a bill is issued for, known by its 13-character customer code."""
 
@@ -133,6 +142,11 @@ class Account(models.Model):
         db_default="",  # bulk writers (the demo, imports) that name their columns need not know this one
         help_text=_("Bệnh viện, trường học, khách hàng lớn…: hiện ra cho nhân viên trước khi thông báo ngừng cấp điện."),
     )
+    # Chosen by the customer on the portal (`notifications.selfservice.bill_delivery_set`); "paper" is the flag the
+    # bill printing reads (`selectors.paper_bill_accounts`). Bulk writers need not know it (database default).
+    bill_delivery = models.CharField(
+        _("cách nhận hoá đơn"), max_length=10, choices=BillDelivery.choices, blank=True, db_default="",
+    )
 
     class Meta:
         verbose_name = _("hợp đồng (mã khách hàng)")
@@ -144,6 +158,9 @@ class Account(models.Model):
             # "no tariff" there, so the database refuses it in the first place.
             models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values), name="account_purpose_known"),
             models.CheckConstraint(condition=models.Q(voltage__in=Voltage.values), name="account_voltage_known"),
+            models.CheckConstraint(
+                condition=models.Q(bill_delivery__in=["", *BillDelivery.values]), name="account_bill_delivery_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -217,3 +234,71 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccountLink(models.Model):
+    """A portal login that may use a contract it does not own (a landlord, a family with two houses).
+
+    The contract holder's own login stays `Customer.user` (the owner needs no row: staff, imports and the demo
+    set it as before); a link is added by the signed-in customer with the account's code and a one-time code
+    sent to that contract's phone, and removed by them. Audited by the database (`audited_models`).
+    """
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("được chủ hợp đồng cho dùng chung")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_links",
+        verbose_name=_("tài khoản cổng khách hàng"),
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="links", verbose_name=_("hợp đồng"))
+    role = models.CharField(_("vai trò"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    verified_at = models.DateTimeField(_("xác nhận lúc"))
+    created_at = models.DateTimeField(_("ngày tạo"))
+
+    class Meta:
+        verbose_name = _("hợp đồng dùng chung")
+        verbose_name_plural = _("hợp đồng dùng chung")
+        constraints = [models.UniqueConstraint(fields=["user", "account"], name="account_link_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.account_id}"
+
+
+class ContactChange(models.Model):
+    """One change of a contract's e-mail, phone or Zalo asked for by the customer: the history staff read.
+
+    A change is "pending" until confirmed (a link to the new e-mail, a code to the new phone or through Zalo);
+    the contact itself changes only when confirmed. Audited by the database (`audited_models`).
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("điện thoại")
+        ZALO = "zalo", _("Zalo")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("chờ xác nhận")
+        CONFIRMED = "confirmed", _("đã xác nhận")
+        SUPERSEDED = "superseded", _("thay bằng yêu cầu mới hơn")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contact_changes",
+                                verbose_name=_("hợp đồng"))  # fmt: skip
+    kind = models.CharField(_("thông tin"), max_length=10, choices=Kind.choices)
+    old_value = models.CharField(_("giá trị cũ"), max_length=254, blank=True)
+    new_value = models.CharField(_("giá trị mới"), max_length=254, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(_("yêu cầu lúc"))
+    confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("người yêu cầu"),
+    )
+
+    class Meta:
+        verbose_name = _("thay đổi thông tin liên lạc")
+        verbose_name_plural = _("thay đổi thông tin liên lạc")
+        indexes = [models.Index(fields=["account", "requested_at"], name="contact_change_account_at")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.status}"

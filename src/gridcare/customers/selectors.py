@@ -1,10 +1,10 @@
 """Reads of customers and their accounts, as the portal and the API need them."""
 
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
 from gridcare.core.models import AuditEntry
-from gridcare.customers.models import Account, Customer
+from gridcare.customers.models import Account, AccountLink, BillDelivery, ContactChange, Customer
 from gridcare.org.models import Commune, StaffMembership
 
 
@@ -16,11 +16,12 @@ def customer_for_user(*, user) -> Customer | None:
 
 
 def accounts_for_user(*, user) -> QuerySet[Account]:
-    """The accounts (contracts) of the customer a user is, with their addresses; none for anyone else."""
+    """The accounts (contracts) a user may use: their customer's own and those linked to their login; none for anyone else."""
     if user is None or not user.is_authenticated:
         return Account.objects.none()
+    linked = AccountLink.objects.filter(user=user).values("account_id")
     return (
-        Account.objects.filter(customer__user=user)
+        Account.objects.filter(Q(customer__user=user) | Q(pk__in=linked))
         .select_related("customer", "premise__commune", "premise__province")
         .order_by("code", "pk")
     )
@@ -29,6 +30,60 @@ def accounts_for_user(*, user) -> QuerySet[Account]:
 def account_for_user(*, user, code: str) -> Account | None:
     """One of the user's own accounts by customer code; None when it is not theirs or does not exist."""
     return accounts_for_user(user=user).filter(code=code.strip().upper()).first()
+
+
+def account_links_for_user(*, user) -> QuerySet[AccountLink]:
+    """The contracts of other customers linked to this login (they can be unlinked), by code."""
+    if user is None or not user.is_authenticated:
+        return AccountLink.objects.none()
+    return AccountLink.objects.filter(user=user).select_related("account__premise__commune").order_by("account__code", "pk")
+
+
+def account_is_owned_by(*, user, account: Account) -> bool:
+    """Whether the login is the contract holder's own (not a link)."""
+    return user is not None and user.is_authenticated and account.customer.user_id == user.pk
+
+
+def contact_changes_for_account(*, account: Account, limit: int = 20) -> QuerySet[ContactChange]:
+    """The account's contact changes, newest first."""
+    return ContactChange.objects.filter(account=account).order_by("-requested_at", "-pk")[:limit]
+
+
+def pending_contact_change(*, account: Account, kind: str) -> ContactChange | None:
+    """The newest change of this kind still waiting for its confirmation, if any."""
+    return (
+        ContactChange.objects.filter(account=account, kind=kind, status=ContactChange.Status.PENDING)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def bill_delivery_counts(*, unit_ids: list[int] | None = None, by_unit: bool = False) -> dict:
+    """How the active (not closed) contracts chose to receive bills: {"app", "email", "zalo", "paper", "unchosen", "total"}.
+
+    For the digital-adoption figures: app, e-mail and Zalo are electronic bills, paper is printed for the counter,
+    "unchosen" follows the notification defaults. With `by_unit`: {unit_id: {...}} (one grouped query either way).
+    """
+    accounts = Account.objects.exclude(status=Account.Status.CLOSED)
+    if unit_ids is not None:
+        accounts = accounts.filter(unit_id__in=list(unit_ids))
+    keys = ("unit_id", "bill_delivery") if by_unit else ("bill_delivery",)
+    rows = accounts.values(*keys).annotate(n=Count("pk")).order_by(*keys)
+    empty = {**dict.fromkeys(BillDelivery.values, 0), "unchosen": 0, "total": 0}
+    result: dict = {}
+    for row in rows:
+        counts = result.setdefault(row["unit_id"] if by_unit else None, dict(empty))
+        counts[row["bill_delivery"] or "unchosen"] += row["n"]
+        counts["total"] += row["n"]
+    return result if by_unit else result.get(None, dict(empty))
+
+
+def paper_bill_accounts(*, unit_ids: list[int] | None = None) -> QuerySet[Account]:
+    """Active contracts whose customer asked for a paper bill at the counter (the bills to print), by code."""
+    accounts = Account.objects.exclude(status=Account.Status.CLOSED).filter(bill_delivery=BillDelivery.PAPER)
+    if unit_ids is not None:
+        accounts = accounts.filter(unit_id__in=list(unit_ids))
+    return accounts.order_by("code", "pk")
 
 
 # --- reach of staff (registered in `org.policy.RECORDS` by the app's ready()) ----------------------------

@@ -16,7 +16,16 @@ from django.utils import timezone
 from gridcare.core.audit import acting_as, audit_record
 from gridcare.core.models import AuditEntry
 from gridcare.customers import signin
-from gridcare.customers.models import Account, Customer, Premise, ServicePoint, SocialCategoryAssignment
+from gridcare.customers.models import (
+    Account,
+    AccountLink,
+    BillDelivery,
+    ContactChange,
+    Customer,
+    Premise,
+    ServicePoint,
+    SocialCategoryAssignment,
+)
 
 
 def _save_audited(*, instance: models.Model, user: Any, reason: str) -> models.Model:
@@ -172,3 +181,85 @@ def account_signin_unlock(*, account: Account, user: Any, now: dt.datetime, reas
         )  # fmt: skip
         unlocked = signin.account_unlock(identifier=identifier, now=now)
     return unlocked
+
+
+# --- the customer's own portal: links to other contracts, contact changes, bill delivery, password ------------
+
+
+@transaction.atomic
+def account_link_add(*, user: Any, account: Account, now: dt.datetime) -> AccountLink:
+    """Let a portal login use a contract it does not own (after the caller checked the contract's one-time code)."""
+    with acting_as(user=user, reason="portal: thêm hợp đồng dùng chung"):
+        link, _created = AccountLink.objects.get_or_create(
+            user=user, account=account, defaults={"verified_at": now, "created_at": now}
+        )
+    return link
+
+
+@transaction.atomic
+def account_link_remove(*, user: Any, account: Account) -> int:
+    """Stop a login using a linked contract (its own contracts cannot be unlinked); how many links went."""
+    with acting_as(user=user, reason="portal: bỏ hợp đồng dùng chung"):
+        removed, _by_model = AccountLink.objects.filter(user=user, account=account).delete()
+    return removed
+
+
+@transaction.atomic
+def contact_change_request(*, account: Account, kind: str, new_value: str, user: Any, now: dt.datetime) -> ContactChange:
+    """Record a requested change of e-mail, phone or Zalo, pending its confirmation (an earlier pending one is superseded)."""
+    old = {ContactChange.Kind.EMAIL: account.email, ContactChange.Kind.PHONE: account.phone,
+           ContactChange.Kind.ZALO: account.zalo_user_id}[kind]  # fmt: skip
+    with acting_as(user=user, reason="portal: yêu cầu đổi thông tin liên lạc"):
+        ContactChange.objects.filter(account=account, kind=kind, status=ContactChange.Status.PENDING).update(
+            status=ContactChange.Status.SUPERSEDED
+        )
+        return ContactChange.objects.create(
+            account=account, kind=kind, old_value=old, new_value=new_value, requested_at=now, requested_by=user
+        )
+
+
+@transaction.atomic
+def contact_change_confirm(*, change: ContactChange, user: Any, now: dt.datetime) -> Account:
+    """Apply a confirmed contact change to its contract (validated, audited).
+
+    A new phone drops the Zalo link (Zalo was confirmed for the old number) and, when bills came by Zalo,
+    the bill choice (the notification defaults reach the new phone by SMS).
+    """
+    account = Account.objects.select_for_update().get(pk=change.account_id)
+    changes: dict[str, Any] = {}
+    if change.kind == ContactChange.Kind.EMAIL:
+        changes["email"] = change.new_value
+    elif change.kind == ContactChange.Kind.PHONE:
+        changes["phone"] = change.new_value
+        changes["zalo_user_id"] = ""
+        if account.bill_delivery == BillDelivery.ZALO:
+            changes["bill_delivery"] = ""
+    else:
+        changes["zalo_user_id"] = change.new_value
+    with acting_as(user=user, reason="portal: xác nhận đổi thông tin liên lạc"):
+        _update_audited(instance=account, changes=changes, user=user, reason="portal: xác nhận đổi thông tin liên lạc")
+        ContactChange.objects.filter(pk=change.pk).update(status=ContactChange.Status.CONFIRMED, confirmed_at=now)
+    change.status, change.confirmed_at = ContactChange.Status.CONFIRMED, now
+    return account
+
+
+@transaction.atomic
+def account_bill_delivery_set(*, account: Account, bill_delivery: str, user: Any) -> Account:
+    """Store how the customer wants bills of this contract (audited)."""
+    return _update_audited(
+        instance=account, changes={"bill_delivery": bill_delivery}, user=user, reason="portal: chọn cách nhận hoá đơn"
+    )
+
+
+@transaction.atomic
+def portal_password_set(*, user: Any, password: str, reason: str, now: dt.datetime) -> None:
+    """Give a portal login a new password (validated by the caller) and audit that it changed, never the value.
+
+    Other sessions of the login end by themselves: Django checks each session's password hash.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        action=AuditEntry.Action.UPDATE, object_type=user._meta.label_lower, object_id=user.pk,
+        before={"password": "…"}, after={"password": "đã đổi"}, user=user, reason=reason[:200], now=now,
+    )  # fmt: skip

@@ -108,6 +108,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         """The address the provider accepted, or before sending the contact the message will go to."""
         if obj.address:
             return obj.address
+        if (obj.context or {}).get("deliver_to"):  # a message to a new (or the old) contact (`services.notify_address`)
+            return obj.context["deliver_to"]
         return {"sms": obj.account.phone, "zalo": obj.account.phone, "email": obj.account.email}.get(obj.channel, "")
 
     def has_add_permission(self, request):

@@ -219,12 +219,37 @@ TEMPLATES = {
                    "EVN : {title}. Details sur le portail client ou au 19001006."),
         },
     ),
+    # The customer's own portal (docs/portal.md): every change of a password or contact is told on the customer's
+    # channels; a new e-mail address is confirmed by a link sent to it.
+    "security_notice": (
+        "security",
+        {
+            "vi": ("Thay đổi bảo mật tài khoản", "Khách hàng {customer_code}: {change}. Nếu không phải quý khách thực hiện, xin gọi ngay tổng đài 19001006.",
+                   "EVN: KH {customer_code}: {change}. Neu khong phai quy khach, goi ngay 19001006."),
+            "en": ("Account security change", "Account {customer_code}: {change}. If this was not you, please call 19001006 at once.",
+                   "EVN: acct {customer_code}: {change}. If this was not you, call 19001006."),
+            "fr": ("Modification de sécurité du compte", "Contrat {customer_code} : {change}. Si ce n'est pas vous, appelez immédiatement le 19001006.",
+                   "EVN : contrat {customer_code} : {change}. Si ce n'est pas vous, appelez le 19001006."),
+        },
+    ),
+    "email_confirm": (
+        "security",
+        {
+            "vi": ("Xác nhận địa chỉ e-mail", "Để nhận thông báo của khách hàng {customer_code} tại địa chỉ này, xin mở liên kết sau trong {hours} giờ: {link} . Nếu quý khách không yêu cầu, hãy bỏ qua thư này.",
+                   "EVN: xac nhan e-mail cho KH {customer_code}: {link}"),
+            "en": ("Confirm your e-mail address", "To receive the notices of account {customer_code} at this address, open this link within {hours} hours: {link} . If you did not ask for it, ignore this e-mail.",
+                   "EVN: confirm e-mail for acct {customer_code}: {link}"),
+            "fr": ("Confirmez votre adresse e-mail", "Pour recevoir les avis du contrat {customer_code} à cette adresse, ouvrez ce lien dans les {hours} heures : {link} . Si vous ne l'avez pas demandé, ignorez ce message.",
+                   "EVN : confirmez l'e-mail du contrat {customer_code} : {link}"),
+        },
+    ),
 }
 # ZNS approves each parameter's length in advance (name 30, address 200, amount 20).
 ZNS_LIMITS = {
     "customer_code": 30, "place": 200, "amount": 20, "code": 10, "reason": 100, "start": 30, "end": 30, "restored": 30,
     "number": 20, "request_type": 80, "state": 40, "due": 30, "survey_url": 200, "receipt": 20, "channel": 30, "paid_at": 30,
     "programme": 100, "day": 20, "commitment_kw": 10, "title": 100, "summary": 200,
+    "change": 120, "link": 200, "hours": 5,
 }  # fmt: skip
 CHANNELS = ("inbox", "push", "email", "sms", "zalo")
 

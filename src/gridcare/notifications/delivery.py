@@ -92,9 +92,12 @@ def _outgoing(
     if cache_key not in templates:  # one lookup per (template, language) per batch
         templates[cache_key] = template_find(key=notice.template_key, channel=channel, language=language)
     rendered = render(template=templates[cache_key], context=message_context(row, notice), language=language)
+    # A message to an address that is not the contract's contact (a new e-mail or phone to confirm).
+    to = (row.context or {}).get(services.DELIVER_TO) or ""
+    email, phone = (to, row.phone) if to and channel == Channel.EMAIL else (row.email, to or row.phone)
     return OutgoingMessage(
         key=row.idempotency_key, language=language, subject=rendered.subject, body=rendered.body,
-        params=rendered.params, urgent=row.urgent, email=row.email, phone=row.phone,
+        params=rendered.params, urgent=row.urgent, email=email, phone=phone,
         zns_template_id=rendered.zns_template_id, push_subscriptions=tuple(subscriptions.get(row.account_id, ())),
     )  # fmt: skip
 

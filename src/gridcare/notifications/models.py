@@ -237,11 +237,24 @@ class ProviderState(models.Model):
         return self.provider
 
 
+class OtpPurpose(models.TextChoices):
+    """What a one-time code is for: a code is accepted only for the purpose it was sent for."""
+
+    SIGNIN = "signin", _("đăng nhập")
+    PASSWORD_RESET = "password_reset", _("đặt lại mật khẩu")
+    ACCOUNT_LINK = "account_link", _("thêm hợp đồng dùng chung")
+    PHONE_CHANGE = "phone_change", _("đổi số điện thoại")
+    ZALO_LINK = "zalo_link", _("liên kết Zalo")
+
+
 class OtpChallenge(models.Model):
     """A one-time code sent to a customer; only its salted hash is stored."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="otp_challenges")
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(_("mục đích"), max_length=20, choices=OtpPurpose.choices, db_default="signin")
+    # The number the code went to when it is not (yet) the contract's own (a new phone to confirm).
+    destination = models.CharField(_("gửi tới"), max_length=254, db_default="", blank=True)
     code_hash = models.CharField(max_length=64)
     salt = models.CharField(max_length=32)
     created_at = models.DateTimeField(db_index=True)

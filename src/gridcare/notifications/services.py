@@ -36,6 +36,7 @@ from gridcare.notifications.models import (
     ConsumptionAlert,
     Notice,
     OtpChallenge,
+    OtpPurpose,
     OutboxMessage,
     OutboxStatus,
     Preference,
@@ -405,6 +406,36 @@ def notify(
     return notice
 
 
+@transaction.atomic
+def notify_address(
+    *, account: Account, channel: str, address: str, topic: str, template: str, context: dict[str, Any] | None = None,
+    key: str | None = None, now: dt.datetime,
+) -> Notice:
+    """Queue one urgent message about `account` to an address that is not its contact (yet, or any more).
+
+    For a new e-mail or phone to confirm and for the old phone told of a change: the address travels in the
+    row's context (`deliver_to`), which the sender uses instead of the contract's own contact.
+    """
+    if channel not in (Channel.EMAIL, Channel.SMS, Channel.ZALO):
+        raise NotificationError("address_channel", str(_("Không gửi được tin tới địa chỉ này qua kênh này.")))
+    notice, created = Notice.objects.get_or_create(
+        key=key or f"{template}:{uuid.uuid4().hex}",
+        defaults={"topic": topic, "template_key": template, "context": context or {}, "urgency": Urgency.URGENT,
+                  "created_at": now, "recipients": 1, "messages": 1, "account": account},
+    )  # fmt: skip
+    if created:
+        OutboxMessage.objects.create(
+            notice=notice, account=account, channel=channel, urgent=True, status=OutboxStatus.QUEUED, attempts=0,
+            available_at=now, created_at=now, context={DELIVER_TO: address},
+        )  # fmt: skip
+        transaction.on_commit(lambda: queueing.delivery_enqueue(channels=[channel]))
+    return notice
+
+
+# The outbox row's context key that names an address other than the contract's contact (`notify_address`).
+DELIVER_TO = "deliver_to"
+
+
 def _db_datetime(value: dt.datetime):
     """A datetime as the database backend stores it (raw SQL skips the ORM's adaptation)."""
     return connection.ops.adapt_datetimefield_value(value)
@@ -518,11 +549,19 @@ def _otp_global_slot_take(*, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def otp_issue(*, account: Account, channel: str, now: dt.datetime) -> OtpChallenge:
-    """Create a short-lived code and queue it to the account on `channel` (SMS, Zalo or e-mail)."""
+def otp_issue(
+    *, account: Account, channel: str, now: dt.datetime, purpose: str = OtpPurpose.SIGNIN, destination: str = ""
+) -> OtpChallenge:
+    """Create a short-lived code and queue it to the account on `channel` (SMS, Zalo or e-mail).
+
+    The code is good only for its `purpose`. With a `destination` (a new phone number to confirm) the code goes
+    there instead of to the contract's own contact. The hourly limits count every purpose together.
+    """
     if channel not in (Channel.SMS, Channel.ZALO, Channel.EMAIL):
         raise NotificationError("otp_channel", str(_("Không gửi được mã qua kênh này.")))
-    if channel not in account_contact_channels(account=account):
+    if purpose not in OtpPurpose.values:
+        raise NotificationError("otp_purpose", str(_("Không gửi được mã cho việc này.")))
+    if not destination and channel not in account_contact_channels(account=account):
         raise NotificationError("otp_no_contact", str(_("Hợp đồng chưa có thông tin liên lạc cho kênh này.")))
     per_hour = conf.int_setting("OTP_MAX_PER_HOUR", 5)
     Account.objects.select_for_update().filter(pk=account.pk).first()  # serialise issues per account
@@ -534,41 +573,60 @@ def otp_issue(*, account: Account, channel: str, now: dt.datetime) -> OtpChallen
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     ttl = conf.int_setting("OTP_TTL_SECONDS", 300)
-    OtpChallenge.objects.filter(account=account, consumed_at__isnull=True).update(expires_at=now)
+    OtpChallenge.objects.filter(account=account, purpose=purpose, consumed_at__isnull=True).update(expires_at=now)
     challenge = OtpChallenge.objects.create(
         account=account, channel=channel, code_hash=_otp_hash(salt=salt, code=code), salt=salt,
-        created_at=now, expires_at=now + dt.timedelta(seconds=ttl),
+        created_at=now, expires_at=now + dt.timedelta(seconds=ttl), purpose=purpose, destination=destination,
     )  # fmt: skip
-    notify(
-        # The code is sealed: staff who open the notice, or a copy of the database, do not see a live code.
-        topic=Topic.SECURITY, recipients=[account.pk], template="otp_code",
-        context={"code": {"sealed": seal(code)}, "minutes": ttl // 60},
-        urgency=Urgency.URGENT, key=f"otp:{challenge.pk}", channels=[channel], honour_preferences=False, now=now,
-    )  # fmt: skip
+    # The code is sealed: staff who open the notice, or a copy of the database, do not see a live code.
+    context = {"code": {"sealed": seal(code)}, "minutes": ttl // 60}
+    if destination:
+        notify_address(
+            account=account, channel=channel, address=destination, topic=Topic.SECURITY, template="otp_code",
+            context=context, key=f"otp:{challenge.pk}", now=now,
+        )  # fmt: skip
+    else:
+        notify(
+            topic=Topic.SECURITY, recipients=[account.pk], template="otp_code", context=context,
+            urgency=Urgency.URGENT, key=f"otp:{challenge.pk}", channels=[channel], honour_preferences=False, now=now,
+        )  # fmt: skip
     return challenge
 
 
-def otp_request(*, customer_code: str, channel: str, now: dt.datetime) -> None:
+def otp_request(*, customer_code: str, channel: str, now: dt.datetime, purpose: str = OtpPurpose.SIGNIN) -> None:
     """Send a code for a typed customer code when its customer can sign in to the portal; silent otherwise.
 
     Runs in the background (`tasks.otp_send`), so that the portal answers in the same time whether
-    the code exists, has a login, a contact on that channel or too many codes already.
+    the code exists, has a login, a contact on that channel or too many codes already. A code to add
+    the contract to another login (`account_link`) needs no login of the contract's own.
     """
     account = Account.objects.select_related("customer__user").filter(code=customer_code).first()
-    if account is None or account.customer.user is None or not account.customer.user.is_active:
+    if account is None or account.status == Account.Status.CLOSED:
+        return
+    user = account.customer.user
+    if purpose != OtpPurpose.ACCOUNT_LINK and (user is None or not user.is_active):
         return
     try:
-        otp_issue(account=account, channel=channel, now=now)
+        otp_issue(account=account, channel=channel, now=now, purpose=purpose)
     except NotificationError:
         return
 
 
 @transaction.atomic
-def otp_verify(*, account: Account, code: str, now: dt.datetime) -> bool:
-    """Check a code against the account's live challenge; each try counts, a success consumes it."""
+def otp_verify(
+    *, account: Account, code: str, now: dt.datetime, purpose: str = OtpPurpose.SIGNIN, destination: str | None = None
+) -> bool:
+    """Check a code against the account's live challenge of that purpose; each try counts, a success consumes it.
+
+    With `destination`, only a code sent to that address counts (a new phone number is confirmed by its own code).
+    """
+    live = OtpChallenge.objects.select_for_update().filter(
+        account=account, purpose=purpose, consumed_at__isnull=True, expires_at__gt=now
+    )
+    if destination is not None:
+        live = live.filter(destination=destination)
     challenge = (
-        OtpChallenge.objects.select_for_update()
-        .filter(account=account, consumed_at__isnull=True, expires_at__gt=now)
+        live
         .order_by("-created_at", "-pk")
         .first()
     )

@@ -48,6 +48,6 @@ def consumption_alerts_check(since: str) -> int:
 
 
 @task(priority=50)
-def otp_send(customer_code: str, channel: str) -> None:
-    """Issue and queue a sign-in code (the portal enqueues this for every request, existing code or not)."""
-    services.otp_request(customer_code=customer_code, channel=channel, now=timezone.now())
+def otp_send(customer_code: str, channel: str, purpose: str = "signin") -> None:
+    """Issue and queue a one-time code (the portal enqueues this for every request, existing code or not)."""
+    services.otp_request(customer_code=customer_code, channel=channel, now=timezone.now(), purpose=purpose)

@@ -17,11 +17,14 @@ from gridcare.backoffice.overview import overview_column, overview_url
 from gridcare.backoffice.scoping import UnitScopedAdmin, csv_response, export_filename
 from gridcare.backoffice.search import account_search_q, customer_search_q
 from gridcare.backoffice.site import admin_site
+from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import local_date
 from gridcare.customers import services
 from gridcare.customers.models import (
     Account,
+    AccountLink,
+    ContactChange,
     Customer,
     LoginAttempt,
     Premise,
@@ -79,6 +82,39 @@ class CustomerAdmin(AuditedAdmin):
         return (queryset.filter(customer_search_q(search_term)), False) if search_term.strip() else (queryset, False)
 
 
+class ContactChangeInline(admin.TabularInline):
+    """The contract's contact changes asked for on the portal (read only; the portal's services write them)."""
+
+    model = ContactChange
+    fk_name = "account"
+    fields = ("requested_at", "kind", "old_value", "new_value", "status", "confirmed_at", "requested_by")
+    readonly_fields = fields
+    ordering = ("-requested_at", "-pk")
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("lịch sử thay đổi thông tin liên lạc")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AccountLinkInline(ContactChangeInline):
+    """Portal logins of other customers that use this contract (added with its one-time code)."""
+
+    model = AccountLink
+    fields = ("user", "role", "verified_at", "created_at")
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+    verbose_name_plural = _("tài khoản cổng khách hàng dùng chung hợp đồng")
+
+
 @admin.register(Account, site=admin_site)
 class AccountAdmin(AuditedAdmin):
     """Contracts, known by their customer code; search by code, phone, meter serial or customer name."""
@@ -104,6 +140,7 @@ class AccountAdmin(AuditedAdmin):
     raw_id_fields = ("customer", "premise")
     ordering = ("code",)
     actions = ("export_csv",)
+    inlines = (ContactChangeInline, AccountLinkInline)
 
     def get_search_results(self, request, queryset, search_term):
         return (queryset.filter(account_search_q(search_term)), False) if search_term.strip() else (queryset, False)
@@ -128,6 +165,29 @@ class AccountAdmin(AuditedAdmin):
             header=header,
             rows=([*row[:-1], row[-1].isoformat()] for row in rows),
         )
+
+
+@admin.register(ContactChange, site=admin_site)
+class ContactChangeAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
+    """Every contact change customers asked for on the portal, pending or confirmed (read only)."""
+
+    list_display = ("requested_at", "account", "kind", "old_value", "new_value", "status", "confirmed_at")
+    list_select_related = ("account",)
+    list_filter = ("kind", "status")
+    search_fields = ("account__code", "new_value", "old_value")
+    raw_id_fields = ("account", "requested_by")
+    ordering = ("-requested_at", "-pk")
+
+
+@admin.register(AccountLink, site=admin_site)
+class AccountLinkAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
+    """Contracts used by portal logins other than their holder's (read only: customers add and remove them)."""
+
+    list_display = ("account", "user", "role", "verified_at")
+    list_select_related = ("account", "user")
+    search_fields = ("account__code",)
+    raw_id_fields = ("account", "user")
+    ordering = ("-created_at", "-pk")
 
 
 @admin.register(Premise, site=admin_site)

@@ -13,6 +13,7 @@ from gridcare.demo import outages as demo_outages
 from gridcare.demo import payments as demo_payments
 from gridcare.demo import reliability as demo_reliability
 from gridcare.demo import selectors, services, workday
+from gridcare.demo import selfservice as demo_selfservice
 from gridcare.demo.campaigns import demo_campaigns_load
 from gridcare.demo.flexibility import demo_demand_response_load
 from gridcare.demo.insights import demo_insights_load
@@ -39,6 +40,7 @@ STAGES = {
     "campaigns": gettext_lazy("Tháng tri ân khách hàng (hoạt động, hiến máu, thắp sáng đường quê)"),
     "operations": gettext_lazy("lịch tự bắt đầu, yêu cầu qua tổng đài, hoàn tiền, đối soát"),
     "portal: 30-minute data of the demo logins": gettext_lazy("cổng khách hàng: dữ liệu 30 phút của tài khoản mẫu"),
+    "bill delivery choices": gettext_lazy("cách nhận hoá đơn, chủ nhà hai hợp đồng"),
 }
 
 
@@ -98,6 +100,7 @@ class Command(BaseCommand):
         progress("advice, digital adoption", demo_insights_load(today=today, now=timezone.now()))
         progress("campaigns", demo_campaigns_load(today=today, now=timezone.now()))
         progress("operations", demo_operations_load(now=timezone.now()))
+        progress("bill delivery choices", demo_selfservice.demo_selfservice_load(now=timezone.now()))
         self.stdout.write(
             _(
                 "Xong trong %(seconds).1f s: %(customers)s khách hàng, %(teams)s đội, %(stations)s TBA, "

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django_otp.oath import TOTP
 
 from gridcare.demo import selectors, services
+from gridcare.demo import selfservice as demo_selfservice
 
 
 def current_totp_code(device, *, at: float) -> str:
@@ -70,6 +71,11 @@ class Command(BaseCommand):
         ):
             login = logins[key]
             out(f"  - {login.username}  /  {login.password}   ({label}: {login.account.customer.name})")
+        landlord = demo_selfservice.demo_landlord()
+        if landlord is not None:
+            own, tenant = landlord
+            out(f"  - {own.code}  /  {services.CUSTOMER_PASSWORD}   (chủ nhà, hai hợp đồng / landlord, two contracts: "
+                f"{own.code} + {tenant.code}; {base}/profile/)")
         out("")
         self._messages(out=out, base=base)
         out("=" * 78)
