@@ -209,3 +209,20 @@ def test_recognition_reading_date_movers_and_top_savers(world):
     with pytest.raises(ValueError):
         selectors.recognition_candidates("nope", since=since, until=until)
     assert Bill.objects.count() == 20
+
+
+def test_the_customers_bill_choice_decides_what_an_ebill_is(world):
+    """A chosen app/e-mail/Zalo bill is an e-bill, paper at the counter is not even with an e-mail; no choice: defaults."""
+    now = timezone.now()
+    paper = factories.account(world, email="giay@example.vn")
+    paper.bill_delivery = "paper"
+    paper.save(update_fields=["bill_delivery"])
+    app = factories.account(world, phone="+84910009001")  # no e-mail, Zalo or push: only its choice makes it an e-bill
+    unchosen = factories.account(world, email="macdinh@example.vn")
+    ebills = set(selectors.accounts_receiving_ebills().values_list("pk", flat=True))
+    assert paper.pk not in ebills and unchosen.pk in ebills and app.pk not in ebills
+    # The choice made during the period is a move to e-bill (read from the audit log's row entries).
+    app.bill_delivery = "app"
+    app.save(update_fields=["bill_delivery"])
+    moved = selectors.accounts_moved_to_ebill(since=now - dt.timedelta(days=1), until=now + dt.timedelta(days=1))
+    assert set(moved.values_list("pk", flat=True)) == {app.pk}  # the unchosen one had its e-mail from the start

@@ -15,7 +15,7 @@ from django.db.models.functions import Cast, ExtractHour
 from gridcare.billing.models import Bill
 from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.core.models import AuditEntry
-from gridcare.customers.models import Account
+from gridcare.customers.models import Account, BillDelivery
 from gridcare.flexibility import selectors as flexibility_selectors
 from gridcare.insights.models import AdoptionTarget, Advice, AdviceRecipient, Measure, ReadingDateAgreement
 from gridcare.insights.tips import TIP_RULES, TIP_TEXTS
@@ -29,6 +29,8 @@ from gridcare.payments.models import Payment
 MIN_GROUP_SIZE = 10
 # Channels that pay without a counter: the gateways and bank transfers.
 ONLINE_PAYMENT_CHANNELS = (PaymentChannel.VNPAY, PaymentChannel.ZALOPAY, PaymentChannel.BANK_TRANSFER)
+# The bill choices that are electronic bills (digital adoption); paper at the counter is not.
+ELECTRONIC_BILL_CHOICES = [BillDelivery.APP, BillDelivery.EMAIL, BillDelivery.ZALO]
 
 
 def month_add(day: dt.date, months: int) -> dt.date:
@@ -289,17 +291,28 @@ def _bills_off(channel: str) -> Exists:
 def accounts_receiving_ebills() -> QuerySet[Account]:
     """Accounts that receive their bills electronically today.
 
-    THE ONE PLACE that says what "e-bill" means, so that the customer's own choice of how bills arrive (app,
-    e-mail, Zalo or paper, being added to the portal) can replace this definition at merge. Today: bills reach
-    the account on at least one electronic channel (app push, e-mail, Zalo) that it has and has not switched off
-    for the bills topic (`notifications.Preference`), as the reachability report counts it.
+    THE ONE PLACE that says what "e-bill" means. The customer's own choice of how bills arrive
+    (`Account.bill_delivery`, chosen in the portal, docs/portal.md) decides: app, e-mail or Zalo is an e-bill,
+    paper at the counter is not. An account that has not chosen follows the notification defaults: bills reach it
+    on at least one electronic channel (app push, e-mail, Zalo) that it has and has not switched off for the bills
+    topic (`notifications.Preference`), as the reachability report counts it.
     """
     push = Exists(PushSubscription.objects.filter(account=OuterRef("pk"), active=True))
-    return Account.objects.filter(
+    by_default = (
         (Q(push) & ~Q(_bills_off(Channel.PUSH)))
         | (Q(email__gt="") & ~Q(_bills_off(Channel.EMAIL)))
         | (Q(zalo_user_id__gt="", phone__gt="") & ~Q(_bills_off(Channel.ZALO)))
     )
+    return Account.objects.filter(Q(bill_delivery__in=ELECTRONIC_BILL_CHOICES) | (Q(bill_delivery="") & by_default))
+
+
+def _chose_ebill_in(*, since: dt.datetime, until: dt.datetime) -> QuerySet:
+    """Ids of accounts whose bill choice went from paper or none to app, e-mail or Zalo in [since, until)."""
+    entries = AuditEntry.objects.filter(
+        object_type="customers.account", action=AuditEntry.Action.UPDATE, at__gte=since, at__lt=until,
+        after__bill_delivery__in=ELECTRONIC_BILL_CHOICES,
+    ).exclude(before__bill_delivery__in=ELECTRONIC_BILL_CHOICES)  # fmt: skip
+    return entries.annotate(account_pk=Cast("object_id", IntegerField())).values("account_pk")
 
 
 def accounts_moved_to_ebill(*, since: dt.datetime, until: dt.datetime) -> QuerySet[Account]:
@@ -311,6 +324,7 @@ def accounts_moved_to_ebill(*, since: dt.datetime, until: dt.datetime) -> QueryS
         Q(pk__in=_moved_by_audit(column="email", since=since, until=until))
         | Q(pk__in=_moved_by_audit(column="zalo_user_id", since=since, until=until))
         | _first_push_in(since=since, until=until)
+        | Q(pk__in=_chose_ebill_in(since=since, until=until))
     )
     return accounts_receiving_ebills().filter(gained)
 
