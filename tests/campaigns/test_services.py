@@ -16,6 +16,7 @@ from gridcare.campaigns.models import (
 from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
 from gridcare.customers.models import SocialCategoryAssignment
+from gridcare.insights.models import ReadingDateAgreement
 from gridcare.org.models import StaffRole
 from gridcare.org.policy import AccessDenied
 from gridcare.servicedesk.models import RequestType
@@ -241,10 +242,17 @@ def test_recognition_lists_from_demand_response_a_manual_list_and_the_insights_p
     with pytest.raises(services.CampaignError) as bad_rows:
         services.recognition_entries_parse(content=b"ma,ly do\nPB123,x\n", filename="ds.csv")
     assert bad_rows.value.code == "rows" and "Dòng" in bad_rows.value.message
-    with pytest.raises(services.CampaignError) as pending:
+    # Insights' lists: a customer of the unit who agreed to move the reading date 5 days is on it, one elsewhere not.
+    year = s["campaign"].year
+    ReadingDateAgreement.objects.create(account=mine, from_day=10, to_day=15, agreed_on=dt.date(year, 6, 2))
+    ReadingDateAgreement.objects.create(account=elsewhere, from_day=10, to_day=12, agreed_on=dt.date(year, 6, 2))
+    moved = services.recognition_list_build(user=s["a_manager"], campaign=s["campaign"], unit=s["a"],
+                                            source=RecognitionList.Source.READING_DATE, title="", now=NOW)  # fmt: skip
+    assert [(e.account_code, e.figure) for e in moved.entries.all()] == [(mine.code, "5 ngày")]
+    with pytest.raises(services.CampaignError) as empty:  # no bills a year apart here: no top savers to thank
         services.recognition_list_build(user=s["a_manager"], campaign=s["campaign"], unit=s["a"], source=RecognitionList.Source.TOP_SAVERS,
                                         title="", now=NOW)  # fmt: skip
-    assert pending.value.code == "source_unavailable"
+    assert empty.value.code == "empty"
     with pytest.raises(AccessDenied):
         services.recognition_list_build(user=s["a_operator"], campaign=s["campaign"], unit=s["a"], source="manual", title="", now=NOW,
                                         entries=entries)  # fmt: skip

@@ -43,6 +43,7 @@ from gridcare.core.formatting import format_day, format_kwh, format_vnd, local_d
 from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
 from gridcare.customers.models import Account, SocialCategoryAssignment
+from gridcare.insights import selectors as insights
 from gridcare.org import policy
 from gridcare.org.models import Commune, Unit
 from gridcare.servicedesk import services as desk
@@ -526,16 +527,20 @@ def lighting_project_save(
 
 
 def insights_recognition_entries(*, source: str, campaign: Campaign, unit_ids: list[int] | None) -> list[dict]:
-    """Entries of the lists `gridcare.insights` computes (customers who moved their reading date, top savers).
-
-    The plug point for insights' selectors: return dicts with account_id, account_code, name, reason, figure.
-    Until that app is installed, these sources are refused with a clear message (a manual list still works).
+    """Entries of the lists `gridcare.insights` computes from data: customers who agreed to move their reading date
+    and the families that saved most against the same months a year earlier, over the campaign's year up to its end.
     """
-    raise CampaignError(
-        "source_unavailable",
-        _("Danh sách này lấy từ phân tích tiêu thụ (chưa có trong hệ thống); hãy lập danh sách tự chọn hoặc tải tệp lên."),
-        source=source,
-    )
+    kind = {RecognitionList.Source.READING_DATE: "reading_date", RecognitionList.Source.TOP_SAVERS: "top_saver"}[source]
+    rows = insights.recognition_candidates(kind, since=dt.date(campaign.year, 1, 1), until=campaign.active_to, unit_ids=unit_ids)
+    reasons = {
+        "reading_date": _("Phối hợp thay đổi ngày ghi chỉ số"),
+        "top_saver": _("Tiết kiệm điện so với cùng kỳ năm trước"),
+    }
+    return [
+        {"account_id": r.account_id, "account_code": r.account_code, "name": r.customer_name, "reason": str(reasons[kind]),
+         "figure": format_kwh(r.figure) if r.figure_unit == "kWh" else str(_("%(days)s ngày") % {"days": r.figure})}
+        for r in rows
+    ]  # fmt: skip
 
 
 def _demand_response_entries(*, campaign: Campaign, unit_ids: list[int] | None) -> list[dict]:
@@ -598,7 +603,7 @@ def recognition_list_build(
     *, user, campaign: Campaign, unit: Unit, source: str, title: str, now: dt.datetime, letter_text: str = "",
     entries: list[dict] | None = None,
 ) -> RecognitionList:  # fmt: skip
-    """Build a unit's list from data (demand response; insights' sources when installed) or from chosen entries."""
+    """Build a unit's list from data (demand response; the reading-date and top-saver lists of gridcare.insights) or from chosen entries."""
     policy.require(user=user, action="campaigns.recognise", unit_id=unit.pk,
                    message=_("Chỉ lãnh đạo đơn vị lập danh sách tri ân của đơn vị mình."))  # fmt: skip
     if source not in RecognitionList.Source.values:
