@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from gridcare.customers import selectors as customer_selectors
 from gridcare.customers.models import Purpose
 from gridcare.metering import selectors as metering_selectors
-from gridcare.portal.views import HOTLINE, _customer_or_redirect
+from gridcare.portal.views import HOTLINE, own_account
 from gridcare.tariffs import engine
 from gridcare.tariffs import selectors as tariff_selectors
 from gridcare.tariffs.quotes import pricing_error_message
@@ -139,12 +138,9 @@ def _lines(quote: engine.Quote) -> list[dict]:
 @require_GET
 def calculator(request: HttpRequest, code: str) -> HttpResponse:
     """Price a consumption the customer types in, with the tier-by-tier (or period-by-period) lines."""
-    customer, response = _customer_or_redirect(request)
+    customer, account, response = own_account(request, code)
     if response is not None:
         return response
-    account = customer_selectors.account_for_user(user=request.user, code=code)
-    if account is None:
-        return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
     today = timezone.localdate()
     meter = metering_selectors.current_meter(account=account, today=today)
     tiered = account.purpose == Purpose.RESIDENTIAL

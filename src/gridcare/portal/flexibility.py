@@ -9,21 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh, format_vnd
-from gridcare.customers import selectors as customer_selectors
 from gridcare.flexibility import documents, selectors, services
 from gridcare.flexibility.models import Channel, Event, EventParticipant
-from gridcare.portal.views import HOTLINE, _customer_or_redirect
-
-
-def _own_account(request: HttpRequest, code: str):
-    """(account, None) when the account is the signed-in customer's; else (None, response)."""
-    customer, response = _customer_or_redirect(request)
-    if response is not None:
-        return None, response
-    account = customer_selectors.account_for_user(user=request.user, code=code)
-    if account is None:
-        return None, render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
-    return account, None
+from gridcare.portal.views import HOTLINE, own_account
 
 
 def _row(participant: EventParticipant, *, now, language: str) -> dict:
@@ -45,7 +33,7 @@ def _row(participant: EventParticipant, *, now, language: str) -> dict:
 @require_GET
 def events_page(request: HttpRequest, code: str) -> HttpResponse:
     """The events this account was called for, newest first, with the answer and the results of each."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     language, now = translation.get_language(), timezone.now()
@@ -57,7 +45,7 @@ def events_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def event_detail(request: HttpRequest, code: str, participant_id: int) -> HttpResponse:
     """One event: the answer, and after it the half-hourly chart of actual load against the baseline."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     participant = selectors.customer_participation(account=account, participant_id=participant_id)
@@ -75,7 +63,7 @@ def event_detail(request: HttpRequest, code: str, participant_id: int) -> HttpRe
 @require_POST
 def event_answer(request: HttpRequest, code: str, participant_id: int) -> HttpResponse:
     """Acknowledge or opt out of an event (until it starts)."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     participant = selectors.customer_participation(account=account, participant_id=participant_id)

@@ -11,27 +11,15 @@ from django.views.decorators.http import require_GET
 
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.formatting import format_kwh, local_date
-from gridcare.customers import selectors as customer_selectors
 from gridcare.insights import selectors
-from gridcare.portal.views import HOTLINE, _customer_or_redirect
-
-
-def _own_account(request: HttpRequest, code: str):
-    """(account, None) when the account is the signed-in customer's; else (None, response): another's is a 404."""
-    customer, response = _customer_or_redirect(request)
-    if response is not None:
-        return None, response
-    account = customer_selectors.account_for_user(user=request.user, code=code)
-    if account is None:
-        return None, render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
-    return account, None
+from gridcare.portal.views import own_account
 
 
 @never_cache
 @require_GET
 def advice_list(request: HttpRequest, code: str) -> HttpResponse:
     """The advice published to this account, newest first, in the reader's language."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     language = translation.get_language()
@@ -60,7 +48,7 @@ def _chart(comparison: selectors.Comparison, language: str) -> str:
 @require_GET
 def comparison_page(request: HttpRequest, code: str) -> HttpResponse:
     """This household's monthly kWh against households of the same purpose, commune/ward and household count."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     language = translation.get_language()

@@ -24,12 +24,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridcare.core.formatting import BUSINESS_TZ, format_day
-from gridcare.customers import selectors as customer_selectors
 from gridcare.notifications import conf, selectors, services
 from gridcare.notifications.models import CHOOSABLE_TOPICS, Channel, ConsumptionAlert, Topic
 from gridcare.payments import selectors as payment_selectors
 from gridcare.portal.forms import ConsumptionAlertForm
-from gridcare.portal.views import HOTLINE, _customer_or_redirect
+from gridcare.portal.views import HOTLINE, own_account
 
 INBOX_SHOWN = 20
 # The order channels are offered in: the free ones first, SMS (slow, costs money) last.
@@ -176,16 +175,6 @@ def vapid_public_key() -> str:
         return ""  # a malformed key: no push button rather than a broken page
 
 
-def _account_or_response(request: HttpRequest, code: str):
-    """(customer, account, None) for the signed-in customer's own account; else (None, None, response)."""
-    customer, response = _customer_or_redirect(request)
-    if response is not None:
-        return None, None, response
-    account = customer_selectors.account_for_user(user=request.user, code=code)
-    if account is None:
-        return None, None, render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
-    return customer, account, None
-
 
 def _page_url(account, anchor: str) -> str:
     return reverse("portal:notifications", kwargs={"code": account.code}) + f"#{anchor}"
@@ -195,7 +184,7 @@ def _page_url(account, anchor: str) -> str:
 @require_GET
 def notifications_page(request: HttpRequest, code: str) -> HttpResponse:
     """The account's messages, its channels per topic and its consumption alert."""
-    customer, account, response = _account_or_response(request, code)
+    customer, account, response = own_account(request, code)
     if response is not None:
         return response
     return render(request, "portal/notify_page.html", _page_context(account=account, customer=customer))
@@ -226,7 +215,7 @@ def _get_shows_the_page(view):
 @_get_shows_the_page
 def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
     """Save the channels chosen for every topic; nothing is saved when one topic would reach nobody."""
-    customer, account, response = _account_or_response(request, code)
+    customer, account, response = own_account(request, code)
     if response is not None:
         return response
     available = services.account_contact_channels(account=account)
@@ -266,7 +255,7 @@ def preferences_save(request: HttpRequest, code: str) -> HttpResponse:
 @_get_shows_the_page
 def alert_save(request: HttpRequest, code: str) -> HttpResponse:
     """Set or switch off the account's consumption alert."""
-    customer, account, response = _account_or_response(request, code)
+    customer, account, response = own_account(request, code)
     if response is not None:
         return response
     form = ConsumptionAlertForm(request.POST)
@@ -292,7 +281,7 @@ def alert_save(request: HttpRequest, code: str) -> HttpResponse:
 @_get_shows_the_page
 def inbox_read(request: HttpRequest, code: str) -> HttpResponse:
     """Mark one or all of the account's inbox messages as read."""
-    _customer, account, response = _account_or_response(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     ids = [int(value) for value in request.POST.getlist("message") if value.isdigit()]
@@ -303,7 +292,7 @@ def inbox_read(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def push_subscribe(request: HttpRequest, code: str) -> HttpResponse:
     """Register this browser's Web Push subscription (JSON as `PushSubscription.toJSON()` gives it)."""
-    _customer, account, response = _account_or_response(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     try:

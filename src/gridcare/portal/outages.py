@@ -16,8 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.outages import selectors, services
 from gridcare.outages.models import OutageKind
-from gridcare.portal.notifications import _account_or_response
-from gridcare.portal.views import HOTLINE
+from gridcare.portal.views import HOTLINE, own_account
 
 UPCOMING_SHOWN = 10
 
@@ -42,7 +41,7 @@ def _outage_row(outage) -> dict:
 @require_GET
 def outages_page(request: HttpRequest, code: str) -> HttpResponse:
     """The known outage at the account now, the announced ones ahead, the "no power" form and past reports."""
-    _customer, account, response = _account_or_response(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     now = timezone.now()
@@ -64,7 +63,7 @@ def outages_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def report_no_power(request: HttpRequest, code: str) -> HttpResponse:
     """File a "no power" report, or learn of the known outage there."""
-    _customer, account, response = _account_or_response(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     try:
@@ -83,7 +82,7 @@ def report_no_power(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def notify_when_back(request: HttpRequest, code: str, outage_id: int) -> HttpResponse:
     """Ask to be told when the power is back, for the known outage at this account (any other: 404)."""
-    _customer, account, response = _account_or_response(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     outage = selectors.published_outages(account_ids=[account.pk]).filter(pk=outage_id).first()

@@ -25,7 +25,7 @@ from gridcare.customers import selectors as customer_selectors
 from gridcare.notifications.selectors import inbox_for_account
 from gridcare.payments import selectors, services
 from gridcare.payments.models import PaymentOrder
-from gridcare.portal.views import HOTLINE, _customer_or_redirect
+from gridcare.portal.views import HOTLINE, _customer_or_redirect, own_account
 
 GATEWAYS = ("vnpay", "zalopay", "bank_transfer")
 
@@ -54,16 +54,6 @@ def account_cards(*, accounts, today) -> list[AccountCard]:
 def _not_found(request):
     return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
 
-
-def _own_account(request, code):
-    """(account, None) for the signed-in customer's own account; else (None, a response)."""
-    _customer, response = _customer_or_redirect(request)
-    if response is not None:
-        return None, response
-    account = customer_selectors.account_for_user(user=request.user, code=code)
-    if account is None:
-        return None, _not_found(request)
-    return account, None
 
 
 def _transfer_qr(account, bills, amount: int) -> tuple[str, str] | None:
@@ -95,7 +85,7 @@ def _transfer_details(account, bills, amount: int = 0) -> dict:
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, code: str) -> HttpResponse:
     """Pay one bill (`?bill=<number>`) or everything due: choose VNPAY, ZaloPay or a bank transfer (VietQR)."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     today = local_date(timezone.now())
@@ -154,7 +144,7 @@ def payment_return(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def receipts(request: HttpRequest, code: str) -> HttpResponse:
     """The account's payments, newest first, each with its receipt."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     payments = list(selectors.payments_for_account(account=account)[:50])
@@ -165,7 +155,7 @@ def receipts(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def receipt(request: HttpRequest, code: str, number: str) -> HttpResponse:
     """One receipt (biên lai): the payment and the bills it paid."""
-    account, response = _own_account(request, code)
+    _customer, account, response = own_account(request, code)
     if response is not None:
         return response
     payment = None

@@ -23,10 +23,9 @@ from django.views.decorators.http import require_GET
 
 from gridcare.core.charts import Band, Series, bar_chart_svg
 from gridcare.core.formatting import babel_locale, format_day
-from gridcare.customers import selectors as customer_selectors
 from gridcare.metering import selectors as metering_selectors
 from gridcare.metering.models import Meter
-from gridcare.portal.views import HOTLINE, _customer_or_redirect
+from gridcare.portal.views import own_account
 from gridcare.tariffs import engine
 from gridcare.tariffs import selectors as tariff_selectors
 
@@ -190,12 +189,9 @@ def _requested_day(value: str, *, latest: dt.date) -> tuple[dt.date, str]:
 @require_GET
 def usage_page(request: HttpRequest, code: str) -> HttpResponse:
     """The account's daily and 30-minute use (a day, a week or a month), with its numbers."""
-    customer, response = _customer_or_redirect(request)
+    customer, account, response = own_account(request, code)
     if response is not None:
         return response
-    account = customer_selectors.account_for_user(user=request.user, code=code)
-    if account is None:
-        return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
     today = timezone.localdate()
     meter = metering_selectors.current_meter(account=account, today=today)
     latest = metering_selectors.account_interval_last_day(account=account)

@@ -125,6 +125,20 @@ def _customer_or_redirect(request: HttpRequest):
     return customer, None
 
 
+
+def own_account(request: HttpRequest, code: str):
+    """(customer, account, None) for a contract the signed-in customer owns or has linked; else (…, None, a response).
+
+    Anyone else's contract is the same 404 page as a code that belongs to nobody: codes are not confirmed.
+    """
+    customer, response = _customer_or_redirect(request)
+    if response is not None:
+        return None, None, response
+    account = customer_selectors.account_for_user(user=request.user, code=code)
+    if account is None:
+        return customer, None, render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
+    return customer, account, None
+
 @never_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -164,13 +178,9 @@ def _consumption_chart(*, monthly: consumption.MonthlyConsumption, language: str
 @require_GET
 def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One account: address, meter, last readings and the monthly consumption chart."""
-    customer, response = _customer_or_redirect(request)
+    customer, account, response = own_account(request, code)
     if response is not None:
         return response
-    account = customer_selectors.account_for_user(user=request.user, code=code)
-    if account is None:
-        # The same page whether the code belongs to someone else or to nobody: codes are not confirmed.
-        return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
     today = timezone.localdate()
     series, serials = metering_selectors.account_reading_series(account=account)
     history = consumption.readings_with_consumption(series=series, serials=serials)
