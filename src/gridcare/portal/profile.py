@@ -174,22 +174,26 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return _page(request, "password.html", {"form": form})
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def reset_request(request: HttpRequest) -> HttpResponse:
-    """Forgotten password, step 1: the customer code and SMS or Zalo; the same answer whatever the code."""
-    form = forms.ResetRequestForm(request.POST or None)
+def _code_request(request: HttpRequest, form, *, template: str, purpose: str, session_key: str, then: str) -> HttpResponse:
+    """Step 1 of a one-time code: a customer code and SMS or Zalo; the same answer whatever the code, the sign-in
+    throttles first; the code is sent by the background task and the next step is told which contract it is for."""
     if request.method == "POST" and form.is_valid():
         identifier = signin.signin_identifier(customer_code=form.cleaned_data["customer_code"])
         lock_message = _code_locked(request, identifier)
         if lock_message:
-            return _page(
-                request, "reset_request.html", {"form": form, "lock_message": lock_message}, status=429
-            )
-        otp_send.enqueue(identifier, form.cleaned_data["channel"], OtpPurpose.PASSWORD_RESET)
-        request.session[RESET_CODE] = identifier
-        return redirect("portal:password_reset_verify")
-    return _page(request, "reset_request.html", {"form": form})
+            return _page(request, template, {"form": form, "lock_message": lock_message}, status=429)
+        otp_send.enqueue(identifier, form.cleaned_data["channel"], purpose)
+        request.session[session_key] = identifier
+        return redirect(then)
+    return _page(request, template, {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reset_request(request: HttpRequest) -> HttpResponse:
+    """Forgotten password, step 1: the customer code and SMS or Zalo; the same answer whatever the code."""
+    return _code_request(request, forms.ResetRequestForm(request.POST or None), template="reset_request.html",
+                         purpose=OtpPurpose.PASSWORD_RESET, session_key=RESET_CODE, then="portal:password_reset_verify")  # fmt: skip
 
 
 @never_cache
@@ -411,18 +415,8 @@ def account_add(request: HttpRequest) -> HttpResponse:
     customer, response = _customer_or_redirect(request)
     if response is not None:
         return response
-    form = forms.AccountAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        identifier = signin.signin_identifier(customer_code=form.cleaned_data["customer_code"])
-        lock_message = _code_locked(request, identifier)
-        if lock_message:
-            return _page(
-                request, "account_add.html", {"form": form, "lock_message": lock_message}, status=429
-            )
-        otp_send.enqueue(identifier, form.cleaned_data["channel"], OtpPurpose.ACCOUNT_LINK)
-        request.session[LINK_CODE] = identifier
-        return redirect("portal:account_add_verify")
-    return _page(request, "account_add.html", {"form": form})
+    return _code_request(request, forms.AccountAddForm(request.POST or None), template="account_add.html",
+                         purpose=OtpPurpose.ACCOUNT_LINK, session_key=LINK_CODE, then="portal:account_add_verify")  # fmt: skip
 
 
 @never_cache
