@@ -226,3 +226,14 @@ def test_the_customers_bill_choice_decides_what_an_ebill_is(world):
     app.save(update_fields=["bill_delivery"])
     moved = selectors.accounts_moved_to_ebill(since=now - dt.timedelta(days=1), until=now + dt.timedelta(days=1))
     assert set(moved.values_list("pk", flat=True)) == {app.pk}  # the unchosen one had its e-mail from the start
+
+
+def test_an_advice_whose_segment_holds_no_one_is_sent_to_no_one(world, team_a_accounts):
+    """High users of months without any invoice: nobody to rank, so nobody staged or messaged (not an error)."""
+    operator = staff(unit=world["teams"][0], role=StaffRole.OPERATOR)
+    advice = services.advice_create(user=operator, unit=world["teams"][0], now=NOW, title_vi="Mẹo tiết kiệm",
+                                    body_vi="Tắt thiết bị khi không dùng.", high_users_percent=10, high_users_months=1)  # fmt: skip
+    Bill.objects.filter(account__unit=world["teams"][0]).delete()
+    sent = services.advice_publish(advice=advice, user=operator, now=NOW)
+    assert sent.status == Advice.Status.SENT and sent.recipients == 0
+    assert not OutboxMessage.objects.filter(notice__key=f"advice:{advice.pk}").exists()

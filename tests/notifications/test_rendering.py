@@ -100,7 +100,11 @@ def test_starter_sms_templates_fit_gsm7(db):
            "receipt": "BL2512010001", "channel": "VNPAY", "paid_at": "09:15 01/12/2025",
            "programme": "Điều chỉnh phụ tải Cần Thơ 2026", "day": "15/06/2026", "commitment_kw": 300,
            # safety and savings advice (gridcare.insights): a title of the longest length the form allows
-           "title": "Tiết kiệm điện " + "ư" * 86, "summary": "Tắt thiết bị khi không dùng."}  # fmt: skip
+           "title": "Tiết kiệm điện " + "ư" * 86, "summary": "Tắt thiết bị khi không dùng.",
+           # the customer's own portal: security notices and the e-mail confirmation link
+           "change": {"vi": "số điện thoại của hợp đồng vừa được đổi", "en": "the contract's phone number was just changed",
+                      "fr": "le numéro de téléphone du contrat vient d'être modifié"},
+           "link": "https://cskh.example.vn/profile/email/confirm/" + "x" * 60 + "/", "hours": 24}  # fmt: skip
     for t in Template.objects.filter(channel="sms").order_by("pk"):
         rendered = render(template=t, context=ctx, language=t.language)
         assert rendered.body.isascii(), t

@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,10 @@ def advice_create(*, user, unit: Unit, now: dt.datetime, title_vi: str, body_vi:
 
 def _stage_recipients(*, advice: Advice, accounts) -> int:
     """Write the segment into AdviceRecipient with one INSERT … SELECT (the database does the work)."""
-    sql, params = accounts.values("pk").query.sql_with_params()
+    try:
+        sql, params = accounts.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a segment that can hold no one (e.g. no commune has customers of that purpose)
+        return 0
     table = AdviceRecipient._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
