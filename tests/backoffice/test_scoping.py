@@ -139,6 +139,9 @@ def _account_form_data(account):
         "purpose": account.purpose, "voltage": account.voltage, "households": account.households,
         "status": account.status, "phone": account.phone, "email": account.email, "zalo_user_id": "",
         "preferred_language": account.preferred_language, "start_date": account.start_date.isoformat(),
+        # the read-only inlines (portal contact changes, logins sharing the contract) send their empty management forms
+        **{f"{prefix}-{key}": value for prefix in ("contact_changes", "links")
+           for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"), ("MIN_NUM_FORMS", "0"), ("MAX_NUM_FORMS", "0"))},
     }  # fmt: skip
 
 
