@@ -1,7 +1,10 @@
 """One flow in a real Chromium: a team manager plans an activity, records what was done, and reads it in the report."""
 
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from gridcare.campaigns.models import Activity
 from gridcare.org.models import StaffRole
@@ -14,6 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def manager_session(world, client):
+    # A transactional test before this one flushed the catalogue its migration seeds: load it again.
+    importlib.import_module("gridcare.campaigns.migrations.0002_activity_catalogue").load(apps, None)
     campaign(world)
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.MANAGER, username="quanly.ninhkieu"))
     return client.cookies["sessionid"].value
