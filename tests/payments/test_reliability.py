@@ -18,7 +18,10 @@ from django.conf import settings
 
 from tests.payments.servers import payment_server
 from tests.payments.signing import vnpay_ipn, zalopay_callback
-from tests.processes import gridcare
+from tests.processes import gridcare, once_in_ci
+
+# A gunicorn child process per module (about 40 s): once in CI, on PostgreSQL, the production database.
+pytestmark = once_in_ci("postgresql")
 
 ACCOUNTS = 132
 CALLBACKS = 1000
