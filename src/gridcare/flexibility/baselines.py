@@ -458,9 +458,9 @@ def _high_x_of_y(
     used = chosen.sum(axis=0)
     divisor = np.where(used > 0, used, 1)[:, None]
     # Sums of the kept days over the adjustment hours through the event window: the latest `first_block` days'
-    # intervals from the adjustment hours to the window's end (participants × days × those intervals, a part of
-    # the data just read) weighted by the kept days in one batched product; the rows it cannot give (far rows, and
-    # rows with a missing value in a day not kept) are gathered again alone.
+    # intervals from the adjustment hours to the window's end are gathered (participants × days × those
+    # intervals: 14 of the 48 for CAISO) and weighted by the kept days in one batched product; the rows it cannot
+    # give (far rows, and rows with a missing value in a day not kept) are gathered again alone.
     totals = np.zeros((n, window.end - first))
     if keep:
         profiles = loads[:, candidates[:first_block], span]
