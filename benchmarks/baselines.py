@@ -8,18 +8,30 @@ computes CAISO 10-in-10 baselines with its same-day adjustment (ratio, capped at
 17:00 to 20:00 on the last day with `flexibility.baselines.baseline` (timed: the whole call, from the array),
 then the same rule for a sample of participants with the plain-Python loop of `tests/flexibility/naive.py`
 (one participant, one day at a time; timed without the conversion of its input to lists) and with the engine
-called once per participant. Each is run `--repeat` times and the fastest run counts. It checks that all three agree on the sample and prints last
+called once per participant. Each is run `--repeat` times and the fastest run counts. It checks that all three agree
+on the sample and prints last
+
+Both sides run on one core: the plain loop is single-threaded, and the engine's matrix-vector products are BLAS
+calls that OpenBLAS would otherwise spread over two threads, which on a shared machine wait for each other (a run
+at load average 8 took 5× longer with two threads than with one). So the script sets `OPENBLAS_NUM_THREADS=1`
+(and `OMP_NUM_THREADS`, `MKL_NUM_THREADS`) before numpy is imported, unless they are set already. Throughput and
+ratio are wall-clock against wall-clock; the CPU-time figures (also one core each) are printed beside them, with
+the load average.
 
     RESULT baselines participants=<n> per_s=<n> naive_per_s=<n> ratio=<n>
 """
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")  # one core each side (see above); before numpy is imported
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -58,7 +70,7 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--sample", type=int, default=300)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each, the fastest counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each, the fastest counts")
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
 
@@ -110,6 +122,7 @@ def main() -> None:
     per_s = n / vector_seconds
     naive_per_s = sample / naive_seconds
     one_by_one_per_s = sample / one_by_one_seconds
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}; BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}")
     print(f"loads: {n:,} participants × {d} days × 48 intervals ({loads.nbytes / 2**20:,.0f} MiB float64)")
     print(f"CAISO 10-in-10, event 17:00–20:00 on {event_day}: {with_baseline:,} baselines, {adjusted:,} adjusted")
     print(f"vectorised: {vector_seconds:.3f} s, {per_s:,.0f} participants/s (CPU time {vector_cpu:.3f} s: {n / vector_cpu:,.0f}/s)")

@@ -17,9 +17,9 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def large_account(world, *, team=None, name="Công ty TNHH Thép Cửu Long", history_days=20, flat_wh=1000, event_day_wh=None,
-                  phone="+84912345678"):
+                  phone="+84912345678", next_day_wh=None):
     """A production account at 22–110 kV with a smart meter: `flat_wh` every half-hour of the `history_days`
-    days before EVENT_DAY, and `event_day_wh` (48 values) on EVENT_DAY when given."""
+    days before EVENT_DAY, and `event_day_wh` (48 values) on EVENT_DAY and `next_day_wh` on the day after when given."""
     acct = factories.account(world, team=team, name=name, purpose="production", meter_kind="smart", time_of_use=True,
                             phone=phone)
     acct.voltage = "22to110kv"
@@ -33,6 +33,9 @@ def large_account(world, *, team=None, name="Công ty TNHH Thép Cửu Long", hi
     if event_day_wh is not None:
         rows += [IntervalReading(meter=meter, start=local(EVENT_DAY, 0) + i * dt.timedelta(minutes=30), energy_wh=wh)
                  for i, wh in enumerate(event_day_wh)]  # fmt: skip
+    if next_day_wh is not None:
+        rows += [IntervalReading(meter=meter, start=local(EVENT_DAY + dt.timedelta(days=1), 0) + i * dt.timedelta(minutes=30),
+                                 energy_wh=wh) for i, wh in enumerate(next_day_wh)]  # fmt: skip
     IntervalReading.objects.bulk_create(rows)
     return acct
 
@@ -56,12 +59,14 @@ def enrol(prog, acct, kw=500, today=EVENT_DAY - dt.timedelta(days=3)):
 
 
 def call(prog, *, start=(17, 0), end=(19, 0), now=None, target_kw=1000, **kw):
+    """An event on EVENT_DAY; an `end` at or before `start` is on the next day (22:00–01:00)."""
     from gridcare.core.models import User
 
     root = User.objects.filter(is_superuser=True).first()
+    starts_at, ends_at = services.event_moments(day=EVENT_DAY, start=dt.time(*start), end=dt.time(*end))
     return services.event_call(
-        user=root, programme=prog, name="Giảm tải cao điểm chiều", starts_at=local(EVENT_DAY, *start),
-        ends_at=local(EVENT_DAY, *end), target_kw=target_kw, now=now or local(EVENT_DAY, 9), **kw,
+        user=root, programme=prog, name="Giảm tải cao điểm chiều", starts_at=starts_at, ends_at=ends_at,
+        target_kw=target_kw, now=now or local(EVENT_DAY, 9), **kw,
     )  # fmt: skip
 
 

@@ -166,3 +166,97 @@ def test_staff_of_another_team_may_not_enrol_or_call(world):
     with pytest.raises(services.policy.AccessDenied):
         services.event_call(user=outsider, programme=prog, name="x", starts_at=local(EVENT_DAY, 17),
                             ends_at=local(EVENT_DAY, 18), target_kw=10, now=local(EVENT_DAY, 9))  # fmt: skip
+
+
+# --- an event past midnight (22:00–01:00) ------------------------------------------------------------------------
+
+
+def test_the_event_times_end_on_the_next_day_when_the_end_is_not_after_the_start():
+    assert services.event_moments(day=EVENT_DAY, start=dt.time(22), end=dt.time(1)) == (
+        local(EVENT_DAY, 22), local(EVENT_DAY + dt.timedelta(days=1), 1)
+    )
+    assert services.event_moments(day=EVENT_DAY, start=dt.time(22), end=dt.time(0))[1] == local(EVENT_DAY + dt.timedelta(days=1), 0)
+    assert services.event_moments(day=EVENT_DAY, start=dt.time(17), end=dt.time(19))[1] == local(EVENT_DAY, 19)
+
+
+def test_an_event_past_midnight_is_called_and_notified_with_the_next_days_date(world):
+    prog = programme(world)
+    factory = large_account(world, phone="+84911111131")
+    enrol(prog, factory)
+    event = call(prog, start=(22, 0), end=(1, 0))
+    assert event.day == EVENT_DAY and event.ends_at == local(EVENT_DAY + dt.timedelta(days=1), 1)
+    assert event.participants.get().account_id == factory.pk
+    notice = Notice.objects.get(key=f"dr-event-{event.pk}")
+    assert notice.context["day"] == "15/07/2025"
+    assert (notice.context["start"], notice.context["end"]) == ("22:00", "01:00 (16/07/2025)")
+
+
+def test_an_event_ending_at_midnight_reads_24_00_and_one_on_the_same_day_has_no_date(world):
+    prog = programme(world)
+    enrol(prog, large_account(world, phone="+84911111132"))
+    late = call(prog, start=(22, 0), end=(0, 0))
+    assert (Notice.objects.get(key=f"dr-event-{late.pk}").context["end"]) == "24:00"
+    usual = call(prog, start=(17, 0), end=(19, 0))
+    assert (Notice.objects.get(key=f"dr-event-{usual.pk}").context["end"]) == "19:00"
+
+
+def test_an_event_longer_than_a_day_is_refused(world):
+    prog = programme(world)
+    with pytest.raises(services.FlexibilityError) as refused:
+        services.event_call(user=superuser("long"), programme=prog, name="x", starts_at=local(EVENT_DAY, 22),
+                            ends_at=local(EVENT_DAY + dt.timedelta(days=1), 22, 30), target_kw=10,
+                            now=local(EVENT_DAY, 9))  # fmt: skip
+    assert refused.value.code == "window_invalid"
+
+
+def test_an_event_past_midnight_is_answered_until_it_starts_the_evening_before(world):
+    prog = programme(world)
+    enrol(prog, large_account(world))
+    participant = call(prog, start=(22, 0), end=(1, 0)).participants.get()
+    services.participant_respond(participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 21, 59))
+    participant.refresh_from_db()
+    assert participant.response == "acknowledged"
+    with pytest.raises(services.FlexibilityError) as late:
+        services.participant_respond(participant=participant, response="opted_out", channel="api", now=local(EVENT_DAY, 22))
+    assert late.value.code == "event_started"
+
+
+def test_results_of_an_event_past_midnight_read_the_next_morning(world):
+    prog = programme(world)
+    # 1000 Wh every half-hour, except 600 Wh from 22:00 on the event day to 01:00 the next day.
+    evening = [1000] * 44 + [600] * 4
+    morning = [600] * 2 + [1000] * 46
+    factory = large_account(world, event_day_wh=evening, next_day_wh=morning)
+    enrol(prog, factory)
+    event = call(prog, start=(22, 0), end=(1, 0))
+    with pytest.raises(services.FlexibilityError) as early:
+        services.event_results_compute(user=superuser("r1"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 0, 30))
+    assert early.value.code == "event_not_finished"
+    services.event_results_compute(user=superuser("r2"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8))
+    participant = event.participants.get()
+    # CAISO 10-in-10 on flat days: baseline 1000 Wh per half-hour over the six of the event (the ratio adjustment
+    # over 18:00–21:00 is 1000/1000 = 1); 6 × 600 Wh drawn.
+    assert participant.has_baseline
+    assert (participant.baseline_wh, participant.actual_wh, participant.delivered_wh) == (6000, 3600, 2400)
+    # The event lies in off-peak hours (22:00–04:00): nothing was moved into them (the evening is below its
+    # baseline); 2.4 kWh not drawn at the off-peak price of 1190 đ = 2856 đ.
+    assert participant.shifted_wh == 0
+    assert participant.saved_vnd == 2856
+    rows = IntervalResult.objects.filter(participant=participant).order_by("start")
+    # The event day's 48 half-hours and the next day's two up to 01:00.
+    assert rows.count() == 50
+    assert rows.last().start == local(EVENT_DAY + dt.timedelta(days=1), 0, 30)
+    assert list(rows.filter(in_event=True).values_list("start", "baseline_wh", "actual_wh")) == [
+        (local(EVENT_DAY, 22) + k * dt.timedelta(minutes=30), 1000, 600) for k in range(6)
+    ]
+    assert selectors.event_summary(event=event).delivered_kw == pytest.approx(0.8)  # 2.4 kWh over 3 hours
+
+
+def test_a_later_event_leaves_out_both_days_of_an_earlier_event_past_midnight(world):
+    prog = programme(world)
+    enrol(prog, large_account(world))
+    earlier = call(prog, start=(22, 0), end=(1, 0))
+    assert earlier.day == EVENT_DAY
+    later_day = EVENT_DAY + dt.timedelta(days=5)
+    assert selectors.programme_event_days(programme=prog, before=later_day) == [EVENT_DAY, EVENT_DAY + dt.timedelta(days=1)]
+    assert selectors.programme_event_days(programme=prog, before=EVENT_DAY + dt.timedelta(days=1)) == [EVENT_DAY]

@@ -260,15 +260,25 @@ def _span(first: int, last: int, per_day: int, what: str) -> Window:
     return Window(first, last)
 
 
-def _read_block(block: np.ndarray, pick: np.ndarray, window: Window) -> tuple[np.ndarray, np.ndarray]:
-    """For the days `pick` of a participants × days × intervals slice: complete (no missing interval) and the
-    load over the event window. Both sums in one pass over the slice, as a product with two columns: all
-    ones (a NaN anywhere makes the day's sum NaN) and the window's intervals."""
-    columns = np.zeros((block.shape[2], 2))
-    columns[:, 0] = 1.0
-    columns[window.start : window.end, 1] = 1.0
-    sums = (block @ columns)[:, pick]
-    return ~np.isnan(sums[:, :, 0]), sums[:, :, 1]
+def _read_days(
+    loads: np.ndarray, picks: np.ndarray, window: Window, *, complete: np.ndarray, window_load: np.ndarray | None = None
+) -> None:
+    """Read the days `picks` (indices into the days axis) of every participant into day-major outputs:
+    `complete` (days × participants: no missing interval) and `window_load` (the load over the event window).
+
+    One day at a time, each a matrix-vector product over all participants (a day's row of every participant is
+    one contiguous run, so the product reads each interval once, and nothing of the other days; a loop over at
+    most a dozen days, never over participants). The whole day is read because one missing interval excludes
+    it; the window sums then read the rows just read, from the cache."""
+    ones = np.ones(loads.shape[2])
+    sums = np.empty(loads.shape[0])
+    for j, day in enumerate(picks.tolist()):
+        rows = loads[:, day, :]
+        np.matmul(rows, ones, out=sums)  # NaN when any interval is missing
+        np.isnan(sums, out=complete[j])
+        np.logical_not(complete[j], out=complete[j])
+        if window_load is not None:
+            np.matmul(rows[:, window.start : window.end], ones[: window.intervals], out=window_load[j])
 
 
 def _event_index(numbers: np.ndarray, event: int, *, needed_for: str) -> int:
@@ -390,63 +400,78 @@ def _high_x_of_y(
         excluded = np.asarray(excluded, dtype=bool)
         if excluded.shape != (n, d):
             raise BaselineError("excluded must be participants × days.", code="bad_shape")
-    # Read the candidate days most recent first, only as far back as needed: the latest y_days + 2 for everyone
-    # (one slice of the array: each participant's latest days lie together in memory), older ones only for the
-    # participants that have fewer than y_days eligible days among those (gaps, outages).
+    # Read the candidate days most recent first, only as far back as needed: the latest y_days + 2 for everyone,
+    # older ones only for the participants that have fewer than y_days eligible days among those (gaps, outages).
+    # The event-window loads are only needed to rank days (x < y) or drop low-usage ones. Day-major arrays
+    # (candidate days × participants): each step below runs along all participants at once.
     first = window.start if adjustment_span is None else min(window.start, adjustment_span.start)
-    complete = np.zeros((n, c), dtype=bool)
-    window_load = np.zeros((n, c))
+    span = slice(first, window.end)
+    ranked = rule.x_days < rule.y_days or rule.low_usage_fraction > 0
     first_block = min(c, rule.y_days + 2)
-    if c:
-        lo, hi = int(candidates[first_block - 1]), int(candidates[0]) + 1
-        block = loads[:, lo:hi, :]  # a view, no copy
-        pick = candidates[:first_block] - lo
-        complete[:, :first_block], window_load[:, :first_block] = _read_block(block, pick, window)
-    eligible = complete if excluded is None else complete & ~excluded[:, candidates]
-    needy = np.flatnonzero(eligible[:, :first_block].sum(axis=1) < rule.y_days)
+    complete = np.zeros((c, n), dtype=bool)
+    window_load = np.zeros((c, n)) if ranked else None
+    if first_block:
+        _read_days(loads, candidates[:first_block], window, complete=complete[:first_block],
+                   window_load=None if window_load is None else window_load[:first_block])  # fmt: skip
+    usable = None if excluded is None else ~excluded.T[candidates]
+    eligible = complete if usable is None else complete & usable
+    needy = np.flatnonzero(eligible[:first_block].sum(axis=0) < rule.y_days)
     if needy.size and first_block < c:
         rest = candidates[first_block:]
-        older = loads[needy, int(rest[-1]) : int(rest[0]) + 1, :]
-        complete[needy, first_block:], window_load[needy, first_block:] = _read_block(older, rest - rest[-1], window)
-        eligible = complete if excluded is None else complete & ~excluded[:, candidates]
-    # Running count along the days, computed day by day over all participants (a long row per step, not a short one).
-    collected = eligible & (rule.y_days >= np.cumsum(eligible.T, axis=0, dtype=np.int32).T)
+        older = loads[needy[:, None], rest[None, :], :]  # those participants' older candidate days only (a copy)
+        more = np.zeros((rest.size, needy.size), dtype=bool)
+        more_load = np.zeros((rest.size, needy.size)) if ranked else None
+        _read_days(older, np.arange(rest.size), window, complete=more, window_load=more_load)
+        complete[first_block:, needy] = more
+        if ranked:
+            window_load[first_block:, needy] = more_load
+        eligible = complete if usable is None else complete & usable
+    # The first y_days eligible days of each participant: a running count down the days, all participants at once.
+    collected = np.zeros((c, n), dtype=bool)
+    running = np.zeros(n, dtype=np.int32)
+    for j in range(c):
+        running += eligible[j]
+        np.logical_and(eligible[j], running <= rule.y_days, out=collected[j])
     if rule.low_usage_fraction > 0 and c:
-        highest = np.where(collected, window_load, -np.inf).max(axis=1, keepdims=True)
+        highest = np.where(collected, window_load, -np.inf).max(axis=0)
         collected &= window_load >= rule.low_usage_fraction * highest
-    count = collected.sum(axis=1)
+    count = collected.sum(axis=0)
     has = count >= rule.min_days
     # At most y_days are collected, so at most min(x_days, y_days) are kept.
     keep = min(rule.x_days, rule.y_days, c)
     # Participants whose collected days reach past the latest `first_block` ("far") are ranked over all candidates.
-    far = collected[:, first_block:].any(axis=1)
-    if keep >= rule.y_days:
-        chosen = collected & has[:, None]  # x ≥ y: every collected day is kept, nothing to rank
+    far = collected[first_block:].any(axis=0)
+    if rule.x_days >= rule.y_days:
+        chosen = collected & has  # x ≥ y: every collected day is kept, nothing to rank
     else:
-        score = np.where(collected, window_load, -np.inf)
+        score = np.where(collected, window_load, -np.inf).T  # participants × days, to rank each one's days
         # Highest event-window load first; a stable sort keeps ties in day order, i.e. the more recent first.
         order = np.argsort(-score[:, :first_block], axis=1, kind="stable")[:, :keep]
         far_rows = np.flatnonzero(far)
         if far_rows.size:
             order[far_rows] = np.argsort(-score[far_rows], axis=1, kind="stable")[:, :keep]
-        chosen = np.zeros((n, c), dtype=bool)
-        np.put_along_axis(chosen, order, np.take_along_axis(collected, order, axis=1) & has[:, None], axis=1)
+        by_participant = np.zeros((n, c), dtype=bool)
+        np.put_along_axis(by_participant, order, np.take_along_axis(collected.T, order, axis=1) & has[:, None], axis=1)
+        chosen = by_participant.T
     selected = np.zeros((n, d), dtype=bool)
-    selected[:, candidates] = chosen
-    used = chosen.sum(axis=1)
+    selected[:, candidates] = chosen.T
+    used = chosen.sum(axis=0)
     divisor = np.where(used > 0, used, 1)[:, None]
-    # Sums of the kept days over the adjustment hours through the event window: one weighted sum over the
-    # slice; the rows it cannot give (far rows, and rows with a missing value in an unkept day) are gathered.
+    # Sums of the kept days over the adjustment hours through the event window: the latest `first_block` days'
+    # intervals from the adjustment hours to the window's end are gathered (participants × days × those
+    # intervals: 14 of the 48 for CAISO) and weighted by the kept days in one batched product; the rows it cannot
+    # give (far rows, and rows with a missing value in a day not kept) are gathered again alone.
     totals = np.zeros((n, window.end - first))
     if keep:
-        weights = np.zeros((n, hi - lo))
-        weights[:, pick] = chosen[:, :first_block]
-        totals = np.einsum("pk,pki->pi", weights, block[:, :, first : window.end])
+        profiles = loads[:, candidates[:first_block], span]
+        weights = chosen[:first_block].T.astype(np.float64)[:, None, :]
+        totals = np.matmul(weights, profiles)[:, 0, :]
         redo = np.flatnonzero(far | np.isnan(totals).any(axis=1))
         if redo.size:
-            kept = np.argsort(~chosen[redo], axis=1, kind="stable")[:, :keep]  # the kept days first
-            mask = np.take_along_axis(chosen[redo], kept, axis=1)
-            gathered = loads[redo[:, None], candidates[kept], first : window.end]  # rows × kept days × intervals
+            rows = chosen[:, redo].T
+            kept = np.argsort(~rows, axis=1, kind="stable")[:, :keep]  # the kept days first
+            mask = np.take_along_axis(rows, kept, axis=1)
+            gathered = loads[redo[:, None], candidates[kept], span]  # rows × kept days × intervals
             totals[redo] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
 
     def mean_over_chosen(span: Window) -> np.ndarray:
@@ -456,8 +481,10 @@ def _high_x_of_y(
     adjustment = np.full(n, np.nan)
     adjusted = unadjusted
     if adjustment_span is not None:
-        base = mean_over_chosen(adjustment_span).mean(axis=1)
-        actual = loads[:, event_index, adjustment_span.start : adjustment_span.end].mean(axis=1, dtype=np.float64)
+        hours = adjustment_span.intervals
+        base_sum = np.matmul(totals[:, adjustment_span.start - first : adjustment_span.end - first], np.ones(hours))
+        base = np.where(has, base_sum / divisor[:, 0] / hours, np.nan)
+        actual = np.matmul(loads[:, event_index, adjustment_span.start : adjustment_span.end], np.ones(hours)) / hours
         known = has & ~np.isnan(actual)
         if rule.adjustment == "additive":
             value = actual - base

@@ -12,6 +12,24 @@ from gridcare.flexibility.models import EventParticipant
 from gridcare.flexibility.selectors import participant_intervals
 
 
+def event_times(event, *, language: str = "vi") -> dict[str, str]:
+    """The event's start and end as people read them: {"start": "17:00", "end": "20:00"}; an end on a later day
+    (an event past midnight) carries its date, {"start": "22:00", "end": "01:00 (17/06/2026)"}; an end at
+    midnight is "24:00"."""
+    start, end = event.starts_at.astimezone(BUSINESS_TZ), event.ends_at.astimezone(BUSINESS_TZ)
+    if end.time() == dt.time() and end.date() == start.date() + dt.timedelta(days=1):
+        return {"start": f"{start:%H:%M}", "end": "24:00"}
+    if end.date() != start.date():
+        return {"start": f"{start:%H:%M}", "end": f"{end:%H:%M} ({format_day(end.date(), language=language)})"}
+    return {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+
+
+def event_window(event, *, language: str = "vi") -> str:
+    """"17:00–20:00", or "22:00–01:00 (17/06/2026)" for an event past midnight."""
+    times = event_times(event, language=language)
+    return f"{times['start']}–{times['end']}"
+
+
 def participant_chart_svg(*, participant: EventParticipant, language: str = "vi") -> str:
     """Half-hourly actual and baseline energy (kWh) of one participant on the event day, as SVG ('' if none)."""
     rows = list(participant_intervals(participant=participant))
@@ -40,7 +58,7 @@ def _letter_context(*, participant: EventParticipant, language: str, today: dt.d
         "participant": participant, "event": event, "programme": programme,
         "customer": participant.account.customer.name, "code": participant.account.code,
         "day": format_day(event.day, language=language), "today": format_day(today, language=language),
-        "start": f"{event.starts_at.astimezone(BUSINESS_TZ):%H:%M}", "end": f"{event.ends_at.astimezone(BUSINESS_TZ):%H:%M}",
+        **event_times(event, language=language),
         "delivered": format_kwh(round((participant.delivered_wh or 0) / 1000), language=language),
         "shifted": format_kwh(round((participant.shifted_wh or 0) / 1000), language=language),
         "saved": format_vnd(participant.saved_vnd or 0, language=language),

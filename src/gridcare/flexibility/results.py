@@ -18,11 +18,12 @@ INTERVALS_PER_DAY = 48
 
 @dataclass(frozen=True)
 class Measured:
-    """Per participant (rows) and interval of the event day (columns, 48): baseline and actual Wh; totals."""
+    """Per participant (rows) and interval (columns) from the event day's 00:00: its 48 half-hours, or for an event
+    past midnight the half-hours up to the event's end on the next day (48 + those); baseline and actual Wh; totals."""
 
-    baseline_wh: np.ndarray  # participants × 48, float, NaN where no baseline
-    actual_wh: np.ndarray  # participants × 48, float, NaN where missing
-    in_event: np.ndarray  # 48 bools
+    baseline_wh: np.ndarray  # participants × columns, float, NaN where no baseline
+    actual_wh: np.ndarray  # participants × columns, float, NaN where missing
+    in_event: np.ndarray  # columns bools
     has_baseline: np.ndarray  # participants bools
     delivered_wh: np.ndarray  # participants, int64 (baseline − actual over the event window)
     shifted_wh: np.ndarray  # participants, int64 (actual − baseline over off-peak hours, never below 0)
@@ -41,33 +42,47 @@ def measure(
     excluded: list[dt.date],
     periods: list[str | None],
     prices: np.ndarray,
+    event_day: dt.date | None = None,
 ) -> Measured:
-    """Baselines and results of every participant for an event on the last of `days`, in half-hours [start, end).
+    """Baselines and results of every participant for an event on `event_day` (by default the last of `days`), in
+    half-hours [start, end) counted from the event day's 00:00: an end past 48 is on the next day, which must then
+    be the last of `days` (an event from 22:00 to 01:00 is [44, 50)).
 
-    `loads`: participants × len(days) × 48 Wh (NaN = missing); `periods`: the time-of-use period of each of the
-    event day's 48 half-hours; `prices`: participants × 3 (peak, normal, offpeak VND/kWh, before VAT).
+    `loads`: participants × len(days) × 48 Wh (NaN = missing); `periods`: the time-of-use period of each
+    half-hour of the event day (48) and, for an event past midnight, of the next day (96); `prices`:
+    participants × 3 (peak, normal, offpeak VND/kWh, before VAT). Load shifted is measured over the event
+    day's off-peak hours.
     """
     n = loads.shape[0]
     kwh = loads / 1000
-    actual = loads[:, -1, :]
+    event_day = days[-1] if event_day is None else event_day
+    e = days.index(event_day)
+    columns = max(INTERVALS_PER_DAY, end_interval)
+    following = -(-columns // INTERVALS_PER_DAY)  # the event day, and the next one for an event past midnight
+    if e + following > len(days):
+        raise baselines.BaselineError(
+            "The day after the event is needed (the event ends after midnight) but it is not among the days.",
+            code="event_day_missing", details={"needed_for": "delivered"},
+        )  # fmt: skip
+    actual = loads[:, e : e + following, :].reshape(n, following * INTERVALS_PER_DAY)[:, :columns]
     rule = rule_params(method=method, parameters=parameters)
     window = (start_interval, end_interval)
-    in_event = np.zeros(INTERVALS_PER_DAY, bool)
+    in_event = np.zeros(columns, bool)
     in_event[start_interval:end_interval] = True
-    offpeak = np.array([p == "offpeak" for p in periods])
+    offpeak = np.array([p == "offpeak" for p in periods[:INTERVALS_PER_DAY]])
     result = baselines.baseline(
-        loads=kwh, days=days, event_day=days[-1], window=window, params=rule, holidays=holidays, excluded_dates=excluded
+        loads=kwh, days=days, event_day=event_day, window=window, params=rule, holidays=holidays, excluded_dates=excluded
     )
-    delivery = baselines.delivered(loads=kwh, days=days, event_day=days[-1], window=window, result=result, offpeak=offpeak)
-    baseline = np.full((n, INTERVALS_PER_DAY), np.nan)
+    delivery = baselines.delivered(loads=kwh, days=days, event_day=event_day, window=window, result=result, offpeak=offpeak)
+    baseline = np.full((n, columns), np.nan)
     baseline[:, start_interval:end_interval] = result.baseline_kwh * 1000
     # The rest of the day, for the chart: the same day matching without the same-day adjustment (which is about
-    # the hours before the event only).
+    # the hours before the event only). (Past midnight the columns end with the event: the rest is before it.)
     if rule.method == "x-of-y":
         plain = _without_adjustment(rule)
         for a, b in _runs(~in_event):
             rest = baselines.baseline(
-                loads=kwh, days=days, event_day=days[-1], window=(a, b), params=plain, holidays=holidays,
+                loads=kwh, days=days, event_day=event_day, window=(a, b), params=plain, holidays=holidays,
                 excluded_dates=excluded,
             )  # fmt: skip
             baseline[:, a:b] = rest.baseline_kwh * 1000

@@ -244,14 +244,18 @@ def time_of_use_prices(*, accounts: list[Account], day: dt.date) -> np.ndarray:
 
 
 def programme_event_days(*, programme: Programme, before: dt.date) -> list[dt.date]:
-    """Days of the programme's earlier events (not cancelled): excluded from baselines."""
-    return sorted(
-        set(
-            Event.objects.filter(programme=programme, day__lt=before)
-            .exclude(status=Event.Status.CANCELLED)
-            .values_list("day", flat=True)
-        )
+    """Days of the programme's earlier events (not cancelled): excluded from baselines. An event past midnight
+    excludes the next day too (its early hours were part of the event)."""
+    days = set()
+    events = (
+        Event.objects.filter(programme=programme, day__lt=before)
+        .exclude(status=Event.Status.CANCELLED)
+        .values_list("day", "ends_at")
     )
+    for day, ends_at in events:
+        last = (ends_at.astimezone(BUSINESS_TZ) - dt.timedelta(microseconds=1)).date()
+        days.update(day + dt.timedelta(days=k) for k in range((last - day).days + 1))
+    return sorted(d for d in days if d < before)
 
 
 def enrolments_of(*, programme: Programme) -> QuerySet[Enrolment]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from gridcare.core.credentials import secret_hash
 from gridcare.core.formatting import BUSINESS_TZ, format_day
 from gridcare.customers.models import Account, ServicePoint
-from gridcare.flexibility import baselines, openadr, results, selectors, tasks
+from gridcare.flexibility import baselines, documents, openadr, results, selectors, tasks
 from gridcare.flexibility.models import (
     MIN_NOTICE_MINUTES,
     Channel,
@@ -33,6 +33,7 @@ from gridcare.notifications.services import notify
 from gridcare.org import policy
 
 LOOKBACK_DAYS = 45
+MAX_EVENT_LENGTH = dt.timedelta(hours=24)
 TOKEN_LIFETIME = dt.timedelta(hours=1)
 
 
@@ -107,6 +108,14 @@ def _eligible_enrolments(*, programme: Programme, day: dt.date, scope: str, subs
     return enrolments
 
 
+def event_moments(*, day: dt.date, start: dt.time, end: dt.time) -> tuple[dt.datetime, dt.datetime]:
+    """The local start and end of an event on `day` from its times: an end at or before the start is on the next
+    day (22:00–01:00 ends at 01:00 the day after; 22:00–00:00 at midnight)."""
+    starts = dt.datetime.combine(day, start, tzinfo=BUSINESS_TZ)
+    ends = dt.datetime.combine(day + dt.timedelta(days=1 if end <= start else 0), end, tzinfo=BUSINESS_TZ)
+    return starts, ends
+
+
 def event_call(
     *, user, programme: Programme, name: str, starts_at: dt.datetime, ends_at: dt.datetime, target_kw: int,
     scope: str = Event.Scope.ENROLLED, substation=None, feeder=None, now: dt.datetime,
@@ -116,8 +125,8 @@ def event_call(
     local_start, local_end = starts_at.astimezone(BUSINESS_TZ), ends_at.astimezone(BUSINESS_TZ)
     if ends_at <= starts_at:
         raise FlexibilityError("window_invalid", _("Giờ kết thúc phải sau giờ bắt đầu."))
-    if local_start.date() != (local_end - dt.timedelta(seconds=1)).date():
-        raise FlexibilityError("window_invalid", _("Sự kiện phải bắt đầu và kết thúc trong cùng một ngày."))
+    if ends_at - starts_at > MAX_EVENT_LENGTH:  # it may run past midnight (22:00–01:00), not longer than a day
+        raise FlexibilityError("window_invalid", _("Sự kiện không được dài quá 24 giờ."))
     if any(t.minute % 30 or t.second or t.microsecond for t in (local_start, local_end)):
         raise FlexibilityError("window_invalid", _("Giờ bắt đầu và kết thúc phải tròn 30 phút (ví dụ 17:00, 17:30)."))
     if starts_at - now < dt.timedelta(minutes=programme.notice_minutes):
@@ -155,10 +164,7 @@ def event_call(
             notify(
                 topic="demand_response", template="dr_event_called", urgency=Urgency.URGENT, key=f"dr-event-{event.pk}",
                 recipients={account: {"customer_code": code, "commitment_kw": kw} for _pk, account, kw, code in enrolments},
-                context={
-                    "programme": programme.name, "day": format_day(day),
-                    "start": f"{local_start:%H:%M}", "end": f"{local_end:%H:%M}",
-                },
+                context={"programme": programme.name, "day": format_day(day), **documents.event_times(event)},
                 now=now,
             )  # fmt: skip
         event_id = event.pk
@@ -225,20 +231,24 @@ def event_results_compute(*, user, event: Event, now: dt.datetime, holidays: lis
     participants = list(event.participants.select_related("account").order_by("account_id", "pk"))
     accounts = [p.account for p in participants]
     meters = selectors.participant_meters(account_ids=[a.pk for a in accounts], day=event.day)
-    first_day = event.day - dt.timedelta(days=LOOKBACK_DAYS)
-    days = [first_day + dt.timedelta(days=i) for i in range(LOOKBACK_DAYS + 1)]
-    meter_ids = [meters.get(a.pk, 0) for a in accounts]
-    loads = selectors.interval_loads(meter_ids=meter_ids, first_day=first_day, last_day=event.day)
     local_start = event.starts_at.astimezone(BUSINESS_TZ)
     start_interval = local_start.hour * 2 + local_start.minute // 30
     end_interval = start_interval + int((event.ends_at - event.starts_at).total_seconds() // 1800)
+    # An event past midnight (22:00–01:00) also reads the next day, up to its end (intervals 48 and on).
+    last_day = event.day + dt.timedelta(days=(end_interval - 1) // results.INTERVALS_PER_DAY)
+    first_day = event.day - dt.timedelta(days=LOOKBACK_DAYS)
+    days = [first_day + dt.timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+    meter_ids = [meters.get(a.pk, 0) for a in accounts]
+    loads = selectors.interval_loads(meter_ids=meter_ids, first_day=first_day, last_day=last_day)
+    periods = selectors.time_of_use_periods(day=event.day)
+    if last_day > event.day:
+        periods += selectors.time_of_use_periods(day=last_day)
     try:
         measured = results.measure(
-            loads=loads, days=days, start_interval=start_interval, end_interval=end_interval,
+            loads=loads, days=days, event_day=event.day, start_interval=start_interval, end_interval=end_interval,
             method=programme.baseline_method, parameters=programme.baseline_parameters, holidays=list(holidays),
             excluded=selectors.programme_event_days(programme=programme, before=event.day),
-            periods=selectors.time_of_use_periods(day=event.day),
-            prices=selectors.time_of_use_prices(accounts=accounts, day=event.day),
+            periods=periods, prices=selectors.time_of_use_prices(accounts=accounts, day=event.day),
         )  # fmt: skip
     except baselines.BaselineError as error:
         raise FlexibilityError(
@@ -247,7 +257,7 @@ def event_results_compute(*, user, event: Event, now: dt.datetime, holidays: lis
         ) from error
     hours = (event.ends_at - event.starts_at).total_seconds() / 3600
     day_start = dt.datetime.combine(event.day, dt.time(), tzinfo=BUSINESS_TZ)
-    starts = [day_start + i * selectors.HALF_HOUR for i in range(results.INTERVALS_PER_DAY)]
+    starts = [day_start + i * selectors.HALF_HOUR for i in range(measured.baseline_wh.shape[1])]
     with transaction.atomic():
         IntervalResult.objects.filter(participant__event=event).delete()
         rows = []

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh, format_vnd
+from gridcare.core.formatting import format_day, format_kwh, format_vnd
 from gridcare.flexibility import documents, selectors, services
 from gridcare.flexibility.models import Channel, Event, EventParticipant
 from gridcare.portal.views import HOTLINE, own_account
@@ -21,7 +21,7 @@ def _row(participant: EventParticipant, *, now, language: str) -> dict:
     return {
         "participant": participant, "event": event, "programme": event.programme.name,
         "day": format_day(event.day, language=language),
-        "window": f"{event.starts_at.astimezone(BUSINESS_TZ):%H:%M}–{event.ends_at.astimezone(BUSINESS_TZ):%H:%M}",
+        "window": documents.event_window(event, language=language),
         "open": open_for_answer, "measured": measured,
         "delivered": format_kwh(round((participant.delivered_wh or 0) / 1000), language=language) if measured else "",
         "shifted": format_kwh(round((participant.shifted_wh or 0) / 1000), language=language) if measured else "",

@@ -1,7 +1,5 @@
 """Back office of demand response: programmes, enrolments, calling events, answers, results, OpenADR clients."""
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -9,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -141,9 +139,7 @@ class EventForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
-        starts = dt.datetime.combine(data["day"], data["start_time"], tzinfo=BUSINESS_TZ)
-        end = data["end_time"]
-        ends = dt.datetime.combine(data["day"] + dt.timedelta(days=1 if end == dt.time(0) else 0), end, tzinfo=BUSINESS_TZ)
+        starts, ends = services.event_moments(day=data["day"], start=data["start_time"], end=data["end_time"])
         data["starts_at"], data["ends_at"] = starts, ends
         try:
             self.instance = services.event_call(
@@ -186,7 +182,7 @@ class EventAdmin(UnitScopedAdmin):
 
     @admin.display(description=_("Khung giờ"))
     def window(self, obj):
-        return f"{obj.starts_at.astimezone(BUSINESS_TZ):%H:%M}–{obj.ends_at.astimezone(BUSINESS_TZ):%H:%M}"
+        return documents.event_window(obj, language=translation.get_language() or "vi")
 
     @admin.display(description=_("Mục tiêu"))
     def target(self, obj):
