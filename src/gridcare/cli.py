@@ -28,6 +28,9 @@ def _unmigrated(error: BaseException) -> int:
 def main() -> None:
     """Run a management command (`gridcare <command>`) from any folder."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridcare.settings")
+    # One BLAS thread per process (before numpy loads): workers already run one per core, and the engines' small
+    # matrix products were slower with two threads waiting for each other (docs/demand-response.md).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from django.core.management import execute_from_command_line
 
     argv = list(sys.argv)
