@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from django.utils.translation import gettext as _
 
+from gridcare.core.bulk import Column
 from gridcare.metering import readingwrites, selectors
 from gridcare.metering.importchecks import lock_meters, units_check
 from gridcare.metering.importing import (
@@ -21,7 +22,6 @@ from gridcare.metering.importing import (
     resolve_serials,
 )
 from gridcare.metering.models import IntervalReading, ReadingImport
-from gridcare.metering.readingwrites import Column
 
 Progress = Callable[[str], None]
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 from django.utils.translation import gettext as _
 
+from gridcare.core.bulk import Column
 from gridcare.core.formatting import local_date
 from gridcare.metering import readingwrites, selectors
 from gridcare.metering.importchecks import lock_meters, units_check
@@ -30,7 +31,6 @@ from gridcare.metering.importing import (
     sequence_check,
 )
 from gridcare.metering.models import Reading, ReadingImport
-from gridcare.metering.readingwrites import Column
 
 HISTORY_DAYS = 400
 Progress = Callable[[str], None]
