@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchdb import ROOT, drop_database, use_database
+from benchdb import ROOT, demo_load, drop_database, use_database
 
 
 def month_add(day: dt.date, months: int) -> dt.date:
@@ -109,12 +109,11 @@ def main() -> None:
     from gridcare.billing.models import Bill, BillLine
     from gridcare.billing.services import bill_run_create, bill_run_execute
     from gridcare.customers.models import Account
-    from gridcare.demo.services import demo_data_load
     from gridcare.tariffs.selectors import catalogue_load
 
     today = dt.date(2026, 11, 28)
     t = time.perf_counter()
-    demo_data_load(customers=args.accounts, seed=1, today=today, interval_days=1)
+    demo_load(customers=args.accounts, seed=1, today=today, interval_days=1)
     print(f"demo utility: {args.accounts:,} accounts in {time.perf_counter() - t:.1f} s")
 
     period = month_add(today, -1)

@@ -24,7 +24,7 @@ import datetime as dt
 import sys
 import time
 
-from benchdb import ROOT, drop_database, use_database
+from benchdb import ROOT, demo_load, drop_database, use_database
 
 sys.path.insert(0, str(ROOT))  # the local provider servers of the test suite
 
@@ -155,13 +155,12 @@ def main() -> None:
     from django.utils import timezone
 
     from gridcare.customers.models import Account
-    from gridcare.demo.services import demo_data_load
     from gridcare.network.models import Feeder
     from gridcare.notifications import selectors, services
     from gridcare.notifications.models import Notice, OutboxMessage
 
     t = time.perf_counter()
-    demo_data_load(customers=args.recipients, seed=1, today=dt.date(2026, 11, 28), interval_days=0)
+    demo_load(customers=args.recipients, seed=1, today=dt.date(2026, 11, 28), interval_days=0)
     now = timezone.now()
     ids = extras(5, now)
     print(f"demo utility: {len(ids):,} accounts in {time.perf_counter() - t:.1f} s")

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from gridcare.billing import services
+from gridcare.billing import billwrites, runinputs, services
 from gridcare.billing.models import Bill, BillLine, BillRun, BillRunSkip
 from gridcare.metering.models import Reading
 from gridcare.tariffs import engine
@@ -156,7 +156,7 @@ def test_a_crash_in_the_middle_of_writing_a_chunk_loses_nothing_and_doubles_noth
         factories.readings(acct, [0, 100 + i, 220 + i], start=dt.date(2025, 5, 5))
     run = run_for(world)
     calls = {"n": 0}
-    real_write_lines = services._write_lines
+    real_write_lines = billwrites._write_lines
 
     def crash_on_second_chunk(**kwargs):
         calls["n"] += 1
@@ -164,13 +164,13 @@ def test_a_crash_in_the_middle_of_writing_a_chunk_loses_nothing_and_doubles_noth
             raise RuntimeError("worker killed")  # bills of chunk 2 are written, its lines are not: all rolls back
         return real_write_lines(**kwargs)
 
-    monkeypatch.setattr(services, "_write_lines", crash_on_second_chunk)
+    monkeypatch.setattr(billwrites, "_write_lines", crash_on_second_chunk)
     with pytest.raises(RuntimeError):
         services.bill_run_execute(run=run, now=NOW, chunk_size=2)
     assert Bill.objects.filter(period=JULY).count() == 2
     run.refresh_from_db()
     assert run.status == BillRun.Status.FAILED and "worker killed" in run.error
-    monkeypatch.setattr(services, "_write_lines", real_write_lines)
+    monkeypatch.setattr(billwrites, "_write_lines", real_write_lines)
     services.bill_run_execute(run=run, now=NOW, chunk_size=2)
     assert sorted(Bill.objects.filter(period=JULY).values_list("account_id", flat=True)) == sorted(a.pk for a in accounts)
     assert all(b.lines.count() > 0 for b in Bill.objects.filter(period=JULY))
@@ -212,7 +212,7 @@ def test_an_account_whose_purpose_the_run_cannot_map_is_skipped_as_no_tariff(wor
     acct = factories.account(world)
     factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
     # As if the column held a value the run's code table does not know (the database now refuses such values).
-    monkeypatch.setattr(services, "_PURPOSE_INDEX", {k: v for k, v in services._PURPOSE_INDEX.items() if k != "residential"})
+    monkeypatch.setattr(runinputs, "_PURPOSE_INDEX", {k: v for k, v in runinputs._PURPOSE_INDEX.items() if k != "residential"})
     services.bill_run_execute(run=run_for(world), now=NOW)
     assert not Bill.objects.filter(account=acct).exists()
     assert BillRunSkip.objects.get(account=acct).reason == BillRunSkip.Reason.NO_TARIFF

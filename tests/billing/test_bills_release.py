@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gridcare.billing import services
+from gridcare.billing import billwrites, services
 from gridcare.billing.models import Bill
 from gridcare.core.models import AuditEntry
 from gridcare.notifications.models import Notice, OutboxMessage
@@ -32,13 +32,13 @@ def held_bills(world, count, *, period=JULY, first_total=100_000):
 @pytest.fixture
 def notify_calls(monkeypatch):
     calls = []
-    real = services.notify
+    real = billwrites.notify
 
     def spy(**kwargs):
         calls.append(kwargs)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "notify", spy)
+    monkeypatch.setattr(billwrites, "notify", spy)
     return calls
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridcare.billing import services
+from gridcare.billing import runinputs, services
 from gridcare.billing.calculation import ChunkInputs, bills_compute
 from gridcare.billing.models import Bill, BillLine, BillRunSkip
 from gridcare.customers.models import Account
@@ -141,7 +141,7 @@ def test_the_bill_arrays_do_not_depend_on_the_order_inputs_come_in(world):
         factories.readings(acct, [100 * i, 100 * i + 50 + i, 100 * i + 130 + 3 * i, 100 * i + 260 + 5 * i],
                            start=dt.date(2025, 4, 5))  # fmt: skip
     run = services.bill_run_create(period=JULY, route=None, now=NOW)
-    inputs, _last = services._load_chunk(run=run, after_id=0, size=100)
+    inputs, _last = runinputs.load_chunk(run=run, after_id=0, size=100)
     rng = np.random.default_rng(9)
     by_reading, by_account = rng.permutation(len(inputs.reading_id)), rng.permutation(len(inputs.account_id))
     shuffled = ChunkInputs(**{

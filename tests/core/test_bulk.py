@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from django.db import transaction
 
@@ -64,3 +65,35 @@ def test_binary_copy_of_several_int64_columns(db):
         assert cursor.fetchall() == [(1, 2**40, None), (2, 0, None), (3, -5, None)]
         with pytest.raises(ValueError, match="different lengths"):
             copy_int64_columns(table="t_copy2", columns={"id": ids, "amount": amounts[:2]})
+
+
+def test_whole_columns_with_texts_of_different_lengths_and_nulls_are_written_as_given(world):
+    from gridcare.core.bulk import Column, copy_columns, day_numbers
+
+    acct = factories.account(world)
+    meter = acct.meter_installations.get().meter
+    days = [dt.date(2025, 3, d) for d in (1, 2, 3, 4)]
+    sources = ["import", "", "đọc tay — ghi chú", "x\\t\ny"]  # lengths differ; UTF-8, a backslash, a newline
+    peak = np.array([5, -1, 7, -1])
+    columns = [
+        Column("meter_id", "int8", np.full(4, meter.pk)), Column("account_id", "int8", np.full(4, acct.pk)),
+        Column("read_on", "date", day_numbers(np.array([d.toordinal() for d in days]))),
+        Column("total", "int8", np.array([10, 20, 30, 40])), Column("rollover", "bool", np.array([False, True, False, False])),
+        Column("source", "text", sources), Column("peak", "int8", peak, null=peak < 0),
+    ]  # fmt: skip
+    with transaction.atomic():
+        assert copy_columns(table=Reading._meta.db_table, columns=columns, rows=4) == 4
+    rows = list(Reading.objects.order_by("read_on").values_list("read_on", "total", "rollover", "source", "peak"))
+    assert rows == [
+        (dt.date(2025, 3, 1), 10, False, "import", 5),
+        (dt.date(2025, 3, 2), 20, True, "", None),
+        (dt.date(2025, 3, 3), 30, False, "đọc tay — ghi chú", 7),
+        (dt.date(2025, 3, 4), 40, False, "x\\t\ny", None),
+    ]
+
+
+def test_a_timestamp_column_keeps_its_microseconds(world):
+    from gridcare.core.bulk import microseconds
+
+    moment = dt.datetime(2025, 7, 9, 3, 4, 5, 123456, tzinfo=dt.UTC)
+    assert microseconds(moment) == 1_752_030_245_123_456

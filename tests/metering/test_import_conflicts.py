@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection, connections
 
-from gridcare.metering import services
+from gridcare.metering import readingwrites, selectors, services
 from gridcare.metering.models import Reading
 from tests import factories
 from tests.metering.builders import NOW, meter_of
@@ -28,14 +28,14 @@ def _record(serial, total):
 
 def test_a_reading_stored_meanwhile_with_another_value_is_a_conflict(metered, monkeypatch):
     meter = meter_of(metered)
-    real_history = services.selectors.reading_history
+    real_history = selectors.reading_history
 
     def another_writer_stores_meanwhile(**kwargs):
         history = real_history(**kwargs)
         Reading.objects.create(meter=meter, account=metered, read_on=APRIL, total=1650, source=Reading.Source.MANUAL)
         return history
 
-    monkeypatch.setattr(services.selectors, "reading_history", another_writer_stores_meanwhile)
+    monkeypatch.setattr(selectors, "reading_history", another_writer_stores_meanwhile)
     outcome = services.reading_import_records(records=_record(meter.serial, 1600), now=NOW)
 
     assert (outcome.inserted, outcome.already_present, outcome.rejected) == (0, 0, 1)
@@ -47,14 +47,14 @@ def test_a_reading_stored_meanwhile_with_another_value_is_a_conflict(metered, mo
 
 def test_a_reading_stored_meanwhile_with_the_same_value_is_already_present(metered, monkeypatch):
     meter = meter_of(metered)
-    real_history = services.selectors.reading_history
+    real_history = selectors.reading_history
 
     def another_writer_stores_meanwhile(**kwargs):
         history = real_history(**kwargs)
         Reading.objects.create(meter=meter, account=metered, read_on=APRIL, total=1600, source=Reading.Source.MANUAL)
         return history
 
-    monkeypatch.setattr(services.selectors, "reading_history", another_writer_stores_meanwhile)
+    monkeypatch.setattr(selectors, "reading_history", another_writer_stores_meanwhile)
     outcome = services.reading_import_records(records=_record(meter.serial, 1600), now=NOW)
 
     assert (outcome.inserted, outcome.already_present, outcome.rejected) == (0, 1, 0)
@@ -68,7 +68,7 @@ def test_two_concurrent_imports_of_one_meter_validate_against_each_other(monkeyp
     factories.readings(acct, [1000, 1200, 1400])
     serial = meter_of(acct).serial
     first_validated, outcomes, failures = threading.Event(), {}, []
-    real_insert = services._insert
+    real_insert = readingwrites.insert_columns
 
     def slow_insert_for_the_first(**kwargs):
         if threading.current_thread().name == "first":
@@ -76,7 +76,7 @@ def test_two_concurrent_imports_of_one_meter_validate_against_each_other(monkeyp
             time.sleep(0.5)  # the second import starts and must wait for this one's meters
         return real_insert(**kwargs)
 
-    monkeypatch.setattr(services, "_insert", slow_insert_for_the_first)
+    monkeypatch.setattr(readingwrites, "insert_columns", slow_insert_for_the_first)
 
     def run(name, total):
         try:
@@ -106,7 +106,7 @@ def test_an_interval_stored_meanwhile_with_another_value_is_a_conflict(world, mo
 
     meter = meter_of(factories.account(world, meter_kind=Meter.Kind.SMART))
     start = dt.datetime(2025, 11, 5, 3, 0, tzinfo=dt.UTC)  # 10:00 in Hanoi
-    real_history, calls = services.selectors.interval_history, []
+    real_history, calls = selectors.interval_history, []
 
     def another_writer_stores_meanwhile(**kwargs):
         history = real_history(**kwargs)
@@ -115,7 +115,7 @@ def test_an_interval_stored_meanwhile_with_another_value_is_a_conflict(world, mo
         calls.append(kwargs)
         return history
 
-    monkeypatch.setattr(services.selectors, "interval_history", another_writer_stores_meanwhile)
+    monkeypatch.setattr(selectors, "interval_history", another_writer_stores_meanwhile)
     records = [{"meter_serial": meter.serial, "start": "2025-11-05T10:00:00+07:00", "energy_kwh": "0.5"},
                {"meter_serial": meter.serial, "start": "2025-11-05T10:30:00+07:00", "energy_kwh": "0.25"}]  # fmt: skip
     outcome = services.reading_import_records(records=records, now=NOW)

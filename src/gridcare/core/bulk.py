@@ -4,8 +4,10 @@ Heavy jobs (imports, bill runs, notification fan-out) write through these helper
 never by saving one ORM object at a time.
 """
 
+import datetime as dt
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -162,21 +164,32 @@ _PG_EPOCH_SECOND = _PG_EPOCH_DAY * 86_400
 def binary_column(kind: str, values: Any, *, null: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """One column for `copy_binary`: its values as big-endian bytes per row, and where it is NULL.
 
-    `kind`: "int8", "int4", "bool", "date" (days since 1970-01-01), "timestamptz" (UTC seconds since 1970-01-01)
-    or "text" (one `str` for every row, or a numpy array of `bytes`).
+    `kind`: "int8", "int4", "int2", "bool", "date" (days since 1970-01-01), "timestamptz" (UTC seconds since
+    1970-01-01), "timestamptz_us" (UTC microseconds since 1970-01-01) or "text" (one `str` for every row, a numpy
+    array of `bytes` of one length, or a sequence of `str` of any lengths: sent with each value's own length).
     """
     if kind == "int8":
         data = np.asarray(values, dtype=">i8")
     elif kind == "int4":
         data = np.asarray(values, dtype=">i4")
+    elif kind == "int2":
+        data = np.asarray(values, dtype=">i2")
     elif kind == "bool":
         data = np.asarray(values, dtype=bool).astype(np.uint8)
     elif kind == "date":
         data = (np.asarray(values, dtype=np.int64) - _PG_EPOCH_DAY).astype(">i4")
     elif kind == "timestamptz":
         data = ((np.asarray(values, dtype=np.int64) - _PG_EPOCH_SECOND) * 1_000_000).astype(">i8")
+    elif kind == "timestamptz_us":
+        data = (np.asarray(values, dtype=np.int64) - _PG_EPOCH_SECOND * 1_000_000).astype(">i8")
+    elif kind == "text" and isinstance(values, str):
+        data = np.asarray(values.encode(), dtype=np.bytes_)
+    elif kind == "text" and isinstance(values, np.ndarray) and values.dtype.kind == "S":
+        data = values
     elif kind == "text":
-        data = np.asarray(values.encode() if isinstance(values, str) else values, dtype=np.bytes_)
+        # Values of different lengths: each row's UTF-8 bytes, as an object array (see `copy_binary_tuples`).
+        data = np.empty(len(values), dtype=object)
+        data[:] = [v.encode() if isinstance(v, str) else b"" for v in values]
     else:
         raise ValueError(f"unknown binary COPY kind {kind!r}")
     return data, null
@@ -197,6 +210,8 @@ def copy_binary_tuples(columns: Sequence[tuple[np.ndarray, np.ndarray | None]], 
     Without NULLs every tuple has the same layout and the rows are one structured array; with NULLs each value
     is placed at its own offset (still vectorised: a NULL is a length of −1 and no bytes).
     """
+    if any(data.dtype == object for data, _null in columns):
+        return _varlen_tuples(columns, rows)
     widths = [data.dtype.itemsize for data, _null in columns]
     if all(null is None or not null.any() for _data, null in columns):
         fields = [("fields", ">i2")]
@@ -226,6 +241,43 @@ def copy_binary_tuples(columns: Sequence[tuple[np.ndarray, np.ndarray | None]], 
     return out.tobytes()
 
 
+def _varlen_tuples(columns: Sequence[tuple[np.ndarray, np.ndarray | None]], rows: int) -> bytes:
+    """`copy_binary_tuples` when some column holds values of different lengths (an object array of `bytes`).
+
+    Every column becomes one blob of its present values' bytes and a length per row; the blobs are placed at
+    their rows' offsets by one vectorised scatter each (no Python per value beyond joining the bytes).
+    """
+    blobs, sizes = [], []
+    for data, null in columns:
+        here = np.ones(rows, dtype=bool) if null is None else ~np.asarray(null, dtype=bool)
+        if data.dtype == object:
+            values = data if data.ndim else np.broadcast_to(data, (rows,))
+            size = np.fromiter(map(len, values), dtype=np.int64, count=rows)
+            size[~here] = 0
+            blob = np.frombuffer(b"".join(values[here].tolist()), dtype=np.uint8)
+        else:
+            width = data.dtype.itemsize
+            values = np.broadcast_to(data, (rows,)) if data.ndim == 0 else data
+            size = np.where(here, width, 0).astype(np.int64)
+            blob = np.ascontiguousarray(values[here]).view(np.uint8).reshape(-1)
+        blobs.append((blob, here))
+        sizes.append(size)
+    row_sizes = 2 + sum(4 + size for size in sizes)
+    starts = np.concatenate([[0], np.cumsum(row_sizes)[:-1]]).astype(np.int64)
+    out = np.zeros(int(row_sizes.sum()), dtype=np.uint8)
+    _scatter(out, starts, np.full(rows, len(columns), dtype=">i2").view(np.uint8).reshape(rows, 2))
+    at = starts + 2
+    for (blob, here), size in zip(blobs, sizes, strict=True):
+        lengths = np.where(here, size, -1).astype(">i4")
+        _scatter(out, at, lengths.view(np.uint8).reshape(rows, 4))
+        if len(blob):
+            # Byte j of the blob goes to its row's value offset plus its position within the row's value.
+            first_byte = np.cumsum(size) - size
+            out[np.repeat(at + 4 - first_byte, size) + np.arange(len(blob))] = blob
+        at = at + 4 + size
+    return out.tobytes()
+
+
 def _scatter(out: np.ndarray, starts: np.ndarray, values: np.ndarray) -> None:
     """out[start + k] = values[row, k] for each row's start (values: rows × width bytes)."""
     out[starts[:, None] + np.arange(values.shape[1])] = values
@@ -239,6 +291,89 @@ def copy_binary(*, table: str, names: Sequence[str], payload: bytes, using: str 
         f"COPY {qn(table)} ({', '.join(qn(c) for c in names)}) FROM STDIN WITH (FORMAT BINARY)"
     ) as copy:
         copy.write(payload)
+
+
+# --- whole columns written in one statement: binary COPY on PostgreSQL, executemany on SQLite -----------------
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column to write: its name, `binary_column` kind, values (or one value for every row), NULLs.
+
+    The kind must match the column's PostgreSQL type exactly (binary COPY does not convert): "int2" for
+    smallint, "int4" for integer, "int8" for bigint, "date" for dates (days since 1970-01-01), "timestamptz"
+    / "timestamptz_us" for aware datetimes (seconds / microseconds since 1970-01-01 UTC), "text" for varchar.
+    """
+
+    name: str
+    kind: str
+    values: Any
+    null: np.ndarray | None = None
+
+    def part(self, start: int, stop: int) -> "Column":
+        if isinstance(self.values, str):
+            return self
+        null = None if self.null is None else self.null[start:stop]
+        return Column(self.name, self.kind, self.values[start:stop], null)
+
+    def python_values(self, rows: int) -> list[Any]:
+        """The values as the SQLite backend stores them (dates as ISO text, datetimes adapted, NULLs as None)."""
+        if isinstance(self.values, str):
+            return [self.values] * rows
+        if self.kind == "text":
+            out = list(self.values)
+        else:
+            values = np.asarray(self.values)
+            if self.kind == "date":
+                names = {d: dt.date.fromordinal(d + _EPOCH_ORDINAL).isoformat() for d in set(values.tolist())}
+                out = [names[d] for d in values.tolist()]
+            elif self.kind in ("timestamptz", "timestamptz_us"):
+                adapt = connections["default"].ops.adapt_datetimefield_value
+                unit = "seconds" if self.kind == "timestamptz" else "microseconds"
+                names = {s: str(adapt(_EPOCH + dt.timedelta(**{unit: s}))) for s in set(values.tolist())}
+                out = [names[s] for s in values.tolist()]
+            elif self.kind == "bool":
+                out = values.astype(bool).tolist()
+            else:
+                out = values.tolist()
+        if self.null is not None and np.any(self.null):
+            for i in np.flatnonzero(self.null).tolist():
+                out[i] = None
+        return out
+
+
+def day_numbers(ordinals: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (a "date" column's values) of `date.toordinal()` numbers."""
+    return np.asarray(ordinals, dtype=np.int64) - _EPOCH_ORDINAL
+
+
+def microseconds(moment: dt.datetime) -> int:
+    """Microseconds since 1970-01-01 UTC of an aware datetime, exactly (a "timestamptz_us" value)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def copy_columns(*, table: str, columns: Sequence[Column], rows: int, using: str = "default") -> int:
+    """Insert `rows` rows given as whole columns (in the caller's transaction); returns `rows`.
+
+    PostgreSQL: one binary COPY built with numpy (no text per value, on either side). SQLite: executemany of
+    the values as the ORM would store them. No conflict handling: the caller knows the rows are new (a unique
+    key violation raises).
+    """
+    if not rows:
+        return 0
+    names = [c.name for c in columns]
+    if connections[using].vendor != "postgresql":
+        values = [c.python_values(rows) for c in columns]
+        return bulk_insert(table=table, columns=names, rows=zip(*values, strict=True), using=using)
+    payload = copy_binary_payload([binary_column(c.kind, c.values, null=c.null) for c in columns], rows)
+    copy_binary(table=table, names=names, payload=payload, using=using)
+    return rows
+
+
 def insert_once(instance, using: str = "default") -> bool:
     """Insert one model instance unless a unique constraint already holds its key; True (and its pk set) when inserted.
 

@@ -6,7 +6,10 @@
 - `gridcare.metering.readingrules`: the validation rules (VEE), pure functions over numpy arrays;
 - `gridcare.metering.readingwrites`: the valid rows into the database (binary COPY, written while the next chunk
   is prepared);
-- `gridcare.metering.services`: one import from end to end, in one transaction.
+- `gridcare.metering.importchecks`: what an import checks against the database (the user's units, the meters held);
+- `gridcare.metering.registerimport` / `intervalimport`: the register and the interval import's checks and write;
+- `gridcare.metering.corrections`: correcting one reading (the same checks, audited);
+- `gridcare.metering.services`: one import from end to end, in one transaction (and the names above re-exported).
 """
 
 from gridcare.core.importfiles import (

@@ -9,63 +9,22 @@ to its savepoint and the rows go through a staging table with `ON CONFLICT DO NO
 by executemany (`core.bulk.bulk_insert`).
 """
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gridcare.core.bulk import (
     BINARY_COPY_HEADER,
     BINARY_COPY_TRAILER,
+    Column,
     binary_column,
     bulk_insert,
     copy_binary_tuples,
 )
-from gridcare.metering.readingrules import day_from_number
 
 CHUNK_ROWS = 100_000
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column to write: its name, `core.bulk.binary_column` kind, values (or one value for every row), NULLs."""
-
-    name: str
-    kind: str
-    values: Any
-    null: np.ndarray | None = None
-
-    def part(self, start: int, stop: int) -> "Column":
-        if isinstance(self.values, str):
-            return self
-        null = None if self.null is None else self.null[start:stop]
-        return Column(self.name, self.kind, self.values[start:stop], null)
-
-    def python_values(self, rows: int) -> list[Any]:
-        """The values as the SQLite backend stores them (dates as ISO text, datetimes adapted, NULLs as None)."""
-        if isinstance(self.values, str):
-            return [self.values] * rows
-        values = np.asarray(self.values)
-        if self.kind == "date":
-            names = {d: day_from_number(d).isoformat() for d in set(values.tolist())}
-            out = [names[d] for d in values.tolist()]
-        elif self.kind == "timestamptz":
-            adapt = connection.ops.adapt_datetimefield_value
-            names = {s: str(adapt(dt.datetime.fromtimestamp(s, tz=dt.UTC))) for s in set(values.tolist())}
-            out = [names[s] for s in values.tolist()]
-        elif self.kind == "bool":
-            out = values.astype(bool).tolist()
-        else:
-            out = values.tolist()
-        if self.null is not None and self.null.any():
-            for i in np.flatnonzero(self.null).tolist():
-                out[i] = None
-        return out
 
 
 def insert_columns(
