@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.backoffice.admin.campaigns_workday import ActivityQueueFilter, BloodDriveQueueFilter, RecordQueueFilter
 from gridcare.backoffice.scoping import PolicyAdmin, UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.campaigns import documents, selectors, services
@@ -281,7 +282,7 @@ class RecordInline(admin.TabularInline):
 class ActivityAdmin(ScopedServiceFormAdmin):
     form = ActivityForm
     list_display = ["title", "kind", "unit", "campaign", "starts_on", "ends_on", "state", "budget"]
-    list_filter = ["state", "campaign", "kind"]
+    list_filter = ["state", "campaign", "kind", ActivityQueueFilter]
     list_select_related = ["kind", "unit", "campaign"]
     search_fields = ["title"]
     ordering = ["campaign__year", "unit__path", "starts_on", "pk"]
@@ -334,8 +335,10 @@ class ActivityAdmin(ScopedServiceFormAdmin):
         if campaign is not None:
             rows = selectors.rollup(campaign=campaign, root=unit, user=request.user)
             kinds = selectors.rollup_by_kind(campaign=campaign, root=unit)
+            adoption = (selectors.adoption_for_report(campaign=campaign, root=unit, user=request.user)
+                        if policy.may(user=request.user, action="insights.view_adoption") else None)  # fmt: skip
             report = documents.report_context(campaign=campaign, root=unit, rows=rows, kinds=kinds, language=language,
-                                              today=local_date(timezone.now()))  # fmt: skip
+                                              today=local_date(timezone.now()), adoption=adoption)  # fmt: skip
             kind = request.GET.get("format", "")
             filename = f"tri-an-{campaign.year}-{unit.code}"
             if kind == "xlsx":
@@ -348,6 +351,9 @@ class ActivityAdmin(ScopedServiceFormAdmin):
                 response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
                 return response
             charts = [documents.rollup_chart_svg(rows=rows, measure=m, language=language) for m in ("count", "households", "budget_vnd")]
+            for line in report["adoption_lines"]:  # the paper/SMS-only customers open the visit list, for units one may list
+                if policy.may(user=request.user, action="insights.visit_list", unit_id=line["unit_id"]):
+                    line["visit_url"] = reverse("admin:insights_adoption_visits") + f"?unit={line['unit_id']}"
             context.update(report)
             context["charts"] = [mark_safe(c) for c in charts if c]  # noqa: S308 - escaped by core.charts
         return TemplateResponse(request, "backoffice/campaigns/report.html", context)
@@ -425,7 +431,7 @@ class ActivityRecordAdmin(ScopedServiceFormAdmin):
     form = ActivityRecordForm
     list_display = ["activity", "done_on", "count", "households", "cost", "service_request", "counted"]
     list_select_related = ["activity", "service_request"]
-    list_filter = ["activity__campaign", "activity__kind"]
+    list_filter = ["activity__campaign", "activity__kind", RecordQueueFilter]
     ordering = ["-done_on", "-pk"]
     inlines = [BeneficiaryInline]
     readonly = ["activity", "done_on", "note", "count", "households", "cost", "kwh_saved", "blood_units", "road_km", "lamps",
@@ -583,6 +589,7 @@ class BloodDriveAdmin(ScopedServiceFormAdmin):
     form = BloodDriveForm
     list_display = ["place", "held_on", "activity", "public_registration", "figures", "closed_at", "public_link"]
     list_select_related = ["activity"]
+    list_filter = [BloodDriveQueueFilter]
     ordering = ["-held_on", "pk"]
     inlines = [RegistrationInline]
     actions = ["close_drives"]
