@@ -21,7 +21,15 @@ from gridcare.api.access import IsCustomerOrVerifiedStaff, is_staff
 from gridcare.api.errors import ApiError
 from gridcare.api.serializers import ErrorSerializer, error_responses
 from gridcare.campaigns import selectors, services
-from gridcare.campaigns.models import MEASURES, Activity, ActivityKind, ActivityRecord, ActivityState, Campaign, Photo
+from gridcare.campaigns.models import (
+    MEASURES,
+    Activity,
+    ActivityKind,
+    ActivityRecord,
+    ActivityState,
+    Campaign,
+    Photo,
+)
 from gridcare.org import policy
 
 ERRORS = error_responses(400, 401, 403, 404, 429)

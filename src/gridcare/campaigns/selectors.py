@@ -10,7 +10,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from gridcare.campaigns.models import (
@@ -109,6 +120,31 @@ def beneficiaries_visible(*, user, record: ActivityRecord | None = None) -> Quer
     if record is not None:
         rows = rows.filter(record=record)
     return rows.order_by("record_id", "pk")
+
+
+def social_categories_choosable(*, user) -> QuerySet[SocialCategoryAssignment]:
+    """The social categories a staff member may pick a beneficiary from: their units' customers', with the permission."""
+    if not may_see_social_categories(user=user):
+        return SocialCategoryAssignment.objects.none()
+    return policy.reach(SocialCategoryAssignment.objects.all(), user=user)
+
+
+def account_within_units(*, user, code: str):
+    """The contract `code` if it belongs to the staff member's units (a free service is opened for it), else None."""
+    from gridcare.customers.models import Account
+
+    return policy.reach(Account.objects.filter(code=(code or "").strip().upper()), user=user).first()
+
+
+def service_request_within_units(*, user, number: str):
+    """The service request `number` if it belongs to the staff member's units (to count it in an activity), else None."""
+    from gridcare.servicedesk.models import ServiceRequest
+
+    return policy.reach(ServiceRequest.objects.filter(number=(number or "").strip()), user=user).first()
+
+
+def photo_visible(*, user, pk: int) -> Photo | None:
+    return policy.records(Photo.objects.all(), user=user).filter(pk=pk).first()
 
 
 def social_categories_for_beneficiary(*, user, customer_id: int, on: dt.date) -> QuerySet[SocialCategoryAssignment]:
