@@ -117,9 +117,11 @@ def test_the_public_pages_pass_axe_at_360_px(public_pages, phone):  # noqa: F811
         assert serious_violations(phone) == [], url
         assert_fits_a_phone(phone)
     # A refused registration (no consent) shows its errors; the page with them passes too.
-    phone.get_by_label("Họ và tên").fill("Nguyễn Văn A")
-    phone.get_by_label("Số điện thoại").fill("0912345678")
+    phone.fill("#blood-name", "Nguyễn Văn A")
+    phone.fill("#blood-phone", "0912345678")
     with phone.expect_navigation(wait_until="load"):
         phone.get_by_role("button", name="Đăng ký").click()
+    assert phone.locator("#blood-consent-error").count() == 1 and phone.input_value("#blood-name") == "Nguyễn Văn A"
     assert serious_violations(phone) == []
+    assert_fits_a_phone(phone)
     assert phone.foreign_requests == []

@@ -115,6 +115,7 @@ class RegistrationForm(ServiceForm):
         if self.instance.pk:
             return services.blood_donation_record(user=self.user, registration=self.instance, turned_up=data.get("turned_up", False),
                                                   units=data.get("units") or 0)  # fmt: skip
+        policy.require(user=self.user, action="campaigns.record", unit_id=data["drive"].activity.unit_id)
         return services.blood_register(drive=data["drive"], name=data["name"], phone=data["phone"], consent=data.get("consent", False),
                                        now=now, staff_user=self.user)  # fmt: skip
 
