@@ -47,13 +47,14 @@ def saver_history_load(*, year: int, now: dt.datetime) -> int:
     """Invoices of `year - 1` and `year` (the months before each household's first demo bill), paid; returns the count."""
     if Bill.objects.filter(number__startswith=f"{LEGACY_PREFIX}{year - 1}").exists():
         return 0
-    first_month, stop = dt.date(year - 1, 1, 1), dt.date(year + 1, 1, 1)
-    # Households whose meter has been in place since before the comparison, first billed by the demo in `year`'s
-    # last month at the latest: their earliest demo invoice gives the index to chain back from.
+    first_month = dt.date(year - 1, 1, 1)
+    # Households whose meter has been in place since before the comparison, first billed by the demo after January of
+    # the year before: the previous system billed every month up to their earliest demo invoice, whose opening index
+    # the history chains back from.
     changed = MeterInstallation.objects.filter(installed_on__gte=first_month).values("account_id")
     firsts = (
         Bill.objects.filter(kind=Bill.Kind.INVOICE, account__purpose="residential", account__status=Account.Status.ACTIVE,
-                            period__gt=dt.date(year - 1, 12, 1), period__lte=dt.date(year, 12, 1))
+                            period__gt=first_month)
         .exclude(account_id__in=changed).exclude(status=Bill.Status.CANCELLED)
         .order_by("account_id", "period").values_list("account_id", "period", "start_date", "start_index", "kwh")
     )  # fmt: skip
@@ -70,7 +71,7 @@ def saver_history_load(*, year: int, now: dt.datetime) -> int:
     bills, payments = [], []
     for n, account_id in enumerate(chosen):
         period, start_date, start_index, kwh = earliest[account_id]
-        months = [m for m in (_month(first_month.year, first_month.month + i) for i in range(24)) if m < period and m < stop]
+        months = [m for m in (_month(first_month.year, first_month.month + i) for i in range(36)) if m < period]
         base = max(int(kwh), 60) / season[(period.month - 1) % 12]
         usage = [max(20, round(base * season[m.month - 1] * (1 + change[n] if m.year == year else 1) * rng.uniform(0.95, 1.05)))
                  for m in months]  # fmt: skip
