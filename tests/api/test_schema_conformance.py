@@ -60,7 +60,7 @@ def small_world(world):
     advice = Advice.objects.create(unit=world["teams"][0], title_vi="Tiết kiệm điện", body_vi="Tắt thiết bị khi không dùng.",
                                    created_at=NOW)  # fmt: skip
     known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk, "reference": order.reference,
-             "participation_id": 1, "advice_id": advice.pk, "activity_id": 1, "year": 2025}
+             "participation_id": 1, "advice_id": advice.pk, "activity_id": 1, "record_id": 1, "year": 2025}
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 

@@ -10,7 +10,7 @@ from gridcare.campaigns.models import Activity
 from gridcare.org.models import StaffRole
 from tests.backoffice.builders import staff, verified_login
 from tests.campaigns.builders import campaign
-from tests.portal.test_browser import browser  # noqa: F401 (the Chromium fixture)
+from tests.portal.test_browser import browser, phone  # noqa: F401 (the Chromium fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,3 +79,49 @@ def test_from_planning_an_activity_to_its_report(desk, world):
     with desk.expect_download() as download:
         desk.click("#campaign-report-xlsx")
     assert download.value.suggested_filename == f"tri-an-2025-{team.code}.xlsx"
+
+
+@pytest.fixture
+def public_pages(world):
+    """The 2025 results (a done record) and a blood drive open to the public next week, under a running campaign."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridcare.campaigns import services
+    from gridcare.campaigns.models import Campaign
+    from tests.campaigns.builders import NOW, activity, kind
+
+    importlib.import_module("gridcare.campaigns.migrations.0002_activity_catalogue").load(apps, None)
+    lead = staff(unit=world["teams"][0], role=StaffRole.MANAGER)
+    wiring = activity(lead, campaign(world), world["teams"][0], "poor-household-wiring", households=4, budget_vnd=8_000_000)
+    services.activity_record_add(user=lead, activity=wiring, done_on=dt.date(2025, 12, 3), now=NOW, quantities={"households": 3})
+    today = timezone.localdate()
+    running = Campaign.objects.create(
+        year=today.year + 10, name="Tháng tri ân đang diễn ra", unit=world["corporation"], active_from=today - dt.timedelta(days=5),
+        active_to=today + dt.timedelta(days=30), latest_end=today + dt.timedelta(days=40), anniversary_on=today, opened_at=timezone.now(),
+    )  # fmt: skip
+    held = today + dt.timedelta(days=7)
+    blood = services.activity_plan(user=lead, campaign=running, unit=world["teams"][0], kind=kind("blood-drive"), title="Hiến máu",
+                                   starts_on=held, ends_on=held, now=timezone.now(), targets={"blood_units": 50})  # fmt: skip
+    drive = services.blood_drive_plan(user=lead, activity=blood, place="Hội trường Đội Ninh Kiều", held_on=held)
+    return {"drive": drive}
+
+
+def test_the_public_pages_pass_axe_at_360_px(public_pages, phone):  # noqa: F811 (data first, then the phone)
+    from tests.portal.test_browser import assert_fits_a_phone, serious_violations
+
+    for url in ("/tri-an/2025/", f"/hien-mau/{public_pages['drive'].pk}/"):
+        response = phone.goto(url)
+        assert response.status == 200, url
+        assert serious_violations(phone) == [], url
+        assert_fits_a_phone(phone)
+    # A refused registration (no consent) shows its errors; the page with them passes too.
+    phone.fill("#blood-name", "Nguyễn Văn A")
+    phone.fill("#blood-phone", "0912345678")
+    with phone.expect_navigation(wait_until="load"):
+        phone.get_by_role("button", name="Đăng ký").click()
+    assert phone.locator("#blood-consent-error").count() == 1 and phone.input_value("#blood-name") == "Nguyễn Văn A"
+    assert serious_violations(phone) == []
+    assert_fits_a_phone(phone)
+    assert phone.foreign_requests == []

@@ -175,3 +175,90 @@ def test_the_api_answers_400_not_500_on_bad_input(month):
     rollup = api.get("/api/v1/campaigns/2025/rollup").json()
     assert rollup[0]["targets"]["households"] == "9.00" and rollup[0]["results"]["lamps"] == "6.00"
     assert api.get("/api/v1/campaigns/1999/rollup").status_code == 404
+
+
+def test_the_report_shows_digital_adoption_per_unit_against_targets(client, month, tmp_path):
+    import openpyxl
+
+    from gridcare.insights.models import AdoptionTarget
+    from gridcare.notifications.models import PushSubscription
+    from gridcare.payments.models import Payment
+
+    world = month["world"]
+    team_a, team_b = world["teams"]
+    in_campaign = dt.datetime(2025, 12, 5, 3, 0, tzinfo=dt.UTC)
+    before = dt.datetime(2025, 10, 20, 3, 0, tzinfo=dt.UTC)
+    # Team B: two first push subscriptions in the month (app, and e-bills by push), one that already had one in
+    # October (not a move), one first online payment in the month; team A: nothing.
+    pushed = [factories.account(world, team=team_b, phone=f"+8493000{i:04d}") for i in range(3)]
+    for i, acct in enumerate(pushed[:2]):
+        PushSubscription.objects.create(account=acct, endpoint=f"https://fcm.googleapis.com/fcm/send/b{i}", p256dh="k", auth="a",
+                                        created_at=in_campaign)  # fmt: skip
+    PushSubscription.objects.create(account=pushed[2], endpoint="https://fcm.googleapis.com/fcm/send/old", p256dh="k", auth="a",
+                                    created_at=before)  # fmt: skip
+    payer = factories.account(world, team=team_b, phone="+84930009999")
+    Payment.objects.create(account=payer, channel="vnpay", reference="camp-1", amount=100_000, received_at=in_campaign, recorded_at=in_campaign)
+    AdoptionTarget.objects.create(unit=team_b, year=2025, measure="app", target=4)
+    AdoptionTarget.objects.create(unit=team_a, year=2025, measure="app", target=3)
+    verified_login(client, month["b_manager"])
+    body = _report(client, month).content.decode()
+    table = body[body.index('id="campaign-adoption"'):]
+    assert "Chỉ liên lạc được qua giấy hoặc SMS" in table and "/backoffice/insights/adoptiontarget/visits/?unit=" in table
+    sheet = openpyxl.load_workbook(io.BytesIO(_report(client, month, format="xlsx").content))["Chuyển đổi số"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = next(r for r in rows if r and r[0] == "Đơn vị")
+    team_row = next(r for r in rows if r and str(r[0]).strip() == team_b.name)
+    app = "dùng ứng dụng / cổng khách hàng"
+    assert team_row[header.index(f"{app} — đã chuyển")] == 2
+    assert team_row[header.index(f"{app} — chỉ tiêu")] == 4
+    assert team_row[header.index(f"{app} — %")] == 50
+    assert team_row[header.index("nhận hoá đơn điện tử — đã chuyển")] == 2
+    assert team_row[header.index("thanh toán trực tuyến — đã chuyển")] == 1
+    # Paper or SMS only: the poor household of the fixture and the payer (the three with push are reachable).
+    assert team_row[header.index("Chỉ liên lạc được qua giấy hoặc SMS")] == 2
+    assert team_row[header.index("Số khách hàng")] == 5
+    pdf = _report(client, month, format="pdf")
+    (tmp_path / "report.pdf").write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", str(tmp_path / "report.pdf"), "-"], capture_output=True, text=True, check=True, timeout=60).stdout  # noqa: S603, S607
+    assert "Chuyển đổi số trong thời gian chương trình" in text
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "report.pdf"), str(tmp_path / "page")],  # noqa: S603, S607 - poppler
+                   check=True, timeout=60)
+    assert sorted(tmp_path.glob("page*.png"))
+    # Another team's manager sees its own zero, never team B's figures.
+    client.logout()
+    verified_login(client, month["a_manager"])
+    other = openpyxl.load_workbook(io.BytesIO(_report(client, month, format="xlsx").content))["Chuyển đổi số"]
+    names = [str(r[0]).strip() for r in other.iter_rows(values_only=True) if r and r[0]]
+    assert team_b.name not in names and team_a.name in names
+
+
+def test_the_api_takes_a_records_photo_checked_and_scaled_like_the_back_office(month, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from gridcare.campaigns.models import Photo
+
+    def png(width, height, name="hien-truong.png"):
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), (20, 120, 200)).save(out, format="PNG")
+        return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+    url = f"/api/v1/campaign-records/{month['record'].pk}/photos"
+    api = token_client(month["b_manager"])
+    added = api.post(url, {"file": png(3000, 2000)}, format="multipart")
+    assert added.status_code == 201, added.content
+    assert added.json()["content_type"] == "image/jpeg" and added.json()["record"] == month["record"].pk
+    stored = Photo.objects.get(pk=added.json()["id"])
+    with Image.open(stored.file.open("rb")) as image:
+        limit = settings.GRIDCARE_SERVICEDESK_IMAGE_MAX_PIXELS
+        assert max(image.size) == limit < 3000 and image.format == "JPEG" and not image.getexif()
+    wrong = api.post(url, {"file": SimpleUploadedFile("ghi-chu.txt", b"not a photo at all", content_type="image/png")}, format="multipart")
+    assert wrong.status_code == 400 and wrong.json()["code"] == "file_type"
+    settings.GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES = 1000
+    big = api.post(url, {"file": SimpleUploadedFile("lon.pdf", b"%PDF-" + b"0" * 2000, content_type="application/pdf")}, format="multipart")
+    assert big.status_code == 413 and big.json()["code"] == "file_too_large"
+    # Another team's manager: the record does not exist for them; a viewer of the team may not add.
+    assert token_client(month["a_manager"]).post(url, {"file": png(20, 20)}, format="multipart").status_code == 404
+    viewer = staff(unit=month["world"]["teams"][1], role=StaffRole.VIEWER)
+    assert token_client(viewer).post(url, {"file": png(20, 20)}, format="multipart").status_code == 403
+    assert Photo.objects.filter(record=month["record"]).count() == 1

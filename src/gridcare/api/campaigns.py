@@ -1,5 +1,6 @@
 """The appreciation month in the API, for staff (by token, or a two-factor session): the campaigns, a unit's
-activities (list, plan), their moves and records, and the roll-up up the unit tree.
+activities (list, plan), their moves and records, a record's photos (multipart upload), and the roll-up up the unit
+tree.
 
 Scope is the access policy's: an activity or unit outside the caller's units is a 404 like one that does not exist.
 Beneficiaries are not in the API (personal, restricted): the back office shows them, audited.
@@ -9,17 +10,26 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from gridcare.api.access import IsCustomerOrVerifiedStaff, is_staff
 from gridcare.api.errors import ApiError
-from gridcare.api.serializers import error_responses
+from gridcare.api.serializers import ErrorSerializer, error_responses
 from gridcare.campaigns import selectors, services
-from gridcare.campaigns.models import MEASURES, Activity, ActivityKind, ActivityState, Campaign
+from gridcare.campaigns.models import (
+    MEASURES,
+    Activity,
+    ActivityKind,
+    ActivityRecord,
+    ActivityState,
+    Campaign,
+    Photo,
+)
 from gridcare.org import policy
 
 ERRORS = error_responses(400, 401, 403, 404, 429)
@@ -122,6 +132,19 @@ class CampaignRecordOutSerializer(serializers.Serializer):
     state = serializers.CharField(source="activity.state")
 
 
+class CampaignPhotoSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("JPEG, PNG, WEBP (thu nhỏ, bỏ EXIF) hoặc PDF; giới hạn dung lượng như yêu cầu dịch vụ."))
+
+
+class CampaignPhotoOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    record = serializers.IntegerField(source="record_id")
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+
+
 class CampaignRollupRowSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField()
     unit_name = serializers.CharField()
@@ -219,6 +242,39 @@ class ActivityRecordView(APIView):
         except policy.AccessDenied as error:
             raise _denied(error) from None
         return Response(CampaignRecordOutSerializer(record).data, status=201)
+
+
+def _record_or_404(user, pk: int) -> ActivityRecord:
+    record = selectors.record_visible(user=user, pk=pk)
+    if record is None:
+        raise ApiError(code="not_found", message=_("Không có kết quả này trong phạm vi của bạn."), status_code=404)
+    return record
+
+
+class RecordPhotoView(APIView):
+    """Add a photo to a record of the caller's units (multipart, field `file`): the back office's checks and scaling."""
+
+    permission_classes = [permissions.IsAuthenticated, IsStaff]
+    throttle_classes = [UserRateThrottle]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="campaign_record_photo_add", request={"multipart/form-data": CampaignPhotoSerializer},
+        responses={201: CampaignPhotoOutSerializer, 413: OpenApiResponse(ErrorSerializer, description=_("Tệp quá giới hạn (file_too_large).")),
+                   **ERRORS},
+        tags=["campaigns"],
+    )  # fmt: skip
+    def post(self, request, record_id: int):
+        record = _record_or_404(request.user, record_id)
+        data = CampaignPhotoSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            photo: Photo = services.photo_add(user=request.user, upload=data.validated_data["file"], now=timezone.now(), record=record)
+        except services.CampaignError as error:
+            raise _refused(error) from None
+        except policy.AccessDenied as error:
+            raise _denied(error) from None
+        return Response(CampaignPhotoOutSerializer(photo).data, status=201)
 
 
 class RollupView(APIView):

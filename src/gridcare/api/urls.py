@@ -65,6 +65,7 @@ urlpatterns = [
     path("campaigns/<int:year>/rollup", campaigns.RollupView.as_view(), name="campaign-rollup"),
     path("campaign-activities/<int:activity_id>/moves", campaigns.ActivityMoveView.as_view(), name="campaign-activity-move"),
     path("campaign-activities/<int:activity_id>/records", campaigns.ActivityRecordView.as_view(), name="campaign-activity-records"),
+    path("campaign-records/<int:record_id>/photos", campaigns.RecordPhotoView.as_view(), name="campaign-record-photos"),
     path("notifications/receipts/zalo", notifications.ZaloReceiptView.as_view(), name="receipts-zalo"),
 ]
 

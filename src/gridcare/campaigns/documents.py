@@ -36,8 +36,31 @@ def _share(row: RollupRow, measure: str) -> str:
     return "—" if share is None else f"{share} %"
 
 
-def report_context(*, campaign: Campaign, root: Unit, rows: list[RollupRow], kinds: list[dict], language: str, today: dt.date) -> dict:
-    """What the report page, its PDF and its spreadsheet print: one line per unit, each measure against its target."""
+def _adoption_share(row, measure: str) -> str:
+    share = row.share(measure)
+    return "—" if share is None else f"{format_number(share, language=translation.get_language() or 'vi')} %"
+
+
+def adoption_lines(*, adoption: list, language: str) -> list[dict]:
+    """One line per unit of the digital-adoption figures: moved / target / share per measure, and paper or SMS only."""
+    from gridcare.insights.models import Measure as Adoption
+
+    return [
+        {"row": r, "indent": r.depth, "name": r.unit.name, "unit_id": r.unit.pk, "accounts": format_number(r.accounts, language=language),
+         "paper_only": format_number(r.paper_only, language=language),
+         "cells": [{"moved": format_number(r.moved[m], language=language),
+                    "target": "—" if r.targets[m] is None else format_number(r.targets[m], language=language),
+                    "share": _adoption_share(r, m)} for m in Adoption.values]}
+        for r in adoption
+    ]  # fmt: skip
+
+
+def report_context(*, campaign: Campaign, root: Unit, rows: list[RollupRow], kinds: list[dict], language: str, today: dt.date,
+                   adoption: list | None = None) -> dict:  # fmt: skip
+    """What the report page, its PDF and its spreadsheet print: one line per unit, each measure against its target,
+    and (with `adoption`, `selectors.adoption_for_report`) the digital-adoption drive's figures per unit."""
+    from gridcare.insights.models import Measure as Adoption
+
     measures = [{"code": m, "label": Measure(m).label} for m in MEASURES]
     lines = [
         {"row": r, "indent": r.depth, "name": r.unit_name, "activities": r.activities,
@@ -50,6 +73,9 @@ def report_context(*, campaign: Campaign, root: Unit, rows: list[RollupRow], kin
                    "count": format_number(k["count"], language=language), "households": format_number(k["households"], language=language),
                    "cost": format_vnd(k["cost"], language=language)} for k in kinds]  # fmt: skip
     return {
+        "adoption_measures": [{"code": m.value, "label": m.label} for m in Adoption] if adoption is not None else [],
+        "adoption_lines": adoption_lines(adoption=adoption, language=language) if adoption is not None else [],
+        "adoption_raw": adoption or [],
         "campaign": campaign, "root": root, "measures": measures, "lines": lines, "kinds": kind_lines, "kinds_raw": kinds,
         "states": [ActivityState(s).label for s in ActivityState.values], "today": format_day(today, language=language),
         "period": f"{format_day(campaign.active_from, language=language)} – "
@@ -106,9 +132,32 @@ def rollup_xlsx(*, context: dict) -> bytes:
     for k in context["kinds_raw"]:
         kinds.append(safe_row([k["kind"].name(translation.get_language()), k["activities"], k["done"], int(k["count"]),
                                int(k["households"]), int(k["cost"])]))  # fmt: skip
+    if context["adoption_measures"]:
+        _adoption_sheet(workbook.create_sheet(_("Chuyển đổi số")[:31]), context=context)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _adoption_sheet(sheet, *, context: dict) -> None:
+    """Per unit: customers moved to each digital measure during the campaign, its target and share; paper/SMS only."""
+    from openpyxl.styles import Font
+
+    sheet.append(safe_row([_("Chuyển đổi số trong thời gian chương trình (khách hàng đã chuyển so với chỉ tiêu)")]))
+    sheet.append([])
+    header = [_("Đơn vị"), _("Số khách hàng")]
+    for measure in context["adoption_measures"]:
+        header += [f"{measure['label']} — {_('đã chuyển')}", f"{measure['label']} — {_('chỉ tiêu')}", f"{measure['label']} — %"]
+    header.append(_("Chỉ liên lạc được qua giấy hoặc SMS"))
+    sheet.append(safe_row(header))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in context["adoption_raw"]:
+        values = ["  " * row.depth + row.unit.name, row.accounts]
+        for measure in context["adoption_measures"]:
+            values += [row.moved[measure["code"]], row.targets[measure["code"]], row.share(measure["code"])]
+        values.append(row.paper_only)
+        sheet.append(safe_row(values))
 
 
 def _number(value: Decimal, measure: str):

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.models import StoredUpload
 from gridcare.customers.models import Account, Customer, SocialCategoryAssignment
 from gridcare.org.models import Commune, Unit
 from gridcare.servicedesk.models import ServiceRequest
@@ -327,7 +328,7 @@ class LightingProject(models.Model):
         return self.road_name
 
 
-class Photo(models.Model):
+class Photo(StoredUpload):
     """A photo of what was done (a record) or of a lighting project before and after, checked and scaled down."""
 
     class Moment(models.TextChoices):
@@ -339,11 +340,6 @@ class Photo(models.Model):
     lighting_project = models.ForeignKey(LightingProject, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
     moment = models.CharField(_("thời điểm"), max_length=10, choices=Moment.choices, default=Moment.DURING)
     file = models.FileField(_("tệp"), upload_to="campaigns/%Y/%m/", max_length=200)
-    original_name = models.CharField(_("tên tệp"), max_length=200)
-    content_type = models.CharField(_("loại tệp"), max_length=60)
-    size = models.PositiveIntegerField(_("dung lượng (byte)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(_("tải lên lúc"))
 
     class Meta:
         verbose_name = _("ảnh")
@@ -355,9 +351,6 @@ class Photo(models.Model):
                 name="photo_of_one_thing",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class RecognitionList(models.Model):

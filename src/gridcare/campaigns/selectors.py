@@ -10,7 +10,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from gridcare.campaigns.models import (
@@ -29,6 +40,7 @@ from gridcare.campaigns.models import (
     RecognitionList,
     UnitPeriod,
 )
+from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.customers.models import SocialCategoryAssignment
 from gridcare.org import policy
 from gridcare.org.models import Unit
@@ -88,6 +100,12 @@ def activity_visible(*, user, pk: int) -> Activity | None:
     return activities_visible(user=user).filter(pk=pk).first()
 
 
+def record_visible(*, user, pk: int) -> ActivityRecord | None:
+    """A record of the staff member's units (None for another unit's, like one that does not exist)."""
+    return policy.records(ActivityRecord.objects.select_related("activity__unit", "activity__campaign", "activity__kind"),
+                          user=user).filter(pk=pk).first()  # fmt: skip
+
+
 def records_of(*, activity: Activity) -> QuerySet[ActivityRecord]:
     return activity.records.select_related("service_request").order_by("done_on", "pk")
 
@@ -102,6 +120,31 @@ def beneficiaries_visible(*, user, record: ActivityRecord | None = None) -> Quer
     if record is not None:
         rows = rows.filter(record=record)
     return rows.order_by("record_id", "pk")
+
+
+def social_categories_choosable(*, user) -> QuerySet[SocialCategoryAssignment]:
+    """The social categories a staff member may pick a beneficiary from: their units' customers', with the permission."""
+    if not may_see_social_categories(user=user):
+        return SocialCategoryAssignment.objects.none()
+    return policy.reach(SocialCategoryAssignment.objects.all(), user=user)
+
+
+def account_within_units(*, user, code: str):
+    """The contract `code` if it belongs to the staff member's units (a free service is opened for it), else None."""
+    from gridcare.customers.models import Account
+
+    return policy.reach(Account.objects.filter(code=(code or "").strip().upper()), user=user).first()
+
+
+def service_request_within_units(*, user, number: str):
+    """The service request `number` if it belongs to the staff member's units (to count it in an activity), else None."""
+    from gridcare.servicedesk.models import ServiceRequest
+
+    return policy.reach(ServiceRequest.objects.filter(number=(number or "").strip()), user=user).first()
+
+
+def photo_visible(*, user, pk: int) -> Photo | None:
+    return policy.records(Photo.objects.all(), user=user).filter(pk=pk).first()
 
 
 def social_categories_for_beneficiary(*, user, customer_id: int, on: dt.date) -> QuerySet[SocialCategoryAssignment]:
@@ -281,6 +324,25 @@ def public_results(*, campaign: Campaign) -> dict:
     return {"total": total, "companies": companies, "kinds": kinds, "donors": donors}
 
 
+def adoption_for_report(*, campaign: Campaign, root: Unit, user=None) -> list:
+    """Digital adoption during the campaign's period for `root` and every unit below it (tree order): customers moved
+    to the app, e-mail, Zalo, e-bills and online payment against the year's targets, and those still reachable only
+    on paper or SMS (`insights.selectors.adoption_by_unit`, a fixed number of grouped queries).
+
+    With `user`, only the units the staff member may see, like `rollup`.
+    """
+    from gridcare.insights import selectors as insights
+
+    rows = insights.adoption_by_unit(units=[root], year=campaign.year, since=_local_midnight(campaign.active_from),
+                                     until=_local_midnight(campaign.active_to))  # fmt: skip
+    ids = policy.visible_unit_ids(user=user) if user is not None else None
+    return rows if ids is None else [r for r in rows if r.unit.pk in ids]
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=BUSINESS_TZ)
+
+
 def units_for_reports(*, user) -> QuerySet[Unit]:
     """The units whose roll-up a staff member may open (their unit and those below it)."""
     ids = policy.visible_unit_ids(user=user)
@@ -288,3 +350,54 @@ def units_for_reports(*, user) -> QuerySet[Unit]:
     return units.order_by("path", "pk")
 
 
+
+
+# --- the workday page's queues (backoffice.workday) ------------------------------------------------------------------
+
+# What a team lead acts on while a campaign runs (from its first day to the last day units may extend to).
+QUEUE_DUE = "due"  # planned, and the start date has come: start it, or cancel it with a reason
+QUEUE_LATE = "late"  # under way past its end date: record the results and close it
+QUEUE_DRIVE_TO_CLOSE = "drive_to_close"  # a blood drive held, not yet summed up (who came, units collected)
+QUEUE_NO_PHOTO = "no_photo"  # a result typed by staff without any photo
+QUEUES = (QUEUE_DUE, QUEUE_LATE, QUEUE_DRIVE_TO_CLOSE, QUEUE_NO_PHOTO)
+
+
+def campaigns_running(*, today: dt.date) -> QuerySet[Campaign]:
+    """Campaigns under way on `today`: from their first day to the latest end a unit may extend to (exclusive)."""
+    return Campaign.objects.filter(active_from__lte=today, latest_end__gt=today)
+
+
+def _running(prefix: str, today: dt.date) -> Q:
+    return Q(**{f"{prefix}campaign__active_from__lte": today, f"{prefix}campaign__latest_end__gt": today})
+
+
+def queue_condition(queue: str, *, today: dt.date) -> Q:
+    """The filter of one queue on `today`, over activities (due, late), blood drives or records (no photo)."""
+    if queue == QUEUE_DUE:
+        return _running("", today) & Q(state=ActivityState.PLANNED, starts_on__lte=today)
+    if queue == QUEUE_LATE:
+        return _running("", today) & Q(state=ActivityState.IN_PROGRESS, ends_on__lt=today)
+    if queue == QUEUE_DRIVE_TO_CLOSE:
+        return _running("activity__", today) & Q(closed_at__isnull=True, held_on__lt=today) & ~Q(activity__state=ActivityState.CANCELLED)
+    if queue == QUEUE_NO_PHOTO:  # typed results only: free services are documented in the service desk, drives and roads by their own rows
+        return (_running("activity__", today) & Q(service_request__isnull=True, source_key__isnull=True)
+                & ~Q(activity__state=ActivityState.CANCELLED) & ~Q(Exists(Photo.objects.filter(record=OuterRef("pk")))))  # fmt: skip
+    raise ValueError(queue)
+
+
+def queue_counts(*, user, today: dt.date) -> dict[str, int] | None:
+    """The queues' counts for the staff member's units (None when no campaign is running): four queries at most,
+    whatever the number of rows; a queue of records the user may not view is left out."""
+    if not campaigns_running(today=today).exists():
+        return None
+    counts: dict[str, int] = {}
+    if policy.may_record(user=user, model=Activity, verb="view"):
+        counts.update(policy.records(Activity.objects.all(), user=user).aggregate(
+            **{q: Count("pk", filter=queue_condition(q, today=today)) for q in (QUEUE_DUE, QUEUE_LATE)}))  # fmt: skip
+    if policy.may_record(user=user, model=BloodDrive, verb="view"):
+        drives = policy.records(BloodDrive.objects.all(), user=user)
+        counts[QUEUE_DRIVE_TO_CLOSE] = drives.filter(queue_condition(QUEUE_DRIVE_TO_CLOSE, today=today)).count()
+    if policy.may_record(user=user, model=ActivityRecord, verb="view"):
+        records = policy.records(ActivityRecord.objects.all(), user=user)
+        counts[QUEUE_NO_PHOTO] = records.filter(queue_condition(QUEUE_NO_PHOTO, today=today)).count()
+    return counts

@@ -1,81 +1,69 @@
-"""Writes of the appreciation month: open the campaign, extend a unit's period, plan, move and record activities,
-beneficiaries, blood drives, lighting projects and recognition lists.
+"""Writes of the appreciation month: open the campaign, extend a unit's period, plan, move and record activities
+(photos, free services as service requests), beneficiaries. Blood drives (`blood_drives`), lighting projects
+(`lighting`) and recognition lists (`recognition`) have modules of their own; their functions are re-exported here,
+so callers keep writing `services.blood_drive_close(...)`.
 
 Each function is one transaction, checks the access policy itself (so the back office, the API and any caller are
 refused alike), names who and why for the database's audit triggers (`acting_as`), and takes `now` instead of
 reading the clock. Refusals are `CampaignError` with a stable code and a Vietnamese sentence saying what to do.
 """
 
-import csv
 import datetime as dt
-import io
-import re
 import secrets
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.campaigns import selectors
+from gridcare.campaigns.blood_drives import (  # noqa: F401 - re-exported for callers
+    PHONE,
+    blood_donation_record,
+    blood_drive_close,
+    blood_drive_plan,
+    blood_register,
+    phone_normalise,
+)
+from gridcare.campaigns.lighting import lighting_project_save  # noqa: F401 - re-exported for callers
 from gridcare.campaigns.models import (
-    MEASURES,
     Activity,
     ActivityKind,
     ActivityRecord,
     ActivityState,
     Beneficiary,
-    BloodDrive,
-    BloodRegistration,
     Campaign,
     LightingProject,
     Measure,
     Partner,
     Photo,
-    RecognitionEntry,
-    RecognitionList,
     UnitPeriod,
 )
+from gridcare.campaigns.recognition import (  # noqa: F401 - re-exported for callers
+    MAX_RECOGNITION_ROWS,
+    insights_recognition_entries,
+    recognition_entries_parse,
+    recognition_list_build,
+)
+from gridcare.campaigns.rules import (  # noqa: F401 - CampaignError is re-exported for callers
+    MOVES,
+    CampaignError,
+    _clean_quantities,
+    _day,
+    _recordable,
+    _start_if_planned,
+    _user_or_none,
+    _within_period,
+)
 from gridcare.core.audit import acting_as
-from gridcare.core.formatting import format_day, format_kwh, format_vnd, local_date
+from gridcare.core.formatting import local_date
 from gridcare.core.models import AuditEntry
 from gridcare.customers import services as customer_services
 from gridcare.customers.models import Account, SocialCategoryAssignment
-from gridcare.insights import selectors as insights
 from gridcare.org import policy
 from gridcare.org.models import Commune, Unit
 from gridcare.servicedesk import services as desk
 from gridcare.servicedesk.models import RequestType, ServiceRequest
-
-PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
-MOVES = {
-    ActivityState.PLANNED: {ActivityState.IN_PROGRESS, ActivityState.CANCELLED},
-    ActivityState.IN_PROGRESS: {ActivityState.DONE, ActivityState.CANCELLED},
-    ActivityState.DONE: set(),
-    ActivityState.CANCELLED: set(),
-}
-MAX_RECOGNITION_ROWS = 5000
-
-
-class CampaignError(ValueError):
-    """A refused change, with a stable `code` for interfaces and a sentence for people."""
-
-    def __init__(self, code: str, message, **details: Any):
-        super().__init__(str(message))
-        self.code = code
-        self.message = str(message)
-        self.details = details
-
-
-def _day(value: dt.date) -> str:
-    return format_day(value)
-
-
-def _user_or_none(user):
-    return user if user is not None and getattr(user, "pk", None) else None
-
 
 # --- the campaign and the units' periods -----------------------------------------------------------------------
 
@@ -138,37 +126,6 @@ def partner_save(*, user, unit: Unit, kind: str, name: str) -> Partner:
     return partner
 
 
-def _clean_quantities(*, kind: ActivityKind, values: dict, allow_other: bool = False) -> dict:
-    cleaned = {}
-    for measure in MEASURES:
-        raw = values.get(measure, 0) or 0
-        try:
-            number = Decimal(str(raw))
-        except (InvalidOperation, ValueError):
-            raise CampaignError("invalid_number", _("“%(value)s” không phải là số.") % {"value": raw}, field=measure) from None
-        if number < 0 or number > 10**12 or not number.is_finite():
-            raise CampaignError("invalid_number", _("Số liệu phải từ 0 trở lên."), field=measure)
-        if number and measure not in kind.measures and not allow_other:
-            raise CampaignError(
-                "measure_not_applicable", _("Chỉ tiêu “%(measure)s” không áp dụng cho loại hoạt động “%(kind)s”.") % {
-                    "measure": Measure(measure).label, "kind": kind.name_vi},
-                field=measure,
-            )  # fmt: skip
-        if measure != Measure.ROAD_KM and number != number.to_integral_value():
-            raise CampaignError("invalid_number", _("“%(measure)s” phải là số nguyên.") % {"measure": Measure(measure).label}, field=measure)
-        cleaned[measure] = number.quantize(Decimal("0.01")) if measure == Measure.ROAD_KM else int(number)
-    return cleaned
-
-
-def _within_period(*, campaign: Campaign, unit: Unit, first: dt.date, last: dt.date) -> None:
-    end = selectors.unit_period_end(campaign=campaign, unit=unit)
-    if first < campaign.active_from or last >= end:
-        raise CampaignError(
-            "outside_period", _("Ngày phải trong thời gian chương trình của đơn vị: từ %(start)s đến %(end)s.") % {
-                "start": _day(campaign.active_from), "end": _day(end - dt.timedelta(days=1))},
-        )  # fmt: skip
-
-
 def activity_plan(
     *, user, campaign: Campaign, unit: Unit, kind: ActivityKind, title: str, starts_on: dt.date, ends_on: dt.date,
     now: dt.datetime, targets: dict | None = None, description: str = "", commune: Commune | None = None,
@@ -220,18 +177,6 @@ def activity_move(*, user, activity: Activity, to_state: str, now: dt.datetime, 
         current.cancel_reason = (reason or "").strip()[:2000] if to_state == ActivityState.CANCELLED else current.cancel_reason
         current.save(update_fields=["state", "cancel_reason"])
     return current
-
-
-def _recordable(*, user, activity: Activity) -> None:
-    policy.require(user=user, action="campaigns.record", unit_id=activity.unit_id,
-                   message=_("Bạn chỉ ghi kết quả cho hoạt động của đơn vị mình."))  # fmt: skip
-    if activity.state == ActivityState.CANCELLED:
-        raise CampaignError("cancelled", _("Hoạt động đã huỷ, không ghi kết quả được."))
-
-
-def _start_if_planned(activity: Activity) -> None:
-    Activity.objects.filter(pk=activity.pk, state=ActivityState.PLANNED).update(state=ActivityState.IN_PROGRESS)
-    activity.refresh_from_db(fields=["state"])
 
 
 def activity_record_add(
@@ -407,237 +352,3 @@ def beneficiaries_read_record(*, user, beneficiaries: Iterable[Beneficiary], add
     if categories:
         customer_services.social_categories_read_record(assignments=categories, user=user, address=address, reason=reason, now=now)
     return len(rows)
-
-
-# --- blood drives -----------------------------------------------------------------------------------------------
-
-
-def blood_drive_plan(*, user, activity: Activity, place: str, held_on: dt.date, public_registration: bool = True) -> BloodDrive:
-    """The drive of a blood-donation activity: where and when, open to the public or to staff only."""
-    policy.require(user=user, action="campaigns.plan", unit_id=activity.unit_id)
-    if activity.kind.special != ActivityKind.Special.BLOOD_DRIVE:
-        raise CampaignError("not_blood_drive", _("Chỉ hoạt động hiến máu mới có đợt hiến máu."))
-    if not (place or "").strip():
-        raise CampaignError("place_missing", _("Hãy ghi địa điểm hiến máu."), field="place")
-    _within_period(campaign=activity.campaign, unit=activity.unit, first=held_on, last=held_on)
-    with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.blood_drive_plan"):
-        drive, _created = BloodDrive.objects.update_or_create(
-            activity=activity, defaults={"place": place.strip()[:255], "held_on": held_on, "public_registration": public_registration}
-        )
-    return drive
-
-
-def phone_normalise(value: str) -> str | None:
-    """A Vietnamese phone as E.164 (`0912 345 678` → `+84912345678`), None when it is not one."""
-    digits = re.sub(r"[\s.\-()]", "", value or "")
-    if digits.startswith("0"):
-        digits = "+84" + digits[1:]
-    elif digits.startswith("84"):
-        digits = "+" + digits
-    return digits if PHONE.match(digits) else None
-
-
-def blood_register(*, drive: BloodDrive, name: str, phone: str, consent: bool, now: dt.datetime, staff_user=None) -> BloodRegistration:
-    """Register a donor (the public through the portal, staff through the back office); consent is required."""
-    if drive.closed_at is not None or drive.held_on < local_date(now):
-        raise CampaignError("closed", _("Đợt hiến máu này đã kết thúc, không nhận đăng ký nữa."))
-    if staff_user is None and not drive.public_registration:
-        raise CampaignError("closed", _("Đợt hiến máu này chỉ dành cho cán bộ công nhân viên."))
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise CampaignError("name_missing", _("Hãy ghi họ tên (tối đa 200 ký tự)."), field="name")
-    normalised = phone_normalise(phone)
-    if normalised is None:
-        raise CampaignError("phone", _("Số điện thoại chưa đúng; ví dụ 0912 345 678."), field="phone")
-    if not consent:
-        raise CampaignError("consent_missing", _("Hãy đánh dấu đồng ý để đơn vị liên hệ với bạn về đợt hiến máu."), field="consent")
-    kind = BloodRegistration.Kind.STAFF if staff_user is not None else BloodRegistration.Kind.PUBLIC
-    try:
-        with transaction.atomic(), acting_as(user=_user_or_none(staff_user), reason="campaigns.blood_register"):
-            return BloodRegistration.objects.create(drive=drive, kind=kind, name=name, phone=normalised,
-                                                    staff_user=_user_or_none(staff_user), consent_at=now, registered_at=now)  # fmt: skip
-    except IntegrityError:
-        raise CampaignError("already_registered", _("Số điện thoại này đã đăng ký đợt hiến máu; cảm ơn bạn!"), field="phone") from None
-
-
-def blood_donation_record(*, user, registration: BloodRegistration, turned_up: bool, units: int) -> BloodRegistration:
-    """Whether a registered donor came, and how many units they gave (0–3)."""
-    policy.require(user=user, action="campaigns.record", unit_id=registration.drive.activity.unit_id)
-    if not 0 <= int(units) <= 3 or (units and not turned_up):
-        raise CampaignError("units", _("Số đơn vị máu từ 0 đến 3, và chỉ ghi cho người đã đến hiến."), field="units")
-    with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.blood_donation_record"):
-        BloodRegistration.objects.filter(pk=registration.pk).update(turned_up=turned_up, units=int(units))
-    registration.refresh_from_db()
-    return registration
-
-
-def blood_drive_close(*, user, drive: BloodDrive, now: dt.datetime) -> ActivityRecord:
-    """Sum up the drive into its activity's record (donors who came, units collected); closing again updates it."""
-    _recordable(user=user, activity=drive.activity)
-    counts = selectors.blood_drive_counts(drive=drive)
-    with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.blood_drive_close"):
-        record, _created = ActivityRecord.objects.update_or_create(
-            source_key=f"blood-drive:{drive.pk}",
-            defaults={"activity": drive.activity, "done_on": drive.held_on, "count": counts["turned_up"],
-                      "blood_units": counts["units"], "note": drive.place, "recorded_by": _user_or_none(user), "recorded_at": now},
-        )  # fmt: skip
-        BloodDrive.objects.filter(pk=drive.pk).update(closed_at=now)
-        _start_if_planned(drive.activity)
-    drive.refresh_from_db()
-    return record
-
-
-# --- rural road lighting ------------------------------------------------------------------------------------------
-
-
-def lighting_project_save(
-    *, user, activity: Activity, commune: Commune, road_name: str, now: dt.datetime, km_lit: Decimal = Decimal(0),
-    lamps_installed: int = 0, cost_vnd: int = 0, partners: Iterable[Partner] = (), finished_on: dt.date | None = None,
-) -> LightingProject:  # fmt: skip
-    """The project of a "Thắp sáng đường quê" activity; once finished, its road, lamps and cost are the activity's record."""
-    _recordable(user=user, activity=activity)
-    if activity.kind.special != ActivityKind.Special.ROAD_LIGHTING:
-        raise CampaignError("not_lighting", _("Chỉ hoạt động Thắp sáng đường quê mới có công trình chiếu sáng."))
-    if not (road_name or "").strip():
-        raise CampaignError("road_missing", _("Hãy ghi tên tuyến đường."), field="road_name")
-    values = _clean_quantities(kind=activity.kind, values={"road_km": km_lit, "lamps": lamps_installed, "budget_vnd": cost_vnd})
-    if finished_on is not None:
-        if finished_on > local_date(now):
-            raise CampaignError("future", _("Ngày hoàn thành không được sau hôm nay."), field="finished_on")
-        _within_period(campaign=activity.campaign, unit=activity.unit, first=finished_on, last=finished_on)
-    with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.lighting_project_save"):
-        project, _created = LightingProject.objects.update_or_create(
-            activity=activity,
-            defaults={"commune": commune, "road_name": road_name.strip()[:200], "km_lit": values["road_km"],
-                      "lamps_installed": values["lamps"], "cost_vnd": values["budget_vnd"], "finished_on": finished_on},
-        )  # fmt: skip
-        project.partners.set(list(partners))
-        if finished_on is not None:
-            ActivityRecord.objects.update_or_create(
-                source_key=f"lighting:{project.pk}",
-                defaults={"activity": activity, "done_on": finished_on, "road_km": values["road_km"], "lamps": values["lamps"],
-                          "cost_vnd": values["budget_vnd"], "note": project.road_name, "recorded_by": _user_or_none(user),
-                          "recorded_at": now},
-            )  # fmt: skip
-            _start_if_planned(activity)
-    return project
-
-
-# --- recognition lists --------------------------------------------------------------------------------------------
-
-
-def insights_recognition_entries(*, source: str, campaign: Campaign, unit_ids: list[int] | None) -> list[dict]:
-    """Entries of the lists `gridcare.insights` computes from data: customers who agreed to move their reading date
-    and the families that saved most against the same months a year earlier, over the campaign's year up to its end.
-    """
-    kind = {RecognitionList.Source.READING_DATE: "reading_date", RecognitionList.Source.TOP_SAVERS: "top_saver"}[source]
-    rows = insights.recognition_candidates(kind, since=dt.date(campaign.year, 1, 1), until=campaign.active_to, unit_ids=unit_ids)
-    reasons = {
-        "reading_date": _("Phối hợp thay đổi ngày ghi chỉ số"),
-        "top_saver": _("Tiết kiệm điện so với cùng kỳ năm trước"),
-    }
-    return [
-        {"account_id": r.account_id, "account_code": r.account_code, "name": r.customer_name, "reason": str(reasons[kind]),
-         "figure": format_kwh(r.figure) if r.figure_unit == "kWh" else str(_("%(days)s ngày") % {"days": r.figure})}
-        for r in rows
-    ]  # fmt: skip
-
-
-def _demand_response_entries(*, campaign: Campaign, unit_ids: list[int] | None) -> list[dict]:
-    from gridcare.flexibility import selectors as flexibility
-
-    rows = flexibility.recognition_list(since=dt.date(campaign.year, 1, 1), until=campaign.active_to, unit_ids=unit_ids)
-    return [
-        {"account_id": r.account_id, "account_code": r.account_code, "name": r.customer_name,
-         "reason": str(_("Tham gia điều chỉnh phụ tải %(events)s lần") % {"events": r.events}),
-         "figure": format_kwh(r.delivered_kwh) + (f" · {format_vnd(r.saved_vnd)}" if r.saved_vnd else "")}
-        for r in rows
-    ]  # fmt: skip
-
-
-def recognition_entries_parse(*, content: bytes, filename: str) -> list[dict]:
-    """Rows of an uploaded list (CSV, or XLSX with openpyxl): customer code, reason, result; errors by row."""
-    name = (filename or "").lower()
-    rows: list[list[str]] = []
-    try:
-        if name.endswith(".xlsx"):
-            import openpyxl
-
-            from gridcare.metering.importing import ImportFileError, ImportLimits, check_xlsx_archive
-
-            try:
-                check_xlsx_archive(content, limits=ImportLimits.from_settings())  # the same zip-bomb limits as readings
-            except ImportFileError as error:
-                raise CampaignError("file", error.message) from None
-            sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        else:
-            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    except CampaignError:
-        raise
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise CampaignError("file", _("Không đọc được tệp; hãy gửi CSV (UTF-8) hoặc XLSX với các cột: mã khách hàng, lý do, kết quả.")) from None
-    if rows and rows[0] and not re.match(r"^[A-Z]{2}[A-Z0-9]{11}$", rows[0][0].strip().upper()):
-        rows = rows[1:]  # a header row
-    entries, errors = [], []
-    for number, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        code = row[0].strip().upper() if row else ""
-        reason = row[1].strip() if len(row) > 1 else ""
-        if not re.match(r"^[A-Z]{2}[A-Z0-9]{11}$", code):
-            errors.append(_("Dòng %(row)s: mã khách hàng “%(value)s” không đúng 13 ký tự.") % {"row": number, "value": code[:20]})
-            continue
-        if not reason:
-            errors.append(_("Dòng %(row)s: thiếu lý do tri ân.") % {"row": number})
-            continue
-        entries.append({"account_code": code, "reason": reason[:300], "figure": (row[2].strip() if len(row) > 2 else "")[:120]})
-    if errors:
-        raise CampaignError("rows", "; ".join(str(e) for e in errors[:20]), errors=[str(e) for e in errors])
-    if len(entries) > MAX_RECOGNITION_ROWS:
-        raise CampaignError("too_many", _("Tối đa %(n)s khách hàng một danh sách.") % {"n": MAX_RECOGNITION_ROWS})
-    return entries
-
-
-def recognition_list_build(
-    *, user, campaign: Campaign, unit: Unit, source: str, title: str, now: dt.datetime, letter_text: str = "",
-    entries: list[dict] | None = None,
-) -> RecognitionList:  # fmt: skip
-    """Build a unit's list from data (demand response; the reading-date and top-saver lists of gridcare.insights) or from chosen entries."""
-    policy.require(user=user, action="campaigns.recognise", unit_id=unit.pk,
-                   message=_("Chỉ lãnh đạo đơn vị lập danh sách tri ân của đơn vị mình."))  # fmt: skip
-    if source not in RecognitionList.Source.values:
-        raise CampaignError("source", _("Hãy chọn nguồn của danh sách."), field="source")
-    subtree = list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
-    if source == RecognitionList.Source.DEMAND_RESPONSE:
-        rows = _demand_response_entries(campaign=campaign, unit_ids=subtree)
-    elif source == RecognitionList.Source.MANUAL:
-        rows = _manual_entries(entries or [], subtree=subtree)
-    else:
-        rows = insights_recognition_entries(source=source, campaign=campaign, unit_ids=subtree)
-    if not rows:
-        raise CampaignError("empty", _("Danh sách không có khách hàng nào; hãy kiểm tra nguồn dữ liệu hoặc thời gian."))
-    with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.recognition_list_build"):
-        built = RecognitionList.objects.create(campaign=campaign, unit=unit, source=source,
-                                               title=(title or "").strip()[:200] or RecognitionList.Source(source).label,
-                                               letter_text=(letter_text or "")[:2000], built_by=_user_or_none(user), built_at=now)  # fmt: skip
-        RecognitionEntry.objects.bulk_create([
-            RecognitionEntry(recognition_list=built, position=i, account_id=r.get("account_id"), name=r["name"][:200],
-                             account_code=r.get("account_code", "")[:13], reason=r["reason"][:300], figure=r.get("figure", "")[:120])
-            for i, r in enumerate(rows, start=1)
-        ])  # fmt: skip
-    return built
-
-
-def _manual_entries(entries: list[dict], *, subtree: list[int]) -> list[dict]:
-    codes = [e["account_code"] for e in entries]
-    accounts = {a.code: a for a in Account.objects.filter(code__in=codes, unit_id__in=subtree).select_related("customer")}
-    missing = [c for c in codes if c not in accounts]
-    if missing:
-        raise CampaignError("unknown_accounts", _("Không có các mã khách hàng này trong đơn vị: %(codes)s.") % {
-            "codes": ", ".join(missing[:20])}, codes=missing)  # fmt: skip
-    return [{"account_id": accounts[e["account_code"]].pk, "account_code": e["account_code"],
-             "name": accounts[e["account_code"]].customer.name, "reason": e["reason"], "figure": e.get("figure", "")}
-            for e in entries]  # fmt: skip
-
-

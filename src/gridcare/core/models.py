@@ -1,9 +1,28 @@
-"""Kernel tables: the user model and the audit log."""
+"""Kernel tables: the user model and the audit log; the columns every stored upload (photo, document) shares."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class StoredUpload(models.Model):
+    """An uploaded file kept through Django's storage API, checked and (for images) scaled down by the service that
+    stores it: the file, the name it came with, its type, size, who uploaded it and when. Abstract: each area's table
+    (service-desk attachments, campaign photos) keeps its own columns and says where its files go (`file`)."""
+
+    file = models.FileField(_("tệp"), max_length=200)
+    original_name = models.CharField(_("tên tệp"), max_length=200)
+    content_type = models.CharField(_("loại tệp"), max_length=60)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("tải lên lúc"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class User(AbstractUser):

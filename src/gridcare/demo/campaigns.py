@@ -1,6 +1,7 @@
 """Demo appreciation month: the 2025 campaign of Can Tho Power with activities in every state in several teams,
 records with beneficiaries (customers with a social category, and people registered with consent), a blood drive with
-staff and public registrations, a "Thắp sáng đường quê" project, a recognition list; and, when the demo's today falls
+staff and public registrations, a "Thắp sáng đường quê" project, recognition lists (the 2025 demand-response event's
+participants and the top energy savers, from the history in `campaigns_history`, and a chosen list); and, when the demo's today falls
 in a campaign month of a later year, that year's campaign with a blood drive still open to the public."""
 
 import contextlib
@@ -15,7 +16,7 @@ from gridcare.core.models import User
 from gridcare.customers.models import Account, SocialCategoryAssignment
 from gridcare.org.models import Unit
 
-from . import places
+from . import campaigns_history, places
 
 YEAR = 2025
 THEME = "Ngàn trái tim — Một tấm lòng. Điện lực đồng hành, tri ân khách hàng"
@@ -101,6 +102,8 @@ def demo_campaigns_load(*, today: dt.date, now: dt.datetime) -> int:
     services.lighting_project_save(user=admin, activity=lighting, commune=commune, road_name="Đường đal ấp Mỹ Phước", now=now,
                                    km_lit=Decimal("2.30"), lamps_installed=56, cost_vnd=112_000_000, partners=[youth],
                                    finished_on=dt.date(YEAR + 1, 1, 18))  # fmt: skip
+    campaigns_history.saver_history_load(year=YEAR, now=now)
+    campaigns_history.demand_response_history_load(admin=admin, company=company, year=YEAR, now=now)
     _recognition(campaign=campaign, company=company, admin=admin, now=now)
     _current_year(admin=admin, company=company, today=today, now=now, kind=kinds["blood-drive"])
     return made
@@ -117,7 +120,12 @@ def _registrations(*, drive, admin, now: dt.datetime) -> None:
 
 
 def _recognition(*, campaign, company, admin, now) -> None:
-    # Without a demand-response result in the demo's window the manual list below still shows the letters.
+    # From data: the 2025 demand-response event and the families that saved most against 2024 (campaigns_history);
+    # a list that finds no one is left out (the manual list below still shows the letters).
+    with contextlib.suppress(services.CampaignError):
+        services.recognition_list_build(user=admin, campaign=campaign, unit=company, source=RecognitionList.Source.TOP_SAVERS,
+                                        title="Gia đình tiết kiệm điện năm 2025", now=now,
+                                        letter_text="Cảm ơn gia đình đã sử dụng điện tiết kiệm, hiệu quả trong năm 2025.")  # fmt: skip
     with contextlib.suppress(services.CampaignError):
         services.recognition_list_build(user=admin, campaign=campaign, unit=company, source=RecognitionList.Source.DEMAND_RESPONSE,
                                         title="Khách hàng điều chỉnh phụ tải năm 2025", now=now,

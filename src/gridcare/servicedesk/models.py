@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.core.models import StoredUpload
 from gridcare.customers.models import Account, Customer, Premise
 from gridcare.org.models import Unit
 
@@ -194,24 +195,16 @@ class WorkOrder(models.Model):
         return f"{self.request_id} {self.scheduled_for:%d/%m/%Y}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredUpload):
     """A photo or document of a request, stored through Django's storage API (images scaled down)."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
     work_order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("tệp"), upload_to="servicedesk/%Y/%m/", max_length=200)
-    original_name = models.CharField(_("tên tệp"), max_length=200)
-    content_type = models.CharField(_("loại tệp"), max_length=60)
-    size = models.PositiveIntegerField(_("dung lượng (byte)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(_("tải lên lúc"))
 
     class Meta:
         verbose_name = _("tệp đính kèm")
         verbose_name_plural = _("tệp đính kèm")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class ClockAlert(models.Model):
