@@ -55,28 +55,7 @@ def drop_database(url: str) -> None:
 
 
 def demo_load(**kwargs) -> None:
-    """`demo_data_load(**kwargs)`, with fresh planner statistics before its last query (PostgreSQL).
+    """`demo_data_load(**kwargs)` (the demo refreshes the planner's statistics itself: demo.writer.statistics_refresh)."""
+    from gridcare.demo import services
 
-    The demo writes everything in one transaction, which autovacuum cannot analyse; on 2026-12-01 the demo
-    logins' query (`demo.selectors.demo_login_accounts`, a join of accounts, installations and meters) then ran
-    over 15 minutes at 200,000 customers without statistics. ANALYZE inside the transaction sees its rows.
-    """
-    from django.db import connection
-
-    from gridcare.demo import selectors, services
-
-    real = selectors.demo_login_accounts
-
-    def analysed_first():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                for table in ("customers_account", "customers_customer", "org_unit", "metering_meter",
-                              "metering_meterinstallation"):  # fmt: skip
-                    cursor.execute(f"ANALYZE {table}")
-        return real()
-
-    selectors.demo_login_accounts = analysed_first
-    try:
-        services.demo_data_load(**kwargs)
-    finally:
-        selectors.demo_login_accounts = real
+    services.demo_data_load(**kwargs)

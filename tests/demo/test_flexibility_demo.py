@@ -19,7 +19,11 @@ def fast_passwords(settings):
 def test_the_demo_has_a_measured_event_an_upcoming_one_and_people_to_thank():
     call_command("demo_data", "--customers", "300", "--today", "2026-11-25", "--interval-days", "20", "--bill-months", "0",
                  stdout=io.StringIO())  # fmt: skip
-    past, upcoming = Event.objects.order_by("starts_at")
+    # The 2026 programme's events; the 2025 programme's one measured event is the Appreciation Month's history.
+    history, past, upcoming = Event.objects.order_by("starts_at")
+    assert history.programme.code == "DR-CT-2025" and history.status == Event.Status.MEASURED
+    assert history.day == dt.date(2025, 12, 4)
+    assert {past.programme.code, upcoming.programme.code} == {"DR-CT-2026"}
     assert past.status == Event.Status.MEASURED and past.day < dt.date(2026, 11, 25) and past.day.weekday() < 5
     assert upcoming.status == Event.Status.CALLED
     answers = set(past.participants.values_list("response", flat=True))

@@ -22,6 +22,7 @@ from gridcare.demo.writer import (
     insert_columns,
     next_id,
     sequences_reset,
+    statistics_refresh,
 )
 from gridcare.metering.models import (
     IntervalReading,
@@ -152,6 +153,7 @@ def demo_data_load(
         [Province, Commune, Unit, Substation, Feeder, TransformerStation, Customer, Premise, Account, ServicePoint,
          Meter, MeterInstallation, ReadingRoute, RouteAccount, Reading, IntervalReading, SocialCategoryAssignment]
     )  # fmt: skip
+    statistics_refresh([Unit, Customer, Account, ServicePoint, Meter, MeterInstallation, Reading])
     demo_logins_ensure()
     progress("logins", len(STAFF) + 2)
     return DemoSummary(
