@@ -183,3 +183,8 @@ def account_for_hotline(*, user, code: str):
 def open_requests_of_account(*, account) -> QuerySet[ServiceRequest]:
     """The contract's open requests (the hotline shows them so that a caller is not given a second one)."""
     return ServiceRequest.objects.filter(account=account, state__in=OPEN_STATES).select_related("request_type").order_by("opened_at", "pk")
+
+
+def planned_work_order(*, request: ServiceRequest) -> WorkOrder | None:
+    """The request's work order waiting to be started, or None."""
+    return WorkOrder.objects.filter(request=request, state=WorkOrder.State.PLANNED).first()
