@@ -153,19 +153,20 @@ def notify(
                     (notice_id, account_id, channel, urgent, status, attempts, available_at, created_at, context,
                      claim_token, address, provider_ref, last_error, sent_at, delivered_at)
                 SELECT %s, y.account_id, ch.c, %s,
-                       CASE WHEN ch.c = 'inbox' THEN 'delivered' ELSE 'queued' END, 0,
+                       CASE WHEN ch.c = '{Channel.INBOX.value}' THEN '{OutboxStatus.DELIVERED.value}'
+                            ELSE '{OutboxStatus.QUEUED.value}' END, 0,
                        CASE WHEN ch.c IN ({intrusive}) THEN %s ELSE %s END, %s, y.context, '', '', '', '',
-                       CASE WHEN ch.c = 'inbox' THEN %s END, CASE WHEN ch.c = 'inbox' THEN %s END
+                       CASE WHEN ch.c = '{Channel.INBOX.value}' THEN %s END, CASE WHEN ch.c = '{Channel.INBOX.value}' THEN %s END
                 FROM (SELECT x.account_id, x.context, ({mask}) AS mask
                         FROM (SELECT a.id AS account_id, r.context AS context, {flags}{preference_columns}
                                 FROM {source} r
                                 JOIN customers_account a ON a.id = r.account_id
                                 {preferences}
-                               WHERE a.status <> 'closed' {fence}) x
+                               WHERE a.status <> '{Account.Status.CLOSED.value}' {fence}) x
                       {fence}) y
                 JOIN ({channel_sql}) ch ON (y.mask & ch.b) <> 0
                 {tail}
-            """  # noqa: S608 - only constants and quoted channel names are interpolated
+            """  # noqa: S608 - only constants, enum values and quoted channel names are interpolated
             at, held_at = db_datetime(now), db_datetime(held)
             # Every row of a notice carries the notice's time (the outbox's partition key): a repeated key
             # then meets its earlier rows in the unique (notice, account, channel, created_at) index.

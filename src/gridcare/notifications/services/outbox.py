@@ -14,6 +14,9 @@ from gridcare.notifications import conf
 from gridcare.notifications.models import QUEUED_CHANNELS, Channel, OutboxMessage, OutboxStatus
 from gridcare.notifications.services.base import NotificationError, db_datetime
 
+# The statuses written into raw SQL, from the enum (plain strings: a TextChoices member's str() is its value).
+_QUEUED, _SENDING, _SENT = OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value
+
 
 def outbox_claim(
     *, channel: str, limit: int, now: dt.datetime, lease_until: dt.datetime, token: str, urgent_only: bool = False
@@ -31,13 +34,13 @@ def outbox_claim(
         cursor.execute(
             f"""
             UPDATE notifications_outboxmessage
-               SET status = 'sending', claim_token = %s, lease_expires_at = %s, attempts = attempts + 1
+               SET status = '{_SENDING}', claim_token = %s, lease_expires_at = %s, attempts = attempts + 1
              WHERE id IN (SELECT id FROM notifications_outboxmessage
-                           WHERE channel = '{channel}' AND status = 'queued' AND available_at <= %s{urgent}
+                           WHERE channel = '{channel}' AND status = '{_QUEUED}' AND available_at <= %s{urgent}
                            ORDER BY available_at, id LIMIT %s {lock})
             RETURNING id
-            """,  # noqa: S608 - the channel is one of QUEUED_CHANNELS: written out, so that the planner
-            # can match the channel's partial queue index whatever the driver does with parameters.
+            """,  # noqa: S608 - the channel is one of QUEUED_CHANNELS and the statuses are the enum's: written
+            # out, so that the planner can match the channel's partial queue index whatever the driver does with parameters.
             params,
         )
         return sorted(row[0] for row in cursor.fetchall())
@@ -55,7 +58,7 @@ def outbox_lease_extend(*, ids: Sequence[int], token: str, until: dt.datetime) -
     placeholders = ", ".join(["%s"] * len(ids))
     sql = (
         "UPDATE notifications_outboxmessage SET lease_expires_at = %s "  # noqa: S608 - only placeholders
-        f"WHERE id IN ({placeholders}) AND claim_token = %s AND status = 'sending' RETURNING id"
+        f"WHERE id IN ({placeholders}) AND claim_token = %s AND status = '{_SENDING}' RETURNING id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [db_datetime(until), *ids, token])
@@ -107,8 +110,9 @@ def outbox_mark_sent_many(*, token: str, sent: Sequence[tuple[int, dt.datetime, 
     ]
     with connection.cursor() as cursor:
         cursor.executemany(
-            "UPDATE notifications_outboxmessage SET status = 'sent', sent_at = %s, address = %s, provider_ref = %s, "
-            "claim_token = '', last_error = '' WHERE id = %s AND claim_token = %s AND status = 'sending'",
+            f"UPDATE notifications_outboxmessage SET status = '{_SENT}', sent_at = %s, address = %s, "  # noqa: S608
+            f"provider_ref = %s, claim_token = '', last_error = '' WHERE id = %s AND claim_token = %s "
+            f"AND status = '{_SENDING}'",
             rows,
         )
     return len(rows)
