@@ -14,7 +14,7 @@ from gridcare.notifications.models import OutboxStatus
 
 AREAS = ("notifications", "outages", "servicedesk")
 # A quoted status word inside SQL: `= 'queued'`, `IN ('sent', …`, `THEN 'delivered'`.
-QUOTED = re.compile(r"'(%s)'" % "|".join(OutboxStatus.values))
+QUOTED = re.compile("'({})'".format("|".join(OutboxStatus.values)))
 SQL = re.compile(r"\b(SELECT|UPDATE|INSERT|DELETE|WHERE|CASE)\b")
 
 
