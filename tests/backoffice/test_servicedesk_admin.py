@@ -50,8 +50,33 @@ def test_queue_counts_by_state_and_clock_for_the_users_units(world):
     lead = staff(unit=world["teams"][0], role=StaffRole.MANAGER)
     services.request_assign(request=mine[0], assignee=lead, by=lead, now=now)
     counts = selectors.queue_counts(user=lead, now=now)
-    assert counts["new"] == {"on_time": 1, "warning": 0, "breached": 1, "total": 2}
+    assert counts["new"] == {"on_time": 1, "warning": 0, "breached": 1, "outage": 0, "total": 2}
     assert counts["assigned"]["total"] == 1 and counts["in_progress"]["total"] == 0
+
+
+def test_a_request_held_by_a_known_outage_is_not_shown_late(client, world):
+    from gridcare.outages import services as outage_services
+
+    now = timezone.now()
+    incident = outage_services.incident_record(
+        unit=world["teams"][0], place="khu vực chợ Tân An", reason="sự cố cáp ngầm", started_at=now - dt.timedelta(days=11),
+        estimated_restoration=now + dt.timedelta(hours=2), transformer_stations=[world["stations"][world["teams"][0]]],
+        by=None, now=now - dt.timedelta(days=11),
+    )  # fmt: skip
+    held = open_request(factories.account(world), code="no-power", now=now - dt.timedelta(days=10))
+    late = open_request(factories.account(world, team=world["teams"][1]), code="no-power", now=now - dt.timedelta(days=10))
+    assert held.outage == incident and late.outage is None
+    viewer = staff(unit=world["teams"][0].parent, role=StaffRole.VIEWER)
+    verified_login(client, viewer)
+    page = client.get(QUEUE + "?open=1")
+    rows = {r.number: r.clock for r in page.context["cl"].result_list}
+    assert rows == {held.number: "outage", late.number: "breached"}
+    assert "theo sự cố mất điện" in page.content.decode()
+    assert [r.number for r in client.get(QUEUE + "?open=1&clock=breached").context["cl"].result_list] == [late.number]
+    assert selectors.queue_counts(user=viewer, now=now)["new"] == {
+        "on_time": 0, "warning": 0, "breached": 1, "outage": 1, "total": 2}  # fmt: skip
+    outage_services.outage_close(outage=incident, by=None, now=now)
+    assert {r.number: r.clock for r in client.get(QUEUE + "?open=1").context["cl"].result_list}[held.number] != "outage"
 
 
 def test_the_lead_assigns_from_the_back_office_and_an_operator_cannot(client, world):

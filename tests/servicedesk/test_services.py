@@ -218,6 +218,41 @@ def test_the_scan_warns_then_breaches_once_and_tells_the_team(world, django_capt
     assert not ClockAlert.objects.filter(request=connection).exists()
 
 
+def _incident(world, *, started_at):
+    from gridcare.outages import services as outage_services
+
+    return outage_services.incident_record(
+        unit=world["teams"][0], place="khu vực chợ Tân An", reason="sự cố cáp ngầm", started_at=started_at,
+        estimated_restoration=started_at + dt.timedelta(hours=2), transformer_stations=[world["stations"][world["teams"][0]]],
+        by=None, now=started_at,
+    )  # fmt: skip
+
+
+def test_a_no_power_request_under_a_known_outage_is_held_then_counts_from_the_restoration(world):
+    from gridcare.outages import services as outage_services
+
+    incident = _incident(world, started_at=NOW - dt.timedelta(minutes=30))
+    request = open_request(factories.account(world), code="no-power")  # alone: 2 h from Tue 09:00, due 11:00
+    assert request.outage == incident
+    # Long past its own promise, but the outage is still in progress: neither warned nor breached.
+    assert services.clock_scan(now=NOW + dt.timedelta(hours=3)) == {"warnings": 0, "breaches": 0, "moved": 0}
+    assert not ClockAlert.objects.exists()
+    # Power back at 13:00: the 2 working hours count from then (due 15:00, warned from 14:30).
+    outage_services.outage_close(outage=incident, by=None, now=NOW + dt.timedelta(hours=4))
+    assert services.clock_scan(now=NOW + dt.timedelta(hours=4, minutes=10)) == {"warnings": 0, "breaches": 0, "moved": 1}
+    request.refresh_from_db()
+    assert request.due_at.astimezone(ICT).replace(tzinfo=None) == dt.datetime(2025, 7, 22, 15, 0)
+    assert request.warn_at.astimezone(ICT).replace(tzinfo=None) == dt.datetime(2025, 7, 22, 14, 30)
+    assert services.clock_scan(now=NOW + dt.timedelta(hours=6, minutes=10)) == {"warnings": 1, "breaches": 1, "moved": 0}
+
+
+def test_a_no_power_request_elsewhere_keeps_its_own_clock(world):
+    _incident(world, started_at=NOW - dt.timedelta(minutes=30))
+    request = open_request(factories.account(world, team=world["teams"][1]), code="no-power")
+    assert request.outage is None
+    assert services.clock_scan(now=NOW + dt.timedelta(hours=3))["breaches"] == 1
+
+
 def test_a_day_off_added_later_moves_the_deadline(world):
     from gridcare.servicedesk.models import DayOff
 

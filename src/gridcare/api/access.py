@@ -7,7 +7,7 @@ from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication
 
 from gridcare.customers.models import Account
-from gridcare.customers.selectors import accounts_for_user, customer_for_user
+from gridcare.customers.selectors import accounts_for_user, accounts_visible, customer_for_user
 from gridcare.org import policy
 
 
@@ -18,7 +18,7 @@ def is_staff(user) -> bool:
 def accounts_visible_to(*, user) -> QuerySet[Account]:
     """A customer's own accounts, or for staff the accounts of their units (all for superusers)."""
     if is_staff(user):
-        return policy.records(Account.objects.all(), user=user).select_related("customer", "unit", "premise__commune", "premise__province").order_by("code", "pk")
+        return accounts_visible(user=user).select_related("customer", "unit", "premise__commune", "premise__province").order_by("code", "pk")
     return accounts_for_user(user=user).select_related("unit")
 
 

@@ -29,7 +29,13 @@ from gridcare.api.views import AccountDetailView
 from gridcare.billing import services, tasks
 from gridcare.billing.documents import bill_pdf
 from gridcare.billing.models import Bill, BillRun, BillRunSkip
-from gridcare.billing.selectors import bill_lines, bill_runs, bills_for_account, bills_visible_to_customer
+from gridcare.billing.selectors import (
+    bill_lines,
+    bill_runs,
+    bills_for_account,
+    bills_visible_to_customer,
+    held_bills,
+)
 from gridcare.metering.models import ReadingRoute
 from gridcare.org import policy
 
@@ -386,6 +392,6 @@ class BillRunReleaseView(APIView):
         run = bill_runs_for_user(user=request.user).filter(pk=run_id).first()
         if run is None:
             raise ApiError(code="not_found", message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."), status_code=404)
-        held = Bill.objects.filter(run=run, status=Bill.Status.HELD, account__in=accounts_visible_to(user=request.user))
+        held = held_bills(run=run).filter(account__in=accounts_visible_to(user=request.user))
         released = services.bills_release(bills=held, user=request.user, now=timezone.now())
         return Response({"released": released})

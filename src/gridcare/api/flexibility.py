@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from gridcare.api.access import IsCustomer, accounts_visible_to
 from gridcare.api.errors import ApiError
 from gridcare.api.serializers import error_responses
-from gridcare.flexibility import services
+from gridcare.flexibility import selectors, services
 from gridcare.flexibility.models import Channel, EventParticipant
 
 ERRORS = error_responses(400, 401, 403, 404, 429)
@@ -51,9 +51,7 @@ class AnswerSerializer(serializers.Serializer):
 
 
 def _participations(user):
-    return EventParticipant.objects.filter(account__in=accounts_visible_to(user=user)).select_related(
-        "account", "event", "event__programme"
-    ).order_by("-event__starts_at", "-pk")  # fmt: skip
+    return selectors.participations_of(accounts=accounts_visible_to(user=user))
 
 
 class MyParticipationsView(APIView):

@@ -5,7 +5,6 @@ A customer opens and reads requests on their own contracts; staff those of accou
 jobs). A request outside the caller's reach is a 404 exactly like one that does not exist.
 """
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -19,9 +18,10 @@ from gridcare.api.access import IsCustomerOrVerifiedStaff, accounts_visible_to, 
 from gridcare.api.errors import ApiError
 from gridcare.api.parsers import BoundedJSONParser
 from gridcare.api.serializers import ErrorSerializer, error_responses
+from gridcare.org import selectors as org_selectors
 from gridcare.org.policy import AccessDenied
 from gridcare.servicedesk import selectors, services
-from gridcare.servicedesk.models import FIELD_NAMES, RequestState, ServiceRequest, WorkOrder
+from gridcare.servicedesk.models import FIELD_NAMES, RequestState, ServiceRequest
 
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
 ERRORS = error_responses(400, 401, 403, 404, 429)
@@ -206,12 +206,12 @@ class ServiceRequestMoveView(APIView):
             raise ApiError(code="permission_denied", message=_("Khách hàng chỉ huỷ được yêu cầu của mình."), status_code=403)
         try:
             if target == RequestState.ASSIGNED:
-                assignee = get_user_model().objects.filter(username=values.get("assignee", ""), is_active=True).first()
+                assignee = org_selectors.active_user_named(username=values.get("assignee", ""))
                 if assignee is None:
                     raise ApiError(code="invalid", message=_("Không có nhân viên này."), details={"assignee": [values.get("assignee", "")]})
                 services.request_assign(request=item, assignee=assignee, by=user, now=now)
             elif target == RequestState.IN_PROGRESS:
-                order = WorkOrder.objects.filter(request=item, state=WorkOrder.State.PLANNED).first()
+                order = selectors.planned_work_order(request=item)
                 if order is None:
                     raise services.ServiceDeskError("bad_move", _("Yêu cầu chưa được phân công nên chưa bắt đầu được."))
                 services.work_order_start(work_order=order, by=user, now=now)

@@ -4,7 +4,6 @@ Electricity prices are published by the Ministry of Industry and Trade, so anyon
 ask for a quote, without signing in; anonymous callers are throttled per address.
 """
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -17,9 +16,9 @@ from gridcare.api.errors import ApiError
 from gridcare.api.serializers import ErrorSerializer, error_responses
 from gridcare.customers.models import Purpose, Voltage
 from gridcare.tariffs import engine
-from gridcare.tariffs.models import TierPrice, TimeOfUsePeriod, TimeOfUsePrice, VatRate
+from gridcare.tariffs.models import TimeOfUsePeriod
 from gridcare.tariffs.quotes import pricing_error_message, quote_as_dict
-from gridcare.tariffs.selectors import consumption_quote, tariff_versions
+from gridcare.tariffs.selectors import consumption_quote, tariff_versions, vat_rates, with_prices
 
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
 
@@ -90,10 +89,7 @@ class TariffListView(generics.ListAPIView):
         purpose = self.request.query_params.get("purpose", "").strip()
         if purpose and purpose not in Purpose.values:
             raise serializers.ValidationError({"purpose": [_("Chọn một trong: %(choices)s.") % {"choices": ", ".join(Purpose.values)}]})
-        return tariff_versions(purpose=purpose or None).prefetch_related(
-            Prefetch("tiers", queryset=TierPrice.objects.order_by("position", "pk")),
-            Prefetch("time_of_use_prices", queryset=TimeOfUsePrice.objects.order_by("voltage", "period", "pk")),
-        )
+        return with_prices(tariff_versions(purpose=purpose or None))
 
 
 class VatRateListView(generics.ListAPIView):
@@ -112,7 +108,7 @@ class VatRateListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return VatRate.objects.order_by("active_from", "pk")
+        return vat_rates()
 
 
 # Bounds of a quote's inputs: far above any distribution customer's month (the largest use a few million

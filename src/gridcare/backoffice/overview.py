@@ -22,13 +22,15 @@ from django.views.decorators.http import require_POST
 
 from gridcare.backoffice.search import account_search_q
 from gridcare.billing.models import Bill
+from gridcare.billing.selectors import bills_for_account
 from gridcare.core.formatting import format_day, format_number, format_vnd
+from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import services as customer_services
 from gridcare.customers import signin
-from gridcare.customers.models import Account, ServicePoint
+from gridcare.customers.models import Account
 from gridcare.metering.models import MeterInstallation, Reading
 from gridcare.notifications.models import OutboxMessage
-from gridcare.notifications.selectors import outbox_ids_for_accounts
+from gridcare.notifications.selectors import outbox_ids_for_accounts, outbox_visible
 from gridcare.org import policy
 from gridcare.payments.models import Payment
 
@@ -43,7 +45,7 @@ def overview_url(account) -> str:
 
 
 def _visible_accounts(user):
-    return policy.records(Account.objects.select_related("customer", "unit", "premise__commune", "premise__province"), user=user)
+    return customer_selectors.accounts_visible(user=user).select_related("customer", "unit", "premise__commune", "premise__province")
 
 
 def _list_url(model, user, **params) -> str:
@@ -83,12 +85,12 @@ def overview_view(request, code: str, site):
         "account": account,
         "facts": _contract_facts(account, language=language),
         "other_accounts": list(
-            policy.records(Account.objects.filter(customer_id=account.customer_id).exclude(pk=account.pk), user=user)
+            customer_selectors.accounts_visible(user=user).filter(customer_id=account.customer_id).exclude(pk=account.pk)
             .order_by("code")
             .values_list("code", flat=True)[:20]
         ),
         "service_points": list(
-            policy.records(ServicePoint.objects.filter(account=account), user=user)
+            customer_selectors.service_points_visible(user=user).filter(account=account)
             .select_related("transformer_station")
             .order_by("code")
         ),
@@ -159,7 +161,7 @@ def _readings(account, *, user, language: str) -> list[dict]:
 
 
 def _bills(account, *, user, language: str) -> list[dict]:
-    rows = policy.records(Bill.objects.filter(account=account), user=user).order_by("-period", "-pk")[:RECENT]
+    rows = policy.records(bills_for_account(account=account), user=user).order_by("-period", "-pk")[:RECENT]
     return [
         {
             "url": reverse("admin:billing_bill_change", args=[row.pk]), "number": row.number,
@@ -176,7 +178,7 @@ def _messages(account, *, user, now: dt.datetime) -> list[dict]:
     if not policy.may_record(user=user, model=OutboxMessage, verb="view"):
         return []
     ids = outbox_ids_for_accounts(account_ids=[account.pk], since=now - dt.timedelta(days=MESSAGES_DAYS), limit=RECENT)
-    rows = policy.records(OutboxMessage.objects.filter(pk__in=ids), user=user).select_related("notice").order_by("-pk")
+    rows = outbox_visible(user=user).filter(pk__in=ids).select_related("notice").order_by("-pk")
     return [
         {
             "created_at": timezone.localtime(row.created_at).strftime("%d/%m/%Y %H:%M"),

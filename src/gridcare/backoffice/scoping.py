@@ -20,8 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from gridcare.backoffice.exports import ListExportMixin
 from gridcare.core.spreadsheets import safe_row
 from gridcare.org import policy
-from gridcare.org.models import Unit
-from gridcare.org.selectors import unit_and_descendants, visible_commune_ids, visible_unit_ids
+from gridcare.org.selectors import (
+    unit_and_descendants,
+    unit_by_pk,
+    units_with_ids,
+    visible_commune_ids,
+    visible_unit_ids,
+)
 
 _UNIT_IDS_ATTR = "_gridcare_visible_unit_ids"
 _COMMUNE_IDS_ATTR = "_gridcare_visible_commune_ids"
@@ -49,13 +54,13 @@ class UnitListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         ids = request_unit_ids(request)
-        units = Unit.objects.all() if ids is None else Unit.objects.filter(pk__in=ids)
+        units = units_with_ids(ids=ids)
         return [(str(unit.pk), f"{'— ' * (unit.path.count('/') - 2)}{unit.name}") for unit in units.order_by("path", "pk")]
 
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        unit = Unit.objects.filter(pk=self.value()).first()
+        unit = unit_by_pk(pk=self.value())
         if unit is None:
             return queryset.none()
         ids = list(unit_and_descendants(unit=unit).values_list("pk", flat=True))

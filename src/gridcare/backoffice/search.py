@@ -11,7 +11,7 @@ import re
 from django.db.models import Q
 
 from gridcare.core.text import fold
-from gridcare.customers.models import Account, Customer
+from gridcare.customers import selectors as customer_selectors
 from gridcare.metering.models import MeterInstallation
 
 _CODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{11}$")
@@ -36,10 +36,7 @@ def normalise_phone(term: str) -> str | None:
 def account_ids_by_key(term: str) -> list[int]:
     """Accounts whose code, phone or meter serial (current or past) is exactly `term`: three index lookups."""
     term = term.strip()
-    ids = set(Account.objects.filter(code=term.upper()).values_list("pk", flat=True))
-    phone = normalise_phone(term)
-    if phone:
-        ids.update(Account.objects.filter(phone=phone).values_list("pk", flat=True))
+    ids = customer_selectors.account_ids_by_code_or_phone(code=term.upper(), phone=normalise_phone(term))
     serials = {term, term.upper()}
     ids.update(MeterInstallation.objects.filter(meter__serial__in=serials).values_list("account_id", flat=True))
     return sorted(ids)
@@ -69,7 +66,7 @@ def _loose_q(term: str, *, account_path: str) -> Q:
     folded = fold(term)
     if not folded:
         return Q(pk__in=[])
-    by_prefix = Customer.objects.filter(search_name__startswith=folded)
+    by_prefix = customer_selectors.customers_named_from(folded=folded)
     if by_prefix.exists():
         return Q(**{f"{account_path}customer__in": by_prefix.values("pk")})
     return Q(**{f"{account_path}customer__search_name__contains": folded}) | Q(
@@ -84,12 +81,12 @@ def customer_search_q(term: str) -> Q:
         return Q()
     ids = account_ids_by_key(term)
     if ids:
-        return Q(pk__in=Account.objects.filter(pk__in=ids).values("customer_id"))
+        return Q(pk__in=customer_selectors.customer_ids_of_accounts(match=Q(pk__in=ids)))
     if _PHONE_TAIL.match(term):
-        return Q(pk__in=Account.objects.filter(phone__endswith=term).values("customer_id"))
+        return Q(pk__in=customer_selectors.customer_ids_of_accounts(match=Q(phone__endswith=term)))
     folded = fold(term)
-    if Customer.objects.filter(search_name__startswith=folded).exists():
+    if customer_selectors.customers_named_from(folded=folded).exists():
         return Q(search_name__startswith=folded)
     return Q(search_name__contains=folded) | Q(
-        pk__in=Account.objects.filter(premise__search_street__contains=folded).values("customer_id")
+        pk__in=customer_selectors.customer_ids_of_accounts(match=Q(premise__search_street__contains=folded))
     )

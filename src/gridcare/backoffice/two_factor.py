@@ -30,7 +30,6 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridcare.backoffice.signin import LOCKED_MESSAGE
 from gridcare.core import credentials
@@ -118,10 +117,7 @@ def enrol_view(request, site, link=None):
 
 
 def _device_step(request, site, *, user, link_id, now):
-    device = (
-        TOTPDevice.objects.filter(user=user, confirmed=False, name=DEVICE_NAME).order_by("pk").first()
-        or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-    )
+    device = credentials.totp_device_pending(user=user, name=DEVICE_NAME)
     form = TokenForm(request.POST if request.method == "POST" and "token" in request.POST else None)
     if form.is_bound and form.is_valid():
         if _locked(request, user, now):

@@ -24,11 +24,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridcare.billing.models import Bill, BillRun
+from gridcare.billing.selectors import bill_runs, held_bills
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.formatting import BUSINESS_TZ, format_number, format_vnd
 from gridcare.customers.models import Account
+from gridcare.customers.selectors import accounts_visible
 from gridcare.metering.models import Reading, ReadingImport
 from gridcare.notifications.models import OutboxMessage, OutboxStatus
+from gridcare.notifications.selectors import outbox_visible
 from gridcare.org import policy
 
 
@@ -150,7 +153,7 @@ def billing_queues(*, user, now: dt.datetime) -> list[Queue]:
     """Held bills to check; bill runs waiting or running; runs that failed in the last 30 days."""
     result = []
     if _visible(Bill, user):
-        held = policy.records(Bill.objects.filter(status=Bill.Status.HELD), user=user).count()
+        held = policy.records(held_bills(), user=user).count()
         result.append(Queue(
             area=_("Hoá đơn"), label=_("Hoá đơn chờ kiểm tra"), count=held, tone="attention",
             url=changelist_url(Bill, status__exact=Bill.Status.HELD),
@@ -158,7 +161,7 @@ def billing_queues(*, user, now: dt.datetime) -> list[Queue]:
         ))  # fmt: skip
     if _visible(BillRun, user):
         since = _since(now, 30)
-        runs = policy.records(BillRun.objects.all(), user=user).aggregate(
+        runs = policy.records(bill_runs(), user=user).aggregate(
             active=Count("pk", filter=Q(status__in=[BillRun.Status.PENDING, BillRun.Status.RUNNING])),
             failed=Count("pk", filter=Q(status=BillRun.Status.FAILED, created_at__gte=since)),
         )
@@ -207,7 +210,7 @@ def customer_figures(*, user, now: dt.datetime) -> list[Figure]:
     """Contracts in supply, and register readings taken this month."""
     result = []
     if _visible(Account, user):
-        active = policy.records(Account.objects.filter(status=Account.Status.ACTIVE), user=user).count()
+        active = accounts_visible(user=user).filter(status=Account.Status.ACTIVE).count()
         result.append(Figure(label=_("Hợp đồng đang cấp điện"), value=format_number(active)))
     if _visible(Reading, user):
         first = now.astimezone(BUSINESS_TZ).date().replace(day=1)
@@ -248,9 +251,7 @@ def notification_queues(*, user, now: dt.datetime) -> list[Queue]:
     if not _visible(OutboxMessage, user):
         return []
     since = _since(now, 7)
-    failed = policy.records(
-        OutboxMessage.objects.filter(status=OutboxStatus.FAILED, created_at__gte=since), user=user
-    ).count()
+    failed = outbox_visible(user=user).filter(status=OutboxStatus.FAILED, created_at__gte=since).count()
     return [
         Queue(
             area=_("Thông báo"), label=_("Tin không gửi được (7 ngày qua)"), count=failed, tone="urgent",
@@ -266,12 +267,8 @@ def notification_figures(*, user, now: dt.datetime) -> list[Figure]:
         return []
     months = _month_starts(now, 6)
     rows = (
-        policy.records(
-            OutboxMessage.objects.filter(
-                created_at__gte=_local_midnight(months[0]), status__in=[OutboxStatus.SENT, OutboxStatus.DELIVERED]
-            ),
-            user=user,
-        )
+        outbox_visible(user=user)
+        .filter(created_at__gte=_local_midnight(months[0]), status__in=[OutboxStatus.SENT, OutboxStatus.DELIVERED])
         .annotate(month=TruncMonth("created_at", tzinfo=BUSINESS_TZ))
         .values("month")
         .annotate(n=Count("pk"))

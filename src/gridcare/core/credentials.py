@@ -10,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gridcare.core.models import ApiToken, EnrolmentLink
 
@@ -71,4 +72,12 @@ def enrolment_link_spend(*, link_id: int, now: dt.datetime) -> bool:
     """Mark the link used; False when it was already used or has expired (only one enrolment per link)."""
     return bool(
         EnrolmentLink.objects.filter(pk=link_id, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    )
+
+
+def totp_device_pending(*, user, name: str) -> TOTPDevice:
+    """The user's unconfirmed authenticator of this name, created when there is none yet (the enrolment's QR code)."""
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=False, name=name).order_by("pk").first()
+        or TOTPDevice.objects.create(user=user, name=name, confirmed=False)
     )

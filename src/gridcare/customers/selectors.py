@@ -4,7 +4,15 @@ from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
 from gridcare.core.models import AuditEntry
-from gridcare.customers.models import Account, AccountLink, BillDelivery, ContactChange, Customer
+from gridcare.customers.models import (
+    Account,
+    AccountLink,
+    BillDelivery,
+    ContactChange,
+    Customer,
+    ServicePoint,
+)
+from gridcare.org import policy
 from gridcare.org.models import Commune, StaffMembership
 
 
@@ -126,3 +134,41 @@ def users_within_units(queryset, *, user, unit_ids: list[int]):
     staff_here = Exists(StaffMembership.objects.filter(user=OuterRef("pk"), unit__in=unit_ids))
     customer_here = Exists(Account.objects.filter(customer__user=OuterRef("pk"), unit__in=unit_ids))
     return queryset.filter(is_superuser=False).filter(Q(staff_here) | Q(customer_here))
+
+
+def account_by_code(*, code: str) -> Account | None:
+    """The account of a customer code (with its customer and login), or None."""
+    return Account.objects.select_related("customer__user").filter(code=code).first()
+
+
+def accounts_visible(*, user) -> QuerySet[Account]:
+    """The accounts a staff member may see (`org.policy`)."""
+    return policy.records(Account.objects.all(), user=user)
+
+
+def service_points_visible(*, user) -> QuerySet[ServicePoint]:
+    """The service points a staff member may see (`org.policy`)."""
+    return policy.records(ServicePoint.objects.all(), user=user)
+
+
+def customers_matching(*, match: Q) -> QuerySet[Customer]:
+    """Customers matching a search condition (the back office's search builds it)."""
+    return Customer.objects.filter(match)
+
+
+def account_ids_by_code_or_phone(*, code: str, phone: str | None) -> set[int]:
+    """Accounts whose code is `code` or whose phone is `phone` (normalised): two index lookups."""
+    ids = set(Account.objects.filter(code=code).values_list("pk", flat=True))
+    if phone:
+        ids.update(Account.objects.filter(phone=phone).values_list("pk", flat=True))
+    return ids
+
+
+def customers_named_from(*, folded: str) -> QuerySet[Customer]:
+    """Customers whose folded name (no diacritics, lower case) starts with `folded`."""
+    return Customer.objects.filter(search_name__startswith=folded)
+
+
+def customer_ids_of_accounts(*, match: Q) -> QuerySet:
+    """The customer ids (a values queryset, for `pk__in`) of the accounts matching `match`."""
+    return Account.objects.filter(match).values("customer_id")

@@ -10,7 +10,17 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.core.sqlarrays import fetch_int_matrix
 from gridcare.customers.models import Account
-from gridcare.flexibility.models import Enrolment, Event, EventParticipant, IntervalResult, Programme, Ven
+from gridcare.flexibility.models import (
+    Enrolment,
+    Event,
+    EventParticipant,
+    IntervalResult,
+    Programme,
+    Ven,
+    VenReport,
+    VenResource,
+    VenSubscription,
+)
 from gridcare.metering.models import IntervalReading, MeterInstallation, Reading
 from gridcare.org import policy
 from gridcare.tariffs.models import TariffVersion, TimeOfUsePrice, TimeOfUseSchedule, TimeOfUseWindow
@@ -260,3 +270,41 @@ def programme_event_days(*, programme: Programme, before: dt.date) -> list[dt.da
 
 def enrolments_of(*, programme: Programme) -> QuerySet[Enrolment]:
     return programme.enrolments.select_related("account", "account__customer").order_by("account__code", "pk")
+
+
+def participations_of(*, accounts: QuerySet[Account]) -> QuerySet[EventParticipant]:
+    """The demand-response events these accounts were called for, newest first."""
+    return EventParticipant.objects.filter(account__in=accounts).select_related(
+        "account", "event", "event__programme"
+    ).order_by("-event__starts_at", "-pk")  # fmt: skip
+
+
+def is_enrolled(*, account: Account) -> bool:
+    """Whether the account takes part in any programme."""
+    return Enrolment.objects.filter(account=account).exists()
+
+
+def ven_reports(*, ven: Ven) -> QuerySet[VenReport]:
+    """A VEN's reports, oldest first."""
+    return VenReport.objects.filter(ven=ven).select_related("event").order_by("pk")
+
+
+def ven_subscriptions(*, ven: Ven) -> QuerySet[VenSubscription]:
+    """A VEN's subscriptions, oldest first."""
+    return VenSubscription.objects.filter(ven=ven).order_by("pk")
+
+
+def ven_resources(*, ven: Ven) -> QuerySet[VenResource]:
+    """A VEN's resources (its devices), oldest first."""
+    return VenResource.objects.filter(ven=ven).order_by("pk")
+
+
+def ven_resource(*, ven: Ven, resource_id: int) -> VenResource | None:
+    """One of the VEN's resources, or None."""
+    return VenResource.objects.filter(ven=ven, pk=resource_id).first()
+
+
+def ven_resource_name_taken(*, ven: Ven, resource_name: str, other_than: VenResource | None = None) -> bool:
+    """Whether another resource of the VEN already has this name."""
+    rows = VenResource.objects.filter(ven=ven, resource_name=resource_name)
+    return rows.exclude(pk=other_than.pk).exists() if other_than is not None else rows.exists()

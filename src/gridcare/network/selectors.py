@@ -35,3 +35,8 @@ def transformer_station_ids_fed_by(
     if station_ids:
         stations = stations | TransformerStation.objects.filter(pk__in=station_ids)
     return list(stations.order_by("pk").values_list("pk", flat=True).distinct())
+
+
+def feeders_among(*, ids) -> QuerySet[Feeder]:
+    """The feeders of these ids (a list or a values queryset)."""
+    return Feeder.objects.filter(pk__in=ids)

@@ -22,6 +22,7 @@ from gridcare.notifications.models import (
     PushSubscription,
     Topic,
 )
+from gridcare.org import policy
 from gridcare.org.models import Unit
 
 ELECTRONIC_BILL_CHANNELS = (Channel.PUSH, Channel.EMAIL, Channel.ZALO)
@@ -245,3 +246,8 @@ def outbox_message_text(*, message: OutboxMessage, hide_sealed: bool = False) ->
     except TemplateError as exc:
         return f"[{exc.code}] {exc}"
     return f"{rendered.subject}\n{rendered.body}".strip()
+
+
+def outbox_visible(*, user) -> QuerySet[OutboxMessage]:
+    """The outbox messages a staff member may see (`org.policy`)."""
+    return policy.records(OutboxMessage.objects.all(), user=user)

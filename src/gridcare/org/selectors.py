@@ -1,9 +1,10 @@
 """Reads for units: the tree and what a staff member may see."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from gridcare.org import policy
-from gridcare.org.models import Commune, Unit
+from gridcare.org.models import Commune, StaffMembership, Unit
 
 
 def unit_and_descendants(*, unit: Unit) -> QuerySet[Unit]:
@@ -17,8 +18,27 @@ def visible_unit_ids(*, user) -> list[int] | None:
 
 
 def units_for_user(*, user) -> QuerySet[Unit]:
-    ids = visible_unit_ids(user=user)
+    return units_with_ids(ids=visible_unit_ids(user=user))
+
+
+def units_with_ids(*, ids: list[int] | None) -> QuerySet[Unit]:
+    """The units of these ids; None means every unit."""
     return Unit.objects.all() if ids is None else Unit.objects.filter(pk__in=ids)
+
+
+def unit_by_pk(*, pk) -> Unit | None:
+    """One unit, or None."""
+    return Unit.objects.filter(pk=pk).first()
+
+
+def staff_membership_of(*, user) -> StaffMembership | None:
+    """The staff member's membership (with its unit), or None for a user who is not staff of a unit."""
+    return StaffMembership.objects.filter(user=user).select_related("unit").first()
+
+
+def active_user_named(*, username: str):
+    """The active login with this user name, or None."""
+    return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
 def visible_commune_ids(*, user) -> list[int] | None:

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from gridcare.core.formatting import BUSINESS_TZ
 from gridcare.customers.models import Account, ServicePoint
 from gridcare.network.models import TransformerStation
+from gridcare.org import policy
 from gridcare.org.models import Commune
 from gridcare.outages.models import (
     ANNOUNCED_STATUSES,
@@ -318,3 +319,18 @@ def restoration_requested(*, account: Account, outage: Outage) -> bool:
 def outage_history(*, outage: Outage):
     """The outage's status history, oldest first."""
     return outage.events.select_related("by").order_by("at", "pk")
+
+
+def outages_visible(*, user) -> QuerySet[Outage]:
+    """The outages a staff member may see (`org.policy`)."""
+    return policy.records(Outage.objects.all(), user=user)
+
+
+def outage_reports_visible(*, user) -> QuerySet[OutageReport]:
+    """Customers' outage reports a staff member may see (`org.policy`)."""
+    return policy.records(OutageReport.objects.all(), user=user)
+
+
+def outage_by_pk(*, pk: int) -> Outage:
+    """One outage (DoesNotExist when there is none)."""
+    return Outage.objects.get(pk=pk)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from gridcare.billing.documents import bill_html, bill_pdf
 from gridcare.billing.models import Bill
-from gridcare.billing.selectors import bills_visible_to_customer
+from gridcare.billing.selectors import bills_for_account, bills_visible_to_customer
 from gridcare.customers import selectors as customer_selectors
 from gridcare.portal.views import HOTLINE, _customer_or_redirect
 
@@ -22,7 +22,7 @@ DOCUMENT_CACHE_SECONDS = 3600
 
 
 def _bill_document(*, bill: Bill, language: str) -> str:
-    latest = Bill.objects.filter(account_id=bill.account_id).aggregate(latest=Max("pk"))["latest"]
+    latest = bills_for_account(account=bill.account_id).aggregate(latest=Max("pk"))["latest"]
     version = f"{bill.status}:{bill.kind}:{bill.total}:{bill.issued_at and bill.issued_at.timestamp()}"
     key = f"portal:bill-document:{bill.pk}:{version}:{latest}:{language}"
     return cache.get_or_set(key, lambda: bill_html(bill=bill, language=language, standalone=False), DOCUMENT_CACHE_SECONDS)

@@ -34,7 +34,7 @@ BACKEND = "gridcare.customers.auth.CustomerCodeBackend"
 
 def _portal_account(customer_code: str) -> Account | None:
     """The account of a typed code when its customer can sign in to the portal, else None."""
-    account = Account.objects.select_related("customer__user").filter(code=customer_code).first()
+    account = customer_selectors.account_by_code(code=customer_code)
     if account is None or account.customer.user is None or not account.customer.user.is_active:
         return None
     return account

@@ -106,6 +106,11 @@ class ServiceRequest(models.Model):
     resolution = models.TextField(_("kết quả xử lý"), blank=True)
     # A "no power" request under a known outage is linked to it instead of dispatching a crew.
     outage_reference = models.CharField(_("mất điện đã biết"), max_length=60, blank=True)
+    # Its clock follows that outage: held while the outage is announced or in progress, counted from the restoration.
+    outage = models.ForeignKey(
+        "outages.Outage", null=True, blank=True, on_delete=models.SET_NULL, related_name="service_requests",
+        verbose_name=_("mất điện đã biết"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("yêu cầu dịch vụ")

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 
 from gridcare.customers.selectors import accounts_for_user
 from gridcare.org import policy
+from gridcare.outages.models import ANNOUNCED_STATUSES
 from gridcare.servicedesk.models import (
     OPEN_STATES,
     Attachment,
@@ -24,6 +25,8 @@ from gridcare.servicedesk.models import (
 )
 
 CLOCK_ON_TIME, CLOCK_WARNING, CLOCK_BREACHED = "on_time", "warning", "breached"
+# A "no power" request linked to a known outage that is still announced or in progress: its clock is held.
+CLOCK_OUTAGE = "outage"
 
 
 def request_types_open() -> QuerySet[RequestType]:
@@ -59,9 +62,10 @@ def requests_visible_to(*, user) -> QuerySet[ServiceRequest]:
 
 
 def with_clock(queryset: QuerySet[ServiceRequest], *, now: dt.datetime) -> QuerySet[ServiceRequest]:
-    """Annotate `clock`: breached, warning or on time (closed requests by their closing moment)."""
+    """Annotate `clock`: held by a known outage, breached, warning or on time (closed requests by their closing moment)."""
     return queryset.annotate(
         clock=Case(
+            When(Q(closed_at__isnull=True, outage__status__in=ANNOUNCED_STATUSES), then=Value(CLOCK_OUTAGE)),
             When(Q(closed_at__isnull=True, due_at__lte=now) | Q(closed_at__isnull=False, due_at__lt=F("closed_at")), then=Value(CLOCK_BREACHED)),
             When(Q(closed_at__isnull=True, warn_at__lte=now), then=Value(CLOCK_WARNING)),
             default=Value(CLOCK_ON_TIME),
@@ -85,16 +89,20 @@ def queue_counts(*, user, now: dt.datetime) -> dict[str, dict[str, int]]:
     For the back office's workday page (one query, whatever the number of requests).
     """
     rows = requests_visible_to(user=user).filter(state__in=OPEN_STATES)
+    held = Q(outage__status__in=ANNOUNCED_STATUSES)
     aggregates = {}
     for state in OPEN_STATES:
         in_state = Q(state=state)
+        aggregates[f"{state}__{CLOCK_OUTAGE}"] = Count("pk", filter=in_state & held)
+        in_state &= ~held
         aggregates[f"{state}__breached"] = Count("pk", filter=in_state & Q(due_at__lte=now))
         aggregates[f"{state}__warning"] = Count("pk", filter=in_state & Q(due_at__gt=now, warn_at__lte=now))
         aggregates[f"{state}__on_time"] = Count("pk", filter=in_state & Q(warn_at__gt=now))
     values = rows.aggregate(**aggregates)
     counts = {}
     for state in OPEN_STATES:
-        row = {kind: values[f"{state}__{kind}"] or 0 for kind in (CLOCK_ON_TIME, CLOCK_WARNING, CLOCK_BREACHED)}
+        kinds = (CLOCK_ON_TIME, CLOCK_WARNING, CLOCK_BREACHED, CLOCK_OUTAGE)
+        row = {kind: values[f"{state}__{kind}"] or 0 for kind in kinds}
         row["total"] = sum(row.values())
         counts[str(state)] = row
     return counts
@@ -183,3 +191,8 @@ def account_for_hotline(*, user, code: str):
 def open_requests_of_account(*, account) -> QuerySet[ServiceRequest]:
     """The contract's open requests (the hotline shows them so that a caller is not given a second one)."""
     return ServiceRequest.objects.filter(account=account, state__in=OPEN_STATES).select_related("request_type").order_by("opened_at", "pk")
+
+
+def planned_work_order(*, request: ServiceRequest) -> WorkOrder | None:
+    """The request's work order waiting to be started, or None."""
+    return WorkOrder.objects.filter(request=request, state=WorkOrder.State.PLANNED).first()

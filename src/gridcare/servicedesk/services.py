@@ -30,7 +30,7 @@ from gridcare.org import policy
 from gridcare.org.models import StaffMembership, Unit
 from gridcare.outages import selectors as outage_selectors
 from gridcare.outages import services as outage_services
-from gridcare.outages.models import Outage
+from gridcare.outages.models import ANNOUNCED_STATUSES, Outage
 from gridcare.servicedesk import clock
 from gridcare.servicedesk.models import (
     FIELD_NAMES,
@@ -205,7 +205,7 @@ def request_open(
                 request_type=request_type, description=description, fields=cleaned,
                 extra_works=bool(extra_works and request_type.extended_promise_amount), channel=channel,
                 team=team_for_account(account=account), opened_at=now, due_at=due, warn_at=warn,
-                outage_reference=outage,
+                outage_reference=outage, outage=known,
             )  # fmt: skip
             _history(request=request, to_state=RequestState.NEW, by=by, now=now,
                      note=str(_("Mất điện đã biết: %(outage)s") % {"outage": outage}) if outage else "")  # fmt: skip
@@ -508,19 +508,34 @@ def _epoch_minutes_sql(column: str) -> str:
     return f"CAST(strftime('%%s', {column}) AS INTEGER) / 60"
 
 
-def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
-    """The clocks of every open request as arrays: ids, teams, and the recomputed and stored due and warn moments."""
+# SQL: the request's linked outage is still announced or in progress (its clock is held meanwhile).
+_HELD_BY_OUTAGE = (
+    f"EXISTS (SELECT 1 FROM {Outage._meta.db_table} o WHERE o.id = r.outage_id "  # noqa: S608 - the enum's values
+    f"AND o.status IN ({', '.join(repr(str(s.value)) for s in ANNOUNCED_STATUSES)}))"
+)
+
+
+def open_request_clocks(*, now: dt.datetime, only_linked: bool = False) -> dict[str, np.ndarray]:
+    """The clocks of every open request (or those linked to an outage) as arrays: ids, teams, and the recomputed
+    and stored due and warn moments.
+
+    A request linked to a known outage counts its promise from the outage's restoration once power is back.
+    """
     table = ServiceRequest._meta.db_table
     types = RequestType._meta.db_table
+    outages = Outage._meta.db_table
     placeholders = ", ".join(["%s"] * len(OPEN_STATES))
+    linked = "AND r.outage_id IS NOT NULL" if only_linked else ""
+    start = "CASE WHEN o.restored_at > r.opened_at THEN o.restored_at ELSE r.opened_at END"
     sql = f"""
-        SELECT r.id, r.team_id, {_epoch_minutes_sql('r.opened_at')},
+        SELECT r.id, r.team_id, {_epoch_minutes_sql(start)},
                CASE WHEN r.extra_works AND t.extended_promise_amount IS NOT NULL THEN t.extended_promise_amount
                     ELSE t.promise_amount END,
                CASE WHEN t.promise_unit = %s THEN 1 ELSE 0 END,
                {_epoch_minutes_sql('r.due_at')}, {_epoch_minutes_sql('r.warn_at')}
         FROM {table} r JOIN {types} t ON t.id = r.request_type_id
-        WHERE r.state IN ({placeholders})
+        LEFT JOIN {outages} o ON o.id = r.outage_id
+        WHERE r.state IN ({placeholders}) {linked}
         ORDER BY r.id
     """  # noqa: S608 - table names and placeholders only
     rows = fetch_int_matrix(sql=sql, params=[PromiseUnit.WORKING_HOURS, *OPEN_STATES], columns=7)
@@ -535,13 +550,14 @@ def open_request_clocks(*, now: dt.datetime) -> dict[str, np.ndarray]:
     return {"ids": ids, "teams": teams, "due": due, "warn": warn, "due_stored": due_stored, "warn_stored": warn_stored}
 
 
-def clocks_recompute(*, now: dt.datetime) -> int:
+def clocks_recompute(*, now: dt.datetime, only_linked: bool = False) -> int:
     """Recompute every open request's deadline and warning on today's calendar, as arrays; store those that moved.
 
     Run after the calendar changed (a day off added or removed, other working hours): a deadline is fixed when a
     request is opened, and the breach scan compares the stored moments. Returns how many requests moved.
+    `only_linked`: only requests linked to a known outage (their clock restarts when power is back).
     """
-    clocks = open_request_clocks(now=now)
+    clocks = open_request_clocks(now=now, only_linked=only_linked)
     moved = (clocks["due"] != clocks["due_stored"]) | (clocks["warn"] != clocks["warn_stored"])
     ids, due, warn = (clocks[k][moved].tolist() for k in ("ids", "due", "warn"))
     table = ServiceRequest._meta.db_table
@@ -599,6 +615,7 @@ def _alerts_insert_postgresql(*, now: dt.datetime) -> tuple[int, int, dict[int, 
               LEFT JOIN {alerts} b ON b.request_id = r.id AND b.kind = %s
              WHERE r.state IN ({placeholders})
                AND ((r.warn_at <= %s AND w.id IS NULL) OR (r.due_at <= %s AND b.id IS NULL))
+               AND (r.outage_id IS NULL OR NOT {_HELD_BY_OUTAGE})
         ), inserted AS (
             INSERT INTO {alerts} (request_id, kind, at)
             SELECT id, %s, %s FROM found WHERE warning UNION ALL SELECT id, %s, %s FROM found WHERE breach
@@ -633,6 +650,7 @@ def _alerts_insert(*, kind: str, moment_column: str, now: dt.datetime) -> list[t
         SELECT r.id, %s, %s FROM {table} r
         WHERE r.state IN ({placeholders}) AND r.{moment_column} <= %s
           AND NOT EXISTS (SELECT 1 FROM {alerts} a WHERE a.request_id = r.id AND a.kind = %s)
+          AND (r.outage_id IS NULL OR NOT {_HELD_BY_OUTAGE})
         ON CONFLICT DO NOTHING
         RETURNING request_id
     """  # noqa: S608 - table and column names only
@@ -669,9 +687,11 @@ def clock_scan(*, now: dt.datetime, tell_teams: bool = True, recompute: bool = F
 
     Set-based on the stored deadlines (`recompute=True` first recomputes them on today's calendar, see
     `clocks_recompute`): a new warning or breach is a `ClockAlert` row (unique per request and kind), and the
-    team hears of it by e-mail to its staff, one message per team and scan (docs/servicedesk.md).
+    team hears of it by e-mail to its staff, one message per team and scan (docs/servicedesk.md). A request
+    linked to a known outage is held while that outage is announced or in progress, and its clock restarts at
+    the restoration (each scan restarts those of outages restored since).
     """
-    moved = clocks_recompute(now=now) if recompute else 0
+    moved = clocks_recompute(now=now) if recompute else clocks_recompute(now=now, only_linked=True)
     with transaction.atomic(), acting_as(reason="servicedesk.clock_scan"):
         if connection.vendor == "postgresql":
             # Alerts are found again by the next scan if a crash loses them: the commit need not wait for the WAL.
@@ -722,7 +742,8 @@ def clock_scan_naive(*, now: dt.datetime) -> int:
     """The same scan, one request at a time in Python (the benchmark's baseline; writes nothing)."""
     calendar = None
     found = 0
-    for request in ServiceRequest.objects.filter(state__in=OPEN_STATES).select_related("request_type").order_by("pk"):
+    rows = ServiceRequest.objects.filter(state__in=OPEN_STATES).exclude(outage__status__in=ANNOUNCED_STATUSES)
+    for request in rows.select_related("request_type").order_by("pk"):
         calendar = calendar or business_calendar(years=_years_around([request.opened_at, now]))
         due, warn = _naive_deadline(request=request, calendar=calendar)
         found += now >= warn

@@ -31,6 +31,19 @@ def tariff_versions(*, purpose: str | None = None) -> QuerySet[TariffVersion]:
     return versions.filter(purpose=purpose) if purpose else versions
 
 
+def with_prices(versions: QuerySet[TariffVersion]) -> QuerySet[TariffVersion]:
+    """The versions with their tier and time-of-use prices prefetched, in their order."""
+    return versions.prefetch_related(
+        Prefetch("tiers", queryset=TierPrice.objects.order_by("position", "pk")),
+        Prefetch("time_of_use_prices", queryset=TimeOfUsePrice.objects.order_by("voltage", "period", "pk")),
+    )
+
+
+def vat_rates() -> QuerySet[VatRate]:
+    """VAT rates on electricity, oldest first."""
+    return VatRate.objects.order_by("active_from", "pk")
+
+
 def tariff_version_price_summary(*, version: TariffVersion) -> str:
     """The prices of a version in one line (tiers `1.984 / 2.050 / …`, or how many time-of-use prices)."""
     if version.method == PricingMethod.TIERED:

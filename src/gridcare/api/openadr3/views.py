@@ -237,7 +237,7 @@ event = vtn_view({"GET": _event_get, "PUT": _forbidden_for_vens, "DELETE": _forb
 
 
 def _reports(ven: Ven):
-    return VenReport.objects.filter(ven=ven).select_related("event").order_by("pk")
+    return selectors.ven_reports(ven=ven)
 
 
 def _report_input(data: dict, ven: Ven) -> dict:
@@ -306,7 +306,7 @@ report = vtn_view({"GET": _report_get, "PUT": _report_update, "DELETE": _report_
 
 
 def _subscriptions(ven: Ven):
-    return VenSubscription.objects.filter(ven=ven).order_by("pk")
+    return selectors.ven_subscriptions(ven=ven)
 
 
 def _subscription_input(data: dict, ven: Ven) -> dict:
@@ -419,7 +419,7 @@ ven = vtn_view({"GET": _ven_get, "PUT": _ven_update, "DELETE": _ven_delete})
 
 
 def _resource_found(ven: Ven, resource_id: str) -> VenResource:
-    found = VenResource.objects.filter(ven=ven, pk=_pk(resource_id)).first()
+    found = selectors.ven_resource(ven=ven, resource_id=_pk(resource_id))
     if found is None:
         raise Problem(404, _("Không tìm thấy thiết bị."))
     return found
@@ -427,7 +427,7 @@ def _resource_found(ven: Ven, resource_id: str) -> VenResource:
 
 def _resource_list(request, *, ven, now, object_id):
     own = _own_ven(ven, object_id)
-    rows = list(VenResource.objects.filter(ven=own).order_by("pk"))
+    rows = list(selectors.ven_resources(ven=own))
     if request.GET.get("resourceName"):
         rows = [r for r in rows if r.resource_name == request.GET["resourceName"]]
     return _json([openadr.resource_object(r) for r in _page(request, rows)])
@@ -441,7 +441,7 @@ def _resource_input(data: dict) -> dict:
 def _resource_create(request, *, ven, now, object_id):
     own = _own_ven(ven, object_id)
     fields = _resource_input(_body(request))
-    if VenResource.objects.filter(ven=own, resource_name=fields["resource_name"]).exists():
+    if selectors.ven_resource_name_taken(ven=own, resource_name=fields["resource_name"]):
         raise Problem(409, _("VEN đã có thiết bị tên này."))
     created = services.ven_resource_save(ven=own, now=now, **fields)
     return _json(openadr.resource_object(created), status=201)
@@ -455,7 +455,7 @@ def _resource_update(request, *, ven, now, object_id, resource_id):
     own = _own_ven(ven, object_id)
     found = _resource_found(own, resource_id)
     fields = _resource_input(_body(request))
-    if VenResource.objects.filter(ven=own, resource_name=fields["resource_name"]).exclude(pk=found.pk).exists():
+    if selectors.ven_resource_name_taken(ven=own, resource_name=fields["resource_name"], other_than=found):
         raise Problem(409, _("VEN đã có thiết bị tên này."))
     saved = services.ven_resource_save(ven=own, now=now, resource=found, **fields)
     return _json(openadr.resource_object(saved))

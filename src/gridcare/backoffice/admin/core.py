@@ -9,7 +9,8 @@ from gridcare.backoffice.site import admin_site
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.models import AuditEntry, User
 from gridcare.org import policy
-from gridcare.org.models import StaffMembership, StaffRole
+from gridcare.org.models import StaffRole
+from gridcare.org.selectors import staff_membership_of
 from gridcare.org.services import staff_membership_set
 
 
@@ -30,7 +31,7 @@ class GridcareUserAdmin(UserAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        membership = StaffMembership.objects.filter(user=request.user).select_related("unit").first()
+        membership = staff_membership_of(user=request.user)
         if not change and not request.user.is_superuser and membership is not None:
             # A login made by a unit's administrator is a staff member of that unit from the start (a viewer
             # until given a role), so that it is never an unattached user other units could reach.

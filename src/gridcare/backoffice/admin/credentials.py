@@ -43,7 +43,7 @@ class EnrolmentLinkAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            users = get_user_model().objects.all() if request.user.is_superuser else _managed_users(request)
+            users = _managed_users(request)  # every user for a superuser
             kwargs["queryset"] = users.filter(is_staff=True, is_active=True).order_by("username", "pk")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -20,6 +20,7 @@ from gridcare.backoffice.site import admin_site
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import local_date
+from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import services
 from gridcare.customers.models import (
     Account,
@@ -31,7 +32,6 @@ from gridcare.customers.models import (
     ServicePoint,
     SocialCategoryAssignment,
 )
-from gridcare.org import policy
 
 SOCIAL_CATEGORY_PERMISSION = "customers.access_social_category"
 
@@ -70,7 +70,7 @@ class CustomerAdmin(AuditedAdmin):
 
     def get_queryset(self, request):
         # Only the contracts this staff member may see, in one query for the whole page.
-        visible = policy.records(Account.objects.order_by("code"), user=request.user)
+        visible = customer_selectors.accounts_visible(user=request.user).order_by("code")
         return super().get_queryset(request).prefetch_related(Prefetch("accounts", queryset=visible, to_attr="visible_accounts"))
 
     @admin.display(description=_("Hợp đồng"))
@@ -243,7 +243,7 @@ class SocialCategoryAssignmentAdmin(AuditedAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(customer__in=Customer.objects.filter(customer_search_q(term)).values("pk")), False
+        return queryset.filter(customer__in=customer_selectors.customers_matching(match=customer_search_q(term)).values("pk")), False
 
     @staticmethod
     def _allowed(request) -> bool:

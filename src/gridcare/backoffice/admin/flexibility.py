@@ -322,7 +322,7 @@ class VenForm(forms.ModelForm):
         data = super().clean()
         account = data.get("account")
         if account is not None:
-            if not Enrolment.objects.filter(account=account).exists():
+            if not selectors.is_enrolled(account=account):
                 raise ValidationError(_("Khách hàng chưa tham gia chương trình nào."))
             if not policy.may(user=self.user, action="flexibility.enrol", unit_id=account.unit_id):
                 raise ValidationError(_("Cần quyền đăng ký khách hàng của đơn vị mình."))

@@ -20,7 +20,7 @@ from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.customers.models import SensitiveKind
-from gridcare.network.models import Feeder
+from gridcare.network.selectors import feeders_among
 from gridcare.org import policy
 from gridcare.outages import selectors, services
 from gridcare.outages.models import (
@@ -187,7 +187,7 @@ class OutageAdmin(UnitScopedAdmin):
                 )  # fmt: skip
                 note = _("Đã lưu bản nháp: khách hàng chưa được báo cho đến khi thông báo.")
             else:
-                current = Outage.objects.get(pk=form.instance.pk)
+                current = selectors.outage_by_pk(pk=form.instance.pk)
                 fields = {name: data[name] for name in form.changed_data if name in data}
                 if current.kind == OutageKind.INCIDENT:
                     saved = services.incident_update(outage=current, by=request.user, now=now, **fields)
@@ -224,7 +224,7 @@ class OutageAdmin(UnitScopedAdmin):
         return redirect(reverse("admin:outages_outage_change", args=[obj.pk]))
 
     def changelist_view(self, request, extra_context=None):
-        reports = policy.records(OutageReport.objects.all(), user=request.user)
+        reports = selectors.outage_reports_visible(user=request.user)
         suggestions = selectors.suggested_incidents(reports=reports, now=timezone.now())
         extra = {"suggestion_count": len(suggestions)}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
@@ -314,7 +314,7 @@ class OutageAdmin(UnitScopedAdmin):
         """Ungrouped customer reports by feeder, with a one-click "open incident"."""
         if not self.has_view_permission(request):
             self._forbidden(request)
-        reports = policy.records(OutageReport.objects.all(), user=request.user)
+        reports = selectors.outage_reports_visible(user=request.user)
         rows = []
         for suggestion in selectors.suggested_incidents(reports=reports, now=timezone.now()):
             rows.append({
@@ -330,8 +330,8 @@ class OutageAdmin(UnitScopedAdmin):
     def open_incident_view(self, request, feeder_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        reports = policy.records(OutageReport.objects.all(), user=request.user)
-        feeder = get_object_or_404(Feeder.objects.filter(pk__in=reports.values("feeder_id")), pk=feeder_id)
+        reports = selectors.outage_reports_visible(user=request.user)
+        feeder = get_object_or_404(feeders_among(ids=reports.values("feeder_id")), pk=feeder_id)
         try:
             incident = services.incident_from_reports(feeder=feeder, by=request.user, now=timezone.now(), reports=reports)
         except services.OutageError as exc:

@@ -15,7 +15,7 @@ from gridcare.backoffice.site import admin_site
 from gridcare.billing.models import Bill
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.formatting import format_vnd
-from gridcare.customers.models import Account
+from gridcare.customers.selectors import accounts_visible
 from gridcare.metering.importing import ImportFileError
 from gridcare.org import policy
 from gridcare.payments import statements
@@ -143,7 +143,7 @@ class StatementLineAdmin(UnitScopedAdmin):
         form = MatchForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             code = form.cleaned_data["customer_code"].strip().upper()
-            account = policy.records(Account.objects.filter(code=code), user=request.user).first()
+            account = accounts_visible(user=request.user).filter(code=code).first()
             number = form.cleaned_data["bill_number"].strip()
             bill = Bill.objects.filter(account=account, number=number).first() if account and number else None
             if account is None:

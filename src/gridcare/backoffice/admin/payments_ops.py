@@ -22,7 +22,7 @@ from gridcare.backoffice.scoping import UnitScopedAdmin
 from gridcare.backoffice.site import admin_site
 from gridcare.core.admin_mixins import ReadOnlyAdminMixin
 from gridcare.core.formatting import format_day, format_vnd
-from gridcare.customers.models import Account
+from gridcare.customers.selectors import accounts_visible
 from gridcare.org import policy
 from gridcare.payments import reconciliation, refunds, selectors
 from gridcare.payments.models import Channel, Payment, ReconciliationDifference, ReconciliationRun, Refund
@@ -46,7 +46,7 @@ def account_money_view(request, code: str):
     """One account's balance (due, overdue, credit, bills left), payments with allocations and refunds, orders."""
     if not policy.may_record(user=request.user, model=Payment, verb="view"):
         raise PermissionDenied
-    account = policy.records(Account.objects.select_related("customer", "unit"), user=request.user).filter(
+    account = accounts_visible(user=request.user).select_related("customer", "unit").filter(
         code=code.strip().upper()).first()  # fmt: skip
     if account is None:
         raise Http404(_("Không có hợp đồng này trong các đơn vị của bạn."))

@@ -37,6 +37,7 @@ CLOCK_LABELS = {
     selectors.CLOCK_ON_TIME: _("trong hạn"),
     selectors.CLOCK_WARNING: _("sắp quá hạn"),
     selectors.CLOCK_BREACHED: _("quá hạn"),
+    selectors.CLOCK_OUTAGE: _("theo sự cố mất điện"),
 }
 
 

@@ -8,7 +8,6 @@ rates are saved the same way.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +21,7 @@ from gridcare.tariffs.models import (
     TimeOfUseWindow,
     VatRate,
 )
-from gridcare.tariffs.selectors import tariff_version_price_summary
+from gridcare.tariffs.selectors import tariff_version_price_summary, with_prices
 
 
 class TariffVersionForm(forms.ModelForm):
@@ -142,10 +141,7 @@ class TariffVersionAdmin(ServiceSavedAdmin):
     ordering = ("purpose", "-active_from", "pk")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("tiers", queryset=TierPrice.objects.order_by("position", "pk")),
-            Prefetch("time_of_use_prices", queryset=TimeOfUsePrice.objects.order_by("voltage", "period", "pk")),
-        )
+        return with_prices(super().get_queryset(request))
 
     @admin.display(description=_("đơn giá (đồng/kWh, chưa VAT)"))
     def prices(self, obj):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from gridcare.backoffice.workday import Queue, changelist_url, register_queues
 from gridcare.org import policy
+from gridcare.outages import selectors as outage_selectors
 from gridcare.outages.models import Outage, OutageStatus
 from gridcare.payments import reconciliation
 from gridcare.payments.models import ReconciliationDifference
@@ -37,7 +38,7 @@ def outage_queues(*, user, now: dt.datetime) -> list[Queue]:
     """Outages going on now (power off, not yet restored), and drafts waiting to be published."""
     if not policy.may_record(user=user, model=Outage, verb="view"):
         return []
-    counts = policy.records(Outage.objects.all(), user=user).aggregate(
+    counts = outage_selectors.outages_visible(user=user).aggregate(
         off=Count("pk", filter=Q(status=OutageStatus.IN_PROGRESS)),
         drafts=Count("pk", filter=Q(status=OutageStatus.DRAFT)),
         overdue=Count("pk", filter=Q(status=OutageStatus.IN_PROGRESS, scheduled_end__lt=now)),
