@@ -132,13 +132,14 @@ def naive(path: Path, sample: int, now) -> float:
 
 
 def run_callbacks(args) -> float | None:
-    """The gateway part: `payment_callbacks.py` (its own throw-away database, a gunicorn server, 16 client threads)
-    settles N VNPAY IPNs over HTTP; returns its callbacks/s, or None when it failed."""
+    """The gateway part: `payment_callbacks.py` (its own throw-away database, a gunicorn server, 16 client threads on
+    kept-alive connections) settles N VNPAY IPNs over HTTP; returns its callbacks/s, or None when it failed."""
     import re
     import subprocess
 
     url = f"{args.database_url}_callbacks" if args.database_url else ""
-    command = [sys.executable, str(Path(__file__).with_name("payment_callbacks.py")), "--payments", str(args.payments)]
+    command = [sys.executable, str(Path(__file__).with_name("payment_callbacks.py")), "--payments", str(args.payments),
+               "--naive-sample", "0"]  # its per-row baseline is not this RESULT's (the statement's naive import is)
     done = subprocess.run(command + (["--database-url", url] if url else []), capture_output=True, text=True, check=False)
     print(done.stdout.strip().replace("RESULT payments", "callback part:"))
     found = re.search(r"callbacks_per_s=([0-9.]+)", done.stdout)
@@ -176,6 +177,9 @@ def main() -> None:
     rate = n / seconds
     print(f"statement import: {n} rows ({len(content) / 1e6:.1f} MB) in {seconds:.2f} s: {result.matched} matched, "
           f"{result.unmatched} unmatched, {len(result.errors)} errors")  # fmt: skip
+    import os
+
+    print(f"load average {os.getloadavg()[0]:.2f}")
     again = time.perf_counter()
     repeat = statement_import(content=content, filename=path.name, kind="bank", source="VCB", now=now)
     print(f"re-import of the same file: {repeat.already_present} already present, {repeat.matched} new, "

@@ -143,10 +143,16 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'gridcare.sqlite3'}"
+# PostgreSQL keeps its connections (10 minutes) instead of a new one per request: a new backend per request
+# (fork, authentication, catalogue caches, the triggers' PL/pgSQL compiled again) was most of a gateway
+# callback's cost under gunicorn (benchmarks/README.md, payments 2026-12-01). A kept connection is checked
+# (`CONN_HEALTH_CHECKS`) before a request reuses it, so a restarted database costs no failed request.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'gridcare.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        _DATABASE_URL,
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "600" if _DATABASE_URL.startswith("postgres") else "0")),
+        conn_health_checks=os.environ.get("DB_CONN_HEALTH_CHECKS", "1") == "1",
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

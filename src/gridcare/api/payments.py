@@ -13,7 +13,6 @@ Another customer's account or order is a 404, exactly like one that does not exi
 """
 
 import json
-import logging
 
 from django.http import JsonResponse
 from django.urls import reverse
@@ -36,10 +35,8 @@ from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import local_date
 from gridcare.org import policy
 from gridcare.payments import selectors, services
-from gridcare.payments.gateways import CallbackInvalid, gateway_for
 from gridcare.payments.models import GatewayCallback, Payment, PaymentOrder
 
-logger = logging.getLogger("gridcare.payments")
 READ_THROTTLES = [UserRateThrottle, AnonRateThrottle]
 ERRORS = error_responses(400, 401, 403, 404, 429)
 
@@ -243,27 +240,9 @@ ZALOPAY_REPLIES = {
 
 
 def _settle(*, channel: str, request, data: dict):
-    """Verify, settle and log one callback; returns the outcome."""
-    now = timezone.now()
-    address = client_address(request)
-    reference, order = str(data.get("vnp_TxnRef", "")), None
-    try:
-        result = gateway_for(channel).verify_callback(data)
-        reference = result.reference
-        outcome, order = services.payment_order_settle(channel=channel, result=result, now=now)
-    except CallbackInvalid:
-        outcome = services.Outcome.INVALID_SIGNATURE
-    except Exception:
-        logger.exception("payment callback failed (%s %s)", channel, reference)
-        outcome = services.Outcome.ERROR
-    if outcome in (services.Outcome.INVALID_SIGNATURE, services.Outcome.INVALID_AMOUNT, services.Outcome.NOT_FOUND):
-        logger.warning("payment callback refused: %s %s %s from %s", channel, outcome, reference, address)
-    try:
-        services.gateway_callback_log(channel=channel, outcome=outcome, reference=reference, order=order,
-                                      address=address, payload=data, now=now)  # fmt: skip
-    except Exception:  # the answer matters more than the log line
-        logger.exception("payment callback not logged (%s %s)", channel, reference)
-    return outcome
+    """Verify, settle and log one callback (one transaction with its log); returns the outcome."""
+    return services.gateway_callback_settle(channel=channel, data=data, address=client_address(request),
+                                            now=timezone.now())  # fmt: skip
 
 
 @csrf_exempt

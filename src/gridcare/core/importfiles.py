@@ -73,6 +73,22 @@ class ImportLimits:
         return cls(max_bytes=settings.GRIDCARE_IMPORT_MAX_BYTES, max_expanded_bytes=settings.GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES)
 
 
+def header_problems(names: list[str], *, required, optional) -> tuple[list[str], dict[str, list[str]]]:
+    """What is wrong with a header's column names, for both imports: the sentences ("thiếu cột …", "cột không biết
+    …", "cột lặp …", none when nothing is) and the details `{"missing", "unknown", "duplicated"}`."""
+    missing = [c for c in required if c not in names]
+    unknown = [c for c in names if c not in required and c not in optional]
+    duplicated = sorted({c for c in names if names.count(c) > 1})
+    parts = []
+    if missing:
+        parts.append(_("thiếu cột %(columns)s") % {"columns": ", ".join(missing)})
+    if unknown:
+        parts.append(_("cột không biết %(columns)s") % {"columns": ", ".join(unknown)})
+    if duplicated:
+        parts.append(_("cột lặp %(columns)s") % {"columns": ", ".join(duplicated)})
+    return parts, {"missing": missing, "unknown": unknown, "duplicated": duplicated}
+
+
 def megabytes(size: int) -> str:
     """A size for people: MiB, KiB or bytes."""
     if size >= 1_048_576:

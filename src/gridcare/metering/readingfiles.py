@@ -16,6 +16,7 @@ from gridcare.core.importfiles import (
     ImportLimits,
     RowError,
     cell_text,
+    header_problems,
     rows_from_file,
 )
 
@@ -52,21 +53,12 @@ def _kind_for(header: list[str]) -> str:
             % {"register": ", ".join(REGISTER_REQUIRED), "interval": ", ".join(INTERVAL_REQUIRED)},
             code="bad_header",
         )
-    missing = [c for c in required if c not in names]
-    unknown = [c for c in header if c not in required and c not in optional]
-    duplicated = sorted({c for c in header if header.count(c) > 1})
-    if missing or unknown or duplicated:
-        parts = []
-        if missing:
-            parts.append(_("thiếu cột %(columns)s") % {"columns": ", ".join(missing)})
-        if unknown:
-            parts.append(_("cột không biết %(columns)s") % {"columns": ", ".join(unknown)})
-        if duplicated:
-            parts.append(_("cột lặp %(columns)s") % {"columns": ", ".join(duplicated)})
+    parts, details = header_problems(header, required=required, optional=optional)
+    if parts:
         raise ImportFileError(
             _("Tiêu đề tệp không hợp lệ: %(problems)s.") % {"problems": "; ".join(parts)},
             code="bad_header",
-            details={"missing": missing, "unknown": unknown, "duplicated": duplicated},
+            details=details,
         )
     return kind
 

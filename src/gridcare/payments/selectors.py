@@ -177,3 +177,31 @@ def notice_targets(*, account: Account | int, notices: list[tuple[str, dict]]) -
         number = by_period.get(str(ctx.get("period", ""))) if key == "bill_ready" else by_due.get(str(due or "")[:10])
         result.append(("bill", number) if number else None)
     return result
+
+
+def work_queue_counts(*, user, lines: bool, differences: bool) -> tuple[int, int]:
+    """(unmatched statement lines, open reconciliation differences) that `user` may see, in one query (the workday
+    page's payments queues); a count not asked for is 0."""
+    from django.db import connection
+
+    from gridcare.org import policy
+    from gridcare.payments.operations_models import ReconciliationDifference
+    from gridcare.payments.statements_models import StatementLine
+
+    parts, params = [], []
+    for wanted, queryset in (
+        (lines, StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED)),
+        (differences, ReconciliationDifference.objects.filter(status=ReconciliationDifference.Status.OPEN)),
+    ):
+        if not wanted:
+            parts.append("0")
+            continue
+        sql, values = policy.records(queryset, user=user).order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) q)")  # noqa: S608 - the ORM's own SQL
+        params.extend(values)
+    if parts == ["0", "0"]:
+        return 0, 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)  # noqa: S608 - the ORM's own SQL, its params bound
+        waiting, open_ = cursor.fetchone()
+    return int(waiting), int(open_)

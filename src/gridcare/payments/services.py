@@ -7,15 +7,15 @@ hold to its owed bills, oldest due first (bills the payer named first); the data
 """
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import translation
 
 from gridcare.billing.models import Bill
@@ -24,7 +24,7 @@ from gridcare.customers.models import Account
 from gridcare.notifications.models import Topic
 from gridcare.notifications.services import notify
 from gridcare.payments import selectors
-from gridcare.payments.gateways import GatewayError, GatewayResult, gateway_for
+from gridcare.payments.gateways import CallbackInvalid, GatewayError, GatewayResult, gateway_for
 from gridcare.payments.gateways.base import VIETNAM, PaymentRequest
 from gridcare.payments.models import (
     Allocation,
@@ -35,6 +35,8 @@ from gridcare.payments.models import (
     PaymentOrderBill,
     PaymentReversal,
 )  # fmt: skip
+
+logger = logging.getLogger("gridcare.payments")
 
 
 class PaymentError(Exception):
@@ -112,58 +114,80 @@ def payments_allocate(*, accounts: Iterable[Account | int], now: dt.datetime) ->
     return total
 
 
-def _sum_of(model) -> Coalesce:
-    """The sum of the `amount` of a payment's rows of `model` (allocations, reversals), 0 when it has none."""
-    rows = model.objects.filter(payment=OuterRef("pk")).order_by().values("payment").annotate(s=Sum("amount")).values("s")
-    return Coalesce(Subquery(rows), 0)
+# The allocator's reads in one round trip, plain SQL (no ORM compilation on the callback path): what still sits
+# on bills no longer owed (released first), what each payment holds, and what each owed bill has left to pay.
+# Table and column names are constants.
+_OWED_SQL = "kind = 'invoice' AND status = 'issued'"
+_LEDGER_SQL = f"""
+SELECT 's', a.payment_id, a.bill_id, SUM(a.amount), CAST(NULL AS timestamptz), CAST(NULL AS date), CAST(NULL AS date)
+  FROM payments_allocation a JOIN payments_payment p ON p.id = a.payment_id
+ WHERE p.account_id = %s
+   AND a.bill_id NOT IN (SELECT id FROM billing_bill WHERE account_id = %s AND {_OWED_SQL})
+ GROUP BY a.payment_id, a.bill_id HAVING SUM(a.amount) > 0
+UNION ALL
+SELECT 'p', p.id, NULL,
+       p.amount - COALESCE((SELECT SUM(u.amount) FROM payments_allocation u WHERE u.payment_id = p.id), 0)
+                - COALESCE((SELECT SUM(r.amount) FROM payments_paymentreversal r WHERE r.payment_id = p.id), 0),
+       p.received_at, NULL, NULL
+  FROM payments_payment p WHERE p.account_id = %s
+UNION ALL
+SELECT 'b', b.id, NULL, b.total - COALESCE((SELECT SUM(u.amount) FROM payments_allocation u WHERE u.bill_id = b.id), 0),
+       NULL, b.due_date, b.period
+  FROM billing_bill b WHERE b.account_id = %s AND {_OWED_SQL}
+"""  # noqa: S608
+
+
+def _lock_account(cursor, account_id: int) -> None:
+    """One allocator per account at a time (PostgreSQL; SQLite has one writer): the sums read next stay true
+    until this transaction commits. `NO KEY`: rows that merely refer to the account are not blocked."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT id FROM customers_account WHERE id = %s FOR NO KEY UPDATE", [account_id])
 
 
 def _allocate_account(*, account_id: int, prefer: list[int], now: dt.datetime) -> int:
-    # One allocator per account at a time (PostgreSQL; SQLite has one writer): the sums read below stay true
-    # until this transaction commits. `no_key`: rows that merely refer to the account are not blocked.
-    Account.objects.select_for_update(no_key=True).filter(pk=account_id).values_list("pk").first()
-    rows: list[Allocation] = []
-    # Release what still sits on bills that are no longer owed (cancelled or replaced since it was allocated).
-    stale = (
-        Allocation.objects.filter(payment__account_id=account_id)
-        .exclude(bill__in=Bill.objects.filter(selectors.OWED, account_id=account_id))
-        .values("payment_id", "bill_id").annotate(s=Sum("amount")).filter(s__gt=0).order_by("payment_id", "bill_id")
-    )  # fmt: skip
-    freed: dict[int, int] = {}
-    for row in stale:
-        rows.append(Allocation(payment_id=row["payment_id"], bill_id=row["bill_id"], amount=-row["s"],
-                               reason=Allocation.Reason.BILL_CANCELLED, created_at=now))  # fmt: skip
-        freed[row["payment_id"]] = freed.get(row["payment_id"], 0) + row["s"]
-    # What each payment still holds, oldest payment first (its allocations and reversals summed in the same query).
-    held = []
-    payments = (
-        Payment.objects.filter(account_id=account_id)
-        .annotate(allocated=_sum_of(Allocation), reversed=_sum_of(PaymentReversal))
-        .order_by("received_at", "pk").values_list("pk", "amount", "allocated", "reversed")
-    )  # fmt: skip
-    for pk, amount, allocated, reversed_ in payments:
-        free = amount - allocated - reversed_ + freed.get(pk, 0)
-        if free > 0:
-            held.append([pk, free])
-    bills = list(selectors.bills_outstanding(account=account_id).values_list("pk", "outstanding"))
-    if prefer:
-        rank = {pk: i for i, pk in enumerate(prefer)}
-        bills.sort(key=lambda b: rank.get(b[0], len(rank)))  # stable: the others stay oldest due first
-    applied = 0
-    for bill_id, outstanding in bills:
-        while outstanding > 0 and held:
-            payment = held[0]
-            part = min(outstanding, payment[1])
-            rows.append(Allocation(payment_id=payment[0], bill_id=bill_id, amount=part, created_at=now))
-            outstanding -= part
-            payment[1] -= part
-            applied += part
-            if payment[1] == 0:
-                held.pop(0)
-        if not held:
-            break
-    if rows:
-        Allocation.objects.bulk_create(rows)
+    """Allocate what the account's payments hold to its owed bills (released first what sits on bills no longer
+    owed), oldest payment to the oldest due bill, `prefer`red bills first; returns the amount allocated."""
+    created = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        _lock_account(cursor, account_id)
+        cursor.execute(_LEDGER_SQL, [account_id, account_id, account_id, account_id])
+        ledger = cursor.fetchall()
+        rows: list[tuple] = []
+        freed: dict[int, int] = {}
+        held_rows, bill_rows = [], []
+        for kind, pk, bill_id, amount, received_at, due_date, period in ledger:
+            if kind == "s":  # release what sits on a bill cancelled or replaced since it was allocated
+                rows.append((pk, bill_id, -int(amount), Allocation.Reason.BILL_CANCELLED.value, created))
+                freed[pk] = freed.get(pk, 0) + int(amount)
+            elif kind == "p":
+                held_rows.append((received_at, pk, int(amount)))
+            elif amount > 0:
+                bill_rows.append((due_date is None, due_date or "", period, pk, int(amount)))
+        # Oldest payment first (received, then id); bills oldest due first (no due date last), then period, id —
+        # the order of `selectors.owed_bills`. (SQLite's dates are ISO text: they sort as the dates do.)
+        held = [[pk, free + freed.get(pk, 0)] for _at, pk, free in sorted(held_rows)]
+        held = [h for h in held if h[1] > 0]
+        bills = [(pk, left) for *_key, pk, left in sorted(bill_rows)]
+        if prefer:
+            rank = {pk: i for i, pk in enumerate(prefer)}
+            bills.sort(key=lambda b: rank.get(b[0], len(rank)))  # stable: the others stay oldest due first
+        applied = 0
+        for bill_id, outstanding in bills:
+            while outstanding > 0 and held:
+                payment = held[0]
+                part = min(outstanding, payment[1])
+                rows.append((payment[0], bill_id, part, Allocation.Reason.ALLOCATE.value, created))
+                outstanding -= part
+                payment[1] -= part
+                applied += part
+                if payment[1] == 0:
+                    held.pop(0)
+            if not held:
+                break
+        if rows:
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+            cursor.execute(f"INSERT INTO payments_allocation (payment_id, bill_id, amount, reason, created_at) "  # noqa: S608
+                           f"VALUES {values}", [v for row in rows for v in row])  # fmt: skip
     return applied
 
 
@@ -300,39 +324,102 @@ class Outcome(StrEnum):
     ERROR = GatewayCallback.Outcome.ERROR
 
 
-def payment_order_settle(*, channel: str, result: GatewayResult, now: dt.datetime) -> tuple[Outcome, PaymentOrder | None]:
+_ORDER_SQL = (
+    "SELECT o.id, o.account_id, o.amount, o.status, ob.bill_id FROM payments_paymentorder o "
+    "LEFT JOIN payments_paymentorderbill ob ON ob.order_id = o.id WHERE o.reference = %s AND o.gateway = %s "
+    "ORDER BY ob.id"
+)
+_ORDER_END_SQL = ("UPDATE payments_paymentorder SET status = %s, settled_at = %s, result_code = %s, "
+                  "gateway_transaction = %s WHERE id = %s")
+_ORDER_FIELDS = ["id", "reference", "gateway", "account_id", "amount", "status"]
+
+
+def _order_with_bills(*, reference: str, channel: str) -> tuple[PaymentOrder | None, list[int]]:
+    """The order (its id, account, amount and status loaded; the rest deferred) and its bills, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ORDER_SQL, [reference, channel])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    pk, account_id, amount, status, _bill = rows[0]
+    order = PaymentOrder.from_db(connection.alias, _ORDER_FIELDS, [pk, reference, channel, account_id, amount, status])
+    return order, [r[4] for r in rows if r[4] is not None]
+
+
+def _order_end(*, order: PaymentOrder, status: str, now: dt.datetime, result: GatewayResult,
+               only_pending: bool) -> bool:  # fmt: skip
+    """Mark the order paid or failed (a failure only ends a pending order); whether a row changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ORDER_END_SQL + (" AND status = %s" if only_pending else ""),
+            [status, connection.ops.adapt_datetimefield_value(now), result.code[:16], result.gateway_transaction[:64],
+             order.pk, *([PaymentOrder.Status.PENDING.value] if only_pending else [])],
+        )  # fmt: skip
+        return cursor.rowcount > 0
+
+
+def payment_order_settle(*, channel: str, result: GatewayResult, now: dt.datetime,
+                         log: dict | None = None) -> tuple[Outcome, PaymentOrder | None]:  # fmt: skip
     """Apply what a gateway reports (a verified callback or a query's answer) to our order, once.
 
     VNPAY's order of checks: the order exists, the amount is the order's, then it is new. A success records the
     payment (keyed by our reference, so a replay finds it and changes nothing) and marks the order paid even if
     it had expired or failed before (a late callback: the money did arrive); a failure only ends a pending order.
+    `log` (`{"address", "payload"}`, a callback's) keeps the callback and the outcome in `GatewayCallback`, in the
+    same transaction as what it settled.
     """
-    order = PaymentOrder.objects.filter(reference=result.reference, gateway=channel).first()
-    if order is None:
-        return Outcome.NOT_FOUND, None
-    if result.amount != order.amount:
-        return Outcome.INVALID_AMOUNT, order
+    order, bills = _order_with_bills(reference=result.reference, channel=channel)
+    if order is None or result.amount != order.amount:
+        outcome = Outcome.NOT_FOUND if order is None else Outcome.INVALID_AMOUNT
+        if log is not None:
+            gateway_callback_log(channel=channel, outcome=outcome, reference=result.reference, order=order, now=now, **log)
+        return outcome, order
     with transaction.atomic():
         if not result.succeeded:
-            ended = PaymentOrder.objects.filter(pk=order.pk, status=PaymentOrder.Status.PENDING).update(
-                status=PaymentOrder.Status.FAILED, settled_at=now, result_code=result.code[:16],
-                gateway_transaction=result.gateway_transaction[:64],
+            ended = _order_end(order=order, status=PaymentOrder.Status.FAILED, now=now, result=result, only_pending=True)
+            outcome = Outcome.FAILED if ended else Outcome.ALREADY_CONFIRMED
+        else:
+            payment, new = payment_record(
+                channel=channel, reference=order.reference, account=order.account_id, amount=order.amount,
+                received_at=result.paid_at or now, bills=bills, order=order,
+                gateway_transaction=result.gateway_transaction[:64], now=now,
             )  # fmt: skip
-            return (Outcome.FAILED if ended else Outcome.ALREADY_CONFIRMED), order
-        bills = list(PaymentOrderBill.objects.filter(order=order).order_by("pk").values_list("bill_id", flat=True))
-        payment, new = payment_record(
-            channel=channel, reference=order.reference, account=order.account_id, amount=order.amount,
-            received_at=result.paid_at or now, bills=bills, order=order,
-            gateway_transaction=result.gateway_transaction[:64], now=now,
-        )  # fmt: skip
-        if not new:
-            return Outcome.ALREADY_CONFIRMED, order
-        PaymentOrder.objects.filter(pk=order.pk).update(
-            status=PaymentOrder.Status.PAID, settled_at=now, result_code=result.code[:16],
-            gateway_transaction=result.gateway_transaction[:64],
-        )  # fmt: skip
-        _receipt_notify(payment=payment, now=now)
-    return Outcome.CONFIRMED, order
+            outcome = Outcome.CONFIRMED if new else Outcome.ALREADY_CONFIRMED
+            if new:
+                _order_end(order=order, status=PaymentOrder.Status.PAID, now=now, result=result, only_pending=False)
+                _receipt_notify(payment=payment, now=now)
+        if log is not None:
+            gateway_callback_log(channel=channel, outcome=outcome, reference=result.reference, order=order, now=now, **log)
+    return outcome, order
+
+
+def gateway_callback_settle(*, channel: str, data: dict, address: str | None, now: dt.datetime) -> Outcome:
+    """Verify one gateway callback, settle its order and keep it (`GatewayCallback`), whatever it was.
+
+    A forged signature, a wrong amount and an unknown order are refused and logged (warning); anything that
+    fails on the way answers ERROR (the gateway calls again) and nothing of it is kept but the log line.
+    """
+    reference, order = str(data.get("vnp_TxnRef", "")), None
+    log = {"address": address, "payload": data}
+    try:
+        try:
+            result = gateway_for(channel).verify_callback(data)
+        except CallbackInvalid:
+            outcome = Outcome.INVALID_SIGNATURE
+            gateway_callback_log(channel=channel, outcome=outcome, reference=reference, now=now, **log)
+        else:
+            reference = result.reference
+            outcome, order = payment_order_settle(channel=channel, result=result, now=now, log=log)
+    except Exception:
+        logger.exception("payment callback failed (%s %s)", channel, reference)
+        outcome = Outcome.ERROR
+        try:
+            gateway_callback_log(channel=channel, outcome=outcome, reference=reference, now=now, **log)
+        except Exception:  # the answer matters more than the log line
+            logger.exception("payment callback not logged (%s %s)", channel, reference)
+    if outcome in (Outcome.INVALID_SIGNATURE, Outcome.INVALID_AMOUNT, Outcome.NOT_FOUND):
+        logger.warning("payment callback refused: %s %s %s from %s", channel, outcome, reference, address)
+    return outcome
 
 
 def _receipt_notify(*, payment: Payment, now: dt.datetime) -> None:
@@ -358,10 +445,10 @@ def gateway_callback_log(
     payload: dict | None = None, now: dt.datetime,
 ) -> GatewayCallback:
     """Keep a callback and what we answered (refused ones too: forged signatures, wrong amounts)."""
-    return GatewayCallback.objects.create(
-        channel=channel, outcome=str(outcome), reference=str(reference)[:64], order=order, address=address,
-        payload=payload or {}, received_at=now,
-    )  # fmt: skip
+    entry = GatewayCallback(channel=channel, outcome=str(outcome), reference=str(reference)[:64], order=order,
+                            address=address, payload=payload or {}, received_at=now)  # fmt: skip
+    insert_once(entry)  # one INSERT … RETURNING (the table has no unique key: it always inserts)
+    return entry
 
 
 def payment_order_query(*, reference: str, now: dt.datetime) -> str:

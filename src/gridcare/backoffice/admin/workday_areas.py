@@ -12,7 +12,7 @@ from gridcare.backoffice.workday import Queue, changelist_url, register_queues
 from gridcare.org import policy
 from gridcare.outages import selectors as outage_selectors
 from gridcare.outages.models import Outage, OutageStatus
-from gridcare.payments import reconciliation
+from gridcare.payments import selectors as payment_selectors
 from gridcare.payments.models import ReconciliationDifference
 from gridcare.payments.statements_models import StatementLine
 from gridcare.servicedesk import selectors as desk
@@ -56,12 +56,13 @@ def outage_queues(*, user, now: dt.datetime) -> list[Queue]:
 def payment_queues(*, user, now: dt.datetime) -> list[Queue]:
     """Bank-statement and partner-file lines no account or bill was found for; reconciliation differences open."""
     result = []
-    if policy.may_record(user=user, model=StatementLine, verb="view"):
-        waiting = policy.records(StatementLine.objects.filter(status=StatementLine.Status.UNMATCHED), user=user).count()
+    lines = policy.may_record(user=user, model=StatementLine, verb="view")
+    open_ = policy.may_record(user=user, model=ReconciliationDifference, verb="view")
+    waiting, differences = payment_selectors.work_queue_counts(user=user, lines=lines, differences=open_)  # one query
+    if lines:
         result.append(Queue(area=_("Thanh toán"), label=_("Dòng sao kê chờ khớp"), count=waiting,
                             url=changelist_url(StatementLine, status__exact=StatementLine.Status.UNMATCHED)))  # fmt: skip
-    if policy.may_record(user=user, model=ReconciliationDifference, verb="view"):
-        differences = reconciliation.open_differences(user=user).count()
+    if open_:
         result.append(Queue(area=_("Thanh toán"), label=_("Chênh lệch đối soát chưa xử lý"), count=differences,
                             tone="attention", url=changelist_url(ReconciliationDifference, status__exact="open")))  # fmt: skip
     return result
