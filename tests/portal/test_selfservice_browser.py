@@ -37,6 +37,8 @@ def code_for(acct) -> str:
 
 
 def test_a_forgotten_password_is_reset_on_a_phone(landlord, phone):  # noqa: F811
+    from playwright.sync_api import expect
+
     own, _tenant = landlord
     page = phone
     page.goto("/login/")
@@ -49,7 +51,9 @@ def test_a_forgotten_password_is_reset_on_a_phone(landlord, phone):  # noqa: F81
     page.get_by_label("Mật khẩu mới", exact=True).fill("123")
     page.get_by_label("Nhập lại mật khẩu mới").fill("123")
     page.get_by_role("button", name="Đặt mật khẩu mới").click()
-    assert "Mật khẩu quá ngắn" in page.locator("main").inner_text()
+    # The refusal comes back on the same address: wait for the answer, not for a URL (reading main at once could read
+    # the page the form was typed on, before the POST's answer replaced it).
+    expect(page.locator("main")).to_contain_text("Mật khẩu quá ngắn")
     assert_fits_a_phone(page)
     page.get_by_label("Mật khẩu mới", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Nhập lại mật khẩu mới").fill(NEW_PASSWORD)
@@ -59,7 +63,9 @@ def test_a_forgotten_password_is_reset_on_a_phone(landlord, phone):  # noqa: F81
     assert_fits_a_phone(page)
     assert serious_violations(page) == []
     page.get_by_role("button", name="Đăng xuất").click()
-    page.goto("/login/")
+    # Wait for the sign-out's own redirect: going to /login/ at once could abort the POST before the server saw it,
+    # and a session still signed in is sent away from the sign-in page.
+    page.wait_for_url("**/login/")
     page.get_by_label("Mã khách hàng").fill(own.code)
     page.get_by_label("Mật khẩu").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
