@@ -11,6 +11,7 @@ import math
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gridcare.billing.selectors import bills_visible_to_customer
+from gridcare.billing.selectors import account_readings_version, bills_visible_to_customer
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh
@@ -174,6 +175,33 @@ def _consumption_chart(*, monthly: consumption.MonthlyConsumption, language: str
     )
 
 
+# What the account page computes from the readings (the last readings with their consumption, the monthly chart and
+# its table) changes only when a reading is added or corrected: cached per account, readings version and language.
+# The version is the key (a new or corrected reading is a new key at once); the day only bounds the memory it takes.
+READING_VIEW_CACHE_SECONDS = 24 * 3600
+
+
+def _account_reading_view(*, account, language: str) -> dict:
+    key = f"portal:account-readings:{account.pk}:{account_readings_version(account=account)}:{language}"
+    view = cache.get(key)
+    if view is None:
+        series, serials = metering_selectors.account_reading_series(account=account)
+        history = consumption.readings_with_consumption(series=series, serials=serials)
+        monthly = consumption.monthly_consumption(series=series, months=CHART_MONTHS)
+        has_data = any(v is not None for v in monthly.kwh)
+        rows = [
+            {"month": month, "kwh": kwh, "kwh_year_before": before}
+            for month, kwh, before in zip(monthly.months, monthly.kwh, monthly.kwh_year_before, strict=True)
+        ]
+        view = {
+            "last_readings": list(reversed(history[-LAST_READINGS:])),
+            "chart": _consumption_chart(monthly=monthly, language=language) if has_data else "",
+            "chart_rows": list(reversed(rows)) if has_data else [],
+        }
+        cache.set(key, view, READING_VIEW_CACHE_SECONDS)
+    return view
+
+
 @never_cache
 @require_GET
 def account_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -182,19 +210,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     if response is not None:
         return response
     today = timezone.localdate()
-    series, serials = metering_selectors.account_reading_series(account=account)
-    history = consumption.readings_with_consumption(series=series, serials=serials)
-    monthly = consumption.monthly_consumption(series=series, months=CHART_MONTHS)
-    has_data = any(v is not None for v in monthly.kwh)
-    chart = (
-        mark_safe(_consumption_chart(monthly=monthly, language=translation.get_language()))  # noqa: S308 - escaped by core.charts
-        if has_data
-        else ""
-    )
-    rows = [
-        {"month": month, "kwh": kwh, "kwh_year_before": before}
-        for month, kwh, before in zip(monthly.months, monthly.kwh, monthly.kwh_year_before, strict=True)
-    ]
+    reading_view = _account_reading_view(account=account, language=translation.get_language())
     return render(
         request,
         "portal/account.html",
@@ -202,9 +218,10 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
             "customer": customer,
             "account": account,
             "meter": metering_selectors.current_meter(account=account, today=today),
-            "last_readings": list(reversed(history[-LAST_READINGS:])),
-            "chart": chart,
-            "chart_rows": list(reversed(rows)) if has_data else [],
+            "last_readings": reading_view["last_readings"],
+            # Rendered by core.charts, which escapes every value itself.
+            "chart": mark_safe(reading_view["chart"]),  # noqa: S308
+            "chart_rows": reading_view["chart_rows"],
             "bills": list(bills_visible_to_customer(account=account)[:BILLS_SHOWN]),
             "in_demand_response": flexibility_selectors.customer_events(account=account).exists(),
         },
