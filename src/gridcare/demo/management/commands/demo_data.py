@@ -76,6 +76,8 @@ class Command(BaseCommand):
         def progress(stage: str, rows: int) -> None:
             if not quiet:
                 label = STAGES.get(stage, stage)
+                if stage.startswith("bills "):  # one line per billed month, "bills MM/YYYY"
+                    label = _("hoá đơn tháng %(month)s") % {"month": stage.removeprefix("bills ")}
                 self.stdout.write(f"{time.perf_counter() - started:8.1f} s  {label:<45} {rows:>12,}")
 
         try:
