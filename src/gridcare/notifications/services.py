@@ -190,7 +190,9 @@ def _stage_recipients(cursor, recipients: Any) -> str:
 # (one recipient: 0.6 ms instead of 160 ms for hashing every portal user and push subscription of
 # the utility), one hash of the whole sub-query for many.
 _CONTACT_FLAGS = {
-    "inbox_ok": "EXISTS (SELECT 1 FROM customers_customer cu WHERE cu.id = a.customer_id AND cu.user_id IS NOT NULL)",
+    # The portal inbox reaches the contract's own login, and a login that linked the contract (customers.AccountLink).
+    "inbox_ok": "(EXISTS (SELECT 1 FROM customers_customer cu WHERE cu.id = a.customer_id AND cu.user_id IS NOT NULL)"
+    " OR EXISTS (SELECT 1 FROM customers_accountlink l WHERE l.account_id = a.id))",
     "has_push": "EXISTS (SELECT 1 FROM notifications_pushsubscription s WHERE s.account_id = a.id AND s.active = {true})",
     "has_email": "a.email <> ''",
     "has_zalo": "a.zalo_user_id <> '' AND a.phone <> ''",
@@ -455,7 +457,7 @@ def account_contact_channels(*, account: Account) -> set[str]:
             reachable.add(Channel.ZALO)
     if PushSubscription.objects.filter(account=account, active=True).exists():
         reachable.add(Channel.PUSH)
-    if account.customer.user_id is not None:
+    if account.customer.user_id is not None or account.links.exists():
         reachable.add(Channel.INBOX)
     return reachable
 
