@@ -94,3 +94,41 @@ def test_a_second_contract_is_added_and_switched_to_on_a_phone(landlord, phone):
     page.wait_for_url(f"**/accounts/{own.code}/")
     page.goto("/")
     assert tenant.code in page.locator("#accounts").inner_text()
+
+
+def test_zalo_is_linked_through_the_oa_and_unlinked_on_a_phone(landlord, phone, live_server, settings):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tests.notifications.receipt_senders import ZALO_APP_ID, ZALO_OA_SECRET, ZaloOaSender
+
+    settings.GRIDCARE_ZNS_WEBHOOK_SECRET, settings.GRIDCARE_ZNS_APP_ID = ZALO_OA_SECRET, ZALO_APP_ID
+    settings.GRIDCARE_ZALO_OA_ID = "oa-9"
+    own, _tenant = landlord
+    page = phone
+    sign_in(page, own.code)
+    page.get_by_role("link", name="Tài khoản và liên hệ").click()
+    page.get_by_role("link", name="Liên kết Zalo").click()
+    page.get_by_role("button", name="Lấy mã liên kết").click()
+    page.wait_for_url("**/profile/zalo/oa/")
+    code = page.locator("#zalo-oa-code-value").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+    assert_fits_a_phone(page)
+    assert serious_violations(page) == []
+    zalo = ZaloOaSender(live_server.url)
+    try:
+        assert zalo.send("follow", "8400777").json()["outcome"] == "followed"
+        assert zalo.send("user_send_text", "8400777", text=code).json()["outcome"] == "linked"
+    finally:
+        zalo.close()
+    page.get_by_role("link", name="Kiểm tra").click()
+    page.wait_for_url("**/profile/")
+    expect(page.locator("#zalo-status")).to_have_text("đã liên kết")
+    assert "Đã liên kết Zalo qua Zalo OA" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Bỏ liên kết Zalo").click()
+    page.wait_for_url("**/profile/contact/zalo/remove/")
+    assert_fits_a_phone(page)
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Bỏ liên kết Zalo").click()
+    page.wait_for_url("**/profile/")
+    expect(page.locator("#zalo-status")).to_have_text("chưa liên kết")
+    assert "Đã bỏ liên kết Zalo" in page.locator("main").inner_text()
