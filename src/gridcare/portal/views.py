@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -175,16 +176,16 @@ def _consumption_chart(*, monthly: consumption.MonthlyConsumption, language: str
     )
 
 
-# What the account page computes from the readings (the last readings with their consumption, the monthly chart and
-# its table) changes only when a reading is added or corrected: cached per account, readings version and language.
+# The account page's part computed from the readings (the monthly chart, its table and the last readings, formatted)
+# changes only when a reading is added or corrected: its HTML is cached per account, readings version and language.
 # The version is the key (a new or corrected reading is a new key at once); the day only bounds the memory it takes.
 READING_VIEW_CACHE_SECONDS = 24 * 3600
 
 
-def _account_reading_view(*, account, language: str) -> dict:
+def _account_readings_html(*, account, language: str) -> str:
     key = f"portal:account-readings:{account.pk}:{account_readings_version(account=account)}:{language}"
-    view = cache.get(key)
-    if view is None:
+    html = cache.get(key)
+    if html is None:
         series, serials = metering_selectors.account_reading_series(account=account)
         history = consumption.readings_with_consumption(series=series, serials=serials)
         monthly = consumption.monthly_consumption(series=series, months=CHART_MONTHS)
@@ -193,13 +194,14 @@ def _account_reading_view(*, account, language: str) -> dict:
             {"month": month, "kwh": kwh, "kwh_year_before": before}
             for month, kwh, before in zip(monthly.months, monthly.kwh, monthly.kwh_year_before, strict=True)
         ]
-        view = {
+        html = render_to_string("portal/_account_readings.html", {
             "last_readings": list(reversed(history[-LAST_READINGS:])),
-            "chart": _consumption_chart(monthly=monthly, language=language) if has_data else "",
+            # Rendered by core.charts, which escapes every value itself.
+            "chart": mark_safe(_consumption_chart(monthly=monthly, language=language)) if has_data else "",  # noqa: S308
             "chart_rows": list(reversed(rows)) if has_data else [],
-        }
-        cache.set(key, view, READING_VIEW_CACHE_SECONDS)
-    return view
+        })  # fmt: skip
+        cache.set(key, html, READING_VIEW_CACHE_SECONDS)
+    return html
 
 
 @never_cache
@@ -210,7 +212,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     if response is not None:
         return response
     today = timezone.localdate()
-    reading_view = _account_reading_view(account=account, language=translation.get_language())
+    readings_html = _account_readings_html(account=account, language=translation.get_language())
     return render(
         request,
         "portal/account.html",
@@ -218,10 +220,8 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
             "customer": customer,
             "account": account,
             "meter": metering_selectors.current_meter(account=account, today=today),
-            "last_readings": reading_view["last_readings"],
-            # Rendered by core.charts, which escapes every value itself.
-            "chart": mark_safe(reading_view["chart"]),  # noqa: S308
-            "chart_rows": reading_view["chart_rows"],
+            # Rendered from its own template, which escapes every value itself.
+            "readings_html": mark_safe(readings_html),  # noqa: S308
             "bills": list(bills_visible_to_customer(account=account)[:BILLS_SHOWN]),
             "in_demand_response": flexibility_selectors.customer_events(account=account).exists(),
         },
