@@ -98,7 +98,7 @@ def _link(*, user_id: str, text: str, now: dt.datetime) -> str:
         return "not_a_code"  # an ordinary chat with the OA: not an attempt
     row = (
         ZaloLinkCode.objects.select_for_update()
-        .select_related("account", "requested_by")
+        .select_related("account")  # requested_by is nullable: no outer join under FOR UPDATE
         .filter(code_hash=_hash(normalised), used_at__isnull=True, expires_at__gt=now)
         .first()
     )
