@@ -90,9 +90,12 @@ def test_zalo_event_is_verified_and_only_deliveries_count(secrets_set):
     parsed = receipts.zalo_callback_parse(body=body, signature=headers["X-ZEvent-Signature"], now=now)
     assert [(r.provider_ref, r.delivered) for r in parsed.receipts] == [("z1", True)]
     assert abs((parsed.receipts[0].occurred_at - now).total_seconds()) < 5
-    body, headers = zalo_event("z1", event="user_send_text")
+    body, headers = zalo_event("z1", event="user_send_text")  # a follower's message: for the OA link, not a receipt
     parsed = receipts.zalo_callback_parse(body=body, signature=headers["X-ZEvent-Signature"], now=now)
-    assert (parsed.receipts, parsed.ignored) == ([], 1)
+    assert (parsed.receipts, parsed.ignored, parsed.oa_event["event_name"]) == ([], 0, "user_send_text")
+    body, headers = zalo_event("z1", event="user_seen_message")
+    parsed = receipts.zalo_callback_parse(body=body, signature=headers["X-ZEvent-Signature"], now=now)
+    assert (parsed.receipts, parsed.ignored, parsed.oa_event) == ([], 1, None)
     for forged in (zalo_event("z1", secret="other"), zalo_event("z1", app_id="app-2", secret=ZALO_OA_SECRET)):
         with pytest.raises(CallbackError) as err:
             receipts.zalo_callback_parse(body=forged[0], signature=forged[1]["X-ZEvent-Signature"], now=now)

@@ -69,6 +69,7 @@ def _urls(portal) -> list[str]:
         f"/accounts/{home}/calculator/?start=2026-10-05&end=2026-10-01&kwh=abc",
         f"/accounts/{shop}/calculator/?start=2026-10-05&end=2026-11-04&peak=100&normal=300&offpeak=200",
         "/schedule/", "/offline/", "/no-such-page/",
+        "/profile/", "/profile/zalo/", "/profile/zalo/oa/", "/profile/contact/email/remove/", "/profile/contact/zalo/remove/",
     ]  # fmt: skip
 
 

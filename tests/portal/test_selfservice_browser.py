@@ -37,6 +37,8 @@ def code_for(acct) -> str:
 
 
 def test_a_forgotten_password_is_reset_on_a_phone(landlord, phone):  # noqa: F811
+    from playwright.sync_api import expect
+
     own, _tenant = landlord
     page = phone
     page.goto("/login/")
@@ -49,7 +51,9 @@ def test_a_forgotten_password_is_reset_on_a_phone(landlord, phone):  # noqa: F81
     page.get_by_label("Mật khẩu mới", exact=True).fill("123")
     page.get_by_label("Nhập lại mật khẩu mới").fill("123")
     page.get_by_role("button", name="Đặt mật khẩu mới").click()
-    assert "Mật khẩu quá ngắn" in page.locator("main").inner_text()
+    # The refusal comes back on the same address: wait for the answer, not for a URL (reading main at once could read
+    # the page the form was typed on, before the POST's answer replaced it).
+    expect(page.locator("main")).to_contain_text("Mật khẩu quá ngắn")
     assert_fits_a_phone(page)
     page.get_by_label("Mật khẩu mới", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Nhập lại mật khẩu mới").fill(NEW_PASSWORD)
@@ -59,7 +63,9 @@ def test_a_forgotten_password_is_reset_on_a_phone(landlord, phone):  # noqa: F81
     assert_fits_a_phone(page)
     assert serious_violations(page) == []
     page.get_by_role("button", name="Đăng xuất").click()
-    page.goto("/login/")
+    # Wait for the sign-out's own redirect: going to /login/ at once could abort the POST before the server saw it,
+    # and a session still signed in is sent away from the sign-in page.
+    page.wait_for_url("**/login/")
     page.get_by_label("Mã khách hàng").fill(own.code)
     page.get_by_label("Mật khẩu").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
@@ -88,3 +94,41 @@ def test_a_second_contract_is_added_and_switched_to_on_a_phone(landlord, phone):
     page.wait_for_url(f"**/accounts/{own.code}/")
     page.goto("/")
     assert tenant.code in page.locator("#accounts").inner_text()
+
+
+def test_zalo_is_linked_through_the_oa_and_unlinked_on_a_phone(landlord, phone, live_server, settings):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tests.notifications.receipt_senders import ZALO_APP_ID, ZALO_OA_SECRET, ZaloOaSender
+
+    settings.GRIDCARE_ZNS_WEBHOOK_SECRET, settings.GRIDCARE_ZNS_APP_ID = ZALO_OA_SECRET, ZALO_APP_ID
+    settings.GRIDCARE_ZALO_OA_ID = "oa-9"
+    own, _tenant = landlord
+    page = phone
+    sign_in(page, own.code)
+    page.get_by_role("link", name="Tài khoản và liên hệ").click()
+    page.get_by_role("link", name="Liên kết Zalo").click()
+    page.get_by_role("button", name="Lấy mã liên kết").click()
+    page.wait_for_url("**/profile/zalo/oa/")
+    code = page.locator("#zalo-oa-code-value").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+    assert_fits_a_phone(page)
+    assert serious_violations(page) == []
+    zalo = ZaloOaSender(live_server.url)
+    try:
+        assert zalo.send("follow", "8400777").json()["outcome"] == "followed"
+        assert zalo.send("user_send_text", "8400777", text=code).json()["outcome"] == "linked"
+    finally:
+        zalo.close()
+    page.get_by_role("link", name="Kiểm tra").click()
+    page.wait_for_url("**/profile/")
+    expect(page.locator("#zalo-status")).to_have_text("đã liên kết")
+    assert "Đã liên kết Zalo qua Zalo OA" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Bỏ liên kết Zalo").click()
+    page.wait_for_url("**/profile/contact/zalo/remove/")
+    assert_fits_a_phone(page)
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Bỏ liên kết Zalo").click()
+    page.wait_for_url("**/profile/")
+    expect(page.locator("#zalo-status")).to_have_text("chưa liên kết")
+    assert "Đã bỏ liên kết Zalo" in page.locator("main").inner_text()

@@ -1,4 +1,4 @@
-"""Provider callbacks: delivery receipts of SMS and Zalo ZNS messages.
+"""Provider callbacks: delivery receipts of SMS and Zalo ZNS messages, and the Zalo OA's follower events.
 
 `POST /api/v1/notifications/receipts/sms` and `POST /api/v1/notifications/receipts/zalo` are called by
 the providers' servers, not by people: they carry no session or token but a signature over the raw
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from gridcare.api.errors import error_body
 from gridcare.api.serializers import ErrorSerializer
+from gridcare.notifications import zalo_oa
 from gridcare.notifications.models import Channel
 from gridcare.notifications.receipts import (
     CallbackError,
@@ -42,6 +43,9 @@ _RESULT = inline_serializer(
         "waiting": serializers.IntegerField(help_text="receipts kept until their message is marked sent"),
         "ignored": serializers.IntegerField(help_text="intermediate statuses or other events"),
         "rejected": serializers.ListField(child=serializers.DictField()),
+        "outcome": serializers.CharField(
+            required=False, help_text="Zalo OA follower events: followed, linked, unlinked:<n>, duplicate, …"
+        ),
     },
 )
 _RESPONSES = {
@@ -74,15 +78,22 @@ class _ReceiptView(APIView):
             if parsed.receipts
             else {}
         )
-        return Response(
-            {
-                "received": outcome.get("received", 0),
-                "applied": outcome.get("applied", 0),
-                "waiting": outcome.get("waiting", 0),
-                "ignored": parsed.ignored,
-                "rejected": parsed.rejected,
-            }  # fmt: skip
-        )
+        answer = {
+            "received": outcome.get("received", 0),
+            "applied": outcome.get("applied", 0),
+            "waiting": outcome.get("waiting", 0),
+            "ignored": parsed.ignored,
+            "rejected": parsed.rejected,
+        }
+        if parsed.oa_event is not None:
+            # A replay is answered 200 too (Zalo re-sends a webhook it saw fail): it is recognised and changes nothing.
+            event_outcome = zalo_oa.event_apply(
+                data=parsed.oa_event, body=body, occurred_at=parsed.occurred_at or now, now=now
+            )
+            answer["outcome"] = event_outcome
+            if event_outcome in ("ignored", "duplicate", "out_of_order"):
+                answer["ignored"] += 1
+        return Response(answer)
 
 
 def _header(name: str, description: str) -> OpenApiParameter:
@@ -117,7 +128,8 @@ class SmsReceiptView(_ReceiptView):
 
 
 class ZaloReceiptView(_ReceiptView):
-    """Zalo OA webhook: `user_received_message` marks a ZNS message delivered; other events are ignored."""
+    """Zalo OA webhook: `user_received_message` marks a ZNS message delivered; `follow`, `unfollow` and
+    `user_send_text` link or unlink the follower's Zalo (`notifications.zalo_oa`); other events are ignored."""
 
     channel = Channel.ZALO
 

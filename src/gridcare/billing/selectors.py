@@ -1,6 +1,7 @@
 """Reads of bills and runs for the interfaces (portal, back office, API), and the integrity check of unchecked links."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -59,6 +60,15 @@ def monthly_bill_history(*, account: Account, until: dt.date, months: int = 12) 
         .values_list("period", "kwh", "total")
     )
     return list(rows)
+
+
+def account_readings_version(*, account: Account) -> str:
+    """A stamp of the account's register readings that changes when one is added, removed or corrected in place
+    (`metering.services.reading_correct`): the digest of their ids, indexes and rollover flags, from one query over
+    the account's readings (a few dozen small rows): the key of what the portal computes from them."""
+    rows = Reading.objects.filter(account=account).order_by("pk")
+    values = rows.values_list("pk", "meter_id", "read_on", "total", "peak", "normal", "offpeak", "rollover")
+    return hashlib.blake2b(repr(list(values)).encode(), digest_size=12).hexdigest()
 
 
 def bills_visible_to_customer(*, account: Account) -> QuerySet[Bill]:

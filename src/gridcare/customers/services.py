@@ -244,6 +244,30 @@ def contact_change_confirm(*, change: ContactChange, user: Any, now: dt.datetime
 
 
 @transaction.atomic
+def contact_remove(*, account: Account, kind: str, user: Any, now: dt.datetime, reason: str) -> ContactChange:
+    """Clear a contract's e-mail or Zalo link, recorded as a confirmed contact change (audited).
+
+    A bill choice that used the removed channel falls back to the notification defaults ("").
+    """
+    field = {ContactChange.Kind.EMAIL: "email", ContactChange.Kind.ZALO: "zalo_user_id"}[kind]
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    changes: dict[str, Any] = {field: ""}
+    if account.bill_delivery == {ContactChange.Kind.EMAIL: BillDelivery.EMAIL, ContactChange.Kind.ZALO: BillDelivery.ZALO}[kind]:
+        changes["bill_delivery"] = ""
+    with acting_as(user=user, reason=reason[:200]):
+        ContactChange.objects.filter(account=account, kind=kind, status=ContactChange.Status.PENDING).update(
+            status=ContactChange.Status.SUPERSEDED
+        )
+        change = ContactChange.objects.create(
+            account=account, kind=kind, old_value=getattr(account, field), new_value="",
+            status=ContactChange.Status.CONFIRMED, requested_at=now, confirmed_at=now,
+            requested_by=user if getattr(user, "is_authenticated", False) else None,
+        )  # fmt: skip
+        _update_audited(instance=account, changes=changes, user=user, reason=reason[:200])
+    return change
+
+
+@transaction.atomic
 def account_bill_delivery_set(*, account: Account, bill_delivery: str, user: Any) -> Account:
     """Store how the customer wants bills of this contract (audited)."""
     return _update_audited(

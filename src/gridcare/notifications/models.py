@@ -5,6 +5,7 @@ retry, re-run or duplicate call of `notify` a no-op, and the in-app inbox is sim
 of the `inbox` channel.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -320,3 +321,47 @@ class DeliveryReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.provider_ref} {'delivered' if self.delivered else 'failed'}"
+
+
+class ZaloLinkCode(models.Model):
+    """A short one-time code the portal shows; sent by a customer to the utility's Zalo Official Account, it links
+    the Zalo account that sent it to the contract (`notifications.zalo_oa`). Only its hash is stored."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="zalo_link_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    zalo_user_id = models.CharField(_("Zalo"), max_length=64, blank=True, db_default="")
+
+    class Meta:
+        verbose_name = _("mã liên kết Zalo OA")
+        verbose_name_plural = _("mã liên kết Zalo OA")
+        indexes = [models.Index(fields=["account", "created_at"], name="zalo_link_code_account_at")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ZaloOaEvent(models.Model):
+    """A follow, unfollow or message event of the Zalo OA webhook, kept once (the key is the SHA-256 of its body):
+    a replayed event is recognised and changes nothing, and an event older than one already applied for the same
+    Zalo user (a late retry) is not applied."""
+
+    key = models.CharField(max_length=64, unique=True)
+    event_name = models.CharField(max_length=40)
+    zalo_user_id = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    outcome = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("sự kiện Zalo OA")
+        verbose_name_plural = _("sự kiện Zalo OA")
+        indexes = [models.Index(fields=["zalo_user_id", "occurred_at"], name="zalo_oa_event_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} {self.zalo_user_id}"

@@ -11,7 +11,8 @@ Two callbacks exist (the HTTP endpoints are in the API app, docs/notifications.m
 * **Zalo** (the OA webhook). Body JSON with `app_id`, `event_name`, `timestamp` (milliseconds); header
   `X-ZEvent-Signature: mac=<hex SHA-256 of app_id + body + timestamp + OA secret key>`, the key being
   `GRIDCARE_ZNS_WEBHOOK_SECRET`. `user_received_message` (`message.msg_id`, `message.delivery_time`)
-  means delivered; other events are acknowledged and ignored. Zalo re-sends a failed webhook with the
+  means delivered; `follow`, `unfollow` and `user_send_text` are handed to `zalo_oa` (linking Zalo through the
+  OA); other events are acknowledged and ignored. Zalo re-sends a failed webhook with the
   same body for about an hour, so the age limit (`GRIDCARE_ZNS_WEBHOOK_MAX_AGE_SECONDS`) is 7,200 s.
 
 A receipt can arrive before the worker has recorded the provider's acceptance (the marks are written a
@@ -50,6 +51,10 @@ class ParsedCallback:
     receipts: list[Receipt]
     ignored: int = 0
     rejected: list[dict] = dataclasses.field(default_factory=list)
+    # A verified Zalo OA event about a follower (follow, unfollow, a text to the OA), applied by
+    # `zalo_oa.event_apply`, and when it happened.
+    oa_event: dict | None = None
+    occurred_at: dt.datetime | None = None
 
 
 class CallbackError(ValueError):
@@ -140,6 +145,10 @@ def sms_callback_parse(*, body: bytes, timestamp: str, signature: str, now: dt.d
     return parsed
 
 
+# OA events about a follower that `zalo_oa` applies (linking Zalo through the Official Account).
+OA_FOLLOWER_EVENTS = frozenset({"follow", "unfollow", "user_send_text"})
+
+
 def zalo_callback_parse(*, body: bytes, signature: str, now: dt.datetime) -> ParsedCallback:
     """Verify and read a Zalo OA webhook event; `user_received_message` is a ZNS delivery receipt."""
     secret = conf.setting("ZNS_WEBHOOK_SECRET", "")
@@ -167,6 +176,8 @@ def zalo_callback_parse(*, body: bytes, signature: str, now: dt.datetime) -> Par
         sent_epoch=sent_at.timestamp(), now_epoch=now.timestamp(),
         max_age=conf.float_setting("ZNS_WEBHOOK_MAX_AGE_SECONDS", 7200.0),
     )  # fmt: skip
+    if data.get("event_name") in OA_FOLLOWER_EVENTS:
+        return ParsedCallback(receipts=[], oa_event=data, occurred_at=sent_at)
     if data.get("event_name") != "user_received_message":
         return ParsedCallback(receipts=[], ignored=1)
     message = data.get("message") if isinstance(data.get("message"), dict) else {}

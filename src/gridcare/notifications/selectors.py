@@ -44,7 +44,7 @@ def preferences_for_account(*, account: Account) -> dict[str, dict[str, bool]]:
     """{topic: {channel: enabled}} as delivery will apply it (stored choices over the defaults)."""
     has_push = PushSubscription.objects.filter(account=account, active=True).exists()
     contact = {
-        Channel.INBOX: account.customer.user_id is not None,
+        Channel.INBOX: account.customer.user_id is not None or account.links.exists(),
         Channel.EMAIL: bool(account.email),
         Channel.ZALO: bool(account.zalo_user_id and account.phone),
         Channel.PUSH: has_push,
@@ -70,11 +70,13 @@ def consumption_alert_for_account(*, account: Account) -> ConsumptionAlert | Non
     return ConsumptionAlert.objects.filter(account=account).first()
 
 
-def inbox_for_account(*, account: Account, limit: int = 50) -> QuerySet[OutboxMessage]:
-    """The account's in-app inbox, newest first (render each with `rendering.render`)."""
+def inbox_for_account(*, account: Account, limit: int = 50, without_topics=()) -> QuerySet[OutboxMessage]:
+    """The account's in-app inbox, newest first (render each with `rendering.render`), without the given topics."""
+    rows = OutboxMessage.objects.filter(account=account, channel=Channel.INBOX)
+    if without_topics:
+        rows = rows.exclude(notice__topic__in=list(without_topics))
     return (
-        OutboxMessage.objects.filter(account=account, channel=Channel.INBOX)
-        .select_related("notice")
+        rows.select_related("notice")
         .order_by("-created_at", "-pk")[:limit]
     )
 

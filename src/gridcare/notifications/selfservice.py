@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from gridcare.customers import services as customer_services
 from gridcare.customers.models import Account, BillDelivery, ContactChange, e164
 from gridcare.customers.selectors import accounts_for_user, pending_contact_change
-from gridcare.notifications import services
+from gridcare.notifications import selectors, services
 from gridcare.notifications.models import Channel, OtpPurpose, Topic, Urgency
 from gridcare.notifications.services import NotificationError
 
@@ -35,6 +35,18 @@ CHANGES = {
                       "fr": "l'adresse e-mail des avis vient d'être modifiée"},
     "phone_changed": {"vi": "số điện thoại của hợp đồng vừa được đổi", "en": "the contract's phone number was just changed",
                       "fr": "le numéro de téléphone du contrat vient d'être modifié"},
+    "email_removed": {"vi": "e-mail nhận thông báo vừa được bỏ khỏi hợp đồng",
+                      "en": "the e-mail address for notices was just removed from the contract",
+                      "fr": "l'adresse e-mail des avis vient d'être retirée du contrat"},
+    "zalo_unlinked": {"vi": "Zalo vừa được bỏ liên kết; thông báo sẽ đến qua các kênh còn lại",
+                      "en": "Zalo was just unlinked; notices now come on the remaining channels",
+                      "fr": "Zalo vient d'être délié ; les avis arrivent par les autres canaux"},
+    "zalo_unfollowed": {"vi": "tài khoản Zalo đã bỏ quan tâm Zalo OA của điện lực nên không còn nhận thông báo qua Zalo; "
+                                "thông báo sẽ đến qua SMS hoặc các kênh còn lại",
+                        "en": "the Zalo account stopped following the utility's Official Account, so notices no longer come "
+                              "by Zalo; they now come by SMS or the remaining channels",
+                        "fr": "le compte Zalo ne suit plus le compte officiel du distributeur : les avis n'arrivent plus par "
+                              "Zalo, mais par SMS ou les autres canaux"},
     "zalo_linked": {"vi": "Zalo vừa được liên kết để nhận thông báo", "en": "Zalo was just linked to receive notices",
                     "fr": "Zalo vient d'être lié pour recevoir les avis"},
     "account_linked": {"vi": "hợp đồng này vừa được thêm vào một tài khoản cổng khách hàng khác",
@@ -280,6 +292,78 @@ def zalo_link_confirm(*, account: Account, user: Any, code: str, now: dt.datetim
     account = customer_services.contact_change_confirm(change=change, user=user, now=now)
     security_notice(account_ids=[account.pk], change="zalo_linked", now=now)
     return True
+
+
+# --- removing a contact ----------------------------------------------------------------------------------
+
+
+REMOVABLE = {ContactChange.Kind.EMAIL: Channel.EMAIL, ContactChange.Kind.ZALO: Channel.ZALO}
+
+
+def _keep_reaching(*, account: Account) -> list[str]:
+    """After a channel went away: each service topic whose chosen channels no longer reach the customer gets SMS
+    (or, without a phone, the channels that still reach them). Returns the topics that changed."""
+    reachable = services.account_contact_channels(account=account) - {Channel.INBOX}
+    if not reachable:
+        return []
+    fallback = {Channel.SMS} if Channel.SMS in reachable else reachable
+    moved = []
+    for topic, channels in selectors.preferences_for_account(account=account).items():
+        if topic in services.SWITCH_OFF_ALLOWED_TOPICS:
+            continue
+        chosen = {channel for channel, enabled in channels.items() if enabled}
+        if not chosen & reachable:
+            services.preferences_set(account=account, topic=topic, channels=chosen | fallback)
+            moved.append(topic)
+    return moved
+
+
+def contact_removal_refused(*, account: Account, kind: str) -> str:
+    """Why removing this contact is refused ('' when it may go): it must not be the last channel that reaches them."""
+    if kind not in REMOVABLE:
+        return _("Chỉ bỏ được e-mail hoặc liên kết Zalo.")
+    if not (account.email if kind == ContactChange.Kind.EMAIL else account.zalo_user_id):
+        return _("Hợp đồng chưa có thông tin này, không có gì để bỏ.")
+    left = services.account_contact_channels(account=account) - {Channel.INBOX, REMOVABLE[kind]}
+    if not left:
+        if kind == ContactChange.Kind.EMAIL:
+            return _("E-mail là kênh duy nhất liên lạc được với quý khách ngoài cổng khách hàng. Hãy thêm số điện "
+                     "thoại hoặc liên kết Zalo trước, rồi bỏ e-mail.")  # fmt: skip
+        return _("Zalo là kênh duy nhất liên lạc được với quý khách ngoài cổng khách hàng. Hãy thêm e-mail hoặc "
+                 "bật thông báo trên điện thoại trước, rồi bỏ Zalo.")  # fmt: skip
+    return ""
+
+
+@transaction.atomic
+def contact_remove(*, account: Account, user: Any, kind: str, now: dt.datetime, reason: str = "") -> list[str]:
+    """Remove the contract's e-mail or Zalo link (a confirmed ContactChange, audited); refused when no channel that
+    reaches the customer would remain. Topics that used only it fall back to SMS; the customer is told on the
+    remaining channels. Returns the topics that changed channel."""
+    refused = contact_removal_refused(account=account, kind=kind)
+    if refused:
+        raise SelfServiceError("contact_last_channel" if kind in REMOVABLE else "contact_unknown", refused)
+    customer_services.contact_remove(
+        account=account, kind=kind, user=user, now=now,
+        reason=reason or ("portal: bỏ e-mail" if kind == ContactChange.Kind.EMAIL else "portal: bỏ liên kết Zalo"),
+    )  # fmt: skip
+    account = Account.objects.select_related("customer").get(pk=account.pk)
+    moved = _keep_reaching(account=account)
+    security_notice(
+        account_ids=[account.pk], now=now,
+        change="email_removed" if kind == ContactChange.Kind.EMAIL else "zalo_unlinked",
+    )  # fmt: skip
+    return moved
+
+
+def contact_unreachable_after_unfollow(*, account: Account, now: dt.datetime) -> list[str]:
+    """Zalo told us the customer unfollowed the OA: Zalo goes (it cannot be refused), topics fall back to SMS."""
+    customer_services.contact_remove(
+        account=account, kind=ContactChange.Kind.ZALO, user=None, now=now, reason="Zalo OA: khách hàng bỏ quan tâm"
+    )
+    account = Account.objects.select_related("customer").get(pk=account.pk)
+    moved = _keep_reaching(account=account)
+    security_notice(account_ids=[account.pk], change="zalo_unfollowed", now=now)
+    return moved
 
 
 # --- bill delivery -------------------------------------------------------------------------------

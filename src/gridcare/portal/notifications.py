@@ -77,9 +77,12 @@ def _when(moment) -> str:
     return f"{local:%H:%M} {format_day(local.date(), language=translation.get_language())}"
 
 
-def _inbox(account) -> list[dict]:
+def _inbox(account, *, owned: bool) -> list[dict]:
     rows = []
-    shown = list(selectors.inbox_for_account(account=account, limit=INBOX_SHOWN))
+    # A contract linked to this sign-in (not its own) shows its notices, but not the security notices of its own
+    # customer's login (a password changed, a code asked for): those are about that person, not the contract.
+    hidden = () if owned else (Topic.SECURITY,)
+    shown = list(selectors.inbox_for_account(account=account, limit=INBOX_SHOWN, without_topics=hidden))
     # A notice about a bill opens that bill; a receipt opens the receipt (one query for the whole inbox).
     targets = payment_selectors.notice_targets(
         account=account,
@@ -137,7 +140,7 @@ def _page_context(*, account, customer, preferences=None, alert_form=None, refus
             else {"active": False, "kind": ConsumptionAlert.Kind.KWH, "threshold": 200}
         )
         alert_form = ConsumptionAlertForm(initial=initial)
-    inbox = _inbox(account)
+    inbox = _inbox(account, owned=account.customer_id == customer.pk)
     return {
         "customer": customer,
         "account": account,

@@ -25,6 +25,7 @@ from gridcare.customers import selectors as customer_selectors
 from gridcare.customers import signin
 from gridcare.customers.models import Account, ContactChange
 from gridcare.notifications import selfservice
+from gridcare.notifications import zalo_oa as zalo_oa_links
 from gridcare.notifications.models import OtpPurpose
 from gridcare.notifications.services import NotificationError
 from gridcare.notifications.tasks import otp_send
@@ -379,6 +380,71 @@ def zalo_verify(request: HttpRequest) -> HttpResponse:
         template="zalo_verify.html", done_message=_("Đã liên kết Zalo. Quý khách có thể chọn nhận thông báo qua Zalo."),
         back=reverse("portal:zalo_link"),
     )  # fmt: skip
+
+
+ZALO_OA_CODE = "gc_zalo_oa_code"  # {"account": customer code, "code": the OA link code shown once}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def zalo_oa(request: HttpRequest) -> HttpResponse:
+    """Link Zalo through the OA: POST gives a short code; the customer follows the OA and sends it; the page says when
+    the link has arrived (the OA webhook, `notifications.zalo_oa`)."""
+    account, response = _signed_in_account(request)
+    if response is not None:
+        return response
+    if request.method == "POST":
+        with acting_as(user=request.user, address=client_address(request)):
+            code = zalo_oa_links.link_code_issue(account=account, user=request.user, now=timezone.now())
+        request.session[ZALO_OA_CODE] = {"account": account.code, "code": code}
+        return redirect("portal:zalo_oa")
+    shown = request.session.get(ZALO_OA_CODE) or {}
+    linked = zalo_oa_links.account_links_by_oa(account=account)
+    if linked and shown.get("account") == account.code:
+        request.session.pop(ZALO_OA_CODE, None)
+        messages.success(request, _("Đã liên kết Zalo qua Zalo OA. Quý khách có thể chọn nhận thông báo qua Zalo."))
+        return redirect("portal:profile")
+    code = shown.get("code") if shown.get("account") == account.code else ""
+    context = {
+        "account": account, "linked": linked, "follow_url": zalo_oa_links.oa_follow_url(),
+        "code": zalo_oa_links.display_code(code) if code else "", "minutes": zalo_oa_links.link_code_minutes(),
+    }  # fmt: skip
+    return _page(request, "zalo_oa.html", context)
+
+
+REMOVABLE_KINDS = {"email": ContactChange.Kind.EMAIL, "zalo": ContactChange.Kind.ZALO}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def contact_remove(request: HttpRequest, kind: str) -> HttpResponse:
+    """Remove the e-mail or the Zalo link: GET says what changes (or why it may not go), POST removes it."""
+    account, response = _signed_in_account(request)
+    if response is not None:
+        return response
+    if kind not in REMOVABLE_KINDS:
+        return _not_found(request)
+    kind = REMOVABLE_KINDS[kind]
+    refused = selfservice.contact_removal_refused(account=account, kind=kind)
+    status = 200
+    if request.method == "POST" and not refused:
+        try:
+            with acting_as(user=request.user, address=client_address(request)):
+                moved = selfservice.contact_remove(account=account, user=request.user, kind=kind, now=timezone.now())
+        except selfservice.SelfServiceError as error:
+            refused = str(error)
+        else:
+            done = _("Đã bỏ e-mail của hợp đồng.") if kind == ContactChange.Kind.EMAIL else _("Đã bỏ liên kết Zalo.")
+            if moved:
+                done += " " + _("Các thông báo chỉ đi qua kênh này nay sẽ đến qua SMS hoặc các kênh còn lại.")
+            messages.success(request, done)
+            return redirect("portal:profile")
+    if refused and request.method == "POST":
+        status = 409
+    value = account.email if kind == ContactChange.Kind.EMAIL else ""
+    context = {"account": account, "kind": kind, "value": value, "refused": refused,
+               "bills_follow": account.bill_delivery == kind}  # fmt: skip
+    return _page(request, "contact_remove.html", context, status=status)
 
 
 @require_POST

@@ -11,8 +11,10 @@ import math
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gridcare.billing.selectors import bills_visible_to_customer
+from gridcare.billing.selectors import account_readings_version, bills_visible_to_customer
 from gridcare.core.charts import Series, bar_chart_svg
 from gridcare.core.clientaddress import client_address
 from gridcare.core.formatting import BUSINESS_TZ, format_day, format_kwh
@@ -174,6 +176,34 @@ def _consumption_chart(*, monthly: consumption.MonthlyConsumption, language: str
     )
 
 
+# The account page's part computed from the readings (the monthly chart, its table and the last readings, formatted)
+# changes only when a reading is added or corrected: its HTML is cached per account, readings version and language.
+# The version is the key (a new or corrected reading is a new key at once); the day only bounds the memory it takes.
+READING_VIEW_CACHE_SECONDS = 24 * 3600
+
+
+def _account_readings_html(*, account, language: str) -> str:
+    key = f"portal:account-readings:{account.pk}:{account_readings_version(account=account)}:{language}"
+    html = cache.get(key)
+    if html is None:
+        series, serials = metering_selectors.account_reading_series(account=account)
+        history = consumption.readings_with_consumption(series=series, serials=serials)
+        monthly = consumption.monthly_consumption(series=series, months=CHART_MONTHS)
+        has_data = any(v is not None for v in monthly.kwh)
+        rows = [
+            {"month": month, "kwh": kwh, "kwh_year_before": before}
+            for month, kwh, before in zip(monthly.months, monthly.kwh, monthly.kwh_year_before, strict=True)
+        ]
+        html = render_to_string("portal/_account_readings.html", {
+            "last_readings": list(reversed(history[-LAST_READINGS:])),
+            # Rendered by core.charts, which escapes every value itself.
+            "chart": mark_safe(_consumption_chart(monthly=monthly, language=language)) if has_data else "",  # noqa: S308
+            "chart_rows": list(reversed(rows)) if has_data else [],
+        })  # fmt: skip
+        cache.set(key, html, READING_VIEW_CACHE_SECONDS)
+    return html
+
+
 @never_cache
 @require_GET
 def account_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -182,19 +212,7 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
     if response is not None:
         return response
     today = timezone.localdate()
-    series, serials = metering_selectors.account_reading_series(account=account)
-    history = consumption.readings_with_consumption(series=series, serials=serials)
-    monthly = consumption.monthly_consumption(series=series, months=CHART_MONTHS)
-    has_data = any(v is not None for v in monthly.kwh)
-    chart = (
-        mark_safe(_consumption_chart(monthly=monthly, language=translation.get_language()))  # noqa: S308 - escaped by core.charts
-        if has_data
-        else ""
-    )
-    rows = [
-        {"month": month, "kwh": kwh, "kwh_year_before": before}
-        for month, kwh, before in zip(monthly.months, monthly.kwh, monthly.kwh_year_before, strict=True)
-    ]
+    readings_html = _account_readings_html(account=account, language=translation.get_language())
     return render(
         request,
         "portal/account.html",
@@ -202,9 +220,8 @@ def account_detail(request: HttpRequest, code: str) -> HttpResponse:
             "customer": customer,
             "account": account,
             "meter": metering_selectors.current_meter(account=account, today=today),
-            "last_readings": list(reversed(history[-LAST_READINGS:])),
-            "chart": chart,
-            "chart_rows": list(reversed(rows)) if has_data else [],
+            # Rendered from its own template, which escapes every value itself.
+            "readings_html": mark_safe(readings_html),  # noqa: S308
             "bills": list(bills_visible_to_customer(account=account)[:BILLS_SHOWN]),
             "in_demand_response": flexibility_selectors.customer_events(account=account).exists(),
         },

@@ -27,7 +27,9 @@ ALL_CHANNELS = (Channel.INBOX, Channel.PUSH, Channel.EMAIL, Channel.ZALO, Channe
 # (one recipient: 0.6 ms instead of 160 ms for hashing every portal user and push subscription of
 # the utility), one hash of the whole sub-query for many.
 _CONTACT_FLAGS = {
-    "inbox_ok": "EXISTS (SELECT 1 FROM customers_customer cu WHERE cu.id = a.customer_id AND cu.user_id IS NOT NULL)",
+    # The portal inbox reaches the contract's own login, and a login that linked the contract (customers.AccountLink).
+    "inbox_ok": "(EXISTS (SELECT 1 FROM customers_customer cu WHERE cu.id = a.customer_id AND cu.user_id IS NOT NULL)"
+    " OR EXISTS (SELECT 1 FROM customers_accountlink l WHERE l.account_id = a.id))",
     "has_push": "EXISTS (SELECT 1 FROM notifications_pushsubscription s WHERE s.account_id = a.id AND s.active = {true})",
     "has_email": "a.email <> ''",
     "has_zalo": "a.zalo_user_id <> '' AND a.phone <> ''",

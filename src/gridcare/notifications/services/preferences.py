@@ -21,7 +21,7 @@ def account_contact_channels(*, account: Account) -> set[str]:
             reachable.add(Channel.ZALO)
     if PushSubscription.objects.filter(account=account, active=True).exists():
         reachable.add(Channel.PUSH)
-    if account.customer.user_id is not None:
+    if account.customer.user_id is not None or account.links.exists():
         reachable.add(Channel.INBOX)
     return reachable
 
