@@ -30,7 +30,6 @@ ALLOWED = {
     "backoffice/admin/metering.py": 4,  # meter serial search: Meter, MeterInstallation (and its Account subquery)
     "backoffice/admin/payments_files.py": 1,  # Bill by number
     "backoffice/admin/payments_ops.py": 1,  # Payment
-    "backoffice/admin/workday_areas.py": 1,  # StatementLine
     "backoffice/overview.py": 2,  # MeterInstallation, Reading
     "backoffice/search.py": 1,  # MeterInstallation by serial
     "backoffice/workday.py": 3,  # Bill issued this month, Reading, ReadingImport
