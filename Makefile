@@ -54,6 +54,7 @@ serve: setup
 
 lint: setup
 	@$(BIN)/ruff check $(wildcard src tests benchmarks)
+	@$(BIN)/ruff format --check --quiet $(wildcard src tests benchmarks) || { echo "run: .venv/bin/ruff format src tests benchmarks"; exit 1; }
 	@$(BIN)/lint-imports --no-cache
 
 test: lint

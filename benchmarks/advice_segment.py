@@ -38,13 +38,17 @@ def build(customers: int):
     from gridcare.org.services import unit_create
 
     province = Province.objects.create(code="92", name="Cần Thơ")
-    corporation = unit_create(kind=Unit.Kind.CORPORATION, code="EVNSPC", name="Tổng công ty Điện lực miền Nam")
+    corporation = unit_create(
+        kind=Unit.Kind.CORPORATION, code="EVNSPC", name="Tổng công ty Điện lực miền Nam"
+    )
     company = unit_create(kind=Unit.Kind.COMPANY, code="PCCT", name="Công ty Điện lực Cần Thơ", parent=corporation,
                           customer_code_prefix="PB")  # fmt: skip
     teams, communes = [], []
     for t in range(10):
         team = unit_create(kind=Unit.Kind.TEAM, code=f"PCCT-{t:02d}", name=f"Đội {t}", parent=company)
-        commune = Commune.objects.create(province=province, code=f"92-{t:03d}", name=f"Phường {t}", kind=Commune.Kind.WARD)
+        commune = Commune.objects.create(
+            province=province, code=f"92-{t:03d}", name=f"Phường {t}", kind=Commune.Kind.WARD
+        )
         team.communes.add(commune)
         teams.append(team.pk)
         communes.append(commune.pk)
@@ -98,9 +102,15 @@ def naive(*, company, advice, account_ids: list[int], percent: int) -> set[int]:
     totals = {}
     for pk in account_ids:
         account = Account.objects.select_related("unit").get(pk=pk)
-        if account.status == "closed" or account.purpose != "residential" or not account.unit.path.startswith(company.path):
+        if (
+            account.status == "closed"
+            or account.purpose != "residential"
+            or not account.unit.path.startswith(company.path)
+        ):
             continue
-        bills = Bill.objects.filter(account=account, kind="invoice", period__gte=MONTHS[0]).exclude(status="cancelled")
+        bills = Bill.objects.filter(account=account, kind="invoice", period__gte=MONTHS[0]).exclude(
+            status="cancelled"
+        )
         totals[pk] = sum(b.kwh for b in bills)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     keep = max(1, math.ceil(len(ranked) * percent / 100))
@@ -115,7 +125,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--naive-sample", type=int, default=5_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -128,13 +140,19 @@ def main() -> None:
 
     t = time.perf_counter()
     company = build(args.customers)
-    print(f"set-up: {args.customers:,} accounts and {len(MONTHS) * args.customers:,} invoices in {time.perf_counter() - t:.1f} s")
-    segment = selectors.Segment(unit_id=company.pk, purposes=("residential",), high_users_percent=10, high_users_months=3)
+    print(
+        f"set-up: {args.customers:,} accounts and {len(MONTHS) * args.customers:,} invoices in {time.perf_counter() - t:.1f} s"
+    )
+    segment = selectors.Segment(
+        unit_id=company.pk, purposes=("residential",), high_users_percent=10, high_users_months=3
+    )
     advice = Advice.objects.create(unit=company, title_vi="Tiết kiệm điện", body_vi="x", created_at=NOW)
 
     t = time.perf_counter()
     with transaction.atomic():
-        staged = services._stage_recipients(advice=advice, accounts=selectors.segment_accounts(segment=segment, now=NOW))
+        staged = services._stage_recipients(
+            advice=advice, accounts=selectors.segment_accounts(segment=segment, now=NOW)
+        )
     seconds = time.perf_counter() - t
     print(f"set-based: {staged:,} customers selected and staged in {seconds:.3f} s")
 
@@ -146,14 +164,20 @@ def main() -> None:
         chosen = naive(company=company, advice=other, account_ids=sample, percent=10)
     naive_sample_s = time.perf_counter() - t
     naive_seconds = naive_sample_s * args.customers / len(sample)
-    print(f"naive: {len(chosen):,} of a {len(sample):,}-account sample in {naive_sample_s:.3f} s → {naive_seconds:.1f} s for {args.customers:,}")
+    print(
+        f"naive: {len(chosen):,} of a {len(sample):,}-account sample in {naive_sample_s:.3f} s → {naive_seconds:.1f} s for {args.customers:,}"
+    )
     if len(sample) == args.customers:
-        assert chosen == set(AdviceRecipient.objects.filter(advice=advice).values_list("account_id", flat=True))
+        assert chosen == set(
+            AdviceRecipient.objects.filter(advice=advice).values_list("account_id", flat=True)
+        )
         print("check: both pick the same customers")
     if not args.keep:
         drop_database(url)
-    print(f"RESULT advice_segment customers={args.customers} seconds={seconds:.3f} naive_seconds={naive_seconds:.3f} "
-          f"ratio={naive_seconds / seconds:.1f}")
+    print(
+        f"RESULT advice_segment customers={args.customers} seconds={seconds:.3f} naive_seconds={naive_seconds:.3f} "
+        f"ratio={naive_seconds / seconds:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -81,13 +81,17 @@ def main() -> None:
     loads = generate(rng, n, d)
     outages = rng.random((n, d)) < 0.02
     earlier_events = [event_day - dt.timedelta(days=6)]
-    holidays = baselines.vietnam_holidays(first_year=days[0].year, last_year=event_day.year)  # outside the hot path
+    holidays = baselines.vietnam_holidays(
+        first_year=days[0].year, last_year=event_day.year
+    )  # outside the hot path
     window = baselines.window_at(start=dt.time(17), end=dt.time(20))
     params = baselines.PRESETS["caiso-10-in-10"]
     common = {"days": days, "event_day": event_day, "window": window, "params": params, "holidays": holidays,
               "excluded_dates": earlier_events}  # fmt: skip
 
-    vector_seconds, result = best_of(args.repeat, lambda: baselines.baseline(loads=loads, excluded=outages, **common))
+    vector_seconds, result = best_of(
+        args.repeat, lambda: baselines.baseline(loads=loads, excluded=outages, **common)
+    )
     with_baseline = int(result.has_baseline.sum())
     adjusted = int((~np.isnan(result.adjustment)).sum())
 
@@ -96,22 +100,33 @@ def main() -> None:
     as_lists = [loads[p].tolist() for p in picked]  # the plain loop's input, prepared untimed
     outage_lists = [outages[p].tolist() for p in picked]
     naive_seconds, naive = best_of(
-        args.repeat, lambda: [naive_baseline(load=as_lists[k], excluded=outage_lists[k], **common) for k in range(sample)]
+        args.repeat,
+        lambda: [naive_baseline(load=as_lists[k], excluded=outage_lists[k], **common) for k in range(sample)],
     )
     one_by_one_seconds, one_by_one = best_of(
         args.repeat,
-        lambda: [baselines.baseline(loads=loads[p : p + 1], excluded=outages[p : p + 1], **common) for p in picked],
+        lambda: [
+            baselines.baseline(loads=loads[p : p + 1], excluded=outages[p : p + 1], **common) for p in picked
+        ],
     )
 
     for k, p in enumerate(picked.tolist()):
         chosen, values, adjustment = naive[k]
         single = one_by_one[k]
-        assert result.selected_days(p) == chosen == single.selected_days(0), f"participant {p}: selected days differ"
+        assert result.selected_days(p) == chosen == single.selected_days(0), (
+            f"participant {p}: selected days differ"
+        )
         if values is None:
-            assert not result.has_baseline[p] and not single.has_baseline[0], f"participant {p}: baseline differs"
+            assert not result.has_baseline[p] and not single.has_baseline[0], (
+                f"participant {p}: baseline differs"
+            )
             continue
-        assert np.allclose(result.baseline_kwh[p], values, rtol=1e-9, atol=1e-9), f"participant {p}: baseline differs"
-        assert np.allclose(result.baseline_kwh[p], single.baseline_kwh[0], rtol=1e-12), f"participant {p}: one-by-one differs"
+        assert np.allclose(result.baseline_kwh[p], values, rtol=1e-9, atol=1e-9), (
+            f"participant {p}: baseline differs"
+        )
+        assert np.allclose(result.baseline_kwh[p], single.baseline_kwh[0], rtol=1e-12), (
+            f"participant {p}: one-by-one differs"
+        )
         if adjustment is None:
             assert np.isnan(result.adjustment[p])
         else:
@@ -122,15 +137,27 @@ def main() -> None:
     per_s = n / vector_seconds
     naive_per_s = sample / naive_seconds
     one_by_one_per_s = sample / one_by_one_seconds
-    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}; BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}")
+    print(
+        f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}; BLAS threads {os.environ['OPENBLAS_NUM_THREADS']}"
+    )
     print(f"loads: {n:,} participants × {d} days × 48 intervals ({loads.nbytes / 2**20:,.0f} MiB float64)")
-    print(f"CAISO 10-in-10, event 17:00–20:00 on {event_day}: {with_baseline:,} baselines, {adjusted:,} adjusted")
-    print(f"vectorised: {vector_seconds:.3f} s, {per_s:,.0f} participants/s (CPU time {vector_cpu:.3f} s: {n / vector_cpu:,.0f}/s)")
-    print(f"plain Python loop: {sample} participants in {naive_seconds:.3f} s, {naive_per_s:,.0f} participants/s "
-          f"(CPU time: {sample / naive_cpu:,.0f}/s, ratio {naive_cpu * n / sample / vector_cpu:.1f})")
-    print(f"the engine called once per participant: {one_by_one_per_s:,.0f} participants/s (ratio {per_s / one_by_one_per_s:.1f})")
+    print(
+        f"CAISO 10-in-10, event 17:00–20:00 on {event_day}: {with_baseline:,} baselines, {adjusted:,} adjusted"
+    )
+    print(
+        f"vectorised: {vector_seconds:.3f} s, {per_s:,.0f} participants/s (CPU time {vector_cpu:.3f} s: {n / vector_cpu:,.0f}/s)"
+    )
+    print(
+        f"plain Python loop: {sample} participants in {naive_seconds:.3f} s, {naive_per_s:,.0f} participants/s "
+        f"(CPU time: {sample / naive_cpu:,.0f}/s, ratio {naive_cpu * n / sample / vector_cpu:.1f})"
+    )
+    print(
+        f"the engine called once per participant: {one_by_one_per_s:,.0f} participants/s (ratio {per_s / one_by_one_per_s:.1f})"
+    )
     print("sample: vectorised, plain loop and one-by-one agree")
-    print(f"RESULT baselines participants={n} per_s={per_s:.0f} naive_per_s={naive_per_s:.0f} ratio={per_s / naive_per_s:.1f}")
+    print(
+        f"RESULT baselines participants={n} per_s={per_s:.0f} naive_per_s={naive_per_s:.0f} ratio={per_s / naive_per_s:.1f}"
+    )
 
 
 if __name__ == "__main__":

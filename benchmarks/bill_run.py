@@ -63,35 +63,72 @@ def naive_bill(account, period, catalogue, now):
     last_total, kwh = {start.meter_id: previous.end_index}, 0
     for r in after:
         if r.meter_id in last_total:
-            kwh += (r.total - last_total[r.meter_id] + (10**r.meter.register_digits if r.rollover else 0)) * r.meter.multiplier
+            kwh += (
+                r.total - last_total[r.meter_id] + (10**r.meter.register_digits if r.rollover else 0)
+            ) * r.meter.multiplier
         last_total[r.meter_id] = r.total
     end = after[-1]
     try:
-        quote = engine.price_one(catalogue=catalogue, purpose=account.purpose, start=start.read_on, end=end.read_on,
-                                 kwh=kwh, households=account.households, voltage=account.voltage)
+        quote = engine.price_one(
+            catalogue=catalogue,
+            purpose=account.purpose,
+            start=start.read_on,
+            end=end.read_on,
+            kwh=kwh,
+            households=account.households,
+            voltage=account.voltage,
+        )
     except engine.PricingError:
         return False
-    bill = Bill(number=f"NAIVE-{account.pk}-{period:%Y%m}", account=account, period=period, status="issued",
-                start_date=start.read_on, end_date=end.read_on, days=quote.days, start_index=previous.end_index,
-                end_index=end.total, kwh=kwh, subtotal=quote.subtotal, vat=quote.vat, total=quote.total,
-                households=account.households, created_at=now, start_reading=start, end_reading=end)
+    bill = Bill(
+        number=f"NAIVE-{account.pk}-{period:%Y%m}",
+        account=account,
+        period=period,
+        status="issued",
+        start_date=start.read_on,
+        end_date=end.read_on,
+        days=quote.days,
+        start_index=previous.end_index,
+        end_index=end.total,
+        kwh=kwh,
+        subtotal=quote.subtotal,
+        vat=quote.vat,
+        total=quote.total,
+        households=account.households,
+        created_at=now,
+        start_reading=start,
+        end_reading=end,
+    )
     bill.save()
     for i, line in enumerate(quote.lines, start=1):
-        BillLine(bill=bill, position=i, part_from=line.start, part_to=line.end, tier=line.tier,
-                 period=line.period or "", limit_kwh=line.limit_kwh, kwh=line.kwh, unit_price=line.unit_price,
-                 amount=line.amount).save()
+        BillLine(
+            bill=bill,
+            position=i,
+            part_from=line.start,
+            part_to=line.end,
+            tier=line.tier,
+            period=line.period or "",
+            limit_kwh=line.limit_kwh,
+            kwh=line.kwh,
+            unit_price=line.unit_price,
+            amount=line.amount,
+        ).save()
     return True
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=20_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
     parser.add_argument("--naive-sample", type=int, default=500)
     parser.add_argument("--chunk-size", type=int, default=20_000)
     parser.add_argument("--profile", action="store_true", help="print where the run's time goes")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--workers", type=int, default=0, help="also bill through N RQ worker processes (PostgreSQL)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="also bill through N RQ worker processes (PostgreSQL)"
+    )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9"),
                         help="a Redis database the benchmark may flush (with --workers)")  # fmt: skip
     args = parser.parse_args()
@@ -123,8 +160,10 @@ def main() -> None:
     t = time.perf_counter()
     opening = bill_run_create(period=month_add(period, -1), route=None, now=now, cutover=True)
     opening = bill_run_execute(run=opening, now=now, chunk_size=args.chunk_size, notify_customers=False)
-    print(f"opening run {month_add(period, -1):%m/%Y} (cutover, untimed): {opening.bills_created:,} bills "
-          f"in {time.perf_counter() - t:.2f} s")
+    print(
+        f"opening run {month_add(period, -1):%m/%Y} (cutover, untimed): {opening.bills_created:,} bills "
+        f"in {time.perf_counter() - t:.2f} s"
+    )
 
     # The naive loop bills a sample for the measured month, then its bills are removed (untimed).
     catalogue = catalogue_load()
@@ -137,7 +176,9 @@ def main() -> None:
     assert naive.count() == naive_done
     naive_kwh = dict(naive.values_list("account_id", "kwh"))
     naive.delete()
-    print(f"naive loop {period:%m/%Y}: {naive_done:,} bills in {naive_elapsed:.2f} s → {naive_per_s:,.0f} bills/s")
+    print(
+        f"naive loop {period:%m/%Y}: {naive_done:,} bills in {naive_elapsed:.2f} s → {naive_per_s:,.0f} bills/s"
+    )
 
     run = bill_run_create(period=period, route=None, now=now)
     profiler = cProfile.Profile() if args.profile else None
@@ -150,10 +191,14 @@ def main() -> None:
     elapsed = time.perf_counter() - t
     lines = BillLine.objects.filter(bill__run=run).count()
     bills_per_s = run.bills_created / elapsed
-    print(f"bill run {period:%m/%Y}: {run.bills_created:,} bills, {lines:,} lines, {run.bills_held:,} held, "
-          f"{run.accounts_skipped:,} skipped in {elapsed:.2f} s → {bills_per_s:,.0f} bills/s")
+    print(
+        f"bill run {period:%m/%Y}: {run.bills_created:,} bills, {lines:,} lines, {run.bills_held:,} held, "
+        f"{run.accounts_skipped:,} skipped in {elapsed:.2f} s → {bills_per_s:,.0f} bills/s"
+    )
     # The same rule both ways: the run's kWh are the naive loop's.
-    run_kwh = dict(Bill.objects.filter(run=run, account_id__in=list(naive_kwh)).values_list("account_id", "kwh"))
+    run_kwh = dict(
+        Bill.objects.filter(run=run, account_id__in=list(naive_kwh)).values_list("account_id", "kwh")
+    )
     assert run_kwh == naive_kwh, "the bill run and the naive loop disagree"
     if profiler:
         out = io.StringIO()
@@ -167,12 +212,16 @@ def main() -> None:
         distributed = bill_through_workers(args=args, url=url, run=run, period=period)
     if not args.keep:
         drop_database(url)
-    print(f"RESULT bill_run accounts={args.accounts} bills_per_s={bills_per_s:.0f} "
-          f"naive_bills_per_s={naive_per_s:.0f} ratio={bills_per_s / naive_per_s:.1f}{limit_text}")
+    print(
+        f"RESULT bill_run accounts={args.accounts} bills_per_s={bills_per_s:.0f} "
+        f"naive_bills_per_s={naive_per_s:.0f} ratio={bills_per_s / naive_per_s:.1f}{limit_text}"
+    )
     if distributed:
         one, many = distributed
-        print(f"RESULT bill_run_distributed workers={args.workers} bills_per_s={many:.0f} "
-              f"single_worker_bills_per_s={one:.0f} speedup={many / one:.2f}")
+        print(
+            f"RESULT bill_run_distributed workers={args.workers} bills_per_s={many:.0f} "
+            f"single_worker_bills_per_s={one:.0f} speedup={many / one:.2f}"
+        )
 
 
 def raw_limit(run) -> float:
@@ -216,7 +265,9 @@ def forget_run(run) -> None:
         notices = f"SELECT id FROM notifications_notice WHERE key LIKE 'bill_ready:%%:run{run.pk}:%%'"
         cursor.execute(f"DELETE FROM notifications_outboxmessage WHERE notice_id IN ({notices})")
         cursor.execute(f"DELETE FROM notifications_notice WHERE id IN ({notices})")
-        cursor.execute(f"DELETE FROM billing_billline WHERE bill_id IN (SELECT id FROM billing_bill WHERE run_id = {run.pk})")
+        cursor.execute(
+            f"DELETE FROM billing_billline WHERE bill_id IN (SELECT id FROM billing_bill WHERE run_id = {run.pk})"
+        )
         for table in ("billing_bill", "billing_billrunskip", "billing_billrunchunk"):
             cursor.execute(f"DELETE FROM {table} WHERE run_id = {run.pk}")
         cursor.execute(f"DELETE FROM billing_billrun WHERE id = {run.pk}")
@@ -255,7 +306,10 @@ def bill_through_workers(*, args, url: str, run, period: dt.date) -> tuple[float
             run = bill_run_create(period=period, route=None, now=timezone.now())
             started = time.perf_counter()
             bill_run_execute_task.enqueue(run.pk)
-            while BillRun.objects.filter(pk=run.pk).values_list("status", flat=True).get() != BillRun.Status.DONE:
+            while (
+                BillRun.objects.filter(pk=run.pk).values_list("status", flat=True).get()
+                != BillRun.Status.DONE
+            ):
                 if time.perf_counter() - started > 3600:
                     sys.exit("the distributed run did not finish within an hour")
                 time.sleep(0.05)

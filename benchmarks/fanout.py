@@ -42,11 +42,18 @@ def naive_fanout(accounts, notice, topic, now):
             "inbox": has_portal, "email": bool(account.email), "zalo": bool(account.zalo_user_id and account.phone),
             "push": has_push, "sms": bool(account.phone),
         }  # fmt: skip
-        default = dict(contact, sms=bool(account.phone) and not (account.email or account.zalo_user_id or has_push))
+        default = dict(
+            contact, sms=bool(account.phone) and not (account.email or account.zalo_user_id or has_push)
+        )
         for channel in ("inbox", "push", "email", "zalo", "sms"):
             if contact[channel] and prefs.get(channel, default[channel]):
                 OutboxMessage(
-                    notice=notice, account=account, channel=channel, urgent=True, available_at=now, created_at=now,
+                    notice=notice,
+                    account=account,
+                    channel=channel,
+                    urgent=True,
+                    available_at=now,
+                    created_at=now,
                     status="delivered" if channel == "inbox" else "queued",
                 ).save()
                 rows += 1
@@ -65,7 +72,9 @@ def extras(n_push_every: int, now):
     bulk_insert(table="notifications_pushsubscription", columns=["account_id", "endpoint", "p256dh", "auth", "active", "created_at"],
                 rows=push)  # fmt: skip
     prefs = ((a, "planned_outage", "sms", True) for a in ids[3::50])
-    bulk_insert(table="notifications_preference", columns=["account_id", "topic", "channel", "enabled"], rows=prefs)
+    bulk_insert(
+        table="notifications_preference", columns=["account_id", "topic", "channel", "enabled"], rows=prefs
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
@@ -141,7 +150,9 @@ def delivery_demo(*, url: str, messages: int, rate: float, workers: int, latency
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=20_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
     parser.add_argument("--naive-sample", type=int, default=2000)
     parser.add_argument("--deliver", type=int, default=10_000, help="SMS to deliver (0: none)")
     parser.add_argument("--rate", type=float, default=500.0, help="configured SMS messages per second")
@@ -164,7 +175,12 @@ def main() -> None:
     now = timezone.now()
     ids = extras(5, now)
     print(f"demo utility: {len(ids):,} accounts in {time.perf_counter() - t:.1f} s")
-    context = {"start": "08:00 02/12/2026", "end": "16:00 02/12/2026", "place": "toàn thành phố", "reason": "bảo trì"}
+    context = {
+        "start": "08:00 02/12/2026",
+        "end": "16:00 02/12/2026",
+        "place": "toàn thành phố",
+        "reason": "bảo trì",
+    }
 
     t = time.perf_counter()
     with transaction.atomic():
@@ -183,7 +199,9 @@ def main() -> None:
         grid = services.notify(topic="planned_outage", recipients=recipients, template="planned_outage",
                                context=context, urgency="urgent", key="bench-grid", now=now)  # fmt: skip
     grid_elapsed = time.perf_counter() - t
-    print(f"by grid (all feeders): {grid.recipients:,} recipients → {grid.messages:,} rows in {grid_elapsed:.2f} s")
+    print(
+        f"by grid (all feeders): {grid.recipients:,} recipients → {grid.messages:,} rows in {grid_elapsed:.2f} s"
+    )
 
     sample = list(Account.objects.select_related("customer").order_by("?")[: args.naive_sample])
     naive_notice = Notice.objects.create(key="bench-naive", topic="planned_outage", template_key="planned_outage",
@@ -195,8 +213,10 @@ def main() -> None:
     naive_per_s = naive_rows / naive_elapsed
     expected = OutboxMessage.objects.filter(notice=notice, account__in=sample).count()
     assert naive_rows == expected, (naive_rows, expected)  # both ways pick the same channels
-    print(f"naive loop: {len(sample):,} recipients → {naive_rows:,} rows in {naive_elapsed:.2f} s "
-          f"({naive_per_s:,.0f} rows/s; {notice.recipients * naive_elapsed / len(sample):,.0f} s for all, scaled)")
+    print(
+        f"naive loop: {len(sample):,} recipients → {naive_rows:,} rows in {naive_elapsed:.2f} s "
+        f"({naive_per_s:,.0f} rows/s; {notice.recipients * naive_elapsed / len(sample):,.0f} s for all, scaled)"
+    )
 
     limit = raw_limit(notice) if url.startswith("postgres") else None
     limit_text = f" limit_rows_per_s={limit:.0f} limit_ratio={rows_per_s / limit:.2f}" if limit else ""
@@ -212,8 +232,10 @@ def main() -> None:
               f"({1000 * d['worker_cpu'] / max(d['sent'], 1):.2f} ms a message, start-up included)")  # fmt: skip
     if not args.keep:
         drop_database(url)
-    print(f"RESULT fanout recipients={notice.recipients} rows_per_s={rows_per_s:.0f} "
-          f"naive_rows_per_s={naive_per_s:.0f} ratio={rows_per_s / naive_per_s:.1f}{limit_text}")
+    print(
+        f"RESULT fanout recipients={notice.recipients} rows_per_s={rows_per_s:.0f} "
+        f"naive_rows_per_s={naive_per_s:.0f} ratio={rows_per_s / naive_per_s:.1f}{limit_text}"
+    )
 
 
 def raw_limit(notice) -> float:
@@ -221,7 +243,10 @@ def raw_limit(notice) -> float:
     with the same columns and indexes (`LIKE … INCLUDING ALL`), committed; the rows are read once first (untimed)."""
     from django.db import connection
 
-    table, source = "notifications_outboxmessage", f"SELECT * FROM notifications_outboxmessage WHERE notice_id = {notice.pk}"
+    table, source = (
+        "notifications_outboxmessage",
+        f"SELECT * FROM notifications_outboxmessage WHERE notice_id = {notice.pk}",
+    )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_outbox")
         cursor.execute(f"CREATE TABLE bench_raw_outbox (LIKE {table} INCLUDING ALL)")

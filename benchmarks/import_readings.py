@@ -28,7 +28,9 @@ sys.path.insert(0, str(ROOT / "src"))
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
     parser.add_argument("--naive-sample", type=int, default=2_000, help="rows imported by the naive loop")
     parser.add_argument("--keep", action="store_true", help="keep the database and the file afterwards")
     return parser.parse_args()
@@ -64,9 +66,19 @@ def build_utility(meter_count: int, first_day: dt.date):
     from gridcare.org.services import unit_create
 
     province = Province.objects.create(code="92", name="Cần Thơ")
-    commune = Commune.objects.create(province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD)
-    corporation = unit_create(kind=Unit.Kind.CORPORATION, code="EVNSPC", name="Tổng công ty Điện lực miền Nam")
-    company = unit_create(kind=Unit.Kind.COMPANY, code="PCCT", name="Công ty Điện lực Cần Thơ", parent=corporation, customer_code_prefix="PB")
+    commune = Commune.objects.create(
+        province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD
+    )
+    corporation = unit_create(
+        kind=Unit.Kind.CORPORATION, code="EVNSPC", name="Tổng công ty Điện lực miền Nam"
+    )
+    company = unit_create(
+        kind=Unit.Kind.COMPANY,
+        code="PCCT",
+        name="Công ty Điện lực Cần Thơ",
+        parent=corporation,
+        customer_code_prefix="PB",
+    )
     team = unit_create(kind=Unit.Kind.TEAM, code="PCCT-NK", name="Đội QLĐ Ninh Kiều", parent=company)
     substation = Substation.objects.create(unit=company, code="E-CT1", name="Trạm 110 kV Cần Thơ 1")
     feeder = Feeder.objects.create(substation=substation, unit=company, code="471-CT1", name="Lộ 471")
@@ -118,7 +130,11 @@ def write_file(path: Path, serials: list[str], rows: int, first_day: dt.date) ->
     with path.open("w", encoding="utf-8") as out:
         out.write("meter_serial,read_on,total_kwh\n")
         for month in range(1, 13):
-            day = dt.date(first_day.year + (first_day.month - 1 + month) // 12, (first_day.month - 1 + month) % 12 + 1, 5)
+            day = dt.date(
+                first_day.year + (first_day.month - 1 + month) // 12,
+                (first_day.month - 1 + month) % 12 + 1,
+                5,
+            )
             stamp = day.isoformat()
             lines = []
             for i, serial in enumerate(serials):
@@ -143,13 +159,21 @@ def naive_import(path: Path, sample: int) -> tuple[int, float]:
     for serial, read_on, total in rows:
         day = dt.date.fromisoformat(read_on)
         value = int(total)
-        installation = MeterInstallation.objects.select_related("meter").get(meter__serial=serial, removed_on__isnull=True)
-        previous = Reading.objects.filter(meter_id=installation.meter_id, read_on__lt=day).order_by("-read_on").first()
+        installation = MeterInstallation.objects.select_related("meter").get(
+            meter__serial=serial, removed_on__isnull=True
+        )
+        previous = (
+            Reading.objects.filter(meter_id=installation.meter_id, read_on__lt=day)
+            .order_by("-read_on")
+            .first()
+        )
         if previous is not None and value < previous.total:
             continue
         if Reading.objects.filter(meter_id=installation.meter_id, read_on=day).exists():
             continue
-        reading = Reading(meter_id=installation.meter_id, account_id=installation.account_id, read_on=day, total=value)
+        reading = Reading(
+            meter_id=installation.meter_id, account_id=installation.account_id, read_on=day, total=value
+        )
         reading.save()
         saved.append(reading.pk)
     elapsed = time.perf_counter() - started
@@ -165,7 +189,9 @@ def raw_copy_limit(import_id: int) -> float:
     from django.db import connection
 
     table = "metering_reading"
-    columns = "meter_id, account_id, read_on, total, peak, normal, offpeak, rollover, source, reading_import_id"
+    columns = (
+        "meter_id, account_id, read_on, total, peak, normal, offpeak, rollover, source, reading_import_id"
+    )
     best = None
     for form in ("text", "binary"):
         with connection.cursor() as cursor:
@@ -177,13 +203,19 @@ def raw_copy_limit(import_id: int) -> float:
                     data += block
         rows = outcome_rows(import_id)
         dsn = connection.get_connection_params()
-        with psycopg.connect(**{k: v for k, v in dsn.items() if k in ("dbname", "user", "host", "port", "password")}) as own:
+        with psycopg.connect(
+            **{k: v for k, v in dsn.items() if k in ("dbname", "user", "host", "port", "password")}
+        ) as own:
             own.execute("DROP TABLE IF EXISTS bench_raw_copy")
             own.execute(f"CREATE TABLE bench_raw_copy (LIKE {table} INCLUDING ALL)")
-            own.execute(f"INSERT INTO bench_raw_copy ({columns}) SELECT {columns} FROM {table} WHERE reading_import_id IS NULL")
+            own.execute(
+                f"INSERT INTO bench_raw_copy ({columns}) SELECT {columns} FROM {table} WHERE reading_import_id IS NULL"
+            )
             own.commit()
             started = time.perf_counter()
-            with own.cursor().copy(f"COPY bench_raw_copy ({columns}) FROM STDIN WITH (FORMAT {form})") as copy:
+            with own.cursor().copy(
+                f"COPY bench_raw_copy ({columns}) FROM STDIN WITH (FORMAT {form})"
+            ) as copy:
                 copy.write(bytes(data))
             own.commit()
             seconds = time.perf_counter() - started
@@ -273,8 +305,10 @@ def main() -> None:
     if args.database_url and not args.keep:
         drop_postgres(args.database_url)
     limit_text = f" limit_rows_per_s={limit:.0f} limit_ratio={rate / limit:.2f}" if limit else ""
-    print(f"RESULT import_readings rows_per_s={rate:.0f} naive_rows_per_s={naive_rate:.0f} ratio={rate / naive_rate:.0f}"
-          f"{limit_text}")
+    print(
+        f"RESULT import_readings rows_per_s={rate:.0f} naive_rows_per_s={naive_rate:.0f} ratio={rate / naive_rate:.0f}"
+        f"{limit_text}"
+    )
 
 
 if __name__ == "__main__":

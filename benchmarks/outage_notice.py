@@ -28,7 +28,9 @@ def naive_notice(accounts, notice, feeder_ids, topic, now) -> int:
 
     rows = 0
     for account in accounts:
-        if not ServicePoint.objects.filter(account=account, transformer_station__feeder_id__in=feeder_ids).exists():
+        if not ServicePoint.objects.filter(
+            account=account, transformer_station__feeder_id__in=feeder_ids
+        ).exists():
             continue
         prefs = {p.channel: p.enabled for p in Preference.objects.filter(account=account, topic=topic)}
         has_push = PushSubscription.objects.filter(account=account, active=True).exists()
@@ -36,11 +38,17 @@ def naive_notice(accounts, notice, feeder_ids, topic, now) -> int:
             "inbox": account.customer.user_id is not None, "email": bool(account.email),
             "zalo": bool(account.zalo_user_id and account.phone), "push": has_push, "sms": bool(account.phone),
         }  # fmt: skip
-        default = dict(contact, sms=bool(account.phone) and not (account.email or account.zalo_user_id or has_push))
+        default = dict(
+            contact, sms=bool(account.phone) and not (account.email or account.zalo_user_id or has_push)
+        )
         for channel in ("inbox", "push", "email", "zalo", "sms"):
             if contact[channel] and prefs.get(channel, default[channel]):
                 OutboxMessage(
-                    notice=notice, account=account, channel=channel, available_at=now, created_at=now,
+                    notice=notice,
+                    account=account,
+                    channel=channel,
+                    available_at=now,
+                    created_at=now,
                     status="delivered" if channel == "inbox" else "queued",
                 ).save()
                 rows += 1
@@ -50,7 +58,9 @@ def naive_notice(accounts, notice, feeder_ids, topic, now) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
     parser.add_argument("--naive-sample", type=int, default=1000)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -99,13 +109,18 @@ def main() -> None:
     naive_elapsed = time.perf_counter() - t
     naive_per_s = len(sample) / naive_elapsed
     expected = OutboxMessage.objects.filter(notice=notice, account__in=sample).count()
-    assert naive_rows == expected, (naive_rows, expected)  # both ways reach the same customers on the same channels
+    assert naive_rows == expected, (
+        naive_rows,
+        expected,
+    )  # both ways reach the same customers on the same channels
     print(f"naive loop: {len(sample):,} customers → {naive_rows:,} rows in {naive_elapsed:.2f} s "
           f"({naive_per_s:,.0f} customers/s; {customers / naive_per_s:,.0f} s for all, scaled)")  # fmt: skip
     if not args.keep:
         drop_database(url)
-    print(f"RESULT outage_notice customers={customers} per_s={per_s:.0f} naive_per_s={naive_per_s:.0f} "
-          f"ratio={per_s / naive_per_s:.1f}")
+    print(
+        f"RESULT outage_notice customers={customers} per_s={per_s:.0f} naive_per_s={naive_per_s:.0f} "
+        f"ratio={per_s / naive_per_s:.1f}"
+    )
 
 
 if __name__ == "__main__":

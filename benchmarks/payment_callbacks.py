@@ -46,9 +46,13 @@ def _setup(n: int):
 
     now = timezone.now()
     province = Province.objects.create(code="92", name="Cần Thơ")
-    commune = Commune.objects.create(province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD)
+    commune = Commune.objects.create(
+        province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD
+    )
     corp = unit_create(kind=Unit.Kind.CORPORATION, code="EVNSPC", name="EVNSPC")
-    company = unit_create(kind=Unit.Kind.COMPANY, code="PCCT", name="PCCT", parent=corp, customer_code_prefix="PB")
+    company = unit_create(
+        kind=Unit.Kind.COMPANY, code="PCCT", name="PCCT", parent=corp, customer_code_prefix="PB"
+    )
     team = unit_create(kind=Unit.Kind.TEAM, code="PCCT-NK", name="Ninh Kiều", parent=company)
     customers = Customer.objects.bulk_create([Customer(name=f"Khách {i}") for i in range(n)], batch_size=5000)
     premises = Premise.objects.bulk_create([Premise(province=province, commune=commune, street=f"{i} đường 30/4")
@@ -162,7 +166,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--payments", type=int, default=2000)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--naive-sample", type=int, default=1000, help="payments recorded the naive way (0: none)")
+    parser.add_argument(
+        "--naive-sample", type=int, default=1000, help="payments recorded the naive way (0: none)"
+    )
     parser.add_argument("--threads", type=int, default=16, help="client threads")
     args = parser.parse_args()
     url = use_database(args.database_url)

@@ -33,8 +33,12 @@ import benchdb  # noqa: E402  (puts src/ on the path; sets up Django on the chos
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--payments", type=int, default=100_000, help="callbacks and statement rows (N)")
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
-    parser.add_argument("--naive-sample", type=int, default=1_000, help="statement rows imported the naive way")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
+    parser.add_argument(
+        "--naive-sample", type=int, default=1_000, help="statement rows imported the naive way"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--no-callbacks", action="store_true", help="measure the statement import only")
     return parser.parse_args()
@@ -51,8 +55,12 @@ def build(n: int):
     from gridcare.org.services import unit_create
 
     province = Province.objects.create(code="92", name="Cần Thơ")
-    commune = Commune.objects.create(province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD)
-    corporation = unit_create(kind=Unit.Kind.CORPORATION, code="EVNSPC", name="Tổng công ty Điện lực miền Nam")
+    commune = Commune.objects.create(
+        province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD
+    )
+    corporation = unit_create(
+        kind=Unit.Kind.CORPORATION, code="EVNSPC", name="Tổng công ty Điện lực miền Nam"
+    )
     company = unit_create(kind=Unit.Kind.COMPANY, code="PCCT", name="Công ty Điện lực Cần Thơ", parent=corporation,
                           customer_code_prefix="PB")  # fmt: skip
     team = unit_create(kind=Unit.Kind.TEAM, code="PCCT-NK", name="Đội QLĐ Ninh Kiều", parent=company)
@@ -93,7 +101,10 @@ def write_statement(path: Path, n: int, first: int = 0) -> None:
             elif i % 33 == 1:
                 memo, code = "chuyen tien", ""
             else:
-                memo, code = f"MBVCB.{i}.{payment_reference(bill_number=f'202507-{i + 1:09d}')}.CT tu 0011 NGUYEN VAN A", ""
+                memo, code = (
+                    f"MBVCB.{i}.{payment_reference(bill_number=f'202507-{i + 1:09d}')}.CT tu 0011 NGUYEN VAN A",
+                    "",
+                )
             out.write(f"FT25{i:012d},04/08/2025,432.000,{memo},{code},NGUYEN VAN A\n")
 
 
@@ -107,7 +118,9 @@ def naive(path: Path, sample: int, now) -> float:
     from gridcare.payments.models import StatementImport, StatementLine
     from gridcare.payments.services import payment_record
 
-    statement = StatementImport.objects.create(kind="bank", source="NAIVE", filename=path.name, sha256="0" * 64, started_at=now)
+    statement = StatementImport.objects.create(
+        kind="bank", source="NAIVE", filename=path.name, sha256="0" * 64, started_at=now
+    )
     with path.open(encoding="utf-8") as handle:
         next(handle)
         rows = [next(handle).rstrip("\n").split(",") for _ in range(sample)]
@@ -119,7 +132,11 @@ def naive(path: Path, sample: int, now) -> float:
             continue
         numbers = bill_numbers_in_memo(memo)
         bill = Bill.objects.filter(number=numbers[0]).first() if numbers else None
-        account = Account.objects.filter(pk=bill.account_id).first() if bill else Account.objects.filter(code=code).first()
+        account = (
+            Account.objects.filter(pk=bill.account_id).first()
+            if bill
+            else Account.objects.filter(code=code).first()
+        )
         line = StatementLine(statement=statement, source="NAIVE", transaction_id=txn, booked_on=day, amount=value,
                              description=memo, customer_code=code, payer=payer, status="unmatched")  # fmt: skip
         if account is not None:
@@ -138,9 +155,17 @@ def run_callbacks(args) -> float | None:
     import subprocess
 
     url = f"{args.database_url}_callbacks" if args.database_url else ""
-    command = [sys.executable, str(Path(__file__).with_name("payment_callbacks.py")), "--payments", str(args.payments),
-               "--naive-sample", "0"]  # its per-row baseline is not this RESULT's (the statement's naive import is)
-    done = subprocess.run(command + (["--database-url", url] if url else []), capture_output=True, text=True, check=False)
+    command = [
+        sys.executable,
+        str(Path(__file__).with_name("payment_callbacks.py")),
+        "--payments",
+        str(args.payments),
+        "--naive-sample",
+        "0",
+    ]  # its per-row baseline is not this RESULT's (the statement's naive import is)
+    done = subprocess.run(
+        command + (["--database-url", url] if url else []), capture_output=True, text=True, check=False
+    )
     print(done.stdout.strip().replace("RESULT payments", "callback part:"))
     found = re.search(r"callbacks_per_s=([0-9.]+)", done.stdout)
     return float(found.group(1)) if done.returncode == 0 and found else None

@@ -30,7 +30,7 @@ from benchdb import ROOT, drop_database, use_database
 
 HERE = Path(__file__).resolve().parent
 
-LOCUSTFILE = '''
+LOCUSTFILE = """
 import json, random
 from locust import FastHttpUser, constant, task
 
@@ -63,7 +63,7 @@ class Trivial(FastHttpUser):
     @task
     def noop(self):
         self.client.get("/bench/noop", name="no-op view")
-'''
+"""
 
 
 def signed_in_sample(size: int) -> list[dict]:
@@ -85,7 +85,9 @@ def signed_in_sample(size: int) -> list[dict]:
             latest[account_id] = (code, customer_id, number)
     User = get_user_model()
     password = make_password("not-measured-here")
-    users = User.objects.bulk_create([User(username=code, password=password) for code, _c, _n in latest.values()])
+    users = User.objects.bulk_create(
+        [User(username=code, password=password) for code, _c, _n in latest.values()]
+    )
     by_code = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
     customers = []
     for code, customer_id, _number in latest.values():
@@ -130,8 +132,12 @@ def run_locust(*, locustfile: Path, user_class: str, host: str, users: int, seco
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
-    parser.add_argument("--sample", type=int, default=2_000, help="signed-in customers the load is spread over")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
+    parser.add_argument(
+        "--sample", type=int, default=2_000, help="signed-in customers the load is spread over"
+    )
     parser.add_argument("--users", type=int, default=32, help="concurrent locust users")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--keep", action="store_true")
@@ -148,7 +154,9 @@ def main() -> None:
     demo_data_load(customers=args.customers, seed=1, today=today, interval_days=1)
     demo_bills_load(today=today, months=3, now=timezone.now())
     sample = signed_in_sample(args.sample)
-    print(f"data: {args.customers:,} customers, {len(sample):,} signed in, {time.perf_counter() - started:.1f} s")
+    print(
+        f"data: {args.customers:,} customers, {len(sample):,} signed in, {time.perf_counter() - started:.1f} s"
+    )
 
     work = Path(tempfile.mkdtemp(prefix="gridcare-load-"))
     (work / "sessions.json").write_text(json.dumps(sample))
@@ -161,7 +169,9 @@ def main() -> None:
     subprocess.run([gridcare, "collectstatic", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
     port = free_port()
     with open(work / "server.log", "w") as log:
-        server = subprocess.Popen([gridcare, "serve", "--bind", f"127.0.0.1:{port}"], env=env, stdout=log, stderr=log)  # noqa: S603
+        server = subprocess.Popen(
+            [gridcare, "serve", "--bind", f"127.0.0.1:{port}"], env=env, stdout=log, stderr=log
+        )  # noqa: S603
         try:
             import httpx
 
@@ -188,14 +198,20 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=60)
     workers = os.environ.get("GRIDCARE_WEB_WORKERS") or f"2 × {os.cpu_count()} + 1"
-    print(f"server: gunicorn, {workers} workers; locust: {args.users} users, {args.seconds} s per run, same machine")
+    print(
+        f"server: gunicorn, {workers} workers; locust: {args.users} users, {args.seconds} s per run, same machine"
+    )
     for name, (rps, p95) in pages["by_page"].items():
         print(f"  {name:<15} {rps:8.1f} req/s  p95 {p95:6.0f} ms")
-    print(f"  failures: pages {pages['failures']} of {pages['requests']}, no-op {trivial['failures']} of {trivial['requests']}")
+    print(
+        f"  failures: pages {pages['failures']} of {pages['requests']}, no-op {trivial['failures']} of {trivial['requests']}"
+    )
     if not args.keep:
         drop_database(url)
     ratio = pages["rps"] / trivial["rps"] if trivial["rps"] else 0.0
-    print(f"RESULT portal_load rps={pages['rps']:.1f} p95_ms={pages['p95_ms']:.0f} trivial_rps={trivial['rps']:.1f} ratio={ratio:.2f}")
+    print(
+        f"RESULT portal_load rps={pages['rps']:.1f} p95_ms={pages['p95_ms']:.0f} trivial_rps={trivial['rps']:.1f} ratio={ratio:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -30,14 +30,20 @@ def build(n: int, now: dt.datetime):
     from gridcare.servicedesk.models import PromiseUnit, RequestType, ServiceRequest
 
     province = Province.objects.create(code="92", name="Cần Thơ")
-    commune = Commune.objects.create(province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD)
+    commune = Commune.objects.create(
+        province=province, code="92-001", name="Ninh Kiều", kind=Commune.Kind.WARD
+    )
     corporation = unit_create(kind=Unit.Kind.CORPORATION, code="EVNSPC", name="Tổng công ty")
-    company = unit_create(kind=Unit.Kind.COMPANY, code="PCCT", name="PC Cần Thơ", parent=corporation, customer_code_prefix="PB")
+    company = unit_create(
+        kind=Unit.Kind.COMPANY, code="PCCT", name="PC Cần Thơ", parent=corporation, customer_code_prefix="PB"
+    )
     team = unit_create(kind=Unit.Kind.TEAM, code="PCCT-NK", name="Đội Ninh Kiều", parent=company)
     team.communes.add(commune)
     kinds = list(RequestType.objects.order_by("position", "pk"))
     accounts_needed = -(-n // len(kinds))
-    Customer.objects.bulk_create([Customer(name=f"Khách {i}") for i in range(accounts_needed)], batch_size=5000)
+    Customer.objects.bulk_create(
+        [Customer(name=f"Khách {i}") for i in range(accounts_needed)], batch_size=5000
+    )
     customers = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
     Premise.objects.bulk_create([Premise(province=province, commune=commune, street=f"{i} đường 30/4") for i in range(accounts_needed)],
                                 batch_size=5000)  # fmt: skip
@@ -52,8 +58,15 @@ def build(n: int, now: dt.datetime):
     index = np.arange(n)
     start = clock.to_minutes(now) - (index * 7919) % (14 * 1440)
     amount = np.array([kinds[i % len(kinds)].promise_amount for i in range(n)])
-    unit = np.array([1 if kinds[i % len(kinds)].promise_unit == PromiseUnit.WORKING_HOURS else 0 for i in range(n)])
-    due, warn = clock.deadlines(start=start, amount=amount, unit=unit, calendar=services.business_calendar(years=range(now.year - 1, now.year + 2)))
+    unit = np.array(
+        [1 if kinds[i % len(kinds)].promise_unit == PromiseUnit.WORKING_HOURS else 0 for i in range(n)]
+    )
+    due, warn = clock.deadlines(
+        start=start,
+        amount=amount,
+        unit=unit,
+        calendar=services.business_calendar(years=range(now.year - 1, now.year + 2)),
+    )
     rows = []
     for i in range(n):
         account_id, customer_id, premise_id = accounts[i // len(kinds)]
@@ -96,7 +109,9 @@ def page_queries(user, urls: list[str]) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=10_000)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL of a throw-away database (default: SQLite)"
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -113,13 +128,17 @@ def main() -> None:
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # as autovacuum would have: the planner knows how many requests are open
+            cursor.execute(
+                "ANALYZE"
+            )  # as autovacuum would have: the planner knows how many requests are open
     print(f"set-up: {args.requests:,} open requests in {time.perf_counter() - t:.1f} s")
 
     t = time.perf_counter()
     moved = clocks_recompute(now=now)
     clocks_s = time.perf_counter() - t
-    print(f"clocks: {args.requests:,} deadlines recomputed on the calendar as arrays in {clocks_s:.3f} s ({moved} moved)")
+    print(
+        f"clocks: {args.requests:,} deadlines recomputed on the calendar as arrays in {clocks_s:.3f} s ({moved} moved)"
+    )
     t = time.perf_counter()
     result = clock_scan(now=now, tell_teams=False)
     scan_s = time.perf_counter() - t
@@ -139,8 +158,10 @@ def main() -> None:
     print(f"queue page: {queue_queries} queries for {args.requests:,} requests")
     if not args.keep:
         drop_database(url)
-    print(f"RESULT servicedesk requests={args.requests} scan_s={scan_s:.3f} page_queries={queries} "
-          f"naive_scan_s={naive_s:.3f} ratio={naive_s / scan_s:.1f}")
+    print(
+        f"RESULT servicedesk requests={args.requests} scan_s={scan_s:.3f} page_queries={queries} "
+        f"naive_scan_s={naive_s:.3f} ratio={naive_s / scan_s:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ GRIDCARE = str(Path(sys.executable).with_name("gridcare"))
 def child_database(tmp_path: Path, **extra_env: str):
     """(env, connect) for child processes: env points them at their own database; connect() opens it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDCARE_")}
-    env.update(PYTHONPATH=str(ROOT), GRIDCARE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="gridcare.settings")
+    env.update(
+        PYTHONPATH=str(ROOT), GRIDCARE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="gridcare.settings"
+    )
     env.update(extra_env)
     drop = None
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):

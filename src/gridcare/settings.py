@@ -151,7 +151,9 @@ _DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'gridc
 DATABASES = {
     "default": dj_database_url.parse(
         _DATABASE_URL,
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "600" if _DATABASE_URL.startswith("postgres") else "0")),
+        conn_max_age=int(
+            os.environ.get("DB_CONN_MAX_AGE", "600" if _DATABASE_URL.startswith("postgres") else "0")
+        ),
         conn_health_checks=os.environ.get("DB_CONN_HEALTH_CHECKS", "1") == "1",
     )
 }
@@ -257,7 +259,9 @@ GRIDCARE_PERMISSIONS_POLICY = (
 )
 # Customers stay signed in for Django's two weeks (SESSION_COOKIE_AGE); staff sessions end after a working
 # day without a request (core.middleware.StaffSessionExpiryMiddleware).
-GRIDCARE_STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("GRIDCARE_STAFF_SESSION_IDLE_SECONDS", str(9 * 3600)))
+GRIDCARE_STAFF_SESSION_IDLE_SECONDS = int(
+    os.environ.get("GRIDCARE_STAFF_SESSION_IDLE_SECONDS", str(9 * 3600))
+)
 
 CACHES = {
     "default": (
@@ -272,14 +276,24 @@ CACHES = {
 # Redis (REDIS_URL) and `gridcare rqworker --job-class django_tasks_rq.Job --with-scheduler default` workers take
 # from it (docs/deployment.md). Nothing else in the code changes.
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
-GRIDCARE_TASKS_RQ = TASKS["default"]["BACKEND"] in {"gridcare.core.tasks_rq.RQBackend", "django_tasks_rq.RQBackend"}
+GRIDCARE_TASKS_RQ = TASKS["default"]["BACKEND"] in {
+    "gridcare.core.tasks_rq.RQBackend",
+    "django_tasks_rq.RQBackend",
+}
 if GRIDCARE_TASKS_RQ:
     if not os.environ.get("REDIS_URL"):
-        raise SystemExit("gridcare: the RQ task backend needs REDIS_URL (redis://host:6379/0), see docs/deployment.md.")
+        raise SystemExit(
+            "gridcare: the RQ task backend needs REDIS_URL (redis://host:6379/0), see docs/deployment.md."
+        )
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     # gridcare's subclass: a task with a priority goes to the front of the queue instead of being refused.
     TASKS["default"].update(BACKEND="gridcare.core.tasks_rq.RQBackend", QUEUES=["default"])
-    RQ_QUEUES = {"default": {"URL": os.environ.get("GRIDCARE_RQ_URL", os.environ["REDIS_URL"]), "DEFAULT_TIMEOUT": 3600}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("GRIDCARE_RQ_URL", os.environ["REDIS_URL"]),
+            "DEFAULT_TIMEOUT": 3600,
+        }
+    }
 
 # A bill run started in the background is billed in chunks, one task each, by any number of workers
 # (billing.tasks); a chunk not finished this long after it was queued is queued again.
@@ -312,10 +326,14 @@ REST_FRAMEWORK = {
 # which takes files (and JSON) up to GRIDCARE_IMPORT_MAX_BYTES, as `gridcare import-readings` does.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-GRIDCARE_REQUEST_MAX_BYTES = int(os.environ.get("GRIDCARE_REQUEST_MAX_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE)))
+GRIDCARE_REQUEST_MAX_BYTES = int(
+    os.environ.get("GRIDCARE_REQUEST_MAX_BYTES", str(DATA_UPLOAD_MAX_MEMORY_SIZE))
+)
 GRIDCARE_IMPORT_MAX_BYTES = int(os.environ.get("GRIDCARE_IMPORT_MAX_BYTES", str(100 * 1_048_576)))
 # An XLSX import is refused when its ZIP members would expand past this (checked before openpyxl opens it).
-GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES = int(os.environ.get("GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES", str(512 * 1_048_576)))
+GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES = int(
+    os.environ.get("GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES", str(512 * 1_048_576))
+)
 # Paths whose requests may be larger than GRIDCARE_REQUEST_MAX_BYTES (64 KiB more for the multipart envelope).
 GRIDCARE_REQUEST_MAX_BYTES_BY_PATH = {"/api/v1/readings/imports": GRIDCARE_IMPORT_MAX_BYTES + 65_536}
 
@@ -324,9 +342,13 @@ GRIDCARE_REQUEST_MAX_BYTES_BY_PATH = {"/api/v1/readings/imports": GRIDCARE_IMPOR
 # warning is due for hours-based promises (the share of the promise that has passed), and photo uploads.
 # The portal's address as customers reach it, for links in messages (a survey's link).
 GRIDCARE_PORTAL_URL = os.environ.get("GRIDCARE_PORTAL_URL", "http://127.0.0.1:8000")
-GRIDCARE_SERVICEDESK_WORKING_HOURS = os.environ.get("GRIDCARE_SERVICEDESK_WORKING_HOURS", "07:00-11:30,13:00-16:30")
+GRIDCARE_SERVICEDESK_WORKING_HOURS = os.environ.get(
+    "GRIDCARE_SERVICEDESK_WORKING_HOURS", "07:00-11:30,13:00-16:30"
+)
 GRIDCARE_SERVICEDESK_WARN_FRACTION = float(os.environ.get("GRIDCARE_SERVICEDESK_WARN_FRACTION", "0.75"))
-GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES", str(6 * 1_048_576)))
+GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("GRIDCARE_SERVICEDESK_ATTACHMENT_MAX_BYTES", str(6 * 1_048_576))
+)
 GRIDCARE_SERVICEDESK_ATTACHMENTS_PER_UPLOAD = 3
 GRIDCARE_SERVICEDESK_IMAGE_MAX_PIXELS = int(os.environ.get("GRIDCARE_SERVICEDESK_IMAGE_MAX_PIXELS", "1600"))
 # The forms that carry photos take up to three of them in one request.
@@ -362,7 +384,9 @@ GRIDCARE_LOGIN_WINDOW_SECONDS = int(os.environ.get("GRIDCARE_LOGIN_WINDOW_SECOND
 GRIDCARE_OTP_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("GRIDCARE_OTP_MAX_FAILURES_PER_ACCOUNT", "5"))
 GRIDCARE_OTP_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("GRIDCARE_OTP_MAX_FAILURES_PER_ADDRESS", "20"))
 # Code requests per address and per hour, and codes sent per hour in all (SMS pumping; 0 = no cap).
-GRIDCARE_OTP_MAX_REQUESTS_PER_ADDRESS_PER_HOUR = int(os.environ.get("GRIDCARE_OTP_MAX_REQUESTS_PER_ADDRESS_PER_HOUR", "10"))
+GRIDCARE_OTP_MAX_REQUESTS_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("GRIDCARE_OTP_MAX_REQUESTS_PER_ADDRESS_PER_HOUR", "10")
+)
 GRIDCARE_OTP_MAX_PER_HOUR_GLOBAL = int(os.environ.get("GRIDCARE_OTP_MAX_PER_HOUR_GLOBAL", "2000"))
 # Reverse proxies in front of gridcare that append the client's address to X-Forwarded-For (0: none, the
 # header is ignored). Behind the TLS proxy (BEHIND_TLS_PROXY) one is assumed unless said otherwise.
@@ -403,7 +427,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         # Django's own handlers would print 500s a second time, without the request id.
-        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+        "django": {
+            "handlers": ["console"],
+            "level": os.environ.get("LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
         "gridcare.request": {"level": "INFO"},
     },
 }
@@ -422,15 +450,25 @@ GRIDCARE_INVOICE_SELLER_DEFAULT = {"tax_code": "0300000000", "address": ""}
 GRIDCARE_INVOICE_FORM = "1"
 # Days from issue to the due date, per account purpose (customers.Purpose); others use GRIDCARE_BILL_DUE_DAYS.
 GRIDCARE_BILL_DUE_DAYS = int(os.environ.get("GRIDCARE_BILL_DUE_DAYS", "10"))
-GRIDCARE_BILL_DUE_DAYS_BY_PURPOSE = {"residential": 10, "business": 7, "production": 7, "administrative": 15, "public_service": 15}
-GRIDCARE_INVOICE_LOOKUP_URL = os.environ.get("GRIDCARE_INVOICE_LOOKUP_URL", "")  # where buyers look invoices up by code
+GRIDCARE_BILL_DUE_DAYS_BY_PURPOSE = {
+    "residential": 10,
+    "business": 7,
+    "production": 7,
+    "administrative": 15,
+    "public_service": 15,
+}
+GRIDCARE_INVOICE_LOOKUP_URL = os.environ.get(
+    "GRIDCARE_INVOICE_LOOKUP_URL", ""
+)  # where buyers look invoices up by code
 # Payment gateways (docs/payments.md). The defaults are the demo's local sandbox gateways
 # (`gridcare payments-sandbox`, started by `make demo`); production sets the merchant's own values.
 _SANDBOX = os.environ.get("GRIDCARE_PAYMENTS_SANDBOX_URL", "http://127.0.0.1:8010").rstrip("/")
 GRIDCARE_VNPAY_TMN_CODE = os.environ.get("GRIDCARE_VNPAY_TMN_CODE", "GRIDDEMO")
 GRIDCARE_VNPAY_HASH_SECRET = os.environ.get("GRIDCARE_VNPAY_HASH_SECRET", "GRIDCARESANDBOXVNPAYSECRET00000")
 GRIDCARE_VNPAY_PAY_URL = os.environ.get("GRIDCARE_VNPAY_PAY_URL", f"{_SANDBOX}/vnpay/paymentv2/vpcpay.html")
-GRIDCARE_VNPAY_QUERY_URL = os.environ.get("GRIDCARE_VNPAY_QUERY_URL", f"{_SANDBOX}/vnpay/merchant_webapi/api/transaction")
+GRIDCARE_VNPAY_QUERY_URL = os.environ.get(
+    "GRIDCARE_VNPAY_QUERY_URL", f"{_SANDBOX}/vnpay/merchant_webapi/api/transaction"
+)
 GRIDCARE_ZALOPAY_APP_ID = os.environ.get("GRIDCARE_ZALOPAY_APP_ID", "2553")
 GRIDCARE_ZALOPAY_KEY1 = os.environ.get("GRIDCARE_ZALOPAY_KEY1", "gridcare-sandbox-zalopay-key1")
 GRIDCARE_ZALOPAY_KEY2 = os.environ.get("GRIDCARE_ZALOPAY_KEY2", "gridcare-sandbox-zalopay-key2")
@@ -439,9 +477,15 @@ GRIDCARE_ZALOPAY_QUERY_URL = os.environ.get("GRIDCARE_ZALOPAY_QUERY_URL", f"{_SA
 # Refunds (ZaloPay v2 /v2/refund and /v2/query_refund; VNPAY's refund goes to GRIDCARE_VNPAY_QUERY_URL) and the
 # gateways' daily lists for the reconciliation (the sandbox serves them; docs/payments.md says what real ones offer).
 GRIDCARE_ZALOPAY_REFUND_URL = os.environ.get("GRIDCARE_ZALOPAY_REFUND_URL", f"{_SANDBOX}/zalopay/v2/refund")
-GRIDCARE_ZALOPAY_QUERY_REFUND_URL = os.environ.get("GRIDCARE_ZALOPAY_QUERY_REFUND_URL", f"{_SANDBOX}/zalopay/v2/query_refund")
-GRIDCARE_VNPAY_SETTLEMENT_URL = os.environ.get("GRIDCARE_VNPAY_SETTLEMENT_URL", f"{_SANDBOX}/vnpay/settlement")
-GRIDCARE_ZALOPAY_SETTLEMENT_URL = os.environ.get("GRIDCARE_ZALOPAY_SETTLEMENT_URL", f"{_SANDBOX}/zalopay/settlement")
+GRIDCARE_ZALOPAY_QUERY_REFUND_URL = os.environ.get(
+    "GRIDCARE_ZALOPAY_QUERY_REFUND_URL", f"{_SANDBOX}/zalopay/v2/query_refund"
+)
+GRIDCARE_VNPAY_SETTLEMENT_URL = os.environ.get(
+    "GRIDCARE_VNPAY_SETTLEMENT_URL", f"{_SANDBOX}/vnpay/settlement"
+)
+GRIDCARE_ZALOPAY_SETTLEMENT_URL = os.environ.get(
+    "GRIDCARE_ZALOPAY_SETTLEMENT_URL", f"{_SANDBOX}/zalopay/settlement"
+)
 # Where gateways reach this site (ZaloPay's callback_url, VNPAY's return URL); VNPAY's IPN URL is registered
 # with VNPAY for the merchant code, as https://<site>/payments/vnpay/ipn/.
 GRIDCARE_PAYMENTS_SITE_URL = os.environ.get("GRIDCARE_PAYMENTS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

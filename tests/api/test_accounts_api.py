@@ -116,12 +116,17 @@ def test_wrong_method_unknown_address_and_invalid_query_use_the_envelope(api, ac
         400, "invalid",
     )  # fmt: skip
     assert "date_to" in body["details"]
-    assert_error(api.get(f"/api/v1/accounts/{accounts['x'].code}/readings", {"date_from": "tomorrow"}), 400, "invalid")
+    assert_error(
+        api.get(f"/api/v1/accounts/{accounts['x'].code}/readings", {"date_from": "tomorrow"}), 400, "invalid"
+    )
 
 
 def test_readings_date_range(api, accounts):
     api.force_login(customer_user(accounts["x"]))
-    response = api.get(f"/api/v1/accounts/{accounts['x'].code}/readings", {"date_from": "2025-02-01", "date_to": "2025-03-05"})
+    response = api.get(
+        f"/api/v1/accounts/{accounts['x'].code}/readings",
+        {"date_from": "2025-02-01", "date_to": "2025-03-05"},
+    )
     assert [r["read_on"] for r in response.json()["results"]] == ["2025-02-05"]
 
 

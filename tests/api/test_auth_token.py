@@ -94,7 +94,9 @@ def test_repeated_failures_lock_the_username(operator, settings):
 
 def _token(operator) -> dict:
     device = totp_device(operator)
-    response = APIClient().post(URL, {"username": "ops", "password": PASSWORD, "otp_token": current_code(device)})
+    response = APIClient().post(
+        URL, {"username": "ops", "password": PASSWORD, "otp_token": current_code(device)}
+    )
     assert response.status_code == 200
     return response.json()
 
@@ -143,7 +145,8 @@ def test_tokens_expire(operator, settings):
     client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert client.get("/api/v1/accounts").status_code == 200
     ApiToken.objects.filter(pk=token.pk).update(
-        created_at=timezone.now() - dt.timedelta(hours=25), expires_at=timezone.now() - dt.timedelta(seconds=1)
+        created_at=timezone.now() - dt.timedelta(hours=25),
+        expires_at=timezone.now() - dt.timedelta(seconds=1),
     )
     response = client.get("/api/v1/accounts")
     assert response.status_code == 401
@@ -160,7 +163,9 @@ def test_the_address_throttle_is_not_dodged_with_x_forwarded_for(operator, setti
     settings.GRIDCARE_TRUSTED_PROXY_COUNT = 0
     api = APIClient()
     statuses = [
-        api.post(URL, {"username": f"guess{i}", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code
+        api.post(
+            URL, {"username": f"guess{i}", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}"
+        ).status_code
         for i in range(11)
     ]
     assert statuses[10] == 429

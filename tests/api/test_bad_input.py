@@ -22,7 +22,9 @@ def reader(world):
     return {"client": token_client(staff(unit=world["teams"][0], role=StaffRole.VIEWER)), "account": account}
 
 
-@pytest.mark.parametrize("limit", [str(10**30), "9223372036854775808", "0", "-1", "abc", "1.5", str(MAX_LIMIT + 1)])
+@pytest.mark.parametrize(
+    "limit", [str(10**30), "9223372036854775808", "0", "-1", "abc", "1.5", str(MAX_LIMIT + 1)]
+)
 def test_a_limit_out_of_range_is_a_400_naming_the_parameter(reader, limit):
     body = assert_error(reader["client"].get("/api/v1/accounts", {"limit": limit}), 400, "invalid")
     assert "limit" in body["details"]
@@ -31,7 +33,9 @@ def test_a_limit_out_of_range_is_a_400_naming_the_parameter(reader, limit):
 @pytest.mark.parametrize("offset", [str(10**30), "-1", "x"])
 def test_an_offset_out_of_range_is_a_400_naming_the_parameter(reader, offset):
     code = reader["account"].code
-    body = assert_error(reader["client"].get(f"/api/v1/accounts/{code}/readings", {"offset": offset}), 400, "invalid")
+    body = assert_error(
+        reader["client"].get(f"/api/v1/accounts/{code}/readings", {"offset": offset}), 400, "invalid"
+    )
     assert "offset" in body["details"]
 
 
@@ -45,7 +49,9 @@ def test_limits_in_range_still_page(reader):
 
 
 def test_the_bill_runs_skipped_page_checks_its_limit_too(world):
-    run = services.bill_run_create(period=dt.date(2025, 6, 1), route=None, now=dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    run = services.bill_run_create(
+        period=dt.date(2025, 6, 1), route=None, now=dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
+    )
     client = token_client(superuser())
     assert_error(client.get(f"/api/v1/bill-runs/{run.pk}", {"limit": str(10**30)}), 400, "invalid")
 
@@ -67,13 +73,19 @@ def test_json_nested_past_the_limit_but_parseable_is_refused_too(reader):
 
 def test_malformed_json_is_a_parse_error(reader):
     for text in ("{", '{"purpose": NaN}', b"\xff\xfe{}"):
-        assert_error(reader["client"].post("/api/v1/quotes", text, content_type="application/json"), 400, "parse_error")
+        assert_error(
+            reader["client"].post("/api/v1/quotes", text, content_type="application/json"), 400, "parse_error"
+        )
 
 
 @override_settings(GRIDCARE_REQUEST_MAX_BYTES=1000)
 def test_a_json_body_over_the_cap_is_a_413_before_it_is_read(reader):
     big = json.dumps({"purpose": "residential", "note": "x" * 2000})
-    body = assert_error(reader["client"].post("/api/v1/quotes", big, content_type="application/json"), 413, "request_too_large")
+    body = assert_error(
+        reader["client"].post("/api/v1/quotes", big, content_type="application/json"),
+        413,
+        "request_too_large",
+    )
     assert body["details"]["max_bytes"] == 1000
 
 

@@ -56,7 +56,12 @@ def test_a_customer_lists_the_issued_bills_of_their_account_but_not_held_ones(ap
     listed = response.json()["results"]
     assert [b["number"] for b in listed] == [bill_of(mine, JUNE).number]
     june = listed[0]
-    assert (june["period"], june["status"], june["kind"], june["account_code"]) == ("2025-06", "issued", "invoice", mine.code)
+    assert (june["period"], june["status"], june["kind"], june["account_code"]) == (
+        "2025-06",
+        "issued",
+        "invoice",
+        mine.code,
+    )
     assert (june["kwh"], june["total"]) == (100, bill_of(mine, JUNE).total)
     assert june["total"] == june["subtotal"] + june["vat"]
     assert june["pdf"] == f"/api/v1/bills/{june['number']}/pdf"
@@ -72,7 +77,17 @@ def test_a_customer_reads_one_bill_with_its_lines(api, billed):
     assert sum(line["kwh"] for line in body["lines"]) == june.kwh
     assert sum(line["amount"] for line in body["lines"]) == june.subtotal
     first = body["lines"][0]
-    assert set(first) == {"position", "from", "to", "tier", "period", "limit_kwh", "kwh", "unit_price", "amount"}
+    assert set(first) == {
+        "position",
+        "from",
+        "to",
+        "tier",
+        "period",
+        "limit_kwh",
+        "kwh",
+        "unit_price",
+        "amount",
+    }
     assert (first["tier"], first["period"]) == (1, None)
 
 
@@ -118,7 +133,11 @@ def test_customers_cannot_release_bills_or_see_runs(api, billed):
     api.force_login(customer_user(mine))
     assert_error(api.post(f"/api/v1/bills/{bill_of(mine, JULY).number}/release"), 403, "permission_denied")
     assert_error(api.get("/api/v1/bill-runs"), 403, "permission_denied")
-    assert_error(api.post("/api/v1/bill-runs", {"period": "2025-08", "all_routes": True}, format="json"), 403, "permission_denied")
+    assert_error(
+        api.post("/api/v1/bill-runs", {"period": "2025-08", "all_routes": True}, format="json"),
+        403,
+        "permission_denied",
+    )
 
 
 def test_anonymous_callers_get_401(api, billed):
@@ -126,7 +145,9 @@ def test_anonymous_callers_get_401(api, billed):
     assert_error(api.get("/api/v1/bill-runs"), 401, "not_authenticated")
 
 
-def test_the_bill_list_costs_the_same_queries_for_one_bill_or_many(api, billed, django_assert_max_num_queries):
+def test_the_bill_list_costs_the_same_queries_for_one_bill_or_many(
+    api, billed, django_assert_max_num_queries
+):
     mine = billed["mine"]
     api.force_login(customer_user(mine))
     with django_assert_max_num_queries(50) as one:
@@ -185,33 +206,51 @@ def test_an_operator_releases_a_held_bill_once(world, billed):
 # --- staff: bill runs -----------------------------------------------------------------------------------
 
 
-def test_an_operator_starts_a_run_of_their_route_and_it_is_queued_on_commit(world, billed, django_capture_on_commit_callbacks):
+def test_an_operator_starts_a_run_of_their_route_and_it_is_queued_on_commit(
+    world, billed, django_capture_on_commit_callbacks
+):
     operator = token_client(staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     route = world["routes"][world["teams"][0]]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = operator.post("/api/v1/bill-runs", {"period": "2025-08", "route": route.code}, format="json")
+        response = operator.post(
+            "/api/v1/bill-runs", {"period": "2025-08", "route": route.code}, format="json"
+        )
     assert response.status_code == 202, response.content
     body = response.json()
     run = BillRun.objects.get(pk=body["id"])
     assert (run.period, run.route, run.accounts_total) == (dt.date(2025, 8, 1), route, 2)
-    assert (body["period"], body["route"], body["status"], body["accounts_total"]) == ("2025-08", route.code, "pending", 2)
+    assert (body["period"], body["route"], body["status"], body["accounts_total"]) == (
+        "2025-08",
+        route.code,
+        "pending",
+        2,
+    )
     assert response["Location"] == f"/api/v1/bill-runs/{run.pk}"
     assert len(callbacks) == 1
     queued = DBTaskResult.objects.get(task_path__endswith="bill_run_execute_task")
     assert queued.args_kwargs["args"] == [run.pk]
 
 
-def test_a_run_executed_by_the_task_shows_progress_and_skipped_accounts(world, billed, settings, django_capture_on_commit_callbacks):
+def test_a_run_executed_by_the_task_shows_progress_and_skipped_accounts(
+    world, billed, settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     no_reading = [factories.account(world, name=f"Chưa ghi {i}") for i in range(3)]
     operator = token_client(staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     route = world["routes"][world["teams"][0]]
     with django_capture_on_commit_callbacks(execute=True):
-        run_id = operator.post("/api/v1/bill-runs", {"period": "2025-07", "route": route.code}, format="json").json()["id"]
+        run_id = operator.post(
+            "/api/v1/bill-runs", {"period": "2025-07", "route": route.code}, format="json"
+        ).json()["id"]
     body = operator.get(f"/api/v1/bill-runs/{run_id}", {"limit": 2}).json()
     assert body["status"] == "done" and body["progress_percent"] == 100
     # mine and other were billed for July already: only the three new accounts are left, all without readings.
-    assert (body["accounts_total"], body["accounts_done"], body["bills_created"], body["accounts_skipped"]) == (5, 5, 0, 3)
+    assert (
+        body["accounts_total"],
+        body["accounts_done"],
+        body["bills_created"],
+        body["accounts_skipped"],
+    ) == (5, 5, 0, 3)
     skipped = body["skipped"]
     assert skipped["count"] == 3 and len(skipped["results"]) == 2 and "offset=2" in skipped["next"]
     assert {s["reason"] for s in skipped["results"]} == {"no_reading"}
@@ -237,7 +276,11 @@ def test_runs_are_scoped_to_the_units_of_their_routes(world, billed):
 
 def test_only_those_who_see_everything_run_every_route(world, billed, django_capture_on_commit_callbacks):
     company = token_client(staff(unit=world["company"], role=StaffRole.MANAGER))
-    assert_error(company.post("/api/v1/bill-runs", {"period": "2025-08", "all_routes": True}, format="json"), 403, "permission_denied")
+    assert_error(
+        company.post("/api/v1/bill-runs", {"period": "2025-08", "all_routes": True}, format="json"),
+        403,
+        "permission_denied",
+    )
     root = token_client(superuser())
     with django_capture_on_commit_callbacks(execute=False):
         response = root.post("/api/v1/bill-runs", {"period": "2025-08", "all_routes": True}, format="json")
@@ -249,7 +292,11 @@ def test_a_viewer_reads_runs_but_cannot_start_one(world, billed):
     viewer = token_client(staff(unit=world["teams"][0], role=StaffRole.VIEWER))
     assert viewer.get("/api/v1/bill-runs").status_code == 200
     route = world["routes"][world["teams"][0]]
-    assert_error(viewer.post("/api/v1/bill-runs", {"period": "2025-08", "route": route.code}, format="json"), 403, "permission_denied")
+    assert_error(
+        viewer.post("/api/v1/bill-runs", {"period": "2025-08", "route": route.code}, format="json"),
+        403,
+        "permission_denied",
+    )
     assert not BillRun.objects.filter(period=dt.date(2025, 8, 1)).exists()
 
 
@@ -293,7 +340,9 @@ def test_a_time_of_use_bill_names_the_period_of_each_line(api, world):
     api.force_login(customer_user(shop))
     body = api.get(f"/api/v1/bills/{bill_of(shop, JULY).number}").json()
     assert [(line["tier"], line["period"], line["kwh"]) for line in body["lines"]] == [
-        (None, "peak", 120), (None, "normal", 300), (None, "offpeak", 80)
+        (None, "peak", 120),
+        (None, "normal", 300),
+        (None, "offpeak", 80),
     ]
     assert body["kwh"] == 500
 

@@ -31,8 +31,12 @@ def test_a_customer_lists_their_events_and_opts_out_through_the_api(upcoming):
     event, factory, _other = upcoming
     api = token_client(customer_user(factory))
     listed = api.get("/api/v1/me/demand-response").json()
-    assert [(row["account"], row["event"], row["response"]) for row in listed] == [(factory.code, "Giảm tải", "pending")]
-    answered = api.post(f"/api/v1/me/demand-response/{listed[0]['id']}/answer", {"answer": "opted_out"}, format="json")
+    assert [(row["account"], row["event"], row["response"]) for row in listed] == [
+        (factory.code, "Giảm tải", "pending")
+    ]
+    answered = api.post(
+        f"/api/v1/me/demand-response/{listed[0]['id']}/answer", {"answer": "opted_out"}, format="json"
+    )
     assert answered.status_code == 200 and answered.json()["response"] == "opted_out"
     assert answered.json()["response_channel"] == "api"
     bad = api.post(f"/api/v1/me/demand-response/{listed[0]['id']}/answer", {"answer": "later"}, format="json")
@@ -43,7 +47,9 @@ def test_another_customer_gets_a_404_and_changes_nothing(upcoming):
     event, factory, other = upcoming
     participant = event.participants.get(account=factory)
     api = token_client(customer_user(other))
-    response = api.post(f"/api/v1/me/demand-response/{participant.pk}/answer", {"answer": "opted_out"}, format="json")
+    response = api.post(
+        f"/api/v1/me/demand-response/{participant.pk}/answer", {"answer": "opted_out"}, format="json"
+    )
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     participant.refresh_from_db()
     assert participant.response == EventParticipant.Response.PENDING

@@ -41,17 +41,24 @@ def meter(world):
 def test_an_uploaded_csv_imports_its_valid_rows_and_returns_the_rejected_ones(operator, meter):
     body = f"meter_serial,read_on,total_kwh\n{meter.serial},2025-03-05,300\n{meter.serial},2025-04-05,oops\nNOPE,2025-03-05,1\n"
 
-    response = operator.post(URL, {"file": SimpleUploadedFile("route.csv", body.encode())}, format="multipart")
+    response = operator.post(
+        URL, {"file": SimpleUploadedFile("route.csv", body.encode())}, format="multipart"
+    )
 
     assert response.status_code == 201, response.content
     data = response.json()
     assert (data["inserted"], data["already_present"], data["rejected"], data["rows_total"]) == (1, 0, 2, 3)
-    assert [(e["row"], e["column"], e["value"]) for e in data["errors"]] == [(3, "total_kwh", "oops"), (4, "meter_serial", "NOPE")]
+    assert [(e["row"], e["column"], e["value"]) for e in data["errors"]] == [
+        (3, "total_kwh", "oops"),
+        (4, "meter_serial", "NOPE"),
+    ]
     assert data["errors"][0]["reason_en"] == "Not a number."
     assert Reading.objects.get(meter=meter, read_on=dt.date(2025, 3, 5)).source == Reading.Source.HEAD_END
     assert ReadingImport.objects.get(pk=data["import_id"]).rows_rejected == 2
 
-    again = operator.post(URL, {"file": SimpleUploadedFile("route.csv", body.encode())}, format="multipart").json()
+    again = operator.post(
+        URL, {"file": SimpleUploadedFile("route.csv", body.encode())}, format="multipart"
+    ).json()
     assert (again["inserted"], again["already_present"], again["rejected"]) == (0, 1, 2)
     assert Reading.objects.filter(meter=meter).count() == 3
 
@@ -73,7 +80,11 @@ def test_json_readings_and_interval_data(operator, world):
     [
         ({"file": SimpleUploadedFile("x.csv", b"serial,value\nA,1\n")}, "multipart", "bad_header"),
         ({"file": SimpleUploadedFile("x.csv", b"")}, "multipart", "empty_file"),
-        ({"readings": [{"meter_serial": "A", "read_on": "2025-03-05", "total_kwh": 1, "colour": "red"}]}, "json", "bad_header"),
+        (
+            {"readings": [{"meter_serial": "A", "read_on": "2025-03-05", "total_kwh": 1, "colour": "red"}]},
+            "json",
+            "bad_header",
+        ),
         ({"something": 1}, "json", "missing_input"),
     ],
 )

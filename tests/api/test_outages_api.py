@@ -16,7 +16,10 @@ from tests.backoffice.builders import customer_user, staff
 
 @pytest.fixture
 def accounts(world):
-    return {"mine": factories.account(world, name="Phạm Văn Dũng"), "other": factories.account(world, team=world["teams"][1])}
+    return {
+        "mine": factories.account(world, name="Phạm Văn Dũng"),
+        "other": factories.account(world, team=world["teams"][1]),
+    }
 
 
 def test_a_customer_files_a_report_then_learns_of_the_incident(world, accounts):
@@ -31,14 +34,24 @@ def test_a_customer_files_a_report_then_learns_of_the_incident(world, accounts):
     assert OutageReport.objects.get().channel == "api"
     now = timezone.now()
     restoration = (now + dt.timedelta(hours=2)).replace(microsecond=0)
-    incident = services.incident_from_reports(feeder=world["feeder"], by=None, now=now, estimated_restoration=restoration)
+    incident = services.incident_from_reports(
+        feeder=world["feeder"], by=None, now=now, estimated_restoration=restoration
+    )
     known = api.post(f"/api/v1/accounts/{code}/outage-reports", {}, format="json")
     assert known.status_code == 200
     outage = known.json()["known_outage"]
-    assert known.json()["outcome"] == "known_outage" and outage["id"] == incident.pk and outage["kind"] == "incident"
+    assert (
+        known.json()["outcome"] == "known_outage"
+        and outage["id"] == incident.pk
+        and outage["kind"] == "incident"
+    )
     assert dt.datetime.fromisoformat(outage["expected_restoration"]) == restoration
     asked = api.post(f"/api/v1/accounts/{code}/outages/{incident.pk}/notify-me")
-    assert asked.status_code == 200 and asked.json()["outage_id"] == incident.pk and asked.json()["notified_at"] is None
+    assert (
+        asked.status_code == 200
+        and asked.json()["outage_id"] == incident.pk
+        and asked.json()["notified_at"] is None
+    )
     assert RestorationRequest.objects.filter(account=accounts["mine"]).count() == 1
 
 
@@ -52,9 +65,19 @@ def test_another_customer_gets_a_404(world, accounts):
 
 def test_a_hotline_system_reports_for_its_units_with_a_staff_token(world, accounts):
     operator = token_client(staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
-    assert operator.post(f"/api/v1/accounts/{accounts['mine'].code}/outage-reports", {}, format="json").status_code == 201
+    assert (
+        operator.post(
+            f"/api/v1/accounts/{accounts['mine'].code}/outage-reports", {}, format="json"
+        ).status_code
+        == 201
+    )
     assert OutageReport.objects.get().channel == "hotline"
-    assert operator.post(f"/api/v1/accounts/{accounts['other'].code}/outage-reports", {}, format="json").status_code == 404
+    assert (
+        operator.post(
+            f"/api/v1/accounts/{accounts['other'].code}/outage-reports", {}, format="json"
+        ).status_code
+        == 404
+    )
     viewer = token_client(staff(unit=world["teams"][0], role=StaffRole.VIEWER))
     refused = viewer.post(f"/api/v1/accounts/{accounts['mine'].code}/outage-reports", {}, format="json")
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
@@ -63,5 +86,11 @@ def test_a_hotline_system_reports_for_its_units_with_a_staff_token(world, accoun
 def test_bad_input_is_a_clear_error(world, accounts):
     api = APIClient()
     api.force_login(customer_user(accounts["mine"]))
-    response = api.post(f"/api/v1/accounts/{accounts['mine'].code}/outage-reports", {"note": "x" * 501}, format="json")
-    assert response.status_code == 400 and response.json()["code"] == "invalid" and "note" in response.json()["details"]
+    response = api.post(
+        f"/api/v1/accounts/{accounts['mine'].code}/outage-reports", {"note": "x" * 501}, format="json"
+    )
+    assert (
+        response.status_code == 400
+        and response.json()["code"] == "invalid"
+        and "note" in response.json()["details"]
+    )

@@ -87,7 +87,10 @@ def test_bad_lookups_are_clear_errors(api, outages, query, status, code):
 
 
 def test_anonymous_callers_are_throttled(api, outages, world):
-    statuses = [api.get("/api/v1/schedule/outages", {"commune": world["communes"][0].code}).status_code for _ in range(31)]
+    statuses = [
+        api.get("/api/v1/schedule/outages", {"commune": world["communes"][0].code}).status_code
+        for _ in range(31)
+    ]
     assert statuses[:30] == [200] * 30
     assert statuses[30] == 429
 

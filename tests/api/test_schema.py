@@ -53,7 +53,8 @@ def test_periods_are_year_and_month_not_dates(schema):
     periods = {
         name: component["properties"]["period"]
         for name, component in schema["components"]["schemas"].items()
-        if "period" in component.get("properties", {}) and name in {"Bill", "BillDetail", "BillRun", "BillRunDetail"}
+        if "period" in component.get("properties", {})
+        and name in {"Bill", "BillDetail", "BillRun", "BillRunDetail"}
     }
     assert set(periods) == {"Bill", "BillDetail", "BillRun", "BillRunDetail"}
     for name, period in periods.items():
@@ -69,7 +70,9 @@ def test_every_error_answer_is_documented_with_the_error_shape(schema):
         assert errors, f"{label} documents no error answer"
         for status, body in errors.items():
             content = body["content"]["application/json"]["schema"]
-            assert set(resolve(schema, content)["required"]) == {"code", "message", "details"}, f"{label} {status}"
+            assert set(resolve(schema, content)["required"]) == {"code", "message", "details"}, (
+                f"{label} {status}"
+            )
 
 
 def test_protected_operations_document_401_403_and_throttled_ones_429(schema):

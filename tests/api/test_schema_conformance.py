@@ -53,14 +53,30 @@ def small_world(world):
                                         created_at=NOW, expires_at=NOW)  # fmt: skip
     # Real path values, so that the answers with data (not only 404s) are checked against the schema too.
     incident = outage_services.incident_record(
-        unit=world["company"], place="Ninh Kiều", reason="sự cố", started_at=NOW, feeders=[world["feeder"]], by=None, now=NOW
+        unit=world["company"],
+        place="Ninh Kiều",
+        reason="sự cố",
+        started_at=NOW,
+        feeders=[world["feeder"]],
+        by=None,
+        now=NOW,
     )
     from gridcare.insights.models import Advice
 
     advice = Advice.objects.create(unit=world["teams"][0], title_vi="Tiết kiệm điện", body_vi="Tắt thiết bị khi không dùng.",
                                    created_at=NOW)  # fmt: skip
-    known = {"code": mine.code, "number": bill.number, "run_id": run.pk, "outage_id": incident.pk, "reference": order.reference,
-             "participation_id": 1, "advice_id": advice.pk, "activity_id": 1, "record_id": 1, "year": 2025}
+    known = {
+        "code": mine.code,
+        "number": bill.number,
+        "run_id": run.pk,
+        "outage_id": incident.pk,
+        "reference": order.reference,
+        "participation_id": 1,
+        "advice_id": advice.pk,
+        "activity_id": 1,
+        "record_id": 1,
+        "year": 2025,
+    }
     return {"world": world, "mine": mine, "other": other, "known": known}
 
 
@@ -101,7 +117,9 @@ def auth_headers(request, small_world):
     return {}
 
 
-def run_operation(operation, *, headers: dict, mode, path_parameters: dict | None = None, statuses: list) -> None:
+def run_operation(
+    operation, *, headers: dict, mode, path_parameters: dict | None = None, statuses: list
+) -> None:
     """Up to EXAMPLES_PER_OPERATION generated requests to one operation; raises at the first failed check."""
 
     @hypothesis_settings(
@@ -128,9 +146,17 @@ def test_the_api_answers_as_its_schema_says(wsgi_app, small_world, auth_headers,
             variants.append({name: small_world["known"][name] for name in names})
         for path_parameters in variants:
             try:
-                run_operation(operation, headers=auth_headers, mode=mode, path_parameters=path_parameters, statuses=statuses)
+                run_operation(
+                    operation,
+                    headers=auth_headers,
+                    mode=mode,
+                    path_parameters=path_parameters,
+                    statuses=statuses,
+                )
             except Unsatisfiable:
-                assert mode == GenerationMode.NEGATIVE  # an operation without constraints has no invalid input
+                assert (
+                    mode == GenerationMode.NEGATIVE
+                )  # an operation without constraints has no invalid input
             except (Exception, BaseExceptionGroup) as exc:  # every operation's failures, reported together
                 failures.append(f"{operation.label} {path_parameters or ''}: {exc}")
     assert not failures, "\n\n".join(failures)

@@ -53,7 +53,11 @@ def test_the_1279_residential_version_is_open_ended(api):
     residential = api.get("/api/v1/tariffs", {"purpose": "residential"}).json()
     assert {v["purpose"] for v in residential} == {"residential"}
     latest = residential[-1]
-    assert (latest["decision"], latest["active_from"], latest["active_to"]) == ("1279/QĐ-BCT", "2025-05-10", None)
+    assert (latest["decision"], latest["active_from"], latest["active_to"]) == (
+        "1279/QĐ-BCT",
+        "2025-05-10",
+        None,
+    )
     assert [t["unit_price"] for t in latest["tiers"]][:2] == [1984, 2050]
 
 
@@ -65,7 +69,9 @@ def test_an_unknown_purpose_filter_is_refused(api):
 def test_vat_rates_are_listed_oldest_first(api):
     listed = api.get("/api/v1/vat-rates").json()
     rates = list(VatRate.objects.order_by("active_from", "pk"))
-    assert [(r["active_from"], r["rate_percent"]) for r in listed] == [(r.active_from.isoformat(), float(r.rate_percent)) for r in rates]
+    assert [(r["active_from"], r["rate_percent"]) for r in listed] == [
+        (r.active_from.isoformat(), float(r.rate_percent)) for r in rates
+    ]
     assert 8 in [r["rate_percent"] for r in listed]
 
 
@@ -88,10 +94,15 @@ def test_a_quote_is_the_same_object_as_the_command_prints(api, options):
 
 def test_a_quote_across_a_vat_change_lists_its_parts(api):
     data = api.post(
-        "/api/v1/quotes", {"purpose": "residential", "kwh": 100, "start": "2023-06-16", "end": "2023-07-16"}, format="json"
+        "/api/v1/quotes",
+        {"purpose": "residential", "kwh": 100, "start": "2023-06-16", "end": "2023-07-16"},
+        format="json",
     ).json()
     assert data["vat_rate"] is None
-    assert [(p["from"], p["vat_rate"]) for p in data["vat_parts"]] == [("2023-06-16", 0.1), ("2023-07-01", 0.08)]
+    assert [(p["from"], p["vat_rate"]) for p in data["vat_parts"]] == [
+        ("2023-06-16", 0.1),
+        ("2023-07-01", 0.08),
+    ]
     assert sum(p["subtotal"] for p in data["vat_parts"]) == data["subtotal"]
     assert data["total"] == data["subtotal"] + data["vat"]
 
@@ -117,7 +128,13 @@ def test_bad_input_is_a_400_naming_the_field(api, payload, field):
 
 
 def test_a_hospitals_quote_is_priced_at_the_public_service_price(api):
-    payload = {"purpose": "public_service", "voltage": "6to22kv", "kwh": 100, "start": "2025-06-01", "end": "2025-07-01"}
+    payload = {
+        "purpose": "public_service",
+        "voltage": "6to22kv",
+        "kwh": 100,
+        "start": "2025-06-01",
+        "end": "2025-07-01",
+    }
     response = api.post("/api/v1/quotes", payload, format="json")
     assert response.status_code == 200, response.content
     # 1279 at 6 kV and above: 100 kWh × 1,940 = 194,000 đồng, VAT 8 % = 15,520.
@@ -126,19 +143,37 @@ def test_a_hospitals_quote_is_priced_at_the_public_service_price(api):
 
 def test_a_purpose_without_a_tariff_says_so(api):
     # The catalogue's first administrative prices are those of 11/10/2024 (2699/QĐ-BCT).
-    payload = {"purpose": "administrative", "voltage": "lt6kv", "kwh": 100, "start": "2024-06-01", "end": "2024-07-01"}
+    payload = {
+        "purpose": "administrative",
+        "voltage": "lt6kv",
+        "kwh": 100,
+        "start": "2024-06-01",
+        "end": "2024-07-01",
+    }
     body = assert_error(api.post("/api/v1/quotes", payload, format="json"), 400, "no_tariff")
     assert body["details"] == {"day": "2024-06-01", "purpose": "administrative", "voltage": None}
     assert "01/06/2024" in body["message"]
 
 
 def test_business_prices_before_1279_are_not_configured(api):
-    payload = {"purpose": "business", "voltage": "lt6kv", "kwh": 100, "start": "2025-04-01", "end": "2025-05-01"}
+    payload = {
+        "purpose": "business",
+        "voltage": "lt6kv",
+        "kwh": 100,
+        "start": "2025-04-01",
+        "end": "2025-05-01",
+    }
     assert_error(api.post("/api/v1/quotes", payload, format="json"), 400, "no_tariff")
 
 
 def test_no_tariff_message_follows_the_request_language(api):
-    payload = {"purpose": "administrative", "voltage": "lt6kv", "kwh": 100, "start": "2024-06-01", "end": "2024-07-01"}
+    payload = {
+        "purpose": "administrative",
+        "voltage": "lt6kv",
+        "kwh": 100,
+        "start": "2024-06-01",
+        "end": "2024-07-01",
+    }
     vi = api.post("/api/v1/quotes", payload, format="json", HTTP_ACCEPT_LANGUAGE="vi").json()["message"]
     en = api.post("/api/v1/quotes", payload, format="json", HTTP_ACCEPT_LANGUAGE="en").json()["message"]
     assert vi.startswith("Chưa có biểu giá") and en != vi

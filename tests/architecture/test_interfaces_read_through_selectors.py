@@ -42,7 +42,9 @@ ALLOWED = {
 def manager_uses(path: Path) -> list[int]:
     """Line numbers of every `.objects` / `._default_manager` attribute in a module."""
     tree = ast.parse(path.read_text(), filename=str(path))
-    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in MANAGERS]
+    return [
+        node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in MANAGERS
+    ]
 
 
 def interface_uses() -> dict[str, list[int]]:
@@ -72,9 +74,7 @@ def test_the_checker_finds_a_manager_access(tmp_path):
 def test_portal_backoffice_and_api_read_through_selectors():
     found = interface_uses()
     counts = Counter({name: len(lines) for name, lines in found.items()})
-    new = {
-        name: lines for name, lines in found.items() if counts[name] > ALLOWED.get(name, 0)
-    }
+    new = {name: lines for name, lines in found.items() if counts[name] > ALLOWED.get(name, 0)}
     assert not new, (
         "Model.objects in interface code (put the read in the owning app's selectors.py, the write in its "
         f"services.py): {new}"

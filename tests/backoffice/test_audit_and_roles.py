@@ -44,7 +44,9 @@ def test_viewer_can_view_but_not_change(client, world, account):
     page = client.get(f"{CHANGELIST}{account.pk}/change/")
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
-    response = client.post(f"{CHANGELIST}{account.pk}/change/", _account_form_data(account) | {"phone": "+84933333333"})
+    response = client.post(
+        f"{CHANGELIST}{account.pk}/change/", _account_form_data(account) | {"phone": "+84933333333"}
+    )
     assert response.status_code == 403
     account.refresh_from_db()
     assert account.phone == "+84912345678"
@@ -52,7 +54,9 @@ def test_viewer_can_view_but_not_change(client, world, account):
 
 
 def test_operator_cannot_delete_but_manager_can_and_it_is_audited(client, world):
-    premise = Premise.objects.create(province=world["province"], commune=world["communes"][0], street="Hẻm chưa dùng")
+    premise = Premise.objects.create(
+        province=world["province"], commune=world["communes"][0], street="Hẻm chưa dùng"
+    )
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     url = f"/backoffice/customers/premise/{premise.pk}/delete/"
     assert client.post(url, {"post": "yes"}).status_code == 403
@@ -67,7 +71,9 @@ def test_operator_cannot_delete_but_manager_can_and_it_is_audited(client, world)
 
 def test_admin_create_of_customer_is_audited(client, world):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
-    response = client.post("/backoffice/customers/customer/add/", {"kind": "person", "name": "Phạm Thị Dung", "tax_code": ""})
+    response = client.post(
+        "/backoffice/customers/customer/add/", {"kind": "person", "name": "Phạm Thị Dung", "tax_code": ""}
+    )
     assert response.status_code == 302
     customer = Customer.objects.get(name="Phạm Thị Dung")
     entry = AuditEntry.objects.get(object_type="customers.customer", object_id=str(customer.pk))

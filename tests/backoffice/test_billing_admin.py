@@ -41,7 +41,9 @@ def test_a_held_bill_is_released_by_the_bulk_action(client, world, billed):
     held = Bill.objects.get(account=ours, period=dt.date(2025, 7, 1))
     assert held.status == Bill.Status.HELD
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
-    response = client.post("/backoffice/billing/bill/", {"action": "release_selected", "_selected_action": [held.pk]})
+    response = client.post(
+        "/backoffice/billing/bill/", {"action": "release_selected", "_selected_action": [held.pk]}
+    )
     assert response.status_code == 302
     held.refresh_from_db()
     assert held.status == Bill.Status.ISSUED and held.issued_at is not None
@@ -71,7 +73,9 @@ def test_a_viewer_cannot_reissue_but_an_operator_can(client, world, billed):
     assert Bill.objects.filter(replaces=bill).exists()
 
 
-def test_starting_a_run_from_the_back_office_queues_it(client, world, billed, django_capture_on_commit_callbacks):
+def test_starting_a_run_from_the_back_office_queues_it(
+    client, world, billed, django_capture_on_commit_callbacks
+):
     verified_login(client, superuser())
     route = world["routes"][world["teams"][0]]
     with django_capture_on_commit_callbacks(execute=True):
@@ -80,7 +84,9 @@ def test_starting_a_run_from_the_back_office_queues_it(client, world, billed, dj
     run = BillRun.objects.get(period=dt.date(2025, 8, 1))
     assert run.route == route and run.accounts_total == 1
     page = client.get(f"/backoffice/billing/billrun/{run.pk}/change/")
-    assert page.status_code == 200 and "<progress" in client.get("/backoffice/billing/billrun/").content.decode()
+    assert (
+        page.status_code == 200 and "<progress" in client.get("/backoffice/billing/billrun/").content.decode()
+    )
     assert timezone.now() >= run.created_at
     queued = DBTaskResult.objects.get(task_path__endswith="bill_run_execute_task")
     assert queued.args_kwargs["args"] == [run.pk]
@@ -105,9 +111,13 @@ def test_the_bulk_action_releases_many_bills_with_one_notice_and_only_within_the
     notices_before = Notice.objects.count()
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     selected = [b.pk for b in mine] + [other.pk]
-    response = client.post("/backoffice/billing/bill/", {"action": "release_selected", "_selected_action": selected})
+    response = client.post(
+        "/backoffice/billing/bill/", {"action": "release_selected", "_selected_action": selected}
+    )
     assert response.status_code == 302
-    assert set(Bill.objects.filter(pk__in=[b.pk for b in mine]).values_list("status", flat=True)) == {"issued"}
+    assert set(Bill.objects.filter(pk__in=[b.pk for b in mine]).values_list("status", flat=True)) == {
+        "issued"
+    }
     other.refresh_from_db()
     assert other.status == Bill.Status.HELD
     assert Notice.objects.count() == notices_before + 1

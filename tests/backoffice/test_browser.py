@@ -33,8 +33,12 @@ def office(world, client):
             name=f"Công ty Trách nhiệm Hữu hạn Một thành viên Thương mại Dịch vụ Nông sản Đồng bằng số {i}",
         )  # fmt: skip
         workbench.bill(account, total=12_345_678 + i)
-        held = workbench.bill(account, status="held", total=23_456_789, period=workbench.this_month().replace(year=2025))
-        held.hold_reason = "Điện năng tăng 250% so với kỳ trước (kỳ này 1.250 kWh, kỳ trước 357 kWh): cần kiểm tra chỉ số"
+        held = workbench.bill(
+            account, status="held", total=23_456_789, period=workbench.this_month().replace(year=2025)
+        )
+        held.hold_reason = (
+            "Điện năng tăng 250% so với kỳ trước (kỳ này 1.250 kWh, kỳ trước 357 kWh): cần kiểm tra chỉ số"
+        )
         held.save(update_fields=["hold_reason"])
         message = workbench.message(account, status="failed")
         message.last_error = LONG_ERROR
@@ -47,7 +51,9 @@ def office(world, client):
 
 @pytest.fixture
 def desk(office, browser, live_server):  # noqa: F811 (data first: written before Playwright starts its loop)
-    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN", base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN", base_url=live_server.url
+    )
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies([{"name": "sessionid", "value": office, "domain": host, "path": "/"}])
     page = context.new_page()
@@ -63,7 +69,9 @@ CUT = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["/backoffice/", "/backoffice/notifications/outboxmessage/", "/backoffice/billing/bill/"])
+@pytest.mark.parametrize(
+    "path", ["/backoffice/", "/backoffice/notifications/outboxmessage/", "/backoffice/billing/bill/"]
+)
 def test_no_column_is_cut_off_and_no_raw_name_shows_at_1366(desk, path):
     desk.goto(path)
     assert desk.locator("#content").is_visible()

@@ -15,7 +15,7 @@ from tests.backoffice.builders import staff, verified_login
 
 @pytest.fixture
 def bills(world):
-    mine = factories.account(world, name="=HYPERLINK(\"http://x\")")
+    mine = factories.account(world, name='=HYPERLINK("http://x")')
     theirs = factories.account(world, team=world["teams"][1], name="Lê Thị Hoa")
     return [
         workbench.bill(mine, status=Bill.Status.HELD, total=1_234_567),
@@ -44,7 +44,7 @@ def test_the_csv_export_has_the_lists_columns_in_words_and_only_the_teams_rows(c
     assert len(rows) == 2  # the other team's bill is not exported, even with "select all"
     row = rows[1]
     assert row[1] == bills[0].account.code
-    assert row[2] == "'=HYPERLINK(\"http://x\")"
+    assert row[2] == '\'=HYPERLINK("http://x")'
     assert row[4:6] == ["hoá đơn", "chờ kiểm tra"]
     assert row[7] == "1.234.567 ₫"
 
@@ -57,5 +57,5 @@ def test_the_xlsx_export_is_a_workbook_with_the_same_rows(client, world, bills):
     values = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
     assert len(values) == 2
     assert values[1][1] == bills[0].account.code
-    assert values[1][2] == "'=HYPERLINK(\"http://x\")"
+    assert values[1][2] == '\'=HYPERLINK("http://x")'
     assert values[1][6] == 100  # numbers stay numbers

@@ -40,7 +40,11 @@ def test_the_worker_sees_today_s_jobs_and_finishes_one_once(client, world):
 def test_an_empty_report_is_refused_with_a_sentence(client, world):
     _request, worker, order = _job(world)
     verified_login(client, worker)
-    answer = client.post("/backoffice/field/sync/", {"work_order": order.pk, "action": "finish", "work_done": " "}, HTTP_ACCEPT="application/json")
+    answer = client.post(
+        "/backoffice/field/sync/",
+        {"work_order": order.pk, "action": "finish", "work_done": " "},
+        HTTP_ACCEPT="application/json",
+    )
     assert answer.status_code == 400 and answer.json()["code"] == "work_done_missing"
 
 
@@ -50,6 +54,8 @@ def test_staff_of_another_team_see_and_change_nothing(client, world):
     verified_login(client, outsider)
     assert "Chủ nhà Lê Văn Ba" not in client.get("/backoffice/field/").content.decode()
     assert client.get(f"/backoffice/field/{order.pk}/").status_code == 404
-    response = client.post("/backoffice/field/sync/", {"work_order": order.pk, "action": "finish", "work_done": "x"})
+    response = client.post(
+        "/backoffice/field/sync/", {"work_order": order.pk, "action": "finish", "work_done": "x"}
+    )
     assert response.status_code == 404
     assert WorkOrder.objects.get(pk=order.pk).state == WorkOrder.State.PLANNED

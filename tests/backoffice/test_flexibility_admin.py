@@ -30,8 +30,12 @@ def measured(world):
     enrol(prog, fair)
     event = call(prog)
     participant = event.participants.get(account=good)
-    services.participant_respond(participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 10))
-    services.event_results_compute(user=superuser("r"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8))
+    services.participant_respond(
+        participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 10)
+    )
+    services.event_results_compute(
+        user=superuser("r"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8)
+    )
     return event, good, fair
 
 
@@ -52,7 +56,11 @@ def test_a_participant_page_has_its_chart_and_its_letter_is_a_pdf(client, world,
     page = client.get(f"/backoffice/flexibility/eventparticipant/{participant.pk}/change/").content.decode()
     assert "<svg" in page and "Đường cơ sở" in page
     letter = client.get(f"/backoffice/flexibility/eventparticipant/{participant.pk}/letter/")
-    assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf" and letter.content[:4] == b"%PDF"
+    assert (
+        letter.status_code == 200
+        and letter["Content-Type"] == "application/pdf"
+        and letter.content[:4] == b"%PDF"
+    )
 
 
 def test_calling_an_event_from_the_form_refuses_a_short_notice_in_vietnamese(client, world):
@@ -78,7 +86,9 @@ def test_calling_an_event_from_the_form_notifies_the_participants(client, world)
     response = client.post("/backoffice/flexibility/event/add/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     event = Event.objects.get()
-    assert event.target_kw == 2500 and list(event.participants.values_list("account_id", flat=True)) == [acct.pk]
+    assert event.target_kw == 2500 and list(event.participants.values_list("account_id", flat=True)) == [
+        acct.pk
+    ]
 
 
 def test_staff_of_another_team_see_nothing_of_an_event(client, world, measured):

@@ -29,7 +29,9 @@ def test_staff_find_the_caller_by_phone_tail_and_open_a_request_that_starts_its_
     })  # fmt: skip
     assert response.status_code == 302
     opened = ServiceRequest.objects.get(account=caller)
-    assert opened.channel == "hotline" and opened.state == RequestState.NEW and opened.team == world["teams"][0]
+    assert (
+        opened.channel == "hotline" and opened.state == RequestState.NEW and opened.team == world["teams"][0]
+    )
     assert opened.opened_at >= before and opened.due_at > opened.opened_at
     assert Notice.objects.filter(template_key="service_request_received").exists()
 
@@ -38,7 +40,9 @@ def test_a_refused_hotline_form_is_shown_again_with_what_was_typed(client, world
     caller = factories.account(world)
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     kind = RequestType.objects.get(code="new-connection-lv")  # needs a contact phone and the kW
-    response = client.post(f"{HOTLINE}?account={caller.code}", {"request_type": kind.pk, "description": "Xin cấp điện xưởng"})
+    response = client.post(
+        f"{HOTLINE}?account={caller.code}", {"request_type": kind.pk, "description": "Xin cấp điện xưởng"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "Xin cấp điện xưởng" in html and "Vui lòng điền đủ thông tin bắt buộc" in html
@@ -52,7 +56,12 @@ def test_a_staff_member_of_another_team_sees_and_changes_nothing(client, world):
     assert client.get(HOTLINE, {"q": "4321"}).context["results"] == []
     assert client.get(f"{HOTLINE}?account={other.code}").status_code == 404
     kind = RequestType.objects.get(code="other")
-    assert client.post(f"{HOTLINE}?account={other.code}", {"request_type": kind.pk, "description": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"{HOTLINE}?account={other.code}", {"request_type": kind.pk, "description": "x"}
+        ).status_code
+        == 404
+    )
     assert not ServiceRequest.objects.exists()
 
 

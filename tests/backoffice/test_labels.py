@@ -19,7 +19,9 @@ from tests.backoffice.builders import superuser, verified_login
 
 APPS = {"customers", "metering", "billing", "notifications", "network", "org"}
 MODELS = sorted(
-    (model._meta.app_label, model._meta.model_name) for model in admin_site._registry if model._meta.app_label in APPS
+    (model._meta.app_label, model._meta.model_name)
+    for model in admin_site._registry
+    if model._meta.app_label in APPS
 )
 
 
@@ -94,8 +96,12 @@ def test_list_and_change_pages_show_no_raw_internal_name(client, populated, app_
     text = visible_text(response.content.decode())
     if model_name == "template":
         # A message template is known by its key (`planned_outage`), the code the catalogue staff write in it.
-        values = values - set(re.findall(r"[a-z_]+", " ".join(apps.get_model("notifications", "template")
-                                                                .objects.values_list("key", flat=True))))
+        values = values - set(
+            re.findall(
+                r"[a-z_]+",
+                " ".join(apps.get_model("notifications", "template").objects.values_list("key", flat=True)),
+            )
+        )
     assert raw_names_in(text, values) == [], f"list of {model_name}"
     model = apps.get_model(app_label, model_name)
     obj = model._default_manager.order_by("pk").first()
@@ -108,7 +114,9 @@ def test_list_and_change_pages_show_no_raw_internal_name(client, populated, app_
 
 def test_amounts_are_money_on_the_bill_and_its_lines(client, populated):
     verified_login(client, superuser())
-    text = visible_text(client.get(f"/backoffice/billing/bill/{populated['bill'].pk}/change/").content.decode())
+    text = visible_text(
+        client.get(f"/backoffice/billing/bill/{populated['bill'].pk}/change/").content.decode()
+    )
     assert "1.234.567 ₫" in text
     assert "99.200 ₫" in text and "1.984 ₫" in text
     assert " 1234567 " not in f" {text} "

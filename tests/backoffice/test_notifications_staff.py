@@ -34,7 +34,9 @@ def two_teams(world):
 def test_each_message_shows_to_whom_channel_when_and_why_it_failed(client, two_teams):
     a_email, a_zalo, a_paper = two_teams["a"]
     template(key="hello", channel="sms", body="Xin chao {customer_code}")
-    services.notify(topic="programmes", recipients=[a_paper.pk], template="hello", channels=["sms"], now=timezone.now())
+    services.notify(
+        topic="programmes", recipients=[a_paper.pk], template="hello", channels=["sms"], now=timezone.now()
+    )
     row = OutboxMessage.objects.get(account=a_paper)
     OutboxMessage.objects.filter(pk=row.pk).update(
         status="failed", address="+84901000003", last_error="HTTP 400: số điện thoại bị từ chối"
@@ -75,9 +77,14 @@ def test_search_finds_a_customers_recent_messages_by_code_phone_or_notice_key(cl
     def listed(term):
         page = client.get(OUTBOX, {"q": term})
         assert page.status_code == 200
-        return {int(pk) for pk in re.findall(r'href="/backoffice/notifications/outboxmessage/(\d+)/change/', page.text)}
+        return {
+            int(pk)
+            for pk in re.findall(r'href="/backoffice/notifications/outboxmessage/(\d+)/change/', page.text)
+        }
 
-    recent = set(OutboxMessage.objects.filter(account=a_zalo).exclude(notice=old).values_list("pk", flat=True))
+    recent = set(
+        OutboxMessage.objects.filter(account=a_zalo).exclude(notice=old).values_list("pk", flat=True)
+    )
     assert len(recent) == 4
     assert listed(a_zalo.code.lower()) == recent
     assert listed("0901000002") == recent  # the contract's phone, written the Vietnamese way

@@ -55,11 +55,18 @@ def test_plan_see_the_affected_and_sensitive_then_publish_and_close(client, worl
     confirm = client.get(f"/backoffice/outages/outage/{outage.pk}/publish/")
     page = confirm.content.decode()
     assert "2 khách hàng bị ảnh hưởng" in page
-    assert people["a2"].code in page and "trường học" in page and people["a1"].code not in page.split("sensitive-accounts")[1]
+    assert (
+        people["a2"].code in page
+        and "trường học" in page
+        and people["a1"].code not in page.split("sensitive-accounts")[1]
+    )
     client.post(f"/backoffice/outages/outage/{outage.pk}/publish/")
     outage.refresh_from_db()
     assert outage.status == OutageStatus.PUBLISHED and outage.customers_at_publish == 2
-    assert set(OutboxMessage.objects.values_list("account_id", flat=True)) == {people["a1"].pk, people["a2"].pk}
+    assert set(OutboxMessage.objects.values_list("account_id", flat=True)) == {
+        people["a1"].pk,
+        people["a2"].pk,
+    }
     client.post(f"/backoffice/outages/outage/{outage.pk}/close/")
     outage.refresh_from_db()
     assert outage.status == OutageStatus.RESTORED and outage.customers_at_close == 2
@@ -85,13 +92,17 @@ def test_staff_of_another_team_see_and_change_nothing(client, world, people):
         feeder=world["feeder"], reported_at=timezone.now(),
     )  # fmt: skip
     verified_login(client, staff(unit=team_a, role=StaffRole.ADMINISTRATOR))
-    assert theirs.pk not in set(client.get("/backoffice/outages/outage/").context["cl"].queryset.values_list("pk", flat=True))
+    assert theirs.pk not in set(
+        client.get("/backoffice/outages/outage/").context["cl"].queryset.values_list("pk", flat=True)
+    )
     for step in ("publish", "start", "cancel", "close"):
         assert client.get(f"/backoffice/outages/outage/{theirs.pk}/{step}/").status_code == 404
         assert client.post(f"/backoffice/outages/outage/{theirs.pk}/{step}/").status_code == 404
     suggestions = client.get("/backoffice/outages/outage/suggestions/")
     assert suggestions.status_code == 200 and suggestions.context["rows"] == []
-    assert client.post(f"/backoffice/outages/outage/suggestions/{world['feeder'].pk}/open/").status_code == 404
+    assert (
+        client.post(f"/backoffice/outages/outage/suggestions/{world['feeder'].pk}/open/").status_code == 404
+    )
     assert Outage.objects.get(pk=theirs.pk).status == OutageStatus.DRAFT
     assert Outage.objects.count() == 1 and not Notice.objects.exists()
 
@@ -116,7 +127,9 @@ def test_one_click_opens_the_suggested_incident(client, world, people):
     response = client.post(row["url"])
     incident = Outage.objects.get()
     assert response.status_code == 302 and response.url.endswith(f"/outages/outage/{incident.pk}/change/")
-    assert incident.kind == "incident" and list(incident.transformer_stations.all()) == [world["stations"][team_a]]
+    assert incident.kind == "incident" and list(incident.transformer_stations.all()) == [
+        world["stations"][team_a]
+    ]
     assert incident.reports.count() == 2 and incident.customers_at_publish == 2
     assert client.get("/backoffice/outages/outage/suggestions/").context["rows"] == []
 
@@ -133,7 +146,9 @@ def test_a_refused_change_says_why_and_changes_nothing(client, world, people):
     }, follow=True)  # fmt: skip
     assert "phải thông báo trước ít nhất 5 ngày" in response.content.decode()
     outage.refresh_from_db()
-    assert outage.status == OutageStatus.PUBLISHED and outage.scheduled_start > timezone.now() + dt.timedelta(days=9)
+    assert outage.status == OutageStatus.PUBLISHED and outage.scheduled_start > timezone.now() + dt.timedelta(
+        days=9
+    )
     assert Notice.objects.count() == 1
 
 
@@ -154,4 +169,3 @@ def test_a_refused_save_shows_the_form_again_with_what_was_typed(client, world, 
     assert 'value="Nơi mới người dùng gõ"' in html and 'value="Tổ 3"' in html
     outage.refresh_from_db()
     assert outage.place == "TBA của đội" and outage.status == OutageStatus.PUBLISHED
-

@@ -65,8 +65,12 @@ def test_another_teams_staff_get_a_404_and_see_nothing(client, world, account):
     assert found.status_code == 200 and "Nguyễn Văn An" not in found.content.decode()
 
 
-@pytest.mark.parametrize("term", ["nguyen van an", "NGUYEN VAN", "van an", "Nguyễn Văn An", "345678", "duong 30/4"])
-def test_the_search_finds_names_without_diacritics_addresses_and_phone_endings(client, world, account, other_team_account, term):
+@pytest.mark.parametrize(
+    "term", ["nguyen van an", "NGUYEN VAN", "van an", "Nguyễn Văn An", "345678", "duong 30/4"]
+)
+def test_the_search_finds_names_without_diacritics_addresses_and_phone_endings(
+    client, world, account, other_team_account, term
+):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.VIEWER))
     response = client.get("/backoffice/customer/", {"q": term})
     # One match: straight to its overview.
@@ -76,7 +80,11 @@ def test_the_search_finds_names_without_diacritics_addresses_and_phone_endings(c
 
 def test_admin_lists_search_the_same_way_and_link_to_the_overview(client, world, account, other_team_account):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.VIEWER))
-    for url in ("/backoffice/customers/account/", "/backoffice/customers/customer/", "/backoffice/billing/bill/"):
+    for url in (
+        "/backoffice/customers/account/",
+        "/backoffice/customers/customer/",
+        "/backoffice/billing/bill/",
+    ):
         html = client.get(url, {"q": "nguyen van an"}).content.decode()
         assert f'href="/backoffice/customer/{account.code}/"' in html, url
         assert "Lê Thị Hoa" not in html
@@ -93,7 +101,9 @@ def test_an_operator_unlocks_the_portal_sign_in_and_the_audit_log_says_who_and_w
     now = timezone.now()
     for address in ("203.0.113.7", "198.51.100.4"):
         assert signin.signin_locked_until(identifier=account.code, address=address, now=now) is None
-    entry = AuditEntry.objects.get(object_type="customers.account", object_id=str(account.pk), reason="khách gọi tổng đài")
+    entry = AuditEntry.objects.get(
+        object_type="customers.account", object_id=str(account.pk), reason="khách gọi tổng đài"
+    )
     assert entry.actor == operator
     failures = 2 * signin.SigninPolicy.from_settings().max_failures_per_account
     assert entry.before == {"signin_failures": failures, "signin_locked": True}

@@ -9,7 +9,9 @@ from tests.backoffice.builders import staff, superuser, verified_login
 
 APPS = {"core", "org", "network", "customers", "metering", "otp_totp", "otp_static", "auth"}
 MODELS = sorted(
-    (model._meta.app_label, model._meta.model_name) for model in admin_site._registry if model._meta.app_label in APPS
+    (model._meta.app_label, model._meta.model_name)
+    for model in admin_site._registry
+    if model._meta.app_label in APPS
 )
 
 
@@ -59,7 +61,12 @@ def test_autocomplete_is_scoped(client, world):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     response = client.get(
         "/backoffice/autocomplete/",
-        {"app_label": "customers", "model_name": "servicepoint", "field_name": "transformer_station", "term": "T-"},
+        {
+            "app_label": "customers",
+            "model_name": "servicepoint",
+            "field_name": "transformer_station",
+            "term": "T-",
+        },
     )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["T-NK-1 TBA Ninh Kiều 1"]

@@ -30,7 +30,9 @@ def acct(world):
 def test_an_operator_uploads_a_file_sees_its_errors_and_matches_the_queue(client, world, acct):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
     assert b"upload/" in client.get(IMPORTS).content
-    text = "transaction_id,booked_on,amount,description\nA1,04/08/2025,120.000,tien dien\nA2,04/08/2025,abc,x\n"
+    text = (
+        "transaction_id,booked_on,amount,description\nA1,04/08/2025,120.000,tien dien\nA2,04/08/2025,abc,x\n"
+    )
     response = client.post(f"{IMPORTS}upload/", {"kind": "bank", "source": "vcb", "file": _file(text)})
     assert response.status_code == 302
     statement = StatementImport.objects.get()
@@ -38,14 +40,21 @@ def test_an_operator_uploads_a_file_sees_its_errors_and_matches_the_queue(client
     assert "abc" in page and "Số tiền không hợp lệ" in page
     line = StatementLine.objects.get()
     assert client.get(f"{LINES}?status__exact=unmatched").status_code == 200
-    response = client.post(f"{LINES}{line.pk}/match/", {"customer_code": acct.code.lower(), "bill_number": ""})
+    response = client.post(
+        f"{LINES}{line.pk}/match/", {"customer_code": acct.code.lower(), "bill_number": ""}
+    )
     assert response.status_code == 302
-    assert Payment.objects.get().account == acct and selectors.account_balance(account=acct, today=dt.date(2025, 8, 5)).due == 0
+    assert (
+        Payment.objects.get().account == acct
+        and selectors.account_balance(account=acct, today=dt.date(2025, 8, 5)).due == 0
+    )
 
 
 def test_a_file_that_cannot_be_read_is_refused_with_a_sentence(client, world):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
-    response = client.post(f"{IMPORTS}upload/", {"kind": "bank", "source": "VCB", "file": _file("a,b\n1,2\n")})
+    response = client.post(
+        f"{IMPORTS}upload/", {"kind": "bank", "source": "VCB", "file": _file("a,b\n1,2\n")}
+    )
     assert response.status_code == 200 and "Tiêu đề tệp sao kê không hợp lệ" in response.content.decode()
     assert not StatementImport.objects.exists()
 
@@ -54,7 +63,10 @@ def test_a_viewer_cannot_upload(client, world):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.VIEWER))
     assert b"upload/" not in client.get(IMPORTS).content
     text = "transaction_id,booked_on,amount,description\nA1,04/08/2025,1,x\n"
-    assert client.post(f"{IMPORTS}upload/", {"kind": "bank", "source": "VCB", "file": _file(text)}).status_code == 403
+    assert (
+        client.post(f"{IMPORTS}upload/", {"kind": "bank", "source": "VCB", "file": _file(text)}).status_code
+        == 403
+    )
     assert not StatementImport.objects.exists()
 
 

@@ -26,7 +26,9 @@ def paying(world):
     today = timezone.localdate()
     old = bill(acct, total=150_000, due_date=today - dt.timedelta(days=5))
     new = bill(acct, total=90_000, due_date=today + dt.timedelta(days=10))
-    payment_record(channel="counter", reference="VNPOST:77", account=acct, amount=100_000, received_at=timezone.now())
+    payment_record(
+        channel="counter", reference="VNPOST:77", account=acct, amount=100_000, received_at=timezone.now()
+    )
     return acct, old, new
 
 
@@ -37,7 +39,9 @@ def test_the_account_page_shows_balance_overdue_credit_and_history(client, world
     assert re.search(r'id="money-due">140\.000 ₫<', page)  # 150.000 + 90.000 − 100.000
     assert re.search(r'id="money-overdue">50\.000 ₫<', page)
     assert old.number in page and new.number in page and "100.000 ₫" in page
-    assert f"/payments/payment/{acct.payments.get().pk}/refund/" not in page  # a viewer, and a counter payment: no refund button
+    assert (
+        f"/payments/payment/{acct.payments.get().pk}/refund/" not in page
+    )  # a viewer, and a counter payment: no refund button
     overview = client.get(f"/backoffice/customer/{acct.code}/").content.decode()
     assert f'href="/backoffice/payments/payment/account/{acct.code}/"' in overview
     accounts = client.get("/backoffice/customers/account/", {"q": acct.code}).content.decode()
@@ -67,8 +71,12 @@ def test_staff_refund_through_the_form_and_a_refused_form_keeps_the_input(client
     assert "lớn hơn số tiền còn có thể hoàn" in refused.content.decode()
     done = client.post(url, {"amount": 60_000, "reason": "khách nộp nhầm", "request_key": "k2"}, follow=True)
     assert "Cổng thanh toán đã hoàn" in done.content.decode()
-    assert Refund.objects.get().status == "done" and PaymentReversal.objects.filter(payment=payment).count() == 1
-    again = client.post(url, {"amount": 60_000, "reason": "khách nộp nhầm", "request_key": "k2"}, follow=True)  # double click
+    assert (
+        Refund.objects.get().status == "done" and PaymentReversal.objects.filter(payment=payment).count() == 1
+    )
+    again = client.post(
+        url, {"amount": 60_000, "reason": "khách nộp nhầm", "request_key": "k2"}, follow=True
+    )  # double click
     assert again.status_code == 200 and Refund.objects.count() == 1
 
 
@@ -81,7 +89,10 @@ def test_differences_are_listed_acted_on_and_scoped(client, world, gateways):  #
     difference = ReconciliationDifference.objects.get()
     url = f"/backoffice/payments/reconciliationdifference/{difference.pk}/resolve/"
     verified_login(client, staff(unit=world["teams"][1], role=StaffRole.MANAGER))
-    assert difference.reference not in client.get("/backoffice/payments/reconciliationdifference/").content.decode()
+    assert (
+        difference.reference
+        not in client.get("/backoffice/payments/reconciliationdifference/").content.decode()
+    )
     assert client.get(url).status_code == 404 and client.post(url, {"note": "x"}).status_code == 404
     client.logout()
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))

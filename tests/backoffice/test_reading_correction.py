@@ -66,11 +66,17 @@ def test_correcting_a_billed_reading_names_the_bills_to_reissue(client, world):
     acct = factories.account(world)
     july = factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])[-1]
     now = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
-    run = billing_services.bill_run_create(period=dt.date(2025, 7, 1), route=world["routes"][world["teams"][0]], now=now)
+    run = billing_services.bill_run_create(
+        period=dt.date(2025, 7, 1), route=world["routes"][world["teams"][0]], now=now
+    )
     billing_services.bill_run_execute(run=run, now=now)
     bill = Bill.objects.get(account=acct)
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.OPERATOR))
-    response = client.post(f"{READINGS}{july.pk}/correct/", {"total": 1960, "reason": "ghi nhầm"}, follow=True)
+    response = client.post(
+        f"{READINGS}{july.pk}/correct/", {"total": 1960, "reason": "ghi nhầm"}, follow=True
+    )
     shown = [str(m) for m in response.context["messages"]]
     assert any(bill.number in m and "huỷ và lập lại" in m for m in shown)
-    assert Bill.objects.get(pk=bill.pk).end_index == 1950  # the bill itself is not changed behind anyone's back
+    assert (
+        Bill.objects.get(pk=bill.pk).end_index == 1950
+    )  # the bill itself is not changed behind anyone's back

@@ -26,7 +26,9 @@ def at(day, hour, minute=0):
     return dt.datetime(year, month, day, hour, minute, tzinfo=HCM)
 
 
-def restored(world, *, start, end, customers, kind=OutageKind.INCIDENT, team=0, notice_days=7, place="khu vực A"):
+def restored(
+    world, *, start, end, customers, kind=OutageKind.INCIDENT, team=0, notice_days=7, place="khu vực A"
+):
     return outage(
         world, kind=kind, status=OutageStatus.RESTORED, unit=world["teams"][team], start=start, end=end,
         started_at=start, restored_at=end, customers=customers, place=place,
@@ -70,10 +72,18 @@ def test_a_team_reads_its_hand_computed_month(client, world, recorded):
     assert response.status_code == 200
     html = response.content.decode()
     assert cells(month_row(html)) == [
-        "4", "4",  # interruptions, customers served
-        "1,75", "127,5", "72,857", "1",  # with planned
-        "0,25", "7,5", "30", "1",  # without planned
-        "2", "50%",
+        "4",
+        "4",  # interruptions, customers served
+        "1,75",
+        "127,5",
+        "72,857",
+        "1",  # with planned
+        "0,25",
+        "7,5",
+        "30",
+        "1",  # without planned
+        "2",
+        "50%",
     ]
     assert 'id="saidi-chart"' in html and 'id="saifi-chart"' in html
     assert "Đội QLĐ Phong Điền" not in html  # the other team is not even a choice

@@ -58,7 +58,9 @@ def test_unit_filter_narrows_to_one_team(client, world, two_teams):
 
 
 @pytest.mark.parametrize(
-    "term", ["PB13000000000", "0912345678", "+84912345678", "Trần Thị"], ids=["code", "local-phone", "e164", "name"]
+    "term",
+    ["PB13000000000", "0912345678", "+84912345678", "Trần Thị"],
+    ids=["code", "local-phone", "e164", "name"],
 )
 def test_search_by_code_phone_and_name(client, world, two_teams, term):
     verified_login(client, superuser())

@@ -34,7 +34,9 @@ def test_the_queue_shows_the_clock_of_each_request(client, world):
 
 
 @pytest.mark.parametrize("count", [1, 12])
-def test_the_queue_page_makes_as_many_queries_for_many_requests_as_for_one(client, world, django_assert_num_queries, count):
+def test_the_queue_page_makes_as_many_queries_for_many_requests_as_for_one(
+    client, world, django_assert_num_queries, count
+):
     _requests(world, count)
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.MANAGER))
     client.get(QUEUE)  # warm the session and permission caches
@@ -64,7 +66,9 @@ def test_a_request_held_by_a_known_outage_is_not_shown_late(client, world):
         by=None, now=now - dt.timedelta(days=11),
     )  # fmt: skip
     held = open_request(factories.account(world), code="no-power", now=now - dt.timedelta(days=10))
-    late = open_request(factories.account(world, team=world["teams"][1]), code="no-power", now=now - dt.timedelta(days=10))
+    late = open_request(
+        factories.account(world, team=world["teams"][1]), code="no-power", now=now - dt.timedelta(days=10)
+    )
     assert held.outage == incident and late.outage is None
     viewer = staff(unit=world["teams"][0].parent, role=StaffRole.VIEWER)
     verified_login(client, viewer)
@@ -72,11 +76,15 @@ def test_a_request_held_by_a_known_outage_is_not_shown_late(client, world):
     rows = {r.number: r.clock for r in page.context["cl"].result_list}
     assert rows == {held.number: "outage", late.number: "breached"}
     assert "theo sự cố mất điện" in page.content.decode()
-    assert [r.number for r in client.get(QUEUE + "?open=1&clock=breached").context["cl"].result_list] == [late.number]
+    assert [r.number for r in client.get(QUEUE + "?open=1&clock=breached").context["cl"].result_list] == [
+        late.number
+    ]
     assert selectors.queue_counts(user=viewer, now=now)["new"] == {
         "on_time": 0, "warning": 0, "breached": 1, "outage": 1, "total": 2}  # fmt: skip
     outage_services.outage_close(outage=incident, by=None, now=now)
-    assert {r.number: r.clock for r in client.get(QUEUE + "?open=1").context["cl"].result_list}[held.number] != "outage"
+    assert {r.number: r.clock for r in client.get(QUEUE + "?open=1").context["cl"].result_list}[
+        held.number
+    ] != "outage"
 
 
 def test_the_lead_assigns_from_the_back_office_and_an_operator_cannot(client, world):

@@ -23,7 +23,9 @@ def assignment(world):
 
 
 def _reads():
-    return AuditEntry.objects.filter(action=AuditEntry.Action.READ, object_type="customers.socialcategoryassignment")
+    return AuditEntry.objects.filter(
+        action=AuditEntry.Action.READ, object_type="customers.socialcategoryassignment"
+    )
 
 
 @pytest.mark.parametrize("role", [StaffRole.VIEWER, StaffRole.OPERATOR])

@@ -12,7 +12,9 @@ from tests.backoffice.builders import staff, superuser, verified_login
 
 def _queues(html: str) -> dict[str, str]:
     """Queue label -> count shown, as the page prints them."""
-    found = re.findall(r'<span class="queue-count">([^<]*)</span>\s*<span class="queue-label">([^<]*)</span>', html)
+    found = re.findall(
+        r'<span class="queue-count">([^<]*)</span>\s*<span class="queue-label">([^<]*)</span>', html
+    )
     return {label: count for count, label in found}
 
 
@@ -123,7 +125,6 @@ def test_the_page_costs_the_same_queries_for_one_row_or_many(client, world, rows
         assert client.get("/backoffice/").status_code == 200
 
 
-
 def test_the_service_desk_outage_and_payment_queues_count_their_teams_rows(client, world, two_teams):
     import datetime as dt
 
@@ -147,7 +148,9 @@ def test_the_service_desk_outage_and_payment_queues_count_their_teams_rows(clien
     late = desk.request_open(account=account, request_type=RequestType.objects.get(code="other"), now=now,
                              description="cần giúp")  # fmt: skip
     ServiceRequest.objects.filter(pk=late.pk).update(
-        opened_at=now - dt.timedelta(hours=5), due_at=now - dt.timedelta(hours=1), warn_at=now - dt.timedelta(hours=3)
+        opened_at=now - dt.timedelta(hours=5),
+        due_at=now - dt.timedelta(hours=1),
+        warn_at=now - dt.timedelta(hours=3),
     )
     verified_login(client, staff(unit=team_a, role=StaffRole.MANAGER))
     queues = _queues(client.get("/backoffice/").content.decode())

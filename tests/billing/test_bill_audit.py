@@ -15,7 +15,9 @@ NOW = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
 def _billed(world):
     acct = factories.account(world)
     factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
-    run = services.bill_run_create(period=dt.date(2025, 7, 1), route=world["routes"][world["teams"][0]], now=NOW)
+    run = services.bill_run_create(
+        period=dt.date(2025, 7, 1), route=world["routes"][world["teams"][0]], now=NOW
+    )
     services.bill_run_execute(run=run, now=NOW)
     return Bill.objects.get(account=acct)
 

@@ -29,7 +29,9 @@ def sellers(settings):
 
 
 def _run(period):
-    return services.bill_run_execute(run=services.bill_run_create(period=period, route=None, now=NOW), now=NOW)
+    return services.bill_run_execute(
+        run=services.bill_run_create(period=period, route=None, now=NOW), now=NOW
+    )
 
 
 def test_issued_bills_are_numbered_from_one_in_their_company_series_and_held_ones_not(world, sellers):
@@ -75,7 +77,11 @@ def test_due_date_follows_the_accounts_purpose(world, settings):
     _run(JUNE)
     due = dict(Bill.objects.values_list("account_id", "due_date"))
     # Issued on 20/07/2025 (Ho Chi Minh City): +10, +7 and the default +12 days.
-    assert due == {home.pk: dt.date(2025, 7, 30), shop.pk: dt.date(2025, 7, 27), office.pk: dt.date(2025, 8, 1)}
+    assert due == {
+        home.pk: dt.date(2025, 7, 30),
+        shop.pk: dt.date(2025, 7, 27),
+        office.pk: dt.date(2025, 8, 1),
+    }
 
 
 def test_release_gives_each_purpose_its_due_date(world, settings):
@@ -152,6 +158,8 @@ def test_the_backfill_numbers_bills_issued_before_the_migration_in_order_of_issu
     editor = Editor()
     editor.connection = connection
     backfill(apps, editor)
-    numbered = list(Bill.objects.order_by("issued_at", "pk").values_list("period", "invoice_series", "invoice_number"))
+    numbered = list(
+        Bill.objects.order_by("issued_at", "pk").values_list("period", "invoice_series", "invoice_number")
+    )
     assert numbered == [(JUNE, "C25TCT", n) for n in (1, 2, 3)] + [(JULY, "C25TCT", n) for n in (4, 5, 6)]
     assert Bill.objects.filter(lookup_code="").count() == 0

@@ -37,7 +37,9 @@ def test_a_plain_30_day_period_is_priced_tier_by_tier(household, world):
     assert bill.vat == 25_656  # 320,700 × 8 % = 25,656 exactly
     assert bill.total == bill.subtotal + bill.vat
     assert [(li.tier, li.limit_kwh, li.kwh) for li in bill.lines.order_by("position")] == [
-        (1, 50, 50), (2, 50, 50), (3, 100, 50)
+        (1, 50, 50),
+        (2, 50, 50),
+        (3, 100, 50),
     ]
     assert run.status == BillRun.Status.DONE and run.bills_created == 1
 
@@ -47,7 +49,11 @@ def test_a_period_across_a_price_change_matches_the_scalar_engine(household, wor
     services.bill_run_execute(run=run_for(world, period=dt.date(2025, 6, 1)), now=NOW)
     bill = Bill.objects.get(account=household, period=dt.date(2025, 6, 1))
     quote = engine.price_one(
-        catalogue=catalogue_load(), purpose="residential", start=dt.date(2025, 5, 5), end=dt.date(2025, 6, 5), kwh=200
+        catalogue=catalogue_load(),
+        purpose="residential",
+        start=dt.date(2025, 5, 5),
+        end=dt.date(2025, 6, 5),
+        kwh=200,
     )
     assert {li.part_from for li in bill.lines.all()} == {dt.date(2025, 5, 5), dt.date(2025, 5, 10)}
     assert (bill.kwh, bill.subtotal, bill.vat, bill.total) == (200, quote.subtotal, quote.vat, quote.total)
@@ -64,7 +70,9 @@ def test_running_again_bills_nobody_twice(household, world):
 def test_an_interrupted_run_resumes_and_bills_every_account_exactly_once(world):
     accounts = [factories.account(world) for _ in range(7)]
     for i, acct in enumerate(accounts):
-        factories.readings(acct, [100 * i, 100 * i + 120 + i, 100 * i + 250 + 2 * i], start=dt.date(2025, 5, 5))
+        factories.readings(
+            acct, [100 * i, 100 * i + 120 + i, 100 * i + 250 + 2 * i], start=dt.date(2025, 5, 5)
+        )
     run = run_for(world)
     partial = services.bill_run_execute(run=run, now=NOW, chunk_size=3, stop_after_chunks=1)
     assert Bill.objects.filter(period=JULY).count() == 3
@@ -161,7 +169,9 @@ def test_a_crash_in_the_middle_of_writing_a_chunk_loses_nothing_and_doubles_noth
     def crash_on_second_chunk(**kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("worker killed")  # bills of chunk 2 are written, its lines are not: all rolls back
+            raise RuntimeError(
+                "worker killed"
+            )  # bills of chunk 2 are written, its lines are not: all rolls back
         return real_write_lines(**kwargs)
 
     monkeypatch.setattr(billwrites, "_write_lines", crash_on_second_chunk)
@@ -172,7 +182,9 @@ def test_a_crash_in_the_middle_of_writing_a_chunk_loses_nothing_and_doubles_noth
     assert run.status == BillRun.Status.FAILED and "worker killed" in run.error
     monkeypatch.setattr(billwrites, "_write_lines", real_write_lines)
     services.bill_run_execute(run=run, now=NOW, chunk_size=2)
-    assert sorted(Bill.objects.filter(period=JULY).values_list("account_id", flat=True)) == sorted(a.pk for a in accounts)
+    assert sorted(Bill.objects.filter(period=JULY).values_list("account_id", flat=True)) == sorted(
+        a.pk for a in accounts
+    )
     assert all(b.lines.count() > 0 for b in Bill.objects.filter(period=JULY))
 
 
@@ -200,7 +212,10 @@ def test_issued_bills_tell_their_customers_and_held_ones_wait_for_release(world)
     assert f"{bill.due_date:%d/%m/%Y}" in text
     held = Bill.objects.get(account=jumped, period=JULY)
     services.bill_release(bill=held, now=NOW)
-    assert set(OutboxMessage.objects.filter(channel="email").values_list("account_id", flat=True)) == {steady.pk, jumped.pk}
+    assert set(OutboxMessage.objects.filter(channel="email").values_list("account_id", flat=True)) == {
+        steady.pk,
+        jumped.pk,
+    }
     # Running again sends nothing more: no new bills, no new messages.
     services.bill_run_execute(run=run_for(world), now=NOW)
     assert OutboxMessage.objects.filter(channel="email").count() == 2
@@ -212,7 +227,9 @@ def test_an_account_whose_purpose_the_run_cannot_map_is_skipped_as_no_tariff(wor
     acct = factories.account(world)
     factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
     # As if the column held a value the run's code table does not know (the database now refuses such values).
-    monkeypatch.setattr(runinputs, "_PURPOSE_INDEX", {k: v for k, v in runinputs._PURPOSE_INDEX.items() if k != "residential"})
+    monkeypatch.setattr(
+        runinputs, "_PURPOSE_INDEX", {k: v for k, v in runinputs._PURPOSE_INDEX.items() if k != "residential"}
+    )
     services.bill_run_execute(run=run_for(world), now=NOW)
     assert not Bill.objects.filter(account=acct).exists()
     assert BillRunSkip.objects.get(account=acct).reason == BillRunSkip.Reason.NO_TARIFF

@@ -46,14 +46,18 @@ def test_releasing_many_held_bills_issues_them_all_with_one_notice(world, notify
     bills = held_bills(world, 5)
     released = services.bills_release(bills=Bill.objects.filter(status=Bill.Status.HELD), now=NOW)
     assert released == 5
-    assert set(Bill.objects.values_list("status", "issued_at", "due_date")) == {("issued", NOW, dt.date(2025, 7, 30))}
+    assert set(Bill.objects.values_list("status", "issued_at", "due_date")) == {
+        ("issued", NOW, dt.date(2025, 7, 30))
+    }
     assert len(notify_calls) == 1
     notice = Notice.objects.get()
     assert notice.template_key == "bill_ready" and notice.recipients == 5
     emailed = sorted(OutboxMessage.objects.filter(channel="email").values_list("account_id", "context"))
     assert emailed == sorted((b.account_id, {"amount": {"vnd": 100_000 + i}}) for i, b in enumerate(bills))
     audited = AuditEntry.objects.filter(object_type="billing.bill", reason="release")
-    assert sorted(int(pk) for pk in audited.values_list("object_id", flat=True)) == sorted(b.pk for b in bills)
+    assert sorted(int(pk) for pk in audited.values_list("object_id", flat=True)) == sorted(
+        b.pk for b in bills
+    )
 
 
 def test_the_queries_and_the_notices_do_not_grow_with_the_number_of_bills(world, notify_calls):

@@ -31,13 +31,17 @@ def households(world):
 
 
 def _bills(period):
-    return sorted(Bill.objects.filter(period=period, kind="invoice").values_list("account_id", "kwh", "total"))
+    return sorted(
+        Bill.objects.filter(period=period, kind="invoice").values_list("account_id", "kwh", "total")
+    )
 
 
 def test_chunks_in_any_order_bill_each_account_once_like_one_process(world, households):
     june = dt.date(2025, 6, 1)
     services.bill_run_execute(run=services.bill_run_create(period=june, route=None, now=NOW), now=NOW)
-    one_process = services.bill_run_execute(run=services.bill_run_create(period=JULY, route=None, now=NOW), now=NOW)
+    one_process = services.bill_run_execute(
+        run=services.bill_run_create(period=JULY, route=None, now=NOW), now=NOW
+    )
     expected = _bills(JULY)
     counters = (one_process.accounts_done, one_process.bills_created, one_process.accounts_skipped)
     Bill.objects.filter(period=JULY).delete()  # bill the same month again, chunked this time
@@ -45,10 +49,14 @@ def test_chunks_in_any_order_bill_each_account_once_like_one_process(world, hous
     run = services.bill_run_create(period=JULY, route=None, now=NOW)
     pending = services.bill_run_plan(run=run, now=NOW, chunk_size=4)
     assert len(pending) == 6  # 23 accounts in chunks of 4
-    chunks = list(BillRunChunk.objects.filter(run=run).order_by("after_id").values_list("after_id", "last_id"))
+    chunks = list(
+        BillRunChunk.objects.filter(run=run).order_by("after_id").values_list("after_id", "last_id")
+    )
     ids = sorted(a.pk for a in households)
     assert chunks[0] == (0, ids[3]) and chunks[-1] == (ids[19], ids[22])
-    assert all(chunks[i][1] == chunks[i + 1][0] for i in range(len(chunks) - 1)), "chunks must tile the accounts"
+    assert all(chunks[i][1] == chunks[i + 1][0] for i in range(len(chunks) - 1)), (
+        "chunks must tile the accounts"
+    )
 
     random.Random(7).shuffle(pending)
     for after_id in pending:
@@ -79,14 +87,18 @@ def test_only_chunks_queued_longer_than_the_lease_are_queued_again(world, househ
     later = NOW + dt.timedelta(seconds=61)
     assert services.bill_run_chunks_stale(run=run, now=later, lease_seconds=60) == pending[1:]
     # Queued again just now: not stale again until another lease has passed.
-    assert services.bill_run_chunks_stale(run=run, now=later + dt.timedelta(seconds=30), lease_seconds=60) == []
+    assert (
+        services.bill_run_chunks_stale(run=run, now=later + dt.timedelta(seconds=30), lease_seconds=60) == []
+    )
 
 
 def test_each_billed_account_gets_one_bill_ready_message_from_a_chunked_run(world, households):
     from gridcare.notifications.models import OutboxMessage
 
     june = dt.date(2025, 6, 1)
-    services.bill_run_execute(run=services.bill_run_create(period=june, route=None, now=NOW), now=NOW, notify_customers=False)
+    services.bill_run_execute(
+        run=services.bill_run_create(period=june, route=None, now=NOW), now=NOW, notify_customers=False
+    )
     run = services.bill_run_create(period=JULY, route=None, now=NOW)
     for after_id in services.bill_run_plan(run=run, now=NOW, chunk_size=4):
         services.bill_run_chunk_execute(run=run, after_id=after_id, now=NOW)

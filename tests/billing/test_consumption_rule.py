@@ -32,7 +32,9 @@ def bill_month(world, period, **kwargs):
 
 
 def invoice(account, period):
-    return Bill.objects.get(account=account, period=period, kind=Bill.Kind.INVOICE, status__in=["issued", "held"])
+    return Bill.objects.get(
+        account=account, period=period, kind=Bill.Kind.INVOICE, status__in=["issued", "held"]
+    )
 
 
 def read(acct, meter, day, total, **extra):
@@ -53,7 +55,12 @@ def test_a_month_with_two_readings_bills_the_energy_between_them_too(world):
     bill_month(world, JULY)
     june, july = invoice(acct, JUNE), invoice(acct, JULY)
     # July opens at June's closing reading (05/06, 1100), not at the reading before July's last one (02/07).
-    assert (july.start_date, july.start_index, july.end_index, july.kwh) == (dt.date(2025, 6, 5), 1100, 1200, 100)
+    assert (july.start_date, july.start_index, july.end_index, july.kwh) == (
+        dt.date(2025, 6, 5),
+        1100,
+        1200,
+        100,
+    )
     assert july.start_reading_id == june.end_reading_id and july.days == 53
 
 
@@ -99,7 +106,10 @@ def test_consecutive_bills_chain_and_add_up_to_the_meters_advance(world):
         bill_month(world, dt.date(2025, month, 1))
     bills = list(Bill.objects.filter(account=acct, kind="invoice").order_by("period"))
     assert [b.kwh for b in bills] == [500, 400, 400, 500]
-    assert all(b.start_index == a.end_index and b.start_reading_id == a.end_reading_id for a, b in itertools.pairwise(bills))
+    assert all(
+        b.start_index == a.end_index and b.start_reading_id == a.end_reading_id
+        for a, b in itertools.pairwise(bills)
+    )
     assert sum(b.kwh for b in bills) == (10_000 + 800) - 9000
 
 
@@ -148,7 +158,11 @@ def test_the_bill_arrays_do_not_depend_on_the_order_inputs_come_in(world):
         name: getattr(inputs, name)[by_reading if name.startswith("reading_") else by_account]
         for name in ChunkInputs.__dataclass_fields__
     })  # fmt: skip
-    period = {"period_first": JULY.toordinal(), "period_next": dt.date(2025, 8, 1).toordinal(), "catalogue": compiled_catalogue()}
+    period = {
+        "period_first": JULY.toordinal(),
+        "period_next": dt.date(2025, 8, 1).toordinal(),
+        "catalogue": compiled_catalogue(),
+    }
     straight, mixed = bills_compute(inputs=inputs, **period), bills_compute(inputs=shuffled, **period)
     assert len(straight.account_id) == 5
     for name in ("account_id", "start_reading", "end_reading", "kwh", "total", "start_index", "end_index"):
@@ -205,7 +219,9 @@ def test_accounts_skipped_first_and_billed_on_resume_are_not_listed_as_skipped(w
     factories.readings(on_time, [100, 200, 300], start=dt.date(2025, 5, 5))
     run = services.bill_run_create(period=JULY, route=None, now=NOW)
     partial = services.bill_run_execute(run=run, now=NOW, chunk_size=1, stop_after_chunks=1)
-    assert list(BillRunSkip.objects.filter(run=run).values_list("account_id", "reason")) == [(late.pk, "no_reading")]
+    assert list(BillRunSkip.objects.filter(run=run).values_list("account_id", "reason")) == [
+        (late.pk, "no_reading")
+    ]
     assert partial.accounts_skipped == 1
     read(late, meter_of(late), dt.date(2025, 7, 5), 260)
     done = services.bill_run_execute(run=run, now=NOW, chunk_size=1)
@@ -220,8 +236,18 @@ def test_bulk_written_bills_store_datetimes_as_the_orm_does(world):
     bill_month(world, JULY)
     # 09:00 UTC is 16:00 on 20/07 in Asia/Ho_Chi_Minh.
     assert Bill.objects.filter(created_at=NOW).count() == 1
-    assert Bill.objects.filter(created_at__date=dt.date(2025, 7, 20), issued_at__date=dt.date(2025, 7, 20)).count() == 1
-    assert Bill.objects.filter(created_at__gte=NOW - dt.timedelta(seconds=1), created_at__lt=NOW + dt.timedelta(seconds=1)).count() == 1
+    assert (
+        Bill.objects.filter(
+            created_at__date=dt.date(2025, 7, 20), issued_at__date=dt.date(2025, 7, 20)
+        ).count()
+        == 1
+    )
+    assert (
+        Bill.objects.filter(
+            created_at__gte=NOW - dt.timedelta(seconds=1), created_at__lt=NOW + dt.timedelta(seconds=1)
+        ).count()
+        == 1
+    )
     assert invoice(acct, JULY).created_at == NOW
 
 
@@ -262,7 +288,11 @@ def history(draw):
     return rows, digits, measured, runs
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case=history())
 def test_any_readings_billed_in_any_months_bill_every_kwh_once_and_the_chart_and_alerts_agree(world, case):
     rows, digits, measured, runs = case
@@ -274,11 +304,16 @@ def test_any_readings_billed_in_any_months_bill_every_kwh_once_and_the_chart_and
         if any(m == 1 for m, *_ in rows):
             exchange_day = next(d for m, d, *_ in rows if m == 1)
             MeterInstallation.objects.filter(pk=install.pk).update(removed_on=exchange_day)
-            meters.append(Meter.objects.create(serial=f"X{acct.pk}", kind=Meter.Kind.ELECTRONIC, register_digits=digits[1]))
+            meters.append(
+                Meter.objects.create(
+                    serial=f"X{acct.pk}", kind=Meter.Kind.ELECTRONIC, register_digits=digits[1]
+                )
+            )
             MeterInstallation.objects.create(meter=meters[1], service_point=install.service_point, account=acct,
                                              installed_on=exchange_day)  # fmt: skip
         made = Reading.objects.bulk_create(
-            Reading(meter=meters[m], account=acct, read_on=day, total=total, rollover=rolled) for m, day, total, rolled in rows
+            Reading(meter=meters[m], account=acct, read_on=day, total=total, rollover=rolled)
+            for m, day, total, rolled in rows
         )
         for month in runs:
             bill_month(world, dt.date(2025, month, 1))

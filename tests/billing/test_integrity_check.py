@@ -23,7 +23,9 @@ def billed(world):
     acct = factories.account(world, phone="+84912345678")
     factories.readings(acct, [1000, 1150, 1290, 1420, 1600, 1800, 1950])
     for month in (6, 7):
-        run = services.bill_run_create(period=dt.date(2025, month, 1), route=world["routes"][world["teams"][0]], now=NOW)
+        run = services.bill_run_create(
+            period=dt.date(2025, month, 1), route=world["routes"][world["teams"][0]], now=NOW
+        )
         services.bill_run_execute(run=run, now=NOW)
     notify(topic="programmes", recipients=[acct.pk], template="hello", now=NOW)
     return acct
@@ -70,13 +72,23 @@ def test_orphans_made_with_raw_sql_are_counted_with_their_ids(billed):
     assert (f"billing.billline.bill: {len(june_lines)} dòng không có bản ghi gốc "
             f"(ví dụ id {', '.join(map(str, june_lines[:5]))})") in lines  # fmt: skip
     assert f"notifications.outboxmessage.notice: 1 dòng không có bản ghi gốc (ví dụ id {message.pk})" in lines
-    assert not any(line.startswith(("metering.reading.account", "notifications.outboxmessage.account")) for line in lines)
+    assert not any(
+        line.startswith(("metering.reading.account", "notifications.outboxmessage.account")) for line in lines
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the system check runs on PostgreSQL")
 def test_the_database_system_check_warns_of_orphans(billed):
-    assert [m for m in checks.run_checks(databases=["default"], tags=[checks.Tags.database]) if m.id == "gridcare.W001"] == []
+    assert [
+        m
+        for m in checks.run_checks(databases=["default"], tags=[checks.Tags.database])
+        if m.id == "gridcare.W001"
+    ] == []
     reading = Reading.objects.order_by("read_on").first()
     _raw("UPDATE metering_reading SET account_id = account_id + 1000000 WHERE id = %s", [reading.pk])
-    [warning] = [m for m in checks.run_checks(databases=["default"], tags=[checks.Tags.database]) if m.id == "gridcare.W001"]
+    [warning] = [
+        m
+        for m in checks.run_checks(databases=["default"], tags=[checks.Tags.database])
+        if m.id == "gridcare.W001"
+    ]
     assert "metering.reading.account" in warning.msg and str(reading.pk) in warning.msg

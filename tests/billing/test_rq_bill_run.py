@@ -69,7 +69,9 @@ def test_a_run_on_two_rq_workers_one_killed_bills_each_account_once(tmp_path):
             finished = wait_for(lambda: query("SELECT status FROM billing_billrun")[0][0] == "done", 300)
             assert finished, query("SELECT status, accounts_done FROM billing_billrun")
             time.sleep(0.5)
-            per_account = query("SELECT account_id, COUNT(*) FROM billing_bill WHERE period = '2025-07-01' GROUP BY account_id")
+            per_account = query(
+                "SELECT account_id, COUNT(*) FROM billing_bill WHERE period = '2025-07-01' GROUP BY account_id"
+            )
             chunks = query("SELECT status, COUNT(*) FROM billing_billrunchunk GROUP BY status")
             done, billed = query("SELECT accounts_done, bills_created FROM billing_billrun")[0]
             notices = query("SELECT COUNT(DISTINCT account_id), COUNT(*) FROM notifications_outboxmessage")[0]

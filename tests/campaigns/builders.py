@@ -20,6 +20,16 @@ def kind(code: str) -> ActivityKind:
     return ActivityKind.objects.get(code=code)
 
 
-def activity(user, camp, unit, code, *, title="Hoạt động", start=dt.date(2025, 11, 10), end=dt.date(2025, 12, 20), **targets):
+def activity(
+    user,
+    camp,
+    unit,
+    code,
+    *,
+    title="Hoạt động",
+    start=dt.date(2025, 11, 10),
+    end=dt.date(2025, 12, 20),
+    **targets,
+):
     return services.activity_plan(user=user, campaign=camp, unit=unit, kind=kind(code), title=title, starts_on=start, ends_on=end,
                                   now=NOW, targets=targets)  # fmt: skip

@@ -1,6 +1,5 @@
 """One flow in a real Chromium: a team manager plans an activity, records what was done, and reads it in the report."""
 
-
 import importlib
 
 import pytest
@@ -26,7 +25,9 @@ def manager_session(world, client):
 
 @pytest.fixture
 def desk(manager_session, browser, live_server):  # noqa: F811 (data first: written before Playwright starts its loop)
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN", base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="vi-VN", base_url=live_server.url
+    )
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies([{"name": "sessionid", "value": manager_session, "domain": host, "path": "/"}])
     page = context.new_page()
@@ -75,7 +76,9 @@ def test_from_planning_an_activity_to_its_report(desk, world):
 
     desk.goto(f"/backoffice/campaigns/activity/report/?year=2025&unit={team.pk}")
     table = desk.inner_text("#campaign-rollup")
-    assert team.name in table and "3.000.000 ₫" in table and "4.000.000 ₫" in table and "75 %" in table  # 6 of 8, 18 of 24
+    assert (
+        team.name in table and "3.000.000 ₫" in table and "4.000.000 ₫" in table and "75 %" in table
+    )  # 6 of 8, 18 of 24
     with desk.expect_download() as download:
         desk.click("#campaign-report-xlsx")
     assert download.value.suggested_filename == f"tri-an-2025-{team.code}.xlsx"
@@ -94,8 +97,12 @@ def public_pages(world):
 
     importlib.import_module("gridcare.campaigns.migrations.0002_activity_catalogue").load(apps, None)
     lead = staff(unit=world["teams"][0], role=StaffRole.MANAGER)
-    wiring = activity(lead, campaign(world), world["teams"][0], "poor-household-wiring", households=4, budget_vnd=8_000_000)
-    services.activity_record_add(user=lead, activity=wiring, done_on=dt.date(2025, 12, 3), now=NOW, quantities={"households": 3})
+    wiring = activity(
+        lead, campaign(world), world["teams"][0], "poor-household-wiring", households=4, budget_vnd=8_000_000
+    )
+    services.activity_record_add(
+        user=lead, activity=wiring, done_on=dt.date(2025, 12, 3), now=NOW, quantities={"households": 3}
+    )
     today = timezone.localdate()
     running = Campaign.objects.create(
         year=today.year + 10, name="Tháng tri ân đang diễn ra", unit=world["corporation"], active_from=today - dt.timedelta(days=5),
@@ -104,7 +111,9 @@ def public_pages(world):
     held = today + dt.timedelta(days=7)
     blood = services.activity_plan(user=lead, campaign=running, unit=world["teams"][0], kind=kind("blood-drive"), title="Hiến máu",
                                    starts_on=held, ends_on=held, now=timezone.now(), targets={"blood_units": 50})  # fmt: skip
-    drive = services.blood_drive_plan(user=lead, activity=blood, place="Hội trường Đội Ninh Kiều", held_on=held)
+    drive = services.blood_drive_plan(
+        user=lead, activity=blood, place="Hội trường Đội Ninh Kiều", held_on=held
+    )
     return {"drive": drive}
 
 
@@ -121,7 +130,10 @@ def test_the_public_pages_pass_axe_at_360_px(public_pages, phone):  # noqa: F811
     phone.fill("#blood-phone", "0912345678")
     with phone.expect_navigation(wait_until="load"):
         phone.get_by_role("button", name="Đăng ký").click()
-    assert phone.locator("#blood-consent-error").count() == 1 and phone.input_value("#blood-name") == "Nguyễn Văn A"
+    assert (
+        phone.locator("#blood-consent-error").count() == 1
+        and phone.input_value("#blood-name") == "Nguyễn Văn A"
+    )
     assert serious_violations(phone) == []
     assert_fits_a_phone(phone)
     assert phone.foreign_requests == []

@@ -28,6 +28,15 @@ def test_the_previous_systems_invoices_give_top_savers_and_owe_nothing(world):
     savers = insights.top_savers(since=dt.date(2025, 1, 1), until=dt.date(2026, 1, 1))
     assert savers and all(s.figure > 0 for s in savers)
     first = homes[0]
-    chain = list(Bill.objects.filter(account=first).order_by("period").values_list("start_index", "end_index"))
-    assert len(chain) == 24 and all(a[1] == b[0] for a, b in zip(chain, chain[1:], strict=False)) and chain[-1][0] == 50_000
-    assert all(payments.bills_outstanding(account=acct).exclude(number__startswith="DEMO-").count() == 0 for acct in homes)
+    chain = list(
+        Bill.objects.filter(account=first).order_by("period").values_list("start_index", "end_index")
+    )
+    assert (
+        len(chain) == 24
+        and all(a[1] == b[0] for a, b in zip(chain, chain[1:], strict=False))
+        and chain[-1][0] == 50_000
+    )
+    assert all(
+        payments.bills_outstanding(account=acct).exclude(number__startswith="DEMO-").count() == 0
+        for acct in homes
+    )

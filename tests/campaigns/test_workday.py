@@ -52,15 +52,21 @@ def populate(user, camp, team, *, rows: int) -> None:
     for _ in range(rows):
         plan("visits-gifts", day(-5), day(5), count=3)  # due
         late = plan("visits-gifts", day(-10), day(-1), count=3)
-        services.activity_record_add(user=user, activity=late, done_on=day(-3), now=now, quantities={"count": 1})  # late, no photo
+        services.activity_record_add(
+            user=user, activity=late, done_on=day(-3), now=now, quantities={"count": 1}
+        )  # late, no photo
         # held two days ago, not summed up; its activity was never started either, so it is also due
         drive = services.blood_drive_plan(user=user, activity=plan("blood-drive", day(-6), day(5), blood_units=10), place="Hội trường",
                                           held_on=day(-2))  # fmt: skip
         assert drive.closed_at is None
     plan("visits-gifts", day(3), day(8), count=1)  # not due yet
     shown = plan("visits-gifts", day(-4), day(6), count=1)
-    services.activity_record_add(user=user, activity=shown, done_on=day(-1), now=now, quantities={"count": 1}, uploads=[_png()])
-    closed = services.blood_drive_plan(user=user, activity=plan("blood-drive", day(-9), day(3), blood_units=5), place="Sân", held_on=day(-8))
+    services.activity_record_add(
+        user=user, activity=shown, done_on=day(-1), now=now, quantities={"count": 1}, uploads=[_png()]
+    )
+    closed = services.blood_drive_plan(
+        user=user, activity=plan("blood-drive", day(-9), day(3), blood_units=5), place="Sân", held_on=day(-8)
+    )
     services.blood_drive_close(user=user, drive=closed, now=now)
 
 
@@ -84,7 +90,10 @@ def test_a_team_lead_sees_the_campaigns_queues_of_its_unit_linked_to_what_they_c
         if queue.area != "Tháng tri ân khách hàng":
             continue
         listing = client.get(queue.url)
-        assert listing.status_code == 200 and listing.context["cl"].result_count == queue.count == expected[queue.label], queue.label
+        assert (
+            listing.status_code == 200
+            and listing.context["cl"].result_count == queue.count == expected[queue.label]
+        ), queue.label
 
 
 def test_the_company_sees_its_teams_rows_and_another_team_sees_none_of_them(client, world, season):

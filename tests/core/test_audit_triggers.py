@@ -41,9 +41,18 @@ def test_a_queryset_update_of_an_account_is_recorded_with_before_after_actor_and
     with acting_as(user=clerk, address="10.0.0.7", reason="khách đổi số"):
         assert Account.objects.filter(pk=account.pk).update(phone="+84987654321") == 1
     entry = AuditEntry.objects.get()
-    assert (entry.action, entry.object_type, entry.object_id) == ("update", "customers.account", str(account.pk))
+    assert (entry.action, entry.object_type, entry.object_id) == (
+        "update",
+        "customers.account",
+        str(account.pk),
+    )
     assert (entry.before, entry.after) == ({"phone": "+84912345678"}, {"phone": "+84987654321"})
-    assert (entry.actor, entry.actor_label, entry.address, entry.reason) == (clerk, "clerk", "10.0.0.7", "khách đổi số")
+    assert (entry.actor, entry.actor_label, entry.address, entry.reason) == (
+        clerk,
+        "clerk",
+        "10.0.0.7",
+        "khách đổi số",
+    )
 
 
 def test_a_queryset_update_of_a_tier_price_is_recorded_with_before_and_after(db):
@@ -93,7 +102,11 @@ def test_raw_sql_from_a_service_is_recorded(account):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE customers_account SET email = %s WHERE id = %s", ["an@example.vn", account.pk])
     entry = AuditEntry.objects.get()
-    assert (entry.object_type, entry.before, entry.after) == ("customers.account", {"email": ""}, {"email": "an@example.vn"})
+    assert (entry.object_type, entry.before, entry.after) == (
+        "customers.account",
+        {"email": ""},
+        {"email": "an@example.vn"},
+    )
 
 
 def test_booleans_dates_and_vat_are_recorded_as_json_of_their_type(account):
@@ -101,8 +114,13 @@ def test_booleans_dates_and_vat_are_recorded_as_json_of_their_type(account):
     VatRate.objects.filter(pk=vat.pk).update(active_to=vat.active_to + dt.timedelta(days=-1), basis="sửa thử")
     entry = AuditEntry.objects.get(object_type="tariffs.vatrate")
     assert entry.before == {"active_to": vat.active_to.isoformat(), "basis": vat.basis}
-    assert entry.after == {"active_to": (vat.active_to + dt.timedelta(days=-1)).isoformat(), "basis": "sửa thử"}
-    SocialCategoryAssignment.objects.create(customer=account.customer, category="poor", active_from="2025-01-01")
+    assert entry.after == {
+        "active_to": (vat.active_to + dt.timedelta(days=-1)).isoformat(),
+        "basis": "sửa thử",
+    }
+    SocialCategoryAssignment.objects.create(
+        customer=account.customer, category="poor", active_from="2025-01-01"
+    )
     created = AuditEntry.objects.get(object_type="customers.socialcategoryassignment")
     assert (created.after["active_from"], created.after["active_to"]) == ("2025-01-01", None)
 
@@ -132,9 +150,14 @@ def test_an_unusable_client_address_does_not_stop_the_change(account, clerk):
 
 def test_a_change_of_time_of_use_hours_is_recorded(clerk):
     window = TimeOfUseWindow.objects.order_by("pk").first()
-    later = dt.time(window.ends_at.hour, 30) if window.ends_at.minute == 0 else dt.time(window.ends_at.hour, 0)
+    later = (
+        dt.time(window.ends_at.hour, 30) if window.ends_at.minute == 0 else dt.time(window.ends_at.hour, 0)
+    )
     with acting_as(user=clerk, reason="quyết định mới"):
         TimeOfUseWindow.objects.filter(pk=window.pk).update(ends_at=later)
     entry = AuditEntry.objects.get(object_type="tariffs.timeofusewindow")
-    assert (entry.before, entry.after) == ({"ends_at": window.ends_at.isoformat()}, {"ends_at": later.isoformat()})
+    assert (entry.before, entry.after) == (
+        {"ends_at": window.ends_at.isoformat()},
+        {"ends_at": later.isoformat()},
+    )
     assert (entry.actor, entry.reason) == (clerk, "quyết định mới")

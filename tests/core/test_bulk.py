@@ -83,7 +83,9 @@ def test_whole_columns_with_texts_of_different_lengths_and_nulls_are_written_as_
     ]  # fmt: skip
     with transaction.atomic():
         assert copy_columns(table=Reading._meta.db_table, columns=columns, rows=4) == 4
-    rows = list(Reading.objects.order_by("read_on").values_list("read_on", "total", "rollover", "source", "peak"))
+    rows = list(
+        Reading.objects.order_by("read_on").values_list("read_on", "total", "rollover", "source", "peak")
+    )
     assert rows == [
         (dt.date(2025, 3, 1), 10, False, "import", 5),
         (dt.date(2025, 3, 2), 20, True, "", None),

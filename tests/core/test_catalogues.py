@@ -30,7 +30,8 @@ PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sd]|%%|\{[a-z_0-9]+\}")
 
 # In CI (.ci/run installs gettext) a missing gettext is a failure, not a skip.
 pytestmark = pytest.mark.skipif(
-    shutil.which("msgfmt") is None and not os.environ.get("CI"), reason="GNU gettext (msgfmt, xgettext) is needed"
+    shutil.which("msgfmt") is None and not os.environ.get("CI"),
+    reason="GNU gettext (msgfmt, xgettext) is needed",
 )
 
 
@@ -94,7 +95,9 @@ def test_every_string_of_the_source_is_translated(extracted, language):
             continue
         catalogue = _catalogue(app, language)
         if catalogue is None:
-            problems.append(f"{app}: no locale/{language}/LC_MESSAGES/django.po for its {len(messages)} messages")
+            problems.append(
+                f"{app}: no locale/{language}/LC_MESSAGES/django.po for its {len(messages)} messages"
+            )
             continue
         for message in messages:
             entry = catalogue.get(message.id, context=message.context)
@@ -141,6 +144,7 @@ def test_the_committed_mo_is_the_po_compiled(app, language, tmp_path):
         | {str(k) for k in committed.keys() - expected.keys()}
         | {str(k) for k in expected.keys() & committed.keys() if expected[k] != committed[k]}
     )
-    assert stale == [], f"{mo} differs from its .po ({len(stale)} messages): run `gridcare compilemessages`\n" + (
-        "\n".join(stale[:50])
+    assert stale == [], (
+        f"{mo} differs from its .po ({len(stale)} messages): run `gridcare compilemessages`\n"
+        + ("\n".join(stale[:50]))
     )

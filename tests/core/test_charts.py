@@ -41,7 +41,10 @@ def test_every_bar_has_a_title_with_its_formatted_value():
 def test_missing_values_draw_no_bar_and_a_second_series_gets_a_legend():
     svg = bar_chart_svg(
         labels=["a", "b", "c"],
-        series=[Series(name="this year", values=[1, None, 3]), Series(name="last year", values=[None, None, 2])],
+        series=[
+            Series(name="this year", values=[1, None, 3]),
+            Series(name="last year", values=[None, None, 2]),
+        ],
         title="t",
     )
     assert [r.get("data-value") for r in rects(svg, 0)] == ["1", "3"]
@@ -77,7 +80,9 @@ def test_all_missing_or_zero_values_still_render():
 
 def test_labels_can_be_thinned_counting_from_the_last():
     labels = [f"{m:02d}" for m in range(1, 25)]
-    svg = bar_chart_svg(labels=labels, series=[Series(name="s", values=list(range(24)))], title="t", label_every=3)
+    svg = bar_chart_svg(
+        labels=labels, series=[Series(name="s", values=list(range(24)))], title="t", label_every=3
+    )
     root = parse(svg)
     group = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "chart-labels")
     assert [t.text for t in group.iter(f"{SVG}text")] == labels[2::3]
@@ -88,14 +93,18 @@ def test_mismatched_series_are_rejected():
         bar_chart_svg(labels=["a", "b", "c"], series=[Series(name="s", values=[1, 2])], title="t")
 
 
-@pytest.mark.parametrize(("value", "expected"), [(0, 1), (1, 1), (7, 10), (12, 20), (230, 250), (251, 500), (0.3, 0.5)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(0, 1), (1, 1), (7, 10), (12, 20), (230, 250), (251, 500), (0.3, 0.5)]
+)
 def test_nice_ceiling(value, expected):
     assert nice_ceiling(value) == pytest.approx(expected)
 
 
 @given(st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=10**7)), min_size=1, max_size=40))
 def test_bars_never_leave_the_plot(values):
-    svg = bar_chart_svg(labels=[str(i) for i in range(len(values))], series=[Series(name="s", values=values)], title="t")
+    svg = bar_chart_svg(
+        labels=[str(i) for i in range(len(values))], series=[Series(name="s", values=values)], title="t"
+    )
     for rect in rects(svg, 0):
         y, height = float(rect.get("y")), float(rect.get("height"))
         assert height >= 0 and y >= 0 and y + height <= 240 + 0.01

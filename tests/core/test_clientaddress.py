@@ -22,7 +22,12 @@ def _request(peer, forwarded=None):
     ("proxies", "peer", "forwarded", "expected"),
     [
         (0, "198.51.100.1", None, "198.51.100.1"),
-        (0, "198.51.100.1", "203.0.113.9", "198.51.100.1"),  # no trusted proxy: the header is the client's word
+        (
+            0,
+            "198.51.100.1",
+            "203.0.113.9",
+            "198.51.100.1",
+        ),  # no trusted proxy: the header is the client's word
         (1, "10.0.0.1", "203.0.113.9", "203.0.113.9"),
         (1, "10.0.0.1", "1.2.3.4, 203.0.113.9", "203.0.113.9"),  # the forged entry in front is ignored
         (2, "10.0.0.2", "1.2.3.4, 203.0.113.9, 10.0.0.1", "203.0.113.9"),
@@ -54,6 +59,7 @@ def test_nothing_else_in_the_code_reads_the_peer_or_the_forwarded_header():
     readers = sorted(
         str(path.relative_to(SRC))
         for path in SRC.rglob("*.py")
-        if path.name != "clientaddress.py" and re.search(r"REMOTE_ADDR|HTTP_X_FORWARDED_FOR", path.read_text())
+        if path.name != "clientaddress.py"
+        and re.search(r"REMOTE_ADDR|HTTP_X_FORWARDED_FOR", path.read_text())
     )
     assert readers == []

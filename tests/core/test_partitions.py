@@ -16,7 +16,9 @@ from gridcare.notifications.models import Notice, OutboxMessage
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 TABLES = ("metering_reading", "metering_intervalreading", "notifications_outboxmessage", "core_auditentry")
-on_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="partitions exist on PostgreSQL only")
+on_postgresql = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="partitions exist on PostgreSQL only"
+)
 
 
 def _partition_of(model, pk) -> str:
@@ -41,7 +43,9 @@ def _exists(name) -> bool:
 
 
 def _notice(at) -> Notice:
-    return Notice.objects.create(key=f"k{at:%Y%m%d%H%M}", topic="billing", template_key="bill_ready", created_at=at)
+    return Notice.objects.create(
+        key=f"k{at:%Y%m%d%H%M}", topic="billing", template_key="bill_ready", created_at=at
+    )
 
 
 @pytest.mark.django_db
@@ -64,7 +68,9 @@ def test_the_migrations_partition_the_four_tables_with_a_default_and_the_coming_
         assert f"{table}_default" in attached
         assert f"{table}_p{this_month:%Y%m}" in attached
     with connection.cursor() as cursor:  # the partition key is in the primary key, in SQL only
-        cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'metering_reading_pkey'")
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'metering_reading_pkey'"
+        )
         assert cursor.fetchone()[0] == "PRIMARY KEY (id, read_on)"
 
 
@@ -75,14 +81,22 @@ def test_rows_land_in_their_month_by_the_business_time_zone():
     reading = Reading.objects.create(meter_id=1, account_id=1, read_on=dt.date(2031, 2, 28), total=5)
     assert _partition_of(Reading, reading.pk) == "metering_reading_p203102"
     # 31/01/2031 23:30 in Hanoi is 16:30 UTC the same day; 01/02 00:00 in Hanoi is 31/01 17:00 UTC.
-    late = IntervalReading.objects.create(meter_id=1, start=dt.datetime(2031, 1, 31, 23, 30, tzinfo=HCM), energy_wh=1)
-    first = IntervalReading.objects.create(meter_id=1, start=dt.datetime(2031, 2, 1, 0, 0, tzinfo=HCM), energy_wh=1)
+    late = IntervalReading.objects.create(
+        meter_id=1, start=dt.datetime(2031, 1, 31, 23, 30, tzinfo=HCM), energy_wh=1
+    )
+    first = IntervalReading.objects.create(
+        meter_id=1, start=dt.datetime(2031, 2, 1, 0, 0, tzinfo=HCM), energy_wh=1
+    )
     assert _partition_of(IntervalReading, late.pk) == "metering_intervalreading_p203101"
     assert _partition_of(IntervalReading, first.pk) == "metering_intervalreading_p203102"
     at = dt.datetime(2031, 2, 1, 0, 5, tzinfo=HCM)
-    message = OutboxMessage.objects.create(notice=_notice(at), account_id=1, channel="sms", available_at=at, created_at=at)
+    message = OutboxMessage.objects.create(
+        notice=_notice(at), account_id=1, channel="sms", available_at=at, created_at=at
+    )
     assert _partition_of(OutboxMessage, message.pk) == "notifications_outboxmessage_p203102"
-    entry = AuditEntry.objects.create(at=dt.datetime(2031, 1, 1, 6, 0, tzinfo=HCM), action="read", object_type="x", object_id="1")
+    entry = AuditEntry.objects.create(
+        at=dt.datetime(2031, 1, 1, 6, 0, tzinfo=HCM), action="read", object_type="x", object_id="1"
+    )
     assert _partition_of(AuditEntry, entry.pk) == "core_auditentry_p203101"
     # Django's view of the table is unchanged: one id, found without the month.
     assert Reading.objects.get(pk=reading.pk).total == 5
@@ -135,7 +149,9 @@ def test_retention_detaches_or_drops_old_months_only_when_asked():
     since = partitions.add_months(today.replace(day=1), -15)  # the outbox keeps 13 months before this one
     partitions.ensure_partitions(connection=connection, today=today, ahead=0, since=since)
     old = dt.datetime(since.year, since.month, 10, tzinfo=HCM)
-    OutboxMessage.objects.create(notice=_notice(old), account_id=1, channel="sms", available_at=old, created_at=old)
+    OutboxMessage.objects.create(
+        notice=_notice(old), account_id=1, channel="sms", available_at=old, created_at=old
+    )
     oldest = f"notifications_outboxmessage_p{since:%Y%m}"
     second = f"notifications_outboxmessage_p{partitions.add_months(since, 1):%Y%m}"
     kept = f"notifications_outboxmessage_p{partitions.add_months(since, 2):%Y%m}"

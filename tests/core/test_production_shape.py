@@ -126,7 +126,9 @@ def _free_port() -> int:
 @once_in_ci("sqlite")
 def test_gridcare_serve_runs_gunicorn_workers_that_log_json_and_stop_on_sigterm(tmp_path):
     port = _free_port()
-    with child_database(tmp_path, SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1", GRIDCARE_MANIFEST_STATIC="1") as (env, _connect):
+    with child_database(
+        tmp_path, SECRET_KEY="x" * 50, ALLOWED_HOSTS="127.0.0.1", GRIDCARE_MANIFEST_STATIC="1"
+    ) as (env, _connect):
         gridcare(env, "migrate", "--noinput", "-v0", timeout=300)
         gridcare(env, "collectstatic", "--noinput", "-v0", timeout=300)
         env.update(GRIDCARE_WEB_WORKERS="2", GRIDCARE_WEB_THREADS="2", DEBUG="0", GRIDCARE_LOG_FORMAT="json")
@@ -143,7 +145,9 @@ def test_gridcare_serve_runs_gunicorn_workers_that_log_json_and_stop_on_sigterm(
                     return False
 
             assert wait_for(up, timeout=60), "gunicorn did not answer"
-            answer = httpx.get(f"http://127.0.0.1:{port}/readyz", headers={"X-Request-ID": "probe-1"}, timeout=5)
+            answer = httpx.get(
+                f"http://127.0.0.1:{port}/readyz", headers={"X-Request-ID": "probe-1"}, timeout=5
+            )
             assert answer.status_code == 200 and answer.json()["migrations"] == "ok"
             assert answer.headers["X-Request-ID"] == "probe-1"
             assert httpx.get(f"http://127.0.0.1:{port}/no-such-page/", timeout=5).status_code == 404
@@ -155,7 +159,12 @@ def test_gridcare_serve_runs_gunicorn_workers_that_log_json_and_stop_on_sigterm(
     assert output.count("Booting worker") == 2, output
     access = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     probe = [entry for entry in access if entry.get("request_id") == "probe-1"]
-    assert probe and probe[0]["path"] == "/readyz" and probe[0]["status"] == 200 and probe[0]["logger"] == "gridcare.request"
+    assert (
+        probe
+        and probe[0]["path"] == "/readyz"
+        and probe[0]["status"] == 200
+        and probe[0]["logger"] == "gridcare.request"
+    )
     assert any(entry.get("status") == 404 for entry in access)
 
 

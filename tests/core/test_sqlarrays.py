@@ -18,7 +18,8 @@ def test_an_integer_query_comes_back_as_a_matrix_with_day_ordinals(world):
     )
     matrix = fetch_int_matrix(sql=sql, params=[acct.pk], columns=5)
     expected = [
-        [r.pk, r.total, r.read_on.toordinal(), 0, -1] for r in Reading.objects.filter(account=acct).order_by("read_on")
+        [r.pk, r.total, r.read_on.toordinal(), 0, -1]
+        for r in Reading.objects.filter(account=acct).order_by("read_on")
     ]
     assert matrix.dtype == np.int64
     assert matrix.tolist() == expected
@@ -27,7 +28,9 @@ def test_an_integer_query_comes_back_as_a_matrix_with_day_ordinals(world):
 
 @pytest.mark.django_db
 def test_an_empty_result_is_an_empty_matrix():
-    matrix = fetch_int_matrix(sql="SELECT id, total FROM metering_reading WHERE id < %s", params=[0], columns=2)
+    matrix = fetch_int_matrix(
+        sql="SELECT id, total FROM metering_reading WHERE id < %s", params=[0], columns=2
+    )
     assert matrix.shape == (0, 2)
 
 
@@ -36,4 +39,6 @@ def test_a_null_is_refused_rather_than_dropped(world):
     acct = factories.account(world)
     factories.readings(acct, [5, 17])
     with pytest.raises((ValueError, TypeError)):
-        fetch_int_matrix(sql="SELECT id, peak FROM metering_reading WHERE account_id = %s", params=[acct.pk], columns=2)
+        fetch_int_matrix(
+            sql="SELECT id, peak FROM metering_reading WHERE account_id = %s", params=[acct.pk], columns=2
+        )

@@ -39,12 +39,21 @@ def test_two_processes_share_sign_in_counters_through_redis(monkeypatch, setting
         for minute in range(3):
             # Each failure recorded by another "process" (a cache client of its own).
             monkeypatch.setattr(throttle, "caches", _Caches(default=first if minute % 2 else second))
-            signin.signin_failure_record(identifier="PB1", address="192.0.2.1", now=now + dt.timedelta(minutes=minute))
+            signin.signin_failure_record(
+                identifier="PB1", address="192.0.2.1", now=now + dt.timedelta(minutes=minute)
+            )
         monkeypatch.setattr(throttle, "caches", _Caches(default=first))
-        until = signin.signin_locked_until(identifier="PB1", address="192.0.2.1", now=now + dt.timedelta(minutes=3))
+        until = signin.signin_locked_until(
+            identifier="PB1", address="192.0.2.1", now=now + dt.timedelta(minutes=3)
+        )
         assert until == now + WINDOW
         monkeypatch.setattr(throttle, "caches", _Caches(default=second))
-        assert signin.signin_locked_until(identifier="PB1", address="192.0.2.1", now=now + dt.timedelta(minutes=3)) == until
+        assert (
+            signin.signin_locked_until(
+                identifier="PB1", address="192.0.2.1", now=now + dt.timedelta(minutes=3)
+            )
+            == until
+        )
     finally:
         first.clear()  # db 15, test keys only
 

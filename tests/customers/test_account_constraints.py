@@ -20,4 +20,7 @@ def test_the_database_accepts_the_public_service_purpose_of_schools_and_hospital
     acct = factories.account(world)
     Account.objects.filter(pk=acct.pk).update(purpose="public_service")
     acct.refresh_from_db()
-    assert acct.purpose == "public_service" and acct.get_purpose_display() == "bệnh viện, nhà trẻ, mẫu giáo, trường phổ thông"
+    assert (
+        acct.purpose == "public_service"
+        and acct.get_purpose_display() == "bệnh viện, nhà trẻ, mẫu giáo, trường phổ thông"
+    )

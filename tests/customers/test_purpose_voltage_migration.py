@@ -18,7 +18,9 @@ EDITOR = SimpleNamespace(connection=connection)
 def _without_check_constraints():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks before ALTER TABLE
+            cursor.execute(
+                "SET CONSTRAINTS ALL IMMEDIATE"
+            )  # no pending foreign-key checks before ALTER TABLE
             cursor.execute("ALTER TABLE customers_account DROP CONSTRAINT account_purpose_known")
         else:
             cursor.execute("PRAGMA ignore_check_constraints = ON")

@@ -23,7 +23,9 @@ def account(world):
 
 def test_account_update_audits_only_changed_fields(account):
     clerk = get_user_model().objects.create_user(username="clerk")
-    services.account_update(account=account, phone="+84987654321", email="an@example.vn", user=clerk, reason="khách báo")
+    services.account_update(
+        account=account, phone="+84987654321", email="an@example.vn", user=clerk, reason="khách báo"
+    )
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor, entry.reason) == (AuditEntry.Action.UPDATE, clerk, "khách báo")
     assert entry.before == {"phone": "+84912345678"}
@@ -56,7 +58,10 @@ def test_customer_with_accounts_cannot_be_deleted(account):
 
 def test_social_category_assignment_is_validated_and_audited(account):
     assignment = services.social_category_assign(
-        customer=account.customer, category=SocialCategory.POOR, active_from=dt.date(2025, 1, 1), evidence="Sổ 12/2025"
+        customer=account.customer,
+        category=SocialCategory.POOR,
+        active_from=dt.date(2025, 1, 1),
+        evidence="Sổ 12/2025",
     )
     entry = AuditEntry.objects.get(object_type="customers.socialcategoryassignment")
     assert entry.action == AuditEntry.Action.CREATE
@@ -71,12 +76,16 @@ def test_social_category_assignment_is_validated_and_audited(account):
 
 
 def test_reads_of_social_categories_are_recorded_one_entry_each(account):
-    first = services.social_category_assign(customer=account.customer, category=SocialCategory.POOR, active_from=dt.date(2025, 1, 1))
+    first = services.social_category_assign(
+        customer=account.customer, category=SocialCategory.POOR, active_from=dt.date(2025, 1, 1)
+    )
     second = services.social_category_assign(
         customer=account.customer, category=SocialCategory.ELDERLY_ALONE, active_from=dt.date(2025, 1, 1)
     )
     reader = get_user_model().objects.create_user(username="reader")
-    services.social_categories_read_record(assignments=[first, second], user=reader, address="10.0.0.9", reason="test")
+    services.social_categories_read_record(
+        assignments=[first, second], user=reader, address="10.0.0.9", reason="test"
+    )
     reads = AuditEntry.objects.filter(action=AuditEntry.Action.READ).order_by("object_id")
     assert [r.object_id for r in reads] == [str(first.pk), str(second.pk)]
     assert {r.actor for r in reads} == {reader}

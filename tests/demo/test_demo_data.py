@@ -84,7 +84,9 @@ def _wipe_apps(*labels):
     from django.apps import apps
     from django.db.models import ProtectedError, RestrictedError
 
-    models = [m for label in labels for m in apps.get_app_config(label).get_models() if m.__name__ != "ActivityKind"]
+    models = [
+        m for label in labels for m in apps.get_app_config(label).get_models() if m.__name__ != "ActivityKind"
+    ]
     for _ in range(len(models)):
         left = []
         for model in models:
@@ -101,7 +103,16 @@ def _wipe_apps(*labels):
 def _wipe():
     from gridcare.servicedesk.models import ServiceRequest
 
-    for model in (IntervalResult, EventResponse, VenReport, EventParticipant, Event, Enrolment, Ven, Programme):
+    for model in (
+        IntervalResult,
+        EventResponse,
+        VenReport,
+        EventParticipant,
+        Event,
+        Enrolment,
+        Ven,
+        Programme,
+    ):
         model.objects.all().delete()
     _wipe_apps("campaigns", "insights")
     for model in (ServiceRequest, OutageReport, Outage, ContactChange, Reading, IntervalReading, RouteAccount, MeterInstallation, SocialCategoryAssignment, ServicePoint,
@@ -134,11 +145,19 @@ def test_counts_and_mix_for_300_customers():
     assert Account.objects.count() == Customer.objects.count() == 300
     mix = dict(Account.objects.values_list("purpose").annotate(n=Count("pk")))
     # Of the 3 administrative accounts drawn, the general hospital is public service (its own, lower price).
-    assert mix == {"residential": 264, "business": 24, "production": 9, "administrative": 2, "public_service": 1}
+    assert mix == {
+        "residential": 264,
+        "business": 24,
+        "production": 9,
+        "administrative": 2,
+        "public_service": 1,
+    }
     assert Account.objects.get(purpose="public_service").customer.name == "Bệnh viện Đa khoa Kế Sách"
     assert TransformerStation.objects.filter(customer_owned=True).count() == 20
     # The 20 large customers' time-of-use meters, and the portal's demo household (a smart meter, not time-of-use).
-    household = MeterInstallation.objects.get(account=demo_login_accounts()["household"], removed_on__isnull=True).meter
+    household = MeterInstallation.objects.get(
+        account=demo_login_accounts()["household"], removed_on__isnull=True
+    ).meter
     assert household.kind == Meter.Kind.SMART and not household.time_of_use
     # The last 2 days for 21 meters, and the 2025 demand-response event's 46 days (45 before it, the event day)
     # for the 20 large customers (demo.campaigns_history).
@@ -162,7 +181,9 @@ def test_counts_and_mix_for_300_customers():
 @pytest.mark.django_db
 def test_every_account_has_a_meter_a_route_stop_and_24_readings_that_only_fall_at_a_rollover():
     _demo_data(*ARGS, "--seed", "2")
-    assert MeterInstallation.objects.filter(removed_on__isnull=True).values("account").distinct().count() == 300
+    assert (
+        MeterInstallation.objects.filter(removed_on__isnull=True).values("account").distinct().count() == 300
+    )
     assert RouteAccount.objects.values("account").distinct().count() == 300
     per_account = Reading.objects.values("account").annotate(n=Count("pk"))
     assert sorted({row["n"] for row in per_account}) == [24] and len(per_account) == 300
@@ -170,14 +191,14 @@ def test_every_account_has_a_meter_a_route_stop_and_24_readings_that_only_fall_a
         assert 1 <= route.reading_day <= 28
         if not route.stops.exists():
             continue  # a team without customers in a tiny demo still has its route
-        assert set(Reading.objects.filter(account__route_stop__route=route).values_list("read_on__day", flat=True)) == {
-            route.reading_day
-        }
+        assert set(
+            Reading.objects.filter(account__route_stop__route=route).values_list("read_on__day", flat=True)
+        ) == {route.reading_day}
     previous = {}
     falls = rollovers = 0
-    for account_id, total, rollover, peak, normal, offpeak in Reading.objects.order_by("account", "read_on").values_list(
-        "account", "total", "rollover", "peak", "normal", "offpeak"
-    ):
+    for account_id, total, rollover, peak, normal, offpeak in Reading.objects.order_by(
+        "account", "read_on"
+    ).values_list("account", "total", "rollover", "peak", "normal", "offpeak"):
         if account_id in previous:
             falls += total < previous[account_id]
             assert (total < previous[account_id]) == rollover
@@ -214,7 +235,14 @@ def test_the_logins_printed_by_demo_welcome_sign_in():
     codes = re.findall(r"current code: (\d{6})", text)
     secrets = re.findall(r"secret=([A-Z2-7]+)", text)
     assert len(logins) == 6 and len(codes) == 3 and len(secrets) == 3
-    (admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw), (home, home_pw), (shop, shop_pw), landlord = logins
+    (
+        (admin, admin_pw),
+        (operator, operator_pw),
+        (catalogue, catalogue_pw),
+        (home, home_pw),
+        (shop, shop_pw),
+        landlord,
+    ) = logins
 
     staff_logins = [(admin, admin_pw), (operator, operator_pw), (catalogue, catalogue_pw)]
     for (username, password), code in zip(staff_logins, codes, strict=True):
@@ -267,7 +295,10 @@ def test_demo_welcome_says_no_provider_is_connected_and_where_codes_and_held_bil
     assert "http://127.0.0.1:8123/backoffice/notifications/outboxmessage/" in text
     held = Bill.objects.filter(status="held").count()
     assert held >= 3
-    assert f"bills held for review: {held} — http://127.0.0.1:8123/backoffice/billing/bill/?status__exact=held" in text
+    assert (
+        f"bills held for review: {held} — http://127.0.0.1:8123/backoffice/billing/bill/?status__exact=held"
+        in text
+    )
 
     # With an SMS gateway configured, SMS is no longer said to be missing.
     settings.GRIDCARE_SMS_URL = "https://sms.example.com/send"
@@ -290,7 +321,9 @@ def test_the_demo_is_billed_by_real_bill_runs_for_the_last_months():
 
     _demo_data("--customers", "300", "--today", "2026-11-25", "--interval-days", "1", "--bill-months", "3")
     # One failed run of a route (the workday page's queue, demo.workday) besides the real, finished runs.
-    assert list(BillRun.objects.filter(status="failed").values_list("period", flat=True)) == [dt.date(2026, 11, 1)]
+    assert list(BillRun.objects.filter(status="failed").values_list("period", flat=True)) == [
+        dt.date(2026, 11, 1)
+    ]
     runs = list(BillRun.objects.exclude(status="failed").order_by("period").values_list("period", "status"))
     assert [str(p) for p, _ in runs] == ["2026-09-01", "2026-10-01", "2026-11-01"]
     assert {s for _, s in runs} == {"done"}
@@ -311,11 +344,15 @@ def test_the_demo_is_billed_by_real_bill_runs_for_the_last_months():
     # latest month the demo makes jump (×2.5) are among them.
     held = list(Bill.objects.filter(status="held").values_list("period", "hold_reason"))
     assert {str(p) for p, _ in held} == {"2026-11-01"}
-    pop = generator.population(seed=2025, customers=300, today=dt.date(2026, 11, 25), company=generator.company_plan())
+    pop = generator.population(
+        seed=2025, customers=300, today=dt.date(2026, 11, 25), company=generator.company_plan()
+    )
     jumped = [code for code, shock in zip(pop.code, pop.bill_shock.tolist(), strict=True) if shock]
     assert len(jumped) == 3
     assert set(jumped) <= set(Bill.objects.filter(status="held").values_list("account__code", flat=True))
-    assert all(re.fullmatch(r"Tăng \d+% \(.+\) — từ 30% phải kiểm tra trước khi phát hành\.", r) for _, r in held)
+    assert all(
+        re.fullmatch(r"Tăng \d+% \(.+\) — từ 30% phải kiểm tra trước khi phát hành\.", r) for _, r in held
+    )
 
 
 @pytest.mark.django_db
@@ -323,17 +360,35 @@ def test_on_the_first_of_a_month_before_any_route_is_read_the_demo_still_has_bil
     from gridcare.billing.models import Bill, BillRun, BillRunSkip
 
     # 1 December: routes are read on days 1–28, and seed 7's 300 customers have no route read on the 1st.
-    _demo_data("--customers", "300", "--seed", "7", "--today", "2026-12-01", "--interval-days", "1", "--bill-months", "2")
+    _demo_data(
+        "--customers",
+        "300",
+        "--seed",
+        "7",
+        "--today",
+        "2026-12-01",
+        "--interval-days",
+        "1",
+        "--bill-months",
+        "2",
+    )
     assert not ReadingRoute.objects.filter(reading_day=1).exists()
     # No run for December that would skip every account "without a reading": the latest run is November's.
-    runs = [str(p) for p in BillRun.objects.exclude(status="failed").order_by("period").values_list("period", flat=True)]
+    runs = [
+        str(p)
+        for p in BillRun.objects.exclude(status="failed").order_by("period").values_list("period", flat=True)
+    ]
     assert runs == ["2026-10-01", "2026-11-01"]
     assert not BillRunSkip.objects.filter(reason="no_reading").exists()
     # November is the latest month, so its jumped homes stay held for review.
-    pop = generator.population(seed=7, customers=300, today=dt.date(2026, 12, 1), company=generator.company_plan())
+    pop = generator.population(
+        seed=7, customers=300, today=dt.date(2026, 12, 1), company=generator.company_plan()
+    )
     jumped = {code for code, shock in zip(pop.code, pop.bill_shock.tolist(), strict=True) if shock}
     assert len(jumped) == 3
-    held = set(Bill.objects.filter(status="held", period="2026-11-01").values_list("account__code", flat=True))
+    held = set(
+        Bill.objects.filter(status="held", period="2026-11-01").values_list("account__code", flat=True)
+    )
     assert jumped <= held
 
 
@@ -354,6 +409,10 @@ def test_the_demo_shows_outages_in_every_state():
     assert incident.reports.count() >= 1 and incident.customers_at_publish >= 1
     assert OutageReport.objects.filter(outage__isnull=True).exists()  # a suggested incident waits for staff
     assert Account.objects.exclude(sensitive="").exists()
-    household = Account.objects.filter(customer__user__isnull=False, purpose="residential", links__isnull=True).exclude(customer__user__account_links__isnull=False).get()
+    household = (
+        Account.objects.filter(customer__user__isnull=False, purpose="residential", links__isnull=True)
+        .exclude(customer__user__account_links__isnull=False)
+        .get()
+    )
     known = outage_selectors.known_outage_for_account(account=household, now=incident.published_at)
     assert known == incident

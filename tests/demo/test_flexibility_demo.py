@@ -24,11 +24,15 @@ def test_the_demo_has_a_measured_event_an_upcoming_one_and_people_to_thank():
     assert history.programme.code == "DR-CT-2025" and history.status == Event.Status.MEASURED
     assert history.day == dt.date(2025, 12, 4)
     assert {past.programme.code, upcoming.programme.code} == {"DR-CT-2026"}
-    assert past.status == Event.Status.MEASURED and past.day < dt.date(2026, 11, 25) and past.day.weekday() < 5
+    assert (
+        past.status == Event.Status.MEASURED and past.day < dt.date(2026, 11, 25) and past.day.weekday() < 5
+    )
     assert upcoming.status == Event.Status.CALLED
     answers = set(past.participants.values_list("response", flat=True))
     assert answers == {"acknowledged", "opted_out", "pending"}
     assert past.participants.filter(has_baseline=True, delivered_wh__gt=0).exists()
-    assert set(upcoming.participants.values_list("response", flat=True)) == {EventParticipant.Response.PENDING}
+    assert set(upcoming.participants.values_list("response", flat=True)) == {
+        EventParticipant.Response.PENDING
+    }
     assert selectors.recognition_list(since=dt.date(2026, 1, 1), until=dt.date(2027, 1, 1))
     assert Ven.objects.filter(client_id="ven-demo-cantho").exists()

@@ -58,7 +58,9 @@ def test_mix_of_purposes_and_large_customers_for_300(company):
     assert set(pop.digits[~pop.large].tolist()) <= {5, 6}
     assert all(len(code) == 13 and code.startswith("PB13") for code in pop.code)
     assert len(set(pop.code)) == pop.size
-    assert all(p == "" or p.startswith(("+843", "+847", "+848", "+849", "+845")) and len(p) == 12 for p in pop.phone)
+    assert all(
+        p == "" or p.startswith(("+843", "+847", "+848", "+849", "+845")) and len(p) == 12 for p in pop.phone
+    )
 
 
 def test_readings_are_monthly_on_the_route_day_and_totals_only_fall_at_a_rollover(company):
@@ -67,7 +69,7 @@ def test_readings_are_monthly_on_the_route_day_and_totals_only_fall_at_a_rollove
     assert (r.read_on.astype("datetime64[D]") <= np.datetime64(TODAY)).all()
     read_day = (r.read_on - r.read_on.astype("datetime64[M]").astype("datetime64[D]")).astype(int) + 1
     assert (read_day == day[:, None]).all()
-    modulus = 10 ** pop.digits
+    modulus = 10**pop.digits
     assert (r.total < modulus[:, None]).all() and (r.total >= 0).all()
     falls = np.diff(r.total, axis=1) < 0
     assert (falls == r.rollover[:, 1:]).all()
@@ -82,7 +84,9 @@ def test_hot_season_and_tet_shape_residential_consumption(company):
     residential = np.flatnonzero(pop.purpose == generator.RESIDENTIAL)
     modulus = 10 ** pop.digits[residential]
     kwh = np.diff(r.total[residential], axis=1) % modulus[:, None]
-    month = (r.read_on[residential, 1:] - np.timedelta64(15, "D")).astype("datetime64[M]").astype(int) % 12 + 1
+    month = (r.read_on[residential, 1:] - np.timedelta64(15, "D")).astype("datetime64[M]").astype(
+        int
+    ) % 12 + 1
     by_month = {m: kwh[month == m].mean() for m in range(1, 13)}
     assert by_month[5] > 1.15 * by_month[11]
     assert by_month[5] > by_month[8] > by_month[12] * 0.95

@@ -16,12 +16,22 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BUSINESS_TZ)
 
 
-def large_account(world, *, team=None, name="Công ty TNHH Thép Cửu Long", history_days=20, flat_wh=1000, event_day_wh=None,
-                  phone="+84912345678", next_day_wh=None):
+def large_account(
+    world,
+    *,
+    team=None,
+    name="Công ty TNHH Thép Cửu Long",
+    history_days=20,
+    flat_wh=1000,
+    event_day_wh=None,
+    phone="+84912345678",
+    next_day_wh=None,
+):
     """A production account at 22–110 kV with a smart meter: `flat_wh` every half-hour of the `history_days`
     days before EVENT_DAY, and `event_day_wh` (48 values) on EVENT_DAY and `next_day_wh` on the day after when given."""
-    acct = factories.account(world, team=team, name=name, purpose="production", meter_kind="smart", time_of_use=True,
-                            phone=phone)
+    acct = factories.account(
+        world, team=team, name=name, purpose="production", meter_kind="smart", time_of_use=True, phone=phone
+    )
     acct.voltage = "22to110kv"
     acct.save(update_fields=["voltage"])
     factories.readings(acct, [0, 100_000, 200_000], start=dt.date(2025, 4, 5))
@@ -29,7 +39,12 @@ def large_account(world, *, team=None, name="Công ty TNHH Thép Cửu Long", hi
     rows = []
     for d in range(history_days, 0, -1):
         day = EVENT_DAY - dt.timedelta(days=d)
-        rows += [IntervalReading(meter=meter, start=local(day, 0) + i * dt.timedelta(minutes=30), energy_wh=flat_wh) for i in range(48)]
+        rows += [
+            IntervalReading(
+                meter=meter, start=local(day, 0) + i * dt.timedelta(minutes=30), energy_wh=flat_wh
+            )
+            for i in range(48)
+        ]
     if event_day_wh is not None:
         rows += [IntervalReading(meter=meter, start=local(EVENT_DAY, 0) + i * dt.timedelta(minutes=30), energy_wh=wh)
                  for i, wh in enumerate(event_day_wh)]  # fmt: skip

@@ -24,7 +24,22 @@ def run(*args) -> str:
 
 
 def run_json(path, *args, meter="M1", date="2026-06-15", start="14:00", end="16:00"):
-    return json.loads(run("--intervals", str(path), "--meter", meter, "--event-date", date, "--start", start, "--end", end, *args, "--json"))
+    return json.loads(
+        run(
+            "--intervals",
+            str(path),
+            "--meter",
+            meter,
+            "--event-date",
+            date,
+            "--start",
+            start,
+            "--end",
+            end,
+            *args,
+            "--json",
+        )
+    )
 
 
 def day_rows(serial: str, day: dt.date, kwh: float) -> list[str]:
@@ -67,14 +82,23 @@ def test_same_day_from_a_small_hand_written_file(tmp_path):
     data = run_json(path, "--method", "same-day")
     assert data == {"selected_days": ["2026-06-15"], "baseline_kwh": [3.0, 3.0, 3.0, 3.0], "adjustment": None}
     # Only the hours before (3 h ending 1 h before): 12 / 6 = 2.0. The after-hours set to zero.
-    assert run_json(path, "--method", "same-day", "--after-hours", "0")["baseline_kwh"] == [2.0, 2.0, 2.0, 2.0]
+    assert run_json(path, "--method", "same-day", "--after-hours", "0")["baseline_kwh"] == [
+        2.0,
+        2.0,
+        2.0,
+        2.0,
+    ]
 
 
 def test_meter_before_takes_the_interval_just_before(tmp_path):
-    path = write(tmp_path, ["meter_serial,start,energy_kwh", "M1,2026-06-15 13:30,0.750", "M1,2026-06-15 13:00,9.000"])
+    path = write(
+        tmp_path, ["meter_serial,start,energy_kwh", "M1,2026-06-15 13:30,0.750", "M1,2026-06-15 13:00,9.000"]
+    )
     assert run_json(path, "--method", "meter-before", "--end", "15:00")["baseline_kwh"] == [0.75, 0.75]
     # One hour before, ending at the event: (9.0 + 0.75) / 2 = 4.875.
-    assert run_json(path, "--method", "meter-before", "--before-hours", "1", "--end", "14:30")["baseline_kwh"] == [4.875]
+    assert run_json(path, "--method", "meter-before", "--before-hours", "1", "--end", "14:30")[
+        "baseline_kwh"
+    ] == [4.875]
 
 
 def test_caiso_preset_and_explicit_options_override_it(tmp_path):
@@ -92,7 +116,9 @@ def test_caiso_preset_and_explicit_options_override_it(tmp_path):
     # --cap none lifts the ±20 % cap: the morning at 4.4 is 2.0 × the baseline (2.2) → 4.4.
     path = weekday_file(tmp_path, {dt.date(2026, 6, 12): 4.0}, event_kwh=4.4)
     assert run_json(path, "--method", "caiso-10-in-10")["adjustment"] == pytest.approx(1.2)
-    assert run_json(path, "--method", "caiso-10-in-10", "--cap", "none")["baseline_kwh"] == pytest.approx([4.4] * 4)
+    assert run_json(path, "--method", "caiso-10-in-10", "--cap", "none")["baseline_kwh"] == pytest.approx(
+        [4.4] * 4
+    )
 
 
 def test_excluded_dates_and_extra_holidays_are_skipped(tmp_path):
@@ -104,7 +130,9 @@ def test_excluded_dates_and_extra_holidays_are_skipped(tmp_path):
     path = weekday_file(tmp_path, levels)
     plain = run_json(path, "--y-days", "3", "--x-days", "3")
     assert plain["baseline_kwh"] == [2.0] * 4
-    data = run_json(path, "--y-days", "3", "--x-days", "3", "--exclude-dates", "2026-06-11", "--holidays", "2026-06-10")
+    data = run_json(
+        path, "--y-days", "3", "--x-days", "3", "--exclude-dates", "2026-06-11", "--holidays", "2026-06-10"
+    )
     assert data["selected_days"] == ["2026-06-08", "2026-06-09", "2026-06-12"]
     assert data["baseline_kwh"] == [5.333333] * 4
 
@@ -116,9 +144,17 @@ def test_a_day_with_a_missing_interval_is_not_used_and_too_few_days_give_no_base
         lines += [row for row in day_rows("M1", day, kwh) if day.day != 12 or " 20:00," not in row]
     path = write(tmp_path, lines)
     data = run_json(path, "--y-days", "2", "--x-days", "2")
-    assert data == {"selected_days": ["2026-06-10", "2026-06-11"], "baseline_kwh": [2.0] * 4, "adjustment": None}
+    assert data == {
+        "selected_days": ["2026-06-10", "2026-06-11"],
+        "baseline_kwh": [2.0] * 4,
+        "adjustment": None,
+    }
     # --min-days 3 with only two complete days: no baseline (but the command succeeds).
-    assert run_json(path, "--min-days", "3") == {"selected_days": [], "baseline_kwh": None, "adjustment": None}
+    assert run_json(path, "--min-days", "3") == {
+        "selected_days": [],
+        "baseline_kwh": None,
+        "adjustment": None,
+    }
 
 
 def test_text_output(tmp_path):

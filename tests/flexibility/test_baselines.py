@@ -51,7 +51,9 @@ def test_window_at_counts_half_hours_from_midnight():
     assert window("22:00", "02:00") == (44, 52)  # an earlier end is on the next day
 
 
-@pytest.mark.parametrize(("start", "end", "code"), [("14:15", "16:00", "window_not_aligned"), ("16:00", "16:00", "window_empty")])
+@pytest.mark.parametrize(
+    ("start", "end", "code"), [("14:15", "16:00", "window_not_aligned"), ("16:00", "16:00", "window_empty")]
+)
 def test_window_at_refuses_odd_times(start, end, code):
     with pytest.raises(b.BaselineError) as error:
         window(start, end)
@@ -67,7 +69,11 @@ def test_caiso_10_in_10_averages_the_ten_latest_weekdays_and_caps_the_ratio():
     # Levels: 12 June 4.0, 29 May 3.0, the other eight 2.0 → mean (8×2 + 4 + 3) / 10 = 2.3 kWh per interval.
     # Weekends (50) and 28 May (100) are not collected. Adjustment: ratio of 10:00–13:00 of the event day to
     # the baseline's 2.3 over those hours, capped at ±20 %.
-    levels = dict.fromkeys(weekdays_before(MONDAY), 2.0) | {june(12): 4.0, dt.date(2026, 5, 29): 3.0, dt.date(2026, 5, 28): 100.0}
+    levels = dict.fromkeys(weekdays_before(MONDAY), 2.0) | {
+        june(12): 4.0,
+        dt.date(2026, 5, 29): 3.0,
+        dt.date(2026, 5, 28): 100.0,
+    }
     levels[june(3)] = 100.0
     loads = np.concatenate([
         flat(levels | {MONDAY: 2.53}),  # 2.53 / 2.3 = 1.1 → baseline 2.3 × 1.1 = 2.53
@@ -77,7 +83,18 @@ def test_caiso_10_in_10_averages_the_ten_latest_weekdays_and_caps_the_ratio():
         loads=loads, days=DAYS, event_day=MONDAY, window=window("14:00", "16:00"),
         params=b.PRESETS["caiso-10-in-10"], excluded_dates=[june(3)],
     )  # fmt: skip
-    ten = [dt.date(2026, 5, 29), june(1), june(2), june(4), june(5), june(8), june(9), june(10), june(11), june(12)]
+    ten = [
+        dt.date(2026, 5, 29),
+        june(1),
+        june(2),
+        june(4),
+        june(5),
+        june(8),
+        june(9),
+        june(10),
+        june(11),
+        june(12),
+    ]
     assert result_days(result, 0) == ten and result_days(result, 1) == ten
     assert result.unadjusted_kwh == pytest.approx(np.full((2, 4), 2.3))
     assert result.adjustment == pytest.approx([1.1, 1.2])
@@ -88,7 +105,11 @@ def test_caiso_10_in_10_averages_the_ten_latest_weekdays_and_caps_the_ratio():
 def test_caiso_a_day_with_a_missing_interval_is_replaced_by_the_next_older_one():
     # As above, but one interval of 12 June (4.0) is missing: 28 May (100) comes in as the tenth day.
     # Mean = (8×2 + 3 + 100) / 10 = 11.9; event morning 2.53 / 11.9 = 0.21 → capped at 0.8 → 9.52.
-    levels = dict.fromkeys(weekdays_before(MONDAY), 2.0) | {june(12): 4.0, dt.date(2026, 5, 29): 3.0, dt.date(2026, 5, 28): 100.0}
+    levels = dict.fromkeys(weekdays_before(MONDAY), 2.0) | {
+        june(12): 4.0,
+        dt.date(2026, 5, 29): 3.0,
+        dt.date(2026, 5, 28): 100.0,
+    }
     levels[june(3)] = 100.0
     loads = flat(levels | {MONDAY: 2.53})
     loads[0, DAYS.index(june(12)), 5] = np.nan
@@ -115,7 +136,9 @@ def test_caiso_weekend_event_uses_four_weekend_days_and_needs_two():
     assert result.adjustment[0] == pytest.approx(1.0)
     # Only one weekend day collected (the others are outage days of this participant): fewer than 2 → none.
     excluded = np.zeros((1, len(DAYS)), dtype=bool)
-    excluded[0, [DAYS.index(june(6)), DAYS.index(dt.date(2026, 5, 31)), DAYS.index(dt.date(2026, 5, 30))]] = True
+    excluded[0, [DAYS.index(june(6)), DAYS.index(dt.date(2026, 5, 31)), DAYS.index(dt.date(2026, 5, 30))]] = (
+        True
+    )
     none = b.baseline(
         loads=flat(levels, default=9.0), days=DAYS, event_day=SATURDAY, window=window("18:00", "20:00"),
         params=b.PRESETS["caiso-10-in-10"], excluded=excluded,
@@ -129,7 +152,13 @@ def test_pjm_high_4_of_5_drops_the_lowest_day_and_breaks_ties_by_recency():
     # Highest four: 9, 10, 11 and, of the two at 1.0, the more recent 12 June → mean (5+4+3+1)/4 = 3.25.
     # Symmetric additive adjustment: event day 10:00–13:00 at 3.0 → 3.0 − 3.25 = −0.25 → baseline 3.0.
     levels = {june(12): 1.0, june(11): 3.0, june(10): 4.0, june(9): 5.0, june(8): 1.0, MONDAY: 3.0}
-    result = b.baseline(loads=flat(levels), days=DAYS, event_day=MONDAY, window=window("14:00", "16:00"), params=b.PRESETS["pjm-4-of-5"])
+    result = b.baseline(
+        loads=flat(levels),
+        days=DAYS,
+        event_day=MONDAY,
+        window=window("14:00", "16:00"),
+        params=b.PRESETS["pjm-4-of-5"],
+    )
     assert result_days(result) == [june(9), june(10), june(11), june(12)]
     assert result.unadjusted_kwh[0] == pytest.approx([3.25] * 4)
     assert result.adjustment[0] == pytest.approx(-0.25)
@@ -155,7 +184,13 @@ def test_pjm_saturday_high_2_of_3_saturdays():
     # and 30 May (9.0) (23 May is before the first day) → both kept → 6.0; the Sundays 7 June (1.0) and 31 May
     # (5.0) are not used. Event morning 4.5 → 4.5 − 6.0 = −1.5 → 4.5.
     levels = {june(7): 1.0, june(6): 3.0, dt.date(2026, 5, 31): 5.0, dt.date(2026, 5, 30): 9.0, SATURDAY: 4.5}
-    result = b.baseline(loads=flat(levels), days=DAYS, event_day=SATURDAY, window=window("17:00", "19:00"), params=b.PRESETS["pjm-4-of-5"])
+    result = b.baseline(
+        loads=flat(levels),
+        days=DAYS,
+        event_day=SATURDAY,
+        window=window("17:00", "19:00"),
+        params=b.PRESETS["pjm-4-of-5"],
+    )
     assert result_days(result) == [dt.date(2026, 5, 30), june(6)]
     assert result.unadjusted_kwh[0] == pytest.approx([6.0] * 4)
     assert result.adjustment[0] == pytest.approx(-1.5)
@@ -167,7 +202,14 @@ def test_pjm_sunday_matches_sundays_and_holidays_not_saturdays():
     # 31 May (5.0) → top two 5.0 and 4.0 → 4.5; Saturday 13 June (9.0) and 6 June (9.0) are another kind.
     # Event morning 4.5 → adjustment 0.
     sunday = june(14)
-    levels = {june(13): 9.0, june(10): 4.0, june(7): 1.0, june(6): 9.0, dt.date(2026, 5, 31): 5.0, sunday: 4.5}
+    levels = {
+        june(13): 9.0,
+        june(10): 4.0,
+        june(7): 1.0,
+        june(6): 9.0,
+        dt.date(2026, 5, 31): 5.0,
+        sunday: 4.5,
+    }
     result = b.baseline(
         loads=flat(levels), days=DAYS, event_day=sunday, window=window("17:00", "19:00"), params=b.PRESETS["pjm-4-of-5"],
         holidays=[june(10)],
@@ -178,7 +220,12 @@ def test_pjm_sunday_matches_sundays_and_holidays_not_saturdays():
     # and 7 June are the three latest; top two 9.0 and 4.0 → 6.5 before the adjustment.
     two_kinds = dataclasses.replace(b.PRESETS["pjm-4-of-5"].weekend_holiday, day_kinds="weekday-weekend")
     result = b.baseline(
-        loads=flat(levels), days=DAYS, event_day=sunday, window=window("17:00", "19:00"), params=two_kinds, holidays=[june(10)]
+        loads=flat(levels),
+        days=DAYS,
+        event_day=sunday,
+        window=window("17:00", "19:00"),
+        params=two_kinds,
+        holidays=[june(10)],
     )
     assert result_days(result) == [june(10), june(13)]
     assert result.unadjusted_kwh[0] == pytest.approx([6.5] * 4)
@@ -195,11 +242,15 @@ def test_an_event_past_midnight_matches_each_day_with_the_next_morning():
     levels = {june(9): 1.0, june(10): 2.0, june(11): 6.0, june(12): 3.0, june(13): 1.0}
     loads = flat(levels, days=THROUGH_13_JUNE)
     overnight = window("22:00", "02:00")
-    result = b.baseline(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=overnight, params=OVERNIGHT)
+    result = b.baseline(
+        loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=overnight, params=OVERNIGHT
+    )
     assert result_days(result, days=THROUGH_13_JUNE) == [june(10), june(11)]
     assert result.baseline_kwh[0] == pytest.approx([4.0] * 4 + [4.5] * 4)
     # Delivered: actual 3.0 on 12 June's evening, 1.0 on 13 June's morning → 1.0 and 3.5 per interval, 18 in all.
-    delivery = b.delivered(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=overnight, result=result)
+    delivery = b.delivered(
+        loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=overnight, result=result
+    )
     assert delivery.reduction_kwh[0] == pytest.approx([1.0] * 4 + [3.5] * 4)
     assert delivery.reduction_total_kwh[0] == pytest.approx(18.0)
 
@@ -211,16 +262,34 @@ def test_an_event_past_midnight_needs_both_days_of_a_matching_day_complete():
     levels = {june(9): 1.0, june(10): 2.0, june(11): 6.0, june(12): 3.0, june(13): 1.0}
     loads = flat(levels, days=THROUGH_13_JUNE)
     loads[0, THROUGH_13_JUNE.index(june(12)), 6] = np.nan
-    result = b.baseline(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=window("22:00", "02:00"), params=OVERNIGHT)
+    result = b.baseline(
+        loads=loads,
+        days=THROUGH_13_JUNE,
+        event_day=june(12),
+        window=window("22:00", "02:00"),
+        params=OVERNIGHT,
+    )
     assert result_days(result, days=THROUGH_13_JUNE) == [june(8), june(10)]
     assert result.baseline_kwh[0] == pytest.approx([26.0] * 4 + [3.5] * 4)
 
 
 def test_an_event_past_midnight_without_the_next_day_is_named():
     loads = flat({}, days=THROUGH_13_JUNE)
-    result = b.baseline(loads=loads, days=THROUGH_13_JUNE, event_day=june(12), window=window("22:00", "02:00"), params=OVERNIGHT)
+    result = b.baseline(
+        loads=loads,
+        days=THROUGH_13_JUNE,
+        event_day=june(12),
+        window=window("22:00", "02:00"),
+        params=OVERNIGHT,
+    )
     with pytest.raises(b.BaselineError) as error:
-        b.delivered(loads=loads[:, :-1], days=THROUGH_13_JUNE[:-1], event_day=june(12), window=window("22:00", "02:00"), result=result)
+        b.delivered(
+            loads=loads[:, :-1],
+            days=THROUGH_13_JUNE[:-1],
+            event_day=june(12),
+            window=window("22:00", "02:00"),
+            result=result,
+        )
     assert error.value.code == "event_day_missing"
 
 
@@ -229,10 +298,22 @@ def test_nyiso_5_of_10_drops_low_usage_days_and_adjusts_from_two_hours_four_hour
     # Highest 10; below 25 % of it (2.5): 11 June (1) and 10 June (2) are dropped. Highest five of the rest:
     # 12 (10), 3 (9), 9 (8), 5 (7), 8 (6) → mean 8.0. Event 16:00–18:00; adjustment hours 12:00–14:00: the
     # event day is at 8.0 there except 8.8 from 12:00 to 14:00 → ratio 1.1 → 8.8. (29 May, the 11th, is 99.)
-    levels = dict(zip([june(d) for d in (12, 11, 10, 9, 8, 5, 4, 3, 2, 1)], [10.0, 1.0, 2.0, 8.0, 6.0, 7.0, 5.0, 9.0, 3.0, 4.0], strict=True))
+    levels = dict(
+        zip(
+            [june(d) for d in (12, 11, 10, 9, 8, 5, 4, 3, 2, 1)],
+            [10.0, 1.0, 2.0, 8.0, 6.0, 7.0, 5.0, 9.0, 3.0, 4.0],
+            strict=True,
+        )
+    )
     loads = flat(levels | {dt.date(2026, 5, 29): 99.0, MONDAY: 8.0})
     loads[0, DAYS.index(MONDAY), 24:28] = 8.8
-    result = b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=window("16:00", "18:00"), params=b.PRESETS["nyiso-5-of-10"])
+    result = b.baseline(
+        loads=loads,
+        days=DAYS,
+        event_day=MONDAY,
+        window=window("16:00", "18:00"),
+        params=b.PRESETS["nyiso-5-of-10"],
+    )
     assert result_days(result) == [june(3), june(5), june(8), june(9), june(12)]
     assert result.unadjusted_kwh[0] == pytest.approx([8.0] * 4)
     assert result.adjustment[0] == pytest.approx(1.1)
@@ -243,7 +324,13 @@ def test_miso_10_uses_weekdays_even_for_a_weekend_event_and_has_no_adjustment():
     # Saturday 13 June, day type "weekday": the ten latest weekdays 12 11 10 9 8 5 4 3 2 1, each 1.0 except
     # 1 June at 11.0 → (9 + 11) / 10 = 2.0. Weekend days (default 50) are not used; no adjustment.
     levels = dict.fromkeys(weekdays_before(SATURDAY), 1.0) | {june(1): 11.0}
-    result = b.baseline(loads=flat(levels), days=DAYS, event_day=SATURDAY, window=window("18:00", "19:00"), params=b.PRESETS["miso-10"])
+    result = b.baseline(
+        loads=flat(levels),
+        days=DAYS,
+        event_day=SATURDAY,
+        window=window("18:00", "19:00"),
+        params=b.PRESETS["miso-10"],
+    )
     assert result_days(result) == [june(d) for d in (1, 2, 3, 4, 5, 8, 9, 10, 11, 12)]
     assert result.baseline_kwh[0] == pytest.approx([2.0, 2.0])
     assert np.isnan(result.adjustment[0])
@@ -256,7 +343,13 @@ def test_pjm_same_day_averages_three_hours_before_and_two_after_skipping_an_hour
     loads = flat({MONDAY: 40.0})
     loads[0, DAYS.index(MONDAY), 20:26] = 2.0
     loads[0, DAYS.index(MONDAY), 34:38] = 4.5
-    result = b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=window("14:00", "16:00"), params=b.PRESETS["same-day"])
+    result = b.baseline(
+        loads=loads,
+        days=DAYS,
+        event_day=MONDAY,
+        window=window("14:00", "16:00"),
+        params=b.PRESETS["same-day"],
+    )
     assert result.baseline_kwh[0] == pytest.approx([3.0] * 4)
     assert result_days(result) == [MONDAY] and np.isnan(result.adjustment[0])
 
@@ -264,10 +357,18 @@ def test_pjm_same_day_averages_three_hours_before_and_two_after_skipping_an_hour
 def test_meter_before_is_the_interval_just_before_the_event():
     loads = flat({MONDAY: 40.0})
     loads[0, DAYS.index(MONDAY), 27] = 7.5  # 13:30–14:00
-    result = b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=window("14:00", "15:00"), params=b.PRESETS["meter-before"])
+    result = b.baseline(
+        loads=loads,
+        days=DAYS,
+        event_day=MONDAY,
+        window=window("14:00", "15:00"),
+        params=b.PRESETS["meter-before"],
+    )
     assert result.baseline_kwh[0] == pytest.approx([7.5, 7.5])
     loads[0, DAYS.index(MONDAY), 27] = np.nan  # missing: no baseline
-    assert not b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=(28, 30), params=b.PRESETS["meter-before"]).has_baseline[0]
+    assert not b.baseline(
+        loads=loads, days=DAYS, event_day=MONDAY, window=(28, 30), params=b.PRESETS["meter-before"]
+    ).has_baseline[0]
 
 
 def test_a_participant_short_of_days_reaches_further_back_than_the_others():
@@ -298,9 +399,16 @@ def test_additive_down_adjustment_never_makes_the_baseline_negative():
 def test_up_only_and_down_only():
     # Baseline 2.0; event morning 3.0: additive +1.0 with up-only, 0 with down-only; ratio 1.5 and 1.0.
     loads = flat({MONDAY: 3.0}, default=2.0)
-    for adjustment, direction, expected in [("additive", "up-only", 1.0), ("additive", "down-only", 0.0), ("ratio", "up-only", 1.5), ("ratio", "down-only", 1.0)]:
+    for adjustment, direction, expected in [
+        ("additive", "up-only", 1.0),
+        ("additive", "down-only", 0.0),
+        ("ratio", "up-only", 1.5),
+        ("ratio", "down-only", 1.0),
+    ]:
         params = b.BaselineParams(y_days=3, x_days=3, adjustment=adjustment, direction=direction)
-        assert b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=(28, 32), params=params).adjustment[0] == pytest.approx(expected)
+        assert b.baseline(
+            loads=loads, days=DAYS, event_day=MONDAY, window=(28, 32), params=params
+        ).adjustment[0] == pytest.approx(expected)
 
 
 def test_delivered_reduction_and_shift_into_offpeak_hours():
@@ -314,7 +422,9 @@ def test_delivered_reduction_and_shift_into_offpeak_hours():
     result = b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=(28, 32), params=params)
     offpeak = np.zeros(48, dtype=bool)
     offpeak[0:8] = True
-    delivery = b.delivered(loads=loads, days=DAYS, event_day=MONDAY, window=(28, 32), result=result, offpeak=offpeak)
+    delivery = b.delivered(
+        loads=loads, days=DAYS, event_day=MONDAY, window=(28, 32), result=result, offpeak=offpeak
+    )
     assert delivery.reduction_kwh[0] == pytest.approx([1.5] * 4)
     assert delivery.reduction_total_kwh[0] == pytest.approx(6.0)
     assert delivery.offpeak_baseline_kwh[0] == pytest.approx(16.0)
@@ -324,16 +434,28 @@ def test_delivered_reduction_and_shift_into_offpeak_hours():
 def test_bad_parameters_and_inputs_are_named():
     loads = flat({})
     with pytest.raises(b.BaselineError) as error:
-        b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=(28, 32), params=b.BaselineParams(x_days=0))
+        b.baseline(
+            loads=loads, days=DAYS, event_day=MONDAY, window=(28, 32), params=b.BaselineParams(x_days=0)
+        )
     assert error.value.code == "bad_parameter" and error.value.details["parameter"] == "x_days"
     with pytest.raises(b.BaselineError) as error:  # adjustment hours before midnight
-        b.baseline(loads=loads, days=DAYS, event_day=MONDAY, window=(2, 4), params=b.PRESETS["caiso-10-in-10"])
+        b.baseline(
+            loads=loads, days=DAYS, event_day=MONDAY, window=(2, 4), params=b.PRESETS["caiso-10-in-10"]
+        )
     assert error.value.code == "window_outside_day"
     with pytest.raises(b.BaselineError) as error:  # the event day's readings are needed for the adjustment
-        b.baseline(loads=loads[:, :-1], days=DAYS[:-1], event_day=MONDAY, window=(28, 32), params=b.PRESETS["caiso-10-in-10"])
+        b.baseline(
+            loads=loads[:, :-1],
+            days=DAYS[:-1],
+            event_day=MONDAY,
+            window=(28, 32),
+            params=b.PRESETS["caiso-10-in-10"],
+        )
     assert error.value.code == "event_day_missing"
     with pytest.raises(b.BaselineError) as error:
-        b.baseline(loads=loads, days=DAYS[::-1], event_day=MONDAY, window=(28, 32), params=b.PRESETS["x-of-y"])
+        b.baseline(
+            loads=loads, days=DAYS[::-1], event_day=MONDAY, window=(28, 32), params=b.PRESETS["x-of-y"]
+        )
     assert error.value.code == "days_not_ascending"
 
 
@@ -346,7 +468,9 @@ def test_vietnam_holidays_include_tet():
 # --- properties ---------------------------------------------------------------------------------------
 
 N_DAYS = 20
-PROPERTY_DAYS = [dt.date(2026, 3, 2) + dt.timedelta(days=i) for i in range(N_DAYS)]  # 2 March 2026 is a Monday
+PROPERTY_DAYS = [
+    dt.date(2026, 3, 2) + dt.timedelta(days=i) for i in range(N_DAYS)
+]  # 2 March 2026 is a Monday
 PROPERTY_EVENT = PROPERTY_DAYS[-1]
 
 
@@ -393,7 +517,13 @@ def _same(a, b_):
 def test_permuting_participants_permutes_results(loads, params, data):
     order = np.array(data.draw(st.permutations(range(loads.shape[0]))))
     excluded = np.random.default_rng(0).random(loads.shape[:2]) < 0.1
-    kwargs = {"days": PROPERTY_DAYS, "event_day": PROPERTY_EVENT, "window": EVENT_WINDOW, "params": params, "holidays": HOLIDAYS}
+    kwargs = {
+        "days": PROPERTY_DAYS,
+        "event_day": PROPERTY_EVENT,
+        "window": EVENT_WINDOW,
+        "params": params,
+        "holidays": HOLIDAYS,
+    }
     whole = b.baseline(loads=loads, excluded=excluded, **kwargs)
     permuted = b.baseline(loads=loads[order], excluded=excluded[order], **kwargs)
     assert _same(permuted.baseline_kwh, whole.baseline_kwh[order])
@@ -404,10 +534,18 @@ def test_permuting_participants_permutes_results(loads, params, data):
 @fast
 @given(loads=loads_arrays(), params=rules())
 def test_the_engine_agrees_with_the_plain_loop(loads, params):
-    kwargs = {"days": PROPERTY_DAYS, "event_day": PROPERTY_EVENT, "window": EVENT_WINDOW, "params": params, "holidays": HOLIDAYS}
+    kwargs = {
+        "days": PROPERTY_DAYS,
+        "event_day": PROPERTY_EVENT,
+        "window": EVENT_WINDOW,
+        "params": params,
+        "holidays": HOLIDAYS,
+    }
     result = b.baseline(loads=loads, excluded_dates=[PROPERTY_DAYS[5]], **kwargs)
     for p in range(loads.shape[0]):
-        chosen, values, adjustment = naive_baseline(load=loads[p].tolist(), excluded_dates=[PROPERTY_DAYS[5]], **kwargs)
+        chosen, values, adjustment = naive_baseline(
+            load=loads[p].tolist(), excluded_dates=[PROPERTY_DAYS[5]], **kwargs
+        )
         assert result.selected_days(p) == chosen
         if values is None:
             assert np.isnan(result.baseline_kwh[p]).all()
@@ -422,23 +560,41 @@ def test_the_engine_agrees_with_the_plain_loop(loads, params):
 @given(levels=st.lists(st.sampled_from([0.0, 0.25, 1.0, 3.7, 120.5]), min_size=1, max_size=5), params=rules())
 def test_a_flat_load_has_a_baseline_equal_to_it(levels, params):
     loads = np.array(levels)[:, None, None] * np.ones((1, N_DAYS, 48))
-    params = b.BaselineParams(**{**params.__dict__, "min_days": 1, "day_type": "all", "max_lookback_days": 19})
-    result = b.baseline(loads=loads, days=PROPERTY_DAYS, event_day=PROPERTY_EVENT, window=EVENT_WINDOW, params=params)
+    params = b.BaselineParams(
+        **{**params.__dict__, "min_days": 1, "day_type": "all", "max_lookback_days": 19}
+    )
+    result = b.baseline(
+        loads=loads, days=PROPERTY_DAYS, event_day=PROPERTY_EVENT, window=EVENT_WINDOW, params=params
+    )
     assert result.has_baseline.all()
     assert result.baseline_kwh == pytest.approx(np.array(levels)[:, None] * np.ones((1, 6)), rel=1e-12)
 
 
 @fast
-@given(loads=loads_arrays(), params=rules().filter(lambda p: p.method == "x-of-y" and p.adjustment != "none" and p.cap is not None))
+@given(
+    loads=loads_arrays(),
+    params=rules().filter(lambda p: p.method == "x-of-y" and p.adjustment != "none" and p.cap is not None),
+)
 def test_the_adjustment_never_exceeds_the_cap(loads, params):
-    kwargs = {"loads": loads, "days": PROPERTY_DAYS, "event_day": PROPERTY_EVENT, "params": params, "holidays": HOLIDAYS}
+    kwargs = {
+        "loads": loads,
+        "days": PROPERTY_DAYS,
+        "event_day": PROPERTY_EVENT,
+        "params": params,
+        "holidays": HOLIDAYS,
+    }
     result = b.baseline(window=EVENT_WINDOW, **kwargs)
     # The unadjusted baseline over the adjustment hours: the same rule, ranked on the event window, read there.
     hours, gap = round(params.adjustment_hours * 2), round(params.gap_hours * 2)
     span = b.Window(EVENT_WINDOW[0] - gap - hours, EVENT_WINDOW[0] - gap)
     days = result.selected
     counts = np.maximum(days.sum(axis=1), 1)
-    base = np.where(days[:, :, None], np.nan_to_num(loads[:, :, span.start : span.end]), 0).sum(axis=1).mean(axis=1) / counts
+    base = (
+        np.where(days[:, :, None], np.nan_to_num(loads[:, :, span.start : span.end]), 0)
+        .sum(axis=1)
+        .mean(axis=1)
+        / counts
+    )
     for p in np.flatnonzero(~np.isnan(result.adjustment)):
         if params.adjustment == "additive":
             assert abs(result.adjustment[p]) <= params.cap * base[p] + 1e-9
@@ -451,7 +607,9 @@ def test_the_adjustment_never_exceeds_the_cap(loads, params):
 @fast
 @given(loads=loads_arrays(), params=rules())
 def test_a_baseline_is_never_negative(loads, params):
-    result = b.baseline(loads=loads, days=PROPERTY_DAYS, event_day=PROPERTY_EVENT, window=EVENT_WINDOW, params=params)
+    result = b.baseline(
+        loads=loads, days=PROPERTY_DAYS, event_day=PROPERTY_EVENT, window=EVENT_WINDOW, params=params
+    )
     values = result.baseline_kwh[result.has_baseline]
     assert not np.isnan(values).any()
     assert (values >= 0).all()

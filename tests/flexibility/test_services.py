@@ -79,7 +79,9 @@ def test_an_event_under_a_feeder_calls_only_the_customers_it_serves(world):
     prog = programme(world)
     here = large_account(world, team=world["teams"][0], name="Nhà máy A")
     enrol(prog, here)
-    other_feeder = Feeder.objects.create(substation=world["feeder"].substation, unit=world["company"], code="472-CT1", name="Lộ 472")
+    other_feeder = Feeder.objects.create(
+        substation=world["feeder"].substation, unit=world["company"], code="472-CT1", name="Lộ 472"
+    )
     event = call(prog, scope=Event.Scope.FEEDER, feeder=world["feeder"])
     assert list(event.participants.values_list("account_id", flat=True)) == [here.pk]
     event2 = call(prog, start=(18, 0), end=(19, 0), scope=Event.Scope.FEEDER, feeder=other_feeder)
@@ -90,16 +92,25 @@ def test_answers_are_recorded_with_who_when_and_channel_until_the_event_starts(w
     prog = programme(world)
     enrol(prog, large_account(world))
     participant = call(prog).participants.get()
-    services.participant_respond(participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 9, 5))
-    services.participant_respond(participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 9, 6))
-    services.participant_respond(participant=participant, response="opted_out", channel="openadr", now=local(EVENT_DAY, 10))
+    services.participant_respond(
+        participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 9, 5)
+    )
+    services.participant_respond(
+        participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 9, 6)
+    )
+    services.participant_respond(
+        participant=participant, response="opted_out", channel="openadr", now=local(EVENT_DAY, 10)
+    )
     participant.refresh_from_db()
     assert participant.response == "opted_out" and participant.response_channel == "openadr"
     assert list(participant.responses.order_by("at").values_list("response", "channel")) == [
-        ("acknowledged", "portal"), ("opted_out", "openadr"),
+        ("acknowledged", "portal"),
+        ("opted_out", "openadr"),
     ]
     with pytest.raises(services.FlexibilityError) as late:
-        services.participant_respond(participant=participant, response="acknowledged", channel="api", now=local(EVENT_DAY, 17))
+        services.participant_respond(
+            participant=participant, response="acknowledged", channel="api", now=local(EVENT_DAY, 17)
+        )
     assert late.value.code == "event_started"
 
 
@@ -110,11 +121,15 @@ def test_results_give_delivered_shifted_energy_and_money_saved(world):
     event = call(prog)  # 17:00–19:00, peak hours
     with pytest.raises(services.FlexibilityError):
         services.event_results_compute(user=superuser("r1"), event=event, now=local(EVENT_DAY, 18))
-    services.event_results_compute(user=superuser("r2"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8))
+    services.event_results_compute(
+        user=superuser("r2"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8)
+    )
     participant = event.participants.get()
     # Baseline 1000 Wh per half-hour (every earlier day is flat); 4 half-hours at 600 Wh.
     assert participant.has_baseline
-    assert participant.baseline_wh == 4000 and participant.actual_wh == 2400 and participant.delivered_wh == 1600
+    assert (
+        participant.baseline_wh == 4000 and participant.actual_wh == 2400 and participant.delivered_wh == 1600
+    )
     # 22:00–24:00 is off-peak: 4 half-hours at 1100 Wh against 1000.
     assert participant.shifted_wh == 400
     # 1.6 kWh not drawn at the peak price 3398 đ, 0.4 kWh more at the off-peak price 1190 đ: 5436.8 − 476 = 4960.8.
@@ -126,7 +141,9 @@ def test_results_give_delivered_shifted_energy_and_money_saved(world):
     summary = selectors.event_summary(event=event)
     assert summary.delivered_kw == pytest.approx(0.8)  # 1.6 kWh over 2 hours
     # Measuring again replaces the results.
-    services.event_results_compute(user=superuser("r3"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 9))
+    services.event_results_compute(
+        user=superuser("r3"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 9)
+    )
     assert IntervalResult.objects.filter(participant=participant).count() == 48
     event.refresh_from_db()
     assert event.status == Event.Status.MEASURED
@@ -138,7 +155,9 @@ def test_a_participant_without_enough_history_has_no_baseline(world):
     services.enrolment_create(user=superuser("e"), programme=prog, account=factory, commitment_kw=100,
                               today=EVENT_DAY - dt.timedelta(days=1))  # fmt: skip
     event = call(prog)
-    services.event_results_compute(user=superuser("r"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8))
+    services.event_results_compute(
+        user=superuser("r"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8)
+    )
     participant = event.participants.get()
     assert not participant.has_baseline and participant.delivered_wh is None
 
@@ -150,7 +169,9 @@ def test_recognition_lists_those_who_delivered_at_least_the_threshold(world):
     enrol(prog, good)
     enrol(prog, weak)
     event = call(prog)
-    services.event_results_compute(user=superuser("r"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8))
+    services.event_results_compute(
+        user=superuser("r"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8)
+    )
     rows = selectors.recognition_list(since=dt.date(2025, 1, 1), until=dt.date(2026, 1, 1))
     # good delivered 1.6 kWh (≥ 1), weak 0.4 kWh (< 1).
     assert [r.account_code for r in rows] == [good.code]
@@ -162,7 +183,9 @@ def test_staff_of_another_team_may_not_enrol_or_call(world):
     factory = large_account(world, team=world["teams"][1])
     outsider = staff(unit=world["teams"][0], role="administrator", username="qt.doia")
     with pytest.raises(services.policy.AccessDenied):
-        services.enrolment_create(user=outsider, programme=prog, account=factory, commitment_kw=10, today=EVENT_DAY)
+        services.enrolment_create(
+            user=outsider, programme=prog, account=factory, commitment_kw=10, today=EVENT_DAY
+        )
     with pytest.raises(services.policy.AccessDenied):
         services.event_call(user=outsider, programme=prog, name="x", starts_at=local(EVENT_DAY, 17),
                             ends_at=local(EVENT_DAY, 18), target_kw=10, now=local(EVENT_DAY, 9))  # fmt: skip
@@ -173,10 +196,15 @@ def test_staff_of_another_team_may_not_enrol_or_call(world):
 
 def test_the_event_times_end_on_the_next_day_when_the_end_is_not_after_the_start():
     assert services.event_moments(day=EVENT_DAY, start=dt.time(22), end=dt.time(1)) == (
-        local(EVENT_DAY, 22), local(EVENT_DAY + dt.timedelta(days=1), 1)
+        local(EVENT_DAY, 22),
+        local(EVENT_DAY + dt.timedelta(days=1), 1),
     )
-    assert services.event_moments(day=EVENT_DAY, start=dt.time(22), end=dt.time(0))[1] == local(EVENT_DAY + dt.timedelta(days=1), 0)
-    assert services.event_moments(day=EVENT_DAY, start=dt.time(17), end=dt.time(19))[1] == local(EVENT_DAY, 19)
+    assert services.event_moments(day=EVENT_DAY, start=dt.time(22), end=dt.time(0))[1] == local(
+        EVENT_DAY + dt.timedelta(days=1), 0
+    )
+    assert services.event_moments(day=EVENT_DAY, start=dt.time(17), end=dt.time(19))[1] == local(
+        EVENT_DAY, 19
+    )
 
 
 def test_an_event_past_midnight_is_called_and_notified_with_the_next_days_date(world):
@@ -213,11 +241,15 @@ def test_an_event_past_midnight_is_answered_until_it_starts_the_evening_before(w
     prog = programme(world)
     enrol(prog, large_account(world))
     participant = call(prog, start=(22, 0), end=(1, 0)).participants.get()
-    services.participant_respond(participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 21, 59))
+    services.participant_respond(
+        participant=participant, response="acknowledged", channel="portal", now=local(EVENT_DAY, 21, 59)
+    )
     participant.refresh_from_db()
     assert participant.response == "acknowledged"
     with pytest.raises(services.FlexibilityError) as late:
-        services.participant_respond(participant=participant, response="opted_out", channel="api", now=local(EVENT_DAY, 22))
+        services.participant_respond(
+            participant=participant, response="opted_out", channel="api", now=local(EVENT_DAY, 22)
+        )
     assert late.value.code == "event_started"
 
 
@@ -230,9 +262,13 @@ def test_results_of_an_event_past_midnight_read_the_next_morning(world):
     enrol(prog, factory)
     event = call(prog, start=(22, 0), end=(1, 0))
     with pytest.raises(services.FlexibilityError) as early:
-        services.event_results_compute(user=superuser("r1"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 0, 30))
+        services.event_results_compute(
+            user=superuser("r1"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 0, 30)
+        )
     assert early.value.code == "event_not_finished"
-    services.event_results_compute(user=superuser("r2"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8))
+    services.event_results_compute(
+        user=superuser("r2"), event=event, now=local(EVENT_DAY + dt.timedelta(days=1), 8)
+    )
     participant = event.participants.get()
     # CAISO 10-in-10 on flat days: baseline 1000 Wh per half-hour over the six of the event (the ratio adjustment
     # over 18:00–21:00 is 1000/1000 = 1); 6 × 600 Wh drawn.
@@ -258,5 +294,10 @@ def test_a_later_event_leaves_out_both_days_of_an_earlier_event_past_midnight(wo
     earlier = call(prog, start=(22, 0), end=(1, 0))
     assert earlier.day == EVENT_DAY
     later_day = EVENT_DAY + dt.timedelta(days=5)
-    assert selectors.programme_event_days(programme=prog, before=later_day) == [EVENT_DAY, EVENT_DAY + dt.timedelta(days=1)]
-    assert selectors.programme_event_days(programme=prog, before=EVENT_DAY + dt.timedelta(days=1)) == [EVENT_DAY]
+    assert selectors.programme_event_days(programme=prog, before=later_day) == [
+        EVENT_DAY,
+        EVENT_DAY + dt.timedelta(days=1),
+    ]
+    assert selectors.programme_event_days(programme=prog, before=EVENT_DAY + dt.timedelta(days=1)) == [
+        EVENT_DAY
+    ]

@@ -10,7 +10,9 @@ from gridcare.billing.models import Bill
 _seq = itertools.count(1)
 
 
-def invoice(acct, *, period: dt.date, kwh: int, hold_reason: str = "", created_at=None, status=Bill.Status.ISSUED):
+def invoice(
+    acct, *, period: dt.date, kwh: int, hold_reason: str = "", created_at=None, status=Bill.Status.ISSUED
+):
     """One standing invoice of `acct` for the month `period` (its first day) with `kwh`."""
     n = next(_seq)
     end = dt.date(period.year + (period.month == 12), period.month % 12 + 1, 1)

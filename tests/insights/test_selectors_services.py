@@ -46,16 +46,32 @@ def test_segment_by_purpose_high_users_commune_and_bill_shock(world, team_a_acco
     assert count() == 12  # the team's open accounts, none of team B
     assert count(purposes=("residential",)) == 10
     # Top 20 % of 10 households: ceil(2.0) = 2, the 1000 and 900 kWh ones.
-    top = selectors.segment_accounts(segment=_segment(world, purposes=("residential",), high_users_percent=20), now=NOW)
+    top = selectors.segment_accounts(
+        segment=_segment(world, purposes=("residential",), high_users_percent=20), now=NOW
+    )
     assert set(top.values_list("pk", flat=True)) == {homes[9].pk, homes[8].pk}
     # 25 % of 10 → ceil(2.5) = 3.
     assert count(purposes=("residential",), high_users_percent=25) == 3
     # Ward: move two households to the other commune.
-    Premise.objects.filter(pk__in=[homes[0].premise_id, homes[1].premise_id]).update(commune=world["communes"][1])
+    Premise.objects.filter(pk__in=[homes[0].premise_id, homes[1].premise_id]).update(
+        commune=world["communes"][1]
+    )
     assert count(commune_id=world["communes"][1].pk) == 2
     # A held bill read 9 days ago (1/12) is recent, one read 100 days ago (1/9) is not.
-    invoice(homes[2], period=dt.date(2025, 11, 1), kwh=50, hold_reason="Tăng 45%", created_at=NOW - dt.timedelta(days=10))
-    invoice(homes[3], period=dt.date(2025, 8, 1), kwh=50, hold_reason="Tăng 60%", created_at=NOW - dt.timedelta(days=100))
+    invoice(
+        homes[2],
+        period=dt.date(2025, 11, 1),
+        kwh=50,
+        hold_reason="Tăng 45%",
+        created_at=NOW - dt.timedelta(days=10),
+    )
+    invoice(
+        homes[3],
+        period=dt.date(2025, 8, 1),
+        kwh=50,
+        hold_reason="Tăng 60%",
+        created_at=NOW - dt.timedelta(days=100),
+    )
     assert count(bill_shock_days=30) == 1
     assert count(bill_shock_days=120) == 2
     assert count(bill_shock_days=30, purposes=("business",)) == 0
@@ -76,7 +92,9 @@ def test_publishing_sends_once_per_customer_and_channel_and_respects_preferences
     again = services.advice_publish(advice=advice, user=operator, now=NOW + dt.timedelta(minutes=5))
     assert sent.status == again.status == Advice.Status.SENT and sent.recipients == again.recipients == 10
     assert AdviceRecipient.objects.filter(advice=advice).count() == 10
-    rows = sorted(OutboxMessage.objects.filter(notice__key=f"advice:{advice.pk}").values_list("account_id", "channel"))
+    rows = sorted(
+        OutboxMessage.objects.filter(notice__key=f"advice:{advice.pk}").values_list("account_id", "channel")
+    )
     expected = sorted(
         [(homes[0].pk, "email")]  # e-mail: no SMS by default
         + [(homes[1].pk, "inbox"), (homes[1].pk, "sms")]
@@ -100,10 +118,14 @@ def test_staff_of_another_team_cannot_publish_or_compose_for_it(world, team_a_ac
 def test_bad_segment_input_is_refused_with_a_message(world):
     operator = staff(unit=world["teams"][0], role=StaffRole.OPERATOR)
     with pytest.raises(services.InsightsError) as error:
-        services.advice_create(user=operator, unit=world["teams"][0], now=NOW, title_vi="T", body_vi="B", purposes=["moon"])
+        services.advice_create(
+            user=operator, unit=world["teams"][0], now=NOW, title_vi="T", body_vi="B", purposes=["moon"]
+        )
     assert error.value.code == "unknown_purpose"
     with pytest.raises(services.InsightsError):
-        services.advice_create(user=operator, unit=world["teams"][0], now=NOW, title_vi="T", body_vi="B", high_users_percent=0)
+        services.advice_create(
+            user=operator, unit=world["teams"][0], now=NOW, title_vi="T", body_vi="B", high_users_percent=0
+        )
 
 
 def _group(world, kwh_values, *, households=1):
@@ -135,7 +157,9 @@ def test_comparison_hides_groups_of_fewer_than_ten(world):
 
 
 def test_tip_rules_are_data(world):
-    assert selectors.tips_for(measures={"change_vs_last_year_percent": 25.0, "evening_share_percent": 50.0}) == ["rising", "evening"]
+    assert selectors.tips_for(
+        measures={"change_vs_last_year_percent": 25.0, "evening_share_percent": 50.0}
+    ) == ["rising", "evening"]
     assert selectors.tips_for(measures={"change_vs_last_year_percent": 5.0}) == ["general"]
 
 
@@ -147,17 +171,28 @@ def test_adoption_counts_moves_in_the_period_and_rolls_up_targets(world):
     b = [factories.account(world, team=team_b, phone=f"+8492000{i:04d}") for i in range(3)]
     had_email = factories.account(world, email="cu@example.vn")
     # E-mail: two of team A got one, one changed theirs (not a move), one of team B got one.
-    for acct, email in ((a[0], "a0@example.vn"), (a[1], "a1@example.vn"), (had_email, "moi@example.vn"), (b[0], "b0@example.vn")):
+    for acct, email in (
+        (a[0], "a0@example.vn"),
+        (a[1], "a1@example.vn"),
+        (had_email, "moi@example.vn"),
+        (b[0], "b0@example.vn"),
+    ):
         acct.email = email
         acct.save(update_fields=["email"])
-    Preference.objects.create(account=a[1], topic="bills", channel="email", enabled=False)  # no e-bill for a[1]
+    Preference.objects.create(
+        account=a[1], topic="bills", channel="email", enabled=False
+    )  # no e-bill for a[1]
     a[2].zalo_user_id = "zalo-a2"
     a[2].save(update_fields=["zalo_user_id"])
     # Push: a first subscription now counts, one added to an older subscription does not.
-    PushSubscription.objects.create(account=a[3], endpoint="https://fcm.googleapis.com/fcm/send/a3", p256dh="k", auth="a", created_at=now)
+    PushSubscription.objects.create(
+        account=a[3], endpoint="https://fcm.googleapis.com/fcm/send/a3", p256dh="k", auth="a", created_at=now
+    )
     PushSubscription.objects.create(account=a[4], endpoint="https://fcm.googleapis.com/fcm/send/a4old", p256dh="k", auth="a",
                                     created_at=now - dt.timedelta(days=30))  # fmt: skip
-    PushSubscription.objects.create(account=a[4], endpoint="https://fcm.googleapis.com/fcm/send/a4", p256dh="k", auth="a", created_at=now)
+    PushSubscription.objects.create(
+        account=a[4], endpoint="https://fcm.googleapis.com/fcm/send/a4", p256dh="k", auth="a", created_at=now
+    )
     # Online payment: a first one now counts; one after an earlier one, or at the counter, does not.
     pay = lambda acct, channel, at, ref: Payment.objects.create(account=acct, channel=channel, reference=ref, amount=100000,  # noqa: E731
                                                                 received_at=at, recorded_at=at)  # fmt: skip
@@ -168,9 +203,18 @@ def test_adoption_counts_moves_in_the_period_and_rolls_up_targets(world):
     AdoptionTarget.objects.create(unit=team_a, year=2025, measure="email", target=4)
     AdoptionTarget.objects.create(unit=team_b, year=2025, measure="email", target=2)
     AdoptionTarget.objects.create(unit=team_b, year=2025, measure="zalo", target=1)
-    rows = {r.unit.pk: r for r in selectors.adoption_by_unit(units=[world["company"]], year=2025, since=since, until=until)}
+    rows = {
+        r.unit.pk: r
+        for r in selectors.adoption_by_unit(units=[world["company"]], year=2025, since=since, until=until)
+    }
     ra, rb, company = rows[team_a.pk], rows[team_b.pk], rows[world["company"].pk]
-    assert ra.moved == {"app": 1, "email": 2, "zalo": 1, "ebill": 3, "online_payment": 1}  # e-bill: a0, a2, a3
+    assert ra.moved == {
+        "app": 1,
+        "email": 2,
+        "zalo": 1,
+        "ebill": 3,
+        "online_payment": 1,
+    }  # e-bill: a0, a2, a3
     assert rb.moved["email"] == 1 and rb.moved["ebill"] == 1
     assert company.moved["email"] == 3 and company.accounts == 9
     assert (ra.targets["email"], rb.targets["email"], company.targets["email"]) == (4, 2, 6)
@@ -184,10 +228,19 @@ def test_recognition_reading_date_movers_and_top_savers(world):
     since, until = dt.date(2025, 11, 1), dt.date(2026, 1, 1)
     mover = factories.account(world, name="Người đổi ngày ghi")
     ReadingDateAgreement.objects.create(account=mover, from_day=5, to_day=28, agreed_on=dt.date(2025, 11, 15))
-    ReadingDateAgreement.objects.create(account=factories.account(world), from_day=5, to_day=28, agreed_on=dt.date(2025, 6, 1))
-    (row,) = selectors.recognition_candidates("reading_date", since=since, until=until, unit_ids=[world["teams"][0].pk])
+    ReadingDateAgreement.objects.create(
+        account=factories.account(world), from_day=5, to_day=28, agreed_on=dt.date(2025, 6, 1)
+    )
+    (row,) = selectors.recognition_candidates(
+        "reading_date", since=since, until=until, unit_ids=[world["teams"][0].pk]
+    )
     assert (row.account_code, row.figure, row.figure_unit) == (mover.code, 23, "ngày")
-    assert selectors.recognition_candidates("reading_date", since=since, until=until, unit_ids=[world["teams"][1].pk]) == []
+    assert (
+        selectors.recognition_candidates(
+            "reading_date", since=since, until=until, unit_ids=[world["teams"][1].pk]
+        )
+        == []
+    )
 
     def history(last, this):
         acct = factories.account(world)
@@ -202,7 +255,9 @@ def test_recognition_reading_date_movers_and_top_savers(world):
     history((100, 100), (110, 110))  # +10 %
     vacant = history((100, 100), (0, 10))  # a month at 0 kWh: a vacancy
     changed = history((200, 200), (20, 20))
-    MeterInstallation.objects.filter(account=changed).update(installed_on=dt.date(2025, 3, 1))  # meter changed
+    MeterInstallation.objects.filter(account=changed).update(
+        installed_on=dt.date(2025, 3, 1)
+    )  # meter changed
     rows = selectors.recognition_candidates("top_saver", since=since, until=until)
     assert [(r.account_code, r.figure, r.figure_unit) for r in rows] == [(saver.code, 50, "kWh")]
     assert vacant.code not in {r.account_code for r in rows}
@@ -217,15 +272,21 @@ def test_the_customers_bill_choice_decides_what_an_ebill_is(world):
     paper = factories.account(world, email="giay@example.vn")
     paper.bill_delivery = "paper"
     paper.save(update_fields=["bill_delivery"])
-    app = factories.account(world, phone="+84910009001")  # no e-mail, Zalo or push: only its choice makes it an e-bill
+    app = factories.account(
+        world, phone="+84910009001"
+    )  # no e-mail, Zalo or push: only its choice makes it an e-bill
     unchosen = factories.account(world, email="macdinh@example.vn")
     ebills = set(selectors.accounts_receiving_ebills().values_list("pk", flat=True))
     assert paper.pk not in ebills and unchosen.pk in ebills and app.pk not in ebills
     # The choice made during the period is a move to e-bill (read from the audit log's row entries).
     app.bill_delivery = "app"
     app.save(update_fields=["bill_delivery"])
-    moved = selectors.accounts_moved_to_ebill(since=now - dt.timedelta(days=1), until=now + dt.timedelta(days=1))
-    assert set(moved.values_list("pk", flat=True)) == {app.pk}  # the unchosen one had its e-mail from the start
+    moved = selectors.accounts_moved_to_ebill(
+        since=now - dt.timedelta(days=1), until=now + dt.timedelta(days=1)
+    )
+    assert set(moved.values_list("pk", flat=True)) == {
+        app.pk
+    }  # the unchosen one had its e-mail from the start
 
 
 def test_an_advice_whose_segment_holds_no_one_is_sent_to_no_one(world, team_a_accounts):

@@ -15,7 +15,9 @@ from tests import factories
 def series_of(rows):
     """A series from (account, meter, day, id, total, rollover, digits, multiplier) tuples, in the given order."""
     cols = list(zip(*rows, strict=True)) if rows else [()] * 8
-    account, meter, day, rid, total, rollover, digits, multiplier = (np.array(c, dtype=np.int64) for c in cols)
+    account, meter, day, rid, total, rollover, digits, multiplier = (
+        np.array(c, dtype=np.int64) for c in cols
+    )
     return consumption.ReadingSeries(
         account=account, meter=meter, day=day, reading_id=rid, total=total,
         registers=np.full((len(rows), 3), -1, dtype=np.int64), rollover=rollover.astype(bool), digits=digits,
@@ -44,7 +46,9 @@ def test_a_meter_exchange_counts_the_old_meter_to_its_last_reading_and_the_new_f
         (1, 7, 10, 1, 5000, 0, 6, 1), (1, 7, 40, 2, 5100, 0, 6, 1), (1, 7, 50, 3, 5130, 0, 6, 1),
         (1, 8, 50, 4, 10, 0, 6, 1), (1, 8, 70, 5, 210, 0, 6, 1),
     ])  # fmt: skip
-    used = consumption.consumption_between(advances=consumption.reading_advances(series=s), opening=[1], closing=[4])
+    used = consumption.consumption_between(
+        advances=consumption.reading_advances(series=s), opening=[1], closing=[4]
+    )
     assert used.kwh.tolist() == [30 + 200]
 
 
@@ -59,11 +63,15 @@ def test_registers_follow_the_same_rule_and_a_missing_one_is_said():
     s = series_of([(1, 7, 10, 1, 100, 0, 6, 2), (1, 7, 40, 2, 160, 0, 6, 2), (1, 7, 70, 3, 250, 0, 6, 2)])
     regs = np.array([[10, 60, 30], [20, 100, 40], [35, 160, 55]])
     s = consumption.ReadingSeries(**{**{k: getattr(s, k) for k in s.__dataclass_fields__}, "registers": regs})
-    used = consumption.consumption_between(advances=consumption.reading_advances(series=s), opening=[0], closing=[2])
+    used = consumption.consumption_between(
+        advances=consumption.reading_advances(series=s), opening=[0], closing=[2]
+    )
     assert used.registers.tolist() == [[25 * 2, 100 * 2, 25 * 2]] and used.registers_known.tolist() == [True]
     regs[1] = [-1, -1, -1]
     s = consumption.ReadingSeries(**{**{k: getattr(s, k) for k in s.__dataclass_fields__}, "registers": regs})
-    used = consumption.consumption_between(advances=consumption.reading_advances(series=s), opening=[0], closing=[2])
+    used = consumption.consumption_between(
+        advances=consumption.reading_advances(series=s), opening=[0], closing=[2]
+    )
     assert used.registers_known.tolist() == [False]
 
 

@@ -32,7 +32,9 @@ def test_a_reading_stored_meanwhile_with_another_value_is_a_conflict(metered, mo
 
     def another_writer_stores_meanwhile(**kwargs):
         history = real_history(**kwargs)
-        Reading.objects.create(meter=meter, account=metered, read_on=APRIL, total=1650, source=Reading.Source.MANUAL)
+        Reading.objects.create(
+            meter=meter, account=metered, read_on=APRIL, total=1650, source=Reading.Source.MANUAL
+        )
         return history
 
     monkeypatch.setattr(selectors, "reading_history", another_writer_stores_meanwhile)
@@ -51,7 +53,9 @@ def test_a_reading_stored_meanwhile_with_the_same_value_is_already_present(meter
 
     def another_writer_stores_meanwhile(**kwargs):
         history = real_history(**kwargs)
-        Reading.objects.create(meter=meter, account=metered, read_on=APRIL, total=1600, source=Reading.Source.MANUAL)
+        Reading.objects.create(
+            meter=meter, account=metered, read_on=APRIL, total=1600, source=Reading.Source.MANUAL
+        )
         return history
 
     monkeypatch.setattr(selectors, "reading_history", another_writer_stores_meanwhile)
@@ -61,7 +65,9 @@ def test_a_reading_stored_meanwhile_with_the_same_value_is_already_present(meter
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite: one writer at a time (BEGIN IMMEDIATE)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite: one writer at a time (BEGIN IMMEDIATE)"
+)
 def test_two_concurrent_imports_of_one_meter_validate_against_each_other(monkeypatch):
     world = factories.utility()
     acct = factories.account(world)
@@ -96,7 +102,11 @@ def test_two_concurrent_imports_of_one_meter_validate_against_each_other(monkeyp
 
     assert failures == []
     assert (outcomes["first"].inserted, outcomes["first"].rejected) == (1, 0)
-    assert (outcomes["second"].inserted, outcomes["second"].already_present, outcomes["second"].rejected) == (0, 0, 1)
+    assert (outcomes["second"].inserted, outcomes["second"].already_present, outcomes["second"].rejected) == (
+        0,
+        0,
+        1,
+    )
     assert "1600" in outcomes["second"].errors[0].reason
     assert list(Reading.objects.filter(read_on=APRIL).values_list("total", flat=True)) == [1600]
 
@@ -122,7 +132,11 @@ def test_an_interval_stored_meanwhile_with_another_value_is_a_conflict(world, mo
 
     assert (outcome.inserted, outcome.already_present, outcome.rejected) == (1, 0, 1)
     [error] = outcome.errors
-    assert (error.row, error.column) == (1, "energy_kwh") and "0.7" in error.reason and "Conflict" in error.reason_en
+    assert (
+        (error.row, error.column) == (1, "energy_kwh")
+        and "0.7" in error.reason
+        and "Conflict" in error.reason_en
+    )
 
 
 def test_reimporting_an_interval_with_another_value_is_a_conflict(world):

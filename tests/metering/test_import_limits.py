@@ -69,7 +69,9 @@ def test_a_zip_bomb_xlsx_is_a_400_through_the_api(world, openpyxl_never_opens, t
 
 
 @override_settings(GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES=20_000)
-def test_an_xlsx_that_expands_past_the_cap_is_refused_even_at_an_ordinary_ratio(db, tmp_path, openpyxl_never_opens):
+def test_an_xlsx_that_expands_past_the_cap_is_refused_even_at_an_ordinary_ratio(
+    db, tmp_path, openpyxl_never_opens
+):
     path = xlsx_file(tmp_path / "big.xlsx", [[f"M{i}", "2025-04-05", str(i)] for i in range(500)])
     code, line = run(path)
     assert code == 2 and "tối đa 0.0 MiB" not in line and "Tệp Excel bị từ chối" in line
@@ -102,7 +104,9 @@ def test_the_command_refuses_a_file_over_the_cap_before_reading_it(db, tmp_path,
 
 @override_settings(GRIDCARE_IMPORT_MAX_BYTES=100)
 def test_the_api_refuses_an_upload_over_the_cap(world):
-    upload = SimpleUploadedFile("big.csv", b"meter_serial,read_on,total_kwh\r\n" + b"M1,2025-04-05,1\r\n" * 20)
+    upload = SimpleUploadedFile(
+        "big.csv", b"meter_serial,read_on,total_kwh\r\n" + b"M1,2025-04-05,1\r\n" * 20
+    )
     response = client_for(world, StaffRole.OPERATOR).post(URL, {"file": upload}, format="multipart")
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "file_too_large"
@@ -111,7 +115,9 @@ def test_the_api_refuses_an_upload_over_the_cap(world):
 
 @override_settings(GRIDCARE_REQUEST_MAX_BYTES_BY_PATH={URL: 1000})
 def test_the_api_refuses_a_request_over_the_import_path_cap_unread(world):
-    upload = SimpleUploadedFile("big.csv", b"meter_serial,read_on,total_kwh\r\n" + b"M1,2025-04-05,1\r\n" * 200)
+    upload = SimpleUploadedFile(
+        "big.csv", b"meter_serial,read_on,total_kwh\r\n" + b"M1,2025-04-05,1\r\n" * 200
+    )
     response = client_for(world, StaffRole.OPERATOR).post(URL, {"file": upload}, format="multipart")
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
@@ -124,7 +130,9 @@ def test_nul_bytes_are_a_file_error_not_a_database_error(world, tmp_path):
     code, line = run(path)
     assert code == 2 and "NUL" in line
     client = client_for(world, StaffRole.OPERATOR)
-    response = client.post(URL, {"readings": [{"meter_serial": "A\x00", "read_on": "2025-04-05", "total_kwh": 1}]}, format="json")
+    response = client.post(
+        URL, {"readings": [{"meter_serial": "A\x00", "read_on": "2025-04-05", "total_kwh": 1}]}, format="json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "bad_payload"
 
 
@@ -151,7 +159,12 @@ def test_the_error_report_neutralises_formulas_but_keeps_plain_numbers(world, tm
 
 
 def _errors(count: int) -> list[RowError]:
-    return [RowError(row=i + 2, column="total_kwh", value="x", reason="Không phải là số.", reason_en="Not a number.") for i in range(count)]
+    return [
+        RowError(
+            row=i + 2, column="total_kwh", value="x", reason="Không phải là số.", reason_en="Not a number."
+        )
+        for i in range(count)
+    ]
 
 
 def test_an_error_report_longer_than_a_sheet_ends_with_how_many_more_there_were():

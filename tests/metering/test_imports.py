@@ -58,7 +58,11 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_all_imported(metered, 
     assert code == 1
     assert summary.startswith("Đã nhập 5 dòng mới, 1 dòng đã có, 10 dòng lỗi")
     assert "1 dòng chỉ số quay vòng" in summary and "readings.csv.errors.csv" in summary
-    stored = set(Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).values_list("meter__serial", "read_on", "total", "rollover"))
+    stored = set(
+        Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).values_list(
+            "meter__serial", "read_on", "total", "rollover"
+        )
+    )
     assert stored == {
         (m1, dt.date(2025, 4, 5), 1600, False), (m1, dt.date(2025, 6, 5), 1800, False),
         (m2, dt.date(2025, 4, 5), 50, True), (m3, dt.date(2025, 4, 5), 800, False), (m3, dt.date(2025, 6, 5), 1000, False),
@@ -80,21 +84,39 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_all_imported(metered, 
     assert "tương lai" in report[(14, "read_on")][3]
     assert "không lắp" in report[(16, "read_on")][3]
     record = ReadingImport.objects.get()
-    assert (record.rows_total, record.rows_inserted, record.rows_already_present, record.rows_rejected) == (16, 5, 1, 10)
+    assert (record.rows_total, record.rows_inserted, record.rows_already_present, record.rows_rejected) == (
+        16,
+        5,
+        1,
+        10,
+    )
     assert record.status == ReadingImport.Status.DONE_WITH_ERRORS and len(record.errors) == 10
 
 
 def test_reimporting_the_same_file_changes_nothing(metered, tmp_path):
     m1, m3 = metered["m1"].serial, metered["m3"].serial
-    path = csv_file(tmp_path / "r.csv", [[m1, "2025-04-05", "1600"], [m3, "2025-04-05", "800"], [m3, "2025-05-05", "x"]])
+    path = csv_file(
+        tmp_path / "r.csv", [[m1, "2025-04-05", "1600"], [m3, "2025-04-05", "800"], [m3, "2025-05-05", "x"]]
+    )
     assert run(path)[0] == 1
-    before = list(Reading.objects.order_by("pk").values_list("pk", "meter_id", "read_on", "total", "rollover", "reading_import_id"))
+    before = list(
+        Reading.objects.order_by("pk").values_list(
+            "pk", "meter_id", "read_on", "total", "rollover", "reading_import_id"
+        )
+    )
 
     code, summary = run(path)
 
     assert code == 1
     assert summary.startswith("Đã nhập 0 dòng mới, 2 dòng đã có, 1 dòng lỗi")
-    assert list(Reading.objects.order_by("pk").values_list("pk", "meter_id", "read_on", "total", "rollover", "reading_import_id")) == before
+    assert (
+        list(
+            Reading.objects.order_by("pk").values_list(
+                "pk", "meter_id", "read_on", "total", "rollover", "reading_import_id"
+            )
+        )
+        == before
+    )
 
 
 def test_a_clean_file_exits_zero_and_removes_a_stale_report(metered, tmp_path):
@@ -115,7 +137,9 @@ def test_a_clean_file_exits_zero_and_removes_a_stale_report(metered, tmp_path):
     ],
 )
 def test_a_bad_header_exits_two_and_writes_nothing(metered, tmp_path, header, expected):
-    path = csv_file(tmp_path / "bad.csv", [[metered["m1"].serial, "2025-04-05", "1600", ""][: len(header)]], header=header)
+    path = csv_file(
+        tmp_path / "bad.csv", [[metered["m1"].serial, "2025-04-05", "1600", ""][: len(header)]], header=header
+    )
     count = Reading.objects.count()
 
     code, line = run(path)
@@ -133,7 +157,9 @@ def test_an_unreadable_file_exits_two(db, tmp_path):
 
 def test_rows_with_the_wrong_number_of_cells_are_rejected_not_fatal(metered, tmp_path):
     path = tmp_path / "ragged.csv"
-    path.write_text(f"meter_serial,read_on,total_kwh\n{metered['m1'].serial},2025-04-05,1600\n{metered['m3'].serial},2025-04-05\n\n")
+    path.write_text(
+        f"meter_serial,read_on,total_kwh\n{metered['m1'].serial},2025-04-05,1600\n{metered['m3'].serial},2025-04-05\n\n"
+    )
 
     code, summary = run(path)
 
@@ -146,7 +172,10 @@ def test_xlsx_with_date_cells_and_time_of_use_registers(world, tmp_path):
     meter = meter_of(acct)
     path = xlsx_file(
         tmp_path / "tou.xlsx",
-        [[meter.serial, dt.date(2025, 4, 5), 300, 100, 150, 50], [meter.serial, "05/05/2025", 600.0, 200, 300, None]],
+        [
+            [meter.serial, dt.date(2025, 4, 5), 300, 100, 150, 50],
+            [meter.serial, "05/05/2025", 600.0, 200, 300, None],
+        ],
         header=["meter_serial", "read_on", "total_kwh", "peak_kwh", "normal_kwh", "offpeak_kwh"],
     )
 
@@ -190,7 +219,9 @@ def test_the_background_task_runs_the_same_import(metered, tmp_path, settings):
     from gridcare.metering.tasks import reading_import_file_task
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    path = csv_file(tmp_path / "t.csv", [[metered["m1"].serial, "2025-04-05", "1600"], ["NOPE", "2025-04-05", "1"]])
+    path = csv_file(
+        tmp_path / "t.csv", [[metered["m1"].serial, "2025-04-05", "1600"], ["NOPE", "2025-04-05", "1"]]
+    )
 
     result = reading_import_file_task.enqueue(str(path)).return_value
 
@@ -240,7 +271,12 @@ def test_a_run_that_crashes_half_way_is_finished_by_running_it_again(metered, tm
     outcome = services.reading_import_file(path=path, now=NOW)
 
     assert (outcome.inserted, outcome.already_present, outcome.rejected) == (4, 0, 0)
-    assert set(Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).values_list("total", flat=True)) == {1600, 1700, 800, 900}
+    assert set(Reading.objects.filter(read_on__gte=dt.date(2025, 4, 1)).values_list("total", flat=True)) == {
+        1600,
+        1700,
+        800,
+        900,
+    }
 
 
 def test_progress_goes_to_stderr_and_the_summary_stays_the_last_line(metered, tmp_path):

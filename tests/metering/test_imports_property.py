@@ -40,12 +40,16 @@ def readings_file(draw, meters):
         for _ in range(draw(st.integers(0, 3))):
             day = draw(st.dates(dt.date(2025, 3, 6), dt.date(2025, 11, 19)).filter(lambda d: d.day != 5))
             reference = [t for d, t in history if d < day][-1]
-            if digits == 6:  # an implausible jump (> 300 kWh/day for up to 260 days) or a drop that is no rollover
+            if (
+                digits == 6
+            ):  # an implausible jump (> 300 kWh/day for up to 260 days) or a drop that is no rollover
                 value = draw(st.sampled_from([reference + 100_000, reference - 1]))
             else:  # more digits than the register has
                 value = reference + 10**4
             bad.append([meter.serial, day.isoformat(), str(value)])
-        if draw(st.booleans()):  # the last recorded reading again: same value is "already present", else a conflict
+        if draw(
+            st.booleans()
+        ):  # the last recorded reading again: same value is "already present", else a conflict
             value = draw(st.sampled_from([recorded[-1], recorded[-1] + 1]))
             row = [meter.serial, LAST_RECORDED.isoformat(), str(value)]
             if value == recorded[-1]:
@@ -55,20 +59,35 @@ def readings_file(draw, meters):
                 bad.append(row)
     field_errors = st.one_of(
         st.builds(lambda s: [f"ZZ{s}", "2025-04-05", "10"], st.integers(0, 999)),
-        st.builds(lambda v: [meters[0][0].serial, "2025-04-20", v], st.sampled_from(["abc", "", "1,5", "12kWh", "--3", "7.5"])),
+        st.builds(
+            lambda v: [meters[0][0].serial, "2025-04-20", v],
+            st.sampled_from(["abc", "", "1,5", "12kWh", "--3", "7.5"]),
+        ),
         st.builds(lambda v: [meters[1][0].serial, "2025-04-21", f"-{v}"], st.integers(1, 10**6)),
-        st.builds(lambda d: [meters[0][0].serial, d, "1300"], st.sampled_from(["2025-13-01", "32/01/2025", "hôm qua", ""])),
-        st.builds(lambda d: [meters[1][0].serial, d.isoformat(), "60000"], st.dates(dt.date(2025, 11, 21), dt.date(2030, 1, 1))),
+        st.builds(
+            lambda d: [meters[0][0].serial, d, "1300"],
+            st.sampled_from(["2025-13-01", "32/01/2025", "hôm qua", ""]),
+        ),
+        st.builds(
+            lambda d: [meters[1][0].serial, d.isoformat(), "60000"],
+            st.dates(dt.date(2025, 11, 21), dt.date(2030, 1, 1)),
+        ),
     )
     bad += draw(st.lists(field_errors, max_size=6))
-    rows = [[s, d.isoformat() if draw(st.booleans()) else d.strftime("%d/%m/%Y"), str(t)] for s, d, t, _r in good]
+    rows = [
+        [s, d.isoformat() if draw(st.booleans()) else d.strftime("%d/%m/%Y"), str(t)] for s, d, t, _r in good
+    ]
     rows = draw(st.permutations(rows + bad + again))
     # Copies of rows placed after their original: a (meter, date) twice in one file is rejected the second time.
     copies = draw(st.lists(st.sampled_from(rows), max_size=3)) if rows else []
     return rows + copies, good, len(bad) + len(copies), present
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_any_mix_of_good_and_bad_rows_imports_exactly_the_good_ones(meters, tmp_path, data):
     rows, good, bad_count, present = data.draw(readings_file(meters))
@@ -77,9 +96,15 @@ def test_any_mix_of_good_and_bad_rows_imports_exactly_the_good_ones(meters, tmp_
         outcome = reading_import_file(path=path, now=NOW)
 
         stored = set(
-            Reading.objects.filter(read_on__gt=LAST_RECORDED).values_list("meter__serial", "read_on", "total", "rollover")
+            Reading.objects.filter(read_on__gt=LAST_RECORDED).values_list(
+                "meter__serial", "read_on", "total", "rollover"
+            )
         )
         assert stored == set(good)
-        assert (outcome.inserted, outcome.already_present, outcome.rejected) == (len(good), present, bad_count)
+        assert (outcome.inserted, outcome.already_present, outcome.rejected) == (
+            len(good),
+            present,
+            bad_count,
+        )
         assert len(outcome.errors) >= bad_count
         transaction.set_rollback(True)

@@ -21,8 +21,13 @@ def test_an_orphan_left_by_raw_sql_is_found(world):
     acct = factories.account(world)
     factories.readings(acct, [1, 2])
     assert readings_without_owner() == {
-        "readings_without_meter": 0, "readings_without_account": 0, "interval_readings_without_meter": 0
+        "readings_without_meter": 0,
+        "readings_without_account": 0,
+        "interval_readings_without_meter": 0,
     }
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE metering_reading SET meter_id = meter_id + 1000000 WHERE id = %s", [Reading.objects.first().pk])
+        cursor.execute(
+            "UPDATE metering_reading SET meter_id = meter_id + 1000000 WHERE id = %s",
+            [Reading.objects.first().pk],
+        )
     assert readings_without_owner()["readings_without_meter"] == 1

@@ -37,7 +37,10 @@ def test_a_correction_is_saved_and_audited_with_before_after_and_reason(readings
     assert readings["feb"].total == 1250
     entry = AuditEntry.objects.get(object_type="metering.reading")
     assert (entry.action, entry.object_id, entry.actor, entry.reason) == (
-        "update", str(readings["feb"].pk), operator, "ảnh chụp công tơ cho thấy 1250"
+        "update",
+        str(readings["feb"].pk),
+        operator,
+        "ảnh chụp công tơ cho thấy 1250",
     )
     assert (entry.before, entry.after) == ({"total": 1200}, {"total": 1250})
 

@@ -9,13 +9,22 @@ from gridcare.network import selectors, services
 
 def test_stations_fed_by_a_feeder_or_substation(world):
     feeder = world["feeder"]
-    other = services.feeder_create(substation=feeder.substation, unit=world["company"], code="472-CT1", name="Lộ 472")
+    other = services.feeder_create(
+        substation=feeder.substation, unit=world["company"], code="472-CT1", name="Lộ 472"
+    )
     moved = services.transformer_station_create(
-        feeder=other, unit=world["teams"][0], commune=world["communes"][0], code="T-NK-2", name="TBA NK 2", capacity_kva=160
+        feeder=other,
+        unit=world["teams"][0],
+        commune=world["communes"][0],
+        code="T-NK-2",
+        name="TBA NK 2",
+        capacity_kva=160,
     )
     on_471 = {s.pk for s in world["stations"].values()}
     assert set(selectors.transformer_station_ids_fed_by(feeder_ids=[feeder.pk])) == on_471
-    assert set(selectors.transformer_station_ids_fed_by(substation_ids=[feeder.substation_id])) == on_471 | {moved.pk}
+    assert set(selectors.transformer_station_ids_fed_by(substation_ids=[feeder.substation_id])) == on_471 | {
+        moved.pk
+    }
     assert selectors.transformer_station_ids_fed_by() == []
 
 
@@ -28,13 +37,20 @@ def test_stations_for_units(world):
 def test_station_capacity_must_be_positive(world):
     with pytest.raises(ValidationError):
         services.transformer_station_create(
-            feeder=world["feeder"], unit=world["teams"][0], commune=world["communes"][0], code="T-0", name="x", capacity_kva=0
+            feeder=world["feeder"],
+            unit=world["teams"][0],
+            commune=world["communes"][0],
+            code="T-0",
+            name="x",
+            capacity_kva=0,
         )
 
 
 def test_moving_a_station_is_audited(world):
     feeder = world["feeder"]
-    other = services.feeder_create(substation=feeder.substation, unit=world["company"], code="472-CT1", name="Lộ 472")
+    other = services.feeder_create(
+        substation=feeder.substation, unit=world["company"], code="472-CT1", name="Lộ 472"
+    )
     station = world["stations"][world["teams"][0]]
     services.transformer_station_move(station=station, feeder=other)
     entry = AuditEntry.objects.get(object_type="network.transformerstation", action=AuditEntry.Action.UPDATE)

@@ -37,7 +37,9 @@ def zalo_event(
     return body, {"X-ZEvent-Signature": f"mac={mac}", "Content-Type": "application/json"}
 
 
-def zalo_oa_event(event, user_id, *, text="", oa_id="oa-9", secret=ZALO_OA_SECRET, app_id=ZALO_APP_ID, at_ms=None):
+def zalo_oa_event(
+    event, user_id, *, text="", oa_id="oa-9", secret=ZALO_OA_SECRET, app_id=ZALO_APP_ID, at_ms=None
+):
     """Body and headers of a Zalo OA follower event (`follow`, `unfollow`, `user_send_text`) in Zalo's format, signed
     as Zalo signs it."""
     stamp = str(int(time.time() * 1000) if at_ms is None else at_ms)

@@ -11,7 +11,10 @@ from tests.notifications.builders import NOON, code_sent, contact_account, templ
 @pytest.fixture(autouse=True)
 def unhashed_static(settings):
     """The manifest storage needs `collectstatic`; the admin pages only need the names."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -51,7 +54,9 @@ def test_retry_action_requeues_failed_messages(world, client, sms_server, clock)
     row = OutboxMessage.objects.get(channel="sms")
     assert row.status == "failed"
     verified_login(client, superuser())
-    client.post("/backoffice/notifications/outboxmessage/", {"action": "retry_failed", "_selected_action": [row.pk]})
+    client.post(
+        "/backoffice/notifications/outboxmessage/", {"action": "retry_failed", "_selected_action": [row.pk]}
+    )
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("queued", 0)
 
@@ -71,7 +76,9 @@ def test_template_form_rejects_bad_placeholders_and_unbounded_zalo_parameters(wo
 def test_outbox_row_shows_the_text_the_customer_got(world, client):
     acct = contact_account(world, phone="+84901000001", language="en")
     template(key="hello", channel="sms", language="en", body="Hello {customer_code}, {amount}")
-    services.notify(topic="bills", recipients={acct.pk: {"amount": {"vnd": 1234567}}}, template="hello", now=NOON)
+    services.notify(
+        topic="bills", recipients={acct.pk: {"amount": {"vnd": 1234567}}}, template="hello", now=NOON
+    )
     row = OutboxMessage.objects.get(channel="sms")
     verified_login(client, superuser())
     page = client.get(f"/backoffice/notifications/outboxmessage/{row.pk}/change/")

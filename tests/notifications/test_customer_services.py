@@ -21,7 +21,13 @@ def test_preferences_refuse_switching_off_every_reachable_channel(world):
     assert err.value.details["reachable"] == ["email", "sms"]
     services.preferences_set(account=acct, topic="planned_outage", channels=["sms", "inbox"])
     prefs = selectors.preferences_for_account(account=acct)
-    assert prefs["planned_outage"] == {"push": False, "inbox": True, "email": False, "sms": True, "zalo": False}
+    assert prefs["planned_outage"] == {
+        "push": False,
+        "inbox": True,
+        "email": False,
+        "sms": True,
+        "zalo": False,
+    }
     assert prefs["bills"]["email"] is True and prefs["bills"]["sms"] is False  # defaults elsewhere
 
 
@@ -42,9 +48,13 @@ def test_otp_is_hashed_expires_and_counts_attempts(world):
     assert code not in challenge.code_hash
     wrong = "000000" if code != "000000" else "111111"
     assert services.otp_verify(account=acct, code=wrong, now=NOON) is False
-    assert services.otp_verify(account=acct, code=code, now=NOON + dt.timedelta(minutes=6)) is False  # expired
+    assert (
+        services.otp_verify(account=acct, code=code, now=NOON + dt.timedelta(minutes=6)) is False
+    )  # expired
     assert services.otp_verify(account=acct, code=code, now=NOON + dt.timedelta(minutes=1)) is True
-    assert services.otp_verify(account=acct, code=code, now=NOON + dt.timedelta(minutes=1)) is False  # used once
+    assert (
+        services.otp_verify(account=acct, code=code, now=NOON + dt.timedelta(minutes=1)) is False
+    )  # used once
     assert OtpChallenge.objects.get(pk=challenge.pk).attempts == 2
 
 
@@ -108,10 +118,15 @@ def test_consumption_alerts_fire_once_when_readings_cross(world):
     notice = services.consumption_alerts_evaluate(since=dt.date(2026, 3, 1), now=NOON)
     rows = {r.account_id: r for r in OutboxMessage.objects.filter(notice=notice).order_by("pk")}
     assert set(rows) == {kwh_acct.pk, pct_acct.pk}
-    assert rows[kwh_acct.pk].context["kwh"] == {"kwh": 300} and rows[kwh_acct.pk].context["previous_kwh"] == {"kwh": 100}
+    assert rows[kwh_acct.pk].context["kwh"] == {"kwh": 300} and rows[kwh_acct.pk].context["previous_kwh"] == {
+        "kwh": 100
+    }
     assert rows[pct_acct.pk].context["kwh"] == {"kwh": 260}
     # The same readings never alert twice.
-    assert services.consumption_alerts_evaluate(since=dt.date(2026, 3, 1), now=NOON + dt.timedelta(hours=1)) is None
+    assert (
+        services.consumption_alerts_evaluate(since=dt.date(2026, 3, 1), now=NOON + dt.timedelta(hours=1))
+        is None
+    )
 
 
 def test_consumption_alert_handles_register_rollover(world):
@@ -121,7 +136,9 @@ def test_consumption_alert_handles_register_rollover(world):
     factories.readings(acct, [], start=dt.date(2026, 4, 5))
     from gridcare.metering.models import Reading
 
-    Reading.objects.create(meter=reading.meter, account=acct, read_on=dt.date(2026, 4, 5), total=150, rollover=True)
+    Reading.objects.create(
+        meter=reading.meter, account=acct, read_on=dt.date(2026, 4, 5), total=150, rollover=True
+    )
     services.consumption_alert_set(account=acct, kind="kwh", threshold=150)
     notice = services.consumption_alerts_evaluate(since=dt.date(2026, 4, 1), now=NOON)
     assert OutboxMessage.objects.get(notice=notice).context["kwh"] == {"kwh": 200}
@@ -148,7 +165,9 @@ def test_the_refusal_names_the_notice_and_the_channels_in_words(world):
         services.preferences_set(account=acct, topic="bills", channels=["inbox"])
     message = str(err.value)
     assert message.startswith("«hoá đơn tiền điện» là thông báo dịch vụ")
-    assert "(e-mail, tin nhắn SMS)" in message and "Chỉ «chương trình và tin tức» mới tắt hẳn được." in message
+    assert (
+        "(e-mail, tin nhắn SMS)" in message and "Chỉ «chương trình và tin tức» mới tắt hẳn được." in message
+    )
     assert "cắt điện" not in message  # the old reason (outage notices) was given for every topic
     with translation.override("en"), pytest.raises(NotificationError) as err:
         services.preferences_set(account=acct, topic="bills", channels=["inbox"])

@@ -282,7 +282,13 @@ def test_zalo_batch_sends_in_parallel_and_refreshes_a_rejected_token_once_on_its
     settings.GRIDCARE_NOTIFY_RATE_LIMITS = {"zalo": 0}
     settings.GRIDCARE_NOTIFY_SEND_CONCURRENCY = 3
     accounts = [contact_account(world, phone=f"+849030001{i:02d}", zalo=f"z{i}") for i in range(12)]
-    template(key="hello", channel="zalo", body="{customer_code}", parameters={"customer_code": 30}, zns_template_id="231")
+    template(
+        key="hello",
+        channel="zalo",
+        body="{customer_code}",
+        parameters={"customer_code": 30},
+        zns_template_id="231",
+    )
     zns_server.delay = 0.03
     services.notify(topic="programmes", recipients=[a.pk for a in accounts[:6]], template="hello", now=NOON)
     assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).sent == 6
@@ -293,7 +299,9 @@ def test_zalo_batch_sends_in_parallel_and_refreshes_a_rejected_token_once_on_its
     services.notify(topic="programmes", recipients=[a.pk for a in accounts[6:]], template="hello", now=NOON)
     result = delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep)
     assert (result.sent, result.retried) == (0, 6)
-    assert zns_server.refreshes == 2 and ProviderState.objects.get(provider="zalo").refresh_token == "refresh-2"
+    assert (
+        zns_server.refreshes == 2 and ProviderState.objects.get(provider="zalo").refresh_token == "refresh-2"
+    )
     clock.advance(3600)  # past the retries' backoff
     assert delivery.deliver_batch(channel="zalo", clock=clock, sleep=clock.sleep).sent == 6
     assert len(zns_server.accepted) == 12 and zns_server.refreshes == 2
@@ -308,7 +316,9 @@ def test_zalo_refresh_failure_is_retried_later(world, zns_server, clock, setting
     assert "token refresh failed" in rows("zalo")[0].last_error
 
 
-def test_zalo_without_a_reachable_oauth_server_keeps_the_batch_for_a_retry(world, zns_server, clock, settings):
+def test_zalo_without_a_reachable_oauth_server_keeps_the_batch_for_a_retry(
+    world, zns_server, clock, settings
+):
     import socket
 
     with socket.socket() as probe:  # a port on which nothing listens
@@ -404,7 +414,9 @@ def test_delivery_receipts_and_inbox(world, sms_server, clock):
     delivery.deliver_batch(channel="sms", clock=clock, sleep=clock.sleep)
     sms = rows("sms")[0]
     result = receipts.receipts_record(
-        channel="sms", receipts=[receipts.Receipt(provider_ref=sms.provider_ref, delivered=True, occurred_at=NOON)], now=NOON
+        channel="sms",
+        receipts=[receipts.Receipt(provider_ref=sms.provider_ref, delivered=True, occurred_at=NOON)],
+        now=NOON,
     )
     assert result == {"received": 1, "applied": 1, "waiting": 0}
     assert OutboxMessage.objects.get(pk=sms.pk).status == "delivered"

@@ -33,7 +33,12 @@ def people(request, world, settings):
 
 
 def test_defaults_send_sms_only_to_customers_no_other_channel_reaches(people):
-    notice = services.notify(topic="planned_outage", recipients=[a.pk for a in people.values()], template="planned_outage", now=NOON)
+    notice = services.notify(
+        topic="planned_outage",
+        recipients=[a.pk for a in people.values()],
+        template="planned_outage",
+        now=NOON,
+    )
     got = channels_of(notice)
     assert got[people["phone_only"].pk] == {"sms"}
     assert got[people["email_and_phone"].pk] == {"email"}
@@ -55,7 +60,9 @@ def test_preferences_override_defaults(people):
 
 def test_push_needs_an_active_subscription(people):
     acct = people["phone_only"]
-    PushSubscription.objects.create(account=acct, endpoint="https://push.example/1", p256dh="k", auth="a", created_at=NOON)
+    PushSubscription.objects.create(
+        account=acct, endpoint="https://push.example/1", p256dh="k", auth="a", created_at=NOON
+    )
     notice = services.notify(topic="bills", recipients=[acct.pk], template="bill_ready", now=NOON)
     # Push reaches them now, so SMS is no longer the default.
     assert channels_of(notice) == {acct.pk: {"push"}}
@@ -72,7 +79,9 @@ def test_same_key_twice_writes_each_row_once(people):
 
 def test_rows_vanish_with_the_callers_rollback(people):
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.notify(topic="bills", recipients=[people["phone_only"].pk], template="bill_ready", key="k1", now=NOON)
+        services.notify(
+            topic="bills", recipients=[people["phone_only"].pk], template="bill_ready", key="k1", now=NOON
+        )
         raise RuntimeError("the bill run failed")
     assert not Notice.objects.filter(key="k1").exists()
     assert not OutboxMessage.objects.exists()
@@ -89,7 +98,11 @@ def test_queryset_recipients_and_per_recipient_context(people):
 
     qs = Account.objects.filter(phone__startswith="+8490100000")
     notice = services.notify(topic="programmes", recipients=qs, template="bill_ready", now=NOON)
-    assert set(channels_of(notice)) == {people["phone_only"].pk, people["email_and_phone"].pk, people["zalo"].pk}
+    assert set(channels_of(notice)) == {
+        people["phone_only"].pk,
+        people["email_and_phone"].pk,
+        people["zalo"].pk,
+    }
     # A queryset whose join repeats accounts (each account twice) still gives one row per account and channel.
     twice = Account.objects.filter(pk__in=[people["phone_only"].pk, people["zalo"].pk]).union(
         Account.objects.filter(pk__in=[people["phone_only"].pk, people["zalo"].pk]), all=True
@@ -106,7 +119,11 @@ def test_recipient_numbers_give_each_row_its_own_context(people):
     phone_only, zalo = people["phone_only"].pk, people["zalo"].pk
     numbers = services.RecipientNumbers(
         account_ids=np.array([zalo, phone_only]),
-        numbers={"amount": ("vnd", np.array([250_000, 1_234_567])), "kwh": ("kwh", np.array([50, 321])), "n": (None, np.array([7, 8]))},
+        numbers={
+            "amount": ("vnd", np.array([250_000, 1_234_567])),
+            "kwh": ("kwh", np.array([50, 321])),
+            "n": (None, np.array([7, 8])),
+        },
     )
     notice = services.notify(topic="bills", recipients=numbers, template="bill_ready", now=NOON)
     contexts = {row.account_id: row.context for row in OutboxMessage.objects.filter(notice=notice)}
@@ -122,12 +139,20 @@ def test_recipient_numbers_give_each_row_its_own_context(people):
 
 
 def test_quiet_hours_hold_non_urgent_phone_channels_until_morning(people):
-    notice = services.notify(topic="programmes", recipients=[a.pk for a in people.values()], template="bill_ready", now=NIGHT)
+    notice = services.notify(
+        topic="programmes", recipients=[a.pk for a in people.values()], template="bill_ready", now=NIGHT
+    )
     sms = OutboxMessage.objects.get(notice=notice, channel="sms")
     email = OutboxMessage.objects.get(notice=notice, channel="email")
     assert sms.available_at == dt.datetime(2026, 3, 11, 0, 0, tzinfo=dt.UTC)  # 07:00 local next day
     assert email.available_at == NIGHT
-    urgent = services.notify(topic="incident", recipients=[people["phone_only"].pk], template="planned_outage", urgency="urgent", now=NIGHT)
+    urgent = services.notify(
+        topic="incident",
+        recipients=[people["phone_only"].pk],
+        template="planned_outage",
+        urgency="urgent",
+        now=NIGHT,
+    )
     row = OutboxMessage.objects.get(notice=urgent)
     assert row.available_at == NIGHT and row.urgent
 
@@ -153,7 +178,9 @@ def test_closed_accounts_get_nothing(people):
 
 
 def test_reachability_report_counts_channels_and_ebill(world, people):
-    Preference.objects.create(account=people["email_and_phone"], topic="bills", channel="email", enabled=False)
+    Preference.objects.create(
+        account=people["email_and_phone"], topic="bills", channel="email", enabled=False
+    )
     report = selectors.reachability_by_unit()
     assert len(report) == 1
     row = report[0]
@@ -166,7 +193,9 @@ def test_reachability_report_counts_channels_and_ebill(world, people):
 def test_no_recipients_queue_nothing(world):
     notice = services.notify(topic="bills", recipients=[], template="bill_ready", now=NOON)
     assert (notice.recipients, notice.messages) == (0, 0)
-    notice = services.notify(topic="bills", recipients=np.array([], dtype=np.int64), template="bill_ready", now=NOON)
+    notice = services.notify(
+        topic="bills", recipients=np.array([], dtype=np.int64), template="bill_ready", now=NOON
+    )
     assert notice.messages == 0
 
 
@@ -176,8 +205,16 @@ def test_a_notice_to_one_customer_names_that_customer_and_stops_when_it_grows(wo
     single = services.notify(topic="programmes", recipients=[one.pk], template="hello", key="k1", now=NOON)
     assert single.account_id == one.pk and single.recipients == 1
     again = services.notify(topic="programmes", recipients=[one.pk], template="hello", key="k1", now=NOON)
-    assert (again.account_id, again.messages, again.recipients) == (one.pk, 1, 1)  # the same call again: no change
-    grown = services.notify(topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k1", now=NOON)
+    assert (again.account_id, again.messages, again.recipients) == (
+        one.pk,
+        1,
+        1,
+    )  # the same call again: no change
+    grown = services.notify(
+        topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k1", now=NOON
+    )
     assert (grown.account_id, grown.messages, grown.recipients) == (None, 2, 2)
-    many = services.notify(topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k2", now=NOON)
+    many = services.notify(
+        topic="programmes", recipients=[one.pk, two.pk], template="hello", key="k2", now=NOON
+    )
     assert many.account_id is None

@@ -21,5 +21,7 @@ def test_a_notice_to_one_customer_takes_a_fixed_few_queries(world, django_assert
                                  context={"amount": {"vnd": 1000}}, key="receipt-test-1")  # fmt: skip
     assert (notice.recipients, notice.messages, notice.account_id) == (1, 1, acct.pk)
     assert list(OutboxMessage.objects.filter(notice=notice).values_list("channel", flat=True)) == ["sms"]
-    again = services.notify(topic="payments", recipients=[acct.pk], template="receipt_test", key="receipt-test-1")
+    again = services.notify(
+        topic="payments", recipients=[acct.pk], template="receipt_test", key="receipt-test-1"
+    )
     assert (again.pk, again.recipients, again.messages) == (notice.pk, 1, 1)  # the same key: nothing twice

@@ -90,7 +90,9 @@ def test_zalo_event_is_verified_and_only_deliveries_count(secrets_set):
     parsed = receipts.zalo_callback_parse(body=body, signature=headers["X-ZEvent-Signature"], now=now)
     assert [(r.provider_ref, r.delivered) for r in parsed.receipts] == [("z1", True)]
     assert abs((parsed.receipts[0].occurred_at - now).total_seconds()) < 5
-    body, headers = zalo_event("z1", event="user_send_text")  # a follower's message: for the OA link, not a receipt
+    body, headers = zalo_event(
+        "z1", event="user_send_text"
+    )  # a follower's message: for the OA link, not a receipt
     parsed = receipts.zalo_callback_parse(body=body, signature=headers["X-ZEvent-Signature"], now=now)
     assert (parsed.receipts, parsed.ignored, parsed.oa_event["event_name"]) == ([], 0, "user_send_text")
     body, headers = zalo_event("z1", event="user_seen_message")
@@ -182,10 +184,20 @@ def test_the_delivery_task_applies_waiting_receipts(world, sms_server, settings)
 def test_staff_see_receipts_and_which_still_wait(world, client, settings):
     from tests.backoffice.builders import superuser, verified_login
 
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    DeliveryReceipt.objects.create(channel="sms", provider_ref="m-early", delivered=True, occurred_at=NOON, received_at=NOON)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     DeliveryReceipt.objects.create(
-        channel="zalo", provider_ref="z-done", delivered=True, occurred_at=NOON, received_at=NOON, applied_at=NOON
+        channel="sms", provider_ref="m-early", delivered=True, occurred_at=NOON, received_at=NOON
+    )
+    DeliveryReceipt.objects.create(
+        channel="zalo",
+        provider_ref="z-done",
+        delivered=True,
+        occurred_at=NOON,
+        received_at=NOON,
+        applied_at=NOON,
     )
     verified_login(client, superuser())
     page = client.get("/backoffice/notifications/deliveryreceipt/", {"applied_at__isnull": "True"})

@@ -42,8 +42,12 @@ def test_missing_parameter_is_refused(db):
 
 
 def test_zns_parameter_length_limit(db):
-    t = template(channel="zalo", body="{customer_name}", parameters={"customer_name": 30}, zns_template_id="231")
-    assert render(template=t, context={"customer_name": "Nguyễn Văn An"}, language="vi").params == {"customer_name": "Nguyễn Văn An"}
+    t = template(
+        channel="zalo", body="{customer_name}", parameters={"customer_name": 30}, zns_template_id="231"
+    )
+    assert render(template=t, context={"customer_name": "Nguyễn Văn An"}, language="vi").params == {
+        "customer_name": "Nguyễn Văn An"
+    }
     with pytest.raises(TemplateError) as err:
         render(template=t, context={"customer_name": "X" * 31}, language="vi")
     assert err.value.code == "parameter_too_long" and err.value.details["limit"] == 30
@@ -75,9 +79,18 @@ def test_sms_refuses_characters_outside_gsm7(db):
 
 def test_typed_values_are_formatted_for_the_readers_language(db):
     t = template(channel="email", body="{amount} / {day} / {energy} / {label}")
-    ctx = {"amount": {"vnd": 1234567}, "day": {"date": "2026-03-05"}, "energy": {"kwh": 1250}, "label": {"vi": "tháng", "en": "month"}}
-    assert render(template=t, context=ctx, language="vi").body == "1.234.567 ₫ / 05/03/2026 / 1.250 kWh / tháng"
-    assert render(template=t, context=ctx, language="en").body == "1,234,567 ₫ / 05/03/2026 / 1,250 kWh / month"
+    ctx = {
+        "amount": {"vnd": 1234567},
+        "day": {"date": "2026-03-05"},
+        "energy": {"kwh": 1250},
+        "label": {"vi": "tháng", "en": "month"},
+    }
+    assert (
+        render(template=t, context=ctx, language="vi").body == "1.234.567 ₫ / 05/03/2026 / 1.250 kWh / tháng"
+    )
+    assert (
+        render(template=t, context=ctx, language="en").body == "1,234,567 ₫ / 05/03/2026 / 1,250 kWh / month"
+    )
 
 
 def test_template_falls_back_to_vietnamese_and_starter_templates_exist(db):

@@ -69,7 +69,9 @@ def test_two_rq_workers_one_killed_deliver_every_message_once(tmp_path):
             assert queue.dbsize() > 0, "the jobs were not put in Redis"
             logs = [open(tmp_path / f"worker{i}.log", "w") for i in (1, 2)]  # noqa: SIM115 - closed below
             workers = [rq_worker_start(env, log) for log in logs]
-            assert wait_for(lambda: len(server.accepted) >= RECIPIENTS // 3, 90), "the workers never started sending"
+            assert wait_for(lambda: len(server.accepted) >= RECIPIENTS // 3, 90), (
+                "the workers never started sending"
+            )
             process_group_stop(workers[0], signal.SIGKILL)
             at_kill = len(server.accepted)
             assert 0 < at_kill < RECIPIENTS, "the kill must land mid-run"

@@ -63,7 +63,10 @@ def state(env):
     """{"status": {status: n}, "keys": [...]} read straight from the worker's database."""
     with env["_connect"]() as conn:
         rows = conn.execute(STATE_SQL).fetchall()
-    return {"status": dict(Counter(status for _pk, status in rows)), "keys": sorted(f"gc{pk}" for pk, _s in rows)}
+    return {
+        "status": dict(Counter(status for _pk, status in rows)),
+        "keys": sorted(f"gc{pk}" for pk, _s in rows),
+    }
 
 
 def start_worker(env, log):
@@ -79,7 +82,9 @@ def test_killed_worker_loses_nothing_and_sends_each_key_once(worker_env, tmp_pat
     with open(tmp_path / "worker.log", "w") as log:
         worker = start_worker(env, log)
         try:
-            assert wait_for(lambda: len(server.accepted) >= RECIPIENTS // 3), "the worker never started sending"
+            assert wait_for(lambda: len(server.accepted) >= RECIPIENTS // 3), (
+                "the worker never started sending"
+            )
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
         finally:
@@ -93,9 +98,10 @@ def test_killed_worker_loses_nothing_and_sends_each_key_once(worker_env, tmp_pat
 
         worker = start_worker(env, log)
         try:
-            assert wait_for(lambda: len(server.accepted) >= RECIPIENTS and state(env)["status"] == {"sent": RECIPIENTS}, 90), (
-                f"not all delivered: {state(env)['status']}, provider has {len(server.accepted)}"
-            )
+            assert wait_for(
+                lambda: len(server.accepted) >= RECIPIENTS and state(env)["status"] == {"sent": RECIPIENTS},
+                90,
+            ), f"not all delivered: {state(env)['status']}, provider has {len(server.accepted)}"
         finally:
             worker.send_signal(signal.SIGTERM)
             try:

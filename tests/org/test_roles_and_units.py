@@ -41,7 +41,10 @@ def test_changing_role_replaces_the_group(world):
 def test_visible_units_are_the_unit_and_its_descendants(world):
     user = get_user_model().objects.create_user(username="u")
     services.staff_membership_set(user=user, unit=world["company"], role=StaffRole.VIEWER)
-    assert set(selectors.visible_unit_ids(user=user)) == {world["company"].pk, *(t.pk for t in world["teams"])}
+    assert set(selectors.visible_unit_ids(user=user)) == {
+        world["company"].pk,
+        *(t.pk for t in world["teams"]),
+    }
     services.staff_membership_set(user=user, unit=world["teams"][1], role=StaffRole.VIEWER)
     assert selectors.visible_unit_ids(user=user) == [world["teams"][1].pk]
     assert selectors.visible_commune_ids(user=user) == [world["communes"][1].pk]
@@ -49,11 +52,16 @@ def test_visible_units_are_the_unit_and_its_descendants(world):
 
 def test_user_without_membership_sees_nothing_and_superuser_everything(world):
     assert selectors.visible_unit_ids(user=get_user_model().objects.create_user(username="u")) == []
-    assert selectors.visible_unit_ids(user=get_user_model().objects.create_superuser(username="r", password="x")) is None
+    assert (
+        selectors.visible_unit_ids(user=get_user_model().objects.create_superuser(username="r", password="x"))
+        is None
+    )
 
 
 def test_unit_save_gives_a_path_and_keeps_the_parent(world):
-    unit = services.unit_save(unit=Unit(kind=Unit.Kind.TEAM, code="PCCT-CR", name="Đội QLĐ Cái Răng", parent=world["company"]))
+    unit = services.unit_save(
+        unit=Unit(kind=Unit.Kind.TEAM, code="PCCT-CR", name="Đội QLĐ Cái Răng", parent=world["company"])
+    )
     assert unit.path == f"{world['company'].path}{unit.pk}/"
     unit.parent = world["teams"][0]
     with pytest.raises(ValueError):

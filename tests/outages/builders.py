@@ -17,7 +17,9 @@ def local(day: int, hour: int, minute: int = 0, month: int = 3) -> dt.datetime:
 
 def second_feeder(world):
     """Feeder 472 of the same substation, with one station in Ninh Kiều (served by the first team)."""
-    feeder = Feeder.objects.create(substation=world["feeder"].substation, unit=world["company"], code="472-CT1", name="Lộ 472")
+    feeder = Feeder.objects.create(
+        substation=world["feeder"].substation, unit=world["company"], code="472-CT1", name="Lộ 472"
+    )
     station = TransformerStation.objects.create(
         feeder=feeder, unit=world["teams"][0], commune=world["communes"][0], code="T-NK-2", name="TBA Ninh Kiều 2",
         capacity_kva=250,
@@ -31,9 +33,13 @@ def move_to_station(acct, station):
 
 
 def messages(notice, **filters):
-    return OutboxMessage.objects.filter(notice=notice, **filters).select_related("account__customer", "notice")
+    return OutboxMessage.objects.filter(notice=notice, **filters).select_related(
+        "account__customer", "notice"
+    )
 
 
 def text_of(notice, account, channel):
-    message = OutboxMessage.objects.select_related("account__customer", "notice").get(notice=notice, account=account, channel=channel)
+    message = OutboxMessage.objects.select_related("account__customer", "notice").get(
+        notice=notice, account=account, channel=channel
+    )
     return outbox_message_text(message=message)

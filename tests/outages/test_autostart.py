@@ -41,7 +41,9 @@ def test_cancelled_and_changed_outages_follow_their_latest_plan(world):
     cancelled = _announced(world, start=local(20, 7), end=local(20, 11))
     services.outage_cancel(outage=cancelled, by=None, now=NOW)
     moved = _announced(world, start=local(20, 7), end=local(20, 11))
-    services.outage_change(outage=moved, by=None, now=NOW, scheduled_start=local(22, 8), scheduled_end=local(22, 10))
+    services.outage_change(
+        outage=moved, by=None, now=NOW, scheduled_start=local(22, 8), scheduled_end=local(22, 10)
+    )
     assert services.outages_start_due(now=local(21, 12)) == 0
     assert Outage.objects.get(pk=cancelled.pk).status == OutageStatus.CANCELLED
     assert Outage.objects.get(pk=moved.pk).status == OutageStatus.CHANGED

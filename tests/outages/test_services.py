@@ -49,20 +49,26 @@ def notice_of(outage, step):
 # --- topology ------------------------------------------------------------------------------------------------
 
 
-def test_affected_accounts_by_feeder_station_substation_and_commune_in_one_query(grid, django_assert_num_queries):
+def test_affected_accounts_by_feeder_station_substation_and_commune_in_one_query(
+    grid, django_assert_num_queries
+):
     p = grid["people"]
     closed = contact_account(grid, phone="+84901000009", team=grid["teams"][0])
     Account.objects.filter(pk=closed.pk).update(status=Account.Status.CLOSED)
     with django_assert_num_queries(1):
         by_feeder = ids(selectors.affected_accounts(feeder_ids=[grid["feeder"].pk]))
     assert by_feeder == {p["nk1_sms"].pk, p["nk1_portal"].pk, p["pd1_email"].pk}
-    assert ids(selectors.affected_accounts(transformer_station_ids=[grid["station2"].pk])) == {p["nk2_sms"].pk}
+    assert ids(selectors.affected_accounts(transformer_station_ids=[grid["station2"].pk])) == {
+        p["nk2_sms"].pk
+    }
     everyone = {a.pk for a in p.values()}
     assert ids(selectors.affected_accounts(substation_ids=[grid["feeder"].substation_id])) == everyone
     # Ninh Kiều ward: the premises there, on either feeder; the closed contract is never affected.
     ninh_kieu = grid["communes"][0]
     with django_assert_num_queries(1):
-        in_ward = ids(selectors.affected_accounts(commune_ids=[ninh_kieu.pk], feeder_ids=[grid["feeder2"].pk]))
+        in_ward = ids(
+            selectors.affected_accounts(commune_ids=[ninh_kieu.pk], feeder_ids=[grid["feeder2"].pk])
+        )
     assert in_ward == {p["nk1_sms"].pk, p["nk1_portal"].pk, p["nk2_sms"].pk}
     assert ids(selectors.affected_accounts()) == set()
 
@@ -73,24 +79,42 @@ def test_summary_shows_the_count_and_the_sensitive_accounts(grid):
     outage = plan(grid, feeders=[grid["feeder"]])
     summary = selectors.affected_summary(outage=outage)
     assert summary.customers == 3
-    assert [(row["code"], row["sensitive"]) for row in summary.sensitive] == [(p["pd1_email"].code, "hospital")]
+    assert [(row["code"], row["sensitive"]) for row in summary.sensitive] == [
+        (p["pd1_email"].code, "hospital")
+    ]
 
 
 # --- the five-day rule -------------------------------------------------------------------------------------------
 
 
 def test_publishing_fewer_than_five_days_ahead_is_refused_unless_an_emergency_with_a_reason(grid):
-    soon = plan(grid, start=NOW + dt.timedelta(days=4, hours=23), end=NOW + dt.timedelta(days=5, hours=3), feeders=[grid["feeder"]])
+    soon = plan(
+        grid,
+        start=NOW + dt.timedelta(days=4, hours=23),
+        end=NOW + dt.timedelta(days=5, hours=3),
+        feeders=[grid["feeder"]],
+    )
     with pytest.raises(services.OutageError) as refused:
         services.outage_publish(outage=soon, by=None, now=NOW)
     assert refused.value.code == "notice_too_short"
     assert Outage.objects.get(pk=soon.pk).status == OutageStatus.DRAFT
     assert not Notice.objects.exists()
     # Exactly five days ahead is allowed.
-    on_time = plan(grid, start=NOW + dt.timedelta(days=5), end=NOW + dt.timedelta(days=5, hours=2), feeders=[grid["feeder"]])
+    on_time = plan(
+        grid,
+        start=NOW + dt.timedelta(days=5),
+        end=NOW + dt.timedelta(days=5, hours=2),
+        feeders=[grid["feeder"]],
+    )
     assert services.outage_publish(outage=on_time, by=None, now=NOW).status == OutageStatus.PUBLISHED
     with pytest.raises(services.OutageError) as no_reason:
-        plan(grid, start=NOW + dt.timedelta(hours=3), end=NOW + dt.timedelta(hours=5), emergency=True, feeders=[grid["feeder"]])
+        plan(
+            grid,
+            start=NOW + dt.timedelta(hours=3),
+            end=NOW + dt.timedelta(hours=5),
+            emergency=True,
+            feeders=[grid["feeder"]],
+        )
     assert no_reason.value.code == "emergency_reason_missing"
     urgent = plan(grid, start=NOW + dt.timedelta(hours=3), end=NOW + dt.timedelta(hours=5), emergency=True,
                   emergency_reason="cây đổ đè đường dây", feeders=[grid["feeder"]])  # fmt: skip
@@ -100,7 +124,9 @@ def test_publishing_fewer_than_five_days_ahead_is_refused_unless_an_emergency_wi
 def test_a_changed_start_obeys_the_five_day_rule_again(grid):
     outage = services.outage_publish(outage=plan(grid, feeders=[grid["feeder"]]), by=None, now=NOW)
     with pytest.raises(services.OutageError) as refused:
-        services.outage_change(outage=outage, by=None, now=NOW, scheduled_start=local(12, 7), scheduled_end=local(12, 9))
+        services.outage_change(
+            outage=outage, by=None, now=NOW, scheduled_start=local(12, 7), scheduled_end=local(12, 9)
+        )
     assert refused.value.code == "notice_too_short"
     outage.refresh_from_db()
     assert outage.scheduled_start == local(20, 7) and outage.status == OutageStatus.PUBLISHED
@@ -117,9 +143,15 @@ def test_publish_tells_every_affected_customer_on_their_channel_with_place_reaso
     assert told(notice) == {p["nk1_sms"].pk, p["nk1_portal"].pk, p["pd1_email"].pk}
     assert outage.customers_at_publish == 3
     sms = text_of(notice, p["nk1_sms"], "sms")
-    assert "Ngung cap dien tu 07:00 20/03/2026 den 11:00 20/03/2026 tai khu vuc cho Cai Rang de bao tri luoi dien" in sms
+    assert (
+        "Ngung cap dien tu 07:00 20/03/2026 den 11:00 20/03/2026 tai khu vuc cho Cai Rang de bao tri luoi dien"
+        in sms
+    )
     inbox = text_of(notice, p["nk1_portal"], "inbox")
-    assert "Ngừng cấp điện từ 07:00 20/03/2026 đến 11:00 20/03/2026 tại khu vực chợ Cái Răng để bảo trì lưới điện" in inbox
+    assert (
+        "Ngừng cấp điện từ 07:00 20/03/2026 đến 11:00 20/03/2026 tại khu vực chợ Cái Răng để bảo trì lưới điện"
+        in inbox
+    )
     assert "07:00 20/03/2026" in text_of(notice, p["pd1_email"], "email")
     event = OutageEvent.objects.get(outage=outage, action="published")
     assert event.customers == 3 and event.status == "published"
@@ -145,7 +177,9 @@ def test_a_rolled_back_publish_sends_nothing(grid):
 
 def test_a_change_goes_to_the_same_people_and_to_the_newly_affected(grid):
     p = grid["people"]
-    outage = services.outage_publish(outage=plan(grid, transformer_stations=[grid["stations"][grid["teams"][0]]]), by=None, now=NOW)
+    outage = services.outage_publish(
+        outage=plan(grid, transformer_stations=[grid["stations"][grid["teams"][0]]]), by=None, now=NOW
+    )
     assert told(notice_of(outage, "published")) == {p["nk1_sms"].pk, p["nk1_portal"].pk}
     outage = services.outage_change(
         outage=outage, by=None, now=NOW, transformer_stations=[grid["station2"]], scheduled_end=local(20, 12)
@@ -156,7 +190,10 @@ def test_a_change_goes_to_the_same_people_and_to_the_newly_affected(grid):
     assert told(change) == {p["nk1_sms"].pk, p["nk1_portal"].pk, p["nk2_sms"].pk}
     assert "tu 07:00 20/03/2026 den 12:00 20/03/2026" in text_of(change, p["nk2_sms"], "sms")
     event = OutageEvent.objects.get(outage=outage, action="changed")
-    assert event.changes["transformer_stations"] == [[grid["stations"][grid["teams"][0]].pk], [grid["station2"].pk]]
+    assert event.changes["transformer_stations"] == [
+        [grid["stations"][grid["teams"][0]].pk],
+        [grid["station2"].pk],
+    ]
     cancelled = services.outage_cancel(outage=outage, by=None, now=NOW)
     assert cancelled.status == OutageStatus.CANCELLED
     cancel = notice_of(outage, "cancelled")
@@ -185,7 +222,9 @@ def test_reminder_goes_the_day_before_once(grid):
     assert told(reminder) == {p["nk2_sms"].pk}
     assert "nhac lich" in text_of(reminder, p["nk2_sms"], "sms")
     # A new start is reminded again the day before it.
-    services.outage_change(outage=outage, by=None, now=local(19, 9), scheduled_start=local(25, 7), scheduled_end=local(25, 9))
+    services.outage_change(
+        outage=outage, by=None, now=local(19, 9), scheduled_start=local(25, 7), scheduled_end=local(25, 9)
+    )
     assert services.outage_reminders_send(now=local(24, 9)) == 1
 
 
@@ -200,7 +239,9 @@ def test_closing_tells_the_affected_and_who_asked_once(grid):
     restored = notice_of(outage, "restored")
     assert told(restored) == {p["nk2_sms"].pk}
     assert OutboxMessage.objects.filter(notice=restored).count() == 1
-    assert "Da co dien tro lai tai khu vuc cho Cai Rang luc 10:30 20/03/2026" in text_of(restored, p["nk2_sms"], "sms")
+    assert "Da co dien tro lai tai khu vuc cho Cai Rang luc 10:30 20/03/2026" in text_of(
+        restored, p["nk2_sms"], "sms"
+    )
     assert RestorationRequest.objects.get().notified_at == local(20, 10, 30)
     services.outage_close(outage=outage, by=None, now=local(20, 11))
     assert OutboxMessage.objects.filter(notice=restored).count() == 1
@@ -218,8 +259,12 @@ def test_incident_tells_at_once_and_on_every_update_then_restoration(grid):
     assert incident.status == OutageStatus.IN_PROGRESS and incident.customers_at_publish == 3
     first = notice_of(incident, "incident:0")
     assert first.topic == "incident" and first.urgency == "urgent"
-    assert "tu 09:40 10/03/2026 (su co duong day). Du kien co dien lai: chua xac dinh." in text_of(first, p["nk1_sms"], "sms")
-    services.incident_update(outage=incident, by=None, now=NOW + dt.timedelta(minutes=20), scheduled_end=local(10, 13))
+    assert "tu 09:40 10/03/2026 (su co duong day). Du kien co dien lai: chua xac dinh." in text_of(
+        first, p["nk1_sms"], "sms"
+    )
+    services.incident_update(
+        outage=incident, by=None, now=NOW + dt.timedelta(minutes=20), scheduled_end=local(10, 13)
+    )
     update = notice_of(incident, "incident:1")
     assert told(update) == told(first)
     assert "du kien co dien lai 13:00 10/03/2026" in text_of(update, p["nk1_sms"], "sms")
@@ -252,7 +297,9 @@ def test_staff_of_another_team_cannot_publish_or_close(grid, django_user_model):
 def test_reports_under_one_feeder_within_the_window_are_grouped(grid, settings):
     settings.GRIDCARE_OUTAGE_REPORT_WINDOW_MINUTES = 30
     p = grid["people"]
-    first = services.outage_report_file(account=p["nk1_sms"], now=NOW - dt.timedelta(minutes=40)).report  # outside
+    first = services.outage_report_file(
+        account=p["nk1_sms"], now=NOW - dt.timedelta(minutes=40)
+    ).report  # outside
     services.outage_report_file(account=p["nk1_portal"], now=NOW - dt.timedelta(minutes=20))
     services.outage_report_file(account=p["pd1_email"], now=NOW - dt.timedelta(minutes=5))
     services.outage_report_file(account=p["nk2_sms"], now=NOW - dt.timedelta(minutes=3))

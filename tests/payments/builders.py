@@ -11,7 +11,9 @@ _seq = itertools.count(1)
 NOW = dt.datetime(2025, 8, 1, 9, 0, tzinfo=dt.UTC)
 
 
-def bill(acct, *, total, due_date, period=None, status=Bill.Status.ISSUED, kind=Bill.Kind.INVOICE, refers_to=None):
+def bill(
+    acct, *, total, due_date, period=None, status=Bill.Status.ISSUED, kind=Bill.Kind.INVOICE, refers_to=None
+):
     """An issued invoice of `total` VND (VAT 8% inside) due on `due_date`, for the month before it by default."""
     n = next(_seq)
     period = period or (due_date.replace(day=1) - dt.timedelta(days=1)).replace(day=1)

@@ -27,5 +27,7 @@ def paid_through(sandbox, acct, *, gateway: str, amount: int, paid_at: dt.dateti
     if record:
         payment, _new = services.payment_record(channel=gateway, reference=reference, account=acct, amount=amount,
                                                 received_at=paid_at, order=order, gateway_transaction=number)  # fmt: skip
-        PaymentOrder.objects.filter(pk=order.pk).update(status="paid", settled_at=paid_at, gateway_transaction=number)
+        PaymentOrder.objects.filter(pk=order.pk).update(
+            status="paid", settled_at=paid_at, gateway_transaction=number
+        )
     return order, payment

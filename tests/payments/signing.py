@@ -8,7 +8,9 @@ import urllib.parse
 
 def vnpay_signed(params: dict, secret: str) -> dict:
     """`params` with `vnp_SecureHash`: HMAC-SHA512 over the sorted, quote_plus-encoded, non-empty pairs."""
-    text = "&".join(f"{k}={urllib.parse.quote_plus(str(v))}" for k, v in sorted(params.items()) if str(v) != "")
+    text = "&".join(
+        f"{k}={urllib.parse.quote_plus(str(v))}" for k, v in sorted(params.items()) if str(v) != ""
+    )
     return {**params, "vnp_SecureHash": hmac.new(secret.encode(), text.encode(), hashlib.sha512).hexdigest()}
 
 
@@ -27,4 +29,8 @@ def zalopay_callback(*, app_id, key2, reference, amount, zp_trans_id, server_tim
                        "amount": amount, "embed_data": "{}", "item": "[]", "zp_trans_id": zp_trans_id,
                        "server_time": server_time, "channel": 38, "merchant_user_id": "", "user_fee_amount": 0,
                        "discount_amount": 0})  # fmt: skip
-    return {"data": data, "mac": hmac.new(key2.encode(), data.encode(), hashlib.sha256).hexdigest(), "type": 1}
+    return {
+        "data": data,
+        "mac": hmac.new(key2.encode(), data.encode(), hashlib.sha256).hexdigest(),
+        "type": 1,
+    }

@@ -20,7 +20,12 @@ def billed(world):
     acct = factories.account(world, name="Trần Thị Bình")
     portal_login(acct)
     today = timezone.localdate()
-    due = bill(acct, total=187_500, due_date=today + dt.timedelta(days=5), period=(today - dt.timedelta(days=35)).replace(day=1))
+    due = bill(
+        acct,
+        total=187_500,
+        due_date=today + dt.timedelta(days=5),
+        period=(today - dt.timedelta(days=35)).replace(day=1),
+    )
     return acct, due
 
 

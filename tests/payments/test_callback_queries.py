@@ -23,7 +23,9 @@ SETTLE_QUERIES = {"postgresql": 12, "sqlite": 17}
 REPLAY_QUERIES = {"postgresql": 6, "sqlite": 6}
 
 
-def test_a_callback_settles_in_a_fixed_number_of_queries_and_a_replay_in_fewer(world, django_assert_max_num_queries):
+def test_a_callback_settles_in_a_fixed_number_of_queries_and_a_replay_in_fewer(
+    world, django_assert_max_num_queries
+):
     acct = factories.account(world, phone="+84901234567")
     owed = bill(acct, total=120_000, due_date=dt.date(2025, 7, 10))
     order = PaymentOrder.objects.create(reference="GCQUERIES1", gateway="vnpay", account=acct, amount=120_000,

@@ -37,7 +37,9 @@ def _csrf_client(acct):
 
 def _start(client, body):
     token = client.cookies["csrftoken"].value
-    return client.post("/api/v1/payments/", body, content_type="application/json", headers={"X-CSRFToken": token})
+    return client.post(
+        "/api/v1/payments/", body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
 
 
 def _open(client, body):
@@ -61,7 +63,9 @@ def test_pay_all_due_through_vnpay_the_ipn_settles_and_a_replay_changes_nothing(
     assert page.status_code == 200 and "350.000" in page.text
     back = sandbox.decide(body["reference"], approve=True, callbacks=2)  # the IPN, sent twice
     assert sandbox.transactions[body["reference"]].callbacks == [
-        '{"RspCode": "00", "Message": "Confirm Success"}', '{"RspCode": "02", "Message": "Order already confirmed"}']
+        '{"RspCode": "00", "Message": "Confirm Success"}',
+        '{"RspCode": "02", "Message": "Order already confirmed"}',
+    ]
     order = PaymentOrder.objects.get(reference=body["reference"])
     assert order.status == "paid" and Payment.objects.filter(order=order).count() == 1
     assert selectors.account_balance(account=acct, today=dt.date(2025, 8, 1)).due == 0
@@ -101,7 +105,9 @@ def test_without_a_callback_the_status_query_settles_or_expires_the_order(custom
     client = _csrf_client(acct)
     paid = _open(client, {"account": acct.code, "bills": [august.number], "gateway": "vnpay"})
     sandbox.decide(paid["reference"], approve=True, callbacks=0)  # paid at the gateway, the IPN never came
-    never = _start(client, {"account": acct.code, "gateway": "vnpay"}).json()  # the customer left the gateway page
+    never = _start(
+        client, {"account": acct.code, "gateway": "vnpay"}
+    ).json()  # the customer left the gateway page
     zalo = _start(client, {"account": acct.code, "gateway": "zalopay"}).json()
     assert PaymentOrder.objects.get(reference=paid["reference"]).status == "pending"
     later = PaymentOrder.objects.get(reference=never["reference"]).expires_at + dt.timedelta(minutes=5)
@@ -122,10 +128,18 @@ def test_a_late_success_after_expiry_still_records_the_money(customer, sandbox):
     client = _csrf_client(acct)
     body = _start(client, {"account": acct.code, "gateway": "vnpay"}).json()
     order = PaymentOrder.objects.get(reference=body["reference"])
-    assert services.payment_order_query(reference=order.reference, now=order.expires_at + dt.timedelta(minutes=1)) == "expired"
+    assert (
+        services.payment_order_query(
+            reference=order.reference, now=order.expires_at + dt.timedelta(minutes=1)
+        )
+        == "expired"
+    )
     ipn = vnpay_ipn(tmn_code=settings.GRIDCARE_VNPAY_TMN_CODE, secret=settings.GRIDCARE_VNPAY_HASH_SECRET,
                     reference=order.reference, amount=350_000, transaction_no=5)  # fmt: skip
-    assert httpx.get(f"{sandbox.site}/payments/vnpay/ipn/", params=ipn).json() == {"RspCode": "00", "Message": "Confirm Success"}
+    assert httpx.get(f"{sandbox.site}/payments/vnpay/ipn/", params=ipn).json() == {
+        "RspCode": "00",
+        "Message": "Confirm Success",
+    }
     assert PaymentOrder.objects.get(pk=order.pk).status == "paid" and Payment.objects.count() == 1
 
 

@@ -45,7 +45,11 @@ def test_vnpay_payment_url_carries_the_protocol_fields_and_a_valid_hash():
         reference="GC1", amount=123_456, description="Thanh toan", account_code="PB1", created_at=at,
         expires_at=at + dt.timedelta(minutes=15), return_url="https://site/r?x=1", client_ip="10.0.0.1"))  # fmt: skip
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
-    assert query["vnp_Amount"] == "12345600" and query["vnp_Version"] == "2.1.0" and query["vnp_Command"] == "pay"
+    assert (
+        query["vnp_Amount"] == "12345600"
+        and query["vnp_Version"] == "2.1.0"
+        and query["vnp_Command"] == "pay"
+    )
     assert query["vnp_CreateDate"] == "20250801100000" and query["vnp_ExpireDate"] == "20250801101500"
     assert query["vnp_CurrCode"] == "VND" and query["vnp_TmnCode"] == "TMN1" and query["vnp_Locale"] == "vn"
     given = query.pop("vnp_SecureHash")
@@ -55,7 +59,12 @@ def test_vnpay_payment_url_carries_the_protocol_fields_and_a_valid_hash():
 def test_vnpay_callback_verifies_and_reads_vnd_from_amount_times_100():
     ipn = vnpay_ipn(tmn_code="TMN1", secret=SECRET, reference="GC1", amount=150_000, transaction_no=77)
     result = _vnpay().verify_callback(ipn)
-    assert (result.reference, result.amount, result.succeeded, result.gateway_transaction) == ("GC1", 150_000, True, "77")
+    assert (result.reference, result.amount, result.succeeded, result.gateway_transaction) == (
+        "GC1",
+        150_000,
+        True,
+        "77",
+    )
     declined = _vnpay().verify_callback(vnpay_ipn(tmn_code="TMN1", secret=SECRET, reference="GC1", amount=150_000,
                                                   transaction_no=78, ok=False))  # fmt: skip
     assert not declined.succeeded
@@ -83,7 +92,12 @@ def test_zalopay_create_mac_is_hmac_sha256_of_the_pipe_joined_fields_with_key1()
 def test_zalopay_callback_mac_with_key2_and_tampering_refused():
     body = zalopay_callback(app_id="2553", key2="k2", reference="250801_1", amount=50_000, zp_trans_id=9)
     result = _zalopay().verify_callback(body)
-    assert (result.reference, result.amount, result.succeeded, result.gateway_transaction) == ("250801_1", 50_000, True, "9")
+    assert (result.reference, result.amount, result.succeeded, result.gateway_transaction) == (
+        "250801_1",
+        50_000,
+        True,
+        "9",
+    )
     with pytest.raises(CallbackInvalid):
         _zalopay().verify_callback(body | {"data": body["data"].replace("50000", "5000")})
     with pytest.raises(CallbackInvalid):

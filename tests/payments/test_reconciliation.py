@@ -33,16 +33,22 @@ def day_of_vnpay(world, gateways):
     for acct in (a, b, c):
         bill(acct, total=300_000, due_date=dt.date(2025, 11, 30))
     agreed, _p = paid_through(gateways, a, gateway="vnpay", amount=120_000, paid_at=AT)
-    unheard, _p = paid_through(gateways, b, gateway="vnpay", amount=90_000, paid_at=AT, record=False)  # no IPN came
-    other_day, _p = paid_through(gateways, c, gateway="vnpay", amount=70_000, paid_at=AT - dt.timedelta(days=1))
+    unheard, _p = paid_through(
+        gateways, b, gateway="vnpay", amount=90_000, paid_at=AT, record=False
+    )  # no IPN came
+    other_day, _p = paid_through(
+        gateways, c, gateway="vnpay", amount=70_000, paid_at=AT - dt.timedelta(days=1)
+    )
     # The gateway's list counts a transaction we know nothing about, and we booked one it does not list.
-    gateways.settlement_extra[("vnpay", "20251120")] = [{"reference": "GC251120ZZZZZZ", "amount": 55_000, "transaction": "1"}]
+    gateways.settlement_extra[("vnpay", "20251120")] = [
+        {"reference": "GC251120ZZZZZZ", "amount": 55_000, "transaction": "1"}
+    ]
     payment_record(channel="vnpay", reference="GC251120MANUAL", account=c, amount=40_000, received_at=AT)
     return {"agreed": agreed, "unheard": unheard, "other_day": other_day, "b": b, "c": c}
 
 
 def test_a_vnpay_day_lists_every_difference_and_counts_the_totals(day_of_vnpay):
-    run, = reconciliation.reconcile_day(day=DAY, now=NOW, channels=("vnpay",))
+    (run,) = reconciliation.reconcile_day(day=DAY, now=NOW, channels=("vnpay",))
     assert (run.their_count, run.their_total) == (3, 120_000 + 90_000 + 55_000)
     assert (run.our_count, run.our_total, run.matched_count, run.difference_count) == (2, 160_000, 1, 3)
     assert _differences("vnpay") == {
@@ -59,7 +65,9 @@ def test_rerunning_changes_nothing_and_a_resolved_difference_stays_resolved(day_
     reconciliation.reconcile_day(day=DAY, now=NOW, channels=("vnpay",))
     manual = ReconciliationDifference.objects.get(reference="GC251120MANUAL")
     clerk = staff(unit=world["teams"][0], role=StaffRole.OPERATOR)
-    reconciliation.difference_resolve(difference=manual, by=clerk, now=NOW, note="thu tại quầy, ghi nhầm kênh")
+    reconciliation.difference_resolve(
+        difference=manual, by=clerk, now=NOW, note="thu tại quầy, ghi nhầm kênh"
+    )
     reconciliation.reconcile_day(day=DAY, now=NOW + dt.timedelta(hours=1), channels=("vnpay",))
     assert ReconciliationRun.objects.count() == 1 and ReconciliationDifference.objects.count() == 3
     manual.refresh_from_db()
@@ -74,7 +82,7 @@ def test_money_the_gateway_has_is_recorded_by_asking_the_gateway_again(day_of_vn
     assert Payment.objects.get(reference=day_of_vnpay["unheard"].reference).amount == 90_000
     unheard.refresh_from_db()
     assert unheard.status == "resolved"
-    run, = reconciliation.reconcile_day(day=DAY, now=NOW, channels=("vnpay",))
+    (run,) = reconciliation.reconcile_day(day=DAY, now=NOW, channels=("vnpay",))
     assert run.matched_count == 2
 
 
@@ -89,7 +97,9 @@ def test_staff_of_another_team_see_and_change_nothing(day_of_vnpay, world):
             reconciliation.difference_resolve(difference=difference, by=outsider, now=NOW, note="x")
     team_a = staff(unit=world["teams"][0], role=StaffRole.OPERATOR)
     assert set(reconciliation.open_differences(user=team_a).values_list("reference", flat=True)) == {
-        unheard.reference, "GC251120MANUAL"}  # the unknown one is the company's
+        unheard.reference,
+        "GC251120MANUAL",
+    }  # the unknown one is the company's
     company = staff(unit=world["company"], role=StaffRole.OPERATOR)
     assert reconciliation.open_differences(user=company).count() == 3
     assert ReconciliationDifference.objects.filter(status="open").count() == 3
@@ -108,7 +118,7 @@ def test_bank_statement_lines_against_bank_transfers_of_the_day(world):
             f"FT1,20/11/2025,100.000,tien dien {acct.code},,\nFT2,20/11/2025,30.000,khong ro,,\n")  # fmt: skip
     statements.statement_import(content=text.encode(), filename="vcb.csv", kind="bank", source="VCB", now=NOW)
     payment_record(channel="bank_transfer", reference="HAND-1", account=acct, amount=5_000, received_at=AT)
-    run, = reconciliation.reconcile_day(day=DAY, now=NOW, channels=("bank_transfer",))
+    (run,) = reconciliation.reconcile_day(day=DAY, now=NOW, channels=("bank_transfer",))
     assert (run.their_count, run.their_total, run.our_count, run.matched_count) == (2, 130_000, 2, 1)
     assert _differences("bank_transfer") == {("missing_ours", "VCB:FT2", None, 30_000),
                                              ("missing_theirs", "HAND-1", 5_000, None)}  # fmt: skip

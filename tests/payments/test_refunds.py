@@ -34,7 +34,9 @@ def _owed(acct):
 def test_a_vnpay_refund_is_done_when_vnpay_confirms_and_the_bill_is_owed_again(paid, gateways):
     acct, owed, payment, clerk = paid
     assert _owed(acct) == 0
-    refund = refunds.refund_request(payment=payment, amount=200_000, reason="thu trùng", by=clerk, now=NOW, request_key="k1")
+    refund = refunds.refund_request(
+        payment=payment, amount=200_000, reason="thu trùng", by=clerk, now=NOW, request_key="k1"
+    )
     assert refund.status == Refund.Status.DONE and refund.result_code == "00"
     reversal = PaymentReversal.objects.get(payment=payment)
     assert refund.reversal == reversal and reversal.kind == "refund" and reversal.amount == 200_000
@@ -45,19 +47,27 @@ def test_a_vnpay_refund_is_done_when_vnpay_confirms_and_the_bill_is_owed_again(p
 
 def test_the_same_request_key_is_the_same_refund_and_asks_nothing_again(paid, gateways):
     _acct, _owed_bill, payment, clerk = paid
-    first = refunds.refund_request(payment=payment, amount=50_000, reason="giảm trừ", by=clerk, now=NOW, request_key="same")
-    again = refunds.refund_request(payment=payment, amount=50_000, reason="giảm trừ", by=clerk, now=NOW, request_key="same")
+    first = refunds.refund_request(
+        payment=payment, amount=50_000, reason="giảm trừ", by=clerk, now=NOW, request_key="same"
+    )
+    again = refunds.refund_request(
+        payment=payment, amount=50_000, reason="giảm trừ", by=clerk, now=NOW, request_key="same"
+    )
     assert first.pk == again.pk and len(gateways.refunds) == 1
     assert PaymentReversal.objects.filter(payment=payment).count() == 1
     with pytest.raises(PaymentError) as too_much:
-        refunds.refund_request(payment=payment, amount=150_001, reason="x", by=clerk, now=NOW, request_key="other")
+        refunds.refund_request(
+            payment=payment, amount=150_001, reason="x", by=clerk, now=NOW, request_key="other"
+        )
     assert too_much.value.code == "exceeds_payment"
 
 
 def test_a_forged_vnpay_answer_is_refused_and_the_refund_stays_pending_without_a_ledger_entry(paid, gateways):
     _acct, _bill, payment, clerk = paid
     gateways.refund_mode = "forge"
-    refund = refunds.refund_request(payment=payment, amount=200_000, reason="x", by=clerk, now=NOW, request_key="f")
+    refund = refunds.refund_request(
+        payment=payment, amount=200_000, reason="x", by=clerk, now=NOW, request_key="f"
+    )
     assert refund.status == Refund.Status.PENDING and refund.result_code == "gateway_bad_signature"[:16]
     assert not PaymentReversal.objects.exists()
     # Asked again once the gateway answers genuinely: the same request id, done once.
@@ -70,7 +80,9 @@ def test_a_forged_vnpay_answer_is_refused_and_the_refund_stays_pending_without_a
 def test_a_replayed_answer_about_another_transaction_is_refused(paid, gateways):
     _acct, _bill, payment, clerk = paid
     gateways.refund_mode = "replay"
-    refund = refunds.refund_request(payment=payment, amount=10_000, reason="x", by=clerk, now=NOW, request_key="r")
+    refund = refunds.refund_request(
+        payment=payment, amount=10_000, reason="x", by=clerk, now=NOW, request_key="r"
+    )
     assert refund.status == Refund.Status.PENDING and refund.result_code == "gateway_mismatch"
     assert not PaymentReversal.objects.exists()
 
@@ -78,7 +90,9 @@ def test_a_replayed_answer_about_another_transaction_is_refused(paid, gateways):
 def test_a_declined_refund_fails_and_changes_nothing(paid, gateways):
     acct, _bill, payment, clerk = paid
     gateways.refund_mode = "decline"
-    refund = refunds.refund_request(payment=payment, amount=10_000, reason="x", by=clerk, now=NOW, request_key="d")
+    refund = refunds.refund_request(
+        payment=payment, amount=10_000, reason="x", by=clerk, now=NOW, request_key="d"
+    )
     assert refund.status == Refund.Status.FAILED and refund.result_code == "95"
     assert not PaymentReversal.objects.exists() and _owed(acct) == 0
 
@@ -88,7 +102,9 @@ def test_a_zalopay_refund_processing_is_done_after_the_query(world, gateways):
     _order, payment = paid_through(gateways, acct, gateway="zalopay", amount=80_000, paid_at=NOW)
     clerk = staff(unit=world["teams"][0], role=StaffRole.MANAGER)
     gateways.refund_mode = "processing"
-    refund = refunds.refund_request(payment=payment, amount=30_000, reason="tính sai", by=clerk, now=NOW, request_key="z")
+    refund = refunds.refund_request(
+        payment=payment, amount=30_000, reason="tính sai", by=clerk, now=NOW, request_key="z"
+    )
     assert refund.status == Refund.Status.PENDING and refund.result_code == "3"
     assert refund.reference.startswith("251120_2553_")  # yymmdd_appid_xxx
     assert not PaymentReversal.objects.exists()
@@ -99,9 +115,14 @@ def test_a_zalopay_refund_processing_is_done_after_the_query(world, gateways):
 
 def test_a_staff_member_of_another_team_or_a_viewer_refunds_nothing(paid, world, gateways):
     _acct, _bill, payment, _clerk = paid
-    for outsider in (staff(unit=world["teams"][1], role=StaffRole.MANAGER), staff(unit=world["teams"][0], role=StaffRole.VIEWER)):
+    for outsider in (
+        staff(unit=world["teams"][1], role=StaffRole.MANAGER),
+        staff(unit=world["teams"][0], role=StaffRole.VIEWER),
+    ):
         with pytest.raises(AccessDenied):
-            refunds.refund_request(payment=payment, amount=1_000, reason="x", by=outsider, now=NOW, request_key="o")
+            refunds.refund_request(
+                payment=payment, amount=1_000, reason="x", by=outsider, now=NOW, request_key="o"
+            )
     assert not Refund.objects.exists() and not gateways.refunds
 
 
@@ -109,7 +130,9 @@ def test_a_counter_payment_is_not_refunded_through_a_gateway(world, gateways):
     from gridcare.payments.services import payment_record
 
     acct = factories.account(world)
-    payment, _new = payment_record(channel="counter", reference="Q-1", account=acct, amount=10_000, received_at=NOW)
+    payment, _new = payment_record(
+        channel="counter", reference="Q-1", account=acct, amount=10_000, received_at=NOW
+    )
     clerk = staff(unit=world["teams"][0], role=StaffRole.OPERATOR)
     with pytest.raises(PaymentError) as refused:
         refunds.refund_request(payment=payment, amount=10_000, reason="x", by=clerk, now=NOW, request_key="c")

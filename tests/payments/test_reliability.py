@@ -196,7 +196,9 @@ def test_a_process_killed_between_recording_and_allocating_allocates_exactly_onc
     ref = order["reference"]
     # The kill left nothing half done: no payment without its allocations, the order still pending.
     assert _rows(connect, f"SELECT COUNT(*) FROM payments_payment WHERE reference = '{ref}'") == [(0,)]  # noqa: S608
-    assert _rows(connect, f"SELECT status FROM payments_paymentorder WHERE reference = '{ref}'") == [("pending",)]  # noqa: S608
+    assert _rows(connect, f"SELECT status FROM payments_paymentorder WHERE reference = '{ref}'") == [  # noqa: S608
+        ("pending",)
+    ]  # noqa: S608
     # The gateway retries its callback (twice, to be sure): recorded and allocated exactly once.
     with httpx.Client(base_url=base, timeout=30) as client:
         answers = [_send(client, _callback(order)) for _ in range(2)]

@@ -40,7 +40,9 @@ def test_each_stage_reaches_only_the_unpaid_bill_once(setup):
     assert _stages() == [("late@example.vn", "due_soon", dt.date(2025, 8, 7), 300_000)]
     services.payment_record(channel="counter", reference="P2", account=late, amount=100_000, received_at=NOW)
     reminders.payment_reminders_send(today=dt.date(2025, 8, 11), now=NOW)  # a day after the due date
-    reminders.payment_reminders_send(today=dt.date(2025, 8, 17), now=NOW)  # six days after the notice: not yet
+    reminders.payment_reminders_send(
+        today=dt.date(2025, 8, 17), now=NOW
+    )  # six days after the notice: not yet
     reminders.payment_reminders_send(today=dt.date(2025, 8, 18), now=NOW)
     reminders.payment_reminders_send(today=dt.date(2025, 8, 25), now=NOW)
     assert _stages() == [
@@ -67,5 +69,9 @@ def test_the_message_is_in_the_customers_language_with_the_amount_owed(setup, se
     assert message.context == {"amount": {"vnd": 300_000}}
     notice = message.notice
     template = template_find(key=notice.template_key, channel="email", language="fr")
-    text = render(template=template, context={**notice.context, **message.context, "customer_code": late.code}, language="fr").body
+    text = render(
+        template=template,
+        context={**notice.context, **message.context, "customer_code": late.code},
+        language="fr",
+    ).body
     assert "impayés" in text and "300" in text and "11/08/2025" not in text and "10/08/2025" in text

@@ -71,7 +71,10 @@ def test_lines_are_matched_by_reference_or_customer_code_and_allocated(two):
 
 
 def test_reimporting_the_same_file_changes_nothing(two):
-    text = HEADER + f"FT010,04/08/2025,150000,{payment_reference(bill_number=two['june'].number)},,\nFT011,04/08/2025,1000,?,,\n"
+    text = (
+        HEADER
+        + f"FT010,04/08/2025,150000,{payment_reference(bill_number=two['june'].number)},,\nFT011,04/08/2025,1000,?,,\n"
+    )
     first = _import(text)
     counts = (Payment.objects.count(), Allocation.objects.count(), StatementLine.objects.count())
     again = _import(text)
@@ -122,7 +125,10 @@ def test_every_bad_row_says_row_column_value_and_why_and_good_rows_are_kept(two)
     ("content", "code"),
     [
         (b"transaction_id;booked_on;amount\nA;04/08/2025;1\n", "bad_header"),
-        ("transaction_id,booked_on,amount,description\nA,04/08/2025,1,Thanh toán\n".encode("cp1258"), "bad_file"),
+        (
+            "transaction_id,booked_on,amount,description\nA,04/08/2025,1,Thanh toán\n".encode("cp1258"),
+            "bad_file",
+        ),
         (b"", "empty_file"),
         (b"PK\x03\x04 not a zip", "bad_file"),
     ],
@@ -148,7 +154,9 @@ def test_an_xlsx_partner_file_with_vietnamese_column_names_is_read(two):
     sheet.append(["VNP-1", dt.datetime(2025, 8, 4), 150000, "thu ho", two["mine"].code])
     buffer = io.BytesIO()
     book.save(buffer)
-    result = statements.statement_import(content=buffer.getvalue(), filename="p.xlsx", kind="partner", source="VNPOST", now=NOW)
+    result = statements.statement_import(
+        content=buffer.getvalue(), filename="p.xlsx", kind="partner", source="VNPOST", now=NOW
+    )
     assert result.matched == 1 and Payment.objects.get().channel == "counter"
     assert selectors.bill_paid_amount(bill=two["june"]) == 150_000
 
@@ -158,7 +166,9 @@ def test_staff_match_an_unmatched_line_once_within_their_units(world, two):
     _import(HEADER + "FT050,04/08/2025,80.000,tien dien,,\n", user=operator)
     line = StatementLine.objects.get()
     assert line.unit_id == world["teams"][0].pk
-    matched = statements.statement_line_match(line=line, account=two["mine"], bill=two["july"], user=operator, now=NOW)
+    matched = statements.statement_line_match(
+        line=line, account=two["mine"], bill=two["july"], user=operator, now=NOW
+    )
     assert (matched.status, matched.matched_by, matched.account_id) == ("matched", "manual", two["mine"].pk)
     assert selectors.bill_paid_amount(bill=two["july"]) == 80_000
     with pytest.raises(statements.StatementError):
@@ -171,7 +181,9 @@ def test_another_teams_staff_cannot_import_for_or_match_a_line_of_another_unit(w
     _import(HEADER + "FT060,04/08/2025,80.000,tien dien,,\n", user=operator)
     line = StatementLine.objects.get()
     company = Unit.objects.get(code="PCCT")
-    elsewhere = unit_create(kind=Unit.Kind.COMPANY, code="PCHG", name="Công ty Điện lực Hậu Giang", parent=company.parent)
+    elsewhere = unit_create(
+        kind=Unit.Kind.COMPANY, code="PCHG", name="Công ty Điện lực Hậu Giang", parent=company.parent
+    )
     stranger = staff(unit=elsewhere, role=StaffRole.MANAGER)
     with pytest.raises(policy.AccessDenied):
         statements.statement_line_match(line=line, account=two["mine"], user=stranger, now=NOW)

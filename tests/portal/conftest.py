@@ -36,4 +36,3 @@ def customer_account(world):
 def signed_in(client, customer_account):
     client.force_login(customer_account.customer.user)
     return client
-

@@ -44,7 +44,14 @@ def test_account_page_shows_address_meter_and_last_six_readings(signed_in, custo
     assert response.status_code == 200
     text = response.text
     premise = customer_account.premise
-    for expected in (customer_account.code, "Trần Thị Bình", premise.street, "Ninh Kiều", "Cần Thơ", "Sinh hoạt"):
+    for expected in (
+        customer_account.code,
+        "Trần Thị Bình",
+        premise.street,
+        "Ninh Kiều",
+        "Cần Thơ",
+        "Sinh hoạt",
+    ):
         assert expected in text
     meter = customer_account.meter_installations.get().meter
     assert meter.serial in text and "Công tơ điện tử" in text
@@ -78,7 +85,9 @@ def test_each_customer_sees_only_their_own_account(client, customer_account, wor
     assert client.get(account_url(customer_account)).status_code == 404
 
 
-def test_staff_who_are_not_customers_are_pointed_to_the_back_office(client, django_user_model, customer_account):
+def test_staff_who_are_not_customers_are_pointed_to_the_back_office(
+    client, django_user_model, customer_account
+):
     staff = django_user_model.objects.create_user(username="clerk", password="x", is_staff=True)
     client.force_login(staff)
     response = client.get(reverse("portal:home"))
@@ -103,10 +112,17 @@ def test_account_without_readings_says_so(client, world):
     assert "<svg" not in response.text
 
 
-def test_account_page_query_count_does_not_grow_with_readings(signed_in, customer_account, django_assert_max_num_queries):
+def test_account_page_query_count_does_not_grow_with_readings(
+    signed_in, customer_account, django_assert_max_num_queries
+):
     meter = customer_account.meter_installations.get().meter
     Reading.objects.bulk_create(
-        Reading(meter=meter, account=customer_account, read_on=dt.date(2026, 2, 5) + dt.timedelta(days=30 * i), total=10_000 + i)
+        Reading(
+            meter=meter,
+            account=customer_account,
+            read_on=dt.date(2026, 2, 5) + dt.timedelta(days=30 * i),
+            total=10_000 + i,
+        )
         for i in range(24)
     )
     # The readings part is cached under a digest of the readings (portal.views._account_readings_html): the first

@@ -30,7 +30,8 @@ def browser(monkeypatch):
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield chromium
         chromium.close()
@@ -38,10 +39,15 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def phone(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 640}, locale="vi-VN", base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, locale="vi-VN", base_url=live_server.url
+    )
     page = context.new_page()
     foreign = []
-    page.on("request", lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url))
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url),
+    )
     page.foreign_requests = foreign
     page.csp_errors = collect_csp_errors(page)
     yield page
@@ -64,7 +70,11 @@ def serious_violations(page):
     from axe_playwright_python.sync_playwright import Axe
 
     violations = Axe().run(page).response["violations"]
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in violations if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def assert_fits_a_phone(page):
@@ -129,7 +139,9 @@ def test_language_and_text_size_switches_work_and_persist(customer_account, phon
     assert float(after.removesuffix("px")) > float(before.removesuffix("px"))
     assert_fits_a_phone(page)
     # Larger English text makes the tables wider than the phone: a region that scrolls must take focus.
-    assert page.evaluate("[...document.querySelectorAll('.table-scroll')].some(el => el.scrollWidth > el.clientWidth)")
+    assert page.evaluate(
+        "[...document.querySelectorAll('.table-scroll')].some(el => el.scrollWidth > el.clientWidth)"
+    )
     assert serious_violations(page) == []
     page.goto("/")
     assert page.locator("html").get_attribute("class") == "text-large"
@@ -187,7 +199,9 @@ def billed_account(customer_account):
     for period, cutover in ((dt.date(2025, 5, 1), True), (dt.date(2025, 6, 1), False)):
         run = services.bill_run_create(period=period, route=None, now=now, cutover=cutover)
         services.bill_run_execute(run=run, now=now)
-    bill = Bill.objects.filter(account=customer_account).exclude(status=Bill.Status.HELD).order_by("pk").first()
+    bill = (
+        Bill.objects.filter(account=customer_account).exclude(status=Bill.Status.HELD).order_by("pk").first()
+    )
     assert bill is not None, "the fixture account's June bill is issued"
     return customer_account, bill
 
@@ -222,7 +236,9 @@ def administrator():
     return totp_device(superuser())
 
 
-def test_the_back_office_runs_under_the_content_security_policy(billed_account, administrator, browser, live_server):
+def test_the_back_office_runs_under_the_content_security_policy(
+    billed_account, administrator, browser, live_server
+):
     from tests.backoffice.builders import PASSWORD as STAFF_PASSWORD
     from tests.backoffice.builders import current_code
 

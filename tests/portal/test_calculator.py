@@ -24,7 +24,9 @@ def home(world):
 
 @pytest.fixture
 def shop(world):
-    acct = factories.account(world, name="Cửa hàng Minh Châu", purpose="business", meter_kind=Meter.Kind.SMART, time_of_use=True)
+    acct = factories.account(
+        world, name="Cửa hàng Minh Châu", purpose="business", meter_kind=Meter.Kind.SMART, time_of_use=True
+    )
     portal_login(acct)
     return acct
 
@@ -35,8 +37,13 @@ def _calculate(client, acct, **params):
 
 
 def _amounts(page):
-    lines = re.findall(r'data-kwh="(\d+)">[^<]*</td><td class="num">([\d.]+)</td><td class="num" data-amount="(\d+)"', page)
-    totals = {key: int(v) for key, v in re.findall(r'id="calculator-(subtotal|vat|total)" data-amount="(\d+)"', page)}
+    lines = re.findall(
+        r'data-kwh="(\d+)">[^<]*</td><td class="num">([\d.]+)</td><td class="num" data-amount="(\d+)"', page
+    )
+    totals = {
+        key: int(v)
+        for key, v in re.findall(r'id="calculator-(subtotal|vat|total)" data-amount="(\d+)"', page)
+    }
     return [(int(k), int(p.replace(".", "")), int(a)) for k, p, a in lines], totals
 
 
@@ -50,7 +57,9 @@ def test_250_kwh_in_30_days_for_one_household(client, home):
 
 
 def test_two_households_double_every_tier(client, home):
-    lines, totals = _amounts(_calculate(client, home, start="2026-10-05", end="2026-11-04", kwh="250", households="2").text)
+    lines, totals = _amounts(
+        _calculate(client, home, start="2026-10-05", end="2026-11-04", kwh="250", households="2").text
+    )
     assert lines == [(100, 1984, 198_400), (100, 2050, 205_000), (50, 2380, 119_000)]
     assert totals == {"subtotal": 522_400, "vat": 41_792, "total": 564_192}
 
@@ -65,7 +74,9 @@ def test_a_period_across_the_price_change_is_split_by_days(client, home):
 
 
 def test_a_business_customer_prices_kwh_per_time_of_use_period(client, shop):
-    page = _calculate(client, shop, start="2026-10-05", end="2026-11-04", peak="100", normal="300", offpeak="200").text
+    page = _calculate(
+        client, shop, start="2026-10-05", end="2026-11-04", peak="100", normal="300", offpeak="200"
+    ).text
     lines, totals = _amounts(page)
     assert lines == [(100, 5422, 542_200), (300, 3152, 945_600), (200, 1918, 383_600)]
     assert totals == {"subtotal": 1_871_400, "vat": 149_712, "total": 2_021_112}
@@ -82,7 +93,10 @@ def test_a_business_customer_prices_kwh_per_time_of_use_period(client, shop):
         ({"kwh": "100", "end": "2027-03-01"}, "Một kỳ tính tối đa 92 ngày"),
         ({"kwh": "100", "start": "hôm qua"}, "Ngày đầu kỳ chưa đúng"),
         ({"kwh": "100", "households": "0"}, "Số hộ ít nhất là 1."),
-        ({"kwh": "100", "start": "2019-01-01", "end": "2019-02-01"}, "Chưa có biểu giá cho mục đích sinh hoạt"),
+        (
+            {"kwh": "100", "start": "2019-01-01", "end": "2019-02-01"},
+            "Chưa có biểu giá cho mục đích sinh hoạt",
+        ),
     ],
 )
 def test_bad_input_says_what_to_do_and_keeps_what_was_typed(client, home, params, message):
@@ -104,7 +118,9 @@ def test_another_customers_account_is_a_404(client, home, world):
     other = factories.account(world, name="Người khác")
     portal_login(other)
     client.force_login(other.customer.user)
-    assert client.get(reverse("portal:calculator", kwargs={"code": home.code}), {"kwh": "1"}).status_code == 404
+    assert (
+        client.get(reverse("portal:calculator", kwargs={"code": home.code}), {"kwh": "1"}).status_code == 404
+    )
 
 
 def test_the_empty_form_starts_with_the_contracts_households(client, world):

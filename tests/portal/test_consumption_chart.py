@@ -66,4 +66,6 @@ def test_chart_is_labelled_and_has_a_numbers_table_behind_a_toggle(page):
     cells = re.findall(r'<th scope="row">(\d\d)/(\d{4})</th><td class="num" data-kwh="(\d*)">', details)
     expected = expected_by_month()
     assert len(cells) == 24
-    assert {(int(m), int(y)): int(v) for m, y, v in cells} == {(int(m), int(y)): expected[(int(m), int(y))] for m, y, _ in cells}
+    assert {(int(m), int(y)): int(v) for m, y, v in cells} == {
+        (int(m), int(y)): expected[(int(m), int(y))] for m, y, _ in cells
+    }

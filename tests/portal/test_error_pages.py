@@ -40,7 +40,9 @@ def test_urls(settings):
      ("en", "This page cannot be found", "Back to my accounts"),
      ("fr", "Cette page est introuvable", "Retour à mes comptes")],
 )  # fmt: skip
-def test_a_missing_portal_page_is_the_portals_404_in_the_persons_language(client, language, heading, next_step):
+def test_a_missing_portal_page_is_the_portals_404_in_the_persons_language(
+    client, language, heading, next_step
+):
     client.cookies["django_language"] = language
     response = client.get("/no-such-page/")
     assert response.status_code == 404

@@ -49,7 +49,13 @@ def test_bill_ready_and_reminders_link_to_the_bill_and_a_receipt_to_the_receipt(
 
 
 def test_a_notice_about_a_bill_that_is_gone_has_no_link_and_other_notices_none(client, customer):
-    cancelled = bill(customer, total=50_000, due_date=dt.date(2025, 11, 25), period=dt.date(2025, 10, 1), status="cancelled")
+    cancelled = bill(
+        customer,
+        total=50_000,
+        due_date=dt.date(2025, 11, 25),
+        period=dt.date(2025, 10, 1),
+        status="cancelled",
+    )
     _inbox(acct=customer, template="bill_ready", context={"period": "10/2025", "due_on": {"date": "2025-11-25"},
                                                           "amount": {"vnd": 50_000}})  # fmt: skip
     html = client.get(f"/accounts/{customer.code}/notifications/").content.decode()
@@ -58,8 +64,17 @@ def test_a_notice_about_a_bill_that_is_gone_has_no_link_and_other_notices_none(c
 
 def test_the_links_cost_one_query_for_one_notice_or_many(client, customer):
     for month in range(1, 7):
-        bill(customer, total=100_000 + month, due_date=dt.date(2025, month + 1, 20), period=dt.date(2025, month, 1))
-    _inbox(acct=customer, template="bill_ready", context={"period": "01/2025", "due_on": {"date": "2025-02-20"}, "amount": {"vnd": 1}})
+        bill(
+            customer,
+            total=100_000 + month,
+            due_date=dt.date(2025, month + 1, 20),
+            period=dt.date(2025, month, 1),
+        )
+    _inbox(
+        acct=customer,
+        template="bill_ready",
+        context={"period": "01/2025", "due_on": {"date": "2025-02-20"}, "amount": {"vnd": 1}},
+    )
     url = f"/accounts/{customer.code}/notifications/"
     client.get(url)
     from django.db import connection
@@ -74,5 +89,7 @@ def test_the_links_cost_one_query_for_one_notice_or_many(client, customer):
         html = client.get(url).content.decode()
     assert html.count("Xem hoá đơn") == 6
     # The links cost one query of bills, whatever the number of notices (the messages' own rendering is not ours).
-    bill_queries = [len([q for q in run.captured_queries if '"billing_bill"' in q["sql"]]) for run in (one, many)]
+    bill_queries = [
+        len([q for q in run.captured_queries if '"billing_bill"' in q["sql"]]) for run in (one, many)
+    ]
     assert bill_queries == [1, 1]

@@ -270,7 +270,9 @@ def test_an_alert_set_on_the_page_reaches_the_inbox_when_readings_cross_it(clien
                                             ("preferences/", {t: ["email"] for t in ("bills", "payments", "planned_outage",
                                              "incident", "service_request", "demand_response", "programmes",
                                              "consumption_alert")})])  # fmt: skip
-def test_after_saving_the_page_opens_on_the_message_that_says_so(client_in, account_with_contacts, form, data):
+def test_after_saving_the_page_opens_on_the_message_that_says_so(
+    client_in, account_with_contacts, form, data
+):
     # The message is at the top of the page; landing on the form's anchor further down would scroll it out of view.
     response = client_in.post(page_url(account_with_contacts, form), data)
     assert response["Location"].endswith("#saved")
@@ -339,7 +341,10 @@ def test_push_button_appears_only_with_a_vapid_key_and_carries_the_public_key(
 
 def test_a_browser_subscription_makes_push_a_channel(client_in, account_with_contacts):
     acct = account_with_contacts
-    body = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": {"p256dh": "BPublic", "auth": "secret"}}
+    body = {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/abc",
+        "keys": {"p256dh": "BPublic", "auth": "secret"},
+    }
     response = client_in.post(page_url(acct, "push/"), body, content_type="application/json")
     assert response.status_code == 201
     subscription = PushSubscription.objects.get(account=acct)

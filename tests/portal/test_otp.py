@@ -108,10 +108,7 @@ def test_an_expired_code_is_refused(client, phone_account, settings):
 
 def test_issuing_is_rate_limited_without_saying_so(client, phone_account, settings):
     settings.GRIDCARE_OTP_MAX_PER_HOUR = 2
-    answers = {
-        ask(client, phone_account.code, "sms")["Location"]
-        for _ in range(4)
-    }
+    answers = {ask(client, phone_account.code, "sms")["Location"] for _ in range(4)}
     assert answers == {VERIFY}
     assert OtpChallenge.objects.filter(account=phone_account).count() == 2
     assert Notice.objects.filter(key__startswith="otp:").count() == 2
@@ -189,7 +186,9 @@ def test_wrong_codes_do_not_lock_the_password_sign_in(client, phone_account, set
         client.post(VERIFY, {"code": wrong})
     assert client.post(VERIFY, {"code": wrong}).status_code == 429
     response = client.post("/login/", {"customer_code": phone_account.code, "password": PASSWORD})
-    assert response.status_code == 302 and client.session["_auth_user_id"] == str(phone_account.customer.user.pk)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(
+        phone_account.customer.user.pk
+    )
 
 
 def test_wrong_passwords_do_not_lock_the_code_sign_in(client, phone_account, settings):

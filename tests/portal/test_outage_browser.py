@@ -27,7 +27,12 @@ def cast(world):
     return {"customer": customer, "operator": operator, "device": device}
 
 
-def test_a_no_power_report_becomes_an_incident_and_the_restoration_reaches_the_inbox(cast, phone, browser, live_server):  # noqa: F811
+def test_a_no_power_report_becomes_an_incident_and_the_restoration_reaches_the_inbox(
+    cast,
+    phone,  # noqa: F811 - the fixture imported above
+    browser,  # noqa: F811
+    live_server,
+):
     customer = cast["customer"]
     page = phone
     sign_in(page, customer.code)
@@ -39,7 +44,9 @@ def test_a_no_power_report_becomes_an_incident_and_the_restoration_reaches_the_i
     assert "Đã ghi nhận báo mất điện" in page.locator("main").inner_text()
     assert serious_violations(page) == []
 
-    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", base_url=live_server.url)
+    desk = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="vi-VN", base_url=live_server.url
+    )
     staff_page = desk.new_page()
     staff_page.goto("/backoffice/login/?next=/backoffice/outages/outage/suggestions/")
     staff_page.locator("#id_username").fill("vanhanh.pcct")

@@ -31,14 +31,20 @@ def test_the_account_page_links_to_the_outage_page(signed_in, customer):
 def test_a_report_is_filed_under_the_customer_s_station(signed_in, customer, world):
     page = signed_in.get(f"/accounts/{customer.code}/outages/")
     assert page.status_code == 200 and 'id="report-no-power"' in page.text
-    answer = signed_in.post(f"/accounts/{customer.code}/outages/report/", {"note": "cả xóm mất điện"}, follow=True)
+    answer = signed_in.post(
+        f"/accounts/{customer.code}/outages/report/", {"note": "cả xóm mất điện"}, follow=True
+    )
     assert "Đã ghi nhận báo mất điện" in answer.text
     report = OutageReport.objects.get()
     assert report.account == customer and report.transformer_station == world["stations"][world["teams"][0]]
-    assert report.feeder == world["feeder"] and report.note == "cả xóm mất điện" and report.channel == "portal"
+    assert (
+        report.feeder == world["feeder"] and report.note == "cả xóm mất điện" and report.channel == "portal"
+    )
 
 
-def test_a_known_outage_is_shown_instead_of_a_report_and_the_customer_may_ask_to_be_told(signed_in, customer, world):
+def test_a_known_outage_is_shown_instead_of_a_report_and_the_customer_may_ask_to_be_told(
+    signed_in, customer, world
+):
     now = timezone.now()
     incident = services.incident_record(
         unit=world["company"], place="phường Ninh Kiều", reason="sự cố đường dây", started_at=now - dt.timedelta(minutes=30),

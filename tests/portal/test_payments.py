@@ -19,8 +19,18 @@ def mine(world):
     acct = factories.account(world, name="Trần Thị Bình")
     portal_login(acct)
     today = timezone.localdate()
-    old = bill(acct, total=120_000, due_date=today - dt.timedelta(days=20), period=(today - dt.timedelta(days=70)).replace(day=1))
-    new = bill(acct, total=230_500, due_date=today + dt.timedelta(days=8), period=(today - dt.timedelta(days=35)).replace(day=1))
+    old = bill(
+        acct,
+        total=120_000,
+        due_date=today - dt.timedelta(days=20),
+        period=(today - dt.timedelta(days=70)).replace(day=1),
+    )
+    new = bill(
+        acct,
+        total=230_500,
+        due_date=today + dt.timedelta(days=8),
+        period=(today - dt.timedelta(days=35)).replace(day=1),
+    )
     return acct, old, new
 
 
@@ -44,7 +54,9 @@ def test_home_shows_what_is_due_overdue_and_one_pay_button(client, mine):
 
 def test_after_paying_everything_home_says_nothing_is_due_and_shows_credit(client, mine):
     acct, _old, _new = mine
-    services.payment_record(channel="counter", reference="Q-1", account=acct, amount=400_000, received_at=timezone.now())
+    services.payment_record(
+        channel="counter", reference="Q-1", account=acct, amount=400_000, received_at=timezone.now()
+    )
     client.force_login(acct.customer.user)
     page = client.get("/").content.decode()
     assert "Không có khoản nào cần thanh toán." in page and "49.500 ₫" in page  # 400.000 − 350.500 credit
@@ -67,7 +79,9 @@ def test_the_pay_page_lists_the_bills_and_vnpay_goes_to_the_gateway(client, mine
 def test_bank_transfer_shows_the_account_and_the_transfer_text(client, mine):
     acct, _old, new = mine
     client.force_login(acct.customer.user)
-    page = client.post(f"/accounts/{acct.code}/pay/", {"bill": new.number, "gateway": "bank_transfer"}).content.decode()
+    page = client.post(
+        f"/accounts/{acct.code}/pay/", {"bill": new.number, "gateway": "bank_transfer"}
+    ).content.decode()
     assert f"{acct.code} {new.number}" in page and "230.500 ₫" in page
     assert PaymentOrder.objects.count() == 0
 
@@ -81,7 +95,9 @@ def test_no_choice_is_a_sentence_not_an_error_page(client, mine):
 
 def test_the_bill_page_shows_what_is_left_or_that_it_is_paid(client, mine):
     acct, old, new = mine
-    services.payment_record(channel="counter", reference="Q-2", account=acct, amount=150_000, received_at=timezone.now())
+    services.payment_record(
+        channel="counter", reference="Q-2", account=acct, amount=150_000, received_at=timezone.now()
+    )
     client.force_login(acct.customer.user)
     paid = client.get(f"/accounts/{acct.code}/bills/{old.number}/").content.decode()
     assert 'id="bill-paid"' in paid
@@ -128,7 +144,10 @@ def test_another_customer_gets_a_404_from_every_payment_endpoint(client, mine, s
                 f"/api/v1/payments/{order.reference}/"):  # fmt: skip
         response = client.get(url)
         assert response.status_code == 404 and response.json()["code"] == "not_found", url
-    for body in ({"account": acct.code, "gateway": "vnpay"}, {"account": other.code, "bills": [old.number], "gateway": "vnpay"}):
+    for body in (
+        {"account": acct.code, "gateway": "vnpay"},
+        {"account": other.code, "bills": [old.number], "gateway": "vnpay"},
+    ):
         response = client.post("/api/v1/payments/", body, content_type="application/json")
         assert response.status_code == 404, body
     assert PaymentOrder.objects.count() == 1
@@ -136,7 +155,9 @@ def test_another_customer_gets_a_404_from_every_payment_endpoint(client, mine, s
 
 def test_the_balance_endpoint_for_the_customer(client, mine):
     acct, old, new = mine
-    services.payment_record(channel="counter", reference="Q-3", account=acct, amount=20_000, received_at=timezone.now())
+    services.payment_record(
+        channel="counter", reference="Q-3", account=acct, amount=20_000, received_at=timezone.now()
+    )
     client.force_login(acct.customer.user)
     body = client.get(f"/api/v1/accounts/{acct.code}/balance/").json()
     assert (body["due"], body["overdue"], body["credit"]) == (330_500, 100_000, 0)
@@ -149,7 +170,7 @@ def _shown_vietqr(page: str) -> str:
 
     found = re.search(r'id="transfer-vietqr" data-payload="([^"]+)"', page)
     assert found, "the bank-transfer page shows no VietQR code"
-    assert "<svg" in page[found.end():found.end() + 400]
+    assert "<svg" in page[found.end() : found.end() + 400]
     return found.group(1)
 
 
@@ -163,7 +184,9 @@ def test_bank_transfer_shows_the_vietqr_of_the_bill_with_what_is_left_to_pay(cli
     services.payment_record(channel="counter", reference="Q-part", account=acct, amount=150_000, received_at=timezone.now(),
                             bills=[])  # pays the older bill (120.000) and 30.000 of this one  # fmt: skip
     client.force_login(acct.customer.user)
-    page = client.post(f"/accounts/{acct.code}/pay/", {"bill": "202511-000000012", "gateway": "bank_transfer"}).content.decode()
+    page = client.post(
+        f"/accounts/{acct.code}/pay/", {"bill": "202511-000000012", "gateway": "bank_transfer"}
+    ).content.decode()
     qr = QRPay(_shown_vietqr(page))
     assert qr.is_valid and qr.amount == "200500"  # 230.500 − 30.000 already paid
     assert qr.consumer.bank_bin == settings.GRIDCARE_VIETQR_BANK_BIN

@@ -38,7 +38,8 @@ DAYS = 14
 def _intervals(meter, *, wh):
     start = dt.datetime.combine(LAST_DAY - dt.timedelta(days=DAYS - 1), dt.time(0, 0), tzinfo=BUSINESS_TZ)
     IntervalReading.objects.bulk_create(
-        IntervalReading(meter=meter, start=start + dt.timedelta(minutes=30 * i), energy_wh=wh(i)) for i in range(DAYS * 48)
+        IntervalReading(meter=meter, start=start + dt.timedelta(minutes=30 * i), energy_wh=wh(i))
+        for i in range(DAYS * 48)
     )
 
 
@@ -46,7 +47,9 @@ def _intervals(meter, *, wh):
 def portal(billed_account, world):  # noqa: F811
     """The household (smart meter, 30-minute data, a bill) and a time-of-use business, one customer owning both."""
     household, bill = billed_account
-    if not apps.get_model("tariffs", "TimeOfUseSchedule").objects.exists():  # (flushed by an earlier transactional test)
+    if not apps.get_model(
+        "tariffs", "TimeOfUseSchedule"
+    ).objects.exists():  # (flushed by an earlier transactional test)
         importlib.import_module("gridcare.tariffs.migrations.0002_catalogue").load(apps, None)
     meter = MeterInstallation.objects.get(account=household).meter
     Meter.objects.filter(pk=meter.pk).update(kind=Meter.Kind.SMART)
@@ -77,7 +80,9 @@ def axe_violations(page) -> list:
     """The WCAG 2.2 A/AA violations axe-core finds on the page, any impact."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate("opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    result = page.evaluate(
+        "opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG_22_AA}}
+    )
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
@@ -130,7 +135,9 @@ def test_the_daily_chart_shades_peak_hours_and_its_numbers_are_a_tap_away(portal
     page.goto(f"/accounts/{shop}/")
     page.locator("#usage-link").click()
     page.wait_for_url(f"**/accounts/{shop}/usage/")
-    assert page.locator("#usage-period").inner_text().startswith("29/11/2026")  # the latest day with data, a Sunday
+    assert (
+        page.locator("#usage-period").inner_text().startswith("29/11/2026")
+    )  # the latest day with data, a Sunday
     assert page.locator("svg#usage-chart .chart-series-0 rect").count() == 48
     assert page.locator("svg#usage-chart [data-band='Cao điểm']").count() == 0  # no peak on Sunday
     page.get_by_role("link", name="Ngày trước").click()
@@ -141,7 +148,11 @@ def test_the_daily_chart_shades_peak_hours_and_its_numbers_are_a_tap_away(portal
     page.get_by_text("Xem số liệu").click()
     assert table.locator("tbody tr").count() == 48
     # 17:30–18:00 is slot 35: 2 000 + 35 × 40 = 3 400 Wh, peak hours under Decision 963.
-    assert table.locator("tbody tr").nth(35).inner_text().split("\t") == ["17:30–18:00", "3,40 kWh", "Cao điểm"]
+    assert table.locator("tbody tr").nth(35).inner_text().split("\t") == [
+        "17:30–18:00",
+        "3,40 kWh",
+        "Cao điểm",
+    ]
     page.get_by_role("link", name="Tuần", exact=True).click()
     assert page.locator("svg#usage-chart .chart-series-0 rect").count() == 7  # peak, one a day
     assert page.evaluate(CLIPPED) == []
@@ -163,7 +174,9 @@ def test_the_calculator_keeps_the_result_in_view_and_explains_bad_input(portal, 
     page.get_by_label("Điện năng trong kỳ (kWh)").fill("250")
     page.get_by_role("button", name="Tính tiền").click()
     assert _in_view(page, "#calculator-result")
-    assert page.locator("#calculator-total").inner_text() == "636.768 ₫"  # 589 600 + 8 % VAT (test_calculator)
+    assert (
+        page.locator("#calculator-total").inner_text() == "636.768 ₫"
+    )  # 589 600 + 8 % VAT (test_calculator)
     assert page.locator("#calculator-lines tbody tr").count() == 4
 
 
@@ -175,7 +188,9 @@ def _in_view(page, selector) -> bool:
 
 
 def test_pages_are_readable_without_javascript(portal, browser, live_server):  # noqa: F811
-    context = browser.new_context(viewport={"width": 360, "height": 640}, java_script_enabled=False, base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, java_script_enabled=False, base_url=live_server.url
+    )
     page = context.new_page()
     home = portal["household"].code
     sign_in(page, home)
@@ -208,10 +223,20 @@ def _served_size(path: str, body: bytes) -> int:
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["sign-in page", "account page"])
 def test_a_first_visit_weighs_less_than_150_kb(portal, browser, live_server, signed_in):  # noqa: F811
-    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=live_server.url, service_workers="block")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, base_url=live_server.url, service_workers="block"
+    )
     page = context.new_page()
     if signed_in:  # an empty cache, with a session
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": _session(live_server, portal), "url": live_server.url}])
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": _session(live_server, portal),
+                    "url": live_server.url,
+                }
+            ]
+        )
     responses = []
     page.on("response", lambda r: responses.append(r))
     page.goto(f"/accounts/{portal['household'].code}/" if signed_in else "/login/")
@@ -244,4 +269,3 @@ def test_axe_core_is_a_test_tool_and_never_served():
     assert AXE_JS.is_file(), "npm ci installs the devDependencies (axe-core) for the browser tests"
     assert finders.find("vendor/axe-core/axe.min.js") is None
     assert finders.find("vendor/htmx.org/dist/htmx.min.js") is not None
-

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 def _customer(world, *, months: int):
     """An account read monthly from 05/2025 for `months` + 1 readings, billed every month, bills released."""
     account = factories.account(world, phone="+84901234567")
-    factories.readings(account, [1000 + 120 * i + (i % 3) * 9 for i in range(months + 1)], start=dt.date(2025, 5, 5))
+    factories.readings(
+        account, [1000 + 120 * i + (i % 3) * 9 for i in range(months + 1)], start=dt.date(2025, 5, 5)
+    )
     return account
 
 

@@ -90,7 +90,9 @@ def test_the_survey_link_takes_one_answer(client, world):
     from tests.backoffice.builders import staff
 
     request = open_request(factories.account(world))
-    services.request_close(request=request, by=staff(unit=world["teams"][0], role="operator"), now=NOW, resolution="xong")
+    services.request_close(
+        request=request, by=staff(unit=world["teams"][0], role="operator"), now=NOW, resolution="xong"
+    )
     token = services.survey_token(survey=request.survey)
     assert client.get(f"/requests/survey/{token}/").status_code == 200
     assert client.post(f"/requests/survey/{token}/", {"score": "9"}).status_code == 400

@@ -30,7 +30,9 @@ def desk(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     # Request types and message templates are migration data, which earlier transactional tests flushed.
     if not apps.get_model("servicedesk", "RequestType").objects.exists():
-        importlib.import_module("gridcare.servicedesk.migrations.0002_starter_types_and_templates").load(apps, None)
+        importlib.import_module("gridcare.servicedesk.migrations.0002_starter_types_and_templates").load(
+            apps, None
+        )
     account = factories.account(world, name="Phạm Thị Cúc", phone="+84912345678")
     portal_login(account)
     lead = staff(unit=world["teams"][0], role=StaffRole.MANAGER, username="truongdoi.nk")
@@ -42,7 +44,9 @@ def desk(world, settings, tmp_path):
 
 
 def _page(browser, live_server):  # noqa: F811
-    context = browser.new_context(viewport={"width": 360, "height": 640}, locale="vi-VN", base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, locale="vi-VN", base_url=live_server.url
+    )
     page = context.new_page()
     page.csp_errors = collect_csp_errors(page)
     return context, page
@@ -79,7 +83,9 @@ def test_from_a_customers_request_to_the_field_teams_closing_and_the_survey(desk
     field.wait_for_selector("text=Bắt đầu lúc")
     assert WorkOrder.objects.get().state == WorkOrder.State.STARTED
     assert serious_violations(field) == []
-    tall = field.evaluate("[...document.querySelectorAll('button, textarea, input[type=text]')].every(e => e.getBoundingClientRect().height >= 48)")
+    tall = field.evaluate(
+        "[...document.querySelectorAll('button, textarea, input[type=text]')].every(e => e.getBoundingClientRect().height >= 48)"
+    )
     assert tall
 
     field.get_by_label("Công việc đã làm").fill("Kiểm tra công tơ, siết lại đầu cốt")

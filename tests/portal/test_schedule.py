@@ -96,13 +96,17 @@ def test_the_page_is_cached_with_an_etag_and_answers_304(client, places):
     first = page(client, commune=places["ninh_kieu"].code)
     assert first["Cache-Control"] == "public, max-age=300"
     assert "Cookie" in first["Vary"]
-    again = client.get(reverse("portal:schedule"), {"commune": places["ninh_kieu"].code}, HTTP_IF_NONE_MATCH=first["ETag"])
+    again = client.get(
+        reverse("portal:schedule"), {"commune": places["ninh_kieu"].code}, HTTP_IF_NONE_MATCH=first["ETag"]
+    )
     assert again.status_code == 304
     assert again.content == b""
     # A change of the schedule changes the page, so the old ETag no longer matches.
     places["planned"].place = "khu vực chợ Ninh Kiều (mở rộng)"
     places["planned"].save()
-    changed = client.get(reverse("portal:schedule"), {"commune": places["ninh_kieu"].code}, HTTP_IF_NONE_MATCH=first["ETag"])
+    changed = client.get(
+        reverse("portal:schedule"), {"commune": places["ninh_kieu"].code}, HTTP_IF_NONE_MATCH=first["ETag"]
+    )
     assert changed.status_code == 200
 
 
@@ -184,7 +188,8 @@ def test_a_change_keeps_the_uid_and_bumps_the_sequence(client, places):
 def test_the_customer_feed_holds_its_areas_outages_only_and_nothing_personal(client, places):
     response, calendar = feed(client, "schedule_customer_feed", places["acct"].code)
     assert set(events(calendar)) == {
-        f"outage-{o.pk}@gridcare.invalid" for o in (places["planned"], places["incident"], places["cancelled"])
+        f"outage-{o.pk}@gridcare.invalid"
+        for o in (places["planned"], places["incident"], places["cancelled"])
     }
     text = response.content.decode()
     assert "Lê Thị Riêng Tư" not in text and places["acct"].premise.street not in text

@@ -129,10 +129,14 @@ def test_success_clears_the_accounts_failures(client, acct):
 
 
 def test_locked_until_is_when_the_oldest_counted_failure_leaves_the_window():
-    policy = signin.SigninPolicy(max_failures_per_account=3, max_failures_per_address=10, window=dt.timedelta(minutes=15))
+    policy = signin.SigninPolicy(
+        max_failures_per_account=3, max_failures_per_address=10, window=dt.timedelta(minutes=15)
+    )
     start = dt.datetime(2025, 5, 10, 8, 0, tzinfo=dt.UTC)
     for minute in (0, 2, 4, 6):
-        signin.signin_failure_record(identifier="PB1", address="192.0.2.1", now=start + dt.timedelta(minutes=minute))
+        signin.signin_failure_record(
+            identifier="PB1", address="192.0.2.1", now=start + dt.timedelta(minutes=minute)
+        )
     now = start + dt.timedelta(minutes=7)
     # Newest three failures are at 6, 4 and 2 minutes: the lock lifts when the one at 2 leaves the window.
     until = signin.signin_locked_until(identifier="PB1", address="192.0.2.1", now=now, policy=policy)
@@ -168,11 +172,23 @@ def test_behind_the_tls_proxy_the_address_the_proxy_saw_is_throttled(client, acc
     settings.GRIDCARE_TRUSTED_PROXY_COUNT = 1
     for n in range(20):
         # The client forges the first entry; the proxy (the peer) appends the real address.
-        sign_in(client, f"PB13{n:09d}", "wrong", address="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 192.0.2.80")
+        sign_in(
+            client, f"PB13{n:09d}", "wrong", address="10.0.0.1", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 192.0.2.80"
+        )
     assert set(LoginAttempt.objects.values_list("address", flat=True)) == {"192.0.2.80"}
-    assert sign_in(client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.80").status_code == 429
+    assert (
+        sign_in(
+            client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.80"
+        ).status_code
+        == 429
+    )
     # Another customer behind the same proxy is not locked out.
-    assert sign_in(client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.81").status_code == 302
+    assert (
+        sign_in(
+            client, acct.code, PASSWORD, address="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.81"
+        ).status_code
+        == 302
+    )
 
 
 def test_a_malformed_forwarded_address_falls_back_to_the_peer(client, acct, settings):
@@ -194,7 +210,12 @@ def test_without_a_trusted_proxy_a_forwarded_header_does_not_dodge_the_address_l
     settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     for n in range(20):
         sign_in(client, f"PB13{n:09d}", "wrong", address="192.0.2.70", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}")
-    assert sign_in(client, acct.code, PASSWORD, address="192.0.2.70", HTTP_X_FORWARDED_FOR="1.2.3.99").status_code == 429
+    assert (
+        sign_in(
+            client, acct.code, PASSWORD, address="192.0.2.70", HTTP_X_FORWARDED_FOR="1.2.3.99"
+        ).status_code
+        == 429
+    )
 
 
 def test_ipv6_clients_are_counted_per_64_network(client, acct, settings):

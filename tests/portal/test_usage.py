@@ -64,7 +64,9 @@ def _series(svg, index):
 
 def _table(page):
     details = page[page.index('<details id="usage-numbers">') : page.index("</details>")]
-    return re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num" data-wh="(\d*)">([^<]*)</td>(.*?)</tr>', details)
+    return re.findall(
+        r'<tr><th scope="row">([^<]*)</th><td class="num" data-wh="(\d*)">([^<]*)</td>(.*?)</tr>', details
+    )
 
 
 def test_the_day_has_48_half_hours_from_the_recorded_intervals(client, household):
@@ -72,7 +74,11 @@ def test_the_day_has_48_half_hours_from_the_recorded_intervals(client, household
     assert _series(_svg(page), 0) == [(200 + s) / 1000 for s in range(48)]
     rows = _table(page)
     assert len(rows) == 48
-    assert rows[0][:3] == ("00:00–00:30", "200", "0,20 kWh") and rows[47][:3] == ("23:30–24:00", "247", "0,25 kWh")
+    assert rows[0][:3] == ("00:00–00:30", "200", "0,20 kWh") and rows[47][:3] == (
+        "23:30–24:00",
+        "247",
+        "0,25 kWh",
+    )
     # 48 × 200 + (0 + … + 47) = 10 728 Wh
     assert "Tổng: <strong>10,7 kWh</strong>" in page
     assert "chart-bands" not in page  # a household's meter is not time-of-use: no shading
@@ -92,7 +98,10 @@ def test_a_month_is_one_bar_a_day_and_days_without_data_have_none(client, househ
 def test_a_week_runs_monday_to_sunday(client, household):
     page = _get(client, household, view="week", date="2026-11-26").text  # a Thursday of the fourth week
     rows = _table(page)
-    assert [r[0] for r in rows] == [f"{w} {d:02d}/11/2026" for w, d in zip(["T2", "T3", "T4", "T5", "T6", "T7", "CN"], range(23, 30), strict=True)]
+    assert [r[0] for r in rows] == [
+        f"{w} {d:02d}/11/2026"
+        for w, d in zip(["T2", "T3", "T4", "T5", "T6", "T7", "CN"], range(23, 30), strict=True)
+    ]
     assert [int(r[1]) for r in rows] == [4800 * (d + 1) + 1128 for d in range(21, 28)]
     assert 'rel="next"' not in page  # the latest week with data: nothing after it
 
@@ -100,14 +109,22 @@ def test_a_week_runs_monday_to_sunday(client, household):
 def test_a_business_day_is_shaded_with_the_time_of_use_periods(client, business):
     page = _get(client, business, view="day", date=MONDAY.isoformat()).text
     svg = _svg(page)
-    bands = [(b.get("data-band"), float(b.get("x")), float(b.get("width"))) for b in svg.iter(f"{SVG}rect") if b.get("data-band")]
+    bands = [
+        (b.get("data-band"), float(b.get("x")), float(b.get("width")))
+        for b in svg.iter(f"{SVG}rect")
+        if b.get("data-band")
+    ]
     assert [b[0] for b in bands] == ["Thấp điểm", "Cao điểm"]
     # The plot is 304 units wide from x = 48: a half-hour is 304 / 48 wide; off-peak 00:00–06:00, peak 17:30–22:30.
     half_hour = 304 / 48
     assert bands[0][1:] == pytest.approx((48, 12 * half_hour), abs=0.01)
     assert bands[1][1:] == pytest.approx((48 + 35 * half_hour, 10 * half_hour), abs=0.01)
     periods = [re.sub(r"<[^>]+>", "", r[3]) for r in _table(page)]
-    assert periods.count("Cao điểm") == 10 and periods.count("Thấp điểm") == 12 and periods.count("Bình thường") == 26
+    assert (
+        periods.count("Cao điểm") == 10
+        and periods.count("Thấp điểm") == 12
+        and periods.count("Bình thường") == 26
+    )
     assert periods[35] == "Cao điểm" and periods[45] == "Bình thường"
 
 
@@ -135,7 +152,9 @@ def test_the_numbers_cost_the_same_queries_for_a_day_a_week_a_month_and_a_replac
     old = MeterInstallation.objects.get(account=household)
     MeterInstallation.objects.filter(pk=old.pk).update(removed_on=dt.date(2026, 11, 16))
     new = Meter.objects.create(serial="M-NEW-0001", kind=Meter.Kind.SMART)
-    MeterInstallation.objects.create(meter=new, service_point=old.service_point, account=household, installed_on=dt.date(2026, 11, 16))
+    MeterInstallation.objects.create(
+        meter=new, service_point=old.service_point, account=household, installed_on=dt.date(2026, 11, 16)
+    )
     _intervals(new, days=1, wh=lambda d, s: 7)  # 02/11: both meters report
     with django_assert_num_queries(7):
         page = client.get(url, {"view": "day", "date": "2026-11-02"}).text

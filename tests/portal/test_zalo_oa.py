@@ -74,13 +74,19 @@ def test_following_the_oa_and_sending_the_code_links_zalo_and_the_portal_shows_i
     home.refresh_from_db()
     assert home.zalo_user_id == ""  # following alone says nothing about which contract
     answer = webhook(Client(), "user_send_text", text=f"Mã của tôi: {code.lower()}")
-    assert answer.json()["outcome"] == "not_a_code"  # words around it: not a code (and not counted as a guess)
+    assert (
+        answer.json()["outcome"] == "not_a_code"
+    )  # words around it: not a code (and not counted as a guess)
     answer = webhook(Client(), "user_send_text", text=f" {code.lower()} ")
     assert answer.status_code == 200 and answer.json()["outcome"] == "linked"
     home.refresh_from_db()
     assert home.zalo_user_id == f"oa:{ZALO_USER}"
     change = ContactChange.objects.get(account=home, kind="zalo")
-    assert (change.status, change.new_value, change.requested_by) == ("confirmed", f"oa:{ZALO_USER}", home.customer.user)
+    assert (change.status, change.new_value, change.requested_by) == (
+        "confirmed",
+        f"oa:{ZALO_USER}",
+        home.customer.user,
+    )
     assert "zalo" in security_notice_channels(home)
     landed = me.get("/profile/zalo/oa/", follow=True)
     assert "Đã liên kết Zalo qua Zalo OA" in landed.text and "đã liên kết" in landed.text
@@ -91,10 +97,16 @@ def test_following_the_oa_and_sending_the_code_links_zalo_and_the_portal_shows_i
 def test_forged_stale_replayed_and_foreign_events_are_refused_and_change_nothing(oa, me, home):
     code = shown_code(me)
     forged = zalo_oa_event("user_send_text", ZALO_USER, text=code, secret="guessed")
-    assert Client().post(WEBHOOK, data=forged[0], content_type="application/json", headers=forged[1]).status_code == 401
+    assert (
+        Client().post(WEBHOOK, data=forged[0], content_type="application/json", headers=forged[1]).status_code
+        == 401
+    )
     body, headers = zalo_oa_event("user_send_text", ZALO_USER, text=code)
     tampered = body.replace(ZALO_USER.encode(), b"8400999999999999")
-    assert Client().post(WEBHOOK, data=tampered, content_type="application/json", headers=headers).status_code == 401
+    assert (
+        Client().post(WEBHOOK, data=tampered, content_type="application/json", headers=headers).status_code
+        == 401
+    )
     stale = webhook(Client(), "user_send_text", text=code, at_ms=int((time.time() - 3 * 3600) * 1000))
     assert stale.status_code == 401
     other_oa = webhook(Client(), "user_send_text", text=code, oa_id="oa-of-someone-else")
@@ -113,7 +125,9 @@ def test_forged_stale_replayed_and_foreign_events_are_refused_and_change_nothing
     assert ContactChange.objects.filter(account=home, kind="zalo").count() == 2  # linked, then removed
 
 
-def test_an_unfollow_unlinks_falls_back_to_sms_and_tells_the_customer_and_late_retries_do_not_relink(oa, me, home):
+def test_an_unfollow_unlinks_falls_back_to_sms_and_tells_the_customer_and_late_retries_do_not_relink(
+    oa, me, home
+):
     home.email = ""
     home.save(update_fields=["email"])
     code = shown_code(me)
@@ -133,7 +147,9 @@ def test_an_unfollow_unlinks_falls_back_to_sms_and_tells_the_customer_and_late_r
     assert (removed.old_value, removed.new_value, removed.status) == (f"oa:{ZALO_USER}", "", "confirmed")
     told = security_notice_channels(home)[before:]
     assert "sms" in told and "zalo" not in told
-    notice = OutboxMessage.objects.filter(account=home, channel="sms", notice__template_key="security_notice").last()
+    notice = OutboxMessage.objects.filter(
+        account=home, channel="sms", notice__template_key="security_notice"
+    ).last()
     assert "bỏ quan tâm" in notice.notice.context["change"]["vi"]
     # Zalo re-sends the earlier follow late: older than the unfollow, it is kept but not applied.
     late = Client().post(WEBHOOK, data=follow[0], content_type="application/json", headers=follow[1])
@@ -141,7 +157,9 @@ def test_an_unfollow_unlinks_falls_back_to_sms_and_tells_the_customer_and_late_r
     assert "chưa liên kết" in me.get("/profile/").text
 
 
-def test_guessing_codes_through_the_oa_stops_after_five_and_an_expired_code_is_refused(oa, me, home, settings):
+def test_guessing_codes_through_the_oa_stops_after_five_and_an_expired_code_is_refused(
+    oa, me, home, settings
+):
     code = shown_code(me)
     for guess in ["AAAA-AAAA", "BBBB-BBBB", "CCCC-CCCC", "DDDD-DDDD", "EEEE-EEEE"]:
         assert webhook(Client(), "user_send_text", text=guess).json()["outcome"] == "wrong_code"
@@ -150,8 +168,12 @@ def test_guessing_codes_through_the_oa_stops_after_five_and_an_expired_code_is_r
     assert home.zalo_user_id == ""
     settings.GRIDCARE_ZALO_LINK_CODE_MINUTES = 0  # a code issued now is already past its time
     expired = shown_code(me)
-    assert webhook(Client(), "user_send_text", user_id="84777", text=expired).json()["outcome"] == "wrong_code"
-    assert webhook(Client(), "user_send_text", user_id="84777", text=code).json()["outcome"] == "wrong_code"  # replaced
+    assert (
+        webhook(Client(), "user_send_text", user_id="84777", text=expired).json()["outcome"] == "wrong_code"
+    )
+    assert (
+        webhook(Client(), "user_send_text", user_id="84777", text=code).json()["outcome"] == "wrong_code"
+    )  # replaced
 
 
 # --- removing an e-mail or the Zalo link ------------------------------------------------------------------------
@@ -162,14 +184,20 @@ def test_removing_the_email_is_audited_falls_back_and_is_told_on_the_remaining_c
     home.save(update_fields=["email"])
     me.post("/profile/bill-delivery/", {"choice": "email"})
     page = me.get("/profile/contact/email/remove/")
-    assert page.status_code == 200 and "hai@example.vn" in page.text and "chọn lại cách nhận hoá đơn" in page.text
+    assert (
+        page.status_code == 200
+        and "hai@example.vn" in page.text
+        and "chọn lại cách nhận hoá đơn" in page.text
+    )
     done = me.post("/profile/contact/email/remove/", follow=True)
     assert "Đã bỏ e-mail của hợp đồng" in done.text and "qua SMS" in done.text
     home.refresh_from_db()
     assert home.email == "" and home.bill_delivery == ""
     change = ContactChange.objects.get(account=home, kind="email")
     assert (change.old_value, change.new_value, change.status) == ("hai@example.vn", "", "confirmed")
-    assert AuditEntry.objects.filter(object_type="customers.account", object_id=str(home.pk), after__email="").exists()
+    assert AuditEntry.objects.filter(
+        object_type="customers.account", object_id=str(home.pk), after__email=""
+    ).exists()
     assert "sms" in enabled(home, "bills")
     assert security_notice_channels(home)[-2:] == ["inbox", "sms"]  # not to the address that went
 
@@ -227,7 +255,10 @@ def test_the_oa_posts_signed_events_over_http(world, live_server, oa):
         assert sender.send("unfollow", ZALO_USER, secret="not-the-key").status_code == 401
         acct.refresh_from_db()
         assert acct.zalo_user_id == f"oa:{ZALO_USER}"
-        assert sender.send("unfollow", ZALO_USER, at_ms=int(time.time() * 1000) + 5).json()["outcome"] == "unlinked:1"
+        assert (
+            sender.send("unfollow", ZALO_USER, at_ms=int(time.time() * 1000) + 5).json()["outcome"]
+            == "unlinked:1"
+        )
     finally:
         sender.close()
     acct.refresh_from_db()

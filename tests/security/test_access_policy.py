@@ -78,7 +78,14 @@ OPEN_TO_ALL_STAFF = {"campaigns.campaign"}
 # Company-level grid (a substation and feeder of the company): team staff see none of it.
 MODELS = sorted(model._meta.label_lower for model in admin_site._registry)
 # Text of team B's records that must never reach team A's staff.
-MARKERS = ("Khách Của Đội Khác", "+84987654321", "KEY-P256DH-SECRET", "AUTH-SECRET", "secret-endpoint", "Hộ nghèo của B")
+MARKERS = (
+    "Khách Của Đội Khác",
+    "+84987654321",
+    "KEY-P256DH-SECRET",
+    "AUTH-SECRET",
+    "secret-endpoint",
+    "Hộ nghèo của B",
+)
 
 
 def _label(model) -> str:
@@ -104,20 +111,31 @@ def build_theirs(world):
     IntervalReading.objects.create(meter=meter, start=NOW - dt.timedelta(days=1), energy_wh=500)
     b_customer_user = customer_user(account, username="khach.doib")
     # A customer team B's staff created and has not given a contract yet.
-    newcomer = customer_services.customer_save(customer=Customer(name="Khách Của Đội Khác (mới)"), user=b_admin)
+    newcomer = customer_services.customer_save(
+        customer=Customer(name="Khách Của Đội Khác (mới)"), user=b_admin
+    )
     customer_services.customer_update(customer=account.customer, user=b_admin, tax_code="0312345678")
     assignment = customer_services.social_category_save(
         assignment=SocialCategoryAssignment(
-            customer=account.customer, category="poor_household", active_from=dt.date(2025, 1, 1), evidence="Hộ nghèo của B"
+            customer=account.customer,
+            category="poor_household",
+            active_from=dt.date(2025, 1, 1),
+            evidence="Hộ nghèo của B",
         ),
         user=b_admin,
     )
     unattached = User.objects.create_user(username="chua.gan.don.vi", password=PASSWORD)
     run = billing_services.bill_run_create(period=JULY, route=world["routes"][team_b], now=NOW)
     billing_services.bill_run_execute(run=run, now=NOW)
-    BillRunSkip.objects.create(run=run, account=account, reason=BillRunSkip.Reason.choices[0][0], detail="thử")
-    notice = Notice.objects.create(key="otp-doi-b", topic="service", template_key="otp", created_at=NOW, account=account)
-    OutboxMessage.objects.create(notice=notice, account=account, channel="sms", available_at=NOW, created_at=NOW)
+    BillRunSkip.objects.create(
+        run=run, account=account, reason=BillRunSkip.Reason.choices[0][0], detail="thử"
+    )
+    notice = Notice.objects.create(
+        key="otp-doi-b", topic="service", template_key="otp", created_at=NOW, account=account
+    )
+    OutboxMessage.objects.create(
+        notice=notice, account=account, channel="sms", available_at=NOW, created_at=NOW
+    )
     import_b = ReadingImport.objects.create(
         source="api:quantri.doib", sha256="b" * 64, started_at=NOW, unit=team_b,
         errors=[{"row": 2, "column": "meter_serial", "value": meter.serial, "reason": "x", "reason_en": "x"}],
@@ -154,7 +172,9 @@ def build_theirs(world):
         "core.user": [b_admin, b_operator, b_customer_user, unattached],
         "auth.group": list(Group.objects.all()),
         "core.apitoken": [credentials.api_token_issue(user=b_admin, now=NOW)[0]],
-        "core.enrolmentlink": [credentials.enrolment_link_issue(user=b_operator, issued_by=b_admin, now=NOW)[0]],
+        "core.enrolmentlink": [
+            credentials.enrolment_link_issue(user=b_operator, issued_by=b_admin, now=NOW)[0]
+        ],
         "otp_totp.totpdevice": list(b_admin.totpdevice_set.all()),
         "otp_static.staticdevice": list(StaticDevice.objects.filter(user=b_admin)),
         "core.auditentry": list(AuditEntry.objects.all()),
@@ -169,11 +189,21 @@ def build_theirs(world):
         "customers.premise": [account.premise],
         "customers.servicepoint": list(ServicePoint.objects.filter(account=account)),
         "customers.socialcategoryassignment": [assignment],
-        "customers.contactchange": [ContactChange.objects.create(account=account, kind="phone", old_value="+84900000001",
-                                                                 new_value="+84987654321", requested_at=NOW)],
-        "customers.accountlink": [AccountLink.objects.create(user=b_customer_user, account=account, verified_at=NOW,
-                                                             created_at=NOW)],
-        "customers.loginattempt": [LoginAttempt.objects.create(at=NOW, identifier=account.code, address="10.0.0.9")],
+        "customers.contactchange": [
+            ContactChange.objects.create(
+                account=account,
+                kind="phone",
+                old_value="+84900000001",
+                new_value="+84987654321",
+                requested_at=NOW,
+            )
+        ],
+        "customers.accountlink": [
+            AccountLink.objects.create(user=b_customer_user, account=account, verified_at=NOW, created_at=NOW)
+        ],
+        "customers.loginattempt": [
+            LoginAttempt.objects.create(at=NOW, identifier=account.code, address="10.0.0.9")
+        ],
         "metering.meter": [meter],
         "metering.meterinstallation": list(MeterInstallation.objects.filter(account=account)),
         "metering.readingroute": [world["routes"][team_b]],
@@ -188,30 +218,44 @@ def build_theirs(world):
         "billing.bill": list(Bill.objects.filter(account=account)),
         "notifications.notice": [notice],
         "notifications.outboxmessage": list(OutboxMessage.objects.filter(account=account)),
-        "notifications.preference": [Preference.objects.create(account=account, topic="billing", channel="sms", enabled=False)],
+        "notifications.preference": [
+            Preference.objects.create(account=account, topic="billing", channel="sms", enabled=False)
+        ],
         "notifications.pushsubscription": [
             PushSubscription.objects.create(
-                account=account, endpoint="https://fcm.googleapis.com/fcm/send/secret-endpoint",
-                p256dh="KEY-P256DH-SECRET", auth="AUTH-SECRET", created_at=NOW,
+                account=account,
+                endpoint="https://fcm.googleapis.com/fcm/send/secret-endpoint",
+                p256dh="KEY-P256DH-SECRET",
+                auth="AUTH-SECRET",
+                created_at=NOW,
             )  # fmt: skip
         ],
-        "notifications.consumptionalert": [ConsumptionAlert.objects.create(account=account, kind="kwh", threshold=300)],
+        "notifications.consumptionalert": [
+            ConsumptionAlert.objects.create(account=account, kind="kwh", threshold=300)
+        ],
         "outages.outage": [outage],
         "outages.outagereport": [report],
-        "outages.restorationrequest": [RestorationRequest.objects.create(account=account, outage=outage, created_at=NOW)],
+        "outages.restorationrequest": [
+            RestorationRequest.objects.create(account=account, outage=outage, created_at=NOW)
+        ],
         "payments.paymentorder": [order],
         "payments.payment": [payment],
         "payments.gatewaycallback": [callback],
         **_payment_operations_of(team_b, account, payment),
         **dr,
         "notifications.deliveryreceipt": [
-            DeliveryReceipt.objects.create(channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW)
+            DeliveryReceipt.objects.create(
+                channel="sms", provider_ref="ref-b", delivered=True, occurred_at=NOW, received_at=NOW
+            )
         ],
     }
     records.update(_service_desk_of(world, account, b_admin))
     records.update(_insights_of(team_b, account))
     records.update(_campaigns_of(world, account, assignment, b_admin))
-    assert Bill.objects.filter(account=account).exists() and BillLine.objects.filter(bill__account=account).exists()
+    assert (
+        Bill.objects.filter(account=account).exists()
+        and BillLine.objects.filter(bill__account=account).exists()
+    )
     assert all(records.values()), [label for label, rows in records.items() if not rows]
     return records
 
@@ -244,9 +288,13 @@ def _insights_of(team, account):
     AdviceRecipient.objects.create(advice=advice, account=account)
     return {
         "insights.advice": [advice],
-        "insights.adoptiontarget": [AdoptionTarget.objects.create(unit=team, year=2025, measure="email", target=7)],
+        "insights.adoptiontarget": [
+            AdoptionTarget.objects.create(unit=team, year=2025, measure="email", target=7)
+        ],
         "insights.readingdateagreement": [
-            ReadingDateAgreement.objects.create(account=account, from_day=5, to_day=28, agreed_on=JULY, note="Khách Của Đội Khác")
+            ReadingDateAgreement.objects.create(
+                account=account, from_day=5, to_day=28, agreed_on=JULY, note="Khách Của Đội Khác"
+            )
         ],
     }
 
@@ -255,7 +303,9 @@ def _demand_response_of(team, account):
     """A programme of team B, its enrolment of B's customer, an event with B's customer answered, B's VEN."""
     programme = Programme.objects.create(unit=team, code="DR-DOIB", name="Điều chỉnh phụ tải đội B", purpose="peak_cut",
                                          active_from=dt.date(2025, 1, 1))  # fmt: skip
-    enrolment = Enrolment.objects.create(programme=programme, account=account, commitment_kw=300, enrolled_on=dt.date(2025, 6, 1))
+    enrolment = Enrolment.objects.create(
+        programme=programme, account=account, commitment_kw=300, enrolled_on=dt.date(2025, 6, 1)
+    )
     event = Event.objects.create(programme=programme, name="Sự kiện đội B", day=dt.date(2025, 7, 21),
                                  starts_at=NOW + dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1, hours=2),
                                  target_kw=1000, called_at=NOW, modified_at=NOW)  # fmt: skip
@@ -264,8 +314,11 @@ def _demand_response_of(team, account):
     ven = Ven.objects.create(account=account, ven_name="EMS-DOI-B", client_id="ven-doib", secret_hash="x" * 64,
                              created_at=NOW, modified_at=NOW)  # fmt: skip
     return {
-        "flexibility.programme": [programme], "flexibility.enrolment": [enrolment], "flexibility.event": [event],
-        "flexibility.eventparticipant": [participant], "flexibility.ven": [ven],
+        "flexibility.programme": [programme],
+        "flexibility.enrolment": [enrolment],
+        "flexibility.event": [event],
+        "flexibility.eventparticipant": [participant],
+        "flexibility.ven": [ven],
     }
 
 
@@ -285,7 +338,14 @@ def _campaigns_of(world, account, assignment, lead):
     camp = Campaign.objects.create(year=2025, name="Tri ân 2025", unit=world["corporation"], active_from=dt.date(2025, 7, 1),
                                    active_to=dt.date(2025, 8, 1), latest_end=dt.date(2025, 9, 1), anniversary_on=dt.date(2025, 12, 21),
                                    opened_at=NOW)  # fmt: skip
-    period = month.unit_period_extend(user=lead, campaign=camp, unit=team, active_to=dt.date(2025, 8, 15), reason="Khách Của Đội Khác", now=NOW)
+    period = month.unit_period_extend(
+        user=lead,
+        campaign=camp,
+        unit=team,
+        active_to=dt.date(2025, 8, 15),
+        reason="Khách Của Đội Khác",
+        now=NOW,
+    )
     partner = month.partner_save(user=lead, unit=team, kind="youth_union", name="Đoàn Thanh niên đội B")
 
     def plan(code, **targets):
@@ -294,11 +354,26 @@ def _campaigns_of(world, account, assignment, lead):
                                    partners=[partner])  # fmt: skip
 
     wiring = plan("poor-household-wiring", households=2)
-    record = month.activity_record_add(user=lead, activity=wiring, done_on=dt.date(2025, 7, 15), now=NOW, quantities={"households": 1})
+    record = month.activity_record_add(
+        user=lead, activity=wiring, done_on=dt.date(2025, 7, 15), now=NOW, quantities={"households": 1}
+    )
     social = month.beneficiary_from_social_category(user=lead, record=record, assignment=assignment, now=NOW)
-    consent = month.beneficiary_with_consent(user=lead, record=record, name="Khách Của Đội Khác", address="ấp B", consent_on=dt.date(2025, 7, 1))
-    drive = month.blood_drive_plan(user=lead, activity=plan("blood-drive", blood_units=5), place="Hội trường đội B", held_on=dt.date(2025, 7, 19))
-    month.blood_register(drive=drive, name="Khách Của Đội Khác", phone="+84987654321", consent=True, now=NOW - dt.timedelta(days=2))
+    consent = month.beneficiary_with_consent(
+        user=lead, record=record, name="Khách Của Đội Khác", address="ấp B", consent_on=dt.date(2025, 7, 1)
+    )
+    drive = month.blood_drive_plan(
+        user=lead,
+        activity=plan("blood-drive", blood_units=5),
+        place="Hội trường đội B",
+        held_on=dt.date(2025, 7, 19),
+    )
+    month.blood_register(
+        drive=drive,
+        name="Khách Của Đội Khác",
+        phone="+84987654321",
+        consent=True,
+        now=NOW - dt.timedelta(days=2),
+    )
     project = month.lighting_project_save(user=lead, activity=plan("road-lighting", lamps=10), commune=world["communes"][1],
                                           road_name="Đường đội B", now=NOW, lamps_installed=4)  # fmt: skip
     entries = [{"account_code": account.code, "reason": "Khách Của Đội Khác"}]
@@ -358,24 +433,34 @@ def _payment_operations_of(team_b, account, payment):
 
     refund = Refund.objects.create(payment=payment, account=account, channel="vnpay", amount=1_000, reason="Khách Của Đội Khác",
                                    request_key="k", reference="RFDOIB0001", created_at=NOW)  # fmt: skip
-    run = ReconciliationRun.objects.create(channel="vnpay", day=JULY, ran_at=NOW, their_count=2, difference_count=2)
+    run = ReconciliationRun.objects.create(
+        channel="vnpay", day=JULY, ran_at=NOW, their_count=2, difference_count=2
+    )
     differences = [
         ReconciliationDifference.objects.create(run=run, channel="vnpay", day=JULY, kind="missing_ours", reference="GCDOIB000001",
                                                 their_amount=1_000, account=account, unit=team_b),
         ReconciliationDifference.objects.create(run=run, channel="vnpay", day=JULY, kind="missing_ours", reference="GCKHONGRO01",
                                                 their_amount=2_000),
     ]  # fmt: skip
-    return {"payments.refund": [refund], "payments.reconciliationrun": [run], "payments.reconciliationdifference": differences}
+    return {
+        "payments.refund": [refund],
+        "payments.reconciliationrun": [run],
+        "payments.reconciliationdifference": differences,
+    }
 
 
 def test_every_registered_admin_model_is_covered(theirs):
-    assert set(MODELS) - NATIONAL - OPEN_TO_ALL_STAFF == set(theirs), "a registered page must say whose records it shows (see `theirs`)"
+    assert set(MODELS) - NATIONAL - OPEN_TO_ALL_STAFF == set(theirs), (
+        "a registered page must say whose records it shows (see `theirs`)"
+    )
     # Library admins too (users, groups, tokens, two-factor devices) go through the policy's base class.
     assert all(isinstance(page, PolicyAdmin) for page in admin_site._registry.values())
 
 
 @pytest.mark.parametrize("actor", ["team_admin", "team_operator"])
-def test_the_workday_page_the_overview_and_the_customer_search_show_nothing_of_another_team(client, world, theirs, actor):
+def test_the_workday_page_the_overview_and_the_customer_search_show_nothing_of_another_team(
+    client, world, theirs, actor
+):
     account = theirs["customers.account"][0]
     verified_login(client, _actor(world, actor))
     home = client.get("/backoffice/")
@@ -394,7 +479,10 @@ def test_the_workday_page_the_overview_and_the_customer_search_show_nothing_of_a
         assert client.post(url, body).status_code in {403, 404}, url
     from gridcare.payments.models import ReconciliationDifference, Refund
 
-    assert Refund.objects.count() == 1 and not ReconciliationDifference.objects.filter(status="resolved").exists()
+    assert (
+        Refund.objects.count() == 1
+        and not ReconciliationDifference.objects.filter(status="resolved").exists()
+    )
     hotline = client.get("/backoffice/servicedesk/servicerequest/hotline/", {"q": account.code})
     assert hotline.status_code == 403 or hotline.context["results"] == []
     for term in (account.code, "khach cua doi khac", "+84987654321", "87654321"):
@@ -414,7 +502,11 @@ def test_autocomplete_of_every_field_shows_nothing_of_another_team(client, world
             remote = getattr(getattr(field, "remote_field", None), "model", None)
             if not field.concrete or remote not in admin_site._registry or _label(remote) not in theirs:
                 continue
-            params = {"app_label": source._meta.app_label, "model_name": source._meta.model_name, "field_name": field.name}
+            params = {
+                "app_label": source._meta.app_label,
+                "model_name": source._meta.model_name,
+                "field_name": field.name,
+            }
             response = client.get("/backoffice/autocomplete/", {**params, "term": ""})
             asked += 1
             if response.status_code == 200:
@@ -444,14 +536,14 @@ def test_push_keys_are_never_shown_even_to_superusers(client, theirs):
             assert secret not in text
 
 
-@pytest.mark.parametrize(
-    "model", [Customer, Account, Meter, Reading], ids=lambda m: m._meta.model_name
-)
+@pytest.mark.parametrize("model", [Customer, Account, Meter, Reading], ids=lambda m: m._meta.model_name)
 def test_contracts_customers_meters_and_readings_are_never_hard_deleted(client, theirs, model):
     row = theirs[_label(model)][0]
     verified_login(client, superuser())
     assert client.post(_url(model, f"{row.pk}/delete/"), {"post": "yes"}).status_code == 403
-    client.post(_url(model), {"action": "delete_selected", "_selected_action": [row.pk], "index": 0, "post": "yes"})
+    client.post(
+        _url(model), {"action": "delete_selected", "_selected_action": [row.pk], "index": 0, "post": "yes"}
+    )
     assert model.objects.filter(pk=row.pk).exists()
 
 
@@ -494,7 +586,9 @@ def test_the_catalogue_role_sees_no_customer_records(client, world, theirs):
 def test_a_team_operator_cannot_change_their_own_unit(client, world):
     team_a = world["teams"][0]
     verified_login(client, staff(unit=team_a, role=StaffRole.ADMINISTRATOR))
-    client.post(_url(Unit, f"{team_a.pk}/change/"), {"code": team_a.code, "name": "Đổi tên", "kind": team_a.kind})
+    client.post(
+        _url(Unit, f"{team_a.pk}/change/"), {"code": team_a.code, "name": "Đổi tên", "kind": team_a.kind}
+    )
     assert Unit.objects.get(pk=team_a.pk).name == team_a.name
     assert client.get(_url(Commune, "add/")).status_code == 403
 
@@ -527,7 +621,15 @@ def test_the_bill_run_service_refuses_every_route_to_team_and_company_staff(worl
 def test_a_login_made_by_a_team_administrator_belongs_to_their_team(client, world):
     admin = staff(unit=world["teams"][0], role=StaffRole.ADMINISTRATOR)
     verified_login(client, admin)
-    client.post(_url(User, "add/"), {"username": "moi.doia", "password1": "Mật-khẩu-mới-2025", "password2": "Mật-khẩu-mới-2025", "usable_password": "true"})
+    client.post(
+        _url(User, "add/"),
+        {
+            "username": "moi.doia",
+            "password1": "Mật-khẩu-mới-2025",
+            "password2": "Mật-khẩu-mới-2025",
+            "usable_password": "true",
+        },
+    )
     created = User.objects.get(username="moi.doia")
     assert created.staff_membership.unit == world["teams"][0]
     assert created.staff_membership.role == StaffRole.VIEWER
@@ -548,16 +650,33 @@ def _api_calls(world, theirs):
         "docs": [("get", "/api/v1/docs/", None)],
         "auth-token": [("post", "/api/v1/auth/token", {"username": "quantri.doib", "password": "sai"})],
         "me-accounts": [("get", "/api/v1/me/accounts", None)],
-        "accounts": [("get", "/api/v1/accounts", None), ("get", f"/api/v1/accounts?phone={account.phone}", None)],
+        "accounts": [
+            ("get", "/api/v1/accounts", None),
+            ("get", f"/api/v1/accounts?phone={account.phone}", None),
+        ],
         "account": [("get", f"/api/v1/accounts/{account.code}", None)],
         "account-readings": [("get", f"/api/v1/accounts/{account.code}/readings", None)],
         "reading-imports": [
-            ("post", "/api/v1/readings/imports", {"readings": [{"meter_serial": meter.serial, "read_on": "2025-08-05", "total_kwh": 250}]}),
-            ("post", "/api/v1/readings/imports", {"readings": [{"meter_serial": meter.serial, "read_on": "2025-06-05", "total_kwh": 999}]}),
+            (
+                "post",
+                "/api/v1/readings/imports",
+                {"readings": [{"meter_serial": meter.serial, "read_on": "2025-08-05", "total_kwh": 250}]},
+            ),
+            (
+                "post",
+                "/api/v1/readings/imports",
+                {"readings": [{"meter_serial": meter.serial, "read_on": "2025-06-05", "total_kwh": 999}]},
+            ),
         ],
         "tariffs": [("get", "/api/v1/tariffs", None)],
         "vat-rates": [("get", "/api/v1/vat-rates", None)],
-        "quotes": [("post", "/api/v1/quotes", {"purpose": "residential", "kwh": 100, "start": "2025-06-01", "end": "2025-07-01"})],
+        "quotes": [
+            (
+                "post",
+                "/api/v1/quotes",
+                {"purpose": "residential", "kwh": 100, "start": "2025-06-01", "end": "2025-07-01"},
+            )
+        ],
         "account-bills": [("get", f"/api/v1/accounts/{account.code}/bills", None)],
         "bill": [("get", f"/api/v1/bills/{bill.number}", None)],
         "bill-pdf": [("get", f"/api/v1/bills/{bill.number}/pdf", None)],
@@ -570,51 +689,102 @@ def _api_calls(world, theirs):
         "bill-run": [("get", f"/api/v1/bill-runs/{run.pk}", None)],
         "payments": [
             ("post", "/api/v1/payments/", {"account": account.code, "gateway": "vnpay"}),
-            ("post", "/api/v1/payments/", {"account": account.code, "bills": [bill.number], "gateway": "zalopay"}),
+            (
+                "post",
+                "/api/v1/payments/",
+                {"account": account.code, "bills": [bill.number], "gateway": "zalopay"},
+            ),
         ],
         "payment": [("get", f"/api/v1/payments/{theirs['payments.paymentorder'][0].reference}/", None)],
         "account-balance": [("get", f"/api/v1/accounts/{account.code}/balance/", None)],
         "account-payments": [("get", f"/api/v1/accounts/{account.code}/payments/", None)],
         "bill-run-release": [("post", f"/api/v1/bill-runs/{run.pk}/release", None)],
-        "account-outage-reports": [("post", f"/api/v1/accounts/{account.code}/outage-reports", {"note": "x"})],
+        "account-outage-reports": [
+            ("post", f"/api/v1/accounts/{account.code}/outage-reports", {"note": "x"})
+        ],
         "account-outage-notify-me": [
-            ("post", f"/api/v1/accounts/{account.code}/outages/{theirs['outages.outage'][0].pk}/notify-me", None)
+            (
+                "post",
+                f"/api/v1/accounts/{account.code}/outages/{theirs['outages.outage'][0].pk}/notify-me",
+                None,
+            )
         ],
         "me-demand-response": [("get", "/api/v1/me/demand-response", None)],
         "me-demand-response-answer": [
-            ("post", f"/api/v1/me/demand-response/{theirs['flexibility.eventparticipant'][0].pk}/answer", {"answer": "opted_out"})
+            (
+                "post",
+                f"/api/v1/me/demand-response/{theirs['flexibility.eventparticipant'][0].pk}/answer",
+                {"answer": "opted_out"},
+            )
         ],
         "advice": [("get", "/api/v1/advice", None)],
-        "advice-segment-preview": [("post", "/api/v1/advice/segment-preview", {"unit": world["teams"][1].code})],
+        "advice-segment-preview": [
+            ("post", "/api/v1/advice/segment-preview", {"unit": world["teams"][1].code})
+        ],
         "advice-publish": [("post", f"/api/v1/advice/{theirs['insights.advice'][0].pk}/publish", None)],
         "account-comparison": [("get", f"/api/v1/accounts/{account.code}/comparison", None)],
-        "adoption": [("get", f"/api/v1/adoption?unit={world['teams'][1].code}", None), ("get", "/api/v1/adoption", None)],
+        "adoption": [
+            ("get", f"/api/v1/adoption?unit={world['teams'][1].code}", None),
+            ("get", "/api/v1/adoption", None),
+        ],
         "receipts-sms": [("post", "/api/v1/notifications/receipts/sms", None)],
         "receipts-zalo": [("post", "/api/v1/notifications/receipts/zalo", None)],
         "service-request-types": [("get", "/api/v1/service-request-types", None)],
         "campaigns": [("get", "/api/v1/campaigns", None)],
         "campaign-activities": [
             ("get", "/api/v1/campaigns/2025/activities", None),
-            ("post", "/api/v1/campaigns/2025/activities", {"unit": world["teams"][1].code, "kind": "led-replacement", "title": "x",
-                                                          "starts_on": "2025-07-10", "ends_on": "2025-07-11"}),
+            (
+                "post",
+                "/api/v1/campaigns/2025/activities",
+                {
+                    "unit": world["teams"][1].code,
+                    "kind": "led-replacement",
+                    "title": "x",
+                    "starts_on": "2025-07-10",
+                    "ends_on": "2025-07-11",
+                },
+            ),
         ],
-        "campaign-rollup": [("get", f"/api/v1/campaigns/2025/rollup?unit={world['teams'][1].code}", None),
-                            ("get", "/api/v1/campaigns/2025/rollup", None)],
+        "campaign-rollup": [
+            ("get", f"/api/v1/campaigns/2025/rollup?unit={world['teams'][1].code}", None),
+            ("get", "/api/v1/campaigns/2025/rollup", None),
+        ],
         "campaign-activity-move": [
-            ("post", f"/api/v1/campaign-activities/{theirs['campaigns.activity'][0].pk}/moves", {"to": "cancelled", "reason": "x"})
+            (
+                "post",
+                f"/api/v1/campaign-activities/{theirs['campaigns.activity'][0].pk}/moves",
+                {"to": "cancelled", "reason": "x"},
+            )
         ],
         "campaign-activity-records": [
-            ("post", f"/api/v1/campaign-activities/{theirs['campaigns.activity'][0].pk}/records",
-             {"done_on": "2025-07-15", "quantities": {"households": 1}})
+            (
+                "post",
+                f"/api/v1/campaign-activities/{theirs['campaigns.activity'][0].pk}/records",
+                {"done_on": "2025-07-15", "quantities": {"households": 1}},
+            )
         ],
         "service-requests": [
             ("get", "/api/v1/service-requests", None),
-            ("post", "/api/v1/service-requests", {"account_code": account.code, "request_type": "other", "description": "x"}),
+            (
+                "post",
+                "/api/v1/service-requests",
+                {"account_code": account.code, "request_type": "other", "description": "x"},
+            ),
         ],
-        "service-request": [("get", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}", None)],
+        "service-request": [
+            ("get", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}", None)
+        ],
         "service-request-move": [
-            ("post", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves", {"to": "closed", "resolution": "x"}),
-            ("post", f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves", {"to": "cancelled"}),
+            (
+                "post",
+                f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves",
+                {"to": "closed", "resolution": "x"},
+            ),
+            (
+                "post",
+                f"/api/v1/service-requests/{theirs['servicedesk.servicerequest'][1].number}/moves",
+                {"to": "cancelled"},
+            ),
         ],
         # Public by design: the schedule names places and times, never the customer code it was asked with.
         "schedule-outages": [
@@ -636,17 +806,29 @@ def test_the_api_shows_and_changes_nothing_of_another_team(world, theirs, actor)
     api = token_client(_actor(world, actor))
     account = theirs["customers.account"][0]
     bill = theirs["billing.bill"][0]
-    watched = [*theirs["metering.reading"], bill, *theirs["billing.billrun"], *theirs["servicedesk.servicerequest"],
-               *theirs["campaigns.activity"], *theirs["campaigns.activityrecord"]]
+    watched = [
+        *theirs["metering.reading"],
+        bill,
+        *theirs["billing.billrun"],
+        *theirs["servicedesk.servicerequest"],
+        *theirs["campaigns.activity"],
+        *theirs["campaigns.activityrecord"],
+    ]
     before = _snapshot(watched)
     readings_before = Reading.objects.count()
     runs_before = BillRun.objects.count()
     requests_before = ServiceRequest.objects.count()
     for name, calls in _api_calls(world, theirs).items():
         for method, path, body in calls:
-            response = getattr(api, method)(path, body, format="json") if body is not None else getattr(api, method)(path)
+            response = (
+                getattr(api, method)(path, body, format="json")
+                if body is not None
+                else getattr(api, method)(path)
+            )
             # 503: no SMS/Zalo provider is configured, so there is no callback to accept.
-            assert response.status_code < 500 or (name.startswith("receipts") and response.status_code == 503), name
+            assert response.status_code < 500 or (
+                name.startswith("receipts") and response.status_code == 503
+            ), name
             text = _body(response)
             for identifier in (account.code, bill.number, *MARKERS):
                 if name not in {"schema", "docs"}:
@@ -731,9 +913,21 @@ def test_team_staff_read_the_campaign_but_never_open_one(client, world, theirs, 
 
 def test_only_a_superuser_grants_the_catalogue_role(client, world):
     verified_login(client, staff(unit=world["teams"][0], role=StaffRole.ADMINISTRATOR))
-    choices = {value for value, _label in client.get(_url(StaffMembership, "add/")).context["adminform"].form.fields["role"].choices}
+    choices = {
+        value
+        for value, _label in client.get(_url(StaffMembership, "add/"))
+        .context["adminform"]
+        .form.fields["role"]
+        .choices
+    }
     assert StaffRole.ADMINISTRATOR in choices and StaffRole.CATALOGUE not in choices
     client.logout()
     verified_login(client, superuser())
-    choices = {value for value, _label in client.get(_url(StaffMembership, "add/")).context["adminform"].form.fields["role"].choices}
+    choices = {
+        value
+        for value, _label in client.get(_url(StaffMembership, "add/"))
+        .context["adminform"]
+        .form.fields["role"]
+        .choices
+    }
     assert StaffRole.CATALOGUE in choices

@@ -43,7 +43,10 @@ def shared(django_db_setup, django_db_blocker):
 
 # About 130 cases per walker: CI runs the administrator's walk on SQLite and the operator's on PostgreSQL (each runs
 # both outside CI), to stay in its budget.
-WALKERS = [pytest.param("team_admin", marks=once_in_ci("sqlite")), pytest.param("team_operator", marks=once_in_ci("postgresql"))]
+WALKERS = [
+    pytest.param("team_admin", marks=once_in_ci("sqlite")),
+    pytest.param("team_operator", marks=once_in_ci("postgresql")),
+]
 
 
 @pytest.mark.parametrize("actor", WALKERS)
@@ -76,12 +79,22 @@ def test_staff_of_another_team_see_and_change_nothing_of_it(db, client, shared, 
         client.post(_url(model, f"{row.pk}/change/"), {})
         client.post(_url(model, f"{row.pk}/delete/"), {"post": "yes"})
         if model is User:
-            client.post(_url(model, f"{row.pk}/password/"), {"password1": "Mới-Đổi-2025-x", "password2": "Mới-Đổi-2025-x"})
+            client.post(
+                _url(model, f"{row.pk}/password/"),
+                {"password1": "Mới-Đổi-2025-x", "password2": "Mới-Đổi-2025-x"},
+            )
     exports = ("export_list_csv", "export_list_xlsx")  # added to every unit-scoped list by the back office
     for action in [*(admin_site._registry[model].actions or ()), "delete_selected", *exports]:
         for across in ({}, {"select_across": "1"}):
             response = client.post(
-                _url(model), {"action": action, "_selected_action": sorted(row.pk for row in rows), "index": 0, "post": "yes", **across}
+                _url(model),
+                {
+                    "action": action,
+                    "_selected_action": sorted(row.pk for row in rows),
+                    "index": 0,
+                    "post": "yes",
+                    **across,
+                },
             )
             _no_marker(_body(response), f"action {action}")
     assert _snapshot(rows) == before, "changed"

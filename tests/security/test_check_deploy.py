@@ -53,7 +53,9 @@ def test_a_developer_machine_starts_without_a_secret_key(tmp_path, switch):
     base = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in UNSET}
     base.update(switch, GRIDCARE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="gridcare.settings")
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
-    result = subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, timeout=60)  # noqa: S603
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=base, capture_output=True, text=True, timeout=60
+    )  # noqa: S603
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("django-insecure-")
 
@@ -108,7 +110,15 @@ def test_a_missing_production_setting_fails_check_deploy(settings, name, value, 
         ("ALLOWED_HOSTS", ["cskh.example.vn", "*"], "gridcare.E004"),
         ("CSRF_TRUSTED_ORIGINS", ["https://cskh.example.vn", "http://cskh.example.vn"], "gridcare.E005"),
     ],
-    ids=["otp-shown", "otp-shown-text", "no-2fa", "proxy-count-0", "proxy-count-unset", "any-host", "http-origin"],
+    ids=[
+        "otp-shown",
+        "otp-shown-text",
+        "no-2fa",
+        "proxy-count-0",
+        "proxy-count-unset",
+        "any-host",
+        "http-origin",
+    ],
 )
 def test_an_unsafe_gridcare_setting_is_an_error_of_check_deploy(settings, name, value, error):
     _production_settings(settings)

@@ -30,8 +30,13 @@ def test_pages_and_error_pages_have_a_strict_policy(client, url):
     policy = response["Content-Security-Policy"]
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy and "*" not in policy
     assert directives["object-src"] == ["'none'"] and directives["frame-ancestors"] == ["'none'"]
-    assert directives["base-uri"] == ["'none'"] and directives["form-action"] == ["'self'", *settings.GRIDCARE_PAYMENT_FORM_ORIGINS]
-    assert "camera=()" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"]
+    assert directives["base-uri"] == ["'none'"] and directives["form-action"] == [
+        "'self'",
+        *settings.GRIDCARE_PAYMENT_FORM_ORIGINS,
+    ]
+    assert (
+        "camera=()" in response["Permissions-Policy"] and "geolocation=()" in response["Permissions-Policy"]
+    )
 
 
 def test_a_server_error_page_has_the_policy_too(client, settings):
@@ -55,7 +60,9 @@ def test_the_bill_page_of_the_back_office_styles_itself_with_the_responses_nonce
     acct = factories.account(world)
     factories.readings(acct, [0, 100, 200], start=dt.date(2025, 4, 5))
     now = dt.datetime(2025, 7, 20, 9, 0, tzinfo=dt.UTC)
-    services.bill_run_execute(run=services.bill_run_create(period=dt.date(2025, 6, 1), route=None, now=now), now=now)
+    services.bill_run_execute(
+        run=services.bill_run_create(period=dt.date(2025, 6, 1), route=None, now=now), now=now
+    )
     bill = Bill.objects.get(account=acct)
     verified_login(client, superuser())
     response = client.get(f"/backoffice/billing/bill/{bill.pk}/document/")

@@ -57,7 +57,9 @@ def test_a_local_server_is_allowed_only_when_the_setting_names_its_origin(settin
     assert push_endpoint_allowed(local)
     assert not push_endpoint_allowed("http://127.0.0.1:8766/push/x")  # another port of the same host
     assert not push_endpoint_allowed("https://updates.push.services.mozilla.com/x")  # no longer listed
-    settings.GRIDCARE_PUSH_SERVICE_HOSTS = "fcm.googleapis.com, *.notify.windows.com"  # the environment's form
+    settings.GRIDCARE_PUSH_SERVICE_HOSTS = (
+        "fcm.googleapis.com, *.notify.windows.com"  # the environment's form
+    )
     assert push_endpoint_allowed("https://a.notify.windows.com/w/")
     settings.GRIDCARE_PUSH_SERVICE_HOSTS = ["10.0.0.5", "*.internal"]  # patterns never match an IP or a port
     assert not push_endpoint_allowed("https://10.0.0.5/x")
@@ -90,13 +92,20 @@ def test_the_portal_refuses_an_endpoint_that_is_no_push_service(client, two_cust
 def test_an_endpoint_of_another_customer_is_not_taken_over(client, two_customers):
     mine, other = two_customers
     endpoint = "https://fcm.googleapis.com/fcm/send/theirs"
-    theirs = services.push_subscription_add(account=other, endpoint=endpoint, p256dh="their-key", auth="their-auth", now=NOON)
+    theirs = services.push_subscription_add(
+        account=other, endpoint=endpoint, p256dh="their-key", auth="their-auth", now=NOON
+    )
     client.force_login(portal_login(mine))
     response = _subscribe(client, mine, endpoint, {"p256dh": "my-key", "auth": "my-auth"})
     # The answer is the one of a successful registration: nothing tells that the browser belongs to someone else.
     assert response.status_code == 201 and response.json()["code"] == "ok"
     theirs.refresh_from_db()
-    assert (theirs.account_id, theirs.p256dh, theirs.auth, theirs.active) == (other.pk, "their-key", "their-auth", True)
+    assert (theirs.account_id, theirs.p256dh, theirs.auth, theirs.active) == (
+        other.pk,
+        "their-key",
+        "their-auth",
+        True,
+    )
     assert not PushSubscription.objects.filter(account=mine).exists()
     entry = AuditEntry.objects.get(reason__startswith="push_subscription_takeover_refused")
     assert (entry.object_type, entry.object_id, entry.after) == (

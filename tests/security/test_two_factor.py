@@ -61,7 +61,9 @@ def test_password_session_without_code_is_not_enough(client, operator):
 
 def _link(user, **kwargs):
     """A fresh enrolment link's path for `user`, as an administrator would hand it over."""
-    link, secret = credentials.enrolment_link_issue(user=user, issued_by=None, now=kwargs.get("now") or timezone.now())
+    link, secret = credentials.enrolment_link_issue(
+        user=user, issued_by=None, now=kwargs.get("now") or timezone.now()
+    )
     return f"{ENROL}{secret}/", link
 
 
@@ -296,8 +298,12 @@ def test_a_right_password_without_its_code_gets_the_answer_of_a_wrong_password(c
 def test_a_right_password_with_a_wrong_code_gets_the_answer_of_a_wrong_password(client, operator):
     device = totp_device(operator)
     wrong_code = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
-    wrong = client.post(LOGIN, {"username": "ops", "password": "wrong", "otp_token": wrong_code, "next": "/backoffice/"})
-    right = client.post(LOGIN, {"username": "ops", "password": PASSWORD, "otp_token": wrong_code, "next": "/backoffice/"})
+    wrong = client.post(
+        LOGIN, {"username": "ops", "password": "wrong", "otp_token": wrong_code, "next": "/backoffice/"}
+    )
+    right = client.post(
+        LOGIN, {"username": "ops", "password": PASSWORD, "otp_token": wrong_code, "next": "/backoffice/"}
+    )
     assert _answer(wrong) == _answer(right)
 
 
@@ -313,8 +319,12 @@ def test_every_failed_first_factor_counts_whatever_fields_the_form_carries(clien
 
 def test_a_right_password_with_otp_challenge_answers_like_a_wrong_one(client, operator):
     totp_device(operator)
-    wrong = client.post(LOGIN, {"username": "ops", "password": "wrong", "otp_challenge": "1", "next": "/backoffice/"})
-    right = client.post(LOGIN, {"username": "ops", "password": PASSWORD, "otp_challenge": "1", "next": "/backoffice/"})
+    wrong = client.post(
+        LOGIN, {"username": "ops", "password": "wrong", "otp_challenge": "1", "next": "/backoffice/"}
+    )
+    right = client.post(
+        LOGIN, {"username": "ops", "password": PASSWORD, "otp_challenge": "1", "next": "/backoffice/"}
+    )
     assert _answer(wrong) == _answer(right)
 
 
@@ -323,7 +333,10 @@ def test_failures_from_one_address_do_not_lock_the_staff_member_out_elsewhere(cl
     attacker = Client(REMOTE_ADDR="198.51.100.66")
     for _ in range(settings.GRIDCARE_LOGIN_MAX_FAILURES_PER_ACCOUNT + 2):
         attacker.post(LOGIN, {"username": "ops", "password": "wrong", "next": "/backoffice/"})
-    assert "Quá nhiều lần đăng nhập sai" in attacker.post(LOGIN, {"username": "ops", "password": "x"}).content.decode()
+    assert (
+        "Quá nhiều lần đăng nhập sai"
+        in attacker.post(LOGIN, {"username": "ops", "password": "x"}).content.decode()
+    )
     owner = Client(REMOTE_ADDR="203.0.113.10")
     assert _login(owner, device, current_code(device)).status_code == 302
 
@@ -337,7 +350,10 @@ def test_behind_the_proxy_one_attacker_does_not_lock_out_every_staff_member(oper
         attacker.post(LOGIN, {"username": f"guess{n}", "password": "wrong", "next": "/backoffice/"})
     # The attacker's own address is locked, whatever it writes in front of the proxy's entry...
     forged = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.99, 198.51.100.66")
-    assert "Quá nhiều lần đăng nhập sai" in forged.post(LOGIN, {"username": "ops", "password": "x"}).content.decode()
+    assert (
+        "Quá nhiều lần đăng nhập sai"
+        in forged.post(LOGIN, {"username": "ops", "password": "x"}).content.decode()
+    )
     # ...while a staff member behind the same proxy signs in.
     colleague = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.10")
     assert _login(colleague, device, current_code(device)).status_code == 302

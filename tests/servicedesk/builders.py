@@ -16,5 +16,7 @@ def request_type(code="other") -> RequestType:
 
 def open_request(account, *, code="other", now=NOW, **kwargs):
     kind = request_type(code)
-    fields = kwargs.pop("fields", {name: "0912345678" if name == "contact_phone" else "5" for name in kind.required_fields})
+    fields = kwargs.pop(
+        "fields", {name: "0912345678" if name == "contact_phone" else "5" for name in kind.required_fields}
+    )
     return services.request_open(account=account, request_type=kind, now=now, fields=fields, **kwargs)

@@ -12,7 +12,9 @@ import pytest
 from gridcare.servicedesk import clock
 
 ICT = dt.timezone(dt.timedelta(hours=7))
-CALENDAR = clock.Calendar(windows=((420, 690), (780, 990)), days_off=clock.public_holidays(years=[2025, 2026, 2027]))
+CALENDAR = clock.Calendar(
+    windows=((420, 690), (780, 990)), days_off=clock.public_holidays(years=[2025, 2026, 2027])
+)
 
 
 def at(y, mo, d, h=0, mi=0) -> int:
@@ -28,7 +30,9 @@ def due_days(start, days, calendar=CALENDAR):
 
 
 def due_minutes(start, minutes, calendar=CALENDAR):
-    return local(clock.add_working_minutes(start=np.array([start]), minutes=np.array([minutes]), calendar=calendar)[0])
+    return local(
+        clock.add_working_minutes(start=np.array([start]), minutes=np.array([minutes]), calendar=calendar)[0]
+    )
 
 
 def test_five_working_days_skip_the_weekend():
@@ -114,7 +118,10 @@ def test_many_requests_at_once_give_what_each_gives_alone():
     start = at(2025, 1, 1) + rng.integers(0, 2 * 365 * 1440, size=500)
     minutes = rng.integers(0, 5000, size=500)
     together = clock.add_working_minutes(start=start, minutes=minutes, calendar=CALENDAR)
-    alone = [clock.add_working_minutes(start=np.array([s]), minutes=np.array([m]), calendar=CALENDAR)[0] for s, m in zip(start, minutes, strict=True)]
+    alone = [
+        clock.add_working_minutes(start=np.array([s]), minutes=np.array([m]), calendar=CALENDAR)[0]
+        for s, m in zip(start, minutes, strict=True)
+    ]
     assert together.tolist() == alone
     # And the clock agrees with itself: the working minutes from start to deadline are what was promised
     # (a zero promise started outside working hours is its start, where no working minute has passed).

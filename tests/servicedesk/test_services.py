@@ -48,7 +48,9 @@ def test_a_request_goes_to_the_team_serving_the_premises_commune(world):
 
 def test_a_commune_no_team_serves_falls_back_to_the_contracts_unit(world):
     account = factories.account(world, team=world["teams"][1])
-    account.premise.commune = Commune.objects.create(province=world["province"], code="92-099", name="Mới", kind="ward")
+    account.premise.commune = Commune.objects.create(
+        province=world["province"], code="92-099", name="Mới", kind="ward"
+    )
     account.premise.save()
     assert open_request(account).team == world["teams"][1]
 
@@ -148,7 +150,12 @@ def test_the_field_job_closes_the_request_once_and_sends_the_survey(world):
     request.refresh_from_db()
     assert order.state == WorkOrder.State.DONE and order.attachments.count() == 1
     assert request.state == RequestState.CLOSED and request.closed_at == finished
-    assert list(request.history.order_by("pk").values_list("to_state", flat=True)) == ["new", "assigned", "in_progress", "closed"]
+    assert list(request.history.order_by("pk").values_list("to_state", flat=True)) == [
+        "new",
+        "assigned",
+        "in_progress",
+        "closed",
+    ]
     survey = Survey.objects.get(request=request)
     assert services.survey_from_token(token=services.survey_token(survey=survey)) == survey
     assert services.survey_from_token(token=services.survey_token(survey=survey) + "x") is None
@@ -161,7 +168,9 @@ def test_the_field_job_closes_the_request_once_and_sends_the_survey(world):
 def test_a_score_outside_one_to_five_is_refused(world):
     account = factories.account(world)
     request = open_request(account)
-    services.request_close(request=request, by=staff(unit=world["teams"][0], role=StaffRole.OPERATOR), now=NOW, resolution="x")
+    services.request_close(
+        request=request, by=staff(unit=world["teams"][0], role=StaffRole.OPERATOR), now=NOW, resolution="x"
+    )
     with pytest.raises(services.ServiceDeskError):
         services.survey_answer(survey=request.survey, score=6, comment="", now=NOW)
 
@@ -202,19 +211,28 @@ def test_the_scan_warns_then_breaches_once_and_tells_the_team(world, django_capt
     lead = staff(unit=world["teams"][0], role=StaffRole.MANAGER)
     lead.email = "doi.ninhkieu@example.vn"
     lead.save()
-    fault = open_request(factories.account(world), code="customer-fault")  # 2 h from Tue 09:00: due 11:00, warn 10:30
+    fault = open_request(
+        factories.account(world), code="customer-fault"
+    )  # 2 h from Tue 09:00: due 11:00, warn 10:30
     connection = open_request(factories.account(world), code="new-connection-lv")  # due Tue 29/7 16:30
     with django_capture_on_commit_callbacks(execute=True):
         assert services.clock_scan(now=NOW + dt.timedelta(minutes=20))["warnings"] == 0
         first = services.clock_scan(now=NOW + dt.timedelta(minutes=95))
     assert (first["warnings"], first["breaches"]) == (1, 0)
-    assert len(mail.outbox) == 1 and fault.number in mail.outbox[0].body and mail.outbox[0].to == ["doi.ninhkieu@example.vn"]
+    assert (
+        len(mail.outbox) == 1
+        and fault.number in mail.outbox[0].body
+        and mail.outbox[0].to == ["doi.ninhkieu@example.vn"]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.clock_scan(now=NOW + dt.timedelta(minutes=100))["warnings"] == 0  # idempotent
         second = services.clock_scan(now=NOW + dt.timedelta(hours=3))
     assert (second["warnings"], second["breaches"]) == (0, 1)
     assert len(mail.outbox) == 2
-    assert set(ClockAlert.objects.values_list("request__number", "kind")) == {(fault.number, "warning"), (fault.number, "breach")}
+    assert set(ClockAlert.objects.values_list("request__number", "kind")) == {
+        (fault.number, "warning"),
+        (fault.number, "breach"),
+    }
     assert not ClockAlert.objects.filter(request=connection).exists()
 
 
@@ -239,11 +257,19 @@ def test_a_no_power_request_under_a_known_outage_is_held_then_counts_from_the_re
     assert not ClockAlert.objects.exists()
     # Power back at 13:00: the 2 working hours count from then (due 15:00, warned from 14:30).
     outage_services.outage_close(outage=incident, by=None, now=NOW + dt.timedelta(hours=4))
-    assert services.clock_scan(now=NOW + dt.timedelta(hours=4, minutes=10)) == {"warnings": 0, "breaches": 0, "moved": 1}
+    assert services.clock_scan(now=NOW + dt.timedelta(hours=4, minutes=10)) == {
+        "warnings": 0,
+        "breaches": 0,
+        "moved": 1,
+    }
     request.refresh_from_db()
     assert request.due_at.astimezone(ICT).replace(tzinfo=None) == dt.datetime(2025, 7, 22, 15, 0)
     assert request.warn_at.astimezone(ICT).replace(tzinfo=None) == dt.datetime(2025, 7, 22, 14, 30)
-    assert services.clock_scan(now=NOW + dt.timedelta(hours=6, minutes=10)) == {"warnings": 1, "breaches": 1, "moved": 0}
+    assert services.clock_scan(now=NOW + dt.timedelta(hours=6, minutes=10)) == {
+        "warnings": 1,
+        "breaches": 1,
+        "moved": 0,
+    }
 
 
 def test_a_no_power_request_elsewhere_keeps_its_own_clock(world):
@@ -266,6 +292,10 @@ def test_a_day_off_added_later_moves_the_deadline(world):
 
 def test_the_naive_scan_agrees_with_the_vectorised_clock(world):
     for code in ("customer-fault", "new-connection-lv", "meter-check"):
-        request = open_request(factories.account(world), code=code, now=dt.datetime(2025, 7, 18, 15, 40, tzinfo=ICT))
-        due, warn = services._naive_deadline(request=request, calendar=services.business_calendar(years=range(2024, 2027)))
+        request = open_request(
+            factories.account(world), code=code, now=dt.datetime(2025, 7, 18, 15, 40, tzinfo=ICT)
+        )
+        due, warn = services._naive_deadline(
+            request=request, calendar=services.business_calendar(years=range(2024, 2027))
+        )
         assert (due, warn) == (request.due_at, request.warn_at), code

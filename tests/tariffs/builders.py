@@ -74,7 +74,9 @@ def catalogues(draw):
     vat_cuts = sorted(draw(st.sets(st.integers(1, 300), max_size=2)))
     bounds = [dt.date(2000, 1, 1), *(DAY0 + dt.timedelta(days=c) for c in vat_cuts), None]
     vat = tuple(
-        engine.VatRate(active_from=a, active_to=b, basis_points=draw(st.sampled_from([0, 500, 800, 1000, 1050])))
+        engine.VatRate(
+            active_from=a, active_to=b, basis_points=draw(st.sampled_from([0, 500, 800, 1000, 1050]))
+        )
         for a, b in zip(bounds, bounds[1:], strict=False)
     )
     return engine.Catalogue(versions=tuple(versions), vat_rates=vat)
@@ -92,4 +94,12 @@ def accounts(draw):
     else:
         kwh = draw(st.integers(0, 12_000))
         registers = (0, kwh, 0)
-    return purpose, start, end, kwh, registers, draw(st.integers(1, 4)), draw(st.sampled_from(engine.VOLTAGES))
+    return (
+        purpose,
+        start,
+        end,
+        kwh,
+        registers,
+        draw(st.integers(1, 4)),
+        draw(st.sampled_from(engine.VOLTAGES)),
+    )

@@ -38,7 +38,9 @@ def test_changelist_shows_every_version_with_dates_and_decision(client):
     text = page.content.decode()
     for decision in ("1062/QĐ-BCT", "2941/QĐ-BCT", "2699/QĐ-BCT", "1279/QĐ-BCT"):
         assert decision in text
-    assert page.context["cl"].result_count == TariffVersion.objects.count() == 10  # 4 residential, 2 TOU, 2 administrative, 2 public service
+    assert (
+        page.context["cl"].result_count == TariffVersion.objects.count() == 10
+    )  # 4 residential, 2 TOU, 2 administrative, 2 public service
     assert "1.984 / 2.050 / 2.380 / 2.998 / 3.350 / 3.460" in text  # 1279's tier prices
     assert "12 giá theo khung giờ" in text
 
@@ -48,8 +50,14 @@ def test_staff_add_a_new_decision_without_a_code_change(client):
     response = client.post(f"{CHANGELIST}add/", _new_version())
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     new = TariffVersion.objects.get(decision="123/QĐ-BCT")
-    assert [(t.limit_kwh, t.unit_price) for t in new.tiers.order_by("position")] == [(100, 2000), (None, 3000)]
-    assert TariffVersion.objects.get(purpose="residential", decision="1279/QĐ-BCT").active_to.isoformat() == "2026-06-01"
+    assert [(t.limit_kwh, t.unit_price) for t in new.tiers.order_by("position")] == [
+        (100, 2000),
+        (None, 3000),
+    ]
+    assert (
+        TariffVersion.objects.get(purpose="residential", decision="1279/QĐ-BCT").active_to.isoformat()
+        == "2026-06-01"
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,7 +83,13 @@ def test_an_overlapping_vat_rate_is_refused_on_the_form_in_vietnamese(client):
     from gridcare.tariffs.models import VatRate
 
     verified_login(client, superuser())
-    data = {"active_from": "2022-06-01", "active_to": "2022-09-01", "rate_percent": "5", "basis": "", "confidence": "C"}
+    data = {
+        "active_from": "2022-06-01",
+        "active_to": "2022-09-01",
+        "rate_percent": "5",
+        "basis": "",
+        "confidence": "C",
+    }
     response = client.post(f"{VAT_CHANGELIST}add/", data)
     assert response.status_code == 200
     assert "Khoảng ngày trùng với thuế suất 8% áp dụng từ 01/02/2022." in response.content.decode()
@@ -87,7 +101,13 @@ def test_a_new_vat_rate_is_saved_through_the_service_and_closes_the_open_one(cli
     from gridcare.tariffs.models import VatRate
 
     verified_login(client, superuser())
-    data = {"active_from": "2028-01-01", "active_to": "", "rate_percent": "8", "basis": "thử", "confidence": "C"}
+    data = {
+        "active_from": "2028-01-01",
+        "active_to": "",
+        "rate_percent": "8",
+        "basis": "thử",
+        "confidence": "C",
+    }
     assert client.post(f"{VAT_CHANGELIST}add/", data).status_code == 302
     assert VatRate.objects.get(active_from="2027-01-01").active_to.isoformat() == "2028-01-01"
     assert AuditEntry.objects.filter(object_type="tariffs.vatrate", reason="vat_rate_successor").exists()
@@ -101,7 +121,9 @@ def test_an_overlap_found_only_at_save_time_is_a_message_not_a_server_error(clie
 
     monkeypatch.setattr(TariffVersionForm, "clean", forms.ModelForm.clean)
     verified_login(client, superuser())
-    response = client.post(f"{CHANGELIST}add/", _new_version(active_from="2024-01-01", active_to="2024-03-01"), follow=True)
+    response = client.post(
+        f"{CHANGELIST}add/", _new_version(active_from="2024-01-01", active_to="2024-03-01"), follow=True
+    )
     assert response.status_code == 200
     assert "Khoảng ngày trùng với biểu giá 2941/QĐ-BCT" in response.content.decode()
     assert not TariffVersion.objects.filter(decision="123/QĐ-BCT").exists()

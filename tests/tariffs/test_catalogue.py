@@ -89,15 +89,21 @@ def test_hospitals_and_schools_have_their_own_lower_prices_for_all_hours_by_volt
     assert (hospital.subtotal, hospital.vat) == (925_500, 74_040)
     # The administrative versions no longer say that these prices could not be split off.
     notes = list(TariffVersion.objects.filter(purpose="administrative").values_list("note", flat=True))
-    assert len(notes) == 2 and all("chưa tách được" not in n and "có mục đích và giá riêng" in n for n in notes)
+    assert len(notes) == 2 and all(
+        "chưa tách được" not in n and "có mục đích và giá riêng" in n for n in notes
+    )
 
 
 def test_time_of_use_period_follows_the_versioned_hours():
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    assert selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 2, 10, 0, tzinfo=tz)) == "peak"  # Monday
-    assert selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 1, 10, 0, tzinfo=tz)) == "normal"  # Sunday
+    assert (
+        selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 2, 10, 0, tzinfo=tz)) == "peak"
+    )  # Monday
+    assert (
+        selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 1, 10, 0, tzinfo=tz)) == "normal"
+    )  # Sunday
     assert selectors.time_of_use_period_at(moment=dt.datetime(2025, 6, 2, 23, 0, tzinfo=tz)) == "offpeak"
     assert selectors.time_of_use_period_at(moment=dt.datetime(2026, 6, 1, 21, 0, tzinfo=tz)) == "peak"  # 963
 
@@ -113,11 +119,17 @@ def test_a_new_decision_closes_the_open_version_and_prices_from_its_date():
     )  # fmt: skip
     previous = TariffVersion.objects.get(purpose="residential", decision="1279/QĐ-BCT")
     assert previous.active_to == D(2026, 6, 1)
-    assert AuditEntry.objects.filter(object_type="tariffs.tariffversion", object_id=str(previous.pk)).get().after == {
-        "active_to": "2026-06-01"
-    }
-    quote = selectors.consumption_quote(purpose="residential", start=D(2026, 6, 1), end=D(2026, 7, 1), kwh=250)
-    assert [(line.tier, line.kwh, line.unit_price) for line in quote.lines] == [(1, 100, 2100), (2, 100, 2500), (3, 50, 3100)]
+    assert AuditEntry.objects.filter(
+        object_type="tariffs.tariffversion", object_id=str(previous.pk)
+    ).get().after == {"active_to": "2026-06-01"}
+    quote = selectors.consumption_quote(
+        purpose="residential", start=D(2026, 6, 1), end=D(2026, 7, 1), kwh=250
+    )
+    assert [(line.tier, line.kwh, line.unit_price) for line in quote.lines] == [
+        (1, 100, 2100),
+        (2, 100, 2500),
+        (3, 50, 3100),
+    ]
 
 
 def test_overlapping_decisions_are_refused():

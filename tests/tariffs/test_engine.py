@@ -29,7 +29,11 @@ def test_round_half_up_rounds_halves_up_not_to_even():
 def test_vat_of_exactly_half_a_dong_rounds_up_on_both_paths():
     # 87,845 kWh at 1 đồng: VAT 10 % is 8,784.5 đồng → 8,785 (banker's rounding would give 8,784).
     version = engine.Version(
-        purpose="residential", method=engine.TIERED, decision="x", active_from=D(2020, 1, 1), tiers=((None, 1),)
+        purpose="residential",
+        method=engine.TIERED,
+        decision="x",
+        active_from=D(2020, 1, 1),
+        tiers=((None, 1),),
     )
     catalogue = engine.Catalogue(versions=(version,), vat_rates=(engine.VatRate(D(2020, 1, 1), None, 1000),))
     quote = engine.price_one(catalogue=catalogue, purpose="residential", start=D(2025, 6, 1), end=D(2025, 7, 1),
@@ -88,7 +92,16 @@ def test_a_price_change_splits_kwh_and_limits_by_days():
     ]  # fmt: skip
     assert quote.lines[0].end == new and quote.lines[-1].end == D(2025, 5, 20)
     subtotal = (
-        33 * 1893 + 33 * 1956 + 67 * 2271 + 67 * 2860 + 33 * 3197 + 17 * 1984 + 17 * 2050 + 33 * 2380 + 33 * 2998 + 17 * 3350
+        33 * 1893
+        + 33 * 1956
+        + 67 * 2271
+        + 67 * 2860
+        + 33 * 3197
+        + 17 * 1984
+        + 17 * 2050
+        + 33 * 2380
+        + 33 * 2998
+        + 17 * 3350
     )
     assert quote.subtotal == subtotal == 879_297
     assert quote.vat == 70_344  # 879,297 × 8% = 70,343.76 → 70,344
@@ -100,7 +113,11 @@ def test_households_multiply_every_limit():
         catalogue=real_catalogue(), purpose="residential", start=D(2025, 6, 1), end=D(2025, 7, 1), kwh=350,
         households=2,
     )  # fmt: skip
-    assert [(t, limit, kwh) for _, t, limit, kwh, _ in tier_lines(quote)] == [(1, 100, 100), (2, 100, 100), (3, 200, 150)]
+    assert [(t, limit, kwh) for _, t, limit, kwh, _ in tier_lines(quote)] == [
+        (1, 100, 100),
+        (2, 100, 100),
+        (3, 200, 150),
+    ]
 
 
 def test_a_vat_change_splits_the_period_and_each_rate_is_rounded_once():
@@ -108,7 +125,10 @@ def test_a_vat_change_splits_the_period_and_each_rate_is_rounded_once():
     quote = engine.price_one(
         catalogue=real_catalogue(), purpose="residential", start=D(2023, 6, 16), end=D(2023, 7, 16), kwh=100
     )
-    assert [(p.start, p.basis_points) for p in quote.vat_parts] == [(D(2023, 6, 16), 1000), (D(2023, 7, 1), 800)]
+    assert [(p.start, p.basis_points) for p in quote.vat_parts] == [
+        (D(2023, 6, 16), 1000),
+        (D(2023, 7, 1), 800),
+    ]
     # 15 days each: 50 kWh each part, limits 25 / 25 / rest.
     first = 25 * 1728 + 25 * 1786
     assert [p.subtotal for p in quote.vat_parts] == [first, first]
@@ -141,8 +161,16 @@ def test_a_five_tier_structure_is_just_data():
         tiers=((100, 1000), (100, 2000), (200, 3000), (300, 4000), (None, 5000)),
     )  # fmt: skip
     catalogue = engine.Catalogue(versions=(five,), vat_rates=(engine.VatRate(D(2000, 1, 1), None, 800),))
-    quote = engine.price_one(catalogue=catalogue, purpose="residential", start=D(2026, 3, 1), end=D(2026, 3, 31), kwh=800)
-    assert [(line.tier, line.kwh) for line in quote.lines] == [(1, 100), (2, 100), (3, 200), (4, 300), (5, 100)]
+    quote = engine.price_one(
+        catalogue=catalogue, purpose="residential", start=D(2026, 3, 1), end=D(2026, 3, 31), kwh=800
+    )
+    assert [(line.tier, line.kwh) for line in quote.lines] == [
+        (1, 100),
+        (2, 100),
+        (3, 200),
+        (4, 300),
+        (5, 100),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -151,7 +179,10 @@ def test_a_five_tier_structure_is_just_data():
         ({"purpose": "administrative", "kwh": 10}, engine.NoTariff),
         ({"purpose": "residential", "kwh": -1}, engine.InvalidConsumption),
         ({"purpose": "residential", "kwh": 10, "end": D(2025, 6, 1)}, engine.InvalidPeriod),
-        ({"purpose": "residential", "kwh": 10, "start": D(2022, 6, 1), "end": D(2022, 7, 1)}, engine.NoTariff),
+        (
+            {"purpose": "residential", "kwh": 10, "start": D(2022, 6, 1), "end": D(2022, 7, 1)},
+            engine.NoTariff,
+        ),
     ],
 )
 def test_unpriceable_consumptions_raise(kwargs, error):
@@ -216,7 +247,11 @@ def test_vectorised_and_scalar_paths_agree(catalogue, batch):
             for line in quote.lines
         ]  # fmt: skip
         assert [tuple(int(x) for x in row) for row in vector_lines] == scalar_lines
-        assert (priced.subtotal[i], priced.vat[i], priced.total[i]) == (quote.subtotal, quote.vat, quote.total)
+        assert (priced.subtotal[i], priced.vat[i], priced.total[i]) == (
+            quote.subtotal,
+            quote.vat,
+            quote.total,
+        )
 
 
 @PROPERTY
@@ -280,7 +315,9 @@ def test_a_period_crossing_no_change_is_the_plain_tier_calculation(
         rest -= taken
     subtotal += rest * last_price
     assert quote.subtotal == subtotal
-    assert quote.vat == (2 * subtotal * rate + 10_000) // 20_000  # half-up of subtotal × rate / 10,000, in integers
+    assert (
+        quote.vat == (2 * subtotal * rate + 10_000) // 20_000
+    )  # half-up of subtotal × rate / 10,000, in integers
     assert {line.start for line in quote.lines} <= {start}
 
 

@@ -14,7 +14,9 @@ from gridcare.tariffs.models import Confidence, PricingMethod, TariffVersion, Va
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-on_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="exclusion constraints: PostgreSQL only")
+on_postgresql = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="exclusion constraints: PostgreSQL only"
+)
 
 
 def _tiered(**overrides):
@@ -69,7 +71,9 @@ def test_the_database_refuses_overlapping_rows_written_past_the_service():
         TariffVersion.objects.create(purpose="residential", method="tiered", decision="x", active_from=D(2024, 1, 1),
                                      active_to=D(2024, 3, 1), confidence="C")  # fmt: skip
     with pytest.raises(IntegrityError, match="vat_rate_no_overlap"), transaction.atomic():
-        VatRate.objects.create(active_from=D(2030, 1, 1), rate_percent=5, confidence="C")  # the 2027 rate is open
+        VatRate.objects.create(
+            active_from=D(2030, 1, 1), rate_percent=5, confidence="C"
+        )  # the 2027 rate is open
     # Touching ranges do not overlap ([from, to) ranges).
     VatRate.objects.filter(active_from=D(2027, 1, 1)).update(active_to=D(2030, 1, 1))
     VatRate.objects.create(active_from=D(2030, 1, 1), rate_percent=5, confidence="C")
@@ -136,5 +140,9 @@ def test_the_service_holds_the_catalogue_write_lock_while_it_checks(monkeypatch)
 
     with CaptureQueriesContext(connection):
         services.vat_rate_save(rate=VatRate(active_from=D(2028, 1, 1), rate_percent=8, confidence="C"))
-    lock = "LOCK TABLE" if connection.vendor == "postgresql" else 'UPDATE "tariffs_vatrate" SET id = id WHERE 0 = 1'
+    lock = (
+        "LOCK TABLE"
+        if connection.vendor == "postgresql"
+        else 'UPDATE "tariffs_vatrate" SET id = id WHERE 0 = 1'
+    )
     assert any(lock in sql for sql in statements)

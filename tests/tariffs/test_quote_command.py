@@ -23,7 +23,9 @@ def quote_json(*args):
 
 
 def test_residential_json_across_the_1279_price_change():
-    data = quote_json("--purpose", "residential", "--kwh", "350", "--start", "2025-04-20", "--end", "2025-05-20")
+    data = quote_json(
+        "--purpose", "residential", "--kwh", "350", "--start", "2025-04-20", "--end", "2025-05-20"
+    )
     assert set(data) == {"start", "end", "days", "lines", "subtotal", "vat_rate", "vat", "total"}
     assert (data["start"], data["end"], data["days"]) == ("2025-04-20", "2025-05-20", 30)
     assert data["lines"][0] == {
@@ -40,7 +42,9 @@ def test_residential_json_across_the_1279_price_change():
 
 
 def test_households_double_the_limits():
-    one = quote_json("--purpose", "residential", "--kwh", "200", "--start", "2025-06-01", "--end", "2025-07-01")
+    one = quote_json(
+        "--purpose", "residential", "--kwh", "200", "--start", "2025-06-01", "--end", "2025-07-01"
+    )
     two = quote_json(
         "--purpose", "residential", "--kwh", "200", "--start", "2025-06-01", "--end", "2025-07-01", "--households", "2"
     )  # fmt: skip
@@ -65,7 +69,9 @@ def test_business_kwh_without_registers_is_priced_at_the_normal_price():
     data = quote_json(
         "--purpose", "business", "--voltage", "ge110kv", "--kwh", "500", "--start", "2025-06-01", "--end", "2025-07-01"
     )  # fmt: skip
-    assert [(line["period"], line["kwh"], line["unit_price"]) for line in data["lines"]] == [("normal", 500, 2887)]
+    assert [(line["period"], line["kwh"], line["unit_price"]) for line in data["lines"]] == [
+        ("normal", 500, 2887)
+    ]
 
 
 def test_a_school_below_6kv_is_priced_at_the_public_service_price():
@@ -74,14 +80,21 @@ def test_a_school_below_6kv_is_priced_at_the_public_service_price():
         "--end", "2025-07-01",
     )  # fmt: skip
     # 1279: 1,000 kWh × 2,072 = 2,072,000 đồng before VAT (administrative offices pay 2,226), VAT 8 % = 165,760.
-    assert [(line["period"], line["kwh"], line["unit_price"]) for line in data["lines"]] == [("normal", 1000, 2072)]
+    assert [(line["period"], line["kwh"], line["unit_price"]) for line in data["lines"]] == [
+        ("normal", 1000, 2072)
+    ]
     assert (data["subtotal"], data["vat"], data["total"]) == (2_072_000, 165_760, 2_237_760)
 
 
 def test_a_vat_change_inside_the_period_is_shown_part_by_part():
-    data = quote_json("--purpose", "residential", "--kwh", "100", "--start", "2023-06-16", "--end", "2023-07-16")
+    data = quote_json(
+        "--purpose", "residential", "--kwh", "100", "--start", "2023-06-16", "--end", "2023-07-16"
+    )
     assert data["vat_rate"] is None
-    assert [(p["from"], p["vat_rate"]) for p in data["vat_parts"]] == [("2023-06-16", 0.1), ("2023-07-01", 0.08)]
+    assert [(p["from"], p["vat_rate"]) for p in data["vat_parts"]] == [
+        ("2023-06-16", 0.1),
+        ("2023-07-01", 0.08),
+    ]
 
 
 def test_readable_table_is_vietnamese_with_dot_thousands():
@@ -107,9 +120,25 @@ def test_readable_table_in_english():
         (("--purpose", "residential", "--kwh", "10", "--end", "2025-05-31"), "phải sau"),
         (("--purpose", "residential", "--kwh", "10", "--end", "2025-06-01"), "phải sau"),
         (("--purpose", "residential", "--kwh", "10", "--end", "31/07/2025"), "ngày không hợp lệ"),
-        (("--purpose", "administrative", "--voltage", "lt6kv", "--kwh", "10", "--start", "2024-06-01",
-          "--end", "2024-07-01"), "Chưa có biểu giá"),
-        (("--purpose", "business", "--voltage", "lt6kv", "--kwh", "10", "--start", "2025-01-01"), "Chưa có biểu giá"),
+        (
+            (
+                "--purpose",
+                "administrative",
+                "--voltage",
+                "lt6kv",
+                "--kwh",
+                "10",
+                "--start",
+                "2024-06-01",
+                "--end",
+                "2024-07-01",
+            ),
+            "Chưa có biểu giá",
+        ),
+        (
+            ("--purpose", "business", "--voltage", "lt6kv", "--kwh", "10", "--start", "2025-01-01"),
+            "Chưa có biểu giá",
+        ),
         (("--purpose", "business", "--kwh", "10"), "--voltage"),
         (("--purpose", "business", "--voltage", "9kv", "--kwh", "10"), "Cấp điện áp không hợp lệ"),
         (("--purpose", "residential", "--peak", "10"), "--kwh"),

@@ -18,7 +18,11 @@ def is_staff(user) -> bool:
 def accounts_visible_to(*, user) -> QuerySet[Account]:
     """A customer's own accounts, or for staff the accounts of their units (all for superusers)."""
     if is_staff(user):
-        return accounts_visible(user=user).select_related("customer", "unit", "premise__commune", "premise__province").order_by("code", "pk")
+        return (
+            accounts_visible(user=user)
+            .select_related("customer", "unit", "premise__commune", "premise__province")
+            .order_by("code", "pk")
+        )
     return accounts_for_user(user=user).select_related("unit")
 
 
@@ -31,7 +35,9 @@ class IsCustomerOrVerifiedStaff(permissions.BasePermission):
     def has_permission(self, request, view):
         user = request.user
         if is_staff(user):
-            if settings.GRIDCARE_STAFF_REQUIRE_2FA and isinstance(request.successful_authenticator, SessionAuthentication):
+            if settings.GRIDCARE_STAFF_REQUIRE_2FA and isinstance(
+                request.successful_authenticator, SessionAuthentication
+            ):
                 is_verified = getattr(user, "is_verified", None)
                 return bool(is_verified and is_verified())
             return True

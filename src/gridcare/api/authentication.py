@@ -16,7 +16,9 @@ class ApiTokenAuthentication(TokenAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed(_("Khoá truy cập không đúng."))
         if token.expires_at <= timezone.now():
-            raise exceptions.AuthenticationFailed(_("Khoá truy cập đã hết hạn: hãy lấy khoá mới."), code="token_expired")
+            raise exceptions.AuthenticationFailed(
+                _("Khoá truy cập đã hết hạn: hãy lấy khoá mới."), code="token_expired"
+            )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Tài khoản đã bị khoá hoặc ngừng dùng."))
         return token.user, token

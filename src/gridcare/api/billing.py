@@ -91,7 +91,9 @@ class CanReleaseBills(permissions.BasePermission):
 
 
 def _bill_not_found() -> ApiError:
-    return ApiError(code="not_found", message=_("Không có hoá đơn này trong phạm vi của bạn."), status_code=404)
+    return ApiError(
+        code="not_found", message=_("Không có hoá đơn này trong phạm vi của bạn."), status_code=404
+    )
 
 
 def bill_for_user(*, user, number: str) -> Bill:
@@ -101,7 +103,9 @@ def bill_for_user(*, user, number: str) -> Bill:
         .select_related("account", "refers_to", "replaces")
         .first()
     )
-    if bill is None or not (is_staff(user) or bills_visible_to_customer(account=bill.account).filter(pk=bill.pk).exists()):
+    if bill is None or not (
+        is_staff(user) or bills_visible_to_customer(account=bill.account).filter(pk=bill.pk).exists()
+    ):
         raise _bill_not_found()
     return bill
 
@@ -118,7 +122,9 @@ class BillSerializer(serializers.Serializer):
     number = serializers.CharField(help_text=_("Số hoá đơn."))
     # Plain strings, not enums: "kind" and "status" name other choice sets of the schema too.
     kind = serializers.CharField(help_text=_("invoice, hoặc credit_note (điều chỉnh giảm)."))
-    status = serializers.CharField(help_text=_("issued (đã phát hành), cancelled (đã huỷ), held (chờ kiểm tra, chỉ nhân viên thấy)."))
+    status = serializers.CharField(
+        help_text=_("issued (đã phát hành), cancelled (đã huỷ), held (chờ kiểm tra, chỉ nhân viên thấy).")
+    )
     account_code = serializers.CharField(source="account.code")
     period = PeriodField(help_text=_("Kỳ hoá đơn, YYYY-MM."))
     start_date = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ trước."))
@@ -133,9 +139,15 @@ class BillSerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text=_("Tổng cộng (đồng); âm với hoá đơn điều chỉnh giảm."))
     issued_at = serializers.DateTimeField(allow_null=True)
     due_date = serializers.DateField(allow_null=True)
-    refers_to = serializers.CharField(source="refers_to.number", allow_null=True, help_text=_("Hoá đơn bị điều chỉnh."))
-    replaces = serializers.CharField(source="replaces.number", allow_null=True, help_text=_("Hoá đơn được thay thế."))
-    hold_reason = serializers.SerializerMethodField(help_text=_("Lý do chờ kiểm tra hoặc huỷ (chỉ nhân viên thấy)."))
+    refers_to = serializers.CharField(
+        source="refers_to.number", allow_null=True, help_text=_("Hoá đơn bị điều chỉnh.")
+    )
+    replaces = serializers.CharField(
+        source="replaces.number", allow_null=True, help_text=_("Hoá đơn được thay thế.")
+    )
+    hold_reason = serializers.SerializerMethodField(
+        help_text=_("Lý do chờ kiểm tra hoặc huỷ (chỉ nhân viên thấy).")
+    )
     pdf = serializers.SerializerMethodField(help_text=_("Địa chỉ tải bản PDF."))
 
     def get_hold_reason(self, bill) -> str:
@@ -159,7 +171,9 @@ BillLineSerializer = type(
         "from": serializers.DateField(source="part_from"),
         "to": serializers.DateField(source="part_to", help_text=_("Không gồm.")),
         "tier": serializers.IntegerField(allow_null=True, help_text=_("Bậc (dòng bậc thang).")),
-        "period": serializers.SerializerMethodField(help_text=_("Khung giờ: peak, normal, offpeak (dòng theo thời gian sử dụng).")),
+        "period": serializers.SerializerMethodField(
+            help_text=_("Khung giờ: peak, normal, offpeak (dòng theo thời gian sử dụng).")
+        ),
         "limit_kwh": serializers.IntegerField(allow_null=True),
         "kwh": serializers.IntegerField(),
         "unit_price": serializers.IntegerField(),
@@ -177,7 +191,9 @@ class BillDetailSerializer(BillSerializer):
 class BillRunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     period = PeriodField(help_text=_("Kỳ, YYYY-MM."))
-    route = serializers.CharField(source="route.code", allow_null=True, help_text=_("Mã lộ trình; null: mọi lộ trình."))
+    route = serializers.CharField(
+        source="route.code", allow_null=True, help_text=_("Mã lộ trình; null: mọi lộ trình.")
+    )
     status = serializers.CharField(help_text=_("pending, running, done, failed."))
     created_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -214,11 +230,15 @@ class BillRunDetailSerializer(BillRunSerializer):
 class BillRunRequestSerializer(serializers.Serializer):
     period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text=_("Kỳ, YYYY-MM."))
     route = serializers.CharField(required=False, allow_blank=False, help_text=_("Mã lộ trình ghi chỉ số."))
-    all_routes = serializers.BooleanField(required=False, default=False, help_text=_("Mọi lộ trình (thay cho route)."))
+    all_routes = serializers.BooleanField(
+        required=False, default=False, help_text=_("Mọi lộ trình (thay cho route).")
+    )
 
     def validate(self, attrs):
         if bool(attrs.get("route")) == attrs["all_routes"]:
-            raise serializers.ValidationError({"route": [_("Gửi route, hoặc all_routes: true (một trong hai).")]})
+            raise serializers.ValidationError(
+                {"route": [_("Gửi route, hoặc all_routes: true (một trong hai).")]}
+            )
         return attrs
 
 
@@ -232,7 +252,11 @@ class AccountBillsView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff, CanViewBills]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="account_bills_list", responses={200: BillSerializer(many=True), **ERRORS}, tags=["bills"])
+    @extend_schema(
+        operation_id="account_bills_list",
+        responses={200: BillSerializer(many=True), **ERRORS},
+        tags=["bills"],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -242,7 +266,11 @@ class AccountBillsView(generics.ListAPIView):
     def get_queryset(self):
         account = AccountDetailView(request=self.request, kwargs=self.kwargs).get_object()
         user = self.request.user
-        bills = bills_for_account(account=account) if is_staff(user) else bills_visible_to_customer(account=account)
+        bills = (
+            bills_for_account(account=account)
+            if is_staff(user)
+            else bills_visible_to_customer(account=account)
+        )
         return bills.select_related("account", "refers_to", "replaces")
 
 
@@ -252,7 +280,9 @@ class BillDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff, CanViewBills]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="bill_retrieve", responses={200: BillDetailSerializer, **ERRORS}, tags=["bills"])
+    @extend_schema(
+        operation_id="bill_retrieve", responses={200: BillDetailSerializer, **ERRORS}, tags=["bills"]
+    )
     def get(self, request, number):
         bill = bill_for_user(user=request.user, number=number)
         bill.lines_ordered = list(bill_lines(bill=bill))
@@ -276,7 +306,9 @@ class BillPdfView(APIView):
     )
     def get(self, request, number):
         bill = bill_for_user(user=request.user, number=number)
-        response = HttpResponse(bill_pdf(bill=bill, language=translation.get_language()), content_type="application/pdf")
+        response = HttpResponse(
+            bill_pdf(bill=bill, language=translation.get_language()), content_type="application/pdf"
+        )
         response["Content-Disposition"] = f'attachment; filename="hoa-don-{bill.number}.pdf"'
         response["Cache-Control"] = "private, no-store"
         return response
@@ -313,7 +345,11 @@ class BillRunListView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated, IsVerifiedStaff, CanRunBills]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="bill_runs_list", responses={200: BillRunSerializer(many=True), **ERRORS}, tags=["bill-runs"])
+    @extend_schema(
+        operation_id="bill_runs_list",
+        responses={200: BillRunSerializer(many=True), **ERRORS},
+        tags=["bill-runs"],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -332,9 +368,13 @@ class BillRunListView(generics.ListAPIView):
         values = data.validated_data
         route = None
         if not values["all_routes"]:
-            route = policy.records(ReadingRoute.objects.filter(code=values["route"].strip()), user=request.user).first()
+            route = policy.records(
+                ReadingRoute.objects.filter(code=values["route"].strip()), user=request.user
+            ).first()
             if route is None:
-                raise serializers.ValidationError({"route": [_("Không có lộ trình này trong phạm vi của bạn.")]})
+                raise serializers.ValidationError(
+                    {"route": [_("Không có lộ trình này trong phạm vi của bạn.")]}
+                )
         year, month = (int(part) for part in values["period"].split("-"))
         try:
             with transaction.atomic():
@@ -365,7 +405,11 @@ class BillRunDetailView(APIView):
     def get(self, request, run_id):
         run = bill_runs_for_user(user=request.user).filter(pk=run_id).first()
         if run is None:
-            raise ApiError(code="not_found", message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."), status_code=404)
+            raise ApiError(
+                code="not_found",
+                message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."),
+                status_code=404,
+            )
         skips = BillRunSkip.objects.filter(run=run).select_related("account").order_by("account__code", "pk")
         paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(skips, request, view=self)
@@ -391,7 +435,11 @@ class BillRunReleaseView(APIView):
     def post(self, request, run_id):
         run = bill_runs_for_user(user=request.user).filter(pk=run_id).first()
         if run is None:
-            raise ApiError(code="not_found", message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."), status_code=404)
+            raise ApiError(
+                code="not_found",
+                message=_("Không có đợt lập hoá đơn này trong phạm vi của bạn."),
+                status_code=404,
+            )
         held = held_bills(run=run).filter(account__in=accounts_visible_to(user=request.user))
         released = services.bills_release(bills=held, user=request.user, now=timezone.now())
         return Response({"released": released})

@@ -45,7 +45,9 @@ class IsStaff(IsCustomerOrVerifiedStaff):
 
 
 def _refused(error: services.CampaignError) -> ApiError:
-    status = {"bad_move": 409, "already_linked": 409, "exists": 409, "file_too_large": 413}.get(error.code, 400)
+    status = {"bad_move": 409, "already_linked": 409, "exists": 409, "file_too_large": 413}.get(
+        error.code, 400
+    )
     return ApiError(code=error.code, message=error.message, status_code=status, details=error.details)
 
 
@@ -56,14 +58,18 @@ def _denied(error: policy.AccessDenied) -> ApiError:
 def _campaign_or_404(year: int) -> Campaign:
     campaign = selectors.campaign_for_year(year=year)
     if campaign is None:
-        raise ApiError(code="not_found", message=_("Không có chương trình tri ân của năm này."), status_code=404)
+        raise ApiError(
+            code="not_found", message=_("Không có chương trình tri ân của năm này."), status_code=404
+        )
     return campaign
 
 
 def _activity_or_404(user, pk: int) -> Activity:
     activity = selectors.activity_visible(user=user, pk=pk)
     if activity is None:
-        raise ApiError(code="not_found", message=_("Không có hoạt động này trong phạm vi của bạn."), status_code=404)
+        raise ApiError(
+            code="not_found", message=_("Không có hoạt động này trong phạm vi của bạn."), status_code=404
+        )
     return activity
 
 
@@ -84,7 +90,9 @@ class CampaignTargetsSerializer(serializers.Serializer):
                                           help_text=_("Kinh phí (chỉ tiêu) hoặc chi phí (kết quả), đồng."))  # fmt: skip
     kwh_saved = serializers.IntegerField(min_value=0, required=False, default=0, max_value=10**12)
     blood_units = serializers.IntegerField(min_value=0, required=False, default=0, max_value=10**6)
-    road_km = serializers.DecimalField(min_value=Decimal(0), max_digits=8, decimal_places=2, required=False, default=Decimal(0))
+    road_km = serializers.DecimalField(
+        min_value=Decimal(0), max_digits=8, decimal_places=2, required=False, default=Decimal(0)
+    )
     lamps = serializers.IntegerField(min_value=0, required=False, default=0, max_value=10**9)
 
 
@@ -133,7 +141,9 @@ class CampaignRecordOutSerializer(serializers.Serializer):
 
 
 class CampaignPhotoSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("JPEG, PNG, WEBP (thu nhỏ, bỏ EXIF) hoặc PDF; giới hạn dung lượng như yêu cầu dịch vụ."))
+    file = serializers.FileField(
+        help_text=_("JPEG, PNG, WEBP (thu nhỏ, bỏ EXIF) hoặc PDF; giới hạn dung lượng như yêu cầu dịch vụ.")
+    )
 
 
 class CampaignPhotoOutSerializer(serializers.Serializer):
@@ -161,7 +171,11 @@ class CampaignListView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStaff]
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(operation_id="campaigns_list", responses={200: CampaignSerializer(many=True), **ERRORS}, tags=["campaigns"])
+    @extend_schema(
+        operation_id="campaigns_list",
+        responses={200: CampaignSerializer(many=True), **ERRORS},
+        tags=["campaigns"],
+    )
     def get(self, request):
         return Response(CampaignSerializer(selectors.campaigns_all()[:50], many=True).data)
 
@@ -172,10 +186,18 @@ class ActivityListView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsStaff]
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(operation_id="campaign_activities_list", responses={200: CampaignActivitySerializer(many=True), **ERRORS}, tags=["campaigns"])
+    @extend_schema(
+        operation_id="campaign_activities_list",
+        responses={200: CampaignActivitySerializer(many=True), **ERRORS},
+        tags=["campaigns"],
+    )
     def get(self, request, year: int):
         campaign = _campaign_or_404(year)
-        return Response(CampaignActivitySerializer(selectors.activities_visible(user=request.user, campaign=campaign)[:500], many=True).data)
+        return Response(
+            CampaignActivitySerializer(
+                selectors.activities_visible(user=request.user, campaign=campaign)[:500], many=True
+            ).data
+        )
 
     @extend_schema(operation_id="campaign_activities_plan", request=CampaignPlanSerializer, responses={201: CampaignActivitySerializer, **ERRORS},
                    tags=["campaigns"])  # fmt: skip
@@ -186,7 +208,9 @@ class ActivityListView(APIView):
         values = data.validated_data
         unit = selectors.units_for_reports(user=request.user).filter(code=values["unit"]).first()
         if unit is None:
-            raise ApiError(code="not_found", message=_("Không có đơn vị này trong phạm vi của bạn."), status_code=404)
+            raise ApiError(
+                code="not_found", message=_("Không có đơn vị này trong phạm vi của bạn."), status_code=404
+            )
         targets = dict(values.get("targets") or {})
         try:
             activity = services.activity_plan(user=request.user, campaign=campaign, unit=unit, kind=values["kind"], title=values["title"],
@@ -247,7 +271,9 @@ class ActivityRecordView(APIView):
 def _record_or_404(user, pk: int) -> ActivityRecord:
     record = selectors.record_visible(user=user, pk=pk)
     if record is None:
-        raise ApiError(code="not_found", message=_("Không có kết quả này trong phạm vi của bạn."), status_code=404)
+        raise ApiError(
+            code="not_found", message=_("Không có kết quả này trong phạm vi của bạn."), status_code=404
+        )
     return record
 
 
@@ -269,7 +295,9 @@ class RecordPhotoView(APIView):
         data = CampaignPhotoSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            photo: Photo = services.photo_add(user=request.user, upload=data.validated_data["file"], now=timezone.now(), record=record)
+            photo: Photo = services.photo_add(
+                user=request.user, upload=data.validated_data["file"], now=timezone.now(), record=record
+            )
         except services.CampaignError as error:
             raise _refused(error) from None
         except policy.AccessDenied as error:
@@ -288,11 +316,17 @@ class RollupView(APIView):
     def get(self, request, year: int):
         campaign = _campaign_or_404(year)
         if not policy.may(user=request.user, action="campaigns.report"):
-            raise ApiError(code="permission_denied", message=_("Chỉ lãnh đạo đơn vị xem được báo cáo tổng hợp."), status_code=403)
+            raise ApiError(
+                code="permission_denied",
+                message=_("Chỉ lãnh đạo đơn vị xem được báo cáo tổng hợp."),
+                status_code=403,
+            )
         units = selectors.units_for_reports(user=request.user)
         code = request.query_params.get("unit", "")
         unit = units.filter(code=code).first() if code else units.first()
         if unit is None:
-            raise ApiError(code="not_found", message=_("Không có đơn vị này trong phạm vi của bạn."), status_code=404)
+            raise ApiError(
+                code="not_found", message=_("Không có đơn vị này trong phạm vi của bạn."), status_code=404
+            )
         rows = selectors.rollup(campaign=campaign, root=unit, user=request.user)
         return Response(CampaignRollupRowSerializer(rows, many=True).data)

@@ -34,6 +34,7 @@ MESSAGES = {
     "server_error": _("Lỗi máy chủ. Hãy thử lại sau; nếu vẫn lỗi, hãy báo cho chúng tôi."),
 }
 
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = MESSAGES["request_too_large"]
@@ -102,12 +103,16 @@ def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         response.data = error_body(code=exc.error_code, message=exc.detail, details=exc.error_details)
         return response
-    custom_code = exc.get_codes() if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, str) else None
+    custom_code = (
+        exc.get_codes() if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, str) else None
+    )
     if custom_code and custom_code != exc.default_code:
         # A view or permission named its own code and message: keep them.
         response.data = error_body(code=custom_code, message=exc.detail)
         return response
-    code = next((code for cls, code in _CODES if isinstance(exc, cls)), None) or getattr(exc, "default_code", "error")
+    code = next((code for cls, code in _CODES if isinstance(exc, cls)), None) or getattr(
+        exc, "default_code", "error"
+    )
     details = {}
     if isinstance(exc, exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}

@@ -31,10 +31,16 @@ class ParticipationSerializer(serializers.Serializer):
     commitment_kw = serializers.IntegerField()
     response = serializers.ChoiceField(choices=EventParticipant.Response.choices)
     responded_at = serializers.DateTimeField(allow_null=True)
-    response_channel = serializers.CharField(help_text=_("portal, api, openadr, staff; trống khi chưa trả lời."))
-    delivered_kwh = serializers.SerializerMethodField(help_text=_("Điện năng giảm được (kWh); null khi chưa có kết quả."))
+    response_channel = serializers.CharField(
+        help_text=_("portal, api, openadr, staff; trống khi chưa trả lời.")
+    )
+    delivered_kwh = serializers.SerializerMethodField(
+        help_text=_("Điện năng giảm được (kWh); null khi chưa có kết quả.")
+    )
     shifted_kwh = serializers.SerializerMethodField(help_text=_("Điện năng chuyển sang giờ thấp điểm (kWh)."))
-    saved_vnd = serializers.IntegerField(allow_null=True, help_text=_("Tiền điện tiết kiệm nhờ chuyển giờ (đồng, chưa VAT)."))
+    saved_vnd = serializers.IntegerField(
+        allow_null=True, help_text=_("Tiền điện tiết kiệm nhờ chuyển giờ (đồng, chưa VAT).")
+    )
 
     def get_cancelled(self, obj) -> bool:
         return obj.event.status == "cancelled"
@@ -47,7 +53,9 @@ class ParticipationSerializer(serializers.Serializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    answer = serializers.ChoiceField(choices=[("acknowledged", _("xác nhận tham gia")), ("opted_out", _("không tham gia"))])
+    answer = serializers.ChoiceField(
+        choices=[("acknowledged", _("xác nhận tham gia")), ("opted_out", _("không tham gia"))]
+    )
 
 
 def _participations(user):
@@ -86,4 +94,3 @@ class ParticipationAnswerView(APIView):
         except services.FlexibilityError as error:
             raise ApiError(code=error.code, message=error.message) from error
         return Response(ParticipationSerializer(_participations(request.user).get(pk=participant.pk)).data)
-

@@ -66,14 +66,18 @@ class ReadingImportView(APIView):
     @extend_schema(
         operation_id="readings_imports_create",
         request={
-            "multipart/form-data": inline_serializer("ReadingImportUpload", {"file": serializers.FileField()}),
+            "multipart/form-data": inline_serializer(
+                "ReadingImportUpload", {"file": serializers.FileField()}
+            ),
             "application/json": inline_serializer(
                 "ReadingImportRecords", {"readings": serializers.ListField(child=serializers.DictField())}
             ),
         },
         responses={
             201: _OUTCOME,
-            400: OpenApiResponse(ErrorSerializer, description=_("Tệp không đọc được, tiêu đề sai, quá lớn hoặc là ZIP bomb.")),
+            400: OpenApiResponse(
+                ErrorSerializer, description=_("Tệp không đọc được, tiêu đề sai, quá lớn hoặc là ZIP bomb.")
+            ),
             **error_responses(401, 403, 413, 429),
         },
         tags=["readings"],
@@ -85,14 +89,24 @@ class ReadingImportView(APIView):
             upload = request.FILES.get("file")
             if upload is not None:
                 outcome = reading_import_upload(
-                    content=upload.read(), filename=upload.name, now=now, label=f"{label}:{upload.name}", user=request.user
+                    content=upload.read(),
+                    filename=upload.name,
+                    now=now,
+                    label=f"{label}:{upload.name}",
+                    user=request.user,
                 )
             elif isinstance(request.data, dict) and "readings" in request.data:
-                outcome = reading_import_records(records=request.data["readings"], now=now, label=label, user=request.user)
+                outcome = reading_import_records(
+                    records=request.data["readings"], now=now, label=label, user=request.user
+                )
             else:
-                raise ImportFileError(_("Gửi tệp CSV/XLSX ở trường `file`, hoặc JSON {\"readings\": [...]}."), code="missing_input")
+                raise ImportFileError(
+                    _('Gửi tệp CSV/XLSX ở trường `file`, hoặc JSON {"readings": [...]}.'),
+                    code="missing_input",
+                )
         except ImportFileError as exc:
             return Response(
-                {"code": exc.code, "message": str(exc.message), "details": exc.details}, status=status.HTTP_400_BAD_REQUEST
+                {"code": exc.code, "message": str(exc.message), "details": exc.details},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(outcome.as_dict(), status=status.HTTP_201_CREATED)

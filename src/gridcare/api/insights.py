@@ -65,24 +65,38 @@ class AdviceListView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="advice_list", responses={200: AdviceSerializer(many=True), **ERRORS}, tags=["advice"])
+    @extend_schema(
+        operation_id="advice_list", responses={200: AdviceSerializer(many=True), **ERRORS}, tags=["advice"]
+    )
     def get(self, request):
         if is_staff(request.user):
             rows = policy.records(Advice.objects.all(), user=request.user)
         else:
-            received = AdviceRecipient.objects.filter(account__in=accounts_for_user(user=request.user).values("pk"))
+            received = AdviceRecipient.objects.filter(
+                account__in=accounts_for_user(user=request.user).values("pk")
+            )
             rows = Advice.objects.filter(status=Advice.Status.SENT, pk__in=received.values("advice_id"))
         rows = rows.select_related("unit").order_by("-created_at", "-pk")[:200]
         return Response(AdviceSerializer(rows, many=True).data)
 
 
 class SegmentSerializer(serializers.Serializer):
-    unit = serializers.CharField(max_length=30, help_text=_("Mã đơn vị gửi (các khách hàng của đơn vị và đơn vị trực thuộc)."))
-    purposes = serializers.ListField(child=serializers.ChoiceField(choices=Purpose.choices), required=False, default=list, max_length=5)
-    commune = serializers.CharField(max_length=20, required=False, allow_blank=True, default="", help_text=_("Mã phường/xã."))
-    high_users_percent = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True, default=None)
+    unit = serializers.CharField(
+        max_length=30, help_text=_("Mã đơn vị gửi (các khách hàng của đơn vị và đơn vị trực thuộc).")
+    )
+    purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Purpose.choices), required=False, default=list, max_length=5
+    )
+    commune = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", help_text=_("Mã phường/xã.")
+    )
+    high_users_percent = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, allow_null=True, default=None
+    )
     high_users_months = serializers.IntegerField(min_value=1, max_value=24, required=False, default=3)
-    bill_shock_days = serializers.IntegerField(min_value=1, max_value=730, required=False, allow_null=True, default=None)
+    bill_shock_days = serializers.IntegerField(
+        min_value=1, max_value=730, required=False, allow_null=True, default=None
+    )
 
 
 class SegmentPreviewSerializer(serializers.Serializer):
@@ -106,13 +120,19 @@ class SegmentPreviewView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         unit = units_for_user(user=request.user).filter(code=values["unit"].strip()).first()
-        if unit is None or not policy.may(user=request.user, action="insights.publish_advice", unit_id=unit.pk):
+        if unit is None or not policy.may(
+            user=request.user, action="insights.publish_advice", unit_id=unit.pk
+        ):
             raise _not_found(_("Không có đơn vị này trong phạm vi của bạn."))
         commune_id = None
         if values["commune"]:
             commune = Commune.objects.filter(code=values["commune"].strip()).first()
             if commune is None:
-                raise ApiError(code="unknown_commune", message=_("Không có phường/xã mã này."), details={"commune": values["commune"]})
+                raise ApiError(
+                    code="unknown_commune",
+                    message=_("Không có phường/xã mã này."),
+                    details={"commune": values["commune"]},
+                )
             commune_id = commune.pk
         segment = selectors.Segment(
             unit_id=unit.pk, purposes=tuple(values["purposes"]), commune_id=commune_id,
@@ -127,10 +147,19 @@ class AdvicePublishView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
 
-    @extend_schema(operation_id="advice_publish", request=None, responses={200: AdviceSerializer, **ERRORS}, tags=["advice"])
+    @extend_schema(
+        operation_id="advice_publish",
+        request=None,
+        responses={200: AdviceSerializer, **ERRORS},
+        tags=["advice"],
+    )
     def post(self, request, advice_id: int):
         _staff_only(request.user)
-        advice = policy.records(Advice.objects.select_related("unit"), user=request.user).filter(pk=advice_id).first()
+        advice = (
+            policy.records(Advice.objects.select_related("unit"), user=request.user)
+            .filter(pk=advice_id)
+            .first()
+        )
         if advice is None:
             raise _not_found(_("Không có bản tư vấn này trong phạm vi của bạn."))
         try:
@@ -162,9 +191,16 @@ class AccountComparisonView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="account_comparison", responses={200: ComparisonSerializer, **ERRORS}, tags=["advice"])
+    @extend_schema(
+        operation_id="account_comparison", responses={200: ComparisonSerializer, **ERRORS}, tags=["advice"]
+    )
     def get(self, request, code: str):
-        account = accounts_visible_to(user=request.user).select_related("premise").filter(code=code.strip().upper()).first()
+        account = (
+            accounts_visible_to(user=request.user)
+            .select_related("premise")
+            .filter(code=code.strip().upper())
+            .first()
+        )
         if account is None:
             raise _not_found(_("Không có hợp đồng này trong phạm vi của bạn."))
         result = selectors.household_comparison(account=account, today=local_date(timezone.now()))
@@ -208,7 +244,9 @@ class AdoptionView(APIView):
     def get(self, request):
         _staff_only(request.user)
         if not policy.may(user=request.user, action="insights.view_adoption"):
-            raise ApiError(code="forbidden", message=_("Bạn không có quyền xem kết quả chuyển đổi số."), status_code=403)
+            raise ApiError(
+                code="forbidden", message=_("Bạn không có quyền xem kết quả chuyển đổi số."), status_code=403
+            )
         query = AdoptionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
@@ -220,10 +258,13 @@ class AdoptionView(APIView):
         since = values.get("since") or dt.date(year, 11, 1)
         until = values.get("until") or dt.date(year, 12, 31)
         if until < since:
-            raise ApiError(code="bad_period", message=_("Ngày cuối phải sau ngày đầu."), details={"since": str(since), "until": str(until)})
+            raise ApiError(
+                code="bad_period",
+                message=_("Ngày cuối phải sau ngày đầu."),
+                details={"since": str(since), "until": str(until)},
+            )
         rows = selectors.adoption_by_unit(
             units=[unit], year=year, since=dt.datetime.combine(since, dt.time(0), tzinfo=BUSINESS_TZ),
             until=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=BUSINESS_TZ),
         )  # fmt: skip
         return Response(AdoptionRowSerializer(rows, many=True).data)
-

@@ -136,7 +136,9 @@ class ZaloReceiptView(_ReceiptView):
     @extend_schema(
         operation_id="notifications_receipts_zalo",
         request={"application/json": OpenApiTypes.OBJECT},
-        parameters=[_header("X-ZEvent-Signature", '"mac=" + hex SHA-256(app_id + body + timestamp + OA secret key)')],
+        parameters=[
+            _header("X-ZEvent-Signature", '"mac=" + hex SHA-256(app_id + body + timestamp + OA secret key)')
+        ],
         responses=_RESPONSES,
         tags=["notifications"],
         auth=[],

@@ -36,23 +36,31 @@ class CanReportForAccounts(permissions.BasePermission):
     message = _("Cần quyền ghi nhận báo mất điện (vai trò nghiệp vụ trở lên).")
 
     def has_permission(self, request, view):
-        return not is_staff(request.user) or policy.may_record(user=request.user, model=OutageReport, verb="add")
+        return not is_staff(request.user) or policy.may_record(
+            user=request.user, model=OutageReport, verb="add"
+        )
 
 
 def _account(request, code: str):
     account = accounts_visible_to(user=request.user).filter(code=code.strip().upper()).first()
     if account is None:
-        raise ApiError(code="not_found", message=_("Không có hợp đồng này trong phạm vi của bạn."), status_code=404)
+        raise ApiError(
+            code="not_found", message=_("Không có hợp đồng này trong phạm vi của bạn."), status_code=404
+        )
     return account
 
 
 class KnownOutageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=OutageKind.choices, help_text=_("planned (có kế hoạch) hoặc incident (sự cố)."))
+    kind = serializers.ChoiceField(
+        choices=OutageKind.choices, help_text=_("planned (có kế hoạch) hoặc incident (sự cố).")
+    )
     status = serializers.CharField()
     place = serializers.CharField()
     reason = serializers.CharField()
-    started_at = serializers.DateTimeField(allow_null=True, help_text=_("Giờ bắt đầu (dự kiến, hoặc thực tế của sự cố)."))
+    started_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("Giờ bắt đầu (dự kiến, hoặc thực tế của sự cố).")
+    )
     expected_restoration = serializers.DateTimeField(allow_null=True, source="scheduled_end",
                                                      help_text=_("Dự kiến có điện lại; null khi chưa xác định."))  # fmt: skip
 
@@ -72,21 +80,29 @@ class ReportInputSerializer(serializers.Serializer):
 class ReportOutcomeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[("filed", "filed"), ("known_outage", "known_outage")],
-        help_text=_("filed: đã ghi nhận báo mất điện; known_outage: khu vực đã có lịch hoặc sự cố, không ghi thêm."),
+        help_text=_(
+            "filed: đã ghi nhận báo mất điện; known_outage: khu vực đã có lịch hoặc sự cố, không ghi thêm."
+        ),
     )
     report = ReportSerializer(allow_null=True)
     known_outage = KnownOutageSerializer(allow_null=True)
 
 
 def _started(outage):
-    return outage.started_at if outage.kind == OutageKind.INCIDENT and outage.started_at else outage.scheduled_start
+    return (
+        outage.started_at
+        if outage.kind == OutageKind.INCIDENT and outage.started_at
+        else outage.scheduled_start
+    )
 
 
 def _outage_data(outage):
     if outage is None:
         return None
     data = KnownOutageSerializer(outage).data
-    data["started_at"] = serializers.DateTimeField().to_representation(_started(outage)) if _started(outage) else None
+    data["started_at"] = (
+        serializers.DateTimeField().to_representation(_started(outage)) if _started(outage) else None
+    )
     return data
 
 
@@ -108,11 +124,19 @@ class OutageReportView(APIView):
         data.is_valid(raise_exception=True)
         channel = ReportChannel.HOTLINE if is_staff(request.user) else ReportChannel.API
         try:
-            outcome = services.outage_report_file(account=account, now=timezone.now(), note=data.validated_data["note"], channel=channel)
+            outcome = services.outage_report_file(
+                account=account, now=timezone.now(), note=data.validated_data["note"], channel=channel
+            )
         except services.OutageError as exc:
             raise ApiError(code=exc.code, message=exc.message) from exc
         if outcome.known_outage is not None:
-            return Response({"outcome": "known_outage", "report": None, "known_outage": _outage_data(outcome.known_outage)})
+            return Response(
+                {
+                    "outcome": "known_outage",
+                    "report": None,
+                    "known_outage": _outage_data(outcome.known_outage),
+                }
+            )
         return Response({"outcome": "filed", "report": ReportSerializer(outcome.report).data, "known_outage": None},
                         status=status.HTTP_201_CREATED)  # fmt: skip
 
@@ -135,7 +159,9 @@ class NotifyWhenBackView(APIView):
         account = _account(request, code)
         outage = selectors.published_outages(account_ids=[account.pk]).filter(pk=outage_id).first()
         if outage is None:
-            raise ApiError(code="not_found", message=_("Không có lịch hay sự cố này tại hợp đồng."), status_code=404)
+            raise ApiError(
+                code="not_found", message=_("Không có lịch hay sự cố này tại hợp đồng."), status_code=404
+            )
         try:
             made = services.restoration_request_add(account=account, outage=outage, now=timezone.now())
         except services.OutageError as exc:

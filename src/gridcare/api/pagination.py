@@ -28,7 +28,9 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
     def paginate_queryset(self, queryset, request, view=None):
-        query = PageQuerySerializer(data={k: request.query_params[k] for k in ("limit", "offset") if k in request.query_params})
+        query = PageQuerySerializer(
+            data={k: request.query_params[k] for k in ("limit", "offset") if k in request.query_params}
+        )
         query.is_valid(raise_exception=True)
         self._checked = query.validated_data
         return super().paginate_queryset(queryset, request, view)
@@ -41,7 +43,10 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
-        bounds = {"limit": {"minimum": 1, "maximum": MAX_LIMIT}, "offset": {"minimum": 0, "maximum": MAX_OFFSET}}
+        bounds = {
+            "limit": {"minimum": 1, "maximum": MAX_LIMIT},
+            "offset": {"minimum": 0, "maximum": MAX_OFFSET},
+        }
         for parameter in parameters:
             parameter["schema"] |= bounds.get(parameter["name"], {})
         return parameters

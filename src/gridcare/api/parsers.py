@@ -46,7 +46,8 @@ class BoundedJSONParser(JSONParser):
             too_deep = json_depth_exceeds(data, limit=settings.GRIDCARE_API_MAX_JSON_DEPTH)
         if too_deep:
             raise ParseError(
-                _("JSON lồng nhau quá sâu (tối đa %(depth)d cấp).") % {"depth": settings.GRIDCARE_API_MAX_JSON_DEPTH},
+                _("JSON lồng nhau quá sâu (tối đa %(depth)d cấp).")
+                % {"depth": settings.GRIDCARE_API_MAX_JSON_DEPTH},
                 code="json_too_deep",
             )
         return data

@@ -147,15 +147,24 @@ class PaymentStartView(APIView):
         account = _account(request, data.validated_data["account"])
         if is_staff(request.user) and not policy.may(user=request.user, action="payments.initiate",
                                                      unit_id=account.unit_id):  # fmt: skip
-            raise ApiError(code="permission_denied", message=_("Cần quyền tạo lệnh thanh toán."), status_code=403)
+            raise ApiError(
+                code="permission_denied", message=_("Cần quyền tạo lệnh thanh toán."), status_code=403
+            )
         numbers = [n.strip().upper() for n in data.validated_data.get("bills") or []]
         bills = list(Bill.objects.filter(account=account, number__in=numbers))
         if len(bills) != len(set(numbers)):
             missing = sorted(set(numbers) - {b.number for b in bills})
             raise ApiError(code="not_found", message=_("Không có hoá đơn này trong phạm vi của bạn."), status_code=404,
                            details={"bills": missing})  # fmt: skip
-        order, url = start_payment(request=request, account=account, bills=bills, gateway=data.validated_data["gateway"])
-        body = {"reference": order.reference, "amount": order.amount, "redirect_url": url, "status": order.status}
+        order, url = start_payment(
+            request=request, account=account, bills=bills, gateway=data.validated_data["gateway"]
+        )
+        body = {
+            "reference": order.reference,
+            "amount": order.amount,
+            "redirect_url": url,
+            "status": order.status,
+        }
         return Response(PaymentStartedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -178,7 +187,9 @@ class PaymentOrderView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff, CanViewPayments]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="payment_retrieve", responses={200: PaymentOrderSerializer, **ERRORS}, tags=["payments"])
+    @extend_schema(
+        operation_id="payment_retrieve", responses={200: PaymentOrderSerializer, **ERRORS}, tags=["payments"]
+    )
     def get(self, request, reference):
         order = (
             PaymentOrder.objects.filter(reference=reference.strip(), account__in=accounts_visible_to(user=request.user))
@@ -196,7 +207,9 @@ class AccountBalanceView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff, CanViewPayments]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="account_balance", responses={200: BalanceSerializer, **ERRORS}, tags=["payments"])
+    @extend_schema(
+        operation_id="account_balance", responses={200: BalanceSerializer, **ERRORS}, tags=["payments"]
+    )
     def get(self, request, code):
         account = _account(request, code)
         balance = selectors.account_balance(account=account, today=local_date(timezone.now()))

@@ -34,20 +34,33 @@ THROTTLES = [UserRateThrottle, ScheduleAnonThrottle]
 
 
 class ScheduleOutageSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text=gettext_lazy("Số của lần ngừng cấp điện; UID trong lịch iCalendar."))
-    kind = serializers.ChoiceField(choices=OutageKind.choices, help_text=gettext_lazy("planned (có kế hoạch) hoặc incident (sự cố)."))
+    id = serializers.IntegerField(
+        help_text=gettext_lazy("Số của lần ngừng cấp điện; UID trong lịch iCalendar.")
+    )
+    kind = serializers.ChoiceField(
+        choices=OutageKind.choices, help_text=gettext_lazy("planned (có kế hoạch) hoặc incident (sự cố).")
+    )
     status = serializers.ChoiceField(choices=OutageStatus.choices)
     place = serializers.CharField(help_text=gettext_lazy("Khu vực mất điện, như trong thông báo."))
     reason = serializers.CharField()
     emergency = serializers.BooleanField()
     begins_at = serializers.DateTimeField(help_text=gettext_lazy("Bắt đầu (giờ Việt Nam, ISO 8601)."))
-    ends_at = serializers.DateTimeField(allow_null=True, help_text=gettext_lazy("Dự kiến có điện lại; null: chưa xác định."))
+    ends_at = serializers.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("Dự kiến có điện lại; null: chưa xác định.")
+    )
     revision = serializers.IntegerField(help_text=gettext_lazy("Tăng mỗi lần lịch thay đổi."))
 
 
 class ScheduleSerializer(serializers.Serializer):
-    area = serializers.CharField(help_text=gettext_lazy("Tên tỉnh/thành phố hoặc phường/xã; rỗng khi tra theo mã khách hàng."))
-    calendar_url = serializers.CharField(allow_null=True, help_text=gettext_lazy("Địa chỉ lịch iCalendar của phường/xã; null khi tra theo tỉnh hoặc mã khách hàng (lịch của mã: /schedule/customers/{mã}.ics)."))
+    area = serializers.CharField(
+        help_text=gettext_lazy("Tên tỉnh/thành phố hoặc phường/xã; rỗng khi tra theo mã khách hàng.")
+    )
+    calendar_url = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Địa chỉ lịch iCalendar của phường/xã; null khi tra theo tỉnh hoặc mã khách hàng (lịch của mã: /schedule/customers/{mã}.ics)."
+        ),
+    )
     outages = ScheduleOutageSerializer(many=True)
 
 
@@ -60,15 +73,24 @@ class ScheduleView(APIView):
     @extend_schema(
         operation_id="schedule_outages",
         parameters=[
-            OpenApiParameter("province", OpenApiTypes.STR, description=gettext_lazy("Mã tỉnh/thành phố, ví dụ 92.")),
+            OpenApiParameter(
+                "province", OpenApiTypes.STR, description=gettext_lazy("Mã tỉnh/thành phố, ví dụ 92.")
+            ),
             OpenApiParameter("commune", OpenApiTypes.STR, description=gettext_lazy("Mã phường/xã.")),
-            OpenApiParameter("customer_code", OpenApiTypes.STR, description=gettext_lazy("Mã khách hàng (in trên hóa đơn).")),
+            OpenApiParameter(
+                "customer_code",
+                OpenApiTypes.STR,
+                description=gettext_lazy("Mã khách hàng (in trên hóa đơn)."),
+            ),
         ],
         responses={200: ScheduleSerializer, **error_responses(400, 404, 429)},
         tags=["schedule"],
     )
     def get(self, request):
-        given = {name: request.query_params.get(name, "").strip() for name in ("province", "commune", "customer_code")}
+        given = {
+            name: request.query_params.get(name, "").strip()
+            for name in ("province", "commune", "customer_code")
+        }
         chosen = [name for name, value in given.items() if value]
         if len(chosen) != 1:
             raise ApiError(
@@ -81,19 +103,26 @@ class ScheduleView(APIView):
         if name == "customer_code":
             code = schedule.normalised_customer_code(code=value)
             if len(code) > 20 or not schedule.customer_code_known(code=code):
-                raise ApiError(code="not_found", status_code=404, message=_("Không tìm thấy mã khách hàng này."))
+                raise ApiError(
+                    code="not_found", status_code=404, message=_("Không tìm thấy mã khách hàng này.")
+                )
             # The answer does not repeat the code, not even in the feed's address (/schedule/customers/<code>.ics).
             entries, area = schedule.schedule_entries(now=now, customer_code=code), ""
         elif name == "commune":
             commune = schedule.commune_by_code(code=value)
             if commune is None:
                 raise ApiError(code="not_found", status_code=404, message=_("Không tìm thấy phường/xã này."))
-            entries, area = schedule.schedule_entries(now=now, commune=commune), f"{commune}, {commune.province.name}"
+            entries, area = (
+                schedule.schedule_entries(now=now, commune=commune),
+                f"{commune}, {commune.province.name}",
+            )
             calendar_url = reverse("portal:schedule_commune_feed", kwargs={"code": commune.code})
         else:
             province = schedule.province_by_code(code=value)
             if province is None:
-                raise ApiError(code="not_found", status_code=404, message=_("Không tìm thấy tỉnh/thành phố này."))
+                raise ApiError(
+                    code="not_found", status_code=404, message=_("Không tìm thấy tỉnh/thành phố này.")
+                )
             entries, area = schedule.schedule_entries(now=now, province=province), province.name
         body = {
             "area": area,
@@ -126,7 +155,13 @@ class SchedulePlacesView(APIView):
 
     @extend_schema(
         operation_id="schedule_places",
-        parameters=[OpenApiParameter("province", OpenApiTypes.STR, description=gettext_lazy("Mã tỉnh/thành phố: liệt kê phường/xã của nó."))],
+        parameters=[
+            OpenApiParameter(
+                "province",
+                OpenApiTypes.STR,
+                description=gettext_lazy("Mã tỉnh/thành phố: liệt kê phường/xã của nó."),
+            )
+        ],
         responses={200: PlaceSerializer(many=True), **error_responses(404, 429)},
         tags=["schedule"],
     )
@@ -137,7 +172,9 @@ class SchedulePlacesView(APIView):
         else:
             province = schedule.province_by_code(code=code)
             if province is None:
-                raise ApiError(code="not_found", status_code=404, message=_("Không tìm thấy tỉnh/thành phố này."))
+                raise ApiError(
+                    code="not_found", status_code=404, message=_("Không tìm thấy tỉnh/thành phố này.")
+                )
             rows = [{"code": c.code, "name": str(c)} for c in schedule.schedule_communes(province=province)]
         response = Response(PlaceSerializer(rows, many=True).data)
         response["Cache-Control"] = "public, max-age=3600"

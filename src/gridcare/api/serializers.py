@@ -35,7 +35,10 @@ ERROR_DESCRIPTIONS = {
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """The documented error answers of an operation: each one `{"code", "message", "details"}`."""
-    return {status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status]) for status in statuses}
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status])
+        for status in statuses
+    }
 
 
 class AddressSerializer(serializers.Serializer):
@@ -91,5 +94,7 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_("Khoá truy cập, chỉ hiện một lần: gửi trong tiêu đề `Authorization: Token <khoá>`."))
+    token = serializers.CharField(
+        help_text=_("Khoá truy cập, chỉ hiện một lần: gửi trong tiêu đề `Authorization: Token <khoá>`.")
+    )
     expires_at = serializers.DateTimeField(help_text=_("Khoá hết hạn lúc này; sau đó hãy lấy khoá mới."))

@@ -30,20 +30,31 @@ WRITE_ERRORS = error_responses(400, 401, 403, 404, 413, 429)
 
 def _requests_for(user):
     if is_staff(user):
-        return selectors.requests_visible_to(user=user).select_related("request_type", "account", "team").order_by("-opened_at", "-pk")
+        return (
+            selectors.requests_visible_to(user=user)
+            .select_related("request_type", "account", "team")
+            .order_by("-opened_at", "-pk")
+        )
     return selectors.requests_for_customer(user=user).select_related("team")
 
 
 def _request_or_404(user, number: str) -> ServiceRequest:
     found = _requests_for(user).filter(number=number.strip().upper()).first()
     if found is None:
-        raise ApiError(code="not_found", message=_("Không có yêu cầu này trong phạm vi của bạn."), status_code=404)
+        raise ApiError(
+            code="not_found", message=_("Không có yêu cầu này trong phạm vi của bạn."), status_code=404
+        )
     return found
 
 
 def _refused(error: services.ServiceDeskError, status_code: int = 400) -> ApiError:
     code_status = {"already_open": 409, "bad_move": 409, "file_too_large": 413}
-    return ApiError(code=error.code, message=error.message, status_code=code_status.get(error.code, status_code), details=error.details)
+    return ApiError(
+        code=error.code,
+        message=error.message,
+        status_code=code_status.get(error.code, status_code),
+        details=error.details,
+    )
 
 
 class RequestTypeSerializer(serializers.Serializer):
@@ -89,20 +100,28 @@ class OpenRequestSerializer(serializers.Serializer):
     account_code = serializers.CharField(max_length=13)
     request_type = serializers.CharField(max_length=40)
     description = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-    fields = serializers.DictField(child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=dict)
+    fields = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=dict
+    )
     extra_works = serializers.BooleanField(required=False, default=False)
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=3)
 
     def validate_fields(self, value):
         unknown = sorted(set(value) - set(FIELD_NAMES))
         if unknown:
-            raise serializers.ValidationError(_("Trường không biết: %(names)s.") % {"names": ", ".join(unknown)})
+            raise serializers.ValidationError(
+                _("Trường không biết: %(names)s.") % {"names": ", ".join(unknown)}
+            )
         return value
 
 
 class MoveSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=[RequestState.ASSIGNED, RequestState.IN_PROGRESS, RequestState.CLOSED, RequestState.CANCELLED])
-    assignee = serializers.CharField(required=False, help_text=_("Tên đăng nhập của nhân viên được giao (khi to = assigned)."))
+    to = serializers.ChoiceField(
+        choices=[RequestState.ASSIGNED, RequestState.IN_PROGRESS, RequestState.CLOSED, RequestState.CANCELLED]
+    )
+    assignee = serializers.CharField(
+        required=False, help_text=_("Tên đăng nhập của nhân viên được giao (khi to = assigned).")
+    )
     resolution = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
@@ -114,7 +133,11 @@ class RequestTypeListView(generics.ListAPIView):
     throttle_classes = READ_THROTTLES
     pagination_class = None
 
-    @extend_schema(operation_id="service_request_types_list", responses={200: RequestTypeSerializer(many=True), **ERRORS}, tags=["service-requests"])
+    @extend_schema(
+        operation_id="service_request_types_list",
+        responses={200: RequestTypeSerializer(many=True), **ERRORS},
+        tags=["service-requests"],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -130,7 +153,11 @@ class ServiceRequestListView(generics.ListAPIView):
     throttle_classes = READ_THROTTLES
     parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="service_requests_list", responses={200: ServiceRequestSerializer(many=True), **ERRORS}, tags=["service-requests"])
+    @extend_schema(
+        operation_id="service_requests_list",
+        responses={200: ServiceRequestSerializer(many=True), **ERRORS},
+        tags=["service-requests"],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -151,9 +178,13 @@ class ServiceRequestListView(generics.ListAPIView):
         data = OpenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        account = accounts_visible_to(user=request.user).filter(code=values["account_code"].strip().upper()).first()
+        account = (
+            accounts_visible_to(user=request.user).filter(code=values["account_code"].strip().upper()).first()
+        )
         if account is None:
-            raise ApiError(code="not_found", message=_("Không có hợp đồng này trong phạm vi của bạn."), status_code=404)
+            raise ApiError(
+                code="not_found", message=_("Không có hợp đồng này trong phạm vi của bạn."), status_code=404
+            )
         kind = selectors.request_types_open().filter(code=values["request_type"].strip()).first()
         if kind is None:
             raise ApiError(code="invalid", message=_("Loại yêu cầu không tồn tại hoặc không nhận yêu cầu mới."),
@@ -178,7 +209,11 @@ class ServiceRequestDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsCustomerOrVerifiedStaff]
     throttle_classes = READ_THROTTLES
 
-    @extend_schema(operation_id="service_request_retrieve", responses={200: ServiceRequestDetailSerializer, **ERRORS}, tags=["service-requests"])
+    @extend_schema(
+        operation_id="service_request_retrieve",
+        responses={200: ServiceRequestDetailSerializer, **ERRORS},
+        tags=["service-requests"],
+    )
     def get(self, request, number):
         item = _request_or_404(request.user, number)
         item.history_rows = list(selectors.request_history(request=item))
@@ -203,17 +238,27 @@ class ServiceRequestMoveView(APIView):
         values = data.validated_data
         user, now, target = request.user, timezone.now(), values["to"]
         if not is_staff(user) and target != RequestState.CANCELLED:
-            raise ApiError(code="permission_denied", message=_("Khách hàng chỉ huỷ được yêu cầu của mình."), status_code=403)
+            raise ApiError(
+                code="permission_denied",
+                message=_("Khách hàng chỉ huỷ được yêu cầu của mình."),
+                status_code=403,
+            )
         try:
             if target == RequestState.ASSIGNED:
                 assignee = org_selectors.active_user_named(username=values.get("assignee", ""))
                 if assignee is None:
-                    raise ApiError(code="invalid", message=_("Không có nhân viên này."), details={"assignee": [values.get("assignee", "")]})
+                    raise ApiError(
+                        code="invalid",
+                        message=_("Không có nhân viên này."),
+                        details={"assignee": [values.get("assignee", "")]},
+                    )
                 services.request_assign(request=item, assignee=assignee, by=user, now=now)
             elif target == RequestState.IN_PROGRESS:
                 order = selectors.planned_work_order(request=item)
                 if order is None:
-                    raise services.ServiceDeskError("bad_move", _("Yêu cầu chưa được phân công nên chưa bắt đầu được."))
+                    raise services.ServiceDeskError(
+                        "bad_move", _("Yêu cầu chưa được phân công nên chưa bắt đầu được.")
+                    )
                 services.work_order_start(work_order=order, by=user, now=now)
             elif target == RequestState.CLOSED:
                 services.request_close(request=item, by=user, now=now, resolution=values["resolution"])

@@ -32,7 +32,9 @@ class QuoteAnonThrottle(AnonRateThrottle):
 
 class TierSerializer(serializers.Serializer):
     position = serializers.IntegerField(help_text=_("Bậc, từ 1."))
-    limit_kwh = serializers.IntegerField(allow_null=True, help_text=_("Định mức tháng mỗi hộ (kWh); null ở bậc cuối."))
+    limit_kwh = serializers.IntegerField(
+        allow_null=True, help_text=_("Định mức tháng mỗi hộ (kWh); null ở bậc cuối.")
+    )
     unit_price = serializers.IntegerField(help_text=_("Đơn giá (đồng/kWh, chưa VAT)."))
 
 
@@ -49,10 +51,14 @@ class TariffVersionSerializer(serializers.Serializer):
     decision = serializers.CharField(help_text=_("Số quyết định, ví dụ 1279/QĐ-BCT."))
     decision_date = serializers.DateField(allow_null=True)
     active_from = serializers.DateField()
-    active_to = serializers.DateField(allow_null=True, help_text=_("Đến ngày (không gồm); null: đang áp dụng."))
+    active_to = serializers.DateField(
+        allow_null=True, help_text=_("Đến ngày (không gồm); null: đang áp dụng.")
+    )
     divisor = serializers.CharField(
         source="proration_divisor",
-        help_text=_("Số ngày chia định mức: 30, hoặc preceding_month (số ngày của tháng trước tháng ghi chỉ số)."),
+        help_text=_(
+            "Số ngày chia định mức: 30, hoặc preceding_month (số ngày của tháng trước tháng ghi chỉ số)."
+        ),
     )
     confidence = serializers.CharField(help_text=_("A chính thức, B một nguồn thứ cấp, C chưa kiểm chứng."))
     note = serializers.CharField()
@@ -78,7 +84,11 @@ class TariffListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="tariffs_list",
-        parameters=[OpenApiParameter("purpose", OpenApiTypes.STR, enum=Purpose.values, description=_("Chỉ một mục đích."))],
+        parameters=[
+            OpenApiParameter(
+                "purpose", OpenApiTypes.STR, enum=Purpose.values, description=_("Chỉ một mục đích.")
+            )
+        ],
         responses={200: TariffVersionSerializer(many=True), **error_responses(400, 401, 429)},
         tags=["tariffs"],
     )
@@ -88,7 +98,9 @@ class TariffListView(generics.ListAPIView):
     def get_queryset(self):
         purpose = self.request.query_params.get("purpose", "").strip()
         if purpose and purpose not in Purpose.values:
-            raise serializers.ValidationError({"purpose": [_("Chọn một trong: %(choices)s.") % {"choices": ", ".join(Purpose.values)}]})
+            raise serializers.ValidationError(
+                {"purpose": [_("Chọn một trong: %(choices)s.") % {"choices": ", ".join(Purpose.values)}]}
+            )
         return with_prices(tariff_versions(purpose=purpose or None))
 
 
@@ -123,10 +135,18 @@ class QuoteRequestSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=Purpose.values)
     start = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ trước (YYYY-MM-DD)."))
     end = serializers.DateField(help_text=_("Ngày ghi chỉ số kỳ này (YYYY-MM-DD); kỳ là [start, end)."))
-    kwh = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Tổng điện năng (kWh)."))
-    peak = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ cao điểm (kWh)."))
-    normal = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ bình thường (kWh)."))
-    offpeak = serializers.IntegerField(required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ thấp điểm (kWh)."))
+    kwh = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Tổng điện năng (kWh).")
+    )
+    peak = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ cao điểm (kWh).")
+    )
+    normal = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ bình thường (kWh).")
+    )
+    offpeak = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_QUOTE_KWH, help_text=_("Điện năng giờ thấp điểm (kWh).")
+    )
     households = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_QUOTE_HOUSEHOLDS,
                                           help_text=_("Số hộ dùng chung công tơ."))  # fmt: skip
     voltage = serializers.ChoiceField(choices=Voltage.values, required=False,
@@ -158,8 +178,11 @@ _QUOTE_LINE = inline_serializer(
         "from": serializers.DateField(),
         "to": serializers.DateField(help_text=_("Không gồm.")),
         "tier": serializers.IntegerField(required=False, help_text=_("Bậc (dòng bậc thang).")),
-        "period": serializers.ChoiceField(choices=TimeOfUsePeriod.values, required=False,
-                                          help_text=_("Khung giờ (dòng theo thời gian sử dụng).")),
+        "period": serializers.ChoiceField(
+            choices=TimeOfUsePeriod.values,
+            required=False,
+            help_text=_("Khung giờ (dòng theo thời gian sử dụng)."),
+        ),
         "limit_kwh": serializers.IntegerField(allow_null=True),
         "kwh": serializers.IntegerField(),
         "unit_price": serializers.IntegerField(),
@@ -181,7 +204,9 @@ _QUOTE = inline_serializer(
         "days": serializers.IntegerField(),
         "lines": _QUOTE_LINE,
         "subtotal": serializers.IntegerField(),
-        "vat_rate": serializers.FloatField(allow_null=True, help_text=_("null khi thuế suất đổi trong kỳ (xem vat_parts).")),
+        "vat_rate": serializers.FloatField(
+            allow_null=True, help_text=_("null khi thuế suất đổi trong kỳ (xem vat_parts).")
+        ),
         "vat": serializers.IntegerField(),
         "total": serializers.IntegerField(),
         "vat_parts": _VAT_PART,

@@ -72,7 +72,9 @@ class TokenView(APIView):
         responses={
             200: TokenSerializer,
             400: OpenApiResponse(ErrorSerializer, description=_("Thiếu trường hoặc sai định dạng.")),
-            401: OpenApiResponse(ErrorSerializer, description=_("Sai tên đăng nhập, mật khẩu hoặc mã (authentication_failed).")),
+            401: OpenApiResponse(
+                ErrorSerializer, description=_("Sai tên đăng nhập, mật khẩu hoặc mã (authentication_failed).")
+            ),
             429: OpenApiResponse(ErrorSerializer, description=_("Quá nhiều lần thử (throttled, locked).")),
         },
         tags=["auth"],
@@ -86,14 +88,26 @@ class TokenView(APIView):
         identifier = staff_identifier(data.validated_data["username"])
         address = client_address(request)
         if signin_locked_until(identifier=identifier, address=address, now=now) is not None:
-            raise ApiError(code="locked", message=_("Quá nhiều lần đăng nhập sai. Hãy thử lại sau ít phút."), status_code=429)
-        user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
-        if user is None or not is_staff(user) or not _second_factor_ok(user, data.validated_data.get("otp_token") or ""):
+            raise ApiError(
+                code="locked",
+                message=_("Quá nhiều lần đăng nhập sai. Hãy thử lại sau ít phút."),
+                status_code=429,
+            )
+        user = authenticate(
+            request, username=data.validated_data["username"], password=data.validated_data["password"]
+        )
+        if (
+            user is None
+            or not is_staff(user)
+            or not _second_factor_ok(user, data.validated_data.get("otp_token") or "")
+        ):
             signin_failure_record(identifier=identifier, address=address, now=now)
             raise ApiError(code="authentication_failed", message=TOKEN_FAILED, status_code=401)
         signin_success_record(identifier=identifier, address=address, now=now)
         token, key = credentials.api_token_issue(user=user, now=now)
-        return Response(TokenSerializer({"token": key, "expires_at": token.expires_at}).data, status=status.HTTP_200_OK)
+        return Response(
+            TokenSerializer({"token": key, "expires_at": token.expires_at}).data, status=status.HTTP_200_OK
+        )
 
 
 def _second_factor_ok(user, code: str) -> bool:
@@ -115,7 +129,11 @@ class MyAccountsView(generics.ListAPIView):
     throttle_classes = READ_THROTTLES
     pagination_class = None
 
-    @extend_schema(operation_id="me_accounts_list", responses={200: AccountSerializer(many=True), **ERRORS}, tags=["accounts"])
+    @extend_schema(
+        operation_id="me_accounts_list",
+        responses={200: AccountSerializer(many=True), **ERRORS},
+        tags=["accounts"],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -132,7 +150,9 @@ class AccountListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="accounts_list",
-        parameters=[OpenApiParameter("phone", OpenApiTypes.STR, description=_("Số điện thoại E.164, khớp đúng."))],
+        parameters=[
+            OpenApiParameter("phone", OpenApiTypes.STR, description=_("Số điện thoại E.164, khớp đúng."))
+        ],
         responses={200: AccountSerializer(many=True), **ERRORS},
         tags=["accounts"],
     )
@@ -153,14 +173,22 @@ class AccountDetailView(generics.RetrieveAPIView):
     throttle_classes = READ_THROTTLES
     lookup_field = "code"
 
-    @extend_schema(operation_id="account_retrieve", responses={200: AccountSerializer, **ERRORS}, tags=["accounts"])
+    @extend_schema(
+        operation_id="account_retrieve", responses={200: AccountSerializer, **ERRORS}, tags=["accounts"]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_object(self):
-        account = accounts_visible_to(user=self.request.user).filter(code=self.kwargs["code"].strip().upper()).first()
+        account = (
+            accounts_visible_to(user=self.request.user)
+            .filter(code=self.kwargs["code"].strip().upper())
+            .first()
+        )
         if account is None:
-            raise ApiError(code="not_found", message=_("Không có hợp đồng này trong phạm vi của bạn."), status_code=404)
+            raise ApiError(
+                code="not_found", message=_("Không có hợp đồng này trong phạm vi của bạn."), status_code=404
+            )
         return account
 
 

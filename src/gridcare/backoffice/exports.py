@@ -39,7 +39,11 @@ def _cell(value, field):
     if isinstance(value, int | Decimal | float):
         return value
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(value) else value.strftime("%d/%m/%Y %H:%M")
+        return (
+            timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+            if timezone.is_aware(value)
+            else value.strftime("%d/%m/%Y %H:%M")
+        )
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, models.Model):
@@ -114,7 +118,9 @@ def export_list_xlsx(modeladmin, request, queryset):
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
     workbook.save(spool)
     spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=modeladmin.export_filename("xlsx"), content_type=XLSX_TYPE)
+    return FileResponse(
+        spool, as_attachment=True, filename=modeladmin.export_filename("xlsx"), content_type=XLSX_TYPE
+    )
 
 
 _EXPORTS = {"csv": export_list_csv, "xlsx": export_list_xlsx}

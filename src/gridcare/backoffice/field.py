@@ -6,7 +6,6 @@ starts it and finishes it (what was done, materials, photos from the camera, the
 sends it when the connection is back; the server takes it once, by the key the phone generated for it.
 """
 
-
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -32,7 +31,9 @@ def _job(request: HttpRequest, pk) -> WorkOrder:
         order = selectors.work_order_for(user=request.user, pk=int(pk))
     except (TypeError, ValueError):
         order = None
-    if order is None or not policy.may(user=request.user, action="servicedesk.work", unit_id=order.request.team_id):
+    if order is None or not policy.may(
+        user=request.user, action="servicedesk.work", unit_id=order.request.team_id
+    ):
         raise Http404
     return order
 
@@ -47,11 +48,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
     """Today's jobs of the signed-in staff member, in order."""
     today = timezone.localdate()
     jobs = [
-        {"order": o, "type": o.request.request_type.name(translation.get_language()), "started": _time(o.started_at),
-         "finished": _time(o.finished_at)}  # fmt: skip
+        {
+            "order": o,
+            "type": o.request.request_type.name(translation.get_language()),
+            "started": _time(o.started_at),
+            "finished": _time(o.finished_at),
+        }  # fmt: skip
         for o in selectors.worklist(user=request.user, day=today)
     ]
-    context = {"jobs": jobs, "today": format_day(today, language=translation.get_language()), "title": _("Việc hôm nay")}
+    context = {
+        "jobs": jobs,
+        "today": format_day(today, language=translation.get_language()),
+        "title": _("Việc hôm nay"),
+    }
     return TemplateResponse(request, "field/worklist.html", context)
 
 
@@ -93,13 +102,18 @@ def sync(request: HttpRequest) -> HttpResponse:
             raise services.ServiceDeskError("bad_action", _("Thao tác không hợp lệ."))
     except services.ServiceDeskError as refused:
         if _wants_json(request):
-            return JsonResponse({"code": refused.code, "message": refused.message, "details": refused.details}, status=400)
+            return JsonResponse(
+                {"code": refused.code, "message": refused.message, "details": refused.details}, status=400
+            )
         context = {"order": order, "item": order.request, "type": order.request.request_type.name(translation.get_language()),
                    "error": refused.message, "title": order.request.number, "phone": order.request.account.phone}  # fmt: skip
         return TemplateResponse(request, "field/job.html", context, status=400)
     if _wants_json(request):
         return JsonResponse({"code": "ok", "state": order.state, "work_order": order.pk})
-    return redirect("admin:field_job" if action == "start" else "admin:field_worklist", *([order.pk] if action == "start" else []))
+    return redirect(
+        "admin:field_job" if action == "start" else "admin:field_worklist",
+        *([order.pk] if action == "start" else []),
+    )
 
 
 def urls(site):

@@ -35,7 +35,9 @@ class _TypeChoice(forms.ModelChoiceField):
 
 class HotlineForm(forms.Form):
     request_type = _TypeChoice(label=_("Loại yêu cầu"), queryset=None, empty_label=_("— chọn loại yêu cầu —"))
-    description = forms.CharField(label=_("Nội dung cuộc gọi"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("Nội dung cuộc gọi"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     extra_works = forms.BooleanField(label=_("Cần kéo thêm đường dây hoặc thi công thêm"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -56,7 +58,11 @@ def hotline_view(request, admin_site):
     code = request.GET.get("account", "").strip()[:20]
     context = {**admin_site.each_context(request), "title": _("Nhận yêu cầu qua tổng đài"), "q": term}
     if not code:
-        context["results"] = list(selectors.accounts_for_hotline(user=request.user, match=account_search_q(term))) if term else None
+        context["results"] = (
+            list(selectors.accounts_for_hotline(user=request.user, match=account_search_q(term)))
+            if term
+            else None
+        )
         return TemplateResponse(request, "admin/servicedesk/hotline.html", context)
     account = selectors.account_for_hotline(user=request.user, code=code)
     if account is None:

@@ -45,7 +45,9 @@ def overview_url(account) -> str:
 
 
 def _visible_accounts(user):
-    return customer_selectors.accounts_visible(user=user).select_related("customer", "unit", "premise__commune", "premise__province")
+    return customer_selectors.accounts_visible(user=user).select_related(
+        "customer", "unit", "premise__commune", "premise__province"
+    )
 
 
 def _list_url(model, user, **params) -> str:
@@ -62,7 +64,11 @@ def search_view(request, site):
     term = request.GET.get("q", "").strip()
     accounts = []
     if term:
-        accounts = list(_visible_accounts(request.user).filter(account_search_q(term)).order_by("code", "pk")[: SEARCH_LIMIT + 1])
+        accounts = list(
+            _visible_accounts(request.user)
+            .filter(account_search_q(term))
+            .order_by("code", "pk")[: SEARCH_LIMIT + 1]
+        )
         if len(accounts) == 1:
             return redirect(overview_url(accounts[0]))
     context = {
@@ -177,7 +183,9 @@ def _bills(account, *, user, language: str) -> list[dict]:
 def _messages(account, *, user, now: dt.datetime) -> list[dict]:
     if not policy.may_record(user=user, model=OutboxMessage, verb="view"):
         return []
-    ids = outbox_ids_for_accounts(account_ids=[account.pk], since=now - dt.timedelta(days=MESSAGES_DAYS), limit=RECENT)
+    ids = outbox_ids_for_accounts(
+        account_ids=[account.pk], since=now - dt.timedelta(days=MESSAGES_DAYS), limit=RECENT
+    )
     rows = outbox_visible(user=user).filter(pk__in=ids).select_related("notice").order_by("-pk")
     return [
         {
@@ -190,14 +198,17 @@ def _messages(account, *, user, now: dt.datetime) -> list[dict]:
 
 
 def _lock(account, *, user, now: dt.datetime) -> dict:
-    status = signin.account_lock_status(identifier=signin.signin_identifier(customer_code=account.code), now=now)
+    status = signin.account_lock_status(
+        identifier=signin.signin_identifier(customer_code=account.code), now=now
+    )
     until = timezone.localtime(status.locked_until).strftime("%H:%M %d/%m/%Y") if status.locked_until else ""
     return {
         "has_login": account.customer.user_id is not None,
         "failures": status.failures,
         "locked": status.addresses_locked > 0,
         "until": until,
-        "may_unlock": status.failures > 0 and policy.may(user=user, action="customers.unlock_signin", unit_id=account.unit_id),
+        "may_unlock": status.failures > 0
+        and policy.may(user=user, action="customers.unlock_signin", unit_id=account.unit_id),
     }
 
 
@@ -210,11 +221,15 @@ def unlock_view(request, code: str, site):
     if not policy.may(user=request.user, action="customers.unlock_signin", unit_id=account.unit_id):
         raise PermissionDenied(_("Vai trò của bạn không được mở khoá đăng nhập."))
     reason = request.POST.get("reason", "").strip()
-    unlocked = customer_services.account_signin_unlock(account=account, user=request.user, now=timezone.now(), reason=reason)
+    unlocked = customer_services.account_signin_unlock(
+        account=account, user=request.user, now=timezone.now(), reason=reason
+    )
     if unlocked:
         messages.success(request, _("Đã mở khoá đăng nhập cổng khách hàng (đã ghi nhật ký kiểm toán)."))
     else:
-        messages.info(request, _("Mã khách hàng này không có lần đăng nhập sai nào gần đây: không có gì để mở khoá."))
+        messages.info(
+            request, _("Mã khách hàng này không có lần đăng nhập sai nào gần đây: không có gì để mở khoá.")
+        )
     return redirect(overview_url(account))
 
 

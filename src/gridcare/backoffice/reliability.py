@@ -30,7 +30,9 @@ def _number(value, language: str, pattern: str = "#,##0.###") -> str:
     return "—" if value is None else format_decimal(value, format=pattern, locale=babel_locale(language))
 
 
-def _chart(*, rows: list[MonthIndices], field: str, title: str, unit_label: str, element_id: str, language: str) -> str:
+def _chart(
+    *, rows: list[MonthIndices], field: str, title: str, unit_label: str, element_id: str, language: str
+) -> str:
     labels = [f"{r.month:02d}/{r.year % 100:02d}" for r in rows]
 
     def values(kind):
@@ -38,8 +40,10 @@ def _chart(*, rows: list[MonthIndices], field: str, title: str, unit_label: str,
 
     return bar_chart_svg(
         labels=labels,
-        series=[Series(name=_("Kể cả ngừng điện có kế hoạch"), values=values("with_planned")),
-                Series(name=_("Không kể ngừng điện có kế hoạch"), values=values("without_planned"))],  # fmt: skip
+        series=[
+            Series(name=_("Kể cả ngừng điện có kế hoạch"), values=values("with_planned")),
+            Series(name=_("Không kể ngừng điện có kế hoạch"), values=values("without_planned")),
+        ],  # fmt: skip
         title=title,
         description=_("Mỗi tháng hai cột: kể cả và không kể các lần ngừng điện có kế hoạch."),
         x_axis_label=_("Tháng"),

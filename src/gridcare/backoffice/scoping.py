@@ -55,7 +55,10 @@ class UnitListFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         ids = request_unit_ids(request)
         units = units_with_ids(ids=ids)
-        return [(str(unit.pk), f"{'— ' * (unit.path.count('/') - 2)}{unit.name}") for unit in units.order_by("path", "pk")]
+        return [
+            (str(unit.pk), f"{'— ' * (unit.path.count('/') - 2)}{unit.name}")
+            for unit in units.order_by("path", "pk")
+        ]
 
     def queryset(self, request, queryset):
         if not self.value():

@@ -38,7 +38,9 @@ def account_ids_by_key(term: str) -> list[int]:
     term = term.strip()
     ids = customer_selectors.account_ids_by_code_or_phone(code=term.upper(), phone=normalise_phone(term))
     serials = {term, term.upper()}
-    ids.update(MeterInstallation.objects.filter(meter__serial__in=serials).values_list("account_id", flat=True))
+    ids.update(
+        MeterInstallation.objects.filter(meter__serial__in=serials).values_list("account_id", flat=True)
+    )
     return sorted(ids)
 
 

@@ -69,10 +69,24 @@ class GridcareAdminSite(OTPAdminSite if settings.GRIDCARE_STAFF_REQUIRE_2FA else
             path("2fa/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol"),
             path("2fa/<str:link>/", two_factor.enrol_view, {"site": self}, name="two_factor_enrol_link"),
             path("customer/", self.admin_view(overview.search_view), {"site": self}, name="customer_search"),
-            path("customer/<str:code>/", self.admin_view(overview.overview_view), {"site": self}, name="customer_overview"),
-            path("customer/<str:code>/unlock/", self.admin_view(overview.unlock_view), {"site": self},
-                 name="customer_unlock"),  # fmt: skip
-            path("reliability/", self.admin_view(reliability.dashboard_view), {"site": self}, name="reliability"),
+            path(
+                "customer/<str:code>/",
+                self.admin_view(overview.overview_view),
+                {"site": self},
+                name="customer_overview",
+            ),
+            path(
+                "customer/<str:code>/unlock/",
+                self.admin_view(overview.unlock_view),
+                {"site": self},
+                name="customer_unlock",
+            ),  # fmt: skip
+            path(
+                "reliability/",
+                self.admin_view(reliability.dashboard_view),
+                {"site": self},
+                name="reliability",
+            ),
             *super().get_urls(),
         ]
 

@@ -43,7 +43,9 @@ WRONG_PASSWORD = _("Mật khẩu không đúng.")
 
 class EnrolPasswordForm(forms.Form):
     password = forms.CharField(
-        label=_("Mật khẩu"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Mật khẩu"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -59,17 +61,28 @@ def _qrcode_svg(data: str) -> str:
 
 
 def _locked(request, user, now) -> bool:
-    return signin_locked_until(identifier=staff_identifier(user.get_username()), address=client_address(request), now=now) is not None
+    return (
+        signin_locked_until(
+            identifier=staff_identifier(user.get_username()), address=client_address(request), now=now
+        )
+        is not None
+    )
 
 
 def _count_failure(request, user, now) -> None:
-    signin_failure_record(identifier=staff_identifier(user.get_username()), address=client_address(request), now=now)
+    signin_failure_record(
+        identifier=staff_identifier(user.get_username()), address=client_address(request), now=now
+    )
 
 
 def _pending(request, now):
     """(user, link id) of a link whose password step this session passed, while the link is still live."""
     pending = request.session.get(PENDING_SESSION_KEY) or {}
-    link = credentials.enrolment_link_live(link_id=pending.get("link"), user_id=pending.get("user"), now=now) if pending else None
+    link = (
+        credentials.enrolment_link_live(link_id=pending.get("link"), user_id=pending.get("user"), now=now)
+        if pending
+        else None
+    )
     if link is None or not _may_enrol(link.user):
         request.session.pop(PENDING_SESSION_KEY, None)
         return None, None
@@ -106,7 +119,10 @@ def enrol_view(request, site, link=None):
     if form.is_bound and form.is_valid():
         if _locked(request, found.user, now):
             form.add_error(None, LOCKED_MESSAGE)
-        elif authenticate(request, username=found.user.get_username(), password=form.cleaned_data["password"]) != found.user:
+        elif (
+            authenticate(request, username=found.user.get_username(), password=form.cleaned_data["password"])
+            != found.user
+        ):
             _count_failure(request, found.user, now)
             form.add_error("password", WRONG_PASSWORD)
         else:

@@ -128,7 +128,9 @@ def _month_key(value) -> dt.date:
     return value.replace(day=1)
 
 
-def _small_chart(*, element_id: str, title: str, months: list[dt.date], values: list[int], money: bool = False):
+def _small_chart(
+    *, element_id: str, title: str, months: list[dt.date], values: list[int], money: bool = False
+):
     language = translation.get_language() or "vi"
     labels = [f"{month:%m/%y}" for month in months]
     if money:
@@ -182,7 +184,9 @@ def billing_figures(*, user, now: dt.datetime) -> list[Figure]:
         return []
     months = _month_starts(now, 6)
     rows = (
-        policy.records(Bill.objects.filter(issued_at__gte=_local_midnight(months[0]), kind=Bill.Kind.INVOICE), user=user)
+        policy.records(
+            Bill.objects.filter(issued_at__gte=_local_midnight(months[0]), kind=Bill.Kind.INVOICE), user=user
+        )
         .annotate(month=TruncMonth("issued_at", tzinfo=BUSINESS_TZ))
         .values("month")
         .annotate(n=Count("pk"), total=Sum("total"))
@@ -195,11 +199,25 @@ def billing_figures(*, user, now: dt.datetime) -> list[Figure]:
         element_id="workday-bills", title=_("Hoá đơn phát hành theo tháng"), months=months, values=counts
     )
     total_chart, total_table = _small_chart(
-        element_id="workday-billed", title=_("Tiền điện phát hành theo tháng"), months=months, values=totals, money=True
+        element_id="workday-billed",
+        title=_("Tiền điện phát hành theo tháng"),
+        months=months,
+        values=totals,
+        money=True,
     )
     return [
-        Figure(label=_("Hoá đơn phát hành tháng này"), value=format_number(counts[-1]), chart=count_chart, table=count_table),
-        Figure(label=_("Tổng tiền hoá đơn tháng này"), value=format_vnd(totals[-1]), chart=total_chart, table=total_table),
+        Figure(
+            label=_("Hoá đơn phát hành tháng này"),
+            value=format_number(counts[-1]),
+            chart=count_chart,
+            table=count_table,
+        ),
+        Figure(
+            label=_("Tổng tiền hoá đơn tháng này"),
+            value=format_vnd(totals[-1]),
+            chart=total_chart,
+            table=total_table,
+        ),
     ]
 
 
@@ -268,7 +286,9 @@ def notification_figures(*, user, now: dt.datetime) -> list[Figure]:
     months = _month_starts(now, 6)
     rows = (
         outbox_visible(user=user)
-        .filter(created_at__gte=_local_midnight(months[0]), status__in=[OutboxStatus.SENT, OutboxStatus.DELIVERED])
+        .filter(
+            created_at__gte=_local_midnight(months[0]), status__in=[OutboxStatus.SENT, OutboxStatus.DELIVERED]
+        )
         .annotate(month=TruncMonth("created_at", tzinfo=BUSINESS_TZ))
         .values("month")
         .annotate(n=Count("pk"))
@@ -276,8 +296,12 @@ def notification_figures(*, user, now: dt.datetime) -> list[Figure]:
     )
     by_month = {_month_key(row["month"]): row["n"] for row in rows}
     values = [by_month.get(month, 0) for month in months]
-    chart, table = _small_chart(element_id="workday-messages", title=_("Tin đã gửi theo tháng"), months=months, values=values)
-    return [Figure(label=_("Tin đã gửi tháng này"), value=format_number(values[-1]), chart=chart, table=table)]
+    chart, table = _small_chart(
+        element_id="workday-messages", title=_("Tin đã gửi theo tháng"), months=months, values=values
+    )
+    return [
+        Figure(label=_("Tin đã gửi tháng này"), value=format_number(values[-1]), chart=chart, table=table)
+    ]
 
 
 register_queues("billing", billing_queues)

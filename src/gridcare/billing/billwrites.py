@@ -43,7 +43,9 @@ def due_days_by_purpose() -> np.ndarray:
     """Days from issue to the due date for each purpose code of the tariff engine (settings, per purpose)."""
     default = int(getattr(settings, "GRIDCARE_BILL_DUE_DAYS", 10))
     by_purpose = getattr(settings, "GRIDCARE_BILL_DUE_DAYS_BY_PURPOSE", {})
-    return np.array([int(by_purpose.get(name, default)) for name in engine.PURPOSES] + [default], dtype=np.int64)
+    return np.array(
+        [int(by_purpose.get(name, default)) for name in engine.PURPOSES] + [default], dtype=np.int64
+    )
 
 
 def _due_days(*, inputs: ChunkInputs, account_ids: np.ndarray) -> np.ndarray:
@@ -54,7 +56,13 @@ def _due_days(*, inputs: ChunkInputs, account_ids: np.ndarray) -> np.ndarray:
 
 
 def write_chunk(
-    *, run: BillRun, bills, inputs: ChunkInputs, now: dt.datetime, threshold: int, notify_customers: bool = True
+    *,
+    run: BillRun,
+    bills,
+    inputs: ChunkInputs,
+    now: dt.datetime,
+    threshold: int,
+    notify_customers: bool = True,
 ) -> tuple[int, int]:
     """Write the chunk's bills, lines and skips (and queue "bill ready" notices); returns (created, held)."""
     n = len(bills.account_id)
@@ -85,8 +93,13 @@ def write_chunk(
         bulk_insert(
             table=BillRunSkip._meta.db_table,
             columns=["run_id", "account_id", "reason", "detail"],
-            rows=zip([run.pk] * len(bills.skipped_account), bills.skipped_account.tolist(), bills.skipped_reason,
-                     bills.skipped_detail, strict=True),  # fmt: skip
+            rows=zip(
+                [run.pk] * len(bills.skipped_account),
+                bills.skipped_account.tolist(),
+                bills.skipped_reason,
+                bills.skipped_detail,
+                strict=True,
+            ),  # fmt: skip
         )
     return n, int(held.sum())
 
@@ -171,4 +184,8 @@ def _hold_reason(*, rise: int, last_month: int, last_year: int, total: int, thre
         compared.append(f"tháng trước {_vnd(last_month)}")
     if last_year and (total - last_year) * 100 // last_year >= threshold:
         compared.append(f"cùng kỳ năm trước {_vnd(last_year)}")
-    return f"Tăng {rise}% ({_vnd(total)}; " + ", ".join(compared) + f") — từ {threshold}% phải kiểm tra trước khi phát hành."
+    return (
+        f"Tăng {rise}% ({_vnd(total)}; "
+        + ", ".join(compared)
+        + f") — từ {threshold}% phải kiểm tra trước khi phát hành."
+    )

@@ -230,6 +230,7 @@ def shock_flags(
 
     Returns (held, rise_percent) where rise_percent is the larger of the two rises, rounded down.
     """
+
     def rise(previous: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.where(previous > 0, (total - previous) * 100 // np.maximum(previous, 1), -(10**9))

@@ -33,7 +33,9 @@ def bill_payment_reference(*, bill: Bill) -> str | None:
         return None
     try:
         return payment_reference(bill_number=bill.number)
-    except VietQRError:  # a number not made by a bill run (migrated from another system): paid by customer code
+    except (
+        VietQRError
+    ):  # a number not made by a bill run (migrated from another system): paid by customer code
         return None
 
 
@@ -150,8 +152,11 @@ def bill_document_context(*, bill: Bill, language: str) -> dict:
             # The words are Vietnamese in every language: the invoice's legal text.
             "total_in_words": amount_in_words(bill.total),
             "reference": reference,
-            "bank": {"name": settings.GRIDCARE_VIETQR_BANK_NAME, "account_number": settings.GRIDCARE_VIETQR_ACCOUNT_NUMBER,
-                     "account_name": settings.GRIDCARE_VIETQR_ACCOUNT_NAME},  # fmt: skip
+            "bank": {
+                "name": settings.GRIDCARE_VIETQR_BANK_NAME,
+                "account_number": settings.GRIDCARE_VIETQR_ACCOUNT_NUMBER,
+                "account_name": settings.GRIDCARE_VIETQR_ACCOUNT_NAME,
+            },  # fmt: skip
             "vietqr": qr,
             "lookup_url": getattr(settings, "GRIDCARE_INVOICE_LOOKUP_URL", ""),
             "bill": bill,
@@ -181,7 +186,10 @@ def bill_html(*, bill: Bill, language: str = "vi", standalone: bool = True, styl
 
     A page served to a browser passes its Content-Security-Policy nonce (`style_nonce`) for its style sheet.
     """
-    context = bill_document_context(bill=bill, language=language) | {"standalone": standalone, "style_nonce": style_nonce}
+    context = bill_document_context(bill=bill, language=language) | {
+        "standalone": standalone,
+        "style_nonce": style_nonce,
+    }
     with translation.override(language):
         return render_to_string("billing/bill_document.html", context)
 

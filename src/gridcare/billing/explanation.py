@@ -46,13 +46,16 @@ def _percent(new: int, old: int) -> int:
 
 def _days_changed(bill: BillFacts, previous: BillFacts) -> str:
     if bill.time_of_use:
-        return _("Kỳ này có %(days)s ngày, kỳ trước %(before)s ngày.") % {"days": bill.days, "before": previous.days}
+        return _("Kỳ này có %(days)s ngày, kỳ trước %(before)s ngày.") % {
+            "days": bill.days,
+            "before": previous.days,
+        }
     return _("Kỳ này có %(days)s ngày, kỳ trước %(before)s ngày: định mức mỗi bậc được tính theo số ngày.") % {
         "days": bill.days, "before": previous.days}  # fmt: skip
 
 
 def _use_per_day(bill: BillFacts, *, more: bool) -> str:
-    """"Your household / company / organisation used … a day", in whole sentences for the translators."""
+    """ "Your household / company / organisation used … a day", in whole sentences for the translators."""
     if not bill.time_of_use:
         return (_("Mỗi ngày nhà bạn dùng trung bình %(now)s, kỳ trước %(before)s.") if more
                 else _("Mỗi ngày nhà bạn dùng trung bình %(now)s, ít hơn kỳ trước (%(before)s)."))  # fmt: skip
@@ -88,7 +91,9 @@ def _hours(bill: BillFacts, language: str) -> list[str]:
     return reasons
 
 
-def bill_explanation(*, bill: BillFacts, previous: BillFacts | None, last_year: BillFacts | None, language: str) -> list[str]:
+def bill_explanation(
+    *, bill: BillFacts, previous: BillFacts | None, last_year: BillFacts | None, language: str
+) -> list[str]:
     """Sentences in the active language that explain the bill, most important first."""
     reasons: list[str] = []
     if previous is not None and previous.total:

@@ -55,7 +55,12 @@ def seller_of(company: Unit | None) -> Seller:
     """The seller printed on the company's bills (GRIDCARE_INVOICE_SELLERS by unit code, else the unit's name)."""
     default = getattr(settings, "GRIDCARE_INVOICE_SELLER_DEFAULT", {})
     if company is None:
-        return Seller(name="", tax_code=default.get("tax_code", ""), address=default.get("address", ""), series_letters="ZZ")
+        return Seller(
+            name="",
+            tax_code=default.get("tax_code", ""),
+            address=default.get("address", ""),
+            series_letters="ZZ",
+        )
     listed = getattr(settings, "GRIDCARE_INVOICE_SELLERS", {}).get(company.code, {})
     return Seller(
         name=listed.get("name", company.name),
@@ -81,9 +86,14 @@ def _companies_by_team_path(paths: list[str]) -> dict[str, Unit | None]:
 def _reserve(*, series: str, company: Unit | None, count: int) -> int:
     """Reserve `count` numbers of `series`; returns the first one."""
     if company is None:
-        company = Unit.objects.filter(kind=Unit.Kind.CORPORATION).order_by("pk").first() or Unit.objects.order_by("pk").first()
+        company = (
+            Unit.objects.filter(kind=Unit.Kind.CORPORATION).order_by("pk").first()
+            or Unit.objects.order_by("pk").first()
+        )
     # Three queries whether or not the series exists yet (the insert of an existing one is ignored).
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(series=series, unit=company, last_number=0)], ignore_conflicts=True)
+    InvoiceSequence.objects.bulk_create(
+        [InvoiceSequence(series=series, unit=company, last_number=0)], ignore_conflicts=True
+    )
     InvoiceSequence.objects.filter(series=series).update(last_number=F("last_number") + count)
     last = InvoiceSequence.objects.filter(series=series).values_list("last_number", flat=True).get()
     return last - count + 1
@@ -126,7 +136,9 @@ def invoice_numbers_assign(*, bills: QuerySet[Bill], now: dt.datetime) -> int:
     return given
 
 
-def invoice_numbers_for(*, account_ids: np.ndarray, issued: np.ndarray, now: dt.datetime) -> tuple[list[str], np.ndarray]:
+def invoice_numbers_for(
+    *, account_ids: np.ndarray, issued: np.ndarray, now: dt.datetime
+) -> tuple[list[str], np.ndarray]:
     """The series and numbers of new bills about to be written (one per account, in this order), for the issued
     ones (series "" and number −1 for the others): `invoice_numbers_assign`'s numbering, given before the insert so
     that the bills are written once, not written and then updated. Call it inside the transaction that writes them.

@@ -25,12 +25,19 @@ class BillRun(models.Model):
 
     period = models.DateField(_("kỳ (tháng)"), help_text=_("Ngày đầu tháng của kỳ hoá đơn."))
     route = models.ForeignKey(
-        ReadingRoute, null=True, blank=True, on_delete=models.PROTECT, related_name="bill_runs",
-        verbose_name=_("lộ trình"), help_text=_("Để trống: mọi lộ trình đến kỳ."),
+        ReadingRoute,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bill_runs",
+        verbose_name=_("lộ trình"),
+        help_text=_("Để trống: mọi lộ trình đến kỳ."),
     )
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("tạo lúc"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
     finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
     accounts_total = models.PositiveIntegerField(_("số khách hàng"), default=0)
@@ -77,7 +84,9 @@ class Bill(models.Model):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills", db_index=False,
                                 verbose_name=_("mã khách hàng"))  # fmt: skip
     period = models.DateField(_("kỳ (tháng)"))
-    run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills", db_index=False)
+    run = models.ForeignKey(
+        BillRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills", db_index=False
+    )
     status = models.CharField(_("trạng thái"), max_length=10, choices=Status.choices)
     hold_reason = models.CharField(_("lý do chờ kiểm tra"), max_length=300, blank=True)
     start_date = models.DateField(_("từ ngày (ngày ghi kỳ trước)"))
@@ -101,22 +110,34 @@ class Bill(models.Model):
     issued_at = models.DateTimeField(_("phát hành lúc"), null=True, blank=True)
     due_date = models.DateField(_("hạn thanh toán"), null=True, blank=True)
     refers_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
         verbose_name=_("điều chỉnh cho hoá đơn"),
     )
     replaces = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
         verbose_name=_("thay thế hoá đơn"),
     )
     # The VAT e-invoice (Decree 123/2020, Circular 78/2021): form 1 (GTGT), a series of the seller and year
     # ("C26TAB": C = with the tax authority's code, 26 = year of issue, T = registered by the seller, AB = the
     # company), a number counted per series from 1, given when the bill is issued (held bills have none, so the
     # numbers of issued invoices have no gaps), and the lookup code the buyer types on the e-invoice portal.
-    invoice_series = models.CharField(_("ký hiệu hoá đơn"), max_length=6, blank=True, default="", db_default="")
+    invoice_series = models.CharField(
+        _("ký hiệu hoá đơn"), max_length=6, blank=True, default="", db_default=""
+    )
     invoice_number = models.PositiveIntegerField(_("số hoá đơn điện tử"), null=True, blank=True)
     lookup_code = models.CharField(_("mã tra cứu"), max_length=12, blank=True, default="", db_default="")
     # Filled when the e-invoice is sent to the tax authority (a later step): its code and when it was sent.
-    tax_authority_code = models.CharField(_("mã của cơ quan thuế"), max_length=40, blank=True, default="", db_default="")
+    tax_authority_code = models.CharField(
+        _("mã của cơ quan thuế"), max_length=40, blank=True, default="", db_default=""
+    )
     einvoice_sent_at = models.DateTimeField(_("gửi cơ quan thuế lúc"), null=True, blank=True)
 
     class Meta:
@@ -130,12 +151,16 @@ class Bill(models.Model):
                 name="bill_one_standing_invoice_per_account_period",
             ),
             models.UniqueConstraint(
-                fields=["invoice_series", "invoice_number"], condition=models.Q(invoice_number__isnull=False),
+                fields=["invoice_series", "invoice_number"],
+                condition=models.Q(invoice_number__isnull=False),
                 name="bill_invoice_number_unique_in_series",
             ),
-            models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")), name="bill_period_not_empty"),
             models.CheckConstraint(
-                condition=models.Q(total=models.F("subtotal") + models.F("vat")), name="bill_total_is_subtotal_plus_vat"
+                condition=models.Q(end_date__gt=models.F("start_date")), name="bill_period_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total=models.F("subtotal") + models.F("vat")),
+                name="bill_total_is_subtotal_plus_vat",
             ),
         ]
         indexes = [models.Index(fields=["account", "period"]), models.Index(fields=["run", "status"])]
@@ -148,7 +173,9 @@ class InvoiceSequence(models.Model):
     """The last e-invoice number given in one series (one company, one year): numbers are reserved by UPDATE."""
 
     series = models.CharField(_("ký hiệu hoá đơn"), max_length=6, unique=True)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("công ty điện lực"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("công ty điện lực")
+    )
     last_number = models.PositiveIntegerField(_("số cuối đã cấp"), default=0)
 
     class Meta:
@@ -169,7 +196,9 @@ class BillLine(models.Model):
 
     # Lines are written with their bill, in the same transaction, by the same code: no per-row check at COMMIT.
     # (bill, position) is unique, which also indexes the link.
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False)
+    bill = models.ForeignKey(
+        Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False
+    )
     position = models.PositiveSmallIntegerField()
     part_from = models.DateField(_("từ ngày"))
     part_to = models.DateField(_("đến ngày (không gồm)"))
@@ -236,7 +265,9 @@ class BillRunChunk(models.Model):
         verbose_name_plural = _("phần của đợt lập hoá đơn")
         constraints = [
             models.UniqueConstraint(fields=["run", "after_id"], name="bill_run_chunk_once"),
-            models.CheckConstraint(condition=models.Q(last_id__gt=models.F("after_id")), name="bill_run_chunk_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(last_id__gt=models.F("after_id")), name="bill_run_chunk_not_empty"
+            ),
         ]
         indexes = [models.Index(fields=["run", "status"], name="bill_run_chunk_pending")]
 

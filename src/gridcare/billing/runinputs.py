@@ -40,7 +40,9 @@ def _accounts_sql() -> str:
         FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id"""  # noqa: S608
 
 
-def load_chunk(*, run: BillRun, after_id: int, size: int, upto: int | None = None) -> tuple[ChunkInputs, int] | None:
+def load_chunk(
+    *, run: BillRun, after_id: int, size: int, upto: int | None = None
+) -> tuple[ChunkInputs, int] | None:
     """The next `size` accounts of the run (ids > after_id, and ≤ upto if given) not billed yet, their openings and
     readings, and the last id seen.
 
@@ -60,7 +62,9 @@ def load_chunk(*, run: BillRun, after_id: int, size: int, upto: int | None = Non
         return None
     scope_sql = f"a.status = %s AND a.id BETWEEN %s AND %s {route_filter}"
     scope_params = [Account.Status.ACTIVE.value, int(accounts[0, 0]), int(accounts[-1, 0]), *route_params]
-    return load_inputs(run=run, accounts=accounts, scope_sql=scope_sql, scope_params=scope_params), int(accounts[-1, 0])
+    return load_inputs(run=run, accounts=accounts, scope_sql=scope_sql, scope_params=scope_params), int(
+        accounts[-1, 0]
+    )
 
 
 def load_inputs(*, run: BillRun, accounts: np.ndarray, scope_sql: str, scope_params: list) -> ChunkInputs:
@@ -142,12 +146,17 @@ def load_single(*, account_id: int, run: BillRun) -> ChunkInputs:
     )
     if not len(accounts):
         raise BillingError(_("Khách hàng không thuộc lộ trình ghi chỉ số nào."))
-    return load_inputs(run=run, accounts=accounts, scope_sql="a.id BETWEEN %s AND %s", scope_params=[account_id, account_id])
+    return load_inputs(
+        run=run, accounts=accounts, scope_sql="a.id BETWEEN %s AND %s", scope_params=[account_id, account_id]
+    )
 
 
 def previous_totals(*, account_ids: np.ndarray, period: dt.date) -> tuple[np.ndarray, np.ndarray]:
     """Totals of the standing invoices of last month and of the same month last year (0 where none)."""
-    last_month, last_year = np.zeros(len(account_ids), dtype=np.int64), np.zeros(len(account_ids), dtype=np.int64)
+    last_month, last_year = (
+        np.zeros(len(account_ids), dtype=np.int64),
+        np.zeros(len(account_ids), dtype=np.int64),
+    )
     if not len(account_ids):
         return last_month, last_year
     previous_month = month_add(period, -1)

@@ -89,7 +89,9 @@ def bill_run_execute(
         return _bill_run_execute(run=run, now=now, chunk_size=chunk_size, stop_after_chunks=stop_after_chunks,
                                  progress=progress, notify_customers=notify_customers)  # fmt: skip
     except Exception as exc:
-        BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        BillRun.objects.filter(pk=run.pk).update(
+            status=BillRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         raise
 
 
@@ -137,7 +139,9 @@ def _bill_slice(*, ctx: _RunContext, after_id: int, size: int, upto: int | None 
                           catalogue=ctx.catalogue, cutover=run.cutover)  # fmt: skip
     # The accounts of this chunk not billed yet are judged afresh: an earlier attempt's skips of them
     # (billed now, or skipped for another reason) go, so the run lists only what is still unbilled.
-    forgotten, _kinds = BillRunSkip.objects.filter(run=run, account_id__gt=after_id, account_id__lte=last_id).delete()
+    forgotten, _kinds = BillRunSkip.objects.filter(
+        run=run, account_id__gt=after_id, account_id__lte=last_id
+    ).delete()
     created, held = write_chunk(run=run, bills=bills, inputs=inputs, now=ctx.now, threshold=ctx.threshold,
                                  notify_customers=ctx.notify_customers)  # fmt: skip
     scanned = _scope(run).filter(account_id__gt=after_id, account_id__lte=last_id).count()
@@ -152,7 +156,10 @@ def _bill_slice(*, ctx: _RunContext, after_id: int, size: int, upto: int | None 
 
 def _bill_run_finish(*, run: BillRun, now: dt.datetime) -> None:
     BillRun.objects.filter(pk=run.pk).update(
-        status=BillRun.Status.DONE, finished_at=now, error="", accounts_skipped=BillRunSkip.objects.filter(run=run).count(),
+        status=BillRun.Status.DONE,
+        finished_at=now,
+        error="",
+        accounts_skipped=BillRunSkip.objects.filter(run=run).count(),
         bills_created=Bill.objects.filter(run=run, kind=Bill.Kind.INVOICE).count(),
     )
 
@@ -160,7 +167,9 @@ def _bill_run_finish(*, run: BillRun, now: dt.datetime) -> None:
 def _bill_run_execute(*, run, now, chunk_size, stop_after_chunks, progress, notify_customers) -> BillRun:
     ctx = _run_context(run=run, now=now, notify_customers=notify_customers)
     BillRun.objects.filter(pk=run.pk).update(
-        status=BillRun.Status.RUNNING, started_at=run.started_at or now, error="",
+        status=BillRun.Status.RUNNING,
+        started_at=run.started_at or now,
+        error="",
     )
     # Progress restarts from what is already in the database, so a resumed run reports true numbers.
     BillRun.objects.filter(pk=run.pk).update(accounts_done=0)
@@ -194,7 +203,12 @@ def bill_run_plan(*, run: BillRun, now: dt.datetime, chunk_size: int) -> list[in
     route_filter, route_params = ("AND s.route_id = %s", [run.route_id]) if run.route_id else ("", [])
     with transaction.atomic():
         locked = BillRun.objects.select_for_update().get(pk=run.pk)
-        planned_to = BillRunChunk.objects.filter(run=run).order_by("-last_id").values_list("last_id", flat=True).first()
+        planned_to = (
+            BillRunChunk.objects.filter(run=run)
+            .order_by("-last_id")
+            .values_list("last_id", flat=True)
+            .first()
+        )
         ids = fetch_int_matrix(
             sql=f"""SELECT a.id FROM metering_routeaccount s JOIN customers_account a ON a.id = s.account_id
                     WHERE a.status = %s AND a.id > %s {route_filter} ORDER BY a.id""",  # noqa: S608
@@ -206,7 +220,10 @@ def bill_run_plan(*, run: BillRun, now: dt.datetime, chunk_size: int) -> list[in
             after = np.where(starts > 0, ids[np.maximum(starts - 1, 0)], planned_to or 0)
             last = ids[np.minimum(starts + chunk_size, len(ids)) - 1]
             BillRunChunk.objects.bulk_create(
-                [BillRunChunk(run=run, after_id=int(a), last_id=int(b)) for a, b in zip(after, last, strict=True)],
+                [
+                    BillRunChunk(run=run, after_id=int(a), last_id=int(b))
+                    for a, b in zip(after, last, strict=True)
+                ],
                 ignore_conflicts=True,
             )
         if planned_to is None:
@@ -218,7 +235,9 @@ def bill_run_plan(*, run: BillRun, now: dt.datetime, chunk_size: int) -> list[in
         return list(pending.order_by("after_id").values_list("after_id", flat=True))
 
 
-def bill_run_chunk_execute(*, run: BillRun, after_id: int, now: dt.datetime, notify_customers: bool = True) -> bool:
+def bill_run_chunk_execute(
+    *, run: BillRun, after_id: int, now: dt.datetime, notify_customers: bool = True
+) -> bool:
     """Bill one planned chunk of `run` unless it is done or another worker holds it; True if this call billed it.
 
     The chunk's row is locked for the transaction (a second worker on the same chunk skips it on PostgreSQL and
@@ -228,14 +247,20 @@ def bill_run_chunk_execute(*, run: BillRun, after_id: int, now: dt.datetime, not
     try:
         with transaction.atomic():
             _fast_commit()
-            chunks = BillRunChunk.objects.filter(run=run, after_id=after_id, status=BillRunChunk.Status.PENDING)
+            chunks = BillRunChunk.objects.filter(
+                run=run, after_id=after_id, status=BillRunChunk.Status.PENDING
+            )
             chunk = chunks.select_for_update(skip_locked=is_postgresql()).first()
             if chunk is None:
                 return False
-            _bill_slice(ctx=ctx, after_id=chunk.after_id, size=chunk.last_id - chunk.after_id, upto=chunk.last_id)
+            _bill_slice(
+                ctx=ctx, after_id=chunk.after_id, size=chunk.last_id - chunk.after_id, upto=chunk.last_id
+            )
             BillRunChunk.objects.filter(pk=chunk.pk).update(status=BillRunChunk.Status.DONE, done_at=now)
     except Exception as exc:
-        BillRun.objects.filter(pk=run.pk).update(status=BillRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        BillRun.objects.filter(pk=run.pk).update(
+            status=BillRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         raise
     if not BillRunChunk.objects.filter(run=run, status=BillRunChunk.Status.PENDING).exists():
         _bill_run_finish(run=run, now=now)
@@ -247,7 +272,9 @@ def bill_run_chunks_stale(*, run: BillRun, now: dt.datetime, lease_seconds: int)
     marked queued again now; the caller queues them. A chunk queued twice is billed once."""
     with transaction.atomic():
         stale = BillRunChunk.objects.select_for_update().filter(
-            run=run, status=BillRunChunk.Status.PENDING, enqueued_at__lt=now - dt.timedelta(seconds=lease_seconds)
+            run=run,
+            status=BillRunChunk.Status.PENDING,
+            enqueued_at__lt=now - dt.timedelta(seconds=lease_seconds),
         )
         after_ids = list(stale.order_by("after_id").values_list("after_id", flat=True))
         BillRunChunk.objects.filter(run=run, after_id__in=after_ids).update(enqueued_at=now)

@@ -14,9 +14,8 @@ from gridcare.notifications.models import Notice, OutboxMessage
 # What a customer was sent: an issued invoice (standing or cancelled since), or the credit note of one. A bill
 # held for review has no issue time, and stays unissued if it is cancelled; a credit note of such a bill (made
 # by earlier versions of `bill_cancel`) is hidden with it.
-_SENT_TO_CUSTOMER = (
-    Q(status__in=[Bill.Status.ISSUED, Bill.Status.CANCELLED], issued_at__isnull=False)
-    & ~Q(kind=Bill.Kind.CREDIT_NOTE, refers_to__issued_at__isnull=True)
+_SENT_TO_CUSTOMER = Q(status__in=[Bill.Status.ISSUED, Bill.Status.CANCELLED], issued_at__isnull=False) & ~Q(
+    kind=Bill.Kind.CREDIT_NOTE, refers_to__issued_at__isnull=True
 )
 
 
@@ -47,15 +46,22 @@ def held_bills(*, run: BillRun | None = None) -> QuerySet[Bill]:
     return (bills.filter(run=run) if run else bills).order_by("account__code", "pk")
 
 
-def monthly_bill_history(*, account: Account, until: dt.date, months: int = 12) -> list[tuple[dt.date, int, int]]:
+def monthly_bill_history(
+    *, account: Account, until: dt.date, months: int = 12
+) -> list[tuple[dt.date, int, int]]:
     """(period, kWh, total) of the issued standing invoices of the last `months` months up to `until`, oldest first.
 
     Bills held for review are left out: the history printed on a bill is what the customer was sent.
     """
     first = (until.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     rows = (
-        Bill.objects.filter(account=account, kind=Bill.Kind.INVOICE, period__gte=first, period__lte=until,
-                            status=Bill.Status.ISSUED)
+        Bill.objects.filter(
+            account=account,
+            kind=Bill.Kind.INVOICE,
+            period__gte=first,
+            period__lte=until,
+            status=Bill.Status.ISSUED,
+        )
         .order_by("period", "pk")
         .values_list("period", "kwh", "total")
     )

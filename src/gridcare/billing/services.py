@@ -60,7 +60,11 @@ def bills_release(*, bills: QuerySet[Bill] | Iterable[int], user: Any = None, no
     chosen = bills.values("pk") if isinstance(bills, QuerySet) else [int(pk) for pk in bills]
     held = Bill.objects.filter(pk__in=chosen, status=Bill.Status.HELD, kind=Bill.Kind.INVOICE)
     # Locked (the write lock on SQLite, IMMEDIATE transactions): the UPDATE below changes exactly these rows.
-    rows = list(held.select_for_update().order_by("period", "account_id", "pk").values_list("pk", "account_id", "period", "total"))
+    rows = list(
+        held.select_for_update()
+        .order_by("period", "account_id", "pk")
+        .values_list("pk", "account_id", "period", "total")
+    )
     if not rows:
         return 0
     # The due date by each account's purpose: one UPDATE per purpose (five at most), never one per bill.
@@ -135,11 +139,16 @@ def bill_reissue(*, bill: Bill, reason: str, user: Any = None, now: dt.datetime)
         # A first bill made at a cutover opened at the reading before its period: so does its re-issue.
         cutover = bool(bill.run_id and BillRun.objects.filter(pk=bill.run_id, cutover=True).exists())
         bills = bills_compute(
-            inputs=inputs, period_first=run.period.toordinal(), period_next=month_add(run.period, 1).toordinal(),
-            catalogue=compiled_catalogue(), cutover=cutover,
+            inputs=inputs,
+            period_first=run.period.toordinal(),
+            period_next=month_add(run.period, 1).toordinal(),
+            catalogue=compiled_catalogue(),
+            cutover=cutover,
         )
         if set(bills.account_id.tolist()) - {bill.account_id}:
-            raise BillingError(_("Dữ liệu lập lại hoá đơn lẫn khách hàng khác: không lập lại."))  # a bug, never a bill
+            raise BillingError(
+                _("Dữ liệu lập lại hoá đơn lẫn khách hàng khác: không lập lại.")
+            )  # a bug, never a bill
         if not len(bills.account_id):
             why = bills.skipped_reason[0] if bills.skipped_reason else BillRunSkip.Reason.NO_READING
             raise BillingError(

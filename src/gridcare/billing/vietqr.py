@@ -71,14 +71,18 @@ def _field(tag: str, value: str) -> str:
 
 def _ascii_token(value: str, *, what: str, pattern: str, max_length: int) -> str:
     if not re.fullmatch(pattern, value) or len(value) > max_length:
-        raise VietQRError(f"{what} {value!r} is not valid (expected {pattern}, at most {max_length} characters)")
+        raise VietQRError(
+            f"{what} {value!r} is not valid (expected {pattern}, at most {max_length} characters)"
+        )
     return value
 
 
 def vietqr_payload(*, account: CollectionAccount, amount: int | None, reference: str) -> str:
     """The VietQR text for a transfer of `amount` đồng (None: the payer types it) with `reference` as the memo."""
     bank_bin = _ascii_token(account.bank_bin, what="bank BIN", pattern=r"\d{6}", max_length=6)
-    number = _ascii_token(account.account_number, what="account number", pattern=r"[0-9A-Za-z]+", max_length=19)
+    number = _ascii_token(
+        account.account_number, what="account number", pattern=r"[0-9A-Za-z]+", max_length=19
+    )
     memo = _ascii_token(reference, what="reference", pattern=r"[0-9A-Z]+", max_length=25)
     if amount is not None and (not isinstance(amount, int) or amount <= 0 or amount >= 10**13):
         raise VietQRError(f"amount {amount!r} must be a whole number of đồng between 1 and 9,999,999,999,999")

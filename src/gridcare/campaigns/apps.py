@@ -20,7 +20,10 @@ class CampaignsConfig(AppConfig):
 
         catalogue = Records(read_by_all_staff=True, manage_action="catalogue.manage")
         # The year's campaign is opened by the corporation and read by every unit; the catalogue is national data.
-        records_register("campaigns.campaign", Records(read_by_all_staff=True, manage_action="campaigns.open", deletable=False))
+        records_register(
+            "campaigns.campaign",
+            Records(read_by_all_staff=True, manage_action="campaigns.open", deletable=False),
+        )
         records_register("campaigns.activitykind", catalogue)
         records_register("campaigns.unitperiod", Records(unit_path="unit", deletable=False))
         records_register("campaigns.partner", Records(unit_path="unit"))
@@ -28,12 +31,18 @@ class CampaignsConfig(AppConfig):
         records_register("campaigns.activityrecord", Records(unit_path="activity__unit", deletable=False))
         records_register("campaigns.photo", Records(within=selectors.photos_within_units))
         # Beneficiaries taken from a social category need the sensitive permission too (org.services).
-        records_register("campaigns.beneficiary", Records(within=selectors.beneficiaries_within_units, deletable=False))
+        records_register(
+            "campaigns.beneficiary", Records(within=selectors.beneficiaries_within_units, deletable=False)
+        )
         records_register("campaigns.blooddrive", Records(unit_path="activity__unit", deletable=False))
-        records_register("campaigns.bloodregistration", Records(unit_path="drive__activity__unit", deletable=False))
+        records_register(
+            "campaigns.bloodregistration", Records(unit_path="drive__activity__unit", deletable=False)
+        )
         records_register("campaigns.lightingproject", Records(unit_path="activity__unit", deletable=False))
         records_register("campaigns.recognitionlist", Records(unit_path="unit", deletable=False))
-        records_register("campaigns.recognitionentry", Records(unit_path="recognition_list__unit", deletable=False))
+        records_register(
+            "campaigns.recognitionentry", Records(unit_path="recognition_list__unit", deletable=False)
+        )
         leads = (StaffRole.MANAGER, StaffRole.ADMINISTRATOR)
         # The corporation opens the year's campaign (period, theme, the industry's anniversary).
         rules_register("campaigns.open", Rule(permission="campaigns.add_campaign", roles=leads,

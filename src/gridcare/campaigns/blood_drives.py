@@ -28,7 +28,10 @@ from gridcare.org import policy
 
 PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 
-def blood_drive_plan(*, user, activity: Activity, place: str, held_on: dt.date, public_registration: bool = True) -> BloodDrive:
+
+def blood_drive_plan(
+    *, user, activity: Activity, place: str, held_on: dt.date, public_registration: bool = True
+) -> BloodDrive:
     """The drive of a blood-donation activity: where and when, open to the public or to staff only."""
     policy.require(user=user, action="campaigns.plan", unit_id=activity.unit_id)
     if activity.kind.special != ActivityKind.Special.BLOOD_DRIVE:
@@ -38,7 +41,12 @@ def blood_drive_plan(*, user, activity: Activity, place: str, held_on: dt.date, 
     _within_period(campaign=activity.campaign, unit=activity.unit, first=held_on, last=held_on)
     with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.blood_drive_plan"):
         drive, _created = BloodDrive.objects.update_or_create(
-            activity=activity, defaults={"place": place.strip()[:255], "held_on": held_on, "public_registration": public_registration}
+            activity=activity,
+            defaults={
+                "place": place.strip()[:255],
+                "held_on": held_on,
+                "public_registration": public_registration,
+            },
         )
     return drive
 
@@ -53,7 +61,9 @@ def phone_normalise(value: str) -> str | None:
     return digits if PHONE.match(digits) else None
 
 
-def blood_register(*, drive: BloodDrive, name: str, phone: str, consent: bool, now: dt.datetime, staff_user=None) -> BloodRegistration:
+def blood_register(
+    *, drive: BloodDrive, name: str, phone: str, consent: bool, now: dt.datetime, staff_user=None
+) -> BloodRegistration:
     """Register a donor (the public through the portal, staff through the back office); consent is required."""
     if drive.closed_at is not None or drive.held_on < local_date(now):
         raise CampaignError("closed", _("Đợt hiến máu này đã kết thúc, không nhận đăng ký nữa."))
@@ -66,21 +76,34 @@ def blood_register(*, drive: BloodDrive, name: str, phone: str, consent: bool, n
     if normalised is None:
         raise CampaignError("phone", _("Số điện thoại chưa đúng; ví dụ 0912 345 678."), field="phone")
     if not consent:
-        raise CampaignError("consent_missing", _("Hãy đánh dấu đồng ý để đơn vị liên hệ với bạn về đợt hiến máu."), field="consent")
+        raise CampaignError(
+            "consent_missing",
+            _("Hãy đánh dấu đồng ý để đơn vị liên hệ với bạn về đợt hiến máu."),
+            field="consent",
+        )
     kind = BloodRegistration.Kind.STAFF if staff_user is not None else BloodRegistration.Kind.PUBLIC
     try:
-        with transaction.atomic(), acting_as(user=_user_or_none(staff_user), reason="campaigns.blood_register"):
+        with (
+            transaction.atomic(),
+            acting_as(user=_user_or_none(staff_user), reason="campaigns.blood_register"),
+        ):
             return BloodRegistration.objects.create(drive=drive, kind=kind, name=name, phone=normalised,
                                                     staff_user=_user_or_none(staff_user), consent_at=now, registered_at=now)  # fmt: skip
     except IntegrityError:
-        raise CampaignError("already_registered", _("Số điện thoại này đã đăng ký đợt hiến máu; cảm ơn bạn!"), field="phone") from None
+        raise CampaignError(
+            "already_registered", _("Số điện thoại này đã đăng ký đợt hiến máu; cảm ơn bạn!"), field="phone"
+        ) from None
 
 
-def blood_donation_record(*, user, registration: BloodRegistration, turned_up: bool, units: int) -> BloodRegistration:
+def blood_donation_record(
+    *, user, registration: BloodRegistration, turned_up: bool, units: int
+) -> BloodRegistration:
     """Whether a registered donor came, and how many units they gave (0–3)."""
     policy.require(user=user, action="campaigns.record", unit_id=registration.drive.activity.unit_id)
     if not 0 <= int(units) <= 3 or (units and not turned_up):
-        raise CampaignError("units", _("Số đơn vị máu từ 0 đến 3, và chỉ ghi cho người đã đến hiến."), field="units")
+        raise CampaignError(
+            "units", _("Số đơn vị máu từ 0 đến 3, và chỉ ghi cho người đã đến hiến."), field="units"
+        )
     with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.blood_donation_record"):
         BloodRegistration.objects.filter(pk=registration.pk).update(turned_up=turned_up, units=int(units))
     registration.refresh_from_db()

@@ -115,7 +115,11 @@ def rollup_xlsx(*, context: dict) -> bytes:
     sheet.append([])
     header = [_("Đơn vị"), _("Số hoạt động"), *(str(s) for s in context["states"])]
     for measure in context["measures"]:
-        header += [f"{measure['label']} — {_('chỉ tiêu')}", f"{measure['label']} — {_('thực hiện')}", f"{measure['label']} — %"]
+        header += [
+            f"{measure['label']} — {_('chỉ tiêu')}",
+            f"{measure['label']} — {_('thực hiện')}",
+            f"{measure['label']} — %",
+        ]
     sheet.append(safe_row(header))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
@@ -143,11 +147,17 @@ def _adoption_sheet(sheet, *, context: dict) -> None:
     """Per unit: customers moved to each digital measure during the campaign, its target and share; paper/SMS only."""
     from openpyxl.styles import Font
 
-    sheet.append(safe_row([_("Chuyển đổi số trong thời gian chương trình (khách hàng đã chuyển so với chỉ tiêu)")]))
+    sheet.append(
+        safe_row([_("Chuyển đổi số trong thời gian chương trình (khách hàng đã chuyển so với chỉ tiêu)")])
+    )
     sheet.append([])
     header = [_("Đơn vị"), _("Số khách hàng")]
     for measure in context["adoption_measures"]:
-        header += [f"{measure['label']} — {_('đã chuyển')}", f"{measure['label']} — {_('chỉ tiêu')}", f"{measure['label']} — %"]
+        header += [
+            f"{measure['label']} — {_('đã chuyển')}",
+            f"{measure['label']} — {_('chỉ tiêu')}",
+            f"{measure['label']} — %",
+        ]
     header.append(_("Chỉ liên lạc được qua giấy hoặc SMS"))
     sheet.append(safe_row(header))
     for cell in sheet[sheet.max_row]:
@@ -175,7 +185,13 @@ def rollup_pdf(*, context: dict) -> bytes:
     return HTML(string=rollup_html(context=context)).write_pdf()
 
 
-def letters_html(*, recognition_list: RecognitionList, entries: list[RecognitionEntry], today: dt.date, language: str = "vi") -> str:
+def letters_html(
+    *,
+    recognition_list: RecognitionList,
+    entries: list[RecognitionEntry],
+    today: dt.date,
+    language: str = "vi",
+) -> str:
     """The letters (certificates) of a recognition list, one A4 page each, as HTML."""
     with translation.override(language):
         return render_to_string("campaigns/letters.html", {
@@ -185,7 +201,17 @@ def letters_html(*, recognition_list: RecognitionList, entries: list[Recognition
         })  # fmt: skip
 
 
-def letters_pdf(*, recognition_list: RecognitionList, entries: list[RecognitionEntry], today: dt.date, language: str = "vi") -> bytes:
+def letters_pdf(
+    *,
+    recognition_list: RecognitionList,
+    entries: list[RecognitionEntry],
+    today: dt.date,
+    language: str = "vi",
+) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=letters_html(recognition_list=recognition_list, entries=entries, today=today, language=language)).write_pdf()
+    return HTML(
+        string=letters_html(
+            recognition_list=recognition_list, entries=entries, today=today, language=language
+        )
+    ).write_pdf()

@@ -35,10 +35,14 @@ def lighting_project_save(
     """The project of a "Thắp sáng đường quê" activity; once finished, its road, lamps and cost are the activity's record."""
     _recordable(user=user, activity=activity)
     if activity.kind.special != ActivityKind.Special.ROAD_LIGHTING:
-        raise CampaignError("not_lighting", _("Chỉ hoạt động Thắp sáng đường quê mới có công trình chiếu sáng."))
+        raise CampaignError(
+            "not_lighting", _("Chỉ hoạt động Thắp sáng đường quê mới có công trình chiếu sáng.")
+        )
     if not (road_name or "").strip():
         raise CampaignError("road_missing", _("Hãy ghi tên tuyến đường."), field="road_name")
-    values = _clean_quantities(kind=activity.kind, values={"road_km": km_lit, "lamps": lamps_installed, "budget_vnd": cost_vnd})
+    values = _clean_quantities(
+        kind=activity.kind, values={"road_km": km_lit, "lamps": lamps_installed, "budget_vnd": cost_vnd}
+    )
     if finished_on is not None:
         if finished_on > local_date(now):
             raise CampaignError("future", _("Ngày hoàn thành không được sau hôm nay."), field="finished_on")

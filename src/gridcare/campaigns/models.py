@@ -39,22 +39,36 @@ class Campaign(models.Model):
     year = models.PositiveSmallIntegerField(_("năm"), unique=True)
     name = models.CharField(_("tên chương trình"), max_length=200)
     theme = models.CharField(_("chủ đề, thông điệp"), max_length=300, blank=True)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị phát động"))
-    active_from = models.DateField(_("từ ngày"))
-    active_to = models.DateField(_("đến hết ngày trước"), help_text=_("Ngày đầu tiên sau chương trình (ví dụ 01/01)."))
-    latest_end = models.DateField(
-        _("đơn vị được kéo dài đến hết ngày trước"), help_text=_("Giới hạn kéo dài của công ty, đội (ví dụ 01/02: hết tháng 1).")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị phát động")
     )
-    anniversary_on = models.DateField(_("ngày truyền thống ngành Điện"), help_text=_("21/12 (thành lập 1954)."))
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    active_from = models.DateField(_("từ ngày"))
+    active_to = models.DateField(
+        _("đến hết ngày trước"), help_text=_("Ngày đầu tiên sau chương trình (ví dụ 01/01).")
+    )
+    latest_end = models.DateField(
+        _("đơn vị được kéo dài đến hết ngày trước"),
+        help_text=_("Giới hạn kéo dài của công ty, đội (ví dụ 01/02: hết tháng 1)."),
+    )
+    anniversary_on = models.DateField(
+        _("ngày truyền thống ngành Điện"), help_text=_("21/12 (thành lập 1954).")
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField(_("phát động lúc"))
 
     class Meta:
         verbose_name = _("chương trình tri ân")
         verbose_name_plural = _("chương trình tri ân")
         constraints = [
-            models.CheckConstraint(condition=models.Q(active_to__gt=models.F("active_from")), name="campaign_period_valid"),
-            models.CheckConstraint(condition=models.Q(latest_end__gte=models.F("active_to")), name="campaign_latest_end_after_end"),
+            models.CheckConstraint(
+                condition=models.Q(active_to__gt=models.F("active_from")), name="campaign_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latest_end__gte=models.F("active_to")),
+                name="campaign_latest_end_after_end",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -64,7 +78,9 @@ class Campaign(models.Model):
 class UnitPeriod(models.Model):
     """A company or team runs its part of the campaign longer than the corporation's period, with a reason."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="unit_periods", verbose_name=_("chương trình"))
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="unit_periods", verbose_name=_("chương trình")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
     active_to = models.DateField(_("kéo dài đến hết ngày trước"))
     reason = models.TextField(_("lý do"))
@@ -75,7 +91,9 @@ class UnitPeriod(models.Model):
     class Meta:
         verbose_name = _("thời gian của đơn vị")
         verbose_name_plural = _("thời gian của đơn vị")
-        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="unit_period_once_per_campaign")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="unit_period_once_per_campaign")
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.campaign.year}"
@@ -103,11 +121,15 @@ class ActivityKind(models.Model):
     name_vi = models.CharField(_("tên (tiếng Việt)"), max_length=160)
     name_en = models.CharField(_("tên (tiếng Anh)"), max_length=160)
     name_fr = models.CharField(_("tên (tiếng Pháp)"), max_length=160)
-    measures = models.JSONField(_("chỉ tiêu áp dụng"), default=list, help_text=_("Các chỉ tiêu của loại hoạt động này."))
+    measures = models.JSONField(
+        _("chỉ tiêu áp dụng"), default=list, help_text=_("Các chỉ tiêu của loại hoạt động này.")
+    )
     # The service-desk request type of a free technical service: its field work is a service request.
     request_type_code = models.SlugField(_("loại yêu cầu dịch vụ"), max_length=40, blank=True)
     beneficiaries = models.BooleanField(_("ghi người được hỗ trợ"), default=False)
-    special = models.CharField(_("hoạt động riêng"), max_length=20, choices=Special.choices, blank=True, default="")
+    special = models.CharField(
+        _("hoạt động riêng"), max_length=20, choices=Special.choices, blank=True, default=""
+    )
     position = models.PositiveSmallIntegerField(_("thứ tự"), default=100)
 
     class Meta:
@@ -118,7 +140,9 @@ class ActivityKind(models.Model):
         return self.name(get_language())
 
     def name(self, language: str | None) -> str:
-        return {"en": self.name_en, "fr": self.name_fr}.get((language or "vi")[:2], self.name_vi) or self.name_vi
+        return {"en": self.name_en, "fr": self.name_fr}.get(
+            (language or "vi")[:2], self.name_vi
+        ) or self.name_vi
 
 
 class Partner(models.Model):
@@ -169,9 +193,15 @@ class Targets(models.Model):
 class Activity(Targets):
     """What a unit plans to do in the campaign, with its targets (the `Targets` columns) and budget."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="activities", verbose_name=_("chương trình"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị thực hiện"))
-    kind = models.ForeignKey(ActivityKind, on_delete=models.PROTECT, related_name="activities", verbose_name=_("loại hoạt động"))
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="activities", verbose_name=_("chương trình")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị thực hiện")
+    )
+    kind = models.ForeignKey(
+        ActivityKind, on_delete=models.PROTECT, related_name="activities", verbose_name=_("loại hoạt động")
+    )
     title = models.CharField(_("tên hoạt động"), max_length=200)
     description = models.TextField(_("nội dung"), blank=True)
     commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -179,19 +209,31 @@ class Activity(Targets):
     starts_on = models.DateField(_("từ ngày"))
     ends_on = models.DateField(_("đến ngày"))
     budget_vnd = models.DecimalField(_("kinh phí dự kiến (đồng)"), max_digits=18, decimal_places=0, default=0)
-    partners = models.ManyToManyField(Partner, blank=True, related_name="activities", verbose_name=_("đối tác"))
-    state = models.CharField(_("trạng thái"), max_length=20, choices=ActivityState.choices, default=ActivityState.PLANNED)
+    partners = models.ManyToManyField(
+        Partner, blank=True, related_name="activities", verbose_name=_("đối tác")
+    )
+    state = models.CharField(
+        _("trạng thái"), max_length=20, choices=ActivityState.choices, default=ActivityState.PLANNED
+    )
     cancel_reason = models.TextField(_("lý do huỷ"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("lập lúc"))
 
     class Meta:
         verbose_name = _("hoạt động")
         verbose_name_plural = _("hoạt động")
         constraints = [
-            models.CheckConstraint(condition=models.Q(state__in=ActivityState.values), name="activity_state_known"),
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="activity_dates_valid"),
-            models.CheckConstraint(condition=models.Q(budget_vnd__gte=0), name="activity_budget_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=ActivityState.values), name="activity_state_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="activity_dates_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_vnd__gte=0), name="activity_budget_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["campaign", "unit"], name="activity_campaign_unit")]
 
@@ -202,7 +244,9 @@ class Activity(Targets):
 class ActivityRecord(Targets):
     """What was done on one day of an activity: quantities (the `Targets` columns), cost, and the linked request."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="records", verbose_name=_("hoạt động"))
+    activity = models.ForeignKey(
+        Activity, on_delete=models.PROTECT, related_name="records", verbose_name=_("hoạt động")
+    )
     done_on = models.DateField(_("ngày thực hiện"))
     note = models.TextField(_("nội dung đã làm"), blank=True)
     cost_vnd = models.DecimalField(_("chi phí (đồng)"), max_digits=18, decimal_places=0, default=0)
@@ -219,7 +263,11 @@ class ActivityRecord(Targets):
     class Meta:
         verbose_name = _("kết quả thực hiện")
         verbose_name_plural = _("kết quả thực hiện")
-        constraints = [models.CheckConstraint(condition=models.Q(cost_vnd__gte=0), name="activity_record_cost_not_negative")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cost_vnd__gte=0), name="activity_record_cost_not_negative"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.activity} · {self.done_on:%d/%m/%Y}"
@@ -233,7 +281,9 @@ class Beneficiary(models.Model):
         SOCIAL_CATEGORY = "social_category", _("đối tượng chính sách của khách hàng")
         CONSENT = "consent", _("đăng ký có đồng ý của người được hỗ trợ")
 
-    record = models.ForeignKey(ActivityRecord, on_delete=models.PROTECT, related_name="beneficiaries", verbose_name=_("kết quả"))
+    record = models.ForeignKey(
+        ActivityRecord, on_delete=models.PROTECT, related_name="beneficiaries", verbose_name=_("kết quả")
+    )
     source = models.CharField(_("nguồn"), max_length=20, choices=Source.choices)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("khách hàng"))  # fmt: skip
@@ -252,8 +302,10 @@ class Beneficiary(models.Model):
         verbose_name_plural = _("người được hỗ trợ")
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(source="social_category", social_category__isnull=False, customer__isnull=False)
-                           | models.Q(source="consent", consent_on__isnull=False) & ~models.Q(name="")),
+                condition=(
+                    models.Q(source="social_category", social_category__isnull=False, customer__isnull=False)
+                    | models.Q(source="consent", consent_on__isnull=False) & ~models.Q(name="")
+                ),
                 name="beneficiary_source_complete",
             ),  # fmt: skip
         ]
@@ -265,7 +317,9 @@ class Beneficiary(models.Model):
 class BloodDrive(models.Model):
     """A blood-donation drive of a unit (the "Red Week"): place, day, registrations, who turned up, units collected."""
 
-    activity = models.OneToOneField(Activity, on_delete=models.PROTECT, related_name="blood_drive", verbose_name=_("hoạt động"))
+    activity = models.OneToOneField(
+        Activity, on_delete=models.PROTECT, related_name="blood_drive", verbose_name=_("hoạt động")
+    )
     place = models.CharField(_("địa điểm"), max_length=255)
     held_on = models.DateField(_("ngày tổ chức"))
     public_registration = models.BooleanField(_("nhận đăng ký của người dân"), default=True)
@@ -286,11 +340,15 @@ class BloodRegistration(models.Model):
         STAFF = "staff", _("cán bộ công nhân viên")
         PUBLIC = "public", _("người dân")
 
-    drive = models.ForeignKey(BloodDrive, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("đợt hiến máu"))
+    drive = models.ForeignKey(
+        BloodDrive, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("đợt hiến máu")
+    )
     kind = models.CharField(_("đối tượng"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("họ tên"), max_length=200)
     phone = models.CharField(_("điện thoại"), max_length=16)
-    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     consent_at = models.DateTimeField(_("đồng ý lúc"))
     registered_at = models.DateTimeField(_("đăng ký lúc"))
     turned_up = models.BooleanField(_("đã đến hiến"), default=False)
@@ -301,7 +359,9 @@ class BloodRegistration(models.Model):
         verbose_name_plural = _("đăng ký hiến máu")
         constraints = [
             models.UniqueConstraint(fields=["drive", "phone"], name="blood_registration_once_per_phone"),
-            models.CheckConstraint(condition=models.Q(units__lte=3), name="blood_registration_units_plausible"),
+            models.CheckConstraint(
+                condition=models.Q(units__lte=3), name="blood_registration_units_plausible"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -311,13 +371,19 @@ class BloodRegistration(models.Model):
 class LightingProject(models.Model):
     """A "Thắp sáng đường quê" project in one commune: road lit, lamps, cost, partners, before/after photos."""
 
-    activity = models.OneToOneField(Activity, on_delete=models.PROTECT, related_name="lighting_project", verbose_name=_("hoạt động"))
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("phường/xã"))
+    activity = models.OneToOneField(
+        Activity, on_delete=models.PROTECT, related_name="lighting_project", verbose_name=_("hoạt động")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="+", verbose_name=_("phường/xã")
+    )
     road_name = models.CharField(_("tuyến đường"), max_length=200)
     km_lit = models.DecimalField(_("km đường được thắp sáng"), max_digits=8, decimal_places=2, default=0)
     lamps_installed = models.PositiveIntegerField(_("số bóng đèn đã lắp"), default=0)
     cost_vnd = models.DecimalField(_("kinh phí (đồng)"), max_digits=18, decimal_places=0, default=0)
-    partners = models.ManyToManyField(Partner, blank=True, related_name="lighting_projects", verbose_name=_("đối tác"))
+    partners = models.ManyToManyField(
+        Partner, blank=True, related_name="lighting_projects", verbose_name=_("đối tác")
+    )
     finished_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
 
     class Meta:
@@ -336,8 +402,12 @@ class Photo(StoredUpload):
         BEFORE = "before", _("trước")
         AFTER = "after", _("sau")
 
-    record = models.ForeignKey(ActivityRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
-    lighting_project = models.ForeignKey(LightingProject, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
+    record = models.ForeignKey(
+        ActivityRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    lighting_project = models.ForeignKey(
+        LightingProject, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
     moment = models.CharField(_("thời điểm"), max_length=10, choices=Moment.choices, default=Moment.DURING)
     file = models.FileField(_("tệp"), upload_to="campaigns/%Y/%m/", max_length=200)
 
@@ -363,12 +433,16 @@ class RecognitionList(models.Model):
         TOP_SAVERS = "top_savers", _("gia đình tiết kiệm điện")
         MANUAL = "manual", _("danh sách do đơn vị lập")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="recognition_lists", verbose_name=_("chương trình"))
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="recognition_lists", verbose_name=_("chương trình")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
     source = models.CharField(_("nguồn danh sách"), max_length=20, choices=Source.choices)
     title = models.CharField(_("tên danh sách"), max_length=200)
     letter_text = models.TextField(_("lời cảm ơn trên thư"), blank=True)
-    built_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     built_at = models.DateTimeField(_("lập lúc"))
 
     class Meta:
@@ -385,7 +459,9 @@ class RecognitionEntry(models.Model):
     recognition_list = models.ForeignKey(RecognitionList, on_delete=models.CASCADE, related_name="entries",
                                          verbose_name=_("danh sách"))  # fmt: skip
     position = models.PositiveIntegerField(_("thứ tự"))
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("hợp đồng"))
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("hợp đồng")
+    )
     name = models.CharField(_("tên khách hàng"), max_length=200)
     account_code = models.CharField(_("mã khách hàng"), max_length=13, blank=True)
     reason = models.CharField(_("lý do tri ân"), max_length=300)
@@ -394,7 +470,11 @@ class RecognitionEntry(models.Model):
     class Meta:
         verbose_name = _("khách hàng được tri ân")
         verbose_name_plural = _("khách hàng được tri ân")
-        constraints = [models.UniqueConstraint(fields=["recognition_list", "position"], name="recognition_entry_position_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recognition_list", "position"], name="recognition_entry_position_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

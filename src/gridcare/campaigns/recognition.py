@@ -27,12 +27,20 @@ from gridcare.org.models import Unit
 
 MAX_RECOGNITION_ROWS = 5000
 
-def insights_recognition_entries(*, source: str, campaign: Campaign, unit_ids: list[int] | None) -> list[dict]:
+
+def insights_recognition_entries(
+    *, source: str, campaign: Campaign, unit_ids: list[int] | None
+) -> list[dict]:
     """Entries of the lists `gridcare.insights` computes from data: customers who agreed to move their reading date
     and the families that saved most against the same months a year earlier, over the campaign's year up to its end.
     """
-    kind = {RecognitionList.Source.READING_DATE: "reading_date", RecognitionList.Source.TOP_SAVERS: "top_saver"}[source]
-    rows = insights.recognition_candidates(kind, since=dt.date(campaign.year, 1, 1), until=campaign.active_to, unit_ids=unit_ids)
+    kind = {
+        RecognitionList.Source.READING_DATE: "reading_date",
+        RecognitionList.Source.TOP_SAVERS: "top_saver",
+    }[source]
+    rows = insights.recognition_candidates(
+        kind, since=dt.date(campaign.year, 1, 1), until=campaign.active_to, unit_ids=unit_ids
+    )
     reasons = {
         "reading_date": _("Phối hợp thay đổi ngày ghi chỉ số"),
         "top_saver": _("Tiết kiệm điện so với cùng kỳ năm trước"),
@@ -47,7 +55,9 @@ def insights_recognition_entries(*, source: str, campaign: Campaign, unit_ids: l
 def _demand_response_entries(*, campaign: Campaign, unit_ids: list[int] | None) -> list[dict]:
     from gridcare.flexibility import selectors as flexibility
 
-    rows = flexibility.recognition_list(since=dt.date(campaign.year, 1, 1), until=campaign.active_to, unit_ids=unit_ids)
+    rows = flexibility.recognition_list(
+        since=dt.date(campaign.year, 1, 1), until=campaign.active_to, unit_ids=unit_ids
+    )
     return [
         {"account_id": r.account_id, "account_code": r.account_code, "name": r.customer_name,
          "reason": str(_("Tham gia điều chỉnh phụ tải %(events)s lần") % {"events": r.events}),
@@ -67,7 +77,9 @@ def recognition_entries_parse(*, content: bytes, filename: str) -> list[dict]:
             from gridcare.metering.importing import ImportFileError, ImportLimits, check_xlsx_archive
 
             try:
-                check_xlsx_archive(content, limits=ImportLimits.from_settings())  # the same zip-bomb limits as readings
+                check_xlsx_archive(
+                    content, limits=ImportLimits.from_settings()
+                )  # the same zip-bomb limits as readings
             except ImportFileError as error:
                 raise CampaignError("file", error.message) from None
             sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
@@ -77,7 +89,12 @@ def recognition_entries_parse(*, content: bytes, filename: str) -> list[dict]:
     except CampaignError:
         raise
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise CampaignError("file", _("Không đọc được tệp; hãy gửi CSV (UTF-8) hoặc XLSX với các cột: mã khách hàng, lý do, kết quả.")) from None
+        raise CampaignError(
+            "file",
+            _(
+                "Không đọc được tệp; hãy gửi CSV (UTF-8) hoặc XLSX với các cột: mã khách hàng, lý do, kết quả."
+            ),
+        ) from None
     if rows and rows[0] and not re.match(r"^[A-Z]{2}[A-Z0-9]{11}$", rows[0][0].strip().upper()):
         rows = rows[1:]  # a header row
     entries, errors = [], []
@@ -87,16 +104,27 @@ def recognition_entries_parse(*, content: bytes, filename: str) -> list[dict]:
         code = row[0].strip().upper() if row else ""
         reason = row[1].strip() if len(row) > 1 else ""
         if not re.match(r"^[A-Z]{2}[A-Z0-9]{11}$", code):
-            errors.append(_("Dòng %(row)s: mã khách hàng “%(value)s” không đúng 13 ký tự.") % {"row": number, "value": code[:20]})
+            errors.append(
+                _("Dòng %(row)s: mã khách hàng “%(value)s” không đúng 13 ký tự.")
+                % {"row": number, "value": code[:20]}
+            )
             continue
         if not reason:
             errors.append(_("Dòng %(row)s: thiếu lý do tri ân.") % {"row": number})
             continue
-        entries.append({"account_code": code, "reason": reason[:300], "figure": (row[2].strip() if len(row) > 2 else "")[:120]})
+        entries.append(
+            {
+                "account_code": code,
+                "reason": reason[:300],
+                "figure": (row[2].strip() if len(row) > 2 else "")[:120],
+            }
+        )
     if errors:
         raise CampaignError("rows", "; ".join(str(e) for e in errors[:20]), errors=[str(e) for e in errors])
     if len(entries) > MAX_RECOGNITION_ROWS:
-        raise CampaignError("too_many", _("Tối đa %(n)s khách hàng một danh sách.") % {"n": MAX_RECOGNITION_ROWS})
+        raise CampaignError(
+            "too_many", _("Tối đa %(n)s khách hàng một danh sách.") % {"n": MAX_RECOGNITION_ROWS}
+        )
     return entries
 
 
@@ -117,7 +145,9 @@ def recognition_list_build(
     else:
         rows = insights_recognition_entries(source=source, campaign=campaign, unit_ids=subtree)
     if not rows:
-        raise CampaignError("empty", _("Danh sách không có khách hàng nào; hãy kiểm tra nguồn dữ liệu hoặc thời gian."))
+        raise CampaignError(
+            "empty", _("Danh sách không có khách hàng nào; hãy kiểm tra nguồn dữ liệu hoặc thời gian.")
+        )
     with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.recognition_list_build"):
         built = RecognitionList.objects.create(campaign=campaign, unit=unit, source=source,
                                                title=(title or "").strip()[:200] or RecognitionList.Source(source).label,
@@ -132,7 +162,10 @@ def recognition_list_build(
 
 def _manual_entries(entries: list[dict], *, subtree: list[int]) -> list[dict]:
     codes = [e["account_code"] for e in entries]
-    accounts = {a.code: a for a in Account.objects.filter(code__in=codes, unit_id__in=subtree).select_related("customer")}
+    accounts = {
+        a.code: a
+        for a in Account.objects.filter(code__in=codes, unit_id__in=subtree).select_related("customer")
+    }
     missing = [c for c in codes if c not in accounts]
     if missing:
         raise CampaignError("unknown_accounts", _("Không có các mã khách hàng này trong đơn vị: %(codes)s.") % {

@@ -28,6 +28,7 @@ MOVES = {
     ActivityState.CANCELLED: set(),
 }
 
+
 class CampaignError(ValueError):
     """A refused change, with a stable `code` for interfaces and a sentence for people."""
 
@@ -53,7 +54,9 @@ def _clean_quantities(*, kind: ActivityKind, values: dict, allow_other: bool = F
         try:
             number = Decimal(str(raw))
         except (InvalidOperation, ValueError):
-            raise CampaignError("invalid_number", _("“%(value)s” không phải là số.") % {"value": raw}, field=measure) from None
+            raise CampaignError(
+                "invalid_number", _("“%(value)s” không phải là số.") % {"value": raw}, field=measure
+            ) from None
         if number < 0 or number > 10**12 or not number.is_finite():
             raise CampaignError("invalid_number", _("Số liệu phải từ 0 trở lên."), field=measure)
         if number and measure not in kind.measures and not allow_other:
@@ -63,7 +66,11 @@ def _clean_quantities(*, kind: ActivityKind, values: dict, allow_other: bool = F
                 field=measure,
             )  # fmt: skip
         if measure != Measure.ROAD_KM and number != number.to_integral_value():
-            raise CampaignError("invalid_number", _("“%(measure)s” phải là số nguyên.") % {"measure": Measure(measure).label}, field=measure)
+            raise CampaignError(
+                "invalid_number",
+                _("“%(measure)s” phải là số nguyên.") % {"measure": Measure(measure).label},
+                field=measure,
+            )
         cleaned[measure] = number.quantize(Decimal("0.01")) if measure == Measure.ROAD_KM else int(number)
     return cleaned
 
@@ -85,5 +92,7 @@ def _recordable(*, user, activity: Activity) -> None:
 
 
 def _start_if_planned(activity: Activity) -> None:
-    Activity.objects.filter(pk=activity.pk, state=ActivityState.PLANNED).update(state=ActivityState.IN_PROGRESS)
+    Activity.objects.filter(pk=activity.pk, state=ActivityState.PLANNED).update(
+        state=ActivityState.IN_PROGRESS
+    )
     activity.refresh_from_db(fields=["state"])

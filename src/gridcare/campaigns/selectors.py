@@ -56,7 +56,11 @@ RESULT_COLUMNS = {m: ("cost_vnd" if m == Measure.BUDGET_VND else m) for m in MEA
 
 def may_see_social_categories(*, user) -> bool:
     """Only roles that need them (managers, administrators: org.services) see customers' social categories."""
-    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.has_perm(SOCIAL_CATEGORY_PERMISSION)))
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or user.has_perm(SOCIAL_CATEGORY_PERMISSION))
+    )
 
 
 def beneficiaries_within_units(queryset, *, user, unit_ids: list[int]):
@@ -69,7 +73,9 @@ def beneficiaries_within_units(queryset, *, user, unit_ids: list[int]):
 
 def photos_within_units(queryset, *, user, unit_ids: list[int]):
     """Photos of the units' records and lighting projects."""
-    return queryset.filter(Q(record__activity__unit__in=unit_ids) | Q(lighting_project__activity__unit__in=unit_ids))
+    return queryset.filter(
+        Q(record__activity__unit__in=unit_ids) | Q(lighting_project__activity__unit__in=unit_ids)
+    )
 
 
 # --- lists ---------------------------------------------------------------------------------------------------------
@@ -147,12 +153,16 @@ def photo_visible(*, user, pk: int) -> Photo | None:
     return policy.records(Photo.objects.all(), user=user).filter(pk=pk).first()
 
 
-def social_categories_for_beneficiary(*, user, customer_id: int, on: dt.date) -> QuerySet[SocialCategoryAssignment]:
+def social_categories_for_beneficiary(
+    *, user, customer_id: int, on: dt.date
+) -> QuerySet[SocialCategoryAssignment]:
     """A customer's social categories valid on `on`, for a staff member allowed to see them (else none)."""
     if not may_see_social_categories(user=user):
         return SocialCategoryAssignment.objects.none()
     return (
-        policy.reach(SocialCategoryAssignment.objects.filter(customer_id=customer_id, active_from__lte=on), user=user)
+        policy.reach(
+            SocialCategoryAssignment.objects.filter(customer_id=customer_id, active_from__lte=on), user=user
+        )
         .filter(Q(active_to__isnull=True) | Q(active_to__gt=on))
         .order_by("category", "pk")
     )
@@ -194,11 +204,19 @@ def blood_drive_counts(*, drive: BloodDrive) -> dict[str, int]:
 
 
 def recognition_lists_visible(*, user) -> QuerySet[RecognitionList]:
-    return policy.records(RecognitionList.objects.select_related("campaign", "unit"), user=user).order_by("-built_at", "-pk")
+    return policy.records(RecognitionList.objects.select_related("campaign", "unit"), user=user).order_by(
+        "-built_at", "-pk"
+    )
 
 
-def photos_of(*, record: ActivityRecord | None = None, project: LightingProject | None = None) -> QuerySet[Photo]:
-    rows = Photo.objects.filter(record=record) if record is not None else Photo.objects.filter(lighting_project=project)
+def photos_of(
+    *, record: ActivityRecord | None = None, project: LightingProject | None = None
+) -> QuerySet[Photo]:
+    rows = (
+        Photo.objects.filter(record=record)
+        if record is not None
+        else Photo.objects.filter(lighting_project=project)
+    )
     return rows.order_by("moment", "uploaded_at", "pk")
 
 
@@ -225,7 +243,10 @@ class RollupRow:
 def _sum_below(model, *, campaign: Campaign, column: str, unit_path: str, extra: Q):
     output = DecimalField(max_digits=20, decimal_places=2)
     rows = (
-        model.objects.filter(**{f"{unit_path}__path__startswith": OuterRef("path")}, **{f"{unit_path.rsplit('unit', 1)[0]}campaign": campaign})
+        model.objects.filter(
+            **{f"{unit_path}__path__startswith": OuterRef("path")},
+            **{f"{unit_path.rsplit('unit', 1)[0]}campaign": campaign},
+        )
         .filter(extra)
         .order_by()
         .annotate(_one=Value(1))
@@ -259,7 +280,9 @@ def rollup(*, campaign: Campaign, root: Unit, user=None) -> list[RollupRow]:
     )
     annotations = {}
     for measure in MEASURES:
-        annotations[f"t_{measure}"] = _sum_below(Activity, campaign=campaign, column=TARGET_COLUMNS[measure], unit_path="unit", extra=live)
+        annotations[f"t_{measure}"] = _sum_below(
+            Activity, campaign=campaign, column=TARGET_COLUMNS[measure], unit_path="unit", extra=live
+        )
         annotations[f"r_{measure}"] = _sum_below(ActivityRecord, campaign=campaign, column=RESULT_COLUMNS[measure],
                                                  unit_path="activity__unit", extra=counted)  # fmt: skip
     annotations["n_all"] = _count_below(campaign=campaign, state=None)
@@ -317,7 +340,9 @@ def public_results(*, campaign: Campaign) -> dict:
     the companies (a team's few households could be recognised)."""
     corporation = campaign.unit
     total = rollup(campaign=campaign, root=corporation)[0]
-    companies = [row for row in rollup(campaign=campaign, root=corporation) if row.unit_kind == Unit.Kind.COMPANY]
+    companies = [
+        row for row in rollup(campaign=campaign, root=corporation) if row.unit_kind == Unit.Kind.COMPANY
+    ]
     kinds = [{"name": r["kind"].name_vi, "kind": r["kind"], "count": r["count"], "households": r["households"]}
              for r in rollup_by_kind(campaign=campaign, root=corporation) if r["count"] or r["households"]]  # fmt: skip
     donors = BloodRegistration.objects.filter(drive__activity__campaign=campaign, turned_up=True).count()
@@ -350,8 +375,6 @@ def units_for_reports(*, user) -> QuerySet[Unit]:
     return units.order_by("path", "pk")
 
 
-
-
 # --- the workday page's queues (backoffice.workday) ------------------------------------------------------------------
 
 # What a team lead acts on while a campaign runs (from its first day to the last day units may extend to).
@@ -378,8 +401,14 @@ def queue_condition(queue: str, *, today: dt.date) -> Q:
     if queue == QUEUE_LATE:
         return _running("", today) & Q(state=ActivityState.IN_PROGRESS, ends_on__lt=today)
     if queue == QUEUE_DRIVE_TO_CLOSE:
-        return _running("activity__", today) & Q(closed_at__isnull=True, held_on__lt=today) & ~Q(activity__state=ActivityState.CANCELLED)
-    if queue == QUEUE_NO_PHOTO:  # typed results only: free services are documented in the service desk, drives and roads by their own rows
+        return (
+            _running("activity__", today)
+            & Q(closed_at__isnull=True, held_on__lt=today)
+            & ~Q(activity__state=ActivityState.CANCELLED)
+        )
+    if (
+        queue == QUEUE_NO_PHOTO
+    ):  # typed results only: free services are documented in the service desk, drives and roads by their own rows
         return (_running("activity__", today) & Q(service_request__isnull=True, source_key__isnull=True)
                 & ~Q(activity__state=ActivityState.CANCELLED) & ~Q(Exists(Photo.objects.filter(record=OuterRef("pk")))))  # fmt: skip
     raise ValueError(queue)
@@ -396,7 +425,9 @@ def queue_counts(*, user, today: dt.date) -> dict[str, int] | None:
             **{q: Count("pk", filter=queue_condition(q, today=today)) for q in (QUEUE_DUE, QUEUE_LATE)}))  # fmt: skip
     if policy.may_record(user=user, model=BloodDrive, verb="view"):
         drives = policy.records(BloodDrive.objects.all(), user=user)
-        counts[QUEUE_DRIVE_TO_CLOSE] = drives.filter(queue_condition(QUEUE_DRIVE_TO_CLOSE, today=today)).count()
+        counts[QUEUE_DRIVE_TO_CLOSE] = drives.filter(
+            queue_condition(QUEUE_DRIVE_TO_CLOSE, today=today)
+        ).count()
     if policy.may_record(user=user, model=ActivityRecord, verb="view"):
         records = policy.records(ActivityRecord.objects.all(), user=user)
         counts[QUEUE_NO_PHOTO] = records.filter(queue_condition(QUEUE_NO_PHOTO, today=today)).count()

@@ -75,13 +75,22 @@ def campaign_open(
     """Open the year's campaign (the corporation's managers): its period, theme and the industry's anniversary."""
     unit = policy.unit_of(user)
     if not user.is_superuser:
-        policy.require(user=user, action="campaigns.open", message=_("Chỉ lãnh đạo Tổng công ty phát động Tháng tri ân."))
+        policy.require(
+            user=user, action="campaigns.open", message=_("Chỉ lãnh đạo Tổng công ty phát động Tháng tri ân.")
+        )
     if unit is None or unit.kind != Unit.Kind.CORPORATION:
         unit = Unit.objects.filter(kind=Unit.Kind.CORPORATION).order_by("pk").first()
     if not (active_from < active_to <= latest_end):
-        raise CampaignError("period", _("Thời gian không hợp lệ: ngày bắt đầu phải trước ngày kết thúc, và hạn kéo dài không sớm hơn ngày kết thúc."))
+        raise CampaignError(
+            "period",
+            _(
+                "Thời gian không hợp lệ: ngày bắt đầu phải trước ngày kết thúc, và hạn kéo dài không sớm hơn ngày kết thúc."
+            ),
+        )
     if Campaign.objects.filter(year=year).exists():
-        raise CampaignError("exists", _("Năm %(year)s đã có chương trình tri ân; hãy sửa chương trình đó.") % {"year": year})
+        raise CampaignError(
+            "exists", _("Năm %(year)s đã có chương trình tri ân; hãy sửa chương trình đó.") % {"year": year}
+        )
     with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.campaign_open"):
         return Campaign.objects.create(
             year=year, name=name.strip()[:200], theme=(theme or "").strip()[:300], unit=unit, active_from=active_from,
@@ -89,15 +98,23 @@ def campaign_open(
         )  # fmt: skip
 
 
-def unit_period_extend(*, user, campaign: Campaign, unit: Unit, active_to: dt.date, reason: str, now: dt.datetime) -> UnitPeriod:
+def unit_period_extend(
+    *, user, campaign: Campaign, unit: Unit, active_to: dt.date, reason: str, now: dt.datetime
+) -> UnitPeriod:
     """A company or team runs its part until `active_to` (exclusive, at most the campaign's limit), with a reason."""
     policy.require(user=user, action="campaigns.extend_period", unit_id=unit.pk,
                    message=_("Chỉ lãnh đạo của đơn vị mình được kéo dài thời gian của đơn vị."))  # fmt: skip
     if unit.kind == Unit.Kind.CORPORATION:
-        raise CampaignError("unit_kind", _("Thời gian chung do Tổng công ty quy định; chỉ công ty hoặc đội kéo dài phần của mình."))
+        raise CampaignError(
+            "unit_kind",
+            _("Thời gian chung do Tổng công ty quy định; chỉ công ty hoặc đội kéo dài phần của mình."),
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise CampaignError("reason_missing", _("Hãy ghi lý do kéo dài (ví dụ: còn công trình Thắp sáng đường quê chưa xong)."))
+        raise CampaignError(
+            "reason_missing",
+            _("Hãy ghi lý do kéo dài (ví dụ: còn công trình Thắp sáng đường quê chưa xong)."),
+        )
     if active_to <= campaign.active_to or active_to > campaign.latest_end:
         raise CampaignError(
             "period", _("Ngày kết thúc mới phải sau %(end)s và không quá %(limit)s.") % {
@@ -174,7 +191,9 @@ def activity_move(*, user, activity: Activity, to_state: str, now: dt.datetime, 
         if to_state == ActivityState.DONE and not current.records.exists():
             raise CampaignError("no_record", _("Hãy ghi kết quả thực hiện trước khi báo hoàn thành."))
         current.state = to_state
-        current.cancel_reason = (reason or "").strip()[:2000] if to_state == ActivityState.CANCELLED else current.cancel_reason
+        current.cancel_reason = (
+            (reason or "").strip()[:2000] if to_state == ActivityState.CANCELLED else current.cancel_reason
+        )
         current.save(update_fields=["state", "cancel_reason"])
     return current
 
@@ -193,11 +212,22 @@ def activity_record_add(
     checked = [(desk.attachment_check(upload=u), getattr(u, "name", "") or "anh") for u in uploads]
     cost = cleaned.pop(Measure.BUDGET_VND)
     try:
-        with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.activity_record_add"):
+        with (
+            transaction.atomic(),
+            acting_as(user=_user_or_none(user), reason="campaigns.activity_record_add"),
+        ):
             record = ActivityRecord.objects.create(activity=activity, done_on=done_on, note=(note or "")[:4000], cost_vnd=cost,
                                                    recorded_by=_user_or_none(user), recorded_at=now, **cleaned)  # fmt: skip
             for (content, content_type, extension), name in checked:
-                _photo_store(record=record, content=content, content_type=content_type, extension=extension, name=name, by=user, now=now)
+                _photo_store(
+                    record=record,
+                    content=content,
+                    content_type=content_type,
+                    extension=extension,
+                    name=name,
+                    by=user,
+                    now=now,
+                )
             _start_if_planned(activity)
     except desk.ServiceDeskError as error:
         raise CampaignError(error.code, error.message, **error.details) from error
@@ -240,7 +270,10 @@ def _campaign_request_type(activity: Activity) -> RequestType:
     code = activity.kind.request_type_code
     request_type = RequestType.objects.filter(code=code, campaign=True).first() if code else None
     if request_type is None:
-        raise CampaignError("no_request_type", _("Loại hoạt động này không làm qua yêu cầu dịch vụ; hãy ghi kết quả trực tiếp."))
+        raise CampaignError(
+            "no_request_type",
+            _("Loại hoạt động này không làm qua yêu cầu dịch vụ; hãy ghi kết quả trực tiếp."),
+        )
     return request_type
 
 
@@ -249,13 +282,21 @@ def _in_subtree(unit_id: int, root: Unit) -> bool:
 
 
 def activity_request_open(
-    *, user, activity: Activity, account: Account, now: dt.datetime, description: str = "", fields: dict | None = None
+    *,
+    user,
+    activity: Activity,
+    account: Account,
+    now: dt.datetime,
+    description: str = "",
+    fields: dict | None = None,
 ) -> ActivityRecord:
     """Open the free service's request for a customer of the activity's units; the record counts once it is closed."""
     _recordable(user=user, activity=activity)
     request_type = _campaign_request_type(activity)
     if not _in_subtree(account.unit_id, activity.unit):
-        raise CampaignError("account_elsewhere", _("Khách hàng này không thuộc địa bàn của đơn vị thực hiện hoạt động."))
+        raise CampaignError(
+            "account_elsewhere", _("Khách hàng này không thuộc địa bàn của đơn vị thực hiện hoạt động.")
+        )
     try:
         with transaction.atomic():
             request = desk.request_open(account=account, request_type=request_type, now=now, by=user, channel="hotline",
@@ -265,20 +306,33 @@ def activity_request_open(
         raise CampaignError(error.code, error.message, **error.details) from error
 
 
-def activity_request_link(*, user, activity: Activity, request: ServiceRequest, now: dt.datetime) -> ActivityRecord:
+def activity_request_link(
+    *, user, activity: Activity, request: ServiceRequest, now: dt.datetime
+) -> ActivityRecord:
     """Count an existing free-service request (of the activity's units) in the activity, once."""
     _recordable(user=user, activity=activity)
     if not request.request_type.campaign or request.request_type.code != activity.kind.request_type_code:
-        raise CampaignError("request_type", _("Yêu cầu %(number)s không phải loại dịch vụ của hoạt động này.") % {"number": request.number})
+        raise CampaignError(
+            "request_type",
+            _("Yêu cầu %(number)s không phải loại dịch vụ của hoạt động này.") % {"number": request.number},
+        )
     if not _in_subtree(request.team_id, activity.unit):
-        raise CampaignError("account_elsewhere", _("Yêu cầu %(number)s không thuộc đơn vị thực hiện hoạt động.") % {"number": request.number})
+        raise CampaignError(
+            "account_elsewhere",
+            _("Yêu cầu %(number)s không thuộc đơn vị thực hiện hoạt động.") % {"number": request.number},
+        )
     if ActivityRecord.objects.filter(service_request=request).exists():
-        raise CampaignError("already_linked", _("Yêu cầu %(number)s đã được tính vào một hoạt động.") % {"number": request.number})
+        raise CampaignError(
+            "already_linked",
+            _("Yêu cầu %(number)s đã được tính vào một hoạt động.") % {"number": request.number},
+        )
     with transaction.atomic():
         return _record_for_request(user=user, activity=activity, request=request, now=now)
 
 
-def _record_for_request(*, user, activity: Activity, request: ServiceRequest, now: dt.datetime) -> ActivityRecord:
+def _record_for_request(
+    *, user, activity: Activity, request: ServiceRequest, now: dt.datetime
+) -> ActivityRecord:
     with acting_as(user=_user_or_none(user), reason="campaigns.activity_request"):
         try:
             with transaction.atomic():
@@ -287,7 +341,10 @@ def _record_for_request(*, user, activity: Activity, request: ServiceRequest, no
                     count=1, households=1, service_request=request, recorded_by=_user_or_none(user), recorded_at=now,
                 )  # fmt: skip
         except IntegrityError:
-            raise CampaignError("already_linked", _("Yêu cầu %(number)s đã được tính vào một hoạt động.") % {"number": request.number}) from None
+            raise CampaignError(
+                "already_linked",
+                _("Yêu cầu %(number)s đã được tính vào một hoạt động.") % {"number": request.number},
+            ) from None
         _start_if_planned(activity)
     return record
 
@@ -302,13 +359,23 @@ def beneficiary_from_social_category(
     """A customer with a social category benefited (only for roles that see social categories; the read is audited)."""
     _recordable(user=user, activity=record.activity)
     if not selectors.may_see_social_categories(user=user):
-        raise policy.AccessDenied(_("Cần quyền xem đối tượng chính sách để chọn người được hỗ trợ từ danh sách này."))
+        raise policy.AccessDenied(
+            _("Cần quyền xem đối tượng chính sách để chọn người được hỗ trợ từ danh sách này.")
+        )
     on = record.done_on
-    valid = selectors.social_categories_for_beneficiary(user=user, customer_id=assignment.customer_id, on=on).filter(pk=assignment.pk)
+    valid = selectors.social_categories_for_beneficiary(
+        user=user, customer_id=assignment.customer_id, on=on
+    ).filter(pk=assignment.pk)
     if not valid.exists():
         raise CampaignError("category_not_valid", _("Khách hàng không thuộc đối tượng này vào ngày %(day)s (hoặc ngoài đơn vị của bạn).") % {
             "day": _day(on)})  # fmt: skip
-    account = Account.objects.filter(customer_id=assignment.customer_id, unit__path__startswith=record.activity.unit.path).order_by("pk").first()
+    account = (
+        Account.objects.filter(
+            customer_id=assignment.customer_id, unit__path__startswith=record.activity.unit.path
+        )
+        .order_by("pk")
+        .first()
+    )
     with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.beneficiary_add"):
         customer_services.social_categories_read_record(assignments=[assignment], user=user, address=address,
                                                         reason="campaigns beneficiary", now=now)  # fmt: skip
@@ -327,7 +394,11 @@ def beneficiary_with_consent(
     if not name:
         raise CampaignError("name_missing", _("Hãy ghi họ tên người được hỗ trợ."), field="name")
     if consent_on is None:
-        raise CampaignError("consent_missing", _("Cần ngày người được hỗ trợ đồng ý cho ghi thông tin của họ."), field="consent_on")
+        raise CampaignError(
+            "consent_missing",
+            _("Cần ngày người được hỗ trợ đồng ý cho ghi thông tin của họ."),
+            field="consent_on",
+        )
     with transaction.atomic(), acting_as(user=_user_or_none(user), reason="campaigns.beneficiary_add"):
         return Beneficiary.objects.create(record=record, source=Beneficiary.Source.CONSENT, name=name[:200],
                                           address=(address or "").strip()[:255], consent_on=consent_on,
@@ -350,5 +421,7 @@ def beneficiaries_read_record(*, user, beneficiaries: Iterable[Beneficiary], add
     ])  # fmt: skip
     categories = [b.social_category for b in rows if b.social_category_id is not None]
     if categories:
-        customer_services.social_categories_read_record(assignments=categories, user=user, address=address, reason=reason, now=now)
+        customer_services.social_categories_read_record(
+            assignments=categories, user=user, address=address, reason=reason, now=now
+        )
     return len(rows)

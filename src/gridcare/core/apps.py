@@ -10,7 +10,10 @@ def _audit_connection(sender, connection, **kwargs):
 
     if connection.vendor == "sqlite":
         audit_triggers.register_sqlite_function(connection=connection)
-    elif connection.vendor == "postgresql" and audit_triggers.context_wrapper not in connection.execute_wrappers:
+    elif (
+        connection.vendor == "postgresql"
+        and audit_triggers.context_wrapper not in connection.execute_wrappers
+    ):
         connection.execute_wrappers.append(audit_triggers.context_wrapper)
 
 
@@ -32,6 +35,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from gridcare.core import checks  # noqa: F401 - registers gridcare's deployment checks
+
         connection_created.connect(_audit_connection, dispatch_uid="gridcare_audit_connection")
         # After every migrate (and test flush): a migration may have rebuilt a table (SQLite) or added columns.
         post_migrate.connect(_audit_triggers_install, sender=self, dispatch_uid="gridcare_audit_triggers")

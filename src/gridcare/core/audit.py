@@ -66,7 +66,9 @@ def _jsonable(value: Any) -> Any:
 
 def model_snapshot(*, instance: models.Model) -> dict[str, Any]:
     """The concrete field values of a model instance, as JSON-ready data."""
-    return {field.attname: _jsonable(getattr(instance, field.attname)) for field in instance._meta.concrete_fields}
+    return {
+        field.attname: _jsonable(getattr(instance, field.attname)) for field in instance._meta.concrete_fields
+    }
 
 
 def _acting(*, user: Any, reason: str) -> tuple[Any, str | None, str]:

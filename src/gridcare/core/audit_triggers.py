@@ -146,7 +146,9 @@ def context_wrapper(execute, sql, params, many, context):
     if head.startswith(_WRITES) and any(table in sql for table in _audited_tables()):
         # Session-level (not LOCAL): an autocommit statement is its own transaction. Set before every such
         # statement, so a value left by an earlier request or a rolled-back transaction never carries over.
-        context["cursor"].cursor.execute("SELECT set_config(%s, %s, false)", [CONTEXT_SETTING, context_json()])
+        context["cursor"].cursor.execute(
+            "SELECT set_config(%s, %s, false)", [CONTEXT_SETTING, context_json()]
+        )
     return execute(sql, params, many, context)
 
 
@@ -217,7 +219,9 @@ def install(*, using: str = DEFAULT_DB_ALIAS) -> int:
     """(Re)create the audit triggers of every audited table; returns the number of tables."""
     connection = connections[using]
     existing = set(connection.introspection.table_names())
-    models_ = [model for model in audited_models() if model._meta.db_table in existing]  # e.g. after `migrate x zero`
+    models_ = [
+        model for model in audited_models() if model._meta.db_table in existing
+    ]  # e.g. after `migrate x zero`
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)

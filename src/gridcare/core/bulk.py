@@ -88,12 +88,17 @@ def bulk_insert(
                 text = _copy_buffer(chunk)
                 if not ignore_conflicts or expect_new:
                     try:
-                        with transaction.atomic(using=using), raw.copy(f"COPY {target} ({column_sql}) FROM STDIN") as copy:
+                        with (
+                            transaction.atomic(using=using),
+                            raw.copy(f"COPY {target} ({column_sql}) FROM STDIN") as copy,
+                        ):
                             copy.write(text)
                         inserted += len(chunk)
                         continue
                     except Exception as exc:
-                        if not ignore_conflicts or getattr(exc, "sqlstate", None) != "23505":  # unique_violation
+                        if (
+                            not ignore_conflicts or getattr(exc, "sqlstate", None) != "23505"
+                        ):  # unique_violation
                             raise
                 if not staged:
                     # Only the copied columns, no constraints: the target's identity and checks apply on INSERT.
@@ -148,9 +153,10 @@ def copy_int64_columns(*, table: str, columns: dict[str, np.ndarray], using: str
     for i, name in enumerate(names):
         tuples[f"length{i}"], tuples[f"value{i}"] = 8, columns[name]
     column_sql = ", ".join(qn(c) for c in names)
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {qn(table)} ({column_sql}) FROM STDIN WITH (FORMAT BINARY)"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {qn(table)} ({column_sql}) FROM STDIN WITH (FORMAT BINARY)") as copy,
+    ):
         copy.write(_BINARY_COPY_HEADER + tuples.tobytes() + _BINARY_COPY_TRAILER)
     return len(tuples)
 
@@ -161,7 +167,9 @@ _PG_EPOCH_DAY = 10_957  # 2000-01-01 − 1970-01-01 in days: PostgreSQL's binary
 _PG_EPOCH_SECOND = _PG_EPOCH_DAY * 86_400
 
 
-def binary_column(kind: str, values: Any, *, null: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def binary_column(
+    kind: str, values: Any, *, null: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """One column for `copy_binary`: its values as big-endian bytes per row, and where it is NULL.
 
     `kind`: "int8", "int4", "int2", "bool", "date" (days since 1970-01-01), "timestamptz" (UTC seconds since
@@ -287,9 +295,12 @@ def copy_binary(*, table: str, names: Sequence[str], payload: bytes, using: str 
     """PostgreSQL: COPY a `copy_binary_payload` into `table`'s columns `names` (in the caller's transaction)."""
     connection = connections[using]
     qn = connection.ops.quote_name
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {qn(table)} ({', '.join(qn(c) for c in names)}) FROM STDIN WITH (FORMAT BINARY)"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {qn(table)} ({', '.join(qn(c) for c in names)}) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy,
+    ):
         copy.write(payload)
 
 

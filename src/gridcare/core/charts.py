@@ -111,7 +111,9 @@ def bar_chart_svg(
     band_kinds: dict[str, str] = {}
     for band in bands:
         band_kinds.setdefault(band.name, band.colour)
-    entries = [(item.name, colour) for item, colour in zip(series, colours, strict=True)] if len(series) > 1 else []
+    entries = (
+        [(item.name, colour) for item, colour in zip(series, colours, strict=True)] if len(series) > 1 else []
+    )
     entries += list(band_kinds.items())
     legend: list[tuple[float, int, str, str]] = []  # (x, row, name, colour)
     x, row = 4.0, 0
@@ -207,7 +209,9 @@ def bar_chart_svg(
             x, anchor = 2, "start"
         else:
             anchor = "middle"
-        parts.append(f'<text x="{_number(x)}" y="{baseline + 16}" text-anchor="{anchor}">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{_number(x)}" y="{baseline + 16}" text-anchor="{anchor}">{escape(label)}</text>'
+        )
     parts.append("</g>")
 
     if x_axis_label:

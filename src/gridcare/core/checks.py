@@ -37,7 +37,9 @@ def gridcare_deploy_settings(app_configs=None, **kwargs):
             "GRIDCARE_STAFF_REQUIRE_2FA is off: staff sign in to the back office with a password alone.",
             hint="Set GRIDCARE_STAFF_REQUIRE_2FA=1 (the default).", id="gridcare.E002",
         ))  # fmt: skip
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not getattr(settings, "GRIDCARE_TRUSTED_PROXY_COUNT", None):
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not getattr(
+        settings, "GRIDCARE_TRUSTED_PROXY_COUNT", None
+    ):
         errors.append(Error(
             "BEHIND_TLS_PROXY is set but no trusted proxy count: the client address (sign-in throttles, audit) "
             "cannot be told from what a client writes in X-Forwarded-For.",

@@ -28,7 +28,9 @@ def client_address(request) -> str | None:
     peer = _valid(request.META.get("REMOTE_ADDR"))
     proxies = int(getattr(settings, "GRIDCARE_TRUSTED_PROXY_COUNT", 0) or 0)
     if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
         if forwarded:
             # A proxy that wrote something else than an address: fall back to the peer (the proxy itself).
             return _valid(forwarded[-min(proxies, len(forwarded))]) or peer

@@ -28,13 +28,25 @@ class PostgresExclusionConstraint(ExclusionConstraint):
     """An exclusion constraint on PostgreSQL; nothing (no SQL, no validation) elsewhere."""
 
     def constraint_sql(self, model, schema_editor):
-        return super().constraint_sql(model, schema_editor) if schema_editor.connection.vendor == "postgresql" else None
+        return (
+            super().constraint_sql(model, schema_editor)
+            if schema_editor.connection.vendor == "postgresql"
+            else None
+        )
 
     def create_sql(self, model, schema_editor):
-        return super().create_sql(model, schema_editor) if schema_editor.connection.vendor == "postgresql" else None
+        return (
+            super().create_sql(model, schema_editor)
+            if schema_editor.connection.vendor == "postgresql"
+            else None
+        )
 
     def remove_sql(self, model, schema_editor):
-        return super().remove_sql(model, schema_editor) if schema_editor.connection.vendor == "postgresql" else None
+        return (
+            super().remove_sql(model, schema_editor)
+            if schema_editor.connection.vendor == "postgresql"
+            else None
+        )
 
     def validate(self, model, instance, exclude=None, using=None):
         return None

@@ -77,7 +77,6 @@ def enrolment_link_spend(*, link_id: int, now: dt.datetime) -> bool:
 
 def totp_device_pending(*, user, name: str) -> TOTPDevice:
     """The user's unconfirmed authenticator of this name, created when there is none yet (the enrolment's QR code)."""
-    return (
-        TOTPDevice.objects.filter(user=user, confirmed=False, name=name).order_by("pk").first()
-        or TOTPDevice.objects.create(user=user, name=name, confirmed=False)
-    )
+    return TOTPDevice.objects.filter(user=user, confirmed=False, name=name).order_by(
+        "pk"
+    ).first() or TOTPDevice.objects.create(user=user, name=name, confirmed=False)

@@ -44,7 +44,13 @@ class RowError:
     reason_en: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason, "reason_en": self.reason_en}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "reason_en": self.reason_en,
+        }
 
 
 def cell_text(value: Any) -> str:
@@ -70,7 +76,10 @@ class ImportLimits:
 
     @classmethod
     def from_settings(cls) -> "ImportLimits":
-        return cls(max_bytes=settings.GRIDCARE_IMPORT_MAX_BYTES, max_expanded_bytes=settings.GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES)
+        return cls(
+            max_bytes=settings.GRIDCARE_IMPORT_MAX_BYTES,
+            max_expanded_bytes=settings.GRIDCARE_IMPORT_MAX_XLSX_EXPANDED_BYTES,
+        )
 
 
 def header_problems(names: list[str], *, required, optional) -> tuple[list[str], dict[str, list[str]]]:
@@ -119,7 +128,9 @@ def check_xlsx_archive(content: bytes, *, limits: ImportLimits) -> None:
         raise ImportFileError(_("Không đọc được tệp Excel: %(error)s") % {"error": exc}) from exc
     expanded = sum(m.file_size for m in members)
     inflated = [
-        m for m in members if m.file_size > XLSX_RATIO_FLOOR_BYTES and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1)
+        m
+        for m in members
+        if m.file_size > XLSX_RATIO_FLOOR_BYTES and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1)
     ]
     if len(members) > XLSX_MAX_MEMBERS or expanded > limits.max_expanded_bytes or inflated:
         raise ImportFileError(
@@ -153,7 +164,9 @@ def rows_from_csv(content: bytes) -> list[list[str]] | tuple[list[str], list[lis
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(_("Tệp CSV phải mã hoá UTF-8 (lỗi ở byte %(position)s).") % {"position": exc.start}) from exc
+        raise ImportFileError(
+            _("Tệp CSV phải mã hoá UTF-8 (lỗi ở byte %(position)s).") % {"position": exc.start}
+        ) from exc
     if "\x00" in text:  # a binary file, or a damaged one; no database can store the character either
         raise ImportFileError(
             _("Tệp CSV chứa ký tự NUL (byte 0, ở byte %(position)d): đây không phải tệp văn bản.") % {"position": content.find(b"\x00")},
@@ -175,7 +188,9 @@ def rows_from_csv(content: bytes) -> list[list[str]] | tuple[list[str], list[lis
     return [line.split(delimiter) for line in lines]
 
 
-def rows_from_file(*, content: bytes, filename: str, limits: ImportLimits) -> list[list[str]] | tuple[list[str], list[list[str]]]:
+def rows_from_file(
+    *, content: bytes, filename: str, limits: ImportLimits
+) -> list[list[str]] | tuple[list[str], list[list[str]]]:
     """A CSV or XLSX file (chosen by the name, or by the ZIP signature of XLSX) within the size caps, as
     `rows_from_csv` returns it: raw rows (header first), or (header, columns) for a plain well-formed CSV."""
     check_import_size(size=len(content), limits=limits)

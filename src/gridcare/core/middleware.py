@@ -16,7 +16,9 @@ class AuditContextMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         address = client_address(request)
-        with audit.acting_as(user=user if user is not None and user.is_authenticated else None, address=address):
+        with audit.acting_as(
+            user=user if user is not None and user.is_authenticated else None, address=address
+        ):
             return self.get_response(request)
 
 

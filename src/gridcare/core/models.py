@@ -15,7 +15,9 @@ class StoredUpload(models.Model):
     original_name = models.CharField(_("tên tệp"), max_length=200)
     content_type = models.CharField(_("loại tệp"), max_length=60)
     size = models.PositiveIntegerField(_("dung lượng (byte)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("tải lên lúc"))
 
     class Meta:
@@ -61,7 +63,9 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        )
 
 
 class EnrolmentLink(models.Model):
@@ -70,7 +74,9 @@ class EnrolmentLink(models.Model):
     Only the SHA-256 of the link's secret is stored; the link is shown once, when it is issued.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("nhân viên"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("nhân viên")
+    )
     secret_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -84,7 +90,10 @@ class EnrolmentLink(models.Model):
         verbose_name = _("đường dẫn đăng ký xác thực hai bước")
         verbose_name_plural = _("đường dẫn đăng ký xác thực hai bước")
         constraints = [
-            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="enrolment_link_expires_after_issue")
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="enrolment_link_expires_after_issue",
+            )
         ]
 
     def __str__(self) -> str:
@@ -95,10 +104,15 @@ class ApiToken(models.Model):
     """An API token of a staff member or a system's service user; only its SHA-256 is stored, and it expires."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("người dùng")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("người dùng"),
     )
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(_("đầu khoá"), max_length=8, help_text=_("Vài ký tự đầu, để nhận ra khoá; không đủ để dùng."))
+    prefix = models.CharField(
+        _("đầu khoá"), max_length=8, help_text=_("Vài ký tự đầu, để nhận ra khoá; không đủ để dùng.")
+    )
     created_at = models.DateTimeField(_("cấp lúc"))
     expires_at = models.DateTimeField(_("hết hạn lúc"), db_index=True)
 
@@ -106,7 +120,10 @@ class ApiToken(models.Model):
         verbose_name = _("khoá truy cập API")
         verbose_name_plural = _("khoá truy cập API")
         constraints = [
-            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_issue")
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_issue",
+            )
         ]
 
     def __str__(self) -> str:

@@ -95,7 +95,9 @@ def _create_month(cursor, spec: PartitionedTable, month: dt.date) -> None:
         return
     # PostgreSQL refuses a new partition while the default one holds rows of its range: move them first.
     cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    cursor.execute(f"WITH moved AS (DELETE FROM {default} WHERE {in_range} RETURNING *) INSERT INTO {name} SELECT * FROM moved")  # noqa: S608
+    cursor.execute(
+        f"WITH moved AS (DELETE FROM {default} WHERE {in_range} RETURNING *) INSERT INTO {name} SELECT * FROM moved"  # noqa: S608
+    )  # noqa: S608
     cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ({low}) TO ({high})")
 
 
@@ -206,7 +208,9 @@ def _partition(cursor, spec: PartitionedTable, *, today: dt.date, ahead: int) ->
     indexes = [row[0] for row in cursor.fetchall()]
     for name, definition in constraints:
         if definition.startswith("UNIQUE") and spec.key not in definition:
-            raise RuntimeError(f"{table}.{name}: a unique constraint of a partitioned table must include {spec.key}")
+            raise RuntimeError(
+                f"{table}.{name}: a unique constraint of a partitioned table must include {spec.key}"
+            )
     cursor.execute(f"ALTER TABLE {table} RENAME TO {old}")
     cursor.execute(f"ALTER SEQUENCE IF EXISTS {table}_id_seq RENAME TO {old}_id_seq")
     cursor.execute(
@@ -260,7 +264,9 @@ def _unpartition(cursor, spec: PartitionedTable) -> None:
     indexes = [row[0].replace(" ONLY ", " ") for row in cursor.fetchall()]
     cursor.execute(f"ALTER TABLE {table} RENAME TO {old}")
     cursor.execute(f"ALTER SEQUENCE IF EXISTS {table}_id_seq RENAME TO {old}_id_seq")
-    cursor.execute(f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)")
+    cursor.execute(
+        f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+    )
     cursor.execute(f"INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM {old}")  # noqa: S608
     cursor.execute(f"DROP TABLE {old} CASCADE")
     _sequence_follow(cursor, table)

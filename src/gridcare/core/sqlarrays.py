@@ -40,7 +40,9 @@ _HEADER_BYTES = 19  # "PGCOPY\n\xff\r\n\0", flags (int32), header extension leng
 def _decode_binary_copy(data: bytes, columns: int) -> np.ndarray:
     """The tuples of a binary COPY of `columns` bigint columns as an int64 matrix; NULLs are refused."""
     body = data[_HEADER_BYTES:-2] if data else b""
-    layout = np.dtype([("n", ">i2")] + [f for i in range(columns) for f in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))])
+    layout = np.dtype(
+        [("n", ">i2")] + [f for i in range(columns) for f in ((f"l{i}", ">i4"), (f"v{i}", ">i8"))]
+    )
     if len(body) % layout.itemsize:
         # A NULL is a length of −1 and no bytes: the tuples no longer have one size.
         raise ValueError("an integer-matrix query returned NULLs: replace them with COALESCE")

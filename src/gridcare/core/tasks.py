@@ -18,7 +18,9 @@ def partitions_maintain(ahead: int = 3, repeat: bool = True) -> int:
     created = []
     if connection.vendor == "postgresql":
         with transaction.atomic():
-            created = partitions.ensure_partitions(connection=connection, today=timezone.localdate(), ahead=ahead)
+            created = partitions.ensure_partitions(
+                connection=connection, today=timezone.localdate(), ahead=ahead
+            )
     if repeat:
         partitions_maintain.using(run_after=timezone.now() + PARTITIONS_EVERY).enqueue(ahead, True)
     return len(created)

@@ -15,11 +15,15 @@ class CustomersConfig(AppConfig):
         from gridcare.customers import selectors
         from gridcare.org.policy import Records, Rule, records_register, rules_register
 
-        records_register("customers.customer", Records(within=selectors.customers_within_units, deletable=False))
+        records_register(
+            "customers.customer", Records(within=selectors.customers_within_units, deletable=False)
+        )
         records_register("customers.premise", Records(within=selectors.premises_within_units))
         records_register("customers.contactchange", Records(unit_path="account__unit", deletable=False))
         records_register("customers.accountlink", Records(unit_path="account__unit", deletable=False))
-        records_register("customers.socialcategoryassignment", Records(within=selectors.social_categories_within_units))
+        records_register(
+            "customers.socialcategoryassignment", Records(within=selectors.social_categories_within_units)
+        )
         # Users are kernel records (gridcare.core) but reach units through staff memberships and customers.
         records_register("core.user", Records(within=selectors.users_within_units))
         # Lift a customer's portal sign-in lock (staff who may change the contract, for an account of their units).

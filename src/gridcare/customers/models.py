@@ -11,8 +11,12 @@ from gridcare.core.text import fold
 from gridcare.network.models import TransformerStation
 from gridcare.org.models import Commune, Province, Unit
 
-e164 = RegexValidator(r"^\+[1-9]\d{7,14}$", _("Số điện thoại phải theo dạng quốc tế E.164, ví dụ +84912345678."))
-customer_code = RegexValidator(r"^[A-Z]{2}[A-Z0-9]{11}$", _("Mã khách hàng gồm 13 ký tự, bắt đầu bằng tiền tố của công ty."))
+e164 = RegexValidator(
+    r"^\+[1-9]\d{7,14}$", _("Số điện thoại phải theo dạng quốc tế E.164, ví dụ +84912345678.")
+)
+customer_code = RegexValidator(
+    r"^[A-Z]{2}[A-Z0-9]{11}$", _("Mã khách hàng gồm 13 ký tự, bắt đầu bằng tiền tố của công ty.")
+)
 
 
 class Customer(models.Model):
@@ -29,7 +33,11 @@ class Customer(models.Model):
     search_name = models.CharField(max_length=200, editable=False, db_default="")
     tax_code = models.CharField(_("mã số thuế"), max_length=20, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
         verbose_name=_("tài khoản cổng khách hàng"),
     )
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
@@ -38,7 +46,11 @@ class Customer(models.Model):
         verbose_name = _("khách hàng")
         verbose_name_plural = _("khách hàng")
         # varchar_pattern_ops (PostgreSQL only; other databases ignore it) lets LIKE 'prefix%' use the index.
-        indexes = [models.Index(fields=["search_name"], name="customer_search_name", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(
+                fields=["search_name"], name="customer_search_name", opclasses=["varchar_pattern_ops"]
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -84,7 +96,9 @@ class Premise(models.Model):
     """The place where electricity is used: an address after the 2025 reform (province, commune/ward, street)."""
 
     province = models.ForeignKey(Province, on_delete=models.PROTECT, verbose_name=_("tỉnh/thành phố"))
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="premises", verbose_name=_("phường/xã"))
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="premises", verbose_name=_("phường/xã")
+    )
     street = models.CharField(_("địa chỉ (số nhà, đường, ấp/khu vực)"), max_length=255)
     # `street` folded (`core.text.fold`), kept by `save()` and by bulk writers: address search without diacritics.
     search_street = models.CharField(max_length=255, editable=False, db_default="")
@@ -122,44 +136,74 @@ class Account(models.Model):
         CLOSED = "closed", _("đã thanh lý")
 
     code = models.CharField(_("mã khách hàng"), max_length=13, unique=True, validators=[customer_code])
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("khách hàng"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("đội quản lý"))
-    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("địa điểm"))
-    purpose = models.CharField(_("mục đích sử dụng"), max_length=20, choices=Purpose.choices, default=Purpose.RESIDENTIAL)
-    voltage = models.CharField(_("cấp điện áp"), max_length=10, choices=Voltage.choices, default=Voltage.LT6KV)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("khách hàng")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("đội quản lý")
+    )
+    premise = models.ForeignKey(
+        Premise, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("địa điểm")
+    )
+    purpose = models.CharField(
+        _("mục đích sử dụng"), max_length=20, choices=Purpose.choices, default=Purpose.RESIDENTIAL
+    )
+    voltage = models.CharField(
+        _("cấp điện áp"), max_length=10, choices=Voltage.choices, default=Voltage.LT6KV
+    )
     households = models.PositiveSmallIntegerField(
-        _("số hộ dùng chung công tơ"), default=1, validators=[MinValueValidator(1)],
+        _("số hộ dùng chung công tơ"),
+        default=1,
+        validators=[MinValueValidator(1)],
         help_text=_("Nhân với định mức mỗi bậc thang."),
     )
     status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     phone = models.CharField(_("điện thoại"), max_length=16, blank=True, validators=[e164], db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     zalo_user_id = models.CharField(_("Zalo"), max_length=64, blank=True)
-    preferred_language = models.CharField(_("ngôn ngữ"), max_length=5, choices=settings.LANGUAGES, default="vi")
+    preferred_language = models.CharField(
+        _("ngôn ngữ"), max_length=5, choices=settings.LANGUAGES, default="vi"
+    )
     start_date = models.DateField(_("ngày bắt đầu"))
     sensitive = models.CharField(
-        _("khách hàng cần lưu ý khi ngừng cấp điện"), max_length=20, choices=SensitiveKind.choices, blank=True,
+        _("khách hàng cần lưu ý khi ngừng cấp điện"),
+        max_length=20,
+        choices=SensitiveKind.choices,
+        blank=True,
         db_default="",  # bulk writers (the demo, imports) that name their columns need not know this one
-        help_text=_("Bệnh viện, trường học, khách hàng lớn…: hiện ra cho nhân viên trước khi thông báo ngừng cấp điện."),
+        help_text=_(
+            "Bệnh viện, trường học, khách hàng lớn…: hiện ra cho nhân viên trước khi thông báo ngừng cấp điện."
+        ),
     )
     # Chosen by the customer on the portal (`notifications.selfservice.bill_delivery_set`); "paper" is the flag the
     # bill printing reads (`selectors.paper_bill_accounts`). Bulk writers need not know it (database default).
     bill_delivery = models.CharField(
-        _("cách nhận hoá đơn"), max_length=10, choices=BillDelivery.choices, blank=True, db_default="",
+        _("cách nhận hoá đơn"),
+        max_length=10,
+        choices=BillDelivery.choices,
+        blank=True,
+        db_default="",
     )
 
     class Meta:
         verbose_name = _("hợp đồng (mã khách hàng)")
         verbose_name_plural = _("hợp đồng (mã khách hàng)")
         constraints = [
-            models.CheckConstraint(condition=models.Q(households__gte=1), name="account_households_at_least_one"),
+            models.CheckConstraint(
+                condition=models.Q(households__gte=1), name="account_households_at_least_one"
+            ),
             models.CheckConstraint(condition=Exact(Length("code"), 13), name="account_code_13_characters"),
             # The bill run maps these columns to the tariff engine's codes: a value outside the choices would be
             # "no tariff" there, so the database refuses it in the first place.
-            models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values), name="account_purpose_known"),
-            models.CheckConstraint(condition=models.Q(voltage__in=Voltage.values), name="account_voltage_known"),
             models.CheckConstraint(
-                condition=models.Q(bill_delivery__in=["", *BillDelivery.values]), name="account_bill_delivery_known"
+                condition=models.Q(purpose__in=Purpose.values), name="account_purpose_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(voltage__in=Voltage.values), name="account_voltage_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(bill_delivery__in=["", *BillDelivery.values]),
+                name="account_bill_delivery_known",
             ),
         ]
 
@@ -174,7 +218,10 @@ class ServicePoint(models.Model):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="service_points")
     premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="service_points")
     transformer_station = models.ForeignKey(
-        TransformerStation, on_delete=models.PROTECT, related_name="service_points", verbose_name=_("trạm biến áp")
+        TransformerStation,
+        on_delete=models.PROTECT,
+        related_name="service_points",
+        verbose_name=_("trạm biến áp"),
     )
 
     class Meta:
@@ -208,9 +255,13 @@ class SocialCategoryAssignment(models.Model):
     class Meta:
         verbose_name = _("đối tượng chính sách")
         verbose_name_plural = _("đối tượng chính sách")
-        permissions = [("access_social_category", _("Được xem và sửa đối tượng chính sách (dữ liệu nhạy cảm)"))]
+        permissions = [
+            ("access_social_category", _("Được xem và sửa đối tượng chính sách (dữ liệu nhạy cảm)"))
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "category", "active_from"], name="social_category_once_per_start"),
+            models.UniqueConstraint(
+                fields=["customer", "category", "active_from"], name="social_category_once_per_start"
+            ),
             models.CheckConstraint(
                 condition=models.Q(active_to__isnull=True) | models.Q(active_to__gt=models.F("active_from")),
                 name="social_category_range_valid",
@@ -248,10 +299,14 @@ class AccountLink(models.Model):
         MEMBER = "member", _("được chủ hợp đồng cho dùng chung")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_links",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="account_links",
         verbose_name=_("tài khoản cổng khách hàng"),
     )
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="links", verbose_name=_("hợp đồng"))
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="links", verbose_name=_("hợp đồng")
+    )
     role = models.CharField(_("vai trò"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     verified_at = models.DateTimeField(_("xác nhận lúc"))
     created_at = models.DateTimeField(_("ngày tạo"))
@@ -291,7 +346,11 @@ class ContactChange(models.Model):
     requested_at = models.DateTimeField(_("yêu cầu lúc"))
     confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("người yêu cầu"),
     )
 

@@ -44,7 +44,11 @@ def account_links_for_user(*, user) -> QuerySet[AccountLink]:
     """The contracts of other customers linked to this login (they can be unlinked), by code."""
     if user is None or not user.is_authenticated:
         return AccountLink.objects.none()
-    return AccountLink.objects.filter(user=user).select_related("account__premise__commune").order_by("account__code", "pk")
+    return (
+        AccountLink.objects.filter(user=user)
+        .select_related("account__premise__commune")
+        .order_by("account__code", "pk")
+    )
 
 
 def account_is_owned_by(*, user, account: Account) -> bool:
@@ -122,7 +126,9 @@ def premises_within_units(queryset, *, user, unit_ids: list[int]):
 
 def social_categories_within_units(queryset, *, user, unit_ids: list[int]):
     """Social categories of customers with an account in the units."""
-    return queryset.filter(Exists(Account.objects.filter(customer=OuterRef("customer_id"), unit__in=unit_ids)))
+    return queryset.filter(
+        Exists(Account.objects.filter(customer=OuterRef("customer_id"), unit__in=unit_ids))
+    )
 
 
 def users_within_units(queryset, *, user, unit_ids: list[int]):

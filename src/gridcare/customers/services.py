@@ -40,7 +40,9 @@ def _delete_audited(*, instance: models.Model, user: Any, reason: str) -> None:
         instance.delete()
 
 
-def _update_audited(*, instance: models.Model, changes: dict[str, Any], user: Any, reason: str) -> models.Model:
+def _update_audited(
+    *, instance: models.Model, changes: dict[str, Any], user: Any, reason: str
+) -> models.Model:
     for name, value in changes.items():
         setattr(instance, name, value)
     instance.full_clean()
@@ -135,7 +137,9 @@ def social_category_assign(
 
 
 @transaction.atomic
-def social_category_delete(*, assignment: SocialCategoryAssignment, user: Any = None, reason: str = "") -> None:
+def social_category_delete(
+    *, assignment: SocialCategoryAssignment, user: Any = None, reason: str = ""
+) -> None:
     """Delete a social category assignment and audit what it was."""
     _delete_audited(instance=assignment, user=user, reason=reason)
 
@@ -154,9 +158,15 @@ def social_categories_read_record(
     actor = user if user is not None and user.is_authenticated else None
     entries = [
         AuditEntry(
-            at=at, actor=actor, actor_label=label[:150], address=address, action=AuditEntry.Action.READ,
-            object_type=SocialCategoryAssignment._meta.label_lower, object_id=str(assignment.pk),
-            after={"customer_id": assignment.customer_id, "category": assignment.category}, reason=reason[:200],
+            at=at,
+            actor=actor,
+            actor_label=label[:150],
+            address=address,
+            action=AuditEntry.Action.READ,
+            object_type=SocialCategoryAssignment._meta.label_lower,
+            object_id=str(assignment.pk),
+            after={"customer_id": assignment.customer_id, "category": assignment.category},
+            reason=reason[:200],
         )  # fmt: skip
         for assignment in assignments
     ]
@@ -205,7 +215,9 @@ def account_link_remove(*, user: Any, account: Account) -> int:
 
 
 @transaction.atomic
-def contact_change_request(*, account: Account, kind: str, new_value: str, user: Any, now: dt.datetime) -> ContactChange:
+def contact_change_request(
+    *, account: Account, kind: str, new_value: str, user: Any, now: dt.datetime
+) -> ContactChange:
     """Record a requested change of e-mail, phone or Zalo, pending its confirmation (an earlier pending one is superseded)."""
     old = {ContactChange.Kind.EMAIL: account.email, ContactChange.Kind.PHONE: account.phone,
            ContactChange.Kind.ZALO: account.zalo_user_id}[kind]  # fmt: skip
@@ -214,7 +226,12 @@ def contact_change_request(*, account: Account, kind: str, new_value: str, user:
             status=ContactChange.Status.SUPERSEDED
         )
         return ContactChange.objects.create(
-            account=account, kind=kind, old_value=old, new_value=new_value, requested_at=now, requested_by=user
+            account=account,
+            kind=kind,
+            old_value=old,
+            new_value=new_value,
+            requested_at=now,
+            requested_by=user,
         )
 
 
@@ -237,8 +254,12 @@ def contact_change_confirm(*, change: ContactChange, user: Any, now: dt.datetime
     else:
         changes["zalo_user_id"] = change.new_value
     with acting_as(user=user, reason="portal: xác nhận đổi thông tin liên lạc"):
-        _update_audited(instance=account, changes=changes, user=user, reason="portal: xác nhận đổi thông tin liên lạc")
-        ContactChange.objects.filter(pk=change.pk).update(status=ContactChange.Status.CONFIRMED, confirmed_at=now)
+        _update_audited(
+            instance=account, changes=changes, user=user, reason="portal: xác nhận đổi thông tin liên lạc"
+        )
+        ContactChange.objects.filter(pk=change.pk).update(
+            status=ContactChange.Status.CONFIRMED, confirmed_at=now
+        )
     change.status, change.confirmed_at = ContactChange.Status.CONFIRMED, now
     return account
 
@@ -252,7 +273,10 @@ def contact_remove(*, account: Account, kind: str, user: Any, now: dt.datetime, 
     field = {ContactChange.Kind.EMAIL: "email", ContactChange.Kind.ZALO: "zalo_user_id"}[kind]
     account = Account.objects.select_for_update().get(pk=account.pk)
     changes: dict[str, Any] = {field: ""}
-    if account.bill_delivery == {ContactChange.Kind.EMAIL: BillDelivery.EMAIL, ContactChange.Kind.ZALO: BillDelivery.ZALO}[kind]:
+    if (
+        account.bill_delivery
+        == {ContactChange.Kind.EMAIL: BillDelivery.EMAIL, ContactChange.Kind.ZALO: BillDelivery.ZALO}[kind]
+    ):
         changes["bill_delivery"] = ""
     with acting_as(user=user, reason=reason[:200]):
         ContactChange.objects.filter(account=account, kind=kind, status=ContactChange.Status.PENDING).update(
@@ -271,7 +295,10 @@ def contact_remove(*, account: Account, kind: str, user: Any, now: dt.datetime, 
 def account_bill_delivery_set(*, account: Account, bill_delivery: str, user: Any) -> Account:
     """Store how the customer wants bills of this contract (audited)."""
     return _update_audited(
-        instance=account, changes={"bill_delivery": bill_delivery}, user=user, reason="portal: chọn cách nhận hoá đơn"
+        instance=account,
+        changes={"bill_delivery": bill_delivery},
+        user=user,
+        reason="portal: chọn cách nhận hoá đơn",
     )
 
 

@@ -71,7 +71,12 @@ def _address_key(kind: str, address: str) -> str:
 
 
 def signin_locked_until(
-    *, identifier: str, address: str | None, now: dt.datetime, policy: SigninPolicy | None = None, kind: str = PASSWORD
+    *,
+    identifier: str,
+    address: str | None,
+    now: dt.datetime,
+    policy: SigninPolicy | None = None,
+    kind: str = PASSWORD,
 ) -> dt.datetime | None:
     """When sign-in for this account from this address opens again, or None when it is open now."""
     policy = policy or SigninPolicy.from_settings(kind)
@@ -84,7 +89,10 @@ def signin_locked_until(
     if address:
         unlocks.append(
             throttle.locked_until(
-                key=_address_key(kind, address), limit=policy.max_failures_per_address, now=now, window=policy.window
+                key=_address_key(kind, address),
+                limit=policy.max_failures_per_address,
+                now=now,
+                window=policy.window,
             )
         )
     locked = [moment for moment in unlocks if moment is not None and moment > now]
@@ -92,7 +100,12 @@ def signin_locked_until(
 
 
 def signin_failure_record(
-    *, identifier: str, address: str | None, now: dt.datetime, policy: SigninPolicy | None = None, kind: str = PASSWORD
+    *,
+    identifier: str,
+    address: str | None,
+    now: dt.datetime,
+    policy: SigninPolicy | None = None,
+    kind: str = PASSWORD,
 ) -> LoginAttempt:
     """Count one failed sign-in for the account (from this address) and for the address."""
     policy = policy or SigninPolicy.from_settings(kind)
@@ -104,7 +117,12 @@ def signin_failure_record(
 
 @transaction.atomic
 def signin_success_record(
-    *, identifier: str, address: str | None, now: dt.datetime, policy: SigninPolicy | None = None, kind: str = PASSWORD
+    *,
+    identifier: str,
+    address: str | None,
+    now: dt.datetime,
+    policy: SigninPolicy | None = None,
+    kind: str = PASSWORD,
 ) -> None:
     """Forget the account's failures from this address, and prune trail rows older than the window."""
     policy = policy or SigninPolicy.from_settings(kind)
@@ -144,8 +162,14 @@ class AccountLock:
     locked_until: dt.datetime | None  # when the last of those locks lifts by itself
 
 
-def _failed_addresses(*, identifier: str, now: dt.datetime, window: dt.timedelta) -> tuple[int, list[str | None]]:
-    rows = list(LoginAttempt.objects.filter(identifier=identifier, at__gt=now - window).values_list("address", flat=True))
+def _failed_addresses(
+    *, identifier: str, now: dt.datetime, window: dt.timedelta
+) -> tuple[int, list[str | None]]:
+    rows = list(
+        LoginAttempt.objects.filter(identifier=identifier, at__gt=now - window).values_list(
+            "address", flat=True
+        )
+    )
     return len(rows), sorted(set(rows), key=lambda a: a or "")
 
 
@@ -163,7 +187,9 @@ def account_lock_status(*, identifier: str, now: dt.datetime) -> AccountLock:
         for kind, p in policies.items():
             key = _account_key(kind, identifier, address)
             failures += throttle.count(key=key, now=now, window=p.window)
-            moment = throttle.locked_until(key=key, limit=p.max_failures_per_account, now=now, window=p.window)
+            moment = throttle.locked_until(
+                key=key, limit=p.max_failures_per_account, now=now, window=p.window
+            )
             if moment is not None and moment > now:
                 moments.append(moment)
         if moments:

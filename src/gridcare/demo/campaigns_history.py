@@ -66,12 +66,20 @@ def saver_history_load(*, year: int, now: dt.datetime) -> int:
         return 0
     rng = np.random.default_rng([year, 14])
     # The change from one year to the next: most families about the same (±6 %), one in four saving 12–30 %.
-    change = np.where(rng.random(len(chosen)) < 0.25, -rng.uniform(0.12, 0.30, len(chosen)), rng.uniform(-0.06, 0.06, len(chosen)))
-    season = np.array([0.85, 0.82, 0.95, 1.15, 1.25, 1.2, 1.1, 1.05, 1.0, 0.95, 0.9, 0.88])  # the hot months use more
+    change = np.where(
+        rng.random(len(chosen)) < 0.25,
+        -rng.uniform(0.12, 0.30, len(chosen)),
+        rng.uniform(-0.06, 0.06, len(chosen)),
+    )
+    season = np.array(
+        [0.85, 0.82, 0.95, 1.15, 1.25, 1.2, 1.1, 1.05, 1.0, 0.95, 0.9, 0.88]
+    )  # the hot months use more
     bills, payments = [], []
     for n, account_id in enumerate(chosen):
         period, start_date, start_index, kwh = earliest[account_id]
-        months = [m for m in (_month(first_month.year, first_month.month + i) for i in range(36)) if m < period]
+        months = [
+            m for m in (_month(first_month.year, first_month.month + i) for i in range(36)) if m < period
+        ]
         base = max(int(kwh), 60) / season[(period.month - 1) % 12]
         usage = [max(20, round(base * season[m.month - 1] * (1 + change[n] if m.year == year else 1) * rng.uniform(0.95, 1.05)))
                  for m in months]  # fmt: skip
@@ -93,13 +101,20 @@ def saver_history_load(*, year: int, now: dt.datetime) -> int:
         bills += rows
     with transaction.atomic():
         created = Bill.objects.bulk_create(bills, batch_size=2000)
-        numbers = {b.number: b for b in Bill.objects.filter(number__in=[b.number for b in created]).only("pk", "number", "total", "account_id", "issued_at")}
+        numbers = {
+            b.number: b
+            for b in Bill.objects.filter(number__in=[b.number for b in created]).only(
+                "pk", "number", "total", "account_id", "issued_at"
+            )
+        }
         for bill in numbers.values():
             paid = bill.issued_at + dt.timedelta(days=6)
             payments.append(Payment(account_id=bill.account_id, channel="counter", reference=f"{LEGACY_PREFIX}-{bill.number}",
                                     amount=bill.total, received_at=paid, recorded_at=paid, note="Hệ thống hoá đơn cũ"))  # fmt: skip
         Payment.objects.bulk_create(payments, batch_size=2000)
-        by_reference = dict(Payment.objects.filter(reference__startswith=f"{LEGACY_PREFIX}-").values_list("reference", "pk"))
+        by_reference = dict(
+            Payment.objects.filter(reference__startswith=f"{LEGACY_PREFIX}-").values_list("reference", "pk")
+        )
         Allocation.objects.bulk_create(
             (Allocation(payment_id=by_reference[f"{LEGACY_PREFIX}-{b.number}"], bill_id=b.pk, amount=b.total,
                         created_at=b.issued_at + dt.timedelta(days=6)) for b in numbers.values()),
@@ -151,14 +166,24 @@ def demand_response_history_load(*, admin, company, year: int, now: dt.datetime)
         )  # fmt: skip
         commitment = 20 + (np.arange(len(installations)) * 7) % 40
         Enrolment.objects.bulk_create(
-            Enrolment(programme=programme, account_id=a, commitment_kw=int(kw), enrolled_on=dt.date(year, 3, 1))
+            Enrolment(
+                programme=programme, account_id=a, commitment_kw=int(kw), enrolled_on=dt.date(year, 3, 1)
+            )
             for (a, _meter), kw in zip(installations, commitment, strict=True)
         )
         event = flexibility.event_call(user=admin, programme=programme, name="Giảm phụ tải cao điểm tối", starts_at=_local(day, 18),
                                        ends_at=_local(day, 20), target_kw=int(commitment.sum() * 0.8), now=_local(day, 8))  # fmt: skip
         for n, participant in enumerate(event.participants.order_by("account_id")):
-            response = EventParticipant.Response.ACKNOWLEDGED if taking_part[n] else EventParticipant.Response.OPTED_OUT
-            flexibility.participant_respond(participant=participant, response=response, channel="portal", now=_local(day, 9))
+            response = (
+                EventParticipant.Response.ACKNOWLEDGED
+                if taking_part[n]
+                else EventParticipant.Response.OPTED_OUT
+            )
+            flexibility.participant_respond(
+                participant=participant, response=response, channel="portal", now=_local(day, 9)
+            )
         flexibility.event_results_compute(user=admin, event=event, now=_local(day + dt.timedelta(days=1), 8))
-        OutboxMessage.objects.filter(notice__key=f"dr-event-{event.pk}").update(status=OutboxStatus.SENT, sent_at=_local(day, 8))
+        OutboxMessage.objects.filter(notice__key=f"dr-event-{event.pk}").update(
+            status=OutboxStatus.SENT, sent_at=_local(day, 8)
+        )
     return len(installations)

@@ -46,7 +46,9 @@ def _ensure_intervals(*, meter_id: int, today: dt.date, days: int, seed: int) ->
     hours = (np.arange(48) / 2)[None, :]
     shape = 400 + 900 * ((hours >= 7) & (hours < 21))  # Wh per half-hour
     weekday = np.array([(first + dt.timedelta(days=d)).weekday() < 6 for d in range(days)])[:, None]
-    wh = np.rint(shape * np.where(weekday, 1.0, 0.6) * np.exp(0.08 * rng.standard_normal((days, 48)))).astype(np.int64)
+    wh = np.rint(shape * np.where(weekday, 1.0, 0.6) * np.exp(0.08 * rng.standard_normal((days, 48)))).astype(
+        np.int64
+    )
     start = _local(first, 0)
     IntervalReading.objects.bulk_create(
         (IntervalReading(meter_id=meter_id, start=start + dt.timedelta(minutes=30 * i), energy_wh=int(v))
@@ -72,7 +74,11 @@ def demo_demand_response_load(*, today: dt.date, now: dt.datetime, seed: int, in
     accounts = dict(installations)
     business = demo_login_accounts()["business"]
     if business is not None and business.pk not in accounts:
-        meter = MeterInstallation.objects.filter(account=business, removed_on__isnull=True).values_list("meter_id", flat=True).first()
+        meter = (
+            MeterInstallation.objects.filter(account=business, removed_on__isnull=True)
+            .values_list("meter_id", flat=True)
+            .first()
+        )
         if meter is not None:
             _ensure_intervals(meter_id=meter, today=today, days=interval_days, seed=seed)
             accounts[business.pk] = meter
@@ -92,7 +98,12 @@ def demo_demand_response_load(*, today: dt.date, now: dt.datetime, seed: int, in
         commitment = 5 + (np.arange(len(ids)) * 7) % 40  # kW: the demo's large customers draw tens of kW
         # Set-based enrolment of accounts the demo built as large (smart meter, 30-minute data, ≥ 1 GWh a year).
         Enrolment.objects.bulk_create(
-            Enrolment(programme=programme, account_id=a, commitment_kw=int(kw), enrolled_on=today.replace(month=1, day=1))
+            Enrolment(
+                programme=programme,
+                account_id=a,
+                commitment_kw=int(kw),
+                enrolled_on=today.replace(month=1, day=1),
+            )
             for a, kw in zip(ids, commitment, strict=True)
         )
         past_day = _past_event_day(today)
@@ -110,7 +121,11 @@ def demo_demand_response_load(*, today: dt.date, now: dt.datetime, seed: int, in
             for participant in rows:
                 if key == "pending":
                     continue
-                response = EventParticipant.Response.OPTED_OUT if key == "opted_out" else EventParticipant.Response.ACKNOWLEDGED
+                response = (
+                    EventParticipant.Response.OPTED_OUT
+                    if key == "opted_out"
+                    else EventParticipant.Response.ACKNOWLEDGED
+                )
                 services.participant_respond(participant=participant, response=response,
                                              channel="portal" if key == "opted_out" else key, now=_local(past_day, 9))  # fmt: skip
         # Those who took part cut their load in the window and moved some of it to the night's off-peak hours.
@@ -119,19 +134,27 @@ def demo_demand_response_load(*, today: dt.date, now: dt.datetime, seed: int, in
         cutting = [p for key in ("portal", "openadr") for p in buckets[key]]
         for n, share in enumerate((70, 80, 90)):
             meters = [accounts[p.account_id] for p in cutting[n::3]]
-            IntervalReading.objects.filter(meter_id__in=meters, start__gte=past.starts_at, start__lt=past.ends_at).update(
-                energy_wh=F("energy_wh") * share / 100
-            )
+            IntervalReading.objects.filter(
+                meter_id__in=meters, start__gte=past.starts_at, start__lt=past.ends_at
+            ).update(energy_wh=F("energy_wh") * share / 100)
             for i in offpeak:
                 start = _local(past_day, 0) + dt.timedelta(minutes=30 * i)
-                IntervalReading.objects.filter(meter_id__in=meters, start=start).update(energy_wh=F("energy_wh") * (130 - share // 3) / 100)
+                IntervalReading.objects.filter(meter_id__in=meters, start=start).update(
+                    energy_wh=F("energy_wh") * (130 - share // 3) / 100
+                )
         services.event_results_compute(user=admin, event=past, now=past.ends_at + dt.timedelta(hours=12))
-        tomorrow = max(today, now.astimezone(BUSINESS_TZ).date()) + dt.timedelta(days=1)  # always ahead of the clock
+        tomorrow = max(today, now.astimezone(BUSINESS_TZ).date()) + dt.timedelta(
+            days=1
+        )  # always ahead of the clock
         services.event_call(
             user=admin, programme=programme, name="Giảm phụ tải cao điểm tối mai", starts_at=_local(tomorrow, 18),
             ends_at=_local(tomorrow, 20), target_kw=int(commitment.sum() * 0.8), now=now,
         )  # fmt: skip
         first = ids[0] if business is None or business.pk not in accounts else business.pk
-        ven, _client, _secret = services.ven_register(user=admin, account=Account.objects.get(pk=first), ven_name="EMS-DEMO", now=now)
-        Ven.objects.filter(pk=ven.pk).update(client_id=DEMO_VEN_CLIENT_ID, secret_hash=secret_hash(DEMO_VEN_SECRET))
+        ven, _client, _secret = services.ven_register(
+            user=admin, account=Account.objects.get(pk=first), ven_name="EMS-DEMO", now=now
+        )
+        Ven.objects.filter(pk=ven.pk).update(
+            client_id=DEMO_VEN_CLIENT_ID, secret_hash=secret_hash(DEMO_VEN_SECRET)
+        )
     return len(participants)

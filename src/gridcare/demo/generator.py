@@ -29,10 +29,18 @@ CUSTOMER_STATION_KVA = np.array([250, 320, 400, 560, 630, 750, 1000, 1250, 1600,
 BUSINESS_TZ_OFFSET = np.timedelta64(7, "h")  # Asia/Ho_Chi_Minh has no daylight saving time
 # Reading-period Tết dip by purpose: factories stop for a week or two, offices close, homes less so.
 TET_DIP = np.array([0.93, 0.85, 0.62, 0.78, 0.78])
-BILL_SHOCK_SHARE = 0.005  # homes whose latest month jumps (new air conditioner, hot weeks): bills held for review
+BILL_SHOCK_SHARE = (
+    0.005  # homes whose latest month jumps (new air conditioner, hot weeks): bills held for review
+)
 BILL_SHOCK_MIN = 3
 BILL_SHOCK_FACTOR = 2.5
-SOCIAL_SHARES = [("poor", 0.025), ("near_poor", 0.02), ("policy_family", 0.03), ("elderly_alone", 0.01), ("orphan", 0.003)]
+SOCIAL_SHARES = [
+    ("poor", 0.025),
+    ("near_poor", 0.02),
+    ("policy_family", 0.03),
+    ("elderly_alone", 0.01),
+    ("orphan", 0.003),
+]
 
 
 def large_customer_count(customers: int) -> int:
@@ -186,11 +194,18 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
         | ((purpose == PRODUCTION) & (draw < 0.15) & ~large)
     )
 
-    name, public_service = _names(rng, n, person=person, purpose=purpose, large=large, commune=commune, company=company)
+    name, public_service = _names(
+        rng, n, person=person, purpose=purpose, large=large, commune=commune, company=company
+    )
     purpose = np.where(public_service, PUBLIC_SERVICE, purpose)
-    region = np.where(team < 10, 18, np.where(team < 17, 63, 22))  # tax office prefixes: Can Tho, Hau Giang, Soc Trang
+    region = np.where(
+        team < 10, 18, np.where(team < 17, 63, 22)
+    )  # tax office prefixes: Can Tho, Hau Giang, Soc Trang
     tax_digits = rng.integers(0, 10**8, n)
-    tax_code = ["" if p else f"{r}{d:08d}" for p, r, d in zip(person.tolist(), region.tolist(), tax_digits.tolist(), strict=True)]
+    tax_code = [
+        "" if p else f"{r}{d:08d}"
+        for p, r, d in zip(person.tolist(), region.tolist(), tax_digits.tolist(), strict=True)
+    ]
 
     house = rng.integers(1, 400, n)
     street_pick = rng.integers(0, len(places.STREETS), n)
@@ -198,7 +213,9 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
     ward_of = is_ward[commune]
     street = [
         f"{h} đường {places.STREETS[s]}" if w else f"Số {h}, ấp {places.HAMLETS[a]}"
-        for h, s, a, w in zip(house.tolist(), street_pick.tolist(), hamlet_pick.tolist(), ward_of.tolist(), strict=True)
+        for h, s, a, w in zip(
+            house.tolist(), street_pick.tolist(), hamlet_pick.tolist(), ward_of.tolist(), strict=True
+        )
     ]
 
     has_phone = (rng.random(n) < 0.88) | large
@@ -230,21 +247,38 @@ def population(*, seed: int, customers: int, today: dt.date, company: Company) -
         "lt6kv",
     ).tolist()
 
-    tou = large | ((purpose == PRODUCTION) & (rng.random(n) < 0.7)) | ((purpose == BUSINESS) & (rng.random(n) < 0.25))
+    tou = (
+        large
+        | ((purpose == PRODUCTION) & (rng.random(n) < 0.7))
+        | ((purpose == BUSINESS) & (rng.random(n) < 0.25))
+    )
     meter_kind = np.where(
-        large, SMART, np.where(tou, rng.choice([ELECTRONIC, SMART], size=n), rng.choice(3, size=n, p=[0.15, 0.45, 0.40]))
+        large,
+        SMART,
+        np.where(tou, rng.choice([ELECTRONIC, SMART], size=n), rng.choice(3, size=n, p=[0.15, 0.45, 0.40])),
     )
     digits = np.where(large, 7, np.where((meter_kind == MECHANICAL) & (rng.random(n) < 0.6), 5, 6))
     manufacturer_pick = rng.integers(0, 4, n)
-    by_kind = [["EMIC", "Vinasino", "Hữu Hồng", "EMIC"], ["EMIC", "Gelex", "Vinasino", "Hữu Hồng"], ["EMIC", "Gelex", "Landis+Gyr", "Elster"]]
-    manufacturer = [by_kind[k][m] for k, m in zip(meter_kind.tolist(), manufacturer_pick.tolist(), strict=True)]
+    by_kind = [
+        ["EMIC", "Vinasino", "Hữu Hồng", "EMIC"],
+        ["EMIC", "Gelex", "Vinasino", "Hữu Hồng"],
+        ["EMIC", "Gelex", "Landis+Gyr", "Elster"],
+    ]
+    manufacturer = [
+        by_kind[k][m] for k, m in zip(meter_kind.tolist(), manufacturer_pick.tolist(), strict=True)
+    ]
 
-    median = np.where(large, np.array([0, 25_000, 60_000, 20_000, 20_000])[purpose],
-                      np.array([170, 700, 2_500, 900, 900])[purpose])
+    median = np.where(
+        large,
+        np.array([0, 25_000, 60_000, 20_000, 20_000])[purpose],
+        np.array([170, 700, 2_500, 900, 900])[purpose],
+    )
     sigma = np.where(large, 0.55, np.array([0.55, 0.8, 0.8, 0.6, 0.6])[purpose])
     base_kwh = median * np.exp(sigma * rng.standard_normal(n))
     base_kwh = np.where(purpose == RESIDENTIAL, base_kwh * households**0.85, base_kwh)
-    base_kwh = np.clip(base_kwh, 5.0, 10.0**digits / 100)  # never more than one turn of the register in 24 months
+    base_kwh = np.clip(
+        base_kwh, 5.0, 10.0**digits / 100
+    )  # never more than one turn of the register in 24 months
     low, high = np.array([0.4, 0.6, 0.1, 0.8, 0.8])[purpose], np.array([1.6, 1.4, 0.6, 1.4, 1.4])[purpose]
     season_amplitude = rng.uniform(low, high)
     peak_share = rng.uniform(0.16, 0.26, n)
@@ -328,7 +362,11 @@ def _stations(rng, *, commune, large, base_kwh, is_ward, n_communes):
         count = max(1, math.ceil(len(members) / CUSTOMERS_PER_STATION))
         per_station = max(1, math.ceil(len(members) / count))
         station[members] = len(s_commune) + np.arange(len(members)) // per_station
-        kva_p = [0.05, 0.15, 0.1, 0.3, 0.15, 0.15, 0.05, 0.05] if is_ward[c] else [0.2, 0.3, 0.15, 0.25, 0.05, 0.05, 0, 0]
+        kva_p = (
+            [0.05, 0.15, 0.1, 0.3, 0.15, 0.15, 0.05, 0.05]
+            if is_ward[c]
+            else [0.2, 0.3, 0.15, 0.25, 0.05, 0.05, 0, 0]
+        )
         s_kva.extend(rng.choice(PUBLIC_STATION_KVA, size=count, p=kva_p).tolist())
         s_commune.extend([c] * count)
         s_number.extend(range(1, count + 1))
@@ -397,7 +435,9 @@ class Readings:
     source: np.ndarray
 
 
-def monthly_readings(*, seed: int, chunk: int, pop: Population, index: np.ndarray, today: dt.date) -> Readings:
+def monthly_readings(
+    *, seed: int, chunk: int, pop: Population, index: np.ndarray, today: dt.date
+) -> Readings:
     """24 cumulative monthly register readings for the accounts `index`, with seasonality and the Tết dip."""
     rng = np.random.default_rng([seed, 2, chunk])
     n = len(index)
@@ -434,8 +474,8 @@ def monthly_readings(*, seed: int, chunk: int, pop: Population, index: np.ndarra
     turns = cumulative // modulus[:, None]
     previous_turns = np.concatenate([np.zeros((n, 1), np.int64), turns[:, :-1]], axis=1)
 
-    peak_share = (pop.peak_share[index][:, None] * rng.uniform(0.9, 1.1, (n, MONTHS)))
-    offpeak_share = (pop.offpeak_share[index][:, None] * rng.uniform(0.9, 1.1, (n, MONTHS)))
+    peak_share = pop.peak_share[index][:, None] * rng.uniform(0.9, 1.1, (n, MONTHS))
+    offpeak_share = pop.offpeak_share[index][:, None] * rng.uniform(0.9, 1.1, (n, MONTHS))
     peak_kwh = np.rint(kwh * peak_share).astype(np.int64)
     offpeak_kwh = np.minimum(np.rint(kwh * offpeak_share).astype(np.int64), kwh - peak_kwh)
     normal_kwh = kwh - peak_kwh - offpeak_kwh
@@ -492,7 +532,9 @@ class Intervals:
     energy_wh: np.ndarray
 
 
-def interval_energy(*, seed: int, chunk: int, pop: Population, index: np.ndarray, today: dt.date, days: int) -> Intervals:
+def interval_energy(
+    *, seed: int, chunk: int, pop: Population, index: np.ndarray, today: dt.date, days: int
+) -> Intervals:
     """Half-hourly energy of the `days` days before `today` for the large accounts `index`."""
     rng = np.random.default_rng([seed, 3, chunk])
     n = len(index)
@@ -501,17 +543,26 @@ def interval_energy(*, seed: int, chunk: int, pop: Population, index: np.ndarray
     weekday = (day.astype(int) + 3) % 7  # 1970-01-01 was a Thursday
     month = day.astype("datetime64[M]").astype(int) % 12
     tet = np.array(places.TET_DAYS, dtype="datetime64[D]")
-    near_tet = ((day[:, None] - tet[None, :]).astype(int) >= -3) & ((day[:, None] - tet[None, :]).astype(int) <= 5)
+    near_tet = ((day[:, None] - tet[None, :]).astype(int) >= -3) & (
+        (day[:, None] - tet[None, :]).astype(int) <= 5
+    )
     holiday = near_tet.any(axis=1)
     season = np.array(places.SEASON_BY_MONTH)[month]
     daily_kwh = (
-        pop.base_kwh[index][:, None] / 30.4
+        pop.base_kwh[index][:, None]
+        / 30.4
         * (1 + pop.season_amplitude[index][:, None] * (season[None, :] - 1))
         * WEEKDAY_FACTOR[purpose][:, weekday]
         * np.where(holiday[None, :], TET_HOLIDAY_FACTOR[purpose][:, None], 1.0)
     )
     shape = DAILY_PROFILE[purpose]  # (n, 48)
-    wh = daily_kwh[:, :, None] * shape[:, None, :] / 48 * 1000 * np.exp(0.12 * rng.standard_normal((n, days, 48)))
+    wh = (
+        daily_kwh[:, :, None]
+        * shape[:, None, :]
+        / 48
+        * 1000
+        * np.exp(0.12 * rng.standard_normal((n, days, 48)))
+    )
     local_start = day.astype("datetime64[m]")[:, None] + np.arange(48) * np.timedelta64(30, "m")
     return Intervals(
         start_utc=(local_start - BUSINESS_TZ_OFFSET).reshape(-1),

@@ -28,7 +28,13 @@ from . import places
 from .selectors import demo_login_accounts
 
 REASON = "demo: chuyển đổi số"
-TARGET_PER_1000 = {Measure.APP: 30, Measure.EMAIL: 15, Measure.ZALO: 20, Measure.EBILL: 40, Measure.ONLINE_PAYMENT: 60}
+TARGET_PER_1000 = {
+    Measure.APP: 30,
+    Measure.EMAIL: 15,
+    Measure.ZALO: 20,
+    Measure.EBILL: 40,
+    Measure.ONLINE_PAYMENT: 60,
+}
 
 
 def campaign_years(today: dt.date) -> list[int]:
@@ -46,21 +52,34 @@ def _adoption_moves(*, year: int, today: dt.date) -> None:
     start = dt.date(year, 11, 1)
     days = max(1, min((dt.date(year, 12, 31) - start).days, (today - start).days))
     at = _moment(start + dt.timedelta(days=days // 2))
-    open_accounts = Account.objects.exclude(status=Account.Status.CLOSED).filter(unit__code__startswith=f"{places.COMPANY_CODE}-")
+    open_accounts = Account.objects.exclude(status=Account.Status.CLOSED).filter(
+        unit__code__startswith=f"{places.COMPANY_CODE}-"
+    )
     salt = year % 7
-    pushed = list(open_accounts.filter(push_subscriptions__isnull=True).order_by("pk").values_list("pk", flat=True))
+    pushed = list(
+        open_accounts.filter(push_subscriptions__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
     PushSubscription.objects.bulk_create(
-        [PushSubscription(account_id=pk, endpoint=f"https://fcm.googleapis.com/fcm/send/demo-{year}-{pk}", p256dh="demo",
-                          auth="demo", created_at=at) for pk in pushed if pk % 29 == salt],  # fmt: skip
+        [
+            PushSubscription(
+                account_id=pk,
+                endpoint=f"https://fcm.googleapis.com/fcm/send/demo-{year}-{pk}",
+                p256dh="demo",
+                auth="demo",
+                created_at=at,
+            )
+            for pk in pushed
+            if pk % 29 == salt
+        ],  # fmt: skip
         batch_size=2000,
     )
     with acting_as(reason=f"{REASON} {year}"):
         open_accounts.filter(email="", pk__in=[pk for pk in pushed if pk % 31 == salt]).update(
             email=Concat(Value("khach"), F("code"), Value("@example.vn"))
         )
-        open_accounts.filter(zalo_user_id="").exclude(phone="").filter(pk__in=[pk for pk in pushed if pk % 23 == salt]).update(
-            zalo_user_id=Concat(Value("zalo-"), F("code"))
-        )
+        open_accounts.filter(zalo_user_id="").exclude(phone="").filter(
+            pk__in=[pk for pk in pushed if pk % 23 == salt]
+        ).update(zalo_user_id=Concat(Value("zalo-"), F("code")))
     # The changes happened during the campaign: their audit entries say when.
     AuditEntry.objects.filter(reason=f"{REASON} {year}", object_type="customers.account").update(at=at)
 
@@ -125,7 +144,11 @@ def demo_insights_load(*, today: dt.date, now: dt.datetime) -> int:
             )  # fmt: skip
             services.advice_publish(advice=ward, user=admin, now=now)
         # Reading-date agreements: a few customers of each team agreed to move from their route's day to month-end.
-        stops = RouteAccount.objects.filter(route__unit__in=teams).select_related("route").order_by("route__code", "sequence", "pk")
+        stops = (
+            RouteAccount.objects.filter(route__unit__in=teams)
+            .select_related("route")
+            .order_by("route__code", "sequence", "pk")
+        )
         agreements, per_route = [], {}
         for stop in stops.iterator(chunk_size=2000):
             taken = per_route.get(stop.route_id, 0)

@@ -55,7 +55,9 @@ def _outages_started_by_the_clock(*, now: dt.datetime) -> int:
     if len(stations) < 2:
         return 0
     starts = (now - dt.timedelta(hours=1), now - dt.timedelta(hours=6))
-    for station, start, hours, reason in zip(stations, starts, (4, 3), ("nâng cấp lưới hạ thế", "thay cáp ngầm"), strict=True):
+    for station, start, hours, reason in zip(
+        stations, starts, (4, 3), ("nâng cấp lưới hạ thế", "thay cáp ngầm"), strict=True
+    ):
         start = start.replace(minute=0, second=0, microsecond=0)
         announced = start - dt.timedelta(days=7)
         outage = outage_services.outage_plan(
@@ -97,7 +99,11 @@ def _hotline_requests(*, now: dt.datetime) -> int:
 
 
 def _refunds(*, now: dt.datetime) -> int:
-    paid = list(Payment.objects.filter(channel=Channel.VNPAY).exclude(reversals__isnull=False).order_by("-received_at", "pk")[:2])
+    paid = list(
+        Payment.objects.filter(channel=Channel.VNPAY)
+        .exclude(reversals__isnull=False)
+        .order_by("-received_at", "pk")[:2]
+    )
     if len(paid) < 2:
         return 0
     clerk = _staff()
@@ -128,7 +134,12 @@ def _reconciliation_day(*, now: dt.datetime) -> int:
     # VNPAY's list for yesterday (the sandbox is not running while the demo is built): one transaction VNPAY
     # counts that never reached us (its order expired without a callback) and one amount that differs.
     household = selectors.demo_login_accounts().get("household")
-    some = Payment.objects.filter(channel=Channel.VNPAY).select_related("account").order_by("-received_at", "pk").first()
+    some = (
+        Payment.objects.filter(channel=Channel.VNPAY)
+        .select_related("account")
+        .order_by("-received_at", "pk")
+        .first()
+    )
     if household is None or some is None:
         return len(runs)
     at = dt.datetime.combine(day, dt.time(19, 42), tzinfo=BUSINESS_TZ)

@@ -30,7 +30,11 @@ def _sensitive_accounts() -> None:
     public.filter(customer__name__icontains="bệnh viện").update(sensitive=SensitiveKind.HOSPITAL)
     public.filter(customer__name__icontains="trường").update(sensitive=SensitiveKind.SCHOOL)
     public.filter(sensitive="").update(sensitive=SensitiveKind.OTHER)
-    large = list(Account.objects.filter(purpose=Purpose.PRODUCTION).order_by("pk").values_list("pk", flat=True)[:SENSITIVE_PER_KIND])
+    large = list(
+        Account.objects.filter(purpose=Purpose.PRODUCTION)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SENSITIVE_PER_KIND]
+    )
     Account.objects.filter(pk__in=large).update(sensitive=SensitiveKind.LARGE_CUSTOMER)
 
 
@@ -41,14 +45,20 @@ def _sensitive_in(outage: Outage) -> None:
     affected = affected_accounts(outage=outage)
     if affected.exclude(sensitive="").exists():
         return
-    first = list(affected.exclude(purpose=Purpose.RESIDENTIAL).order_by("pk").values_list("pk", flat=True)[:2])
+    first = list(
+        affected.exclude(purpose=Purpose.RESIDENTIAL).order_by("pk").values_list("pk", flat=True)[:2]
+    )
     Account.objects.filter(pk__in=first).update(sensitive=SensitiveKind.LARGE_CUSTOMER)
 
 
 def _station_of(account: Account | None) -> TransformerStation | None:
     if account is None:
         return None
-    point = account.service_points.select_related("transformer_station__feeder", "transformer_station__commune").order_by("pk").first()
+    point = (
+        account.service_points.select_related("transformer_station__feeder", "transformer_station__commune")
+        .order_by("pk")
+        .first()
+    )
     return point.transformer_station if point else None
 
 
@@ -69,7 +79,11 @@ def demo_outages_load(*, now: dt.datetime) -> int:
     if home is None:
         return 0
     # Busy public stations, the household's team's first (a business's own station feeds only it).
-    public = TransformerStation.objects.filter(customer_owned=False).exclude(pk=home.pk).annotate(points=Count("service_points"))
+    public = (
+        TransformerStation.objects.filter(customer_owned=False)
+        .exclude(pk=home.pk)
+        .annotate(points=Count("service_points"))
+    )
     pool = list(public.filter(unit_id=home.unit_id).order_by("-points", "pk")[:4])
     pool += list(public.exclude(unit_id=home.unit_id).order_by("-points", "pk")[: 4 - len(pool)])
     pool += [home] * (4 - len(pool))
@@ -140,7 +154,9 @@ def demo_outages_load(*, now: dt.datetime) -> int:
         .exclude(status=Account.Status.CLOSED).order_by("pk").distinct()[:4]
     )  # fmt: skip
     for minutes, account in zip((25, 20, 14, 9), neighbours, strict=False):
-        services.outage_report_file(account=account, now=now - dt.timedelta(minutes=minutes), note="mất điện cả xóm")
+        services.outage_report_file(
+            account=account, now=now - dt.timedelta(minutes=minutes), note="mất điện cả xóm"
+        )
     if neighbours:
         services.incident_from_reports(feeder=home.feeder, by=None, now=now - dt.timedelta(minutes=5),
                                        estimated_restoration=now + dt.timedelta(hours=2))  # fmt: skip

@@ -26,14 +26,18 @@ def demo_payments_load(*, today: dt.date, now: dt.datetime) -> int:
     if not owed.exists():
         return 0
     with transaction.atomic():
-        rows = list(owed.order_by("account_id", "period", "pk").values_list("pk", "account_id", "period", "total"))
+        rows = list(
+            owed.order_by("account_id", "period", "pk").values_list("pk", "account_id", "period", "total")
+        )
         by_account: dict[int, list] = {}
         for row in rows:
             by_account.setdefault(row[1], []).append(row)
         # Each account's latest bill is the one in play; the earlier ones were due weeks after their month.
         latest_ids = {bills[-1][0] for bills in by_account.values()}
         for period in {row[2] for row in rows}:
-            owed.filter(period=period).exclude(pk__in=latest_ids).update(due_date=_next_month(period) + dt.timedelta(days=15))
+            owed.filter(period=period).exclude(pk__in=latest_ids).update(
+                due_date=_next_month(period) + dt.timedelta(days=15)
+            )
         overdue = [bills[-1][0] for a, bills in by_account.items() if a % 10 in (7, 8)]
         owed.filter(pk__in=overdue).update(due_date=today - dt.timedelta(days=5))
         payments, plans = [], []  # plans: (payment index, [(bill id, amount)])
@@ -41,7 +45,9 @@ def demo_payments_load(*, today: dt.date, now: dt.datetime) -> int:
             history, current = bills[:-1], bills[-1:]
             channel = CHANNELS[account_id % len(CHANNELS)]
             if history:
-                paid_on = dt.datetime.combine(_next_month(history[-1][2]) + dt.timedelta(days=7), dt.time(9), tzinfo=dt.UTC)
+                paid_on = dt.datetime.combine(
+                    _next_month(history[-1][2]) + dt.timedelta(days=7), dt.time(9), tzinfo=dt.UTC
+                )
                 payments.append(Payment(channel=channel, reference=f"DEMO-{account_id}-H", account_id=account_id,
                                         amount=sum(b[3] for b in history), received_at=paid_on, recorded_at=paid_on))  # fmt: skip
                 plans.append([(b[0], b[3]) for b in history])

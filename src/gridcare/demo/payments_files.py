@@ -21,20 +21,29 @@ def _lines(bills, *, start: int, day: dt.date) -> list[str]:
         if k % 10 == 0:  # by customer code only, part of the bill
             lines.append(f"{txn},{day:%d/%m/%Y},{total // 2},NOP TIEN DIEN {code},,KHACH HANG\n")
         else:
-            lines.append(f"{txn},{day:%d/%m/%Y},{total},MBVCB.{start + k}.{payment_reference(bill_number=number)}.CT tu 0011,,KHACH HANG\n")
+            lines.append(
+                f"{txn},{day:%d/%m/%Y},{total},MBVCB.{start + k}.{payment_reference(bill_number=number)}.CT tu 0011,,KHACH HANG\n"
+            )
     for k in range(3):  # nobody can tell whose money this is: the queue
-        lines.append(f"FT{day:%y%m%d}9{start + k:06d},{day:%d/%m/%Y},{150_000 + 1000 * k},chuyen tien dien thang,,NGUYEN VAN B\n")
+        lines.append(
+            f"FT{day:%y%m%d}9{start + k:06d},{day:%d/%m/%Y},{150_000 + 1000 * k},chuyen tien dien thang,,NGUYEN VAN B\n"
+        )
     return lines
 
 
 def demo_statements_load(*, today: dt.date, now: dt.datetime) -> int:
     """Import a statement paying a third of the latest issued bills; write a second one to import; returns lines."""
-    latest = Bill.objects.filter(kind="invoice", status="issued").order_by("-period").values_list("period", flat=True).first()
+    latest = (
+        Bill.objects.filter(kind="invoice", status="issued")
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
     if latest is None:
         return 0
     bills = list(Bill.objects.filter(kind="invoice", status="issued", period=latest, number__regex=r"^\d{6}-\d{9}$")
                  .order_by("pk").values_list("number", "account__code", "total"))  # fmt: skip
-    first, second = bills[: len(bills) // 3], bills[len(bills) // 3: len(bills) // 2]
+    first, second = bills[: len(bills) // 3], bills[len(bills) // 3 : len(bills) // 2]
     company = Unit.objects.filter(kind=Unit.Kind.COMPANY).order_by("pk").first()
     yesterday = today - dt.timedelta(days=1)
     imported = _lines(first, start=0, day=yesterday)

@@ -51,7 +51,11 @@ TEAMS = [
     ("Ngã Bảy", 6, ["Ngã Bảy", "Đại Thành"]),
     ("Châu Thành A", 2, ["Thạnh Xuân", "Tân Hòa", "Trường Long Tây"]),
     ("Châu Thành", 2, ["Châu Thành", "Đông Phước", "Phú Hữu"]),
-    ("Phụng Hiệp", 6, ["Phụng Hiệp", "Tân Phước Hưng", "Hiệp Hưng", "Phương Bình", "Hòa An", "Tân Bình", "Thạnh Hòa"]),
+    (
+        "Phụng Hiệp",
+        6,
+        ["Phụng Hiệp", "Tân Phước Hưng", "Hiệp Hưng", "Phương Bình", "Hòa An", "Tân Bình", "Thạnh Hòa"],
+    ),
     ("Sóc Trăng", 7, ["Sóc Trăng", "Phú Lợi"]),
     ("Mỹ Xuyên", 7, ["Mỹ Xuyên", "Hòa Tú", "Gia Hòa", "Nhu Gia", "Ngọc Tố"]),
     ("Vĩnh Châu", 8, ["Vĩnh Châu", "Khánh Hòa", "Vĩnh Phước"]),
@@ -71,8 +75,29 @@ FAMILY_NAMES = [
     ("Thạch", 1), ("Sơn", 0.6), ("Danh", 0.5), ("Đinh", 0.5), ("Châu", 0.5), ("Tô", 0.4), ("Mai", 0.4),
     ("Lưu", 0.4), ("Cao", 0.3), ("Quách", 0.3), ("Thái", 0.3), ("Kim", 0.3), ("Triệu", 0.2), ("La", 0.2),
 ]  # fmt: skip
-MALE_MIDDLE = [("Văn", 10), ("Hữu", 2), ("Minh", 2), ("Quốc", 1.5), ("Thanh", 1.5), ("Đức", 1), ("Hoàng", 1), ("Tấn", 1), ("Công", 0.8), ("Phước", 0.5)]
-FEMALE_MIDDLE = [("Thị", 10), ("Ngọc", 2.5), ("Thanh", 1.5), ("Kim", 1.2), ("Mỹ", 1), ("Thu", 1), ("Bích", 0.6), ("Hồng", 0.6), ("Diễm", 0.4)]
+MALE_MIDDLE = [
+    ("Văn", 10),
+    ("Hữu", 2),
+    ("Minh", 2),
+    ("Quốc", 1.5),
+    ("Thanh", 1.5),
+    ("Đức", 1),
+    ("Hoàng", 1),
+    ("Tấn", 1),
+    ("Công", 0.8),
+    ("Phước", 0.5),
+]
+FEMALE_MIDDLE = [
+    ("Thị", 10),
+    ("Ngọc", 2.5),
+    ("Thanh", 1.5),
+    ("Kim", 1.2),
+    ("Mỹ", 1),
+    ("Thu", 1),
+    ("Bích", 0.6),
+    ("Hồng", 0.6),
+    ("Diễm", 0.4),
+]
 MALE_GIVEN = [
     "An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khang", "Lâm", "Long", "Minh", "Nam", "Nghĩa", "Phát", "Phúc",
     "Phong", "Quang", "Sang", "Tài", "Tâm", "Thành", "Thắng", "Thiện", "Toàn", "Trí", "Trung", "Tuấn", "Vinh",

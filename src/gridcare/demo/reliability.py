@@ -68,25 +68,46 @@ def demo_reliability_history_load(*, now: dt.datetime) -> int:
             if m == 5:
                 last_day = _month_start(key + 1) - dt.timedelta(days=1)
                 late = dt.datetime.combine(last_day, dt.time(23), tzinfo=BUSINESS_TZ)
-                items.append((OutageKind.INCIDENT, late, late + dt.timedelta(hours=2, minutes=30), None, customers))
+                items.append(
+                    (OutageKind.INCIDENT, late, late + dt.timedelta(hours=2, minutes=30), None, customers)
+                )
             for kind, start, end, published, count in items:
                 planned = kind == OutageKind.PLANNED
                 rows.append(
                     Outage(
-                        kind=kind, status=OutageStatus.RESTORED, unit=team, place=place,
+                        kind=kind,
+                        status=OutageStatus.RESTORED,
+                        unit=team,
+                        place=place,
                         reason=REASON_PLANNED if planned else REASON_INCIDENT,
-                        scheduled_start=start if planned else None, scheduled_end=end if planned else None,
-                        started_at=start, restored_at=end, customers_at_publish=count, customers_at_close=count,
-                        published_at=published or start, created_at=(published or start) - dt.timedelta(hours=1),
+                        scheduled_start=start if planned else None,
+                        scheduled_end=end if planned else None,
+                        started_at=start,
+                        restored_at=end,
+                        customers_at_publish=count,
+                        customers_at_close=count,
+                        published_at=published or start,
+                        created_at=(published or start) - dt.timedelta(hours=1),
                     )  # fmt: skip
                 )
                 places.append(station)
     created = Outage.objects.bulk_create(rows)
     Outage.transformer_stations.through.objects.bulk_create(
-        [Outage.transformer_stations.through(outage_id=o.pk, transformerstation_id=s.pk) for o, s in zip(created, places, strict=True)]
+        [
+            Outage.transformer_stations.through(outage_id=o.pk, transformerstation_id=s.pk)
+            for o, s in zip(created, places, strict=True)
+        ]
     )
     OutageEvent.objects.bulk_create(
-        [OutageEvent(outage=o, at=o.restored_at, action=OutageEvent.Action.RESTORED, status=OutageStatus.RESTORED,
-                     customers=o.customers_at_close) for o in created]  # fmt: skip
+        [
+            OutageEvent(
+                outage=o,
+                at=o.restored_at,
+                action=OutageEvent.Action.RESTORED,
+                status=OutageStatus.RESTORED,
+                customers=o.customers_at_close,
+            )
+            for o in created
+        ]  # fmt: skip
     )
     return len(created)

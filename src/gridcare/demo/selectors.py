@@ -21,8 +21,13 @@ def demo_login_accounts() -> dict[str, Account | None]:
     """
     demo = Account.objects.filter(unit__code__startswith=f"{places.COMPANY_CODE}-").select_related("customer")
     household = (
-        demo.filter(purpose=Purpose.RESIDENTIAL, households=1, customer__kind="person",
-                    meter_installations__removed_on__isnull=True, meter_installations__meter__kind="smart")  # fmt: skip
+        demo.filter(
+            purpose=Purpose.RESIDENTIAL,
+            households=1,
+            customer__kind="person",
+            meter_installations__removed_on__isnull=True,
+            meter_installations__meter__kind="smart",
+        )  # fmt: skip
         .exclude(phone="")
         .order_by("unit__code", "pk")
         .first()
@@ -59,4 +64,6 @@ def unconnected_providers() -> list[tuple[str, str]]:
 
 def held_bills_count() -> int:
     """Bills of the demo company waiting for review."""
-    return Bill.objects.filter(status=Bill.Status.HELD, account__unit__code__startswith=f"{places.COMPANY_CODE}-").count()
+    return Bill.objects.filter(
+        status=Bill.Status.HELD, account__unit__code__startswith=f"{places.COMPANY_CODE}-"
+    ).count()

@@ -35,12 +35,20 @@ def demo_service_requests_load(*, now: dt.datetime) -> int:
     """Create the demo's service requests (idempotent: nothing when some exist). Returns how many."""
     if ServiceRequest.objects.exists():
         return 0
-    rows = list(Account.objects.order_by("pk").values_list("pk", "customer_id", "premise_id", "unit_id", "premise__commune_id")[::EVERY][:AT_MOST])
+    rows = list(
+        Account.objects.order_by("pk").values_list(
+            "pk", "customer_id", "premise_id", "unit_id", "premise__commune_id"
+        )[::EVERY][:AT_MOST]
+    )
     kinds = list(RequestType.objects.filter(active=True).order_by("position", "pk"))
     if not rows or not kinds:
         return 0
     team_of_commune = {}
-    for team_id, commune_id in Unit.communes.through.objects.filter(unit__kind=Unit.Kind.TEAM).order_by("unit__path").values_list("unit_id", "commune_id"):
+    for team_id, commune_id in (
+        Unit.communes.through.objects.filter(unit__kind=Unit.Kind.TEAM)
+        .order_by("unit__path")
+        .values_list("unit_id", "commune_id")
+    ):
         team_of_commune.setdefault(commune_id, team_id)
     n = len(rows)
     index = np.arange(n)
@@ -51,7 +59,9 @@ def demo_service_requests_load(*, now: dt.datetime) -> int:
                             (index * 7919) % (150 * 1440), (index * 3571) % (10 * 1440))  # fmt: skip
     start = clock.to_minutes(now) - back_minutes
     amount = np.array([k.promise_amount for k in kind])
-    unit = np.array([clock.UNIT_HOURS if k.promise_unit == PromiseUnit.WORKING_HOURS else clock.UNIT_DAYS for k in kind])
+    unit = np.array(
+        [clock.UNIT_HOURS if k.promise_unit == PromiseUnit.WORKING_HOURS else clock.UNIT_DAYS for k in kind]
+    )
     calendar = services.business_calendar(years=range(now.year - 1, now.year + 2))
     due, warn = clock.deadlines(start=start, amount=amount, unit=unit, calendar=calendar)
     requests = []
@@ -60,7 +70,11 @@ def demo_service_requests_load(*, now: dt.datetime) -> int:
         closed_at = None
         if states[i] in (RequestState.CLOSED, RequestState.CANCELLED):
             # Most are done on time, one in five late.
-            closed_at = clock.from_minutes(due[i] + (600 if i % 5 == 0 else -30)) if states[i] == RequestState.CLOSED else opened + dt.timedelta(hours=1)
+            closed_at = (
+                clock.from_minutes(due[i] + (600 if i % 5 == 0 else -30))
+                if states[i] == RequestState.CLOSED
+                else opened + dt.timedelta(hours=1)
+            )
             closed_at = min(closed_at, now)
         requests.append(ServiceRequest(
             number=f"YC{opened:%y%m%d}{i:06d}", customer_id=customer_id, account_id=account_id, premise_id=premise_id,
@@ -72,8 +86,17 @@ def demo_service_requests_load(*, now: dt.datetime) -> int:
     created = ServiceRequest.objects.bulk_create(requests, batch_size=1000)
     ids = dict(ServiceRequest.objects.values_list("number", "pk"))
     history, surveys, orders = [], [], []
-    worker = get_user_model().objects.filter(username=FIELD_WORKER).select_related("staff_membership__unit").first()
-    worker_team = worker.staff_membership.unit.path if worker is not None and hasattr(worker, "staff_membership") else None
+    worker = (
+        get_user_model()
+        .objects.filter(username=FIELD_WORKER)
+        .select_related("staff_membership__unit")
+        .first()
+    )
+    worker_team = (
+        worker.staff_membership.unit.path
+        if worker is not None and hasattr(worker, "staff_membership")
+        else None
+    )
     team_paths = dict(Unit.objects.values_list("pk", "path"))
     sequence = 0
     for i, request in enumerate(created):
@@ -83,7 +106,11 @@ def demo_service_requests_load(*, now: dt.datetime) -> int:
         previous = "new"
         history.append(StatusChange(request_id=pk, at=request.opened_at, from_state="", to_state="new"))
         for step, state in enumerate(chain):
-            at = request.closed_at if state in ("closed", "cancelled") else request.opened_at + dt.timedelta(minutes=20 * (step + 1))
+            at = (
+                request.closed_at
+                if state in ("closed", "cancelled")
+                else request.opened_at + dt.timedelta(minutes=20 * (step + 1))
+            )
             history.append(StatusChange(request_id=pk, at=min(at, now), from_state=previous, to_state=state))
             previous = state
         if request.state == RequestState.CLOSED:
@@ -91,8 +118,12 @@ def demo_service_requests_load(*, now: dt.datetime) -> int:
             surveys.append(Survey(request_id=pk, sent_at=request.closed_at, score=(5, 4, 5, 3, 2, 4, 5)[i % 7] if answered else None,
                                   comment="Nhân viên nhiệt tình" if answered and i % 3 == 0 else "",
                                   answered_at=request.closed_at + dt.timedelta(hours=3) if answered else None))  # fmt: skip
-        if (request.state in (RequestState.ASSIGNED, RequestState.IN_PROGRESS) and worker_team
-                and team_paths.get(request.team_id, "").startswith(worker_team) and sequence < 8):
+        if (
+            request.state in (RequestState.ASSIGNED, RequestState.IN_PROGRESS)
+            and worker_team
+            and team_paths.get(request.team_id, "").startswith(worker_team)
+            and sequence < 8
+        ):
             sequence += 1
             orders.append(WorkOrder(request_id=pk, assignee=worker, scheduled_for=now.astimezone(clock_tz()).date(), sequence=sequence,
                                     state=WorkOrder.State.STARTED if request.state == RequestState.IN_PROGRESS else WorkOrder.State.PLANNED,

@@ -49,7 +49,14 @@ STAFF = [
     ("vanhanh.ninhkieu", False, StaffRole.OPERATOR, b"gridcare-demo-staff1".hex()),
     ("danhmuc.tongcongty", False, StaffRole.CATALOGUE, b"gridcare-demo-catal1".hex()),
 ]
-MANUFACTURER_PREFIX = {"EMIC": "EM", "Gelex": "GE", "Vinasino": "VS", "Hữu Hồng": "HH", "Landis+Gyr": "LG", "Elster": "EL"}
+MANUFACTURER_PREFIX = {
+    "EMIC": "EM",
+    "Gelex": "GE",
+    "Vinasino": "VS",
+    "Hữu Hồng": "HH",
+    "Landis+Gyr": "LG",
+    "Elster": "EL",
+}
 
 # The tables that receive one or more rows per customer.
 BULK_MODELS = [
@@ -97,7 +104,9 @@ def demo_data_load(
     pop = generator.population(seed=seed, customers=customers, today=today, company=company)
     progress("plan", pop.size)
 
-    province, _ = Province.objects.get_or_create(code=places.PROVINCE_CODE, defaults={"name": places.PROVINCE_NAME})
+    province, _ = Province.objects.get_or_create(
+        code=places.PROVINCE_CODE, defaults={"name": places.PROVINCE_NAME}
+    )
     existing = {c.name: c for c in Commune.objects.filter(province=province)}
     commune_ids = []
     for i, (name, kind) in enumerate(zip(company.commune_names, company.commune_kinds, strict=True)):
@@ -135,7 +144,9 @@ def demo_data_load(
             progress=progress,
         )  # fmt: skip
         readings = _monthly_readings(pop=pop, ids=ids, seed=seed, today=today, progress=progress)
-        intervals = _interval_readings(pop=pop, ids=ids, seed=seed, today=today, days=interval_days, progress=progress)
+        intervals = _interval_readings(
+            pop=pop, ids=ids, seed=seed, today=today, days=interval_days, progress=progress
+        )
         social = generator.social_assignments(seed=seed, pop=pop, today=today, company=company)
         insert_columns(
             model=SocialCategoryAssignment,
@@ -188,7 +199,9 @@ def _grid(*, pop, company, company_unit, team_ids, commune_ids, progress: Progre
     )  # fmt: skip
     owned = pop.station_owner >= 0
     code, name = [], []
-    for c, k, owner in zip(pop.station_commune.tolist(), pop.station_number.tolist(), pop.station_owner.tolist(), strict=True):
+    for c, k, owner in zip(
+        pop.station_commune.tolist(), pop.station_number.tolist(), pop.station_owner.tolist(), strict=True
+    ):
         if owner >= 0:
             code.append(f"KH-{pop.code[owner]}")
             name.append(f"TBA {pop.name[owner]}"[:200])
@@ -204,11 +217,15 @@ def _grid(*, pop, company, company_unit, team_ids, commune_ids, progress: Progre
             "code": code, "name": name, "capacity_kva": pop.station_kva, "customer_owned": owned,
         },
     )  # fmt: skip
-    progress("grid: substations, feeders, stations", len(substation_ids) + len(feeder_ids) + len(pop_station_ids))
+    progress(
+        "grid: substations, feeders, stations", len(substation_ids) + len(feeder_ids) + len(pop_station_ids)
+    )
     return pop_station_ids
 
 
-def _accounts(*, pop, province, team_ids, commune_ids, station_ids, progress: Progress) -> dict[str, np.ndarray]:
+def _accounts(
+    *, pop, province, team_ids, commune_ids, station_ids, progress: Progress
+) -> dict[str, np.ndarray]:
     n = pop.size
     ids = {
         "customer": next_id(Customer) + np.arange(n),
@@ -227,8 +244,13 @@ def _accounts(*, pop, province, team_ids, commune_ids, station_ids, progress: Pr
     )  # fmt: skip
     insert_columns(
         model=Premise,
-        columns={"id": ids["premise"], "province": province.pk, "commune": commune_ids[pop.commune], "street": pop.street,
-                 "search_street": [fold(street) for street in pop.street]},
+        columns={
+            "id": ids["premise"],
+            "province": province.pk,
+            "commune": commune_ids[pop.commune],
+            "street": pop.street,
+            "search_street": [fold(street) for street in pop.street],
+        },
     )
     insert_columns(
         model=Account,
@@ -359,7 +381,8 @@ def demo_logins_ensure() -> dict[str, DemoLogin]:
     logins: dict[str, DemoLogin] = {}
     for username, superuser, role, secret in STAFF:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.com"}
+            username=username,
+            defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.com"},
         )
         if created:
             user.set_password(STAFF_PASSWORD)
@@ -367,8 +390,12 @@ def demo_logins_ensure() -> dict[str, DemoLogin]:
         if role is not None:
             unit = Unit.objects.get(code=places.CORPORATION_CODE) if role == StaffRole.CATALOGUE else team
             staff_membership_set(user=user, unit=unit, role=role)
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={"key": secret, "confirmed": True})
-        logins[username] = DemoLogin(username=username, password=STAFF_PASSWORD, user=user, totp_device=device)
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="demo", defaults={"key": secret, "confirmed": True}
+        )
+        logins[username] = DemoLogin(
+            username=username, password=STAFF_PASSWORD, user=user, totp_device=device
+        )
     for label, account in accounts.items():
         customer = account.customer
         if customer.user_id is None:
@@ -395,7 +422,9 @@ def latest_billed_month(*, today: dt.date) -> dt.date:
     return (this_month - dt.timedelta(days=1)).replace(day=1)
 
 
-def demo_bills_load(*, today: dt.date, months: int = 12, now: dt.datetime, progress: Progress | None = None) -> int:
+def demo_bills_load(
+    *, today: dt.date, months: int = 12, now: dt.datetime, progress: Progress | None = None
+) -> int:
     """Bill the demo's last `months` months with real bill runs; past bills held for review count as reviewed.
 
     The latest month keeps its held bills (staff see the review queue) and queues "bill ready" notices;
@@ -412,7 +441,9 @@ def demo_bills_load(*, today: dt.date, months: int = 12, now: dt.datetime, progr
         run = bill_run_create(period=period, route=None, now=now, cutover=back == months - 1)
         run = bill_run_execute(run=run, now=now, notify_customers=back == 0)
         if back:
-            Bill.objects.filter(run=run, status=Bill.Status.HELD).update(status=Bill.Status.ISSUED, issued_at=now)
+            Bill.objects.filter(run=run, status=Bill.Status.HELD).update(
+                status=Bill.Status.ISSUED, issued_at=now
+            )
         created += run.bills_created
         progress(f"bills {period:%m/%Y}", run.bills_created)
     return created

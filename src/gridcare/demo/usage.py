@@ -18,28 +18,92 @@ from .selectors import demo_login_accounts
 
 # Share of a day's energy per hour of the day (local time), before normalising to 1.
 HOME_SHAPE = np.repeat(
-    [0.9, 0.85, 0.8, 0.8, 0.8, 0.9, 1.2, 1.3, 0.9, 0.7, 0.7, 0.8, 1.0, 0.9, 0.7, 0.7, 0.8, 1.1, 1.6, 1.8, 1.7, 1.5, 1.3, 1.1], 2
+    [
+        0.9,
+        0.85,
+        0.8,
+        0.8,
+        0.8,
+        0.9,
+        1.2,
+        1.3,
+        0.9,
+        0.7,
+        0.7,
+        0.8,
+        1.0,
+        0.9,
+        0.7,
+        0.7,
+        0.8,
+        1.1,
+        1.6,
+        1.8,
+        1.7,
+        1.5,
+        1.3,
+        1.1,
+    ],
+    2,
 )
 SHOP_SHAPE = np.repeat(
-    [0.3, 0.3, 0.3, 0.3, 0.3, 0.4, 0.6, 1.0, 1.4, 1.6, 1.7, 1.6, 1.4, 1.5, 1.6, 1.6, 1.5, 1.4, 1.5, 1.6, 1.2, 0.8, 0.5, 0.35], 2
+    [
+        0.3,
+        0.3,
+        0.3,
+        0.3,
+        0.3,
+        0.4,
+        0.6,
+        1.0,
+        1.4,
+        1.6,
+        1.7,
+        1.6,
+        1.4,
+        1.5,
+        1.6,
+        1.6,
+        1.5,
+        1.4,
+        1.5,
+        1.6,
+        1.2,
+        0.8,
+        0.5,
+        0.35,
+    ],
+    2,
 )
 
 
 def _latest_monthly_kwh(account_id: int) -> float | None:
-    totals = list(Reading.objects.filter(account_id=account_id).order_by("-read_on", "-pk").values_list("read_on", "total")[:2])
+    totals = list(
+        Reading.objects.filter(account_id=account_id)
+        .order_by("-read_on", "-pk")
+        .values_list("read_on", "total")[:2]
+    )
     if len(totals) < 2 or totals[0][1] <= totals[1][1]:
         return None
     (last_day, last), (first_day, first) = totals
     return (last - first) * 30 / max((last_day - first_day).days, 1)
 
 
-def _half_hours(*, monthly_kwh: float, shape: np.ndarray, first: dt.date, days: int, sunday_factor: float, seed: int) -> np.ndarray:
+def _half_hours(
+    *, monthly_kwh: float, shape: np.ndarray, first: dt.date, days: int, sunday_factor: float, seed: int
+) -> np.ndarray:
     """Wh per half-hour for `days` days from `first`: the shape scaled to the month, a weekly rhythm and noise."""
     rng = np.random.default_rng(seed)
     daily_wh = monthly_kwh / 30 * 1000
     weekday = np.array([(first + dt.timedelta(days=d)).weekday() for d in range(days)])
     factor = np.where(weekday == 6, sunday_factor, 1.0)[:, None] * (1 + 0.15 * rng.standard_normal((days, 1)))
-    wh = daily_wh * shape[None, :] / shape.sum() * np.clip(factor, 0.4, 1.6) * np.exp(0.1 * rng.standard_normal((days, 48)))
+    wh = (
+        daily_wh
+        * shape[None, :]
+        / shape.sum()
+        * np.clip(factor, 0.4, 1.6)
+        * np.exp(0.1 * rng.standard_normal((days, 48)))
+    )
     return np.maximum(np.rint(wh), 0).astype(np.int64).reshape(-1)
 
 
@@ -53,7 +117,9 @@ def demo_interval_usage_load(*, today: dt.date, seed: int, days: int = 60) -> in
         if account is None or days <= 0:
             continue
         installation = (
-            MeterInstallation.objects.filter(account=account, removed_on__isnull=True).select_related("meter").first()
+            MeterInstallation.objects.filter(account=account, removed_on__isnull=True)
+            .select_related("meter")
+            .first()
         )
         if installation is None or installation.meter.kind != Meter.Kind.SMART:
             continue

@@ -27,8 +27,18 @@ def demo_workday_load(*, today: dt.date, now: dt.datetime) -> int:
     for i, team in enumerate(teams):
         errors = [
             {"row": 7, "column": "chi_so", "value": "12a40", "reason": "chỉ số không phải là số"},
-            {"row": 12, "column": "so_cong_to", "value": "PS000000001", "reason": "công tơ không có trong đơn vị"},
-            {"row": 19, "column": "chi_so", "value": "1180", "reason": "khác chỉ số đã có cho ngày này (1181)"},
+            {
+                "row": 12,
+                "column": "so_cong_to",
+                "value": "PS000000001",
+                "reason": "công tơ không có trong đơn vị",
+            },
+            {
+                "row": 19,
+                "column": "chi_so",
+                "value": "1180",
+                "reason": "khác chỉ số đã có cho ngày này (1181)",
+            },
         ]
         imports.append(ReadingImport(
             source=f"so-ghi-chi-so-{team.code.lower()}.csv", sha256=f"{i + 1:064x}", started_at=now, finished_at=now,
@@ -42,12 +52,22 @@ def demo_workday_load(*, today: dt.date, now: dt.datetime) -> int:
         ))  # fmt: skip
     ReadingImport.objects.bulk_create(imports)
     route = ReadingRoute.objects.filter(unit__in=teams).order_by("pk").first()
-    latest = BillRun.objects.filter(status=BillRun.Status.DONE).order_by("-period").values_list("period", flat=True).first()
+    latest = (
+        BillRun.objects.filter(status=BillRun.Status.DONE)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
     if route is not None:
         # A failed attempt at the latest billed month, for one route.
         month = latest or today.replace(day=1)
         BillRun.objects.create(
-            period=month, route=route, status=BillRun.Status.FAILED, created_at=now, started_at=now, finished_at=now,
+            period=month,
+            route=route,
+            status=BillRun.Status.FAILED,
+            created_at=now,
+            started_at=now,
+            finished_at=now,
             error="Mất kết nối cơ sở dữ liệu giữa chừng; chạy lại đợt này sẽ lập tiếp từ chỗ dừng.",
         )
     return failed

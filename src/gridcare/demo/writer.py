@@ -101,7 +101,9 @@ def _binary_copy(values: list[Any], types: list[str], a: int, b: int) -> bytes:
     buffer = np.empty(len(COPY_HEADER) + int(row_size.sum()) + 2, np.uint8)
     buffer[: len(COPY_HEADER)] = np.frombuffer(COPY_HEADER, np.uint8)
     buffer[-2:] = 255  # trailer: field count -1
-    buffer[row_start[:, None] + np.arange(2)] = np.frombuffer(np.array(len(values), ">i2").tobytes(), np.uint8)
+    buffer[row_start[:, None] + np.arange(2)] = np.frombuffer(
+        np.array(len(values), ">i2").tobytes(), np.uint8
+    )
     position = row_start + 2
     for lengths, data in fields:
         buffer[position[:, None] + np.arange(4)] = lengths.astype(">i4").view(np.uint8).reshape(n, 4)
@@ -114,7 +116,9 @@ def _binary_copy(values: list[Any], types: list[str], a: int, b: int) -> bytes:
     return buffer.tobytes()
 
 
-def insert_columns(*, model: type[models.Model], columns: Mapping[str, Any], chunk_size: int = 100_000) -> int:
+def insert_columns(
+    *, model: type[models.Model], columns: Mapping[str, Any], chunk_size: int = 100_000
+) -> int:
     """Insert one row per array position into `model`'s table (field names as keys); returns the row count."""
     arrays = [v for v in columns.values() if isinstance(v, np.ndarray | list | Nullable)]
     if not arrays:
@@ -139,7 +143,9 @@ def insert_columns(*, model: type[models.Model], columns: Mapping[str, Any], chu
             b = min(size, a + chunk_size)
             if postgres:
                 data = _binary_copy(list(columns.values()), column_types, a, b)
-                with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({column_sql}) FROM STDIN (FORMAT BINARY)") as copy:
+                with cursor.cursor.copy(
+                    f"COPY {qn(meta.db_table)} ({column_sql}) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
                     copy.write(data)
             else:
                 cells = [_column(v, a, b) for v in columns.values()]
@@ -184,10 +190,10 @@ def statistics_refresh(models_written: list[type[models.Model]]) -> None:
 def constraints_deferred(models_written: list[type[models.Model]]) -> Iterator[None]:
     """Drop the secondary indexes (and on PostgreSQL the foreign keys) of these tables; rebuild them after.
 
-    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: loading tens of millions of rows would queue one
-    check per row and key for COMMIT. One `ADD CONSTRAINT` (a single set-based validation) and one index
-    build per index are far cheaper. Primary keys stay in place. On SQLite only the indexes that have
-their own CREATE INDEX statement are dropped (column-level UNIQUE ones cannot be).
+        Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: loading tens of millions of rows would queue one
+        check per row and key for COMMIT. One `ADD CONSTRAINT` (a single set-based validation) and one index
+        build per index are far cheaper. Primary keys stay in place. On SQLite only the indexes that have
+    their own CREATE INDEX statement are dropped (column-level UNIQUE ones cannot be).
     """
     tables = [m._meta.db_table for m in models_written]
     if connection.vendor == "sqlite":

@@ -15,8 +15,12 @@ class FlexibilityConfig(AppConfig):
         records_register("flexibility.enrolment", Records(unit_path="account__unit"))
         records_register("flexibility.event", Records(unit_path="programme__unit", deletable=False))
         records_register("flexibility.eventparticipant", Records(unit_path="account__unit", deletable=False))
-        records_register("flexibility.eventresponse", Records(unit_path="participant__account__unit", deletable=False))
-        records_register("flexibility.intervalresult", Records(unit_path="participant__account__unit", deletable=False))
+        records_register(
+            "flexibility.eventresponse", Records(unit_path="participant__account__unit", deletable=False)
+        )
+        records_register(
+            "flexibility.intervalresult", Records(unit_path="participant__account__unit", deletable=False)
+        )
         records_register("flexibility.ven", Records(unit_path="account__unit"))
         records_register("flexibility.venresource", Records(unit_path="ven__account__unit"))
         records_register("flexibility.vensubscription", Records(unit_path="ven__account__unit"))

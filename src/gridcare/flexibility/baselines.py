@@ -71,7 +71,9 @@ def window_at(*, start: dt.time, end: dt.time, intervals_per_day: int = INTERVAL
         last = 24 * 60
     if start.second or end.second or first % minutes or last % minutes:
         raise BaselineError(
-            f"Event times must be on {minutes}-minute boundaries.", code="window_not_aligned", details={"minutes": minutes}
+            f"Event times must be on {minutes}-minute boundaries.",
+            code="window_not_aligned",
+            details={"minutes": minutes},
         )
     if last == first:
         raise BaselineError("The event must end after it starts.", code="window_empty")
@@ -125,7 +127,14 @@ class BaselineParams:
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < 1:
                 _bad(name, value, "a whole number ≥ 1")
-        for name in ("adjustment_hours", "gap_hours", "before_hours", "before_gap_hours", "after_hours", "after_gap_hours"):
+        for name in (
+            "adjustment_hours",
+            "gap_hours",
+            "before_hours",
+            "before_gap_hours",
+            "after_hours",
+            "after_gap_hours",
+        ):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 _bad(name, value, "a number of hours ≥ 0")
@@ -145,7 +154,9 @@ class BaselineParams:
 
 def _bad(name: str, value, expected: str):
     raise BaselineError(
-        f"{name} = {value!r}: expected {expected}.", code="bad_parameter", details={"parameter": name, "value": value, "expected": expected}
+        f"{name} = {value!r}: expected {expected}.",
+        code="bad_parameter",
+        details={"parameter": name, "value": value, "expected": expected},
     )
 
 
@@ -256,12 +267,21 @@ def _intervals(hours: float, per_hour: int, name: str) -> int:
 
 def _span(first: int, last: int, per_day: int, what: str) -> Window:
     if first < 0 or last > per_day:
-        raise BaselineError(f"The {what} hours fall outside the event day.", code="window_outside_day", details={"hours": what})
+        raise BaselineError(
+            f"The {what} hours fall outside the event day.",
+            code="window_outside_day",
+            details={"hours": what},
+        )
     return Window(first, last)
 
 
 def _read_days(
-    loads: np.ndarray, picks: np.ndarray, window: Window, *, complete: np.ndarray, window_load: np.ndarray | None = None
+    loads: np.ndarray,
+    picks: np.ndarray,
+    window: Window,
+    *,
+    complete: np.ndarray,
+    window_load: np.ndarray | None = None,
 ) -> None:
     """Read the days `picks` (indices into the days axis) of every participant into day-major outputs:
     `complete` (days × participants: no missing interval) and `window_load` (the load over the event window).
@@ -324,7 +344,11 @@ def baseline(
         raise BaselineError("A day must have a whole number of intervals per hour.", code="bad_shape")
     window = Window(*window)
     if not (0 <= window.start < per_day and window.start < window.end <= 2 * per_day):
-        raise BaselineError("The event window must start within the day.", code="window_outside_day", details={"hours": "event"})
+        raise BaselineError(
+            "The event window must start within the day.",
+            code="window_outside_day",
+            details={"hours": "event"},
+        )
     per_hour = per_day // 24
     event = _day_number(event_day)
     holiday_numbers = day_numbers(holidays)
@@ -336,10 +360,32 @@ def baseline(
         # A day counts for the day matching when both it and the next calendar day are usable.
         loads, numbers, excluded, gaps = _with_next_day(loads, numbers, excluded)
         excluded_numbers = np.concatenate([excluded_numbers, gaps])
-        result = _rule(loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded)
+        result = _rule(
+            loads,
+            numbers,
+            event,
+            event_weekend_holiday,
+            window,
+            rule,
+            per_hour,
+            holiday_numbers,
+            excluded_numbers,
+            excluded,
+        )
         pad = np.zeros((n, 1), dtype=bool)
         return replace(result, selected=np.concatenate([result.selected, pad], axis=1))
-    return _rule(loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded)
+    return _rule(
+        loads,
+        numbers,
+        event,
+        event_weekend_holiday,
+        window,
+        rule,
+        per_hour,
+        holiday_numbers,
+        excluded_numbers,
+        excluded,
+    )
 
 
 def _with_next_day(loads: np.ndarray, numbers: np.ndarray, excluded: np.ndarray | None):
@@ -359,7 +405,18 @@ def _with_next_day(loads: np.ndarray, numbers: np.ndarray, excluded: np.ndarray 
     return joined, numbers[:-1], excluded, gaps
 
 
-def _rule(loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded):
+def _rule(
+    loads,
+    numbers,
+    event,
+    event_weekend_holiday,
+    window,
+    rule,
+    per_hour,
+    holiday_numbers,
+    excluded_numbers,
+    excluded,
+):
     if rule.method == "x-of-y":
         return _high_x_of_y(
             loads=loads, numbers=numbers, event=event, event_weekend_holiday=event_weekend_holiday, window=window,
@@ -370,7 +427,17 @@ def _rule(loads, numbers, event, event_weekend_holiday, window, rule, per_hour, 
 
 
 def _high_x_of_y(
-    *, loads, numbers, event, event_weekend_holiday, window, rule, per_hour, holiday_numbers, excluded_numbers, excluded
+    *,
+    loads,
+    numbers,
+    event,
+    event_weekend_holiday,
+    window,
+    rule,
+    per_hour,
+    holiday_numbers,
+    excluded_numbers,
+    excluded,
 ) -> BaselineResult:
     n, d, per_day = loads.shape
     weekday = (numbers + _EPOCH_WEEKDAY) % 7
@@ -387,13 +454,21 @@ def _high_x_of_y(
         "weekend-holiday": weekend_holiday,
         "all": np.ones(d, dtype=bool),
     }[rule.day_type]
-    day_ok = (numbers < event) & (numbers >= event - rule.max_lookback_days) & type_ok & ~np.isin(numbers, excluded_numbers)
+    day_ok = (
+        (numbers < event)
+        & (numbers >= event - rule.max_lookback_days)
+        & type_ok
+        & ~np.isin(numbers, excluded_numbers)
+    )
     # Candidate days in reverse (most recent first); the rest of the array is never read.
     candidates = np.flatnonzero(day_ok)[::-1]
     c = candidates.size
     adjustment_span = None
     if rule.adjustment != "none":
-        hours, gap = _intervals(rule.adjustment_hours, per_hour, "adjustment_hours"), _intervals(rule.gap_hours, per_hour, "gap_hours")
+        hours, gap = (
+            _intervals(rule.adjustment_hours, per_hour, "adjustment_hours"),
+            _intervals(rule.gap_hours, per_hour, "gap_hours"),
+        )
         adjustment_span = _span(window.start - gap - hours, window.start - gap, per_day, "adjustment")
         event_index = _event_index(numbers, event, needed_for="adjustment")
     if excluded is not None:
@@ -418,7 +493,9 @@ def _high_x_of_y(
     needy = np.flatnonzero(eligible[:first_block].sum(axis=0) < rule.y_days)
     if needy.size and first_block < c:
         rest = candidates[first_block:]
-        older = loads[needy[:, None], rest[None, :], :]  # those participants' older candidate days only (a copy)
+        older = loads[
+            needy[:, None], rest[None, :], :
+        ]  # those participants' older candidate days only (a copy)
         more = np.zeros((rest.size, needy.size), dtype=bool)
         more_load = np.zeros((rest.size, needy.size)) if ranked else None
         _read_days(older, np.arange(rest.size), window, complete=more, window_load=more_load)
@@ -451,7 +528,9 @@ def _high_x_of_y(
         if far_rows.size:
             order[far_rows] = np.argsort(-score[far_rows], axis=1, kind="stable")[:, :keep]
         by_participant = np.zeros((n, c), dtype=bool)
-        np.put_along_axis(by_participant, order, np.take_along_axis(collected.T, order, axis=1) & has[:, None], axis=1)
+        np.put_along_axis(
+            by_participant, order, np.take_along_axis(collected.T, order, axis=1) & has[:, None], axis=1
+        )
         chosen = by_participant.T
     selected = np.zeros((n, d), dtype=bool)
     selected[:, candidates] = chosen.T
@@ -472,7 +551,9 @@ def _high_x_of_y(
             kept = np.argsort(~rows, axis=1, kind="stable")[:, :keep]  # the kept days first
             mask = np.take_along_axis(rows, kept, axis=1)
             gathered = loads[redo[:, None], candidates[kept], span]  # rows × kept days × intervals
-            totals[redo] = np.einsum("pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0))
+            totals[redo] = np.einsum(
+                "pk,pki->pi", mask.astype(np.float64), np.where(mask[:, :, None], gathered, 0.0)
+            )
 
     def mean_over_chosen(span: Window) -> np.ndarray:
         return np.where(has[:, None], totals[:, span.start - first : span.end - first] / divisor, np.nan)
@@ -482,9 +563,14 @@ def _high_x_of_y(
     adjusted = unadjusted
     if adjustment_span is not None:
         hours = adjustment_span.intervals
-        base_sum = np.matmul(totals[:, adjustment_span.start - first : adjustment_span.end - first], np.ones(hours))
+        base_sum = np.matmul(
+            totals[:, adjustment_span.start - first : adjustment_span.end - first], np.ones(hours)
+        )
         base = np.where(has, base_sum / divisor[:, 0] / hours, np.nan)
-        actual = np.matmul(loads[:, event_index, adjustment_span.start : adjustment_span.end], np.ones(hours)) / hours
+        actual = (
+            np.matmul(loads[:, event_index, adjustment_span.start : adjustment_span.end], np.ones(hours))
+            / hours
+        )
         known = has & ~np.isnan(actual)
         if rule.adjustment == "additive":
             value = actual - base
@@ -561,7 +647,9 @@ def delivered(
                 "The day after the event is needed (the event ends after midnight) but it is not among the days.",
                 code="event_day_missing", details={"needed_for": "delivered"},
             )  # fmt: skip
-        actual = loads[:, event_index : event_index + 2, :].reshape(n, 2 * per_day)[:, window.start : window.end]
+        actual = loads[:, event_index : event_index + 2, :].reshape(n, 2 * per_day)[
+            :, window.start : window.end
+        ]
         actual = actual.astype(np.float64)
     else:
         actual = loads[:, event_index, window.start : window.end].astype(np.float64)
@@ -576,7 +664,9 @@ def delivered(
     offpeak_days = loads[:, :, mask].sum(axis=2, dtype=np.float64)  # participants × days
     used = result.selected.sum(axis=1)
     baseline_offpeak = np.where(
-        result.has_baseline & (used > 0), np.where(result.selected, offpeak_days, 0.0).sum(axis=1) / np.maximum(used, 1), np.nan
+        result.has_baseline & (used > 0),
+        np.where(result.selected, offpeak_days, 0.0).sum(axis=1) / np.maximum(used, 1),
+        np.nan,
     )
     actual_offpeak = offpeak_days[:, event_index]
     return Delivery(reduction, total, actual_offpeak, baseline_offpeak, actual_offpeak - baseline_offpeak)

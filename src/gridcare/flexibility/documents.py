@@ -20,12 +20,15 @@ def event_times(event, *, language: str = "vi") -> dict[str, str]:
     if end.time() == dt.time() and end.date() == start.date() + dt.timedelta(days=1):
         return {"start": f"{start:%H:%M}", "end": "24:00"}
     if end.date() != start.date():
-        return {"start": f"{start:%H:%M}", "end": f"{end:%H:%M} ({format_day(end.date(), language=language)})"}
+        return {
+            "start": f"{start:%H:%M}",
+            "end": f"{end:%H:%M} ({format_day(end.date(), language=language)})",
+        }
     return {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 
 
 def event_window(event, *, language: str = "vi") -> str:
-    """"17:00–20:00", or "22:00–01:00 (17/06/2026)" for an event past midnight."""
+    """ "17:00–20:00", or "22:00–01:00 (17/06/2026)" for an event past midnight."""
     times = event_times(event, language=language)
     return f"{times['start']}–{times['end']}"
 

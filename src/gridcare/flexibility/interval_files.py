@@ -41,7 +41,9 @@ def _row_error_message(error: RowError, more: int) -> str:
     return message
 
 
-def meter_intervals(*, content: bytes, filename: str, serial: str, first_day: dt.date, last_day: dt.date, now: dt.datetime) -> MeterIntervals:
+def meter_intervals(
+    *, content: bytes, filename: str, serial: str, first_day: dt.date, last_day: dt.date, now: dt.datetime
+) -> MeterIntervals:
     """The meter's readings from `first_day` to `last_day` (local dates, inclusive).
 
     Raises ImportFileError for an unreadable file, a file of register readings, no rows for the meter, or any
@@ -50,12 +52,16 @@ def meter_intervals(*, content: bytes, filename: str, serial: str, first_day: dt
     table, errors = table_from_file(content=content, filename=filename)
     if table.kind != "interval":
         raise ImportFileError(
-            _("Tệp này là chỉ số công tơ, không phải dữ liệu 30 phút (cần các cột meter_serial, start, energy_kwh)."),
+            _(
+                "Tệp này là chỉ số công tơ, không phải dữ liệu 30 phút (cần các cột meter_serial, start, energy_kwh)."
+            ),
             code="not_interval",
         )
     mine = [i for i, value in enumerate(table.columns["meter_serial"]) if value == serial]
     if not mine:
-        raise ImportFileError(_("Tệp không có dòng nào của công tơ %(serial)s.") % {"serial": serial}, code="no_rows")
+        raise ImportFileError(
+            _("Tệp không có dòng nào của công tơ %(serial)s.") % {"serial": serial}, code="no_rows"
+        )
     rows = Table(
         kind=table.kind, columns={name: [values[i] for i in mine] for name, values in table.columns.items()},
         row_numbers=table.row_numbers[mine],
@@ -75,7 +81,10 @@ def meter_intervals(*, content: bytes, filename: str, serial: str, first_day: dt
     repeated = np.flatnonzero(np.diff(key) == 0)
     conflicting = repeated[wh[order][repeated] != wh[order][repeated + 1]]
     if conflicting.size:
-        first_row, second_row = rows.row_numbers[order[conflicting[0]]], rows.row_numbers[order[conflicting[0] + 1]]
+        first_row, second_row = (
+            rows.row_numbers[order[conflicting[0]]],
+            rows.row_numbers[order[conflicting[0] + 1]],
+        )
         raise ImportFileError(
             _("Dòng %(row)d lặp lại khoảng 30 phút của dòng %(first)d với giá trị khác.") % {"row": max(first_row, second_row), "first": min(first_row, second_row)},
             code="bad_row",

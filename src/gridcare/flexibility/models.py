@@ -24,7 +24,10 @@ class Programme(models.Model):
 
     class Delivered(models.TextChoices):
         REDUCTION = "reduction", _("mức giảm so với đường cơ sở trong khung giờ sự kiện")
-        REDUCTION_AND_SHIFT = "reduction_and_shift", _("mức giảm trong khung giờ sự kiện và điện năng chuyển sang giờ thấp điểm")
+        REDUCTION_AND_SHIFT = (
+            "reduction_and_shift",
+            _("mức giảm trong khung giờ sự kiện và điện năng chuyển sang giờ thấp điểm"),
+        )
 
     class Incentive(models.TextChoices):
         NONE = "none", _("không (tự nguyện)")
@@ -44,7 +47,9 @@ class Programme(models.Model):
     )
     min_annual_kwh = models.BigIntegerField(_("sản lượng năm tối thiểu (kWh)"), default=1_000_000)
     requires_interval_meter = models.BooleanField(_("cần công tơ đo xa 30 phút"), default=True)
-    notice_minutes = models.PositiveIntegerField(_("thời gian báo trước tối thiểu (phút)"), default=MIN_NOTICE_MINUTES)
+    notice_minutes = models.PositiveIntegerField(
+        _("thời gian báo trước tối thiểu (phút)"), default=MIN_NOTICE_MINUTES
+    )
     baseline_method = models.CharField(_("phương pháp đường cơ sở"), max_length=30, default="caiso-10-in-10")
     baseline_parameters = models.JSONField(_("tham số đường cơ sở"), default=dict, blank=True)
     delivered_rule = models.CharField(
@@ -55,7 +60,9 @@ class Programme(models.Model):
         help_text=_("Khách hàng giảm được ít nhất chừng này trong một sự kiện được đưa vào danh sách tri ân."),
     )  # fmt: skip
     recognition_text = models.TextField(_("lời cảm ơn trong thư"), blank=True)
-    incentive = models.CharField(_("khuyến khích"), max_length=10, choices=Incentive.choices, default=Incentive.NONE)
+    incentive = models.CharField(
+        _("khuyến khích"), max_length=10, choices=Incentive.choices, default=Incentive.NONE
+    )
     incentive_vnd = models.BigIntegerField(_("mức khuyến khích (đồng mỗi kWh hoặc kW)"), default=0)
     active_from = models.DateField(_("từ ngày"))
     active_to = models.DateField(_("đến ngày (không gồm)"), null=True, blank=True)
@@ -65,9 +72,12 @@ class Programme(models.Model):
         verbose_name_plural = _("chương trình điều chỉnh phụ tải")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(notice_minutes__gte=MIN_NOTICE_MINUTES), name="programme_notice_at_least_30_minutes"
+                condition=models.Q(notice_minutes__gte=MIN_NOTICE_MINUTES),
+                name="programme_notice_at_least_30_minutes",
             ),
-            models.CheckConstraint(condition=models.Q(incentive_vnd__gte=0), name="programme_incentive_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(incentive_vnd__gte=0), name="programme_incentive_not_negative"
+            ),
             models.CheckConstraint(
                 condition=models.Q(incentive="none", incentive_vnd=0) | ~models.Q(incentive="none"),
                 name="programme_no_incentive_no_amount",
@@ -85,8 +95,12 @@ class Programme(models.Model):
 class Enrolment(models.Model):
     """One customer's contract in a programme, with the load they committed to adjust."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("chương trình"))
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("chương trình")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng")
+    )
     commitment_kw = models.PositiveIntegerField(_("công suất cam kết điều chỉnh (kW)"))
     enrolled_on = models.DateField(_("ngày tham gia"))
     withdrawn_on = models.DateField(_("ngày rút (không gồm)"), null=True, blank=True)
@@ -96,7 +110,9 @@ class Enrolment(models.Model):
         verbose_name_plural = _("khách hàng tham gia")
         constraints = [
             models.UniqueConstraint(fields=["programme", "account"], name="enrolment_once_per_programme"),
-            models.CheckConstraint(condition=models.Q(commitment_kw__gte=1), name="enrolment_commitment_positive"),
+            models.CheckConstraint(
+                condition=models.Q(commitment_kw__gte=1), name="enrolment_commitment_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,7 +132,9 @@ class Event(models.Model):
         CANCELLED = "cancelled", _("đã huỷ")
         MEASURED = "measured", _("đã tính kết quả")
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="events", verbose_name=_("chương trình"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="events", verbose_name=_("chương trình")
+    )
     name = models.CharField(_("tên sự kiện"), max_length=200)
     day = models.DateField(_("ngày"))
     starts_at = models.DateTimeField(_("bắt đầu"))
@@ -139,7 +157,9 @@ class Event(models.Model):
         verbose_name_plural = _("sự kiện điều chỉnh phụ tải")
         constraints = [
             models.UniqueConstraint(fields=["programme", "starts_at"], name="event_once_per_programme_start"),
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_window_valid"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_window_valid"
+            ),
             models.CheckConstraint(condition=models.Q(target_kw__gte=1), name="event_target_positive"),
             models.CheckConstraint(
                 condition=models.Q(scope="enrolled", substation__isnull=True, feeder__isnull=True)
@@ -168,12 +188,20 @@ class EventParticipant(models.Model):
         ACKNOWLEDGED = "acknowledged", _("đã xác nhận tham gia")
         OPTED_OUT = "opted_out", _("từ chối tham gia")
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="participants", verbose_name=_("sự kiện"))
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", verbose_name=_("đăng ký"))
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng"))
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="participants", verbose_name=_("sự kiện")
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="+", verbose_name=_("đăng ký")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng")
+    )
     commitment_kw = models.PositiveIntegerField(_("công suất cam kết (kW)"))
     notified_at = models.DateTimeField(_("thông báo lúc"))
-    response = models.CharField(_("trả lời"), max_length=20, choices=Response.choices, default=Response.PENDING)
+    response = models.CharField(
+        _("trả lời"), max_length=20, choices=Response.choices, default=Response.PENDING
+    )
     responded_at = models.DateTimeField(_("trả lời lúc"), null=True, blank=True)
     response_channel = models.CharField(_("trả lời qua"), max_length=10, choices=Channel.choices, blank=True)
     # Results (filled after the event): energy in Wh over the event window.
@@ -188,7 +216,9 @@ class EventParticipant(models.Model):
     class Meta:
         verbose_name = _("khách hàng được thông báo")
         verbose_name_plural = _("khách hàng được thông báo")
-        constraints = [models.UniqueConstraint(fields=["event", "account"], name="participant_once_per_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "account"], name="participant_once_per_event")
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} · {self.account.code}"
@@ -235,7 +265,9 @@ class IntervalResult(models.Model):
 class Ven(models.Model):
     """An OpenADR 3 client (VEN) of an enrolled customer, with its OAuth2 client credentials (secret hashed)."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng")
+    )
     ven_name = models.CharField(_("tên VEN"), max_length=128, unique=True)
     client_id = models.CharField(_("client id"), max_length=64, unique=True)
     secret_hash = models.CharField(max_length=64)
@@ -274,7 +306,9 @@ class VenResource(models.Model):
     modified_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["ven", "resource_name"], name="ven_resource_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["ven", "resource_name"], name="ven_resource_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.resource_name
@@ -285,7 +319,9 @@ class VenSubscription(models.Model):
 
     ven = models.ForeignKey(Ven, on_delete=models.CASCADE, related_name="subscriptions")
     client_name = models.CharField(max_length=128)
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     object_operations = models.JSONField(default=list)
     targets = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()

@@ -46,7 +46,12 @@ def duration(delta: dt.timedelta) -> str:
     seconds = int(delta.total_seconds())
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
-    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    text = (
+        "PT"
+        + (f"{hours}H" if hours else "")
+        + (f"{minutes}M" if minutes else "")
+        + (f"{seconds}S" if seconds else "")
+    )
     return text if text != "PT" else "PT0S"
 
 
@@ -58,7 +63,9 @@ def program_object(programme: Programme) -> dict:
     start = dt.datetime.combine(programme.active_from, dt.time(), tzinfo=BUSINESS_TZ)
     period = {"start": when(start), "duration": "PT0S"}
     if programme.active_to is not None:
-        period["duration"] = duration(dt.datetime.combine(programme.active_to, dt.time(), tzinfo=BUSINESS_TZ) - start)
+        period["duration"] = duration(
+            dt.datetime.combine(programme.active_to, dt.time(), tzinfo=BUSINESS_TZ) - start
+        )
     created = dt.datetime.combine(programme.active_from, dt.time(), tzinfo=BUSINESS_TZ)
     return {
         "id": str(programme.pk), "objectType": "PROGRAM", **_stamps(created, created),
@@ -210,18 +217,24 @@ def _post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> 
     parsed, addresses = target
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     if parsed.scheme == "https":
-        connection = _PinnedHTTPS(parsed.hostname, port, address=addresses[0], timeout=timeout, context=ssl.create_default_context())
+        connection = _PinnedHTTPS(
+            parsed.hostname, port, address=addresses[0], timeout=timeout, context=ssl.create_default_context()
+        )
     else:
         connection = http.client.HTTPConnection(addresses[0], port, timeout=timeout)
     path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
     try:
-        connection.request("POST", path, body=body, headers={"Host": parsed.netloc.rpartition("@")[2], **headers})
+        connection.request(
+            "POST", path, body=body, headers={"Host": parsed.netloc.rpartition("@")[2], **headers}
+        )
         return connection.getresponse().status
     finally:
         connection.close()
 
 
-def subscribers(*, ven_ids: list[int], object_type: str, operation: str) -> list[tuple[VenSubscription, dict]]:
+def subscribers(
+    *, ven_ids: list[int], object_type: str, operation: str
+) -> list[tuple[VenSubscription, dict]]:
     """The subscriptions (and their object-operation entry) of these VENs that want `object_type` `operation`."""
     found = []
     for subscription in VenSubscription.objects.filter(ven_id__in=ven_ids).order_by("pk"):
@@ -244,7 +257,12 @@ def event_webhooks_send(*, event_id: int, operation: str) -> int:
             continue
         url = entry.get("callbackUrl") or ""
         participant = participants.get(vens[subscription.ven_id].account_id)
-        body = {"objectType": "EVENT", "operation": operation, "object": event_object(event, participant), "targets": None}
+        body = {
+            "objectType": "EVENT",
+            "operation": operation,
+            "object": event_object(event, participant),
+            "targets": None,
+        }
         headers = {"Content-Type": "application/json"}
         if entry.get("bearerToken"):
             headers["Authorization"] = f"Bearer {entry['bearerToken']}"
@@ -253,6 +271,9 @@ def event_webhooks_send(*, event_id: int, operation: str) -> int:
             if status is None:  # its host now resolves to an internal address, or not at all
                 logger.warning("OpenADR webhook to %s refused: not a public address", urlparse(url).hostname)
             sent += status is not None and 200 <= status < 300
-        except (OSError, http.client.HTTPException) as error:  # a VEN's server being down must not stop the others
+        except (
+            OSError,
+            http.client.HTTPException,
+        ) as error:  # a VEN's server being down must not stop the others
             logger.warning("OpenADR webhook to %s failed: %s", urlparse(url).hostname, error)
     return sent

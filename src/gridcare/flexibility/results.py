@@ -71,9 +71,17 @@ def measure(
     in_event[start_interval:end_interval] = True
     offpeak = np.array([p == "offpeak" for p in periods[:INTERVALS_PER_DAY]])
     result = baselines.baseline(
-        loads=kwh, days=days, event_day=event_day, window=window, params=rule, holidays=holidays, excluded_dates=excluded
+        loads=kwh,
+        days=days,
+        event_day=event_day,
+        window=window,
+        params=rule,
+        holidays=holidays,
+        excluded_dates=excluded,
     )
-    delivery = baselines.delivered(loads=kwh, days=days, event_day=event_day, window=window, result=result, offpeak=offpeak)
+    delivery = baselines.delivered(
+        loads=kwh, days=days, event_day=event_day, window=window, result=result, offpeak=offpeak
+    )
     baseline = np.full((n, columns), np.nan)
     baseline[:, start_interval:end_interval] = result.baseline_kwh * 1000
     # The rest of the day, for the chart: the same day matching without the same-day adjustment (which is about
@@ -88,7 +96,9 @@ def measure(
             baseline[:, a:b] = rest.baseline_kwh * 1000
     has_baseline = result.has_baseline & ~np.isnan(delivery.reduction_total_kwh)
     delivered_wh = np.where(has_baseline, delivery.reduction_total_kwh * 1000, 0.0)
-    shifted = np.where(has_baseline & ~np.isnan(delivery.shifted_kwh), np.maximum(delivery.shifted_kwh, 0.0) * 1000, 0.0)
+    shifted = np.where(
+        has_baseline & ~np.isnan(delivery.shifted_kwh), np.maximum(delivery.shifted_kwh, 0.0) * 1000, 0.0
+    )
     period_index = np.array([{"peak": 0, "normal": 1, "offpeak": 2}.get(p or "normal", 1) for p in periods])
     window_prices = prices[:, period_index[start_interval:end_interval]]  # participants × event intervals
     reduction_wh = np.nan_to_num(delivery.reduction_kwh) * 1000
@@ -106,7 +116,9 @@ def measure(
 def _without_adjustment(rule: baselines.BaselineParams) -> baselines.BaselineParams:
     weekend = rule.weekend_holiday
     return replace(
-        rule, adjustment="none", weekend_holiday=replace(weekend, adjustment="none") if weekend is not None else None
+        rule,
+        adjustment="none",
+        weekend_holiday=replace(weekend, adjustment="none") if weekend is not None else None,
     )
 
 
@@ -126,4 +138,6 @@ def rule_params(*, method: str, parameters: dict) -> baselines.BaselineParams:
     if not known:
         return preset
     weekend = preset.weekend_holiday
-    return replace(preset, **known, weekend_holiday=replace(weekend, **known) if weekend is not None else None)
+    return replace(
+        preset, **known, weekend_holiday=replace(weekend, **known) if weekend is not None else None
+    )

@@ -41,7 +41,9 @@ def events_visible(*, user) -> QuerySet[Event]:
 def annual_kwh(*, account: Account, today: dt.date) -> int:
     """The account's consumption over the last year from its register readings, scaled to 365 days."""
     readings = list(
-        Reading.objects.filter(account=account, read_on__gt=today - dt.timedelta(days=400), read_on__lte=today)
+        Reading.objects.filter(
+            account=account, read_on__gt=today - dt.timedelta(days=400), read_on__lte=today
+        )
         .order_by("read_on", "pk")
         .values_list("read_on", "total", "meter__multiplier")
     )
@@ -54,7 +56,9 @@ def annual_kwh(*, account: Account, today: dt.date) -> int:
 
 def has_interval_meter(*, account: Account, today: dt.date) -> bool:
     """Does the account's current meter send 30-minute interval data (any in the last 7 days)?"""
-    meters = MeterInstallation.objects.filter(account=account, installed_on__lte=today).exclude(removed_on__lte=today)
+    meters = MeterInstallation.objects.filter(account=account, installed_on__lte=today).exclude(
+        removed_on__lte=today
+    )
     since = dt.datetime.combine(today - dt.timedelta(days=7), dt.time(), tzinfo=BUSINESS_TZ)
     return IntervalReading.objects.filter(meter__in=meters.values("meter"), start__gte=since).exists()
 
@@ -106,8 +110,10 @@ def participant_intervals(*, participant: EventParticipant) -> QuerySet[Interval
 
 def customer_events(*, account: Account) -> QuerySet[EventParticipant]:
     """The events an account was called for, newest first."""
-    return EventParticipant.objects.filter(account=account).select_related("event", "event__programme").order_by(
-        "-event__starts_at", "-pk"
+    return (
+        EventParticipant.objects.filter(account=account)
+        .select_related("event", "event__programme")
+        .order_by("-event__starts_at", "-pk")
     )
 
 
@@ -118,7 +124,11 @@ def customer_participation(*, account: Account, participant_id: int) -> EventPar
 
 def ven_events(*, ven: Ven) -> QuerySet[Event]:
     """The events the VEN's customer was called for."""
-    return Event.objects.filter(participants__account_id=ven.account_id).select_related("programme").order_by("starts_at", "pk")
+    return (
+        Event.objects.filter(participants__account_id=ven.account_id)
+        .select_related("programme")
+        .order_by("starts_at", "pk")
+    )
 
 
 def ven_participations(*, ven: Ven, event_ids: list[int]) -> QuerySet[EventParticipant]:
@@ -142,7 +152,9 @@ class RecognitionRow:
     saved_vnd: int
 
 
-def recognition_list(*, since: dt.date, until: dt.date, unit_ids: list[int] | None = None) -> list[RecognitionRow]:
+def recognition_list(
+    *, since: dt.date, until: dt.date, unit_ids: list[int] | None = None
+) -> list[RecognitionRow]:
     """Customers to honour (Appreciation Month): participants who delivered at least their programme's threshold
     in events on days [since, until), with their totals, the largest delivery first. `unit_ids`: limit to units."""
     rows = EventParticipant.objects.filter(
@@ -153,13 +165,22 @@ def recognition_list(*, since: dt.date, until: dt.date, unit_ids: list[int] | No
         rows = rows.filter(account__unit_id__in=unit_ids)
     grouped = (
         rows.values("account_id", "account__code", "account__customer__name")
-        .annotate(events=Count("pk"), delivered=Sum("delivered_wh"), shifted=Sum("shifted_wh"), saved=Sum("saved_vnd"))
+        .annotate(
+            events=Count("pk"),
+            delivered=Sum("delivered_wh"),
+            shifted=Sum("shifted_wh"),
+            saved=Sum("saved_vnd"),
+        )
         .order_by("-delivered", "account__code")
     )
     return [
         RecognitionRow(
-            account_id=r["account_id"], account_code=r["account__code"], customer_name=r["account__customer__name"],
-            events=r["events"], delivered_kwh=round((r["delivered"] or 0) / 1000), shifted_kwh=round((r["shifted"] or 0) / 1000),
+            account_id=r["account_id"],
+            account_code=r["account__code"],
+            customer_name=r["account__customer__name"],
+            events=r["events"],
+            delivered_kwh=round((r["delivered"] or 0) / 1000),
+            shifted_kwh=round((r["shifted"] or 0) / 1000),
             saved_vnd=r["saved"] or 0,
         )  # fmt: skip
         for r in grouped
@@ -223,10 +244,14 @@ def time_of_use_periods(*, day: dt.date) -> list[str | None]:
     periods: list[str | None] = [None] * 48
     if schedule is None:
         return periods
-    kind = TimeOfUseWindow.DayKind.SUNDAY if day.weekday() == 6 else TimeOfUseWindow.DayKind.MONDAY_TO_SATURDAY
+    kind = (
+        TimeOfUseWindow.DayKind.SUNDAY if day.weekday() == 6 else TimeOfUseWindow.DayKind.MONDAY_TO_SATURDAY
+    )
     for window in schedule.windows.filter(days=kind).order_by("starts_at", "pk"):
         first = window.starts_at.hour * 2 + window.starts_at.minute // 30
-        last = 48 if window.ends_at == dt.time(0, 0) else window.ends_at.hour * 2 + window.ends_at.minute // 30
+        last = (
+            48 if window.ends_at == dt.time(0, 0) else window.ends_at.hour * 2 + window.ends_at.minute // 30
+        )
         periods[first:last] = [window.period] * (last - first)
     return periods
 

@@ -67,16 +67,22 @@ def enrolment_eligibility(*, programme: Programme, account: Account, today: dt.d
         reasons.append(_("Mục đích sử dụng điện của khách hàng không thuộc chương trình."))
     if programme.eligible_voltages and account.voltage not in programme.eligible_voltages:
         reasons.append(_("Cấp điện áp của khách hàng không thuộc chương trình."))
-    if programme.min_annual_kwh and selectors.annual_kwh(account=account, today=today) < programme.min_annual_kwh:
+    if (
+        programme.min_annual_kwh
+        and selectors.annual_kwh(account=account, today=today) < programme.min_annual_kwh
+    ):
         reasons.append(
-            _("Sản lượng điện một năm dưới %(kwh)s kWh.") % {"kwh": f"{programme.min_annual_kwh:,}".replace(",", ".")}
+            _("Sản lượng điện một năm dưới %(kwh)s kWh.")
+            % {"kwh": f"{programme.min_annual_kwh:,}".replace(",", ".")}
         )
     if programme.requires_interval_meter and not selectors.has_interval_meter(account=account, today=today):
         reasons.append(_("Khách hàng chưa có công tơ đo xa ghi dữ liệu 30 phút."))
     return reasons
 
 
-def enrolment_create(*, user, programme: Programme, account: Account, commitment_kw: int, today: dt.date) -> Enrolment:
+def enrolment_create(
+    *, user, programme: Programme, account: Account, commitment_kw: int, today: dt.date
+) -> Enrolment:
     """Enrol an eligible account (idempotent by programme and account: a second call updates the commitment)."""
     policy.require(user=user, action="flexibility.enrol", unit_id=account.unit_id)
     if commitment_kw < 1:
@@ -125,10 +131,14 @@ def event_call(
     local_start, local_end = starts_at.astimezone(BUSINESS_TZ), ends_at.astimezone(BUSINESS_TZ)
     if ends_at <= starts_at:
         raise FlexibilityError("window_invalid", _("Giờ kết thúc phải sau giờ bắt đầu."))
-    if ends_at - starts_at > MAX_EVENT_LENGTH:  # it may run past midnight (22:00–01:00), not longer than a day
+    if (
+        ends_at - starts_at > MAX_EVENT_LENGTH
+    ):  # it may run past midnight (22:00–01:00), not longer than a day
         raise FlexibilityError("window_invalid", _("Sự kiện không được dài quá 24 giờ."))
     if any(t.minute % 30 or t.second or t.microsecond for t in (local_start, local_end)):
-        raise FlexibilityError("window_invalid", _("Giờ bắt đầu và kết thúc phải tròn 30 phút (ví dụ 17:00, 17:30)."))
+        raise FlexibilityError(
+            "window_invalid", _("Giờ bắt đầu và kết thúc phải tròn 30 phút (ví dụ 17:00, 17:30).")
+        )
     if starts_at - now < dt.timedelta(minutes=programme.notice_minutes):
         raise FlexibilityError(
             "notice_too_short",
@@ -136,7 +146,12 @@ def event_call(
         )
     if target_kw < 1:
         raise FlexibilityError("target_invalid", _("Mục tiêu phải từ 1 kW trở lên."))
-    if scope == Event.Scope.SUBSTATION and substation is None or scope == Event.Scope.FEEDER and feeder is None:
+    if (
+        scope == Event.Scope.SUBSTATION
+        and substation is None
+        or scope == Event.Scope.FEEDER
+        and feeder is None
+    ):
         raise FlexibilityError("scope_invalid", _("Hãy chọn trạm biến áp hoặc xuất tuyến của phạm vi."))
     day = local_start.date()
     with transaction.atomic():
@@ -152,12 +167,16 @@ def event_call(
         if not created:
             return event
         enrolments = list(
-            _eligible_enrolments(programme=programme, day=day, scope=scope, substation=substation, feeder=feeder)
+            _eligible_enrolments(
+                programme=programme, day=day, scope=scope, substation=substation, feeder=feeder
+            )
             .order_by("account_id")
             .values_list("pk", "account_id", "commitment_kw", "account__code")
         )
         EventParticipant.objects.bulk_create(
-            EventParticipant(event=event, enrolment_id=pk, account_id=account, commitment_kw=kw, notified_at=now)
+            EventParticipant(
+                event=event, enrolment_id=pk, account_id=account, commitment_kw=kw, notified_at=now
+            )
             for pk, account, kw, _code in enrolments
         )
         if enrolments:
@@ -186,7 +205,13 @@ def event_cancel(*, user, event: Event, now: dt.datetime) -> Event:
 
 
 def participant_respond(
-    *, participant: EventParticipant, response: str, channel: str, now: dt.datetime, user=None, ven: Ven | None = None
+    *,
+    participant: EventParticipant,
+    response: str,
+    channel: str,
+    now: dt.datetime,
+    user=None,
+    ven: Ven | None = None,
 ) -> EventParticipant:
     """Record an acknowledgement or opt-out (a customer may change their mind until the event starts).
 
@@ -197,13 +222,17 @@ def participant_respond(
     if channel not in Channel.values:
         raise FlexibilityError("channel_invalid", _("Kênh trả lời không hợp lệ."))
     with transaction.atomic():
-        participant = EventParticipant.objects.select_for_update().select_related("event").get(pk=participant.pk)
+        participant = (
+            EventParticipant.objects.select_for_update().select_related("event").get(pk=participant.pk)
+        )
         if participant.response == response:
             return participant
         if participant.event.status == Event.Status.CANCELLED:
             raise FlexibilityError("event_cancelled", _("Sự kiện đã bị huỷ."))
         if now >= participant.event.starts_at:
-            raise FlexibilityError("event_started", _("Sự kiện đã bắt đầu, không thay đổi câu trả lời được nữa."))
+            raise FlexibilityError(
+                "event_started", _("Sự kiện đã bắt đầu, không thay đổi câu trả lời được nữa.")
+            )
         EventResponse.objects.create(
             participant=participant, response=response, at=now, channel=channel,
             by_user=user if user is not None and user.pk else None, by_ven=ven,
@@ -252,7 +281,8 @@ def event_results_compute(*, user, event: Event, now: dt.datetime, holidays: lis
         )  # fmt: skip
     except baselines.BaselineError as error:
         raise FlexibilityError(
-            "baseline_invalid", _("Không tính được đường cơ sở theo quy tắc của chương trình: %(why)s") % {"why": error},
+            "baseline_invalid",
+            _("Không tính được đường cơ sở theo quy tắc của chương trình: %(why)s") % {"why": error},
             **error.details,
         ) from error
     hours = (event.ends_at - event.starts_at).total_seconds() / 3600
@@ -279,17 +309,30 @@ def event_results_compute(*, user, event: Event, now: dt.datetime, holidays: lis
                     continue
                 rows.append(
                     IntervalResult(
-                        participant=participant, start=start, in_event=bool(measured.in_event[j]),
-                        baseline_wh=int(np.rint(baseline_row[j])), actual_wh=int(actual_row[j]),
+                        participant=participant,
+                        start=start,
+                        in_event=bool(measured.in_event[j]),
+                        baseline_wh=int(np.rint(baseline_row[j])),
+                        actual_wh=int(actual_row[j]),
                     )  # fmt: skip
                 )
         EventParticipant.objects.bulk_update(
             participants,
-            ["has_baseline", "baseline_wh", "actual_wh", "delivered_wh", "shifted_wh", "saved_vnd", "incentive_vnd"],
+            [
+                "has_baseline",
+                "baseline_wh",
+                "actual_wh",
+                "delivered_wh",
+                "shifted_wh",
+                "saved_vnd",
+                "incentive_vnd",
+            ],
             batch_size=1000,
         )
         IntervalResult.objects.bulk_create(rows, batch_size=5000)
-        Event.objects.filter(pk=event.pk).update(status=Event.Status.MEASURED, measured_at=now, modified_at=now)
+        Event.objects.filter(pk=event.pk).update(
+            status=Event.Status.MEASURED, measured_at=now, modified_at=now
+        )
     event.refresh_from_db()
     return event
 
@@ -338,7 +381,11 @@ def ven_token_issue(*, client_id: str, client_secret: str, now: dt.datetime) -> 
 
 def ven_for_token(*, token: str, now: dt.datetime) -> Ven | None:
     """The VEN an access token belongs to, None when unknown or expired."""
-    row = VenToken.objects.select_related("ven").filter(token_hash=secret_hash(token), expires_at__gt=now).first()
+    row = (
+        VenToken.objects.select_related("ven")
+        .filter(token_hash=secret_hash(token), expires_at__gt=now)
+        .first()
+    )
     return row.ven if row is not None else None
 
 
@@ -352,7 +399,9 @@ def ven_report_save(
         if status is not None:
             participant = EventParticipant.objects.filter(event=event, account_id=ven.account_id).first()
             if participant is None:
-                raise FlexibilityError("not_a_participant", _("Khách hàng của VEN không được mời tham gia sự kiện này."))
+                raise FlexibilityError(
+                    "not_a_participant", _("Khách hàng của VEN không được mời tham gia sự kiện này.")
+                )
             participant_respond(participant=participant, response=openadr.RESPONSES[status], channel=Channel.OPENADR,
                                 now=now, ven=ven)  # fmt: skip
         report = report or VenReport(ven=ven, created_at=now)
@@ -374,7 +423,11 @@ def ven_subscription_save(
     """Create or replace a VEN's subscription (its webhooks)."""
     subscription = subscription or VenSubscription(ven=ven, created_at=now)
     subscription.client_name, subscription.programme = client_name, programme
-    subscription.object_operations, subscription.targets, subscription.modified_at = object_operations, targets, now
+    subscription.object_operations, subscription.targets, subscription.modified_at = (
+        object_operations,
+        targets,
+        now,
+    )
     subscription.save()
     return subscription
 
@@ -391,11 +444,22 @@ def ven_update(*, ven: Ven, attributes: list, targets: list, now: dt.datetime) -
 
 
 def ven_resource_save(
-    *, ven: Ven, resource_name: str, attributes: list, targets: list, now: dt.datetime, resource: VenResource | None = None
+    *,
+    ven: Ven,
+    resource_name: str,
+    attributes: list,
+    targets: list,
+    now: dt.datetime,
+    resource: VenResource | None = None,
 ) -> VenResource:
     """Create or replace one of a VEN's resources (idempotent by VEN and resource name)."""
     resource = resource or VenResource(ven=ven, created_at=now)
-    resource.resource_name, resource.attributes, resource.targets, resource.modified_at = resource_name, attributes, targets, now
+    resource.resource_name, resource.attributes, resource.targets, resource.modified_at = (
+        resource_name,
+        attributes,
+        targets,
+        now,
+    )
     resource.save()
     return resource
 

@@ -25,5 +25,8 @@ class InsightsConfig(AppConfig):
         # Recognition lists (read by the campaigns area): managers and administrators.
         rules_register(
             "insights.recognition",
-            Rule(permission="insights.view_readingdateagreement", roles=(StaffRole.MANAGER, StaffRole.ADMINISTRATOR)),
+            Rule(
+                permission="insights.view_readingdateagreement",
+                roles=(StaffRole.MANAGER, StaffRole.ADMINISTRATOR),
+            ),
         )

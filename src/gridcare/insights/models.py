@@ -59,7 +59,8 @@ class Advice(models.Model):
         verbose_name_plural = _("tư vấn an toàn, tiết kiệm điện")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(sent_at__isnull=False), name="advice_sent_has_time"
+                condition=models.Q(status="draft") | models.Q(sent_at__isnull=False),
+                name="advice_sent_has_time",
             ),
         ]
 
@@ -77,7 +78,9 @@ class AdviceRecipient(models.Model):
     """One customer an advice was published to (the staged segment; the portal lists them)."""
 
     advice = models.ForeignKey(Advice, on_delete=models.PROTECT, related_name="+", db_index=False)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng")
+    )
 
     class Meta:
         verbose_name = _("khách hàng nhận tư vấn")
@@ -102,7 +105,9 @@ class AdoptionTarget(models.Model):
     """Chỉ tiêu chuyển đổi số: how many customers a unit means to move to a measure in a year's campaign."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
-    year = models.PositiveSmallIntegerField(_("năm"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        _("năm"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
     measure = models.CharField(_("chỉ tiêu"), max_length=20, choices=Measure.choices)
     target = models.PositiveIntegerField(_("số khách hàng"))
 
@@ -111,7 +116,9 @@ class AdoptionTarget(models.Model):
         verbose_name_plural = _("chỉ tiêu chuyển đổi số")
         constraints = [
             models.UniqueConstraint(fields=["unit", "year", "measure"], name="adoption_target_once"),
-            models.CheckConstraint(condition=models.Q(measure__in=Measure.values), name="adoption_target_measure_known"),
+            models.CheckConstraint(
+                condition=models.Q(measure__in=Measure.values), name="adoption_target_measure_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,11 +131,17 @@ class ReadingDateAgreement(models.Model):
     Routes keep only their current reading day; this records who agreed, from which day to which, and when.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("khách hàng")
+    )
     route = models.ForeignKey(ReadingRoute, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                               verbose_name=_("lộ trình ghi chỉ số"))  # fmt: skip
-    from_day = models.PositiveSmallIntegerField(_("ngày ghi cũ"), validators=[MinValueValidator(1), MaxValueValidator(31)])
-    to_day = models.PositiveSmallIntegerField(_("ngày ghi mới"), validators=[MinValueValidator(1), MaxValueValidator(31)])
+    from_day = models.PositiveSmallIntegerField(
+        _("ngày ghi cũ"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    to_day = models.PositiveSmallIntegerField(
+        _("ngày ghi mới"), validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
     agreed_on = models.DateField(_("ngày đồng ý"))
     note = models.CharField(_("ghi chú"), max_length=200, blank=True)
 
@@ -136,9 +149,13 @@ class ReadingDateAgreement(models.Model):
         verbose_name = _("đồng ý thay đổi ngày ghi chỉ số")
         verbose_name_plural = _("đồng ý thay đổi ngày ghi chỉ số")
         constraints = [
-            models.UniqueConstraint(fields=["account", "agreed_on"], name="reading_date_agreement_once_a_day"),
-            models.CheckConstraint(condition=models.Q(from_day__gte=1, from_day__lte=31, to_day__gte=1, to_day__lte=31),
-                                   name="reading_date_agreement_days_valid"),  # fmt: skip
+            models.UniqueConstraint(
+                fields=["account", "agreed_on"], name="reading_date_agreement_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(from_day__gte=1, from_day__lte=31, to_day__gte=1, to_day__lte=31),
+                name="reading_date_agreement_days_valid",
+            ),  # fmt: skip
         ]
         indexes = [models.Index(fields=["agreed_on"])]
 

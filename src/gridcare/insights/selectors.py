@@ -82,7 +82,9 @@ def segment_accounts(*, segment: Segment, now: dt.datetime) -> QuerySet[Account]
     today = now.astimezone(BUSINESS_TZ).date()
     if segment.bill_shock_days:
         since = today - dt.timedelta(days=segment.bill_shock_days)
-        held = _standing_invoices().filter(account=OuterRef("pk"), end_date__gte=since).exclude(hold_reason="")
+        held = (
+            _standing_invoices().filter(account=OuterRef("pk"), end_date__gte=since).exclude(hold_reason="")
+        )
         accounts = accounts.filter(Exists(held))
     if segment.high_users_percent:
         first = month_add(today, -(segment.high_users_months - 1))
@@ -111,7 +113,9 @@ def segment_preview(*, segment: Segment, now: dt.datetime) -> dict[str, int]:
 def advices_for_account(*, account: Account, limit: int = 50) -> QuerySet[Advice]:
     """The advice published to this account, newest first."""
     received = AdviceRecipient.objects.filter(account=account).values("advice_id")
-    return Advice.objects.filter(pk__in=received, status=Advice.Status.SENT).order_by("-sent_at", "-pk")[:limit]
+    return Advice.objects.filter(pk__in=received, status=Advice.Status.SENT).order_by("-sent_at", "-pk")[
+        :limit
+    ]
 
 
 def advice_for_account(*, account: Account, advice_id: int) -> Advice | None:
@@ -149,7 +153,9 @@ class Comparison:
         return bool(self.months)
 
 
-def household_comparison(*, account: Account, today: dt.date, months: int = 12, min_group: int = MIN_GROUP_SIZE) -> Comparison:
+def household_comparison(
+    *, account: Account, today: dt.date, months: int = 12, min_group: int = MIN_GROUP_SIZE
+) -> Comparison:
     """This account's monthly kWh against similar households: same purpose, commune/ward and households on the meter.
 
     One grouped query reads the group's standing invoices of the `months` months up to `today`'s month; the
@@ -204,7 +210,11 @@ def _tip_measures(*, account: Account, today: dt.date, comparison: Comparison) -
     if recent and all(v is not None for v in last_year) and sum(last_year) > 0:
         change = 100.0 * (this_year - sum(last_year)) / sum(last_year)
     latest = comparison.months[-1]
-    above_p75 = None if latest.kwh is None else (100.0 * (latest.kwh - latest.p75) / latest.p75 if latest.p75 else None)
+    above_p75 = (
+        None
+        if latest.kwh is None
+        else (100.0 * (latest.kwh - latest.p75) / latest.p75 if latest.p75 else None)
+    )
     year = [own[p] for p in sorted(own)[-12:]]
     summer = [own[p] for p in sorted(own)[-12:] if p.month in (4, 5, 6, 7)]
     summer_peak = None
@@ -285,7 +295,9 @@ def accounts_moved_to_zalo(*, since: dt.datetime, until: dt.datetime) -> QuerySe
 
 
 def _bills_off(channel: str) -> Exists:
-    return Exists(Preference.objects.filter(account=OuterRef("pk"), topic=Topic.BILLS, channel=channel, enabled=False))
+    return Exists(
+        Preference.objects.filter(account=OuterRef("pk"), topic=Topic.BILLS, channel=channel, enabled=False)
+    )
 
 
 def accounts_receiving_ebills() -> QuerySet[Account]:
@@ -303,7 +315,9 @@ def accounts_receiving_ebills() -> QuerySet[Account]:
         | (Q(email__gt="") & ~Q(_bills_off(Channel.EMAIL)))
         | (Q(zalo_user_id__gt="", phone__gt="") & ~Q(_bills_off(Channel.ZALO)))
     )
-    return Account.objects.filter(Q(bill_delivery__in=ELECTRONIC_BILL_CHOICES) | (Q(bill_delivery="") & by_default))
+    return Account.objects.filter(
+        Q(bill_delivery__in=ELECTRONIC_BILL_CHOICES) | (Q(bill_delivery="") & by_default)
+    )
 
 
 def _chose_ebill_in(*, since: dt.datetime, until: dt.datetime) -> QuerySet:
@@ -333,7 +347,8 @@ def accounts_moved_to_online_payment(*, since: dt.datetime, until: dt.datetime) 
     """Accounts whose first online payment (gateway or bank transfer) was received in [since, until)."""
     online = Payment.objects.filter(account=OuterRef("pk"), channel__in=list(ONLINE_PAYMENT_CHANNELS))
     return Account.objects.filter(
-        Exists(online.filter(received_at__gte=since, received_at__lt=until)) & ~Exists(online.filter(received_at__lt=since))
+        Exists(online.filter(received_at__gte=since, received_at__lt=until))
+        & ~Exists(online.filter(received_at__lt=since))
     )
 
 
@@ -369,7 +384,9 @@ class AdoptionRow:
         return None if not target else round(100.0 * self.moved.get(measure, 0) / target, 1)
 
 
-def adoption_by_unit(*, units: list[Unit], year: int, since: dt.datetime, until: dt.datetime) -> list[AdoptionRow]:
+def adoption_by_unit(
+    *, units: list[Unit], year: int, since: dt.datetime, until: dt.datetime
+) -> list[AdoptionRow]:
     """Per unit of `units` (and rolled up its tree): customers moved to each measure in [since, until), targets.
 
     One grouped query per measure counts the moved accounts by managing unit; the roll-up sums those counts
@@ -378,7 +395,11 @@ def adoption_by_unit(*, units: list[Unit], year: int, since: dt.datetime, until:
     """
     if not units:
         return []
-    tree = list(Unit.objects.filter(Q(*[Q(path__startswith=u.path) for u in units], _connector=Q.OR)).order_by("path", "pk"))
+    tree = list(
+        Unit.objects.filter(Q(*[Q(path__startswith=u.path) for u in units], _connector=Q.OR)).order_by(
+            "path", "pk"
+        )
+    )
     ids = [u.pk for u in tree]
     base = Account.objects.filter(unit_id__in=ids)
 
@@ -387,9 +408,13 @@ def adoption_by_unit(*, units: list[Unit], year: int, since: dt.datetime, until:
 
     direct_accounts = by_unit(base.exclude(status=Account.Status.CLOSED))
     direct_paper = by_unit(base.filter(paper_or_sms_only()))
-    direct_moved = {m: by_unit(base.filter(pk__in=MOVED[m](since=since, until=until).values("pk"))) for m in Measure.values}
+    direct_moved = {
+        m: by_unit(base.filter(pk__in=MOVED[m](since=since, until=until).values("pk")))
+        for m in Measure.values
+    }
     own_targets: dict[tuple[int, str], int] = {
-        (t.unit_id, t.measure): t.target for t in AdoptionTarget.objects.filter(unit_id__in=ids, year=year).order_by("pk")
+        (t.unit_id, t.measure): t.target
+        for t in AdoptionTarget.objects.filter(unit_id__in=ids, year=year).order_by("pk")
     }
     children: dict[int, list[Unit]] = {}
     for u in tree:
@@ -408,7 +433,10 @@ def adoption_by_unit(*, units: list[Unit], year: int, since: dt.datetime, until:
     top_depth = min(u.path.count("/") for u in units)
     return [
         AdoptionRow(
-            unit=u, depth=u.path.count("/") - top_depth, accounts=below(u, direct_accounts), paper_only=below(u, direct_paper),
+            unit=u,
+            depth=u.path.count("/") - top_depth,
+            accounts=below(u, direct_accounts),
+            paper_only=below(u, direct_paper),
             moved={m: below(u, direct_moved[m]) for m in Measure.values},
             targets={m: rolled_target(u, m) for m in Measure.values},
         )  # fmt: skip
@@ -444,7 +472,9 @@ class RecognitionCandidate:
 RECOGNITION_KINDS = ("demand_response", "reading_date", "top_saver")
 
 
-def reading_date_movers(*, since: dt.date, until: dt.date, unit_ids: list[int] | None = None) -> list[RecognitionCandidate]:
+def reading_date_movers(
+    *, since: dt.date, until: dt.date, unit_ids: list[int] | None = None
+) -> list[RecognitionCandidate]:
     """Customers who agreed in [since, until) to move their reading date; the figure is how many days it moved."""
     rows = ReadingDateAgreement.objects.filter(agreed_on__gte=since, agreed_on__lt=until)
     if unit_ids is not None:
@@ -458,7 +488,9 @@ def reading_date_movers(*, since: dt.date, until: dt.date, unit_ids: list[int] |
     return list(seen.values())
 
 
-def top_savers(*, since: dt.date, until: dt.date, unit_ids: list[int] | None = None, limit: int = 50) -> list[RecognitionCandidate]:
+def top_savers(
+    *, since: dt.date, until: dt.date, unit_ids: list[int] | None = None, limit: int = 50
+) -> list[RecognitionCandidate]:
     """Households that used the most fewer kWh in the months [since, until) than in the same months a year before,
     and did better than their comparable households (same purpose, commune/ward, households on the meter).
 
@@ -474,7 +506,9 @@ def top_savers(*, since: dt.date, until: dt.date, unit_ids: list[int] | None = N
     bills = _standing_invoices().filter(this | last).exclude(account__status=Account.Status.CLOSED)
     if unit_ids is not None:
         bills = bills.filter(account__unit_id__in=unit_ids)
-    changed = MeterInstallation.objects.filter(account=OuterRef("account_id"), installed_on__gte=first_ly, installed_on__lt=stop)
+    changed = MeterInstallation.objects.filter(
+        account=OuterRef("account_id"), installed_on__gte=first_ly, installed_on__lt=stop
+    )
     rows = list(
         bills.exclude(Exists(changed)).values("account_id")
         .annotate(kwh_this=Sum("kwh", filter=this), kwh_last=Sum("kwh", filter=last), n_this=Count("pk", filter=this),
@@ -500,21 +534,36 @@ def top_savers(*, since: dt.date, until: dt.date, unit_ids: list[int] | None = N
     chosen = ids[order].tolist()
     facts = {a.pk: a for a in Account.objects.filter(pk__in=chosen).select_related("customer", "unit")}
     return [
-        RecognitionCandidate(account_id=facts[a].pk, account_code=facts[a].code, customer_name=facts[a].customer.name,
-                             unit_id=facts[a].unit_id, unit_name=facts[a].unit.name, figure=int(reduction[i]), figure_unit="kWh")  # fmt: skip
+        RecognitionCandidate(
+            account_id=facts[a].pk,
+            account_code=facts[a].code,
+            customer_name=facts[a].customer.name,
+            unit_id=facts[a].unit_id,
+            unit_name=facts[a].unit.name,
+            figure=int(reduction[i]),
+            figure_unit="kWh",
+        )  # fmt: skip
         for a, i in zip(chosen, order, strict=True)
     ]
 
 
-def demand_response_participants(*, since: dt.date, until: dt.date, unit_ids: list[int] | None = None) -> list[RecognitionCandidate]:
+def demand_response_participants(
+    *, since: dt.date, until: dt.date, unit_ids: list[int] | None = None
+) -> list[RecognitionCandidate]:
     """`flexibility.selectors.recognition_list` as candidates (the figure: kWh delivered in its events)."""
     rows = flexibility_selectors.recognition_list(since=since, until=until, unit_ids=unit_ids)
     units = dict(Account.objects.filter(pk__in=[r.account_id for r in rows]).values_list("pk", "unit_id"))
     names = dict(Unit.objects.filter(pk__in=set(units.values())).values_list("pk", "name"))
     return [
-        RecognitionCandidate(account_id=r.account_id, account_code=r.account_code, customer_name=r.customer_name,
-                             unit_id=units[r.account_id], unit_name=names[units[r.account_id]], figure=r.delivered_kwh,
-                             figure_unit="kWh")  # fmt: skip
+        RecognitionCandidate(
+            account_id=r.account_id,
+            account_code=r.account_code,
+            customer_name=r.customer_name,
+            unit_id=units[r.account_id],
+            unit_name=names[units[r.account_id]],
+            figure=r.delivered_kwh,
+            figure_unit="kWh",
+        )  # fmt: skip
         for r in rows
     ]
 
@@ -522,7 +571,9 @@ def demand_response_participants(*, since: dt.date, until: dt.date, unit_ids: li
 recognition_list = flexibility_selectors.recognition_list  # re-exported for gridcare.campaigns
 
 
-def recognition_candidates(kind: str, *, since: dt.date, until: dt.date, unit_ids: list[int] | None = None) -> list[RecognitionCandidate]:
+def recognition_candidates(
+    kind: str, *, since: dt.date, until: dt.date, unit_ids: list[int] | None = None
+) -> list[RecognitionCandidate]:
     """Customers to thank of one `kind` ("demand_response", "reading_date", "top_saver") over [since, until)."""
     if kind == "demand_response":
         return demand_response_participants(since=since, until=until, unit_ids=unit_ids)

@@ -35,7 +35,9 @@ def _summary(body: str) -> str:
 def _check(*, purposes, high_users_percent, high_users_months, bill_shock_days, title_vi, body_vi) -> None:
     unknown = sorted(set(purposes or ()) - set(Purpose.values))
     if unknown:
-        raise InsightsError("unknown_purpose", _("Mục đích sử dụng điện không có: %(names)s.") % {"names": ", ".join(unknown)})
+        raise InsightsError(
+            "unknown_purpose", _("Mục đích sử dụng điện không có: %(names)s.") % {"names": ", ".join(unknown)}
+        )
     if high_users_percent is not None and not 1 <= int(high_users_percent) <= 100:
         raise InsightsError("bad_percent", _("Nhóm dùng nhiều phải từ 1 đến 100%."))
     if not 1 <= int(high_users_months or 0) <= 24:
@@ -92,8 +94,12 @@ def advice_publish(*, advice: Advice, user, now: dt.datetime) -> Advice:
         locked = Advice.objects.select_for_update().get(pk=advice.pk)
         if locked.status == Advice.Status.SENT:
             return locked
-        staged = _stage_recipients(advice=locked, accounts=segment_accounts(segment=Segment.of(locked), now=now))
-        recipients = Account.objects.filter(pk__in=AdviceRecipient.objects.filter(advice=locked).values("account_id"))
+        staged = _stage_recipients(
+            advice=locked, accounts=segment_accounts(segment=Segment.of(locked), now=now)
+        )
+        recipients = Account.objects.filter(
+            pk__in=AdviceRecipient.objects.filter(advice=locked).values("account_id")
+        )
         texts = {lang: locked.text(lang) for lang in LANGUAGES}
         notify(
             topic=Topic.PROGRAMMES, recipients=recipients, template="advice", key=f"advice:{locked.pk}", now=now,
@@ -113,12 +119,17 @@ def adoption_target_set(*, user, unit: Unit, year: int, measure: str, target: in
         raise InsightsError("unknown_measure", _("Chỉ tiêu không có: %(name)s.") % {"name": measure})
     if target < 0:
         raise InsightsError("bad_target", _("Chỉ tiêu không được âm."))
-    verb = "change" if AdoptionTarget.objects.filter(unit=unit, year=year, measure=measure).exists() else "add"
-    if not policy.may_record(user=user, model=AdoptionTarget, verb=verb) or not policy.reach(
-        Unit.objects.filter(pk=unit.pk), user=user
-    ).exists():
+    verb = (
+        "change" if AdoptionTarget.objects.filter(unit=unit, year=year, measure=measure).exists() else "add"
+    )
+    if (
+        not policy.may_record(user=user, model=AdoptionTarget, verb=verb)
+        or not policy.reach(Unit.objects.filter(pk=unit.pk), user=user).exists()
+    ):
         raise policy.AccessDenied()
-    row, _created = AdoptionTarget.objects.update_or_create(unit=unit, year=year, measure=measure, defaults={"target": target})
+    row, _created = AdoptionTarget.objects.update_or_create(
+        unit=unit, year=year, measure=measure, defaults={"target": target}
+    )
     return row
 
 

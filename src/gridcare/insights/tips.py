@@ -32,9 +32,19 @@ TIP_RULES = (
 )
 
 TIP_TEXTS = {
-    "rising": _("Điện năng ba tháng gần đây tăng so với cùng kỳ năm trước. Hãy kiểm tra các thiết bị mới mua, tủ lạnh đóng kín cửa, và tắt hẳn thiết bị thay vì để chế độ chờ."),
-    "above_group": _("Tháng gần nhất nhà mình dùng nhiều hơn 3/4 số hộ tương tự. Bình nóng lạnh, điều hoà và máy bơm nước thường là nguyên nhân: hẹn giờ và bảo dưỡng định kỳ giúp tiết kiệm đáng kể."),
-    "evening": _("Hơn một phần ba điện năng nhà mình dùng vào buổi tối 17–22 giờ, giờ cao điểm của lưới. Giặt, là, bơm nước vào ban ngày hoặc sau 22 giờ giúp giảm tải cho lưới điện."),
-    "summer_peak": _("Mùa nóng nhà mình dùng điện cao hơn hẳn các tháng khác. Đặt điều hoà 26–28 °C, kết hợp quạt, vệ sinh lưới lọc mỗi tháng giúp giảm 10–20 % điện năng."),
-    "general": _("Dùng bóng đèn LED, tắt thiết bị khi không dùng và kiểm tra định kỳ dây dẫn trong nhà để dùng điện an toàn, tiết kiệm."),
+    "rising": _(
+        "Điện năng ba tháng gần đây tăng so với cùng kỳ năm trước. Hãy kiểm tra các thiết bị mới mua, tủ lạnh đóng kín cửa, và tắt hẳn thiết bị thay vì để chế độ chờ."
+    ),
+    "above_group": _(
+        "Tháng gần nhất nhà mình dùng nhiều hơn 3/4 số hộ tương tự. Bình nóng lạnh, điều hoà và máy bơm nước thường là nguyên nhân: hẹn giờ và bảo dưỡng định kỳ giúp tiết kiệm đáng kể."
+    ),
+    "evening": _(
+        "Hơn một phần ba điện năng nhà mình dùng vào buổi tối 17–22 giờ, giờ cao điểm của lưới. Giặt, là, bơm nước vào ban ngày hoặc sau 22 giờ giúp giảm tải cho lưới điện."
+    ),
+    "summer_peak": _(
+        "Mùa nóng nhà mình dùng điện cao hơn hẳn các tháng khác. Đặt điều hoà 26–28 °C, kết hợp quạt, vệ sinh lưới lọc mỗi tháng giúp giảm 10–20 % điện năng."
+    ),
+    "general": _(
+        "Dùng bóng đèn LED, tắt thiết bị khi không dùng và kiểm tra định kỳ dây dẫn trong nhà để dùng điện an toàn, tiết kiệm."
+    ),
 }

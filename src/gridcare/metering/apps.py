@@ -13,5 +13,6 @@ class MeteringConfig(AppConfig):
 
         records_register("metering.meter", Records(within=selectors.meters_within_units, deletable=False))
         records_register(
-            "metering.intervalreading", Records(within=selectors.interval_readings_within_units, deletable=False)
+            "metering.intervalreading",
+            Records(within=selectors.interval_readings_within_units, deletable=False),
         )

@@ -109,7 +109,9 @@ def consumption_between(*, advances: Advances, opening: np.ndarray, closing: np.
     opening, closing = np.asarray(opening, dtype=np.int64), np.asarray(closing, dtype=np.int64)
 
     def between(values: np.ndarray) -> np.ndarray:
-        running = np.concatenate([np.zeros((1, *values.shape[1:]), dtype=np.int64), np.cumsum(values, axis=0)])
+        running = np.concatenate(
+            [np.zeros((1, *values.shape[1:]), dtype=np.int64), np.cumsum(values, axis=0)]
+        )
         return running[closing + 1] - running[opening + 1]
 
     return PeriodConsumption(
@@ -187,7 +189,9 @@ class MonthlyConsumption:
     kwh_year_before: list[int | None]
 
 
-def readings_with_consumption(*, series: ReadingSeries, serials: dict[int, str]) -> list[ReadingWithConsumption]:
+def readings_with_consumption(
+    *, series: ReadingSeries, serials: dict[int, str]
+) -> list[ReadingWithConsumption]:
     """One account's readings, oldest first, each with what it adds (None for a meter's first reading or a decrease)."""
     advances = reading_advances(series=series)
     return [
@@ -200,7 +204,9 @@ def readings_with_consumption(*, series: ReadingSeries, serials: dict[int, str])
     ]  # fmt: skip
 
 
-def monthly_consumption(*, series: ReadingSeries, months: int = 24, until: dt.date | None = None) -> MonthlyConsumption:
+def monthly_consumption(
+    *, series: ReadingSeries, months: int = 24, until: dt.date | None = None
+) -> MonthlyConsumption:
     """One account's kWh per month over the `months` months ending with `until`'s month (default: the last reading's).
 
     A month without a counted reading, or whose sum is negative (a decrease not yet corrected), has no figure.

@@ -1,6 +1,5 @@
 """Correcting one reading after the import: the same checks (register size, order, plausibility), audited."""
 
-
 import datetime as dt
 
 import numpy as np
@@ -18,6 +17,7 @@ from gridcare.metering.registerimport import HISTORY_DAYS
 from gridcare.org import policy
 
 REGISTER_FIELDS = ("peak", "normal", "offpeak")
+
 
 def _neighbours(*, reading: Reading, digits: int) -> tuple[tuple[int, int] | None, Reading | None, float]:
     """(previous (total, day) or installation baseline, next reading, plausible daily use) around `reading`."""
@@ -38,14 +38,23 @@ def _neighbours(*, reading: Reading, digits: int) -> tuple[tuple[int, int] | Non
         at = np.flatnonzero(before)[np.argmax(history.day[before])]
         previous = (int(history.total[at]), int(history.day[at]))
     following = (
-        Reading.objects.filter(meter_id=reading.meter_id, read_on__gt=reading.read_on).order_by("read_on", "pk").first()
+        Reading.objects.filter(meter_id=reading.meter_id, read_on__gt=reading.read_on)
+        .order_by("read_on", "pk")
+        .first()
     )
     return previous, following, limits.get(reading.account_id, JUMP_FLOOR_KWH_PER_DAY)
 
 
 def reading_correct(
-    *, reading: Reading, total: int, peak: int | None = None, normal: int | None = None, offpeak: int | None = None,
-    reason: str, user, now: dt.datetime,
+    *,
+    reading: Reading,
+    total: int,
+    peak: int | None = None,
+    normal: int | None = None,
+    offpeak: int | None = None,
+    reason: str,
+    user,
+    now: dt.datetime,
 ) -> Reading:
     """Correct a reading's index after the import's checks (register size, order, plausibility); audit why."""
     account_unit = Reading.objects.filter(pk=reading.pk).values_list("account__unit_id", flat=True).first()
@@ -73,7 +82,12 @@ def reading_correct(
         rollover = False
         if previous is not None:
             ok, rollover, vi, _en = step_check(
-                previous=previous[0], previous_day=previous[1], total=total, day=day, digits=digits, limit=limit
+                previous=previous[0],
+                previous_day=previous[1],
+                total=total,
+                day=day,
+                digits=digits,
+                limit=limit,
             )
             if not ok:
                 raise ValidationError({"total": [vi]})
@@ -98,7 +112,10 @@ def reading_correct(
         after = model_snapshot(instance=reading)
         if following is not None and following.rollover != following_rollover:
             Reading.objects.filter(pk=following.pk).update(rollover=following_rollover)
-            before["next_reading_rollover"], after["next_reading_rollover"] = following.rollover, following_rollover
+            before["next_reading_rollover"], after["next_reading_rollover"] = (
+                following.rollover,
+                following_rollover,
+            )
         audit_record(
             action=AuditEntry.Action.UPDATE, object_type=Reading._meta.label_lower, object_id=reading.pk,
             before=before, after=after, user=user, reason=reason, now=now,

@@ -4,7 +4,6 @@ Shared by the register and the interval import (`registerimport`, `intervalimpor
 reading (`corrections`).
 """
 
-
 import numpy as np
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -23,7 +22,11 @@ def units_check(
     """
     if unit_ids is None or not ok.any():
         return ok
-    allowed = set(Account.objects.filter(pk__in=sorted(set(account[ok].tolist())), unit__in=unit_ids).values_list("pk", flat=True))
+    allowed = set(
+        Account.objects.filter(pk__in=sorted(set(account[ok].tolist())), unit__in=unit_ids).values_list(
+            "pk", flat=True
+        )
+    )
     inside = np.isin(account, np.fromiter(allowed, dtype=account.dtype, count=len(allowed)))
     for i in np.flatnonzero(ok & ~inside).tolist():
         errors.append(RowError(

@@ -1,6 +1,5 @@
 """The 30-minute interval import's validation and write, after the file is decoded (`services._import_table`)."""
 
-
 import datetime as dt
 from collections.abc import Callable
 
@@ -25,9 +24,15 @@ from gridcare.metering.models import IntervalReading, ReadingImport
 
 Progress = Callable[[str], None]
 
+
 def import_interval(
-    *, table: Table, errors: list[RowError], now: dt.datetime, reading_import: ReadingImport,
-    progress: Progress | None = None, unit_ids: list[int] | None = None,
+    *,
+    table: Table,
+    errors: list[RowError],
+    now: dt.datetime,
+    reading_import: ReadingImport,
+    progress: Progress | None = None,
+    unit_ids: list[int] | None = None,
 ) -> tuple[int, int, int]:
     meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
     meter, _digits, ok = resolve_serials(table, meters, errors)
@@ -90,7 +95,10 @@ def import_interval(
     ]  # fmt: skip
     rows = range(len(rows_in))
     inserted = readingwrites.insert_columns(
-        table=IntervalReading._meta.db_table, columns=columns, rows=len(rows_in), conflict_columns=("meter_id", "start"),
+        table=IntervalReading._meta.db_table,
+        columns=columns,
+        rows=len(rows_in),
+        conflict_columns=("meter_id", "start"),
         progress=progress,
     )
     if inserted < len(rows):  # stored meanwhile by a writer that takes no meter lock: same value or conflict

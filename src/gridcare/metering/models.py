@@ -21,7 +21,9 @@ class Meter(models.Model):
 
     serial = models.CharField(_("số công tơ"), max_length=30, unique=True)
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
-    time_of_use = models.BooleanField(_("nhiều biểu giá"), default=False, help_text=_("Có thanh ghi cao điểm / bình thường / thấp điểm."))
+    time_of_use = models.BooleanField(
+        _("nhiều biểu giá"), default=False, help_text=_("Có thanh ghi cao điểm / bình thường / thấp điểm.")
+    )
     register_digits = models.PositiveSmallIntegerField(
         _("số chữ số"), default=6, help_text=_("Chỉ số quay vòng về 0 sau 10^số chữ số.")
     )
@@ -32,7 +34,9 @@ class Meter(models.Model):
         verbose_name = _("công tơ")
         verbose_name_plural = _("công tơ")
         constraints = [
-            models.CheckConstraint(condition=models.Q(register_digits__gte=4, register_digits__lte=9), name="meter_digits_range"),
+            models.CheckConstraint(
+                condition=models.Q(register_digits__gte=4, register_digits__lte=9), name="meter_digits_range"
+            ),
             models.CheckConstraint(condition=models.Q(multiplier__gte=1), name="meter_multiplier_positive"),
         ]
 
@@ -58,7 +62,8 @@ class MeterInstallation(models.Model):
                 fields=["meter"], condition=models.Q(removed_on__isnull=True), name="meter_installed_once"
             ),
             models.CheckConstraint(
-                condition=models.Q(removed_on__isnull=True) | models.Q(removed_on__gte=models.F("installed_on")),
+                condition=models.Q(removed_on__isnull=True)
+                | models.Q(removed_on__gte=models.F("installed_on")),
                 name="installation_range_valid",
             ),
         ]
@@ -70,7 +75,9 @@ class MeterInstallation(models.Model):
 class ReadingRoute(models.Model):
     """Lộ trình ghi chỉ số: the accounts read on the same day of the month."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reading_routes", verbose_name=_("đội quản lý"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="reading_routes", verbose_name=_("đội quản lý")
+    )
     code = models.CharField(_("mã lộ trình"), max_length=30, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     reading_day = models.PositiveSmallIntegerField(_("ngày ghi chỉ số"))
@@ -79,7 +86,9 @@ class ReadingRoute(models.Model):
         verbose_name = _("lộ trình ghi chỉ số")
         verbose_name_plural = _("lộ trình ghi chỉ số")
         constraints = [
-            models.CheckConstraint(condition=models.Q(reading_day__gte=1, reading_day__lte=31), name="reading_day_range")
+            models.CheckConstraint(
+                condition=models.Q(reading_day__gte=1, reading_day__lte=31), name="reading_day_range"
+            )
         ]
 
     def __str__(self) -> str:
@@ -129,7 +138,12 @@ class ReadingImport(models.Model):
     # The unit of the staff member who sent it (its rows were limited to that unit's meters); none for a
     # system import (head-end command), which only superusers see.
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("đơn vị gửi")
+        "org.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("đơn vị gửi"),
     )
 
     class Meta:
@@ -164,7 +178,9 @@ class Reading(models.Model):
     peak = models.BigIntegerField(_("cao điểm"), null=True, blank=True)
     normal = models.BigIntegerField(_("bình thường"), null=True, blank=True)
     offpeak = models.BigIntegerField(_("thấp điểm"), null=True, blank=True)
-    rollover = models.BooleanField(_("quay vòng"), default=False, help_text=_("Chỉ số đã quay vòng qua 0 kể từ lần ghi trước."))
+    rollover = models.BooleanField(
+        _("quay vòng"), default=False, help_text=_("Chỉ số đã quay vòng qua 0 kể từ lần ghi trước.")
+    )
     source = models.CharField(_("nguồn"), max_length=20, choices=Source.choices, default=Source.IMPORT)
     reading_import = models.ForeignKey(ReadingImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                        db_index=False, db_constraint=False)  # fmt: skip

@@ -49,7 +49,9 @@ def _kind_for(header: list[str]) -> str:
         required, optional, kind = REGISTER_REQUIRED, REGISTER_OPTIONAL, "register"
     else:
         raise ImportFileError(
-            _("Không nhận ra loại tệp: cần các cột %(register)s (chỉ số) hoặc %(interval)s (dữ liệu 30 phút).")
+            _(
+                "Không nhận ra loại tệp: cần các cột %(register)s (chỉ số) hoặc %(interval)s (dữ liệu 30 phút)."
+            )
             % {"register": ", ".join(REGISTER_REQUIRED), "interval": ", ".join(INTERVAL_REQUIRED)},
             code="bad_header",
         )
@@ -90,20 +92,26 @@ def table_from_rows(rows: list[list[str]], *, first_row_number: int = 1) -> tupl
             elif any(c.strip() for c in r):  # blank lines are not errors
                 errors.append(
                     RowError(
-                        number, "", ",".join(r)[:200],
+                        number,
+                        "",
+                        ",".join(r)[:200],
                         _("Dòng có %(found)d ô, cần %(expected)d.") % {"found": len(r), "expected": width},
                         f"Row has {len(r)} cells, expected {width}.",
                     )
                 )
         body, numbers = keep_rows, np.array(keep_numbers, dtype=np.int64)
     if body:
-        columns = {name: [c.strip() for c in col] for name, col in zip(header, zip(*body, strict=True), strict=True)}
+        columns = {
+            name: [c.strip() for c in col] for name, col in zip(header, zip(*body, strict=True), strict=True)
+        }
     else:
         columns = {name: [] for name in header}
     return Table(kind=kind, columns=columns, row_numbers=numbers), errors
 
 
-def table_from_file(*, content: bytes, filename: str, limits: ImportLimits | None = None) -> tuple[Table, list[RowError]]:
+def table_from_file(
+    *, content: bytes, filename: str, limits: ImportLimits | None = None
+) -> tuple[Table, list[RowError]]:
     """Parse a CSV or XLSX file (chosen by the file name, or by the ZIP signature of XLSX), within the size caps."""
     parsed = rows_from_file(content=content, filename=filename, limits=limits or ImportLimits.from_settings())
     if isinstance(parsed, tuple):
@@ -117,7 +125,9 @@ def _table_from_columns(raw_header: list[str], columns: list[list[str]]) -> Tabl
     cleaned = {}
     for name, values in zip(header, columns, strict=True):
         joined = "".join(values)
-        cleaned[name] = [v.strip() for v in values] if (" " in joined or "\t" in joined or "\r" in joined) else values
+        cleaned[name] = (
+            [v.strip() for v in values] if (" " in joined or "\t" in joined or "\r" in joined) else values
+        )
     numbers = np.arange(2, 2 + len(columns[0]), dtype=np.int64)
     if all("" in values for values in cleaned.values()):  # rows of empty cells (",,") are blank lines
         blank = np.logical_and.reduce([np.array(values) == "" for values in cleaned.values()])

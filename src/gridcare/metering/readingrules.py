@@ -46,7 +46,9 @@ def _err(errors: list[RowError], table: Table, index: int, column: str, value: s
     errors.append(RowError(int(table.row_numbers[index]), column, value, vi, en))
 
 
-def parse_whole_numbers(table: Table, column: str, errors: list[RowError], *, required: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def parse_whole_numbers(
+    table: Table, column: str, errors: list[RowError], *, required: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse a column of whole kWh: (values, ok, blank). Bad or negative values are reported in `errors`."""
     raw = table.columns[column]
     n = len(raw)
@@ -76,7 +78,15 @@ def parse_whole_numbers(table: Table, column: str, errors: list[RowError], *, re
             else:
                 ok[i] = False
                 if _PLAIN_DECIMAL.match(s):
-                    _err(errors, table, i, column, s, _("Chỉ số phải là số kWh nguyên."), "Register values must be whole kWh.")
+                    _err(
+                        errors,
+                        table,
+                        i,
+                        column,
+                        s,
+                        _("Chỉ số phải là số kWh nguyên."),
+                        "Register values must be whole kWh.",
+                    )
                 else:
                     _err(errors, table, i, column, s, _("Không phải là số."), "Not a number.")
     negative = ok & (values < 0)
@@ -113,7 +123,9 @@ def parse_kwh_to_wh(table: Table, column: str, errors: list[RowError]) -> tuple[
     wh = np.rint(wh_float).astype(np.int64)
     too_precise = ok & (np.abs(wh_float - wh) > 1e-6 * np.maximum(1.0, np.abs(wh_float)))
     for i in np.flatnonzero(too_precise).tolist():
-        _err(errors, table, i, column, raw[i], _("Tối đa 3 chữ số thập phân (Wh)."), "At most 3 decimals (Wh).")
+        _err(
+            errors, table, i, column, raw[i], _("Tối đa 3 chữ số thập phân (Wh)."), "At most 3 decimals (Wh)."
+        )
     negative = ok & ~too_precise & (wh < 0)
     for i in np.flatnonzero(negative).tolist():
         _err(errors, table, i, column, raw[i], _("Giá trị âm."), "Negative value.")
@@ -133,7 +145,9 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
-def parse_days(table: Table, column: str, errors: list[RowError], *, today: dt.date) -> tuple[np.ndarray, np.ndarray]:
+def parse_days(
+    table: Table, column: str, errors: list[RowError], *, today: dt.date
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse dates (`2025-11-05` or `05/11/2025`) into day numbers: (days, ok). Future dates are errors."""
     raw = table.columns[column]
     parsed = {text: _parse_date(text) for text in set(raw)}  # files repeat few distinct dates
@@ -166,7 +180,9 @@ def _parse_moment(text: str) -> int | None:
     return int(moment.timestamp())
 
 
-def parse_moments(table: Table, column: str, errors: list[RowError], *, now: dt.datetime) -> tuple[np.ndarray, np.ndarray]:
+def parse_moments(
+    table: Table, column: str, errors: list[RowError], *, now: dt.datetime
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse interval starts (ISO with offset, or local time) into UTC epoch seconds: (seconds, ok)."""
     raw = table.columns[column]
     lookup = {text: _parse_moment(text) for text in set(raw)}
@@ -183,10 +199,26 @@ def parse_moments(table: Table, column: str, errors: list[RowError], *, now: dt.
         )  # fmt: skip
     misaligned = ok & (seconds % INTERVAL_SECONDS != 0)
     for i in np.flatnonzero(misaligned).tolist():
-        _err(errors, table, i, column, raw[i], _("Khoảng 30 phút phải bắt đầu lúc :00 hoặc :30."), "Intervals start at :00 or :30.")
+        _err(
+            errors,
+            table,
+            i,
+            column,
+            raw[i],
+            _("Khoảng 30 phút phải bắt đầu lúc :00 hoặc :30."),
+            "Intervals start at :00 or :30.",
+        )
     future = ok & ~misaligned & (seconds + INTERVAL_SECONDS > int(now.timestamp()))
     for i in np.flatnonzero(future).tolist():
-        _err(errors, table, i, column, raw[i], _("Khoảng đo chưa kết thúc (tương lai)."), "Interval has not ended yet (future).")
+        _err(
+            errors,
+            table,
+            i,
+            column,
+            raw[i],
+            _("Khoảng đo chưa kết thúc (tương lai)."),
+            "Interval has not ended yet (future).",
+        )
     return seconds, ok & ~misaligned & ~future
 
 
@@ -202,7 +234,15 @@ def resolve_serials(
     ok = ids > 0
     for i in np.flatnonzero(~ok).tolist():
         if raw[i].strip():
-            _err(errors, table, i, "meter_serial", raw[i], _("Không có công tơ số này."), "Unknown meter serial.")
+            _err(
+                errors,
+                table,
+                i,
+                "meter_serial",
+                raw[i],
+                _("Không có công tơ số này."),
+                "Unknown meter serial.",
+            )
         else:
             _err(errors, table, i, "meter_serial", raw[i], _("Thiếu số công tơ."), "Missing meter serial.")
     return ids, digits, ok
@@ -272,7 +312,12 @@ def daily_limits(history: History, digits: dict[int, int]) -> dict[int, float]:
     if len(history.meter) < 2:
         return {}
     order = np.lexsort((history.day, history.meter))
-    meter, day, total, account = history.meter[order], history.day[order], history.total[order], history.account[order]
+    meter, day, total, account = (
+        history.meter[order],
+        history.day[order],
+        history.total[order],
+        history.account[order],
+    )
     same = (meter[1:] == meter[:-1]) & (account[1:] == account[:-1]) & (day[1:] > day[:-1])
     if not same.any():
         return {}
@@ -286,10 +331,15 @@ def daily_limits(history: History, digits: dict[int, int]) -> dict[int, float]:
     starts = np.flatnonzero(np.concatenate([[True], acct[1:] != acct[:-1]]))
     counts = np.diff(np.concatenate([starts, [len(acct)]]))
     medians = (rate[starts + (counts - 1) // 2] + rate[starts + counts // 2]) / 2
-    return {int(a): max(JUMP_FACTOR * float(m), JUMP_FLOOR_KWH_PER_DAY) for a, m in zip(acct[starts].tolist(), medians.tolist(), strict=True)}
+    return {
+        int(a): max(JUMP_FACTOR * float(m), JUMP_FLOOR_KWH_PER_DAY)
+        for a, m in zip(acct[starts].tolist(), medians.tolist(), strict=True)
+    }
 
 
-def step_check(*, previous: int, previous_day: int, total: int, day: int, digits: int, limit: float) -> tuple[bool, bool, str, str]:
+def step_check(
+    *, previous: int, previous_day: int, total: int, day: int, digits: int, limit: float
+) -> tuple[bool, bool, str, str]:
     """One reading against the one before it: (accepted, rollover, reason_vi, reason_en)."""
     days = max(day - previous_day, 1)
     used = total - previous
@@ -357,7 +407,10 @@ def forward_check(
     fails = following & (next_total < total[index]) & (wrapped > allowed)
     failures = []
     for k in np.flatnonzero(fails).tolist():
-        following_total, following_date = int(next_total[k]), day_from_number(int(next_day[k])).strftime("%d/%m/%Y")
+        following_total, following_date = (
+            int(next_total[k]),
+            day_from_number(int(next_day[k])).strftime("%d/%m/%Y"),
+        )
         failures.append((
             int(index[k]),
             _("Cao hơn chỉ số đã ghi sau đó %(next)d ngày %(date)s (không phải quay vòng).")

@@ -28,7 +28,12 @@ Progress = Callable[[str], None]
 
 
 def insert_columns(
-    *, table: str, columns: list[Column], rows: int, conflict_columns: tuple[str, ...], progress: Progress | None = None
+    *,
+    table: str,
+    columns: list[Column],
+    rows: int,
+    conflict_columns: tuple[str, ...],
+    progress: Progress | None = None,
 ) -> int:
     """Insert `rows` rows given as columns, skipping rows whose unique key exists; returns how many were inserted.
 
@@ -51,7 +56,9 @@ def insert_columns(
             _copy(table=table, columns=columns, rows=rows, progress=progress)
         return rows
     except Exception as exc:
-        if getattr(exc, "sqlstate", None) != "23505":  # unique_violation: stored meanwhile, see the module's text
+        if (
+            getattr(exc, "sqlstate", None) != "23505"
+        ):  # unique_violation: stored meanwhile, see the module's text
             raise
     return _copy_through_staging(table=table, columns=columns, rows=rows, conflict_columns=conflict_columns)
 
@@ -72,7 +79,9 @@ def _payloads(columns: list[Column], rows: int, progress: Progress | None):
     yield BINARY_COPY_TRAILER
 
 
-def _copy(*, table: str, columns: list[Column], rows: int, progress: Progress | None, target: str | None = None) -> None:
+def _copy(
+    *, table: str, columns: list[Column], rows: int, progress: Progress | None, target: str | None = None
+) -> None:
     from psycopg.copy import QueuedLibpqWriter
 
     qn = connection.ops.quote_name
@@ -85,7 +94,9 @@ def _copy(*, table: str, columns: list[Column], rows: int, progress: Progress | 
                 copy.write(payload)
 
 
-def _copy_through_staging(*, table: str, columns: list[Column], rows: int, conflict_columns: tuple[str, ...]) -> int:
+def _copy_through_staging(
+    *, table: str, columns: list[Column], rows: int, conflict_columns: tuple[str, ...]
+) -> int:
     qn = connection.ops.quote_name
     column_sql = ", ".join(qn(c.name) for c in columns)
     staging = qn(f"_staging_{table}_binary")

@@ -5,7 +5,6 @@ the user's units, duplicates in the file, values already stored, and the sequenc
 the valid rows are written as whole columns (`readingwrites.insert_columns`).
 """
 
-
 import datetime as dt
 from collections.abc import Callable
 
@@ -35,9 +34,16 @@ from gridcare.metering.models import Reading, ReadingImport
 HISTORY_DAYS = 400
 Progress = Callable[[str], None]
 
+
 def import_register(
-    *, table: Table, errors: list[RowError], now: dt.datetime, source: str, reading_import: ReadingImport,
-    progress: Progress | None = None, unit_ids: list[int] | None = None,
+    *,
+    table: Table,
+    errors: list[RowError],
+    now: dt.datetime,
+    source: str,
+    reading_import: ReadingImport,
+    progress: Progress | None = None,
+    unit_ids: list[int] | None = None,
 ) -> tuple[int, int, int]:
     today = local_date(now)
     meters = selectors.meters_by_serial(serials=set(table.columns["meter_serial"]))
@@ -92,7 +98,11 @@ def import_register(
     sorted_key = recorded_key[by_key]
     at = np.searchsorted(sorted_key, key)
     at_safe = np.minimum(at, max(len(sorted_key) - 1, 0))
-    in_db = ok & (at < len(sorted_key)) & (sorted_key[at_safe] == key) if len(sorted_key) else np.zeros(len(key), dtype=bool)
+    in_db = (
+        ok & (at < len(sorted_key)) & (sorted_key[at_safe] == key)
+        if len(sorted_key)
+        else np.zeros(len(key), dtype=bool)
+    )
     db_index = by_key[at_safe] if len(sorted_key) else at_safe
     same = in_db & (history.total[db_index] == total)
     db_registers = {"peak_kwh": history.peak, "normal_kwh": history.normal, "offpeak_kwh": history.offpeak}
@@ -131,7 +141,11 @@ def import_register(
         values = register[rows_in]
         columns.append(Column(column.removesuffix("_kwh"), "int8", values, null=values < 0))
     inserted = readingwrites.insert_columns(
-        table=Reading._meta.db_table, columns=columns, rows=n, conflict_columns=("meter_id", "read_on"), progress=progress,
+        table=Reading._meta.db_table,
+        columns=columns,
+        rows=n,
+        conflict_columns=("meter_id", "read_on"),
+        progress=progress,
     )
     present = int(same.sum())
     if inserted < len(rows_in):
@@ -143,20 +157,31 @@ def import_register(
 
 
 def _register_conflicts(
-    *, table: Table, errors: list[RowError], rows_in: np.ndarray, meter: np.ndarray, day: np.ndarray,
-    total: np.ndarray, registers: dict[str, np.ndarray], reading_import: ReadingImport,
+    *,
+    table: Table,
+    errors: list[RowError],
+    rows_in: np.ndarray,
+    meter: np.ndarray,
+    day: np.ndarray,
+    total: np.ndarray,
+    registers: dict[str, np.ndarray],
+    reading_import: ReadingImport,
 ) -> int:
     """Rows the insert skipped because their (meter, date) was stored meanwhile: a different value is a conflict.
 
     Returns how many of them hold the same values (already present). Reached only when a writer that does not
     take the meter locks stored the reading between validation and insert.
     """
-    skipped = Reading.objects.filter(meter_id__in=sorted(set(meter[rows_in].tolist()))).exclude(
-        reading_import_id=reading_import.pk
-    ).filter(read_on__in=sorted({day_from_number(d) for d in day[rows_in].tolist()}))
+    skipped = (
+        Reading.objects.filter(meter_id__in=sorted(set(meter[rows_in].tolist())))
+        .exclude(reading_import_id=reading_import.pk)
+        .filter(read_on__in=sorted({day_from_number(d) for d in day[rows_in].tolist()}))
+    )
     stored = {
         (m, d): (t, p, n, o)
-        for m, d, t, p, n, o in skipped.values_list("meter_id", "read_on", "total", "peak", "normal", "offpeak")
+        for m, d, t, p, n, o in skipped.values_list(
+            "meter_id", "read_on", "total", "peak", "normal", "offpeak"
+        )
     }
     same = 0
     for i in rows_in.tolist():

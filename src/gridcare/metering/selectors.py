@@ -48,7 +48,9 @@ def _array_param(ids: list) -> Any:
     if isinstance(ids[0], int):
         return "{" + ",".join(map(str, ids)) + "}"
     joined = ",".join(ids)
-    plain = _PLAIN_TEXT.fullmatch(joined) and all(ids) and not any(i.upper() == "NULL" for i in ids)  # NULL: no value
+    plain = (
+        _PLAIN_TEXT.fullmatch(joined) and all(ids) and not any(i.upper() == "NULL" for i in ids)
+    )  # NULL: no value
     return "{" + joined + "}" if plain else ids
 
 
@@ -66,7 +68,10 @@ def _int_matrix_for_ids(sql: str, ids: Sequence[int], params: Sequence[Any], col
 def meters_by_serial(*, serials: Iterable[str]) -> dict[str, tuple[int, int]]:
     """Meter id and register digits for each known serial."""
     table = Meter._meta.db_table
-    rows = _rows_for_ids(f"SELECT serial, id, register_digits FROM {table} WHERE serial IN {{ids}}", sorted(set(serials)))  # noqa: S608
+    rows = _rows_for_ids(
+        f"SELECT serial, id, register_digits FROM {table} WHERE serial IN {{ids}}",  # noqa: S608
+        sorted(set(serials)),
+    )
     return {serial: (pk, digits) for serial, pk, digits in rows}
 
 
@@ -83,7 +88,10 @@ def installations_for_meters(*, meter_ids: Sequence[int]) -> Installations:
     )
     rows = rows[np.lexsort((rows[:, 2], rows[:, 0]))]
     return Installations(
-        meter=rows[:, 0].copy(), account=rows[:, 1].copy(), installed=rows[:, 2].copy(), removed=rows[:, 3].copy(),
+        meter=rows[:, 0].copy(),
+        account=rows[:, 1].copy(),
+        installed=rows[:, 2].copy(),
+        removed=rows[:, 3].copy(),
         initial_total=rows[:, 4].copy(),
     )
 
@@ -133,8 +141,14 @@ def reading_history(
     )
     table = np.concatenate([rows, baselines])
     return History(
-        meter=table[:, 0].copy(), account=table[:, 1].copy(), day=table[:, 2].copy(), total=table[:, 3].copy(),
-        peak=table[:, 4].copy(), normal=table[:, 5].copy(), offpeak=table[:, 6].copy(), rollover=table[:, 7].astype(bool),
+        meter=table[:, 0].copy(),
+        account=table[:, 1].copy(),
+        day=table[:, 2].copy(),
+        total=table[:, 3].copy(),
+        peak=table[:, 4].copy(),
+        normal=table[:, 5].copy(),
+        offpeak=table[:, 6].copy(),
+        rollover=table[:, 7].astype(bool),
         digits_by_meter=digits,
     ), len(rows)
 
@@ -143,7 +157,9 @@ def _day_param(day: int) -> dt.date:
     return day_from_number(day)
 
 
-def interval_history(*, meter_ids: Sequence[int], since: dt.datetime, until: dt.datetime) -> dict[tuple[int, int], int]:
+def interval_history(
+    *, meter_ids: Sequence[int], since: dt.datetime, until: dt.datetime
+) -> dict[tuple[int, int], int]:
     """Recorded interval energy (Wh) by (meter id, UTC epoch second of the start) in a time range."""
     adapt = connection.ops.adapt_datetimefield_value
     rows = _rows_for_ids(
@@ -182,11 +198,15 @@ def readings_without_owner() -> dict[str, int]:
 
 def meters_within_units(queryset: QuerySet[Meter], *, user, unit_ids: list[int]) -> QuerySet[Meter]:
     """Meters currently installed at an account of the units."""
-    current = MeterInstallation.objects.filter(meter=OuterRef("pk"), removed_on__isnull=True, account__unit__in=unit_ids)
+    current = MeterInstallation.objects.filter(
+        meter=OuterRef("pk"), removed_on__isnull=True, account__unit__in=unit_ids
+    )
     return queryset.filter(Exists(current))
 
 
-def interval_readings_within_units(queryset: QuerySet[IntervalReading], *, user, unit_ids: list[int]) -> QuerySet[IntervalReading]:
+def interval_readings_within_units(
+    queryset: QuerySet[IntervalReading], *, user, unit_ids: list[int]
+) -> QuerySet[IntervalReading]:
     """Interval data of meters installed (at some time) at an account of the units."""
     served = MeterInstallation.objects.filter(meter=OuterRef("meter_id"), account__unit__in=unit_ids)
     return queryset.filter(Exists(served))
@@ -249,7 +269,9 @@ def account_interval_last_day(*, account: Account) -> dt.date | None:
     return local_date(latest) if latest is not None else None
 
 
-def account_interval_usage(*, account: Account, first_day: dt.date, last_day: dt.date) -> dict[tuple[dt.date, int], int]:
+def account_interval_usage(
+    *, account: Account, first_day: dt.date, last_day: dt.date
+) -> dict[tuple[dt.date, int], int]:
     """Energy (Wh) of the account's meters by local day and half-hour slot (0–47) over [first_day, last_day].
 
     One query: the database sums the meters' intervals per local day and half-hour (a replaced meter and

@@ -45,7 +45,17 @@ MAX_STORED_ERRORS = 1000
 # New readings may close a monthly period: consumption alerts look at periods read in the last 40 days.
 ALERT_LOOKBACK_DAYS = 40
 Progress = Callable[[str], None]  # receives one line of progress, in the active language
-_COLUMN_ORDER = {"": 0, "meter_serial": 1, "read_on": 2, "start": 2, "total_kwh": 3, "energy_kwh": 3, "peak_kwh": 4, "normal_kwh": 5, "offpeak_kwh": 6}
+_COLUMN_ORDER = {
+    "": 0,
+    "meter_serial": 1,
+    "read_on": 2,
+    "start": 2,
+    "total_kwh": 3,
+    "energy_kwh": 3,
+    "peak_kwh": 4,
+    "normal_kwh": 5,
+    "offpeak_kwh": 6,
+}
 
 
 @dataclass
@@ -96,7 +106,9 @@ def reading_import_file(
         check_import_size(size=path.stat().st_size, limits=ImportLimits.from_settings())
         content = path.read_bytes()
     except OSError as exc:
-        raise ImportFileError(_("Không đọc được tệp %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
+        raise ImportFileError(
+            _("Không đọc được tệp %(path)s: %(error)s") % {"path": path, "error": exc.strerror}
+        ) from exc
     table, errors = table_from_file(content=content, filename=path.name)
     if progress:
         progress(_("Đã đọc %(rows)d dòng, đang kiểm tra…") % {"rows": len(table) + len(errors)})
@@ -115,7 +127,12 @@ def reading_import_file(
 
 
 def reading_import_upload(
-    *, content: bytes, filename: str, now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = "",
+    *,
+    content: bytes,
+    filename: str,
+    now: dt.datetime,
+    source: str = Reading.Source.HEAD_END,
+    label: str = "",
     user: Any = None,
 ) -> ImportOutcome:
     """Import an uploaded CSV/XLSX file; the row errors are returned rather than written to disk.
@@ -131,13 +148,19 @@ def reading_import_upload(
 
 
 def reading_import_records(
-    *, records: list[dict], now: dt.datetime, source: str = Reading.Source.HEAD_END, label: str = "api",
+    *,
+    records: list[dict],
+    now: dt.datetime,
+    source: str = Reading.Source.HEAD_END,
+    label: str = "api",
     user: Any = None,
 ) -> ImportOutcome:
     """Import readings given as JSON objects with the file's column names (limited to `user`'s units, if any)."""
     table, errors = table_from_records(records)
     digest = hashlib.sha256(repr(records).encode()).hexdigest()
-    return _import_table(table=table, errors=errors, sha256=digest, label=label, source=source, now=now, user=user)
+    return _import_table(
+        table=table, errors=errors, sha256=digest, label=label, source=source, now=now, user=user
+    )
 
 
 def error_report_csv(*, errors: list[RowError], max_rows: int = SPREADSHEET_MAX_ROWS) -> bytes:
@@ -163,15 +186,26 @@ def error_report_csv(*, errors: list[RowError], max_rows: int = SPREADSHEET_MAX_
 
 
 def _import_table(
-    *, table: Table, errors: list[RowError], sha256: str, label: str, source: str, now: dt.datetime,
-    progress: Progress | None = None, user: Any = None,
+    *,
+    table: Table,
+    errors: list[RowError],
+    sha256: str,
+    label: str,
+    source: str,
+    now: dt.datetime,
+    progress: Progress | None = None,
+    user: Any = None,
 ) -> ImportOutcome:
     # A person's import is limited to their units and belongs to their unit; the system's to no unit.
     # None: no unit limit (the system, a superuser); [] (staff without a unit) refuses every row.
     unit_ids = None if user is None else policy.visible_unit_ids(user=user)
     unit = None if user is None else policy.unit_of(user)
     reading_import = ReadingImport.objects.create(
-        kind=table.kind, source=label[:200], sha256=sha256, started_at=now, rows_total=len(table) + len(errors),
+        kind=table.kind,
+        source=label[:200],
+        sha256=sha256,
+        started_at=now,
+        rows_total=len(table) + len(errors),
         unit=unit,
     )
     try:
@@ -180,12 +214,21 @@ def _import_table(
         with transaction.atomic():
             if table.kind == ReadingImport.Kind.REGISTER:
                 inserted, present, rollovers = import_register(
-                    table=table, errors=errors, now=now, source=source, reading_import=reading_import, progress=progress,
+                    table=table,
+                    errors=errors,
+                    now=now,
+                    source=source,
+                    reading_import=reading_import,
+                    progress=progress,
                     unit_ids=unit_ids,
                 )
             else:
                 inserted, present, rollovers = import_interval(
-                    table=table, errors=errors, now=now, reading_import=reading_import, progress=progress,
+                    table=table,
+                    errors=errors,
+                    now=now,
+                    reading_import=reading_import,
+                    progress=progress,
                     unit_ids=unit_ids,
                 )
     except Exception:

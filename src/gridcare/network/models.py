@@ -9,7 +9,9 @@ from gridcare.org.models import Commune, Unit
 class Substation(models.Model):
     """Trạm biến áp trung gian / 110 kV feeding medium-voltage feeders."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="substations", verbose_name=_("đơn vị"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="substations", verbose_name=_("đơn vị")
+    )
     code = models.CharField(_("mã"), max_length=30, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     voltage_kv = models.PositiveIntegerField(_("điện áp (kV)"), default=110)
@@ -43,8 +45,12 @@ class TransformerStation(models.Model):
     """Trạm biến áp phân phối: every service point hangs off one of these."""
 
     feeder = models.ForeignKey(Feeder, on_delete=models.PROTECT, related_name="transformer_stations")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="transformer_stations", verbose_name=_("đơn vị"))
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="transformer_stations", verbose_name=_("phường/xã"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="transformer_stations", verbose_name=_("đơn vị")
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, related_name="transformer_stations", verbose_name=_("phường/xã")
+    )
     code = models.CharField(_("mã"), max_length=30, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     capacity_kva = models.PositiveIntegerField(_("công suất (kVA)"))
@@ -53,7 +59,11 @@ class TransformerStation(models.Model):
     class Meta:
         verbose_name = _("trạm biến áp phân phối")
         verbose_name_plural = _("trạm biến áp phân phối")
-        constraints = [models.CheckConstraint(condition=models.Q(capacity_kva__gt=0), name="transformer_capacity_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity_kva__gt=0), name="transformer_capacity_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

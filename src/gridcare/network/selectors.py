@@ -7,7 +7,9 @@ from gridcare.network.models import Feeder, Substation, TransformerStation
 
 def substations_for_units(*, unit_ids: list[int] | None) -> QuerySet[Substation]:
     """Substations run by these units (None: all), by code."""
-    substations = Substation.objects.all() if unit_ids is None else Substation.objects.filter(unit__in=unit_ids)
+    substations = (
+        Substation.objects.all() if unit_ids is None else Substation.objects.filter(unit__in=unit_ids)
+    )
     return substations.order_by("code", "pk")
 
 
@@ -19,7 +21,11 @@ def feeders_for_units(*, unit_ids: list[int] | None) -> QuerySet[Feeder]:
 
 def transformer_stations_for_units(*, unit_ids: list[int] | None) -> QuerySet[TransformerStation]:
     """Transformer stations run by these units (None: all), by code."""
-    stations = TransformerStation.objects.all() if unit_ids is None else TransformerStation.objects.filter(unit__in=unit_ids)
+    stations = (
+        TransformerStation.objects.all()
+        if unit_ids is None
+        else TransformerStation.objects.filter(unit__in=unit_ids)
+    )
     return stations.select_related("feeder", "commune").order_by("code", "pk")
 
 

@@ -18,7 +18,9 @@ def substation_create(*, unit: Unit, code: str, name: str, voltage_kv: int = 110
 
 
 @transaction.atomic
-def feeder_create(*, substation: Substation, unit: Unit, code: str, name: str, voltage_kv: int = 22, user=None) -> Feeder:
+def feeder_create(
+    *, substation: Substation, unit: Unit, code: str, name: str, voltage_kv: int = 22, user=None
+) -> Feeder:
     """Create a medium-voltage feeder out of `substation`, run by `unit`."""
     feeder = Feeder(substation=substation, unit=unit, code=code, name=name, voltage_kv=voltage_kv)
     feeder.full_clean()

@@ -44,7 +44,17 @@ from gridcare.org.selectors import visible_unit_ids
 class TemplateForm(forms.ModelForm):
     class Meta:
         model = Template
-        fields = ("key", "topic", "channel", "language", "subject", "body", "parameters", "zns_template_id", "active")
+        fields = (
+            "key",
+            "topic",
+            "channel",
+            "language",
+            "subject",
+            "body",
+            "parameters",
+            "zns_template_id",
+            "active",
+        )
 
     def clean(self):
         data = super().clean()
@@ -54,12 +64,13 @@ class TemplateForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from exc
         limits = data.get("parameters") or {}
         if not isinstance(limits, dict) or not all(isinstance(v, int) and v > 0 for v in limits.values()):
-            raise forms.ValidationError(_("Tham số phải là {\"tên\": độ dài tối đa} với độ dài là số dương."))
+            raise forms.ValidationError(_('Tham số phải là {"tên": độ dài tối đa} với độ dài là số dương.'))
         if data.get("channel") == "zalo":
             unknown = sorted(names - set(limits))
             if unknown:
                 raise forms.ValidationError(
-                    _("Mẫu Zalo cần độ dài tối đa cho mọi tham số: %(names)s.") % {"names": ", ".join(unknown)}
+                    _("Mẫu Zalo cần độ dài tối đa cho mọi tham số: %(names)s.")
+                    % {"names": ", ".join(unknown)}
                 )
         return data
 
@@ -108,9 +119,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         """The address the provider accepted, or before sending the contact the message will go to."""
         if obj.address:
             return obj.address
-        if (obj.context or {}).get("deliver_to"):  # a message to a new (or the old) contact (`services.notify_address`)
+        if (obj.context or {}).get(
+            "deliver_to"
+        ):  # a message to a new (or the old) contact (`services.notify_address`)
             return obj.context["deliver_to"]
-        return {"sms": obj.account.phone, "zalo": obj.account.phone, "email": obj.account.email}.get(obj.channel, "")
+        return {"sms": obj.account.phone, "zalo": obj.account.phone, "email": obj.account.email}.get(
+            obj.channel, ""
+        )
 
     def has_add_permission(self, request):
         return False
@@ -133,7 +148,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         account_ids = self.account_ids_for_search(term)
         if account_ids:
             since = timezone.now() - dt.timedelta(days=self.search_days)
-            return queryset.filter(pk__in=selectors.outbox_ids_for_accounts(account_ids=account_ids, since=since)), False
+            return queryset.filter(
+                pk__in=selectors.outbox_ids_for_accounts(account_ids=account_ids, since=since)
+            ), False
         return queryset.filter(notice_id__in=selectors.notice_ids_by_key(term=term)), False
 
     @admin.action(description=_("Gửi lại các tin thất bại đã chọn"), permissions=["change"])
@@ -219,7 +236,9 @@ def _ebill_chart(*, report: list[dict], language: str) -> str:
         labels=[code.removeprefix(prefix) or code for code in codes],
         series=[Series(name=str(_("Hoá đơn điện tử")), values=[entry["ebill_share"] for entry in report])],
         title=str(_("Tỷ lệ hợp đồng nhận hoá đơn điện tử theo đơn vị")),
-        description=str(_("Mỗi cột là phần trăm hợp đồng của một đơn vị nhận hoá đơn qua ứng dụng, e-mail hoặc Zalo.")),
+        description=str(
+            _("Mỗi cột là phần trăm hợp đồng của một đơn vị nhận hoá đơn qua ứng dụng, e-mail hoặc Zalo.")
+        ),
         y_axis_label="%",
         value_format=lambda v: _percent(v, language=language),
         tick_format=lambda v: format_decimal(v, format="#,##0.#", locale=babel_locale(language)),
@@ -236,13 +255,24 @@ class NoticeAdmin(admin.ModelAdmin):
     list_filter = ("topic", "urgency")
     search_fields = ("key", "template_key")
     ordering = ("-created_at", "-id")
-    readonly_fields = ("key", "topic", "template_key", "context", "urgency", "created_at", "recipients", "messages", "delivery")
+    readonly_fields = (
+        "key",
+        "topic",
+        "template_key",
+        "context",
+        "urgency",
+        "created_at",
+        "recipients",
+        "messages",
+        "delivery",
+    )
 
     @admin.display(description=_("kết quả gửi theo kênh"))
     def delivery(self, obj):
         summary = selectors.messages_for_notice(notice_id=obj.pk)
         text = "; ".join(
-            f"{Channel(channel).label}: " + ", ".join(f"{OutboxStatus(s).label} {n}" for s, n in statuses.items())
+            f"{Channel(channel).label}: "
+            + ", ".join(f"{OutboxStatus(s).label} {n}" for s, n in statuses.items())
             for channel, statuses in summary.items()
         )
         url = reverse("admin:notifications_outboxmessage_changelist") + f"?notice__id__exact={obj.pk}"
@@ -290,7 +320,15 @@ class ConsumptionAlertAdmin(admin.ModelAdmin):
 class DeliveryReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Receipts as the providers sent them (read-only); a waiting one names a message not marked sent yet."""
 
-    list_display = ("channel", "provider_ref", "delivered", "occurred_at", "error", "received_at", "applied_at")
+    list_display = (
+        "channel",
+        "provider_ref",
+        "delivered",
+        "occurred_at",
+        "error",
+        "received_at",
+        "applied_at",
+    )
     list_filter = ("channel", "delivered", ("applied_at", admin.EmptyFieldListFilter))
     search_fields = ("provider_ref",)
     ordering = ("-received_at", "-pk")
@@ -306,4 +344,3 @@ def register(site: admin.AdminSite) -> None:
     site.register(PushSubscription, PushSubscriptionAdmin)
     site.register(ConsumptionAlert, ConsumptionAlertAdmin)
     site.register(DeliveryReceipt, DeliveryReceiptAdmin)
-

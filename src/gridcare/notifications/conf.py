@@ -25,7 +25,9 @@ def rate_limit(provider: str) -> float:
     """Messages per second allowed for one provider (0 = unlimited)."""
     limits = setting("NOTIFY_RATE_LIMITS", DEFAULT_RATE_LIMITS)
     if isinstance(limits, str):  # environment form: "sms=100,zalo=50"
-        limits = {k.strip(): float(v) for k, v in (item.split("=") for item in limits.split(",") if "=" in item)}
+        limits = {
+            k.strip(): float(v) for k, v in (item.split("=") for item in limits.split(",") if "=" in item)
+        }
     return float(limits.get(provider, DEFAULT_RATE_LIMITS.get(provider, 0.0)))
 
 

@@ -245,7 +245,9 @@ def deliver_batch(
     try:
         with adapter_for(channel).open() as sender:
             concurrency = (
-                conf.int_setting("NOTIFY_SEND_CONCURRENCY", 16) if getattr(sender, "thread_safe", False) else 1
+                conf.int_setting("NOTIFY_SEND_CONCURRENCY", 16)
+                if getattr(sender, "thread_safe", False)
+                else 1
             )
             if concurrency <= 1 or len(ready) <= 1:
                 for position, (row, message) in enumerate(ready):
@@ -256,7 +258,12 @@ def deliver_batch(
                     record(row, outcome, _moment(clock))
             else:
                 _send_concurrently(
-                    sender, ready, concurrency=concurrency, pace=pace, claimed=claimed, record=record,
+                    sender,
+                    ready,
+                    concurrency=concurrency,
+                    pace=pace,
+                    claimed=claimed,
+                    record=record,
                     clock=clock,
                 )
     finally:

@@ -67,7 +67,9 @@ class Template(models.Model):
         verbose_name = _("mẫu thông báo")
         verbose_name_plural = _("mẫu thông báo")
         constraints = [
-            models.UniqueConstraint(fields=["key", "channel", "language"], name="template_once_per_channel_language"),
+            models.UniqueConstraint(
+                fields=["key", "channel", "language"], name="template_once_per_channel_language"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,7 +88,9 @@ class Preference(models.Model):
         verbose_name = _("lựa chọn nhận thông báo")
         verbose_name_plural = _("lựa chọn nhận thông báo")
         constraints = [
-            models.UniqueConstraint(fields=["account", "topic", "channel"], name="preference_once_per_topic_channel"),
+            models.UniqueConstraint(
+                fields=["account", "topic", "channel"], name="preference_once_per_topic_channel"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,7 +172,9 @@ class OutboxMessage(models.Model):
     )  # fmt: skip
     channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
     urgent = models.BooleanField(_("khẩn"), db_default=False)
-    status = models.CharField(_("trạng thái"), max_length=10, choices=OutboxStatus.choices, db_default="queued")
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=OutboxStatus.choices, db_default="queued"
+    )
     attempts = models.PositiveSmallIntegerField(_("số lần gửi"), db_default=0)
     available_at = models.DateTimeField(_("gửi từ lúc"))
     created_at = models.DateTimeField(_("tạo lúc"))
@@ -189,7 +195,8 @@ class OutboxMessage(models.Model):
             # `created_at` is the notice's own time on all its rows (`services.notify`), so this is one row per
             # (notice, account, channel); it is in the key because PostgreSQL partitions the outbox by it.
             models.UniqueConstraint(
-                fields=["notice", "account", "channel", "created_at"], name="outbox_once_per_notice_account_channel"
+                fields=["notice", "account", "channel", "created_at"],
+                name="outbox_once_per_notice_account_channel",
             ),
         ]
         # Partial indexes: a fan-out of a million rows only pays for the ones its rows enter. The queue
@@ -204,9 +211,15 @@ class OutboxMessage(models.Model):
                 )
                 for channel in QUEUED_CHANNELS
             ),
-            models.Index(fields=["account", "created_at"], name="outbox_inbox", condition=models.Q(channel="inbox")),
-            models.Index(fields=["provider_ref"], name="outbox_provider_ref", condition=~models.Q(provider_ref="")),
-            models.Index(fields=["lease_expires_at"], name="outbox_sending", condition=models.Q(status="sending")),
+            models.Index(
+                fields=["account", "created_at"], name="outbox_inbox", condition=models.Q(channel="inbox")
+            ),
+            models.Index(
+                fields=["provider_ref"], name="outbox_provider_ref", condition=~models.Q(provider_ref="")
+            ),
+            models.Index(
+                fields=["lease_expires_at"], name="outbox_sending", condition=models.Q(status="sending")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,7 +235,9 @@ class ProviderState(models.Model):
     """Per-provider shared state: the rate-limit reservation clock and OAuth tokens (Zalo)."""
 
     provider = models.CharField(max_length=20, unique=True)
-    next_free_at = models.FloatField(default=0.0, help_text=_("Thời điểm (giây epoch) khi lượt gửi kế tiếp được phép."))
+    next_free_at = models.FloatField(
+        default=0.0, help_text=_("Thời điểm (giây epoch) khi lượt gửi kế tiếp được phép.")
+    )
     access_token = models.CharField(max_length=1000, blank=True)
     refresh_token = models.CharField(max_length=1000, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -288,7 +303,11 @@ class ConsumptionAlert(models.Model):
     class Meta:
         verbose_name = _("cảnh báo sản lượng")
         verbose_name_plural = _("cảnh báo sản lượng")
-        constraints = [models.CheckConstraint(condition=models.Q(threshold__gt=0), name="consumption_alert_threshold_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold__gt=0), name="consumption_alert_threshold_positive"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.kind} {self.threshold}"
@@ -313,10 +332,14 @@ class DeliveryReceipt(models.Model):
         verbose_name = _("báo nhận của nhà cung cấp")
         verbose_name_plural = _("báo nhận của nhà cung cấp")
         constraints = [
-            models.UniqueConstraint(fields=["channel", "provider_ref", "delivered"], name="receipt_once_per_outcome"),
+            models.UniqueConstraint(
+                fields=["channel", "provider_ref", "delivered"], name="receipt_once_per_outcome"
+            ),
         ]
         indexes = [
-            models.Index(fields=["channel", "received_at"], name="receipt_pending", condition=models.Q(applied_at=None)),
+            models.Index(
+                fields=["channel", "received_at"], name="receipt_pending", condition=models.Q(applied_at=None)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,7 +54,12 @@ def push_endpoint_allowed(endpoint: str) -> bool:
     except ValueError:
         return False
     host = (parts.hostname or "").lower()
-    if not host or parts.username is not None or parts.password is not None or any(c.isspace() for c in endpoint):
+    if (
+        not host
+        or parts.username is not None
+        or parts.password is not None
+        or any(c.isspace() for c in endpoint)
+    ):
         return False
     allowed = push_service_hosts()
     scheme = parts.scheme.lower()

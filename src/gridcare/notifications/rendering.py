@@ -24,7 +24,20 @@ GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_SMS_REPLACEMENTS = {"đ": "d", "Đ": "D", "₫": "d", "–": "-", "—": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "\u00a0": " ", "\u202f": " "}
+_SMS_REPLACEMENTS = {
+    "đ": "d",
+    "Đ": "D",
+    "₫": "d",
+    "–": "-",
+    "—": "-",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "…": "...",
+    "\u00a0": " ",
+    "\u202f": " ",
+}
 
 
 class TemplateError(ValueError):
@@ -51,7 +64,9 @@ def placeholders(text: str) -> set[str]:
         if field is None:
             continue
         if not field.isidentifier():
-            raise TemplateError("bad_placeholder", str(_("Tham số không hợp lệ: {%(field)s}.") % {"field": field}))
+            raise TemplateError(
+                "bad_placeholder", str(_("Tham số không hợp lệ: {%(field)s}.") % {"field": field})
+            )
         names.add(field)
     return names
 
@@ -87,7 +102,9 @@ def format_value(value: Any, *, language: str) -> str:
             try:
                 return unseal(str(value["sealed"]))
             except SealBroken as exc:
-                raise TemplateError("sealed_unreadable", str(_("Không đọc được tham số đã mã hoá (SECRET_KEY đã đổi?)."))) from exc
+                raise TemplateError(
+                    "sealed_unreadable", str(_("Không đọc được tham số đã mã hoá (SECRET_KEY đã đổi?)."))
+                ) from exc
         if "vnd" in value:
             return format_vnd(int(value["vnd"]), language=language)
         if "kwh" in value:
@@ -124,7 +141,9 @@ def render(*, template: Template, context: dict[str, Any], language: str) -> Ren
     missing = sorted(n for n in names if n not in context)
     if missing:
         raise TemplateError(
-            "parameter_missing", str(_("Thiếu tham số: %(names)s.") % {"names": ", ".join(missing)}), names=missing
+            "parameter_missing",
+            str(_("Thiếu tham số: %(names)s.") % {"names": ", ".join(missing)}),
+            names=missing,
         )
     params = {name: format_value(context[name], language=language) for name in sorted(names)}
     limits = template.parameters or {}
@@ -143,7 +162,9 @@ def render(*, template: Template, context: dict[str, Any], language: str) -> Ren
         bad = sorted({ch for ch in body if ch not in GSM7_BASIC})
         if bad:
             raise TemplateError(
-                "sms_charset", str(_("Ký tự không gửi được qua SMS: %(chars)s.") % {"chars": " ".join(bad)}), chars=bad
+                "sms_charset",
+                str(_("Ký tự không gửi được qua SMS: %(chars)s.") % {"chars": " ".join(bad)}),
+                chars=bad,
             )
         budget = int(getattr(settings, "GRIDCARE_SMS_MAX_SEGMENTS", 2))
         if sms_segments(body) > budget:

@@ -52,7 +52,9 @@ def preferences_for_account(*, account: Account) -> dict[str, dict[str, bool]]:
     }
     default = {c: contact[c] for c in contact}
     default[Channel.SMS] = contact[Channel.SMS] and not (account.email or account.zalo_user_id or has_push)
-    stored = {(p.topic, p.channel): p.enabled for p in Preference.objects.filter(account=account).order_by("pk")}
+    stored = {
+        (p.topic, p.channel): p.enabled for p in Preference.objects.filter(account=account).order_by("pk")
+    }
     return {
         topic.value: {c.value: contact[c] and stored.get((topic.value, c.value), default[c]) for c in Channel}
         for topic in CHOOSABLE_TOPICS
@@ -75,10 +77,7 @@ def inbox_for_account(*, account: Account, limit: int = 50, without_topics=()) -
     rows = OutboxMessage.objects.filter(account=account, channel=Channel.INBOX)
     if without_topics:
         rows = rows.exclude(notice__topic__in=list(without_topics))
-    return (
-        rows.select_related("notice")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+    return rows.select_related("notice").order_by("-created_at", "-pk")[:limit]
 
 
 def outbox_ids_for_accounts(*, account_ids: list[int], since: dt.datetime, limit: int = 1000) -> list[int]:
@@ -114,7 +113,9 @@ def outbox_ids_for_accounts(*, account_ids: list[int], since: dt.datetime, limit
 
 def notice_ids_by_key(*, term: str, limit: int = 200) -> list[int]:
     """Notices whose key contains `term` (a bill run, an outage…), newest first."""
-    return list(Notice.objects.filter(key__icontains=term).order_by("-pk").values_list("pk", flat=True)[:limit])
+    return list(
+        Notice.objects.filter(key__icontains=term).order_by("-pk").values_list("pk", flat=True)[:limit]
+    )
 
 
 def messages_for_notice(*, notice_id: int) -> dict[str, dict[str, int]]:
@@ -132,7 +133,9 @@ def messages_for_notice(*, notice_id: int) -> dict[str, dict[str, int]]:
 
 
 def _disabled(channel: str, topic: str = Topic.BILLS) -> Exists:
-    return Exists(Preference.objects.filter(account=OuterRef("pk"), topic=topic, channel=channel, enabled=False))
+    return Exists(
+        Preference.objects.filter(account=OuterRef("pk"), topic=topic, channel=channel, enabled=False)
+    )
 
 
 def reachability_by_unit(*, unit_ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -159,8 +162,11 @@ def reachability_by_unit(*, unit_ids: list[int] | None = None) -> list[dict[str,
         accounts.values("unit_id")
         .annotate(
             total=Count("pk"),
-            n_email=Count("pk", filter=email), n_sms=Count("pk", filter=sms), n_zalo=Count("pk", filter=zalo),
-            n_push=Count("pk", filter=push), n_inbox=Count("pk", filter=inbox),
+            n_email=Count("pk", filter=email),
+            n_sms=Count("pk", filter=sms),
+            n_zalo=Count("pk", filter=zalo),
+            n_push=Count("pk", filter=push),
+            n_inbox=Count("pk", filter=inbox),
             n_unreachable=Count("pk", filter=~(email | sms | zalo | push)),
             n_ebill=Count("pk", filter=ebill),
         )  # fmt: skip
@@ -187,9 +193,15 @@ def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
     """
     alerts = ConsumptionAlert.objects.filter(active=True)
     window = consumption.month_start(consumption.month_index(since) - 1)
-    before = Reading.objects.filter(account_id=OuterRef("account_id"), read_on__lt=window).order_by("-read_on")
-    bases = dict(alerts.annotate(base_on=Subquery(before.values("read_on")[:1])).values_list("account_id", "base_on"))
-    empty = {k: np.array([], dtype=np.int64) for k in ("account_id", "kind", "threshold", "kwh", "previous_kwh")}
+    before = Reading.objects.filter(account_id=OuterRef("account_id"), read_on__lt=window).order_by(
+        "-read_on"
+    )
+    bases = dict(
+        alerts.annotate(base_on=Subquery(before.values("read_on")[:1])).values_list("account_id", "base_on")
+    )
+    empty = {
+        k: np.array([], dtype=np.int64) for k in ("account_id", "kind", "threshold", "kwh", "previous_kwh")
+    }
     empty["read_on"] = np.array([], dtype=object)
     if not bases:
         return empty
@@ -203,14 +215,20 @@ def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
     if not len(series):
         return empty
     months = consumption.consumption_by_month(series=series)
-    last = np.flatnonzero(np.r_[months.account[1:] != months.account[:-1], True])  # each account's latest month
+    last = np.flatnonzero(
+        np.r_[months.account[1:] != months.account[:-1], True]
+    )  # each account's latest month
     accounts, kwh = months.account[last], months.consumption.kwh[last]
     latest_on = series.day[months.closing[last]]
     # The month before the latest, when it has readings (its row comes just before the latest one).
     before = np.maximum(last - 1, 0)
-    has_before = (last > 0) & (months.account[before] == accounts) & (months.month[before] == months.month[last] - 1)
+    has_before = (
+        (last > 0) & (months.account[before] == accounts) & (months.month[before] == months.month[last] - 1)
+    )
     prev = np.where(has_before, months.consumption.kwh[before], 0)
-    alert_rows = {a.account_id: a for a in alerts.filter(account_id__in=accounts.tolist()).order_by("account_id")}
+    alert_rows = {
+        a.account_id: a for a in alerts.filter(account_id__in=accounts.tolist()).order_by("account_id")
+    }
     since_day = since.toordinal()
     keep = [
         i for i, a in enumerate(accounts.tolist())
@@ -220,7 +238,9 @@ def period_consumption_for_alerts(*, since: dt.date) -> dict[str, np.ndarray]:
     picked = accounts[keep]
     return {
         "account_id": picked,
-        "kind": np.array([0 if alert_rows[int(a)].kind == ConsumptionAlert.Kind.KWH else 1 for a in picked], dtype=np.int64),
+        "kind": np.array(
+            [0 if alert_rows[int(a)].kind == ConsumptionAlert.Kind.KWH else 1 for a in picked], dtype=np.int64
+        ),
         "threshold": np.array([alert_rows[int(a)].threshold for a in picked], dtype=np.int64),
         "kwh": kwh[keep],
         "previous_kwh": prev[keep],

@@ -335,7 +335,9 @@ def contact_removal_refused(*, account: Account, kind: str) -> str:
 
 
 @transaction.atomic
-def contact_remove(*, account: Account, user: Any, kind: str, now: dt.datetime, reason: str = "") -> list[str]:
+def contact_remove(
+    *, account: Account, user: Any, kind: str, now: dt.datetime, reason: str = ""
+) -> list[str]:
     """Remove the contract's e-mail or Zalo link (a confirmed ContactChange, audited); refused when no channel that
     reaches the customer would remain. Topics that used only it fall back to SMS; the customer is told on the
     remaining channels. Returns the topics that changed channel."""
@@ -358,7 +360,11 @@ def contact_remove(*, account: Account, user: Any, kind: str, now: dt.datetime, 
 def contact_unreachable_after_unfollow(*, account: Account, now: dt.datetime) -> list[str]:
     """Zalo told us the customer unfollowed the OA: Zalo goes (it cannot be refused), topics fall back to SMS."""
     customer_services.contact_remove(
-        account=account, kind=ContactChange.Kind.ZALO, user=None, now=now, reason="Zalo OA: khách hàng bỏ quan tâm"
+        account=account,
+        kind=ContactChange.Kind.ZALO,
+        user=None,
+        now=now,
+        reason="Zalo OA: khách hàng bỏ quan tâm",
     )
     account = Account.objects.select_related("customer").get(pk=account.pk)
     moved = _keep_reaching(account=account)

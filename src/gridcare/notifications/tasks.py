@@ -22,7 +22,12 @@ def deliver_outbox(channel: str) -> dict:
         at = max(upcoming, now + dt.timedelta(seconds=1))
         if services.delivery_schedule_claim(channel=channel, at=at, now=now):
             deliver_outbox.using(run_after=at).enqueue(channel)
-    return {"claimed": result.claimed, "sent": result.sent, "retried": result.retried, "failed": result.failed}
+    return {
+        "claimed": result.claimed,
+        "sent": result.sent,
+        "retried": result.retried,
+        "failed": result.failed,
+    }
 
 
 def _next_due(channel: str, *, now: dt.datetime) -> dt.datetime | None:

@@ -70,7 +70,9 @@ def display_code(code: str) -> str:
 @transaction.atomic
 def link_code_issue(*, account: Account, user: Any, now: dt.datetime) -> str:
     """A new code for the contract (earlier live ones end); only its hash is kept, the caller shows the code once."""
-    ZaloLinkCode.objects.filter(account=account, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    ZaloLinkCode.objects.filter(account=account, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     ZaloLinkCode.objects.create(
         account=account, code_hash=_hash(code), requested_by=user if getattr(user, "is_authenticated", False) else None,
@@ -147,7 +149,11 @@ def event_apply(*, data: dict, body: bytes, occurred_at: dt.datetime, now: dt.da
             )
     except IntegrityError:
         return "duplicate"
-    if ZaloOaEvent.objects.filter(zalo_user_id=user_id, occurred_at__gt=occurred_at).exclude(pk=row.pk).exists():
+    if (
+        ZaloOaEvent.objects.filter(zalo_user_id=user_id, occurred_at__gt=occurred_at)
+        .exclude(pk=row.pk)
+        .exists()
+    ):
         outcome = "out_of_order"
     elif event == "follow":
         outcome = "followed"

@@ -38,7 +38,9 @@ class Commune(models.Model):
     class Meta:
         verbose_name = _("phường/xã")
         verbose_name_plural = _("phường/xã")
-        constraints = [models.UniqueConstraint(fields=["province", "name"], name="commune_unique_name_in_province")]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "name"], name="commune_unique_name_in_province")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display().capitalize()} {self.name}"
@@ -52,7 +54,9 @@ class Unit(models.Model):
         COMPANY = "company", _("công ty điện lực")
         TEAM = "team", _("đội quản lý điện")
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     kind = models.CharField(_("cấp"), max_length=20, choices=Kind.choices)
     code = models.CharField(_("mã đơn vị"), max_length=20, unique=True)
     name = models.CharField(_("tên"), max_length=200)
@@ -83,7 +87,9 @@ class StaffRole(models.TextChoices):
 class StaffMembership(models.Model):
     """A staff user belongs to one unit with one role; they see what the unit and its descendants serve."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_membership")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_membership"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="staff")
     role = models.CharField(_("vai trò"), max_length=20, choices=StaffRole.choices, default=StaffRole.VIEWER)
 

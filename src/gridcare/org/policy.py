@@ -100,7 +100,9 @@ def _audit_entries_within(queryset, *, user, unit_ids):
     for label, rule in RECORDS.items():
         if label == "core.auditentry":
             continue
-        if label == "customers.socialcategoryassignment" and not user.has_perm("customers.access_social_category"):
+        if label == "customers.socialcategoryassignment" and not user.has_perm(
+            "customers.access_social_category"
+        ):
             continue
         model = _model(label)
         if model is None:
@@ -109,7 +111,10 @@ def _audit_entries_within(queryset, *, user, unit_ids):
             visible |= Q(object_type=label)
             continue
         rows = _within(model._default_manager.all(), rule, user=user, unit_ids=unit_ids)
-        visible |= Q(object_type=label, object_id__in=rows.annotate(_pk_text=Cast("pk", CharField())).values("_pk_text"))
+        visible |= Q(
+            object_type=label,
+            object_id__in=rows.annotate(_pk_text=Cast("pk", CharField())).values("_pk_text"),
+        )
     return queryset.filter(visible)
 
 
@@ -216,8 +221,10 @@ def visible_unit_ids(*, user) -> list[int] | None:
     if cached is not None:
         return list(cached)
     membership = _membership(user)
-    ids = [] if membership is None else list(
-        Unit.objects.filter(path__startswith=membership.unit.path).values_list("pk", flat=True)
+    ids = (
+        []
+        if membership is None
+        else list(Unit.objects.filter(path__startswith=membership.unit.path).values_list("pk", flat=True))
     )
     user._gridcare_unit_ids = tuple(ids)
     return ids

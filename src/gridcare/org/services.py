@@ -61,14 +61,18 @@ def role_groups_sync() -> None:
         # Everyone reads the catalogue; only the catalogue role changes it.
         perms = perms.exclude(_catalogue_q() & ~Q(codename__startswith="view_"))
         if role != StaffRole.ADMINISTRATOR:
-            perms = perms.exclude(content_type__app_label="core", codename__endswith="_user").exclude(
-                content_type__model="staffmembership"
-            ).exclude(codename__in=["change_auditentry", "delete_auditentry", "add_auditentry"])
+            perms = (
+                perms.exclude(content_type__app_label="core", codename__endswith="_user")
+                .exclude(content_type__model="staffmembership")
+                .exclude(codename__in=["change_auditentry", "delete_auditentry", "add_auditentry"])
+            )
             # The audit log holds before/after values of sensitive records: administrators only.
             perms = perms.exclude(codename="view_auditentry")
         else:
             perms = perms.exclude(codename__in=["change_auditentry", "delete_auditentry", "add_auditentry"])
-            perms = perms | Permission.objects.filter(content_type__app_label__in=TWO_FACTOR_APPS).filter(action_filter)
+            perms = perms | Permission.objects.filter(content_type__app_label__in=TWO_FACTOR_APPS).filter(
+                action_filter
+            )
         sensitive = []
         for dotted in SENSITIVE_BY_ROLE[role]:
             app_label, codename = dotted.split(".")
@@ -76,19 +80,27 @@ def role_groups_sync() -> None:
         # Social categories are only reachable through the sensitive permission.
         perms = perms.exclude(content_type__model="socialcategoryassignment")
         if sensitive:
-            perms = list(perms) + sensitive + list(
-                Permission.objects.filter(
-                    content_type__model="socialcategoryassignment",
-                    codename__regex=r"^(" + "|".join(actions) + ")_",
+            perms = (
+                list(perms)
+                + sensitive
+                + list(
+                    Permission.objects.filter(
+                        content_type__model="socialcategoryassignment",
+                        codename__regex=r"^(" + "|".join(actions) + ")_",
+                    )
                 )
             )
         group.permissions.set(perms)
 
 
 @transaction.atomic
-def unit_create(*, kind: str, code: str, name: str, parent: Unit | None = None, customer_code_prefix: str = "") -> Unit:
+def unit_create(
+    *, kind: str, code: str, name: str, parent: Unit | None = None, customer_code_prefix: str = ""
+) -> Unit:
     """Create a unit under `parent` and give it its materialised path."""
-    unit = Unit.objects.create(kind=kind, code=code, name=name, parent=parent, customer_code_prefix=customer_code_prefix)
+    unit = Unit.objects.create(
+        kind=kind, code=code, name=name, parent=parent, customer_code_prefix=customer_code_prefix
+    )
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.save(update_fields=["path"])
     return unit
@@ -102,7 +114,13 @@ def staff_membership_set(*, user, unit: Unit, role: str) -> StaffMembership:
     user.save(update_fields=["is_staff"])
     user.groups.remove(*Group.objects.filter(name__startswith="gridcare:"))
     user.groups.add(Group.objects.get_or_create(name=role_group_name(role))[0])
-    for cached in ("_perm_cache", "_group_perm_cache", "_user_perm_cache", "_gridcare_membership", "_gridcare_unit_ids"):
+    for cached in (
+        "_perm_cache",
+        "_group_perm_cache",
+        "_user_perm_cache",
+        "_gridcare_membership",
+        "_gridcare_unit_ids",
+    ):
         user.__dict__.pop(cached, None)
     return membership
 

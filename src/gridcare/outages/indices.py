@@ -55,8 +55,14 @@ def unit_reliability(*, unit: Unit, months: list[tuple[int, int]]) -> list[Month
             without_planned = reliability.indices(**common, exclude_planned=True)
         result.append(
             MonthIndices(
-                year=year, month=month, customers_served=served, interruptions=len(rows), with_planned=with_planned,
-                without_planned=without_planned, planned_outages=len(planned), notice_share=share,
+                year=year,
+                month=month,
+                customers_served=served,
+                interruptions=len(rows),
+                with_planned=with_planned,
+                without_planned=without_planned,
+                planned_outages=len(planned),
+                notice_share=share,
             )  # fmt: skip
         )
     return result

@@ -43,7 +43,9 @@ class Outage(models.Model):
     """
 
     kind = models.CharField(_("loại"), max_length=10, choices=OutageKind.choices)
-    status = models.CharField(_("trạng thái"), max_length=12, choices=OutageStatus.choices, default=OutageStatus.DRAFT)
+    status = models.CharField(
+        _("trạng thái"), max_length=12, choices=OutageStatus.choices, default=OutageStatus.DRAFT
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="outages", verbose_name=_("đơn vị"))
     place = models.CharField(
         _("khu vực mất điện"), max_length=200,
@@ -57,21 +59,36 @@ class Outage(models.Model):
     scheduled_end = models.DateTimeField(_("dự kiến có điện lại"), null=True, blank=True)
     started_at = models.DateTimeField(_("mất điện thực tế lúc"), null=True, blank=True)
     restored_at = models.DateTimeField(_("có điện lại lúc"), null=True, blank=True)
-    substations = models.ManyToManyField(Substation, blank=True, related_name="outages", verbose_name=_("trạm biến áp nguồn"))
-    feeders = models.ManyToManyField(Feeder, blank=True, related_name="outages", verbose_name=_("xuất tuyến trung thế"))
+    substations = models.ManyToManyField(
+        Substation, blank=True, related_name="outages", verbose_name=_("trạm biến áp nguồn")
+    )
+    feeders = models.ManyToManyField(
+        Feeder, blank=True, related_name="outages", verbose_name=_("xuất tuyến trung thế")
+    )
     transformer_stations = models.ManyToManyField(
         TransformerStation, blank=True, related_name="outages", verbose_name=_("trạm biến áp phân phối")
     )
-    communes = models.ManyToManyField(Commune, blank=True, related_name="outages", verbose_name=_("phường/xã"))
-    customers_at_publish = models.PositiveIntegerField(_("số khách hàng bị ảnh hưởng khi thông báo"), null=True, blank=True)
-    customers_at_close = models.PositiveIntegerField(_("số khách hàng bị ảnh hưởng khi đóng"), null=True, blank=True)
+    communes = models.ManyToManyField(
+        Commune, blank=True, related_name="outages", verbose_name=_("phường/xã")
+    )
+    customers_at_publish = models.PositiveIntegerField(
+        _("số khách hàng bị ảnh hưởng khi thông báo"), null=True, blank=True
+    )
+    customers_at_close = models.PositiveIntegerField(
+        _("số khách hàng bị ảnh hưởng khi đóng"), null=True, blank=True
+    )
     published_at = models.DateTimeField(_("thông báo lúc"), null=True, blank=True)
     # Each change told to customers is a new revision: the idempotency key of its notice.
     revision = models.PositiveIntegerField(_("lần thay đổi"), default=0)
     reminded_for = models.DateTimeField(_("đã nhắc lịch cho giờ bắt đầu"), null=True, blank=True)
     created_at = models.DateTimeField(_("ngày tạo"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người tạo")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người tạo"),
     )
 
     class Meta:
@@ -83,19 +100,24 @@ class Outage(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=OutageKind.values), name="outage_kind_known"),
-            models.CheckConstraint(condition=models.Q(status__in=OutageStatus.values), name="outage_status_known"),
             models.CheckConstraint(
-                condition=models.Q(scheduled_start__isnull=True) | models.Q(scheduled_end__isnull=True)
+                condition=models.Q(status__in=OutageStatus.values), name="outage_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scheduled_start__isnull=True)
+                | models.Q(scheduled_end__isnull=True)
                 | models.Q(scheduled_end__gt=models.F("scheduled_start")),
                 name="outage_schedule_ordered",
             ),
             models.CheckConstraint(
-                condition=models.Q(started_at__isnull=True) | models.Q(restored_at__isnull=True)
+                condition=models.Q(started_at__isnull=True)
+                | models.Q(restored_at__isnull=True)
                 | models.Q(restored_at__gte=models.F("started_at")),
                 name="outage_restored_after_start",
             ),
             models.CheckConstraint(
-                condition=models.Q(emergency=False) | ~models.Q(emergency_reason=""), name="outage_emergency_has_reason"
+                condition=models.Q(emergency=False) | ~models.Q(emergency_reason=""),
+                name="outage_emergency_has_reason",
             ),
         ]
 
@@ -118,7 +140,14 @@ class OutageEvent(models.Model):
 
     outage = models.ForeignKey(Outage, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("lúc"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người thực hiện"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người thực hiện"),
+    )
     action = models.CharField(_("thao tác"), max_length=12, choices=Action.choices)
     status = models.CharField(_("trạng thái sau"), max_length=12, choices=OutageStatus.choices)
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
@@ -142,15 +171,32 @@ class ReportChannel(models.TextChoices):
 class OutageReport(models.Model):
     """A customer's "no power" report, placed on the grid (its service point's transformer station and feeder)."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="outage_reports", verbose_name=_("hợp đồng"))
-    service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="+", verbose_name=_("điểm đo"))
-    transformer_station = models.ForeignKey(TransformerStation, on_delete=models.PROTECT, related_name="+", verbose_name=_("trạm biến áp"))
-    feeder = models.ForeignKey(Feeder, on_delete=models.PROTECT, related_name="+", verbose_name=_("xuất tuyến"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="outage_reports", verbose_name=_("hợp đồng")
+    )
+    service_point = models.ForeignKey(
+        ServicePoint, on_delete=models.PROTECT, related_name="+", verbose_name=_("điểm đo")
+    )
+    transformer_station = models.ForeignKey(
+        TransformerStation, on_delete=models.PROTECT, related_name="+", verbose_name=_("trạm biến áp")
+    )
+    feeder = models.ForeignKey(
+        Feeder, on_delete=models.PROTECT, related_name="+", verbose_name=_("xuất tuyến")
+    )
     reported_at = models.DateTimeField(_("báo lúc"))
-    channel = models.CharField(_("kênh"), max_length=10, choices=ReportChannel.choices, default=ReportChannel.PORTAL)
+    channel = models.CharField(
+        _("kênh"), max_length=10, choices=ReportChannel.choices, default=ReportChannel.PORTAL
+    )
     note = models.CharField(_("ghi chú"), max_length=500, blank=True)
     # The incident it was grouped into (None: not yet looked at; it shows in the suggested incidents).
-    outage = models.ForeignKey(Outage, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", verbose_name=_("sự cố"))
+    outage = models.ForeignKey(
+        Outage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("sự cố"),
+    )
 
     class Meta:
         verbose_name = _("báo mất điện của khách hàng")
@@ -165,10 +211,14 @@ class OutageReport(models.Model):
 
 
 class RestorationRequest(models.Model):
-    """"Tell me when power is back": the customer is notified once, when the outage is closed."""
+    """ "Tell me when power is back": the customer is notified once, when the outage is closed."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="restoration_requests", verbose_name=_("hợp đồng"))
-    outage = models.ForeignKey(Outage, on_delete=models.CASCADE, related_name="restoration_requests", verbose_name=_("sự cố"))
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="restoration_requests", verbose_name=_("hợp đồng")
+    )
+    outage = models.ForeignKey(
+        Outage, on_delete=models.CASCADE, related_name="restoration_requests", verbose_name=_("sự cố")
+    )
     created_at = models.DateTimeField(_("yêu cầu lúc"))
     notified_at = models.DateTimeField(_("đã báo lúc"), null=True, blank=True)
 

@@ -86,7 +86,9 @@ def normalised_customer_code(*, code: str) -> str:
 def customer_code_known(*, code: str) -> bool:
     """Whether a contract (not closed) has this customer code; codes are printed on bills, not secrets."""
     return (
-        Account.objects.filter(code=normalised_customer_code(code=code)).exclude(status=Account.Status.CLOSED).exists()
+        Account.objects.filter(code=normalised_customer_code(code=code))
+        .exclude(status=Account.Status.CLOSED)
+        .exists()
     )
 
 
@@ -94,8 +96,16 @@ def _entries(rows: QuerySet[Outage]) -> list[ScheduleEntry]:
     rows = rows.annotate(last_event_at=Max("events__at"))
     return [
         ScheduleEntry(
-            id=o.pk, kind=o.kind, status=o.status, place=o.place, reason=o.reason, emergency=o.emergency,
-            begins_at=o.begins_at, ends_at=o.ends_at, restored_at=o.restored_at, revision=o.revision,
+            id=o.pk,
+            kind=o.kind,
+            status=o.status,
+            place=o.place,
+            reason=o.reason,
+            emergency=o.emergency,
+            begins_at=o.begins_at,
+            ends_at=o.ends_at,
+            restored_at=o.restored_at,
+            revision=o.revision,
             updated_at=o.last_event_at or o.published_at or o.created_at,
         )  # fmt: skip
         for o in rows
@@ -104,7 +114,11 @@ def _entries(rows: QuerySet[Outage]) -> list[ScheduleEntry]:
 
 
 def schedule_entries(
-    *, now: dt.datetime, province: Province | None = None, commune: Commune | None = None, customer_code: str | None = None
+    *,
+    now: dt.datetime,
+    province: Province | None = None,
+    commune: Commune | None = None,
+    customer_code: str | None = None,
 ) -> list[ScheduleEntry]:
     """Announced outages in progress or starting within `SCHEDULE_AHEAD`, in one place, soonest first."""
     rows = published_outages(
@@ -117,7 +131,9 @@ def schedule_entries(
     return _entries(rows)
 
 
-def calendar_entries(*, now: dt.datetime, commune: Commune | None = None, customer_code: str | None = None) -> list[ScheduleEntry]:
+def calendar_entries(
+    *, now: dt.datetime, commune: Commune | None = None, customer_code: str | None = None
+) -> list[ScheduleEntry]:
     """What a feed holds: announced, restored and cancelled-after-announcement outages of the place.
 
     Window: outages overlapping [now − `CALENDAR_PAST`, now + `CALENDAR_AHEAD`), ordered by beginning then id.

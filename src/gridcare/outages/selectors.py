@@ -165,7 +165,9 @@ def published_outages(
     if commune_id is not None:
         rows = rows.filter(_outages_in_communes([commune_id]))
     if customer_code is not None:
-        rows = rows.filter(_outages_of_account(Account.objects.filter(code=customer_code.strip().upper()).values("pk")))
+        rows = rows.filter(
+            _outages_of_account(Account.objects.filter(code=customer_code.strip().upper()).values("pk"))
+        )
     if account_ids is not None:
         rows = rows.filter(_outages_of_account(list(account_ids)))
     if end is not None:
@@ -189,7 +191,11 @@ def known_outage_for_account(*, account: Account, now: dt.datetime) -> Outage | 
     """The announced outage that covers the account now (in progress, or scheduled over `now`), if any."""
     rows = published_outages(account_ids=[account.pk], start=now, end=now + dt.timedelta(seconds=1))
     # An incident first ("incident" sorts before "planned"): it is what the customer is living through.
-    return rows.filter(Q(status=OutageStatus.IN_PROGRESS) | Q(begins_at__lte=now)).order_by("kind", "begins_at", "pk").first()
+    return (
+        rows.filter(Q(status=OutageStatus.IN_PROGRESS) | Q(begins_at__lte=now))
+        .order_by("kind", "begins_at", "pk")
+        .first()
+    )
 
 
 def overdue_outages(*, now: dt.datetime) -> QuerySet[Outage]:
@@ -227,7 +233,10 @@ def recorded_interruptions(*, unit_ids: Sequence[int] | None, year: int, month: 
     """
     first, following = _month_bounds(year, month)
     rows = Outage.objects.filter(
-        status=OutageStatus.RESTORED, started_at__gte=first, started_at__lt=following, restored_at__isnull=False
+        status=OutageStatus.RESTORED,
+        started_at__gte=first,
+        started_at__lt=following,
+        restored_at__isnull=False,
     )
     if unit_ids is not None:
         rows = rows.filter(unit_id__in=list(unit_ids))
@@ -291,7 +300,12 @@ def suggested_incidents(*, reports: QuerySet[OutageReport], now: dt.datetime) ->
     recent = reports.filter(outage__isnull=True, reported_at__gte=now - report_window(), reported_at__lte=now)
     groups = (
         recent.values("feeder_id", "feeder__code", "feeder__name", "feeder__unit_id")
-        .annotate(n=Count("pk"), accounts=Count("account_id", distinct=True), first=Min("reported_at"), last=Max("reported_at"))
+        .annotate(
+            n=Count("pk"),
+            accounts=Count("account_id", distinct=True),
+            first=Min("reported_at"),
+            last=Max("reported_at"),
+        )
         .order_by("-n", "feeder_id")
     )
     stations: dict[int, set[int]] = {}
@@ -309,7 +323,11 @@ def suggested_incidents(*, reports: QuerySet[OutageReport], now: dt.datetime) ->
 
 def reports_of_account(*, account: Account, limit: int = 10) -> QuerySet[OutageReport]:
     """The account's latest reports, newest first."""
-    return OutageReport.objects.filter(account=account).select_related("outage").order_by("-reported_at", "-pk")[:limit]
+    return (
+        OutageReport.objects.filter(account=account)
+        .select_related("outage")
+        .order_by("-reported_at", "-pk")[:limit]
+    )
 
 
 def restoration_requested(*, account: Account, outage: Outage) -> bool:

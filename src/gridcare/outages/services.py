@@ -59,7 +59,11 @@ def _moment(value: dt.datetime | None) -> dict:
 
 def _context(outage: Outage) -> dict[str, Any]:
     """What every outage notice says: place, reason, start and expected restoration (Circular 22/2020)."""
-    start = outage.started_at if outage.kind == OutageKind.INCIDENT and outage.started_at else outage.scheduled_start
+    start = (
+        outage.started_at
+        if outage.kind == OutageKind.INCIDENT and outage.started_at
+        else outage.scheduled_start
+    )
     return {
         "place": outage.place,
         "reason": outage.reason,
@@ -86,7 +90,15 @@ def _told_before(outage: Outage) -> QuerySet[Account]:
     ).exclude(status=Account.Status.CLOSED)
 
 
-def _event(outage: Outage, *, action: str, by, now: dt.datetime, changes: dict | None = None, customers: int | None = None):
+def _event(
+    outage: Outage,
+    *,
+    action: str,
+    by,
+    now: dt.datetime,
+    changes: dict | None = None,
+    customers: int | None = None,
+):
     OutageEvent.objects.create(
         outage=outage, at=now, by=by if getattr(by, "pk", None) else None, action=action, status=outage.status,
         changes=changes or {}, customers=customers,
@@ -185,7 +197,9 @@ def notice_rule_check(*, outage: Outage, now: dt.datetime) -> None:
                 days_ahead=round((outage.scheduled_start - now).total_seconds() / 86400, 2),
             )  # fmt: skip
         if not outage.emergency_reason.strip():
-            raise OutageError("emergency_reason_missing", _("Ngừng cấp điện khẩn cấp cần ghi rõ lý do khẩn cấp."))
+            raise OutageError(
+                "emergency_reason_missing", _("Ngừng cấp điện khẩn cấp cần ghi rõ lý do khẩn cấp.")
+            )
 
 
 @transaction.atomic
@@ -246,7 +260,9 @@ def outage_change(*, outage: Outage, by, now: dt.datetime, **fields) -> Outage:
     if outage.kind != OutageKind.PLANNED:
         raise OutageError("not_planned", _("Sự cố được cập nhật bằng thao tác cập nhật sự cố."))
     if outage.status in FINAL_STATUSES or outage.status == OutageStatus.IN_PROGRESS:
-        raise OutageError("not_changeable", _("Lịch này đã bắt đầu, đã huỷ hoặc đã đóng: không sửa được nữa."))
+        raise OutageError(
+            "not_changeable", _("Lịch này đã bắt đầu, đã huỷ hoặc đã đóng: không sửa được nữa.")
+        )
     announced = outage.status in ANNOUNCED_STATUSES
     old_start = outage.scheduled_start
     changes = _apply_changes(outage, fields)
@@ -285,7 +301,14 @@ def outage_cancel(*, outage: Outage, by, now: dt.datetime, note: str = "") -> Ou
     if announced:
         customers = _notify(outage, template="outage_cancelled", step="cancelled",
                             recipients=_told_before(outage), now=now).recipients  # fmt: skip
-    _event(outage, action=OutageEvent.Action.CANCELLED, by=by, now=now, changes={"note": note} if note else {}, customers=customers)
+    _event(
+        outage,
+        action=OutageEvent.Action.CANCELLED,
+        by=by,
+        now=now,
+        changes={"note": note} if note else {},
+        customers=customers,
+    )
     return outage
 
 
@@ -301,7 +324,13 @@ def outage_start(*, outage: Outage, by, now: dt.datetime, at: dt.datetime | None
     outage.status = OutageStatus.IN_PROGRESS
     outage.started_at = at or now
     outage.save(update_fields=["status", "started_at"])
-    _event(outage, action=OutageEvent.Action.STARTED, by=by, now=now, changes={"started_at": outage.started_at.isoformat()})
+    _event(
+        outage,
+        action=OutageEvent.Action.STARTED,
+        by=by,
+        now=now,
+        changes={"started_at": outage.started_at.isoformat()},
+    )
     return outage
 
 
@@ -349,7 +378,10 @@ def outage_reminders_send(*, now: dt.datetime) -> int:
     for pk in due.order_by("scheduled_start", "pk").values_list("pk", flat=True):
         with transaction.atomic():
             outage = _locked(Outage(pk=pk))
-            if outage.reminded_for == outage.scheduled_start or outage.status not in (OutageStatus.PUBLISHED, OutageStatus.CHANGED):
+            if outage.reminded_for == outage.scheduled_start or outage.status not in (
+                OutageStatus.PUBLISHED,
+                OutageStatus.CHANGED,
+            ):
                 continue
             notice = _notify(outage, template="outage_reminder", step=f"reminder:{outage.scheduled_start:%Y%m%d%H%M}",
                              recipients=_told_before(outage), now=now)  # fmt: skip
@@ -377,7 +409,10 @@ def outages_start_due(*, now: dt.datetime) -> int:
     for pk in due.order_by("scheduled_start", "pk").values_list("pk", flat=True):
         with transaction.atomic():
             outage = _locked(Outage(pk=pk))
-            if outage.status not in (OutageStatus.PUBLISHED, OutageStatus.CHANGED) or outage.scheduled_start > now:
+            if (
+                outage.status not in (OutageStatus.PUBLISHED, OutageStatus.CHANGED)
+                or outage.scheduled_start > now
+            ):
                 continue
             outage.status = OutageStatus.IN_PROGRESS
             outage.started_at = outage.scheduled_start
@@ -452,13 +487,25 @@ def incident_update(*, outage: Outage, by, now: dt.datetime, **fields) -> Outage
     outage.save()
     notice = _notify(outage, template="incident_update", step=f"incident:{outage.revision}",
                      recipients=_told_before(outage), now=now, urgent=True)  # fmt: skip
-    _event(outage, action=OutageEvent.Action.UPDATED, by=by, now=now, changes=changes, customers=notice.recipients)
+    _event(
+        outage,
+        action=OutageEvent.Action.UPDATED,
+        by=by,
+        now=now,
+        changes=changes,
+        customers=notice.recipients,
+    )
     return outage
 
 
 @transaction.atomic
 def incident_from_reports(
-    *, feeder: Feeder, by, now: dt.datetime, estimated_restoration: dt.datetime | None = None, reports: QuerySet | None = None
+    *,
+    feeder: Feeder,
+    by,
+    now: dt.datetime,
+    estimated_restoration: dt.datetime | None = None,
+    reports: QuerySet | None = None,
 ) -> Outage:
     """Open an incident on the suggested place (the station, or the feeder when several of its stations report).
 
@@ -466,7 +513,10 @@ def incident_from_reports(
     Opening twice links nothing twice: a second click finds no ungrouped reports and opens nothing.
     """
     pool = (reports if reports is not None else OutageReport.objects.all()).filter(
-        outage__isnull=True, feeder=feeder, reported_at__gte=now - selectors.report_window(), reported_at__lte=now
+        outage__isnull=True,
+        feeder=feeder,
+        reported_at__gte=now - selectors.report_window(),
+        reported_at__lte=now,
     )
     ids = list(pool.select_for_update().values_list("pk", flat=True))
     if not ids:
@@ -479,7 +529,9 @@ def incident_from_reports(
         elements = {"feeders": [feeder.pk]}
     else:
         station = TransformerStation.objects.select_related("commune").get(pk=station_ids[0])
-        place = str(_("Khu vực trạm %(station)s, %(commune)s") % {"station": station.name, "commune": station.commune})
+        place = str(
+            _("Khu vực trạm %(station)s, %(commune)s") % {"station": station.name, "commune": station.commune}
+        )
         elements = {"transformer_stations": station_ids}
     return incident_record(
         unit=feeder.unit, place=place[:200], reason=str(_("sự cố lưới điện, đang kiểm tra")), started_at=first,
@@ -517,9 +569,13 @@ def outage_report_file(
     if point is None:
         raise OutageError("no_service_point", _("Hợp đồng chưa có điểm đo: vui lòng gọi tổng đài 19001006."))
     Account.objects.select_for_update().filter(pk=account.pk).first()  # one report at a time per account
-    recent = OutageReport.objects.filter(
-        account=account, outage__isnull=True, reported_at__gte=now - selectors.report_window()
-    ).order_by("-reported_at", "-pk").first()
+    recent = (
+        OutageReport.objects.filter(
+            account=account, outage__isnull=True, reported_at__gte=now - selectors.report_window()
+        )
+        .order_by("-reported_at", "-pk")
+        .first()
+    )
     if recent is not None:
         return ReportOutcome(known_outage=None, report=recent)
     report = OutageReport.objects.create(
@@ -533,6 +589,10 @@ def outage_report_file(
 def restoration_request_add(*, account: Account, outage: Outage, now: dt.datetime) -> RestorationRequest:
     """Ask to be told when the power is back (once); refused for an outage already closed or cancelled."""
     if outage.status in FINAL_STATUSES or outage.status == OutageStatus.DRAFT:
-        raise OutageError("outage_not_open", _("Khu vực này không còn mất điện theo lịch hoặc sự cố đã biết."))
-    request, _created = RestorationRequest.objects.get_or_create(account=account, outage=outage, defaults={"created_at": now})
+        raise OutageError(
+            "outage_not_open", _("Khu vực này không còn mất điện theo lịch hoặc sự cố đã biết.")
+        )
+    request, _created = RestorationRequest.objects.get_or_create(
+        account=account, outage=outage, defaults={"created_at": now}
+    )
     return request

@@ -19,6 +19,7 @@ def outage_reminders(repeat: bool = True) -> int:
         outage_reminders.using(run_after=timezone.now() + REMINDER_EVERY).enqueue(True)
     return sent
 
+
 # How often the start task comes back: a planned outage moves to "in progress" at most this late.
 START_EVERY = dt.timedelta(minutes=5)
 

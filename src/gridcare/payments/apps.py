@@ -35,17 +35,30 @@ class PaymentsConfig(AppConfig):
     label = "payments"
     verbose_name = _("Thanh toán")
     # Every change of these rows is audited by database triggers (gridcare.core.audit_triggers, docs/audit.md).
-    audited_models = ("Payment", "Allocation", "PaymentReversal", "PaymentOrder", "Refund", "ReconciliationDifference")
+    audited_models = (
+        "Payment",
+        "Allocation",
+        "PaymentReversal",
+        "PaymentOrder",
+        "Refund",
+        "ReconciliationDifference",
+    )
 
     def ready(self):
         from gridcare.org.policy import Records, Rule, records_register, rules_register
 
         records_register("payments.payment", Records(unit_path="account__unit", deletable=False))
         records_register("payments.allocation", Records(unit_path="payment__account__unit", deletable=False))
-        records_register("payments.paymentreversal", Records(unit_path="payment__account__unit", deletable=False))
+        records_register(
+            "payments.paymentreversal", Records(unit_path="payment__account__unit", deletable=False)
+        )
         records_register("payments.paymentorder", Records(unit_path="account__unit", deletable=False))
-        records_register("payments.paymentorderbill", Records(unit_path="order__account__unit", deletable=False))
-        records_register("payments.gatewaycallback", Records(unit_path="order__account__unit", deletable=False))
+        records_register(
+            "payments.paymentorderbill", Records(unit_path="order__account__unit", deletable=False)
+        )
+        records_register(
+            "payments.gatewaycallback", Records(unit_path="order__account__unit", deletable=False)
+        )
         # Statement imports and lines: the importer's unit, then (a matched line) the account's unit.
         records_register("payments.statementimport", Records(unit_path="unit", deletable=False))
         records_register("payments.statementline", Records(unit_path="unit", deletable=False))
@@ -60,8 +73,12 @@ class PaymentsConfig(AppConfig):
         # The daily reconciliation: a run covers every unit's transactions of a channel (company and corporation
         # staff); a difference reaches the unit of its account, and one with no known account the company level.
         records_register("payments.reconciliationrun", Records(within=_runs_within, deletable=False))
-        records_register("payments.reconciliationdifference", Records(within=_differences_within, deletable=False))
+        records_register(
+            "payments.reconciliationdifference", Records(within=_differences_within, deletable=False)
+        )
         rules_register("payments.reconcile", Rule(permission="payments.change_reconciliationdifference"))
         # The ledger's bounds (never more allocated than a payment or a bill) are database triggers, installed
         # after each migrate like the audit triggers (a SQLite table rebuild drops a table's triggers).
-        post_migrate.connect(_ledger_triggers_install, sender=self, dispatch_uid="gridcare_payments_ledger_triggers")
+        post_migrate.connect(
+            _ledger_triggers_install, sender=self, dispatch_uid="gridcare_payments_ledger_triggers"
+        )

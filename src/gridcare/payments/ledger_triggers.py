@@ -99,7 +99,7 @@ $$;
     f'CREATE TRIGGER {PREFIX}_reversal AFTER INSERT ON "payments_paymentreversal" FOR EACH ROW '
     f"EXECUTE FUNCTION {PREFIX}_reversal_check()",
     f'DROP TRIGGER IF EXISTS {PREFIX}_payment_no_edit ON "payments_payment"',
-    f'CREATE TRIGGER {PREFIX}_payment_no_edit BEFORE UPDATE OF amount, account_id, channel, reference '
+    f"CREATE TRIGGER {PREFIX}_payment_no_edit BEFORE UPDATE OF amount, account_id, channel, reference "
     f'ON "payments_payment" FOR EACH ROW EXECUTE FUNCTION {PREFIX}_no_edit()',
     f'DROP TRIGGER IF EXISTS {PREFIX}_allocation_no_edit ON "payments_allocation"',
     f'CREATE TRIGGER {PREFIX}_allocation_no_edit BEFORE UPDATE ON "payments_allocation" FOR EACH ROW '
@@ -166,5 +166,7 @@ def installed(*, using: str = DEFAULT_DB_ALIAS) -> set[str]:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", [f"{PREFIX}_%"])
         else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{PREFIX}_%"])
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{PREFIX}_%"]
+            )
         return {row[0] for row in cursor.fetchall()}

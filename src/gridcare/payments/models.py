@@ -56,8 +56,13 @@ class PaymentOrder(models.Model):
     class Meta:
         verbose_name = _("lệnh thanh toán")
         verbose_name_plural = _("lệnh thanh toán")
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_order_amount_positive")]
-        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["account", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_order_amount_positive")
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["account", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -101,10 +106,15 @@ class Payment(models.Model):
         verbose_name_plural = _("khoản thanh toán")
         constraints = [
             # The idempotency key: one payment per gateway/bank transaction reference and channel.
-            models.UniqueConstraint(fields=["channel", "reference"], name="payment_once_per_channel_reference"),
+            models.UniqueConstraint(
+                fields=["channel", "reference"], name="payment_once_per_channel_reference"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
         ]
-        indexes = [models.Index(fields=["account", "received_at"]), models.Index(fields=["channel", "received_at"])]
+        indexes = [
+            models.Index(fields=["account", "received_at"]),
+            models.Index(fields=["channel", "received_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.receipt_number
@@ -124,7 +134,9 @@ class Allocation(models.Model):
         REVERSAL = "reversal", _("hoàn tiền / huỷ thanh toán")
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("hoá đơn"))
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("hoá đơn")
+    )
     amount = models.BigIntegerField(_("số tiền"))
     reason = models.CharField(_("lý do"), max_length=16, choices=Reason.choices, default=Reason.ALLOCATE)
     created_at = models.DateTimeField(_("lúc"))
@@ -132,7 +144,9 @@ class Allocation(models.Model):
     class Meta:
         verbose_name = _("phân bổ thanh toán")
         verbose_name_plural = _("phân bổ thanh toán")
-        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="allocation_amount_not_zero")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="allocation_amount_not_zero")
+        ]
         indexes = [models.Index(fields=["payment"]), models.Index(fields=["bill"])]
 
     def __str__(self) -> str:
@@ -182,7 +196,9 @@ class GatewayCallback(models.Model):
     channel = models.CharField(_("kênh"), max_length=16, choices=Channel.choices)
     received_at = models.DateTimeField(_("nhận lúc"))
     reference = models.CharField(_("mã giao dịch"), max_length=64, blank=True)
-    order = models.ForeignKey(PaymentOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks")
+    order = models.ForeignKey(
+        PaymentOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
+    )
     outcome = models.CharField(_("kết quả"), max_length=20, choices=Outcome.choices)
     address = models.GenericIPAddressField(_("địa chỉ"), null=True, blank=True)
     payload = models.JSONField(_("nội dung"), default=dict)
@@ -194,5 +210,7 @@ class GatewayCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.reference} {self.outcome}"
+
+
 from gridcare.payments.operations_models import ReconciliationDifference, ReconciliationRun, Refund  # noqa: E402, F401  (refunds, reconciliation)
 from gridcare.payments.statements_models import PaymentReminder, StatementImport, StatementLine  # noqa: E402, F401  (files, reminders)

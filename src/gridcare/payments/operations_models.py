@@ -25,7 +25,9 @@ class Refund(models.Model):
 
     payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="refunds",
                                 verbose_name=_("khoản thanh toán"))  # fmt: skip
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("mã khách hàng"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("mã khách hàng")
+    )
     channel = models.CharField(_("cổng thanh toán"), max_length=16, choices=Channel.choices)
     amount = models.BigIntegerField(_("số tiền hoàn"))
     reason = models.CharField(_("lý do"), max_length=300)
@@ -52,7 +54,8 @@ class Refund(models.Model):
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
             # Done means the ledger has its reversal; anything else has none.
             models.CheckConstraint(
-                condition=models.Q(status="done", reversal__isnull=False) | (~models.Q(status="done") & models.Q(reversal__isnull=True)),
+                condition=models.Q(status="done", reversal__isnull=False)
+                | (~models.Q(status="done") & models.Q(reversal__isnull=True)),
                 name="refund_done_has_its_reversal",
             ),
         ]
@@ -79,7 +82,9 @@ class ReconciliationRun(models.Model):
     class Meta:
         verbose_name = _("đối soát ngày")
         verbose_name_plural = _("đối soát ngày")
-        constraints = [models.UniqueConstraint(fields=["channel", "day"], name="reconciliation_once_per_channel_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="reconciliation_once_per_channel_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.day:%d/%m/%Y}"
@@ -119,7 +124,9 @@ class ReconciliationDifference(models.Model):
         verbose_name = _("chênh lệch đối soát")
         verbose_name_plural = _("chênh lệch đối soát")
         constraints = [
-            models.UniqueConstraint(fields=["channel", "day", "reference", "kind"], name="reconciliation_difference_once"),
+            models.UniqueConstraint(
+                fields=["channel", "day", "reference", "kind"], name="reconciliation_difference_once"
+            ),
         ]
         indexes = [models.Index(fields=["status", "day"])]
 

@@ -36,7 +36,10 @@ from gridcare.payments.services import PaymentError, payment_order_settle
 
 logger = logging.getLogger("gridcare.payments")
 GATEWAY_CHANNELS = (Channel.VNPAY, Channel.ZALOPAY)
-FILE_CHANNELS = {Channel.BANK_TRANSFER: StatementImport.Kind.BANK, Channel.COUNTER: StatementImport.Kind.PARTNER}
+FILE_CHANNELS = {
+    Channel.BANK_TRANSFER: StatementImport.Kind.BANK,
+    Channel.COUNTER: StatementImport.Kind.PARTNER,
+}
 Kind = ReconciliationDifference.Kind
 
 
@@ -61,9 +64,11 @@ def _theirs_gateway(channel: str, day: dt.date) -> tuple[list[_Theirs], str]:
 
 def _theirs_files(channel: str, day: dt.date) -> tuple[list[_Theirs], dict[str, int]]:
     """Lines of the day's statements/partner files: their reference as our payments carry it (`source:transaction`)."""
-    lines = StatementLine.objects.filter(booked_on=day, statement__kind=FILE_CHANNELS[channel]).values_list(
-        "source", "transaction_id", "amount", "account_id", "payment_id"
-    ).order_by("pk")
+    lines = (
+        StatementLine.objects.filter(booked_on=day, statement__kind=FILE_CHANNELS[channel])
+        .values_list("source", "transaction_id", "amount", "account_id", "payment_id")
+        .order_by("pk")
+    )
     theirs, linked = [], {}
     for source, transaction_id, amount, account_id, payment_id in lines:
         reference = f"{source}:{transaction_id}"
@@ -73,7 +78,9 @@ def _theirs_files(channel: str, day: dt.date) -> tuple[list[_Theirs], dict[str, 
     return theirs, linked
 
 
-def reconcile_day(*, day: dt.date, now: dt.datetime, channels: tuple[str, ...] | None = None) -> list[ReconciliationRun]:
+def reconcile_day(
+    *, day: dt.date, now: dt.datetime, channels: tuple[str, ...] | None = None
+) -> list[ReconciliationRun]:
     """Reconcile each channel's `day`; a gateway that cannot be reached is logged and its day left as it was."""
     runs = []
     for channel in channels or (*GATEWAY_CHANNELS, *FILE_CHANNELS):
@@ -131,7 +138,8 @@ def _reconcile(*, channel: str, day: dt.date, now: dt.datetime) -> Reconciliatio
         # Open differences are recomputed; those resolved stay (the unique key keeps them from coming back).
         ReconciliationDifference.objects.filter(run=run, status=ReconciliationDifference.Status.OPEN).delete()
         ReconciliationDifference.objects.bulk_create(
-            [ReconciliationDifference(run=run, channel=channel, day=day, **d) for d in differences], ignore_conflicts=True
+            [ReconciliationDifference(run=run, channel=channel, day=day, **d) for d in differences],
+            ignore_conflicts=True,
         )
         run.difference_count = ReconciliationDifference.objects.filter(run=run).count()
         run.save(update_fields=["difference_count"])
@@ -140,7 +148,9 @@ def _reconcile(*, channel: str, day: dt.date, now: dt.datetime) -> Reconciliatio
 
 def open_differences(*, user):
     """The open differences a staff member may see (the workday page's figure, the back-office list)."""
-    return policy.records(ReconciliationDifference.objects.filter(status=ReconciliationDifference.Status.OPEN), user=user)
+    return policy.records(
+        ReconciliationDifference.objects.filter(status=ReconciliationDifference.Status.OPEN), user=user
+    )
 
 
 def _require_on(*, difference: ReconciliationDifference, by) -> None:
@@ -150,7 +160,9 @@ def _require_on(*, difference: ReconciliationDifference, by) -> None:
         raise policy.AccessDenied()
 
 
-def difference_resolve(*, difference: ReconciliationDifference, by, now: dt.datetime, note: str) -> ReconciliationDifference:
+def difference_resolve(
+    *, difference: ReconciliationDifference, by, now: dt.datetime, note: str
+) -> ReconciliationDifference:
     """Mark a difference as dealt with, saying how (`payments.reconcile` on its unit)."""
     _require_on(difference=difference, by=by)
     note = (note or "").strip()
@@ -171,10 +183,14 @@ def difference_record_from_gateway(*, difference: ReconciliationDifference, by, 
     """
     _require_on(difference=difference, by=by)
     if difference.kind != Kind.MISSING_OURS or difference.channel not in GATEWAY_CHANNELS:
-        raise PaymentError("not_a_gateway_payment", "Chỉ hỏi lại cổng được cho giao dịch cổng có mà sổ chưa ghi.")
+        raise PaymentError(
+            "not_a_gateway_payment", "Chỉ hỏi lại cổng được cho giao dịch cổng có mà sổ chưa ghi."
+        )
     order = PaymentOrder.objects.filter(reference=difference.reference, gateway=difference.channel).first()
     if order is None:
-        raise PaymentError("order_unknown", "Không có lệnh thanh toán nào mang mã này: hãy liên hệ cổng thanh toán.")
+        raise PaymentError(
+            "order_unknown", "Không có lệnh thanh toán nào mang mã này: hãy liên hệ cổng thanh toán."
+        )
     result = gateway_for(order.gateway).query(reference=order.reference, created_at=order.created_at, now=now)
     if not result.succeeded:
         return False
@@ -182,7 +198,9 @@ def difference_record_from_gateway(*, difference: ReconciliationDifference, by, 
         reference=order.reference, amount=result.amount, succeeded=True, gateway_transaction=result.gateway_transaction,
         code=result.code, paid_at=result.paid_at), now=now)  # fmt: skip
     if outcome in ("confirmed", "already_confirmed"):
-        difference_resolve(difference=difference, by=by, now=now, note="Đã hỏi lại cổng và ghi nhận khoản thanh toán.")
+        difference_resolve(
+            difference=difference, by=by, now=now, note="Đã hỏi lại cổng và ghi nhận khoản thanh toán."
+        )
         return True
     return False
 

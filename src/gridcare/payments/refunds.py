@@ -32,12 +32,19 @@ def _reference(*, channel: str, now: dt.datetime) -> str:
 
     day = now.astimezone(VIETNAM).strftime("%y%m%d")
     token = secrets.token_hex(6).upper()
-    return f"{day}_{settings.GRIDCARE_ZALOPAY_APP_ID}_{token}" if channel == Channel.ZALOPAY else f"RF{day}{token}"
+    return (
+        f"{day}_{settings.GRIDCARE_ZALOPAY_APP_ID}_{token}"
+        if channel == Channel.ZALOPAY
+        else f"RF{day}{token}"
+    )
 
 
 def refundable_amount(*, payment: Payment) -> int:
     """What can still be refunded: the payment less its refunds and reversals, and less refunds still pending."""
-    pending = Refund.objects.filter(payment=payment, status=Refund.Status.PENDING).aggregate(s=Sum("amount"))["s"] or 0
+    pending = (
+        Refund.objects.filter(payment=payment, status=Refund.Status.PENDING).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
     return payment.amount - selectors.payment_reversed_amount(payment=payment) - pending
 
 
@@ -72,7 +79,9 @@ def refund_request(
         if existing is not None:
             return existing
         if amount > refundable_amount(payment=payment):
-            raise PaymentError("exceeds_payment", "Số tiền hoàn lớn hơn số tiền còn có thể hoàn của khoản thanh toán.")
+            raise PaymentError(
+                "exceeds_payment", "Số tiền hoàn lớn hơn số tiền còn có thể hoàn của khoản thanh toán."
+            )
         refund = Refund.objects.create(
             payment=payment, account_id=payment.account_id, channel=payment.channel, amount=amount, reason=reason[:300],
             request_key=key, reference=_reference(channel=payment.channel, now=now), created_at=now,
@@ -126,7 +135,11 @@ def refund_settle(*, refund: Refund, result: RefundResult, now: dt.datetime) -> 
         current = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
         if current.status != Refund.Status.PENDING:  # a replayed answer: already applied
             return current.status
-        fields = {"result_code": result.code[:16], "result_message": result.message[:300], "attempts": current.attempts + 1}
+        fields = {
+            "result_code": result.code[:16],
+            "result_message": result.message[:300],
+            "attempts": current.attempts + 1,
+        }
         if result.gateway_reference:
             fields["gateway_reference"] = result.gateway_reference[:64]
         if result.status == "done":

@@ -41,7 +41,9 @@ def _stage_bills(*, stage: str, today: dt.date):
     """(bill id, account id, due date, outstanding) of the owed bills that reached `stage` today and never had it."""
     owed = (
         Bill.objects.filter(selectors.OWED, due_date__isnull=False)
-        .annotate(allocated=Coalesce(selectors._allocated_to_bill(), Value(0), output_field=BigIntegerField()))
+        .annotate(
+            allocated=Coalesce(selectors._allocated_to_bill(), Value(0), output_field=BigIntegerField())
+        )
         .annotate(outstanding=F("total") - F("allocated"))
         .filter(outstanding__gt=0)
         .exclude(Exists(PaymentReminder.objects.filter(bill=OuterRef("pk"), stage=stage)))
@@ -50,13 +52,19 @@ def _stage_bills(*, stage: str, today: dt.date):
         before = _days("GRIDCARE_PAYMENT_REMINDER_DAYS_BEFORE", 3)
         owed = owed.filter(due_date__lte=today + dt.timedelta(days=before), due_date__gte=today)
     elif stage == PaymentReminder.Stage.OVERDUE:
-        owed = owed.filter(due_date__lte=today - dt.timedelta(days=_days("GRIDCARE_ARREARS_NOTICE_DAYS_AFTER", 1)))
+        owed = owed.filter(
+            due_date__lte=today - dt.timedelta(days=_days("GRIDCARE_ARREARS_NOTICE_DAYS_AFTER", 1))
+        )
     else:
         after = _days("GRIDCARE_DISCONNECTION_WARNING_DAYS_AFTER_NOTICE", 7)
         noticed = PaymentReminder.objects.filter(bill=OuterRef("pk"), stage=PaymentReminder.Stage.OVERDUE,
                                                  sent_on__lte=today - dt.timedelta(days=after))  # fmt: skip
         owed = owed.filter(Exists(noticed))
-    return list(owed.order_by("due_date", "account_id", "pk").values_list("pk", "account_id", "due_date", "outstanding"))
+    return list(
+        owed.order_by("due_date", "account_id", "pk").values_list(
+            "pk", "account_id", "due_date", "outstanding"
+        )
+    )
 
 
 @transaction.atomic
@@ -64,7 +72,11 @@ def payment_reminders_send(*, today: dt.date, now: dt.datetime) -> dict[str, int
     """Send every reminder due today (and any missed before); returns how many bills each stage reminded of."""
     sent: dict[str, int] = {}
     # The latest stage first, so that a bill one stage reaches today is not also told of an earlier one the same day.
-    for stage in (PaymentReminder.Stage.DISCONNECTION_WARNING, PaymentReminder.Stage.OVERDUE, PaymentReminder.Stage.DUE_SOON):
+    for stage in (
+        PaymentReminder.Stage.DISCONNECTION_WARNING,
+        PaymentReminder.Stage.OVERDUE,
+        PaymentReminder.Stage.DUE_SOON,
+    ):
         rows = _stage_bills(stage=stage, today=today)
         sent[stage.value] = len(rows)
         if not rows:

@@ -61,7 +61,13 @@ class SandboxGateways:
                  app_id: str, key1: str, key2: str, ipn_url: str | None = None, retries: int = 3):  # fmt: skip
         self.site = site.rstrip("/")
         self.ipn_url = ipn_url or f"{self.site}/payments/vnpay/ipn/"
-        self.tmn_code, self.hash_secret, self.app_id, self.key1, self.key2 = tmn_code, hash_secret, str(app_id), key1, key2
+        self.tmn_code, self.hash_secret, self.app_id, self.key1, self.key2 = (
+            tmn_code,
+            hash_secret,
+            str(app_id),
+            key1,
+            key2,
+        )
         self.retries = retries
         self.transactions: dict[str, SandboxTransaction] = {}
         # Refunds by our request id (vnp_RequestId / m_refund_id): answered the same way when asked again.
@@ -169,14 +175,24 @@ class SandboxGateways:
         tx = self.transactions.get(reference)
         if tx is None or tx.status != "paid":
             return None
-        refunded = sum(r["amount"] for r in self.refunds.values() if r["reference"] == reference and r["state"] != "failed")
+        refunded = sum(
+            r["amount"]
+            for r in self.refunds.values()
+            if r["reference"] == reference and r["state"] != "failed"
+        )
         return tx if refunded + amount <= tx.amount else None
 
     def _vnpay_refund(self, body: dict) -> dict:
         from gridcare.payments.gateways.vnpay import _REFUND_ANSWER_FIELDS, _REFUND_FIELDS
 
-        if not vnpay.same(body.get("vnp_SecureHash", ""), vnpay.pipe_sign(body, _REFUND_FIELDS, self.hash_secret)):
-            answer = {"vnp_ResponseCode": "97", "vnp_Message": "Invalid Checksum", "vnp_TxnRef": body.get("vnp_TxnRef", "")}
+        if not vnpay.same(
+            body.get("vnp_SecureHash", ""), vnpay.pipe_sign(body, _REFUND_FIELDS, self.hash_secret)
+        ):
+            answer = {
+                "vnp_ResponseCode": "97",
+                "vnp_Message": "Invalid Checksum",
+                "vnp_TxnRef": body.get("vnp_TxnRef", ""),
+            }
             answer["vnp_SecureHash"] = vnpay.pipe_sign(answer, _REFUND_ANSWER_FIELDS, self.hash_secret)
             return answer
         request_id, ref = body.get("vnp_RequestId", ""), body.get("vnp_TxnRef", "")
@@ -215,9 +231,16 @@ class SandboxGateways:
         with self.lock:
             known = self.refunds.get(refund_id)
             if known is None:
-                tx = next((t for t in self.transactions.values() if t.transaction_no == form.get("zp_trans_id")), None)
+                tx = next(
+                    (t for t in self.transactions.values() if t.transaction_no == form.get("zp_trans_id")),
+                    None,
+                )
                 amount = int(form.get("amount") or 0)
-                ok = tx is not None and self.refund_mode != "decline" and self._refundable(tx.reference, amount) is not None
+                ok = (
+                    tx is not None
+                    and self.refund_mode != "decline"
+                    and self._refundable(tx.reference, amount) is not None
+                )
                 state = ("processing" if self.refund_mode == "processing" else "done") if ok else "failed"
                 known = self.refunds[refund_id] = {"reference": tx.reference if tx else "", "amount": amount,
                                                    "state": state, "number": str(next(self._numbers))}  # fmt: skip
@@ -241,7 +264,11 @@ class SandboxGateways:
         with self.lock:
             known = self.refunds.get(refund_id)
             if known is None:
-                return {"return_code": 2, "return_message": "Không tìm thấy yêu cầu hoàn tiền", "sub_return_code": -101}
+                return {
+                    "return_code": 2,
+                    "return_message": "Không tìm thấy yêu cầu hoàn tiền",
+                    "sub_return_code": -101,
+                }
             if known["state"] == "processing" and self.refund_mode != "processing":
                 known["state"] = "done"  # ZaloPay has finished processing it
         return self._zalopay_refund_answer(refund_id, known)
@@ -251,7 +278,9 @@ class SandboxGateways:
         stamp = query.get("date", "")
         who, key, digest = ((self.tmn_code, self.hash_secret, sha512) if gateway == "vnpay"
                             else (self.app_id, self.key1, sha256))  # fmt: skip
-        if query.get("merchant") != who or not vnpay.same(query.get("signature", ""), hmac_hex(key, f"{who}|{stamp}", digest)):
+        if query.get("merchant") != who or not vnpay.same(
+            query.get("signature", ""), hmac_hex(key, f"{who}|{stamp}", digest)
+        ):
             return {"error": "invalid signature"}
         with self.lock:
             rows = [{"reference": t.reference, "amount": t.amount, "transaction": t.transaction_no}
@@ -259,7 +288,11 @@ class SandboxGateways:
                     if t.gateway == gateway and t.status == "paid" and t.paid_at and f"{t.paid_at:%Y%m%d}" == stamp]  # fmt: skip
             rows += list(self.settlement_extra.get((gateway, stamp), []))
         rows.sort(key=lambda r: r["reference"])
-        return {"date": stamp, "rows": rows, "signature": hmac_hex(key, f"{stamp}\n{canonical_rows(rows)}", digest)}
+        return {
+            "date": stamp,
+            "rows": rows,
+            "signature": hmac_hex(key, f"{stamp}\n{canonical_rows(rows)}", digest),
+        }
 
     # --- HTTP ---
 
@@ -291,7 +324,9 @@ class SandboxGateways:
             def _send(self, status: int, body: str | dict, *, content_type="application/json", headers=None):
                 data = (json.dumps(body) if isinstance(body, dict) else body).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", content_type if isinstance(body, str) else "application/json")
+                self.send_header(
+                    "Content-Type", content_type if isinstance(body, str) else "application/json"
+                )
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
@@ -315,14 +350,18 @@ class SandboxGateways:
                 if url.path.startswith("/zalopay/pay/"):
                     tx = sandbox.transactions.get(urllib.parse.unquote(url.path.rsplit("/", 1)[1]))
                     if tx is None:
-                        return self._send(404, "<p>Không tìm thấy giao dịch</p>", content_type="text/html; charset=utf-8")
+                        return self._send(
+                            404, "<p>Không tìm thấy giao dịch</p>", content_type="text/html; charset=utf-8"
+                        )
                     return self._send(200, sandbox._page(tx), content_type="text/html; charset=utf-8")
                 return self._send(404, {"error": "not found"})
 
             def _vnpay_start(self, query):
                 if not vnpay.same(query.get("vnp_SecureHash", ""), vnpay.sign(query, sandbox.hash_secret)) \
                         or query.get("vnp_TmnCode") != sandbox.tmn_code:  # fmt: skip
-                    return self._send(400, "<p>Sai chữ ký (code 70)</p>", content_type="text/html; charset=utf-8")
+                    return self._send(
+                        400, "<p>Sai chữ ký (code 70)</p>", content_type="text/html; charset=utf-8"
+                    )
                 ref = query["vnp_TxnRef"]
                 with sandbox.lock:
                     tx = sandbox.transactions.setdefault(ref, SandboxTransaction(
@@ -336,7 +375,9 @@ class SandboxGateways:
                 if path in ("/vnpay/pay", "/zalopay/pay"):
                     ref = form.get("reference", "")
                     if ref not in sandbox.transactions:
-                        return self._send(404, "<p>Không tìm thấy giao dịch</p>", content_type="text/html; charset=utf-8")
+                        return self._send(
+                            404, "<p>Không tìm thấy giao dịch</p>", content_type="text/html; charset=utf-8"
+                        )
                     target = sandbox.decide(ref, approve=form.get("decision") == "approve",
                                             callbacks=int(form.get("callbacks") or 1))  # fmt: skip
                     return self._send(302, "", content_type="text/plain", headers={"Location": target})
@@ -392,7 +433,10 @@ class SandboxGateways:
 
             def _zalopay_query(self, form):
                 ref = form.get("app_trans_id", "")
-                if not vnpay.same(form.get("mac", ""), hmac_hex(sandbox.key1, f"{sandbox.app_id}|{ref}|{sandbox.key1}", sha256)):
+                if not vnpay.same(
+                    form.get("mac", ""),
+                    hmac_hex(sandbox.key1, f"{sandbox.app_id}|{ref}|{sandbox.key1}", sha256),
+                ):
                     return {"return_code": 2, "return_message": "mac not equal", "sub_return_code": -402}
                 tx = sandbox.transactions.get(ref)
                 if tx is None:

@@ -43,7 +43,9 @@ def account_unallocated(*, account: Account | int) -> int:
     """What the account's payments hold and have not allocated to bills (received − refunded/reversed − allocated)."""
     account_id = account if isinstance(account, int) else account.pk
     received = Payment.objects.filter(account_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
-    reversed_ = PaymentReversal.objects.filter(payment__account_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
+    reversed_ = (
+        PaymentReversal.objects.filter(payment__account_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
+    )
     allocated = Allocation.objects.filter(payment__account_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
     return received - reversed_ - allocated
 
@@ -121,7 +123,9 @@ def orders_for_account(*, account: Account) -> QuerySet[PaymentOrder]:
 
 def orders_to_query(*, older_than: dt.datetime) -> QuerySet[PaymentOrder]:
     """Pending gateway orders started before `older_than` (no callback yet): to be asked about, then settled or expired."""
-    return PaymentOrder.objects.filter(status=PaymentOrder.Status.PENDING, created_at__lt=older_than).order_by("pk")
+    return PaymentOrder.objects.filter(
+        status=PaymentOrder.Status.PENDING, created_at__lt=older_than
+    ).order_by("pk")
 
 
 def bills_outstanding_of(*, accounts: list[int]) -> list[tuple[int, int, int]]:
@@ -141,7 +145,9 @@ BILL_NOTICE_TEMPLATES = ("bill_ready", "payment_due_soon", "payment_overdue", "d
 RECEIPT_NOTICE_TEMPLATE = "payment_receipt"
 
 
-def notice_targets(*, account: Account | int, notices: list[tuple[str, dict]]) -> list[tuple[str, str] | None]:
+def notice_targets(
+    *, account: Account | int, notices: list[tuple[str, dict]]
+) -> list[tuple[str, str] | None]:
     """What each notice (template key, context) is about: `("bill", number)`, `("receipt", number)` or None.
 
     A "bill ready" notice names the period (`MM/YYYY`), a reminder the due date: the account's invoice of that
@@ -174,7 +180,11 @@ def notice_targets(*, account: Account | int, notices: list[tuple[str, dict]]) -
             continue
         due = ctx.get("due_on")
         due = due.get("date") if isinstance(due, dict) else due
-        number = by_period.get(str(ctx.get("period", ""))) if key == "bill_ready" else by_due.get(str(due or "")[:10])
+        number = (
+            by_period.get(str(ctx.get("period", "")))
+            if key == "bill_ready"
+            else by_due.get(str(due or "")[:10])
+        )
         result.append(("bill", number) if number else None)
     return result
 

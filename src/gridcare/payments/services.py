@@ -222,7 +222,9 @@ def payment_reverse(
         )  # fmt: skip
         allocated = sum(row["s"] for row in per_bill)
         if reversed_ + int(amount) > payment.amount:
-            raise PaymentError("exceeds_payment", "Số tiền hoàn lớn hơn số tiền còn lại của khoản thanh toán.")
+            raise PaymentError(
+                "exceeds_payment", "Số tiền hoàn lớn hơn số tiền còn lại của khoản thanh toán."
+            )
         to_release = max(0, allocated + reversed_ + int(amount) - payment.amount)
         releases = []
         for row in per_bill:
@@ -329,8 +331,10 @@ _ORDER_SQL = (
     "LEFT JOIN payments_paymentorderbill ob ON ob.order_id = o.id WHERE o.reference = %s AND o.gateway = %s "
     "ORDER BY ob.id"
 )
-_ORDER_END_SQL = ("UPDATE payments_paymentorder SET status = %s, settled_at = %s, result_code = %s, "
-                  "gateway_transaction = %s WHERE id = %s")
+_ORDER_END_SQL = (
+    "UPDATE payments_paymentorder SET status = %s, settled_at = %s, result_code = %s, "
+    "gateway_transaction = %s WHERE id = %s"
+)
 _ORDER_FIELDS = ["id", "reference", "gateway", "account_id", "amount", "status"]
 
 
@@ -342,7 +346,9 @@ def _order_with_bills(*, reference: str, channel: str) -> tuple[PaymentOrder | N
     if not rows:
         return None, []
     pk, account_id, amount, status, _bill = rows[0]
-    order = PaymentOrder.from_db(connection.alias, _ORDER_FIELDS, [pk, reference, channel, account_id, amount, status])
+    order = PaymentOrder.from_db(
+        connection.alias, _ORDER_FIELDS, [pk, reference, channel, account_id, amount, status]
+    )
     return order, [r[4] for r in rows if r[4] is not None]
 
 
@@ -372,11 +378,15 @@ def payment_order_settle(*, channel: str, result: GatewayResult, now: dt.datetim
     if order is None or result.amount != order.amount:
         outcome = Outcome.NOT_FOUND if order is None else Outcome.INVALID_AMOUNT
         if log is not None:
-            gateway_callback_log(channel=channel, outcome=outcome, reference=result.reference, order=order, now=now, **log)
+            gateway_callback_log(
+                channel=channel, outcome=outcome, reference=result.reference, order=order, now=now, **log
+            )
         return outcome, order
     with transaction.atomic():
         if not result.succeeded:
-            ended = _order_end(order=order, status=PaymentOrder.Status.FAILED, now=now, result=result, only_pending=True)
+            ended = _order_end(
+                order=order, status=PaymentOrder.Status.FAILED, now=now, result=result, only_pending=True
+            )
             outcome = Outcome.FAILED if ended else Outcome.ALREADY_CONFIRMED
         else:
             payment, new = payment_record(
@@ -386,10 +396,14 @@ def payment_order_settle(*, channel: str, result: GatewayResult, now: dt.datetim
             )  # fmt: skip
             outcome = Outcome.CONFIRMED if new else Outcome.ALREADY_CONFIRMED
             if new:
-                _order_end(order=order, status=PaymentOrder.Status.PAID, now=now, result=result, only_pending=False)
+                _order_end(
+                    order=order, status=PaymentOrder.Status.PAID, now=now, result=result, only_pending=False
+                )
                 _receipt_notify(payment=payment, now=now)
         if log is not None:
-            gateway_callback_log(channel=channel, outcome=outcome, reference=result.reference, order=order, now=now, **log)
+            gateway_callback_log(
+                channel=channel, outcome=outcome, reference=result.reference, order=order, now=now, **log
+            )
     return outcome, order
 
 
@@ -441,8 +455,14 @@ def _receipt_notify(*, payment: Payment, now: dt.datetime) -> None:
 
 
 def gateway_callback_log(
-    *, channel: str, outcome: str, reference: str = "", order: PaymentOrder | None = None, address: str | None = None,
-    payload: dict | None = None, now: dt.datetime,
+    *,
+    channel: str,
+    outcome: str,
+    reference: str = "",
+    order: PaymentOrder | None = None,
+    address: str | None = None,
+    payload: dict | None = None,
+    now: dt.datetime,
 ) -> GatewayCallback:
     """Keep a callback and what we answered (refused ones too: forged signatures, wrong amounts)."""
     entry = GatewayCallback(channel=channel, outcome=str(outcome), reference=str(reference)[:64], order=order,
@@ -466,7 +486,9 @@ def payment_order_query(*, reference: str, now: dt.datetime) -> str:
         payment_order_settle(channel=order.gateway, result=GatewayResult(
             reference=order.reference, amount=order.amount, succeeded=False, code=result.code,
             gateway_transaction=result.gateway_transaction), now=now)  # fmt: skip
-    elif now >= order.expires_at:  # not paid, and no longer payable (a late success callback still records it)
+    elif (
+        now >= order.expires_at
+    ):  # not paid, and no longer payable (a late success callback still records it)
         PaymentOrder.objects.filter(pk=order.pk, status=PaymentOrder.Status.PENDING).update(
             status=PaymentOrder.Status.EXPIRED, settled_at=now, result_code=result.code[:16]
         )

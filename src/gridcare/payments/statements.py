@@ -50,7 +50,10 @@ ALIASES = {
     "noi_dung": "description", "dien_giai": "description", "memo": "description",
     "ma_khach_hang": "customer_code", "nguoi_nop": "payer",
 }  # fmt: skip
-CHANNEL_OF_KIND = {StatementImport.Kind.BANK: Channel.BANK_TRANSFER, StatementImport.Kind.PARTNER: Channel.COUNTER}
+CHANNEL_OF_KIND = {
+    StatementImport.Kind.BANK: Channel.BANK_TRANSFER,
+    StatementImport.Kind.PARTNER: Channel.COUNTER,
+}
 MAX_TRANSACTION_ID = 40
 MAX_AMOUNT = 10**12  # a single credit above 1,000 billion đồng is a typo
 _CUSTOMER_CODE = re.compile(r"(?<![A-Z0-9])([A-Z]{2}[A-Z0-9]{11})(?![A-Z0-9])")
@@ -113,7 +116,9 @@ def _header(raw: list[str]) -> list[str]:
 
 def parse_amount(text: str) -> int | None:
     """Whole đồng from `1.234.567`, `1,234,567`, `1234567` or `1234567.00` (None when it is not one)."""
-    value = text.replace(" ", "").replace("\u00a0", "").removesuffix("₫").removesuffix("VND").removesuffix("đ")
+    value = (
+        text.replace(" ", "").replace("\u00a0", "").removesuffix("₫").removesuffix("VND").removesuffix("đ")
+    )
     if _AMOUNT_GROUPED.match(value):
         return int(re.sub(r"[.,]", "", value))
     if _AMOUNT_PLAIN.match(value):
@@ -144,7 +149,9 @@ class _Good:
     payer: str
 
 
-def check_rows(header: list[str], body: Sequence[Sequence[str]], *, today: dt.date) -> tuple[list[_Good], list[RowError]]:
+def check_rows(
+    header: list[str], body: Sequence[Sequence[str]], *, today: dt.date
+) -> tuple[list[_Good], list[RowError]]:
     """Every good row, and one error per bad value (row numbers as in the file: the header is row 1)."""
     width = len(header)
     at = {name: i for i, name in enumerate(header)}
@@ -178,10 +185,22 @@ def check_rows(header: list[str], body: Sequence[Sequence[str]], *, today: dt.da
             errors.append(RowError(number, "booked_on", day_text[:40], _("Ngày không hợp lệ (cần dd/mm/yyyy)."),
                                    "Not a date (dd/mm/yyyy expected)."))  # fmt: skip
         elif day > today:
-            errors.append(RowError(number, "booked_on", day_text, _("Ngày ghi có ở tương lai."), "Booking date is in the future."))
+            errors.append(
+                RowError(
+                    number,
+                    "booked_on",
+                    day_text,
+                    _("Ngày ghi có ở tương lai."),
+                    "Booking date is in the future.",
+                )
+            )
         amount_text = cells[at["amount"]]
         amount = parse_amount(amount_text)
-        if amount is None and amount_text.startswith("-") and parse_amount(amount_text[1:].strip()) is not None:
+        if (
+            amount is None
+            and amount_text.startswith("-")
+            and parse_amount(amount_text[1:].strip()) is not None
+        ):
             amount = -1  # a debit: said so below, not "not an amount"
         if amount is None:
             errors.append(RowError(number, "amount", amount_text[:40],
@@ -215,7 +234,9 @@ def _reserve_payment_ids(count: int) -> list[int]:
     table = Payment._meta.db_table
     with connection.cursor() as cursor:
         if is_postgresql():
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
             return [r[0] for r in cursor.fetchall()]
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
         first = cursor.fetchone()[0] + 1
@@ -246,14 +267,23 @@ def _present(*, source: str, transaction_ids: list[str]) -> set[str]:
             return {row[0] for row in cursor.fetchall()}
     found: set[str] = set()
     for part in chunked(transaction_ids, _chunk()):
-        found |= set(StatementLine.objects.filter(source=source, transaction_id__in=part).values_list("transaction_id", flat=True))
+        found |= set(
+            StatementLine.objects.filter(source=source, transaction_id__in=part).values_list(
+                "transaction_id", flat=True
+            )
+        )
     return found
 
 
 def _lock_accounts(account_ids: list[int]) -> None:
     """The allocator's per-account lock (as `payments.services`), set-based: FOR NO KEY UPDATE on PostgreSQL."""
     for part in chunked(sorted(set(account_ids)), _chunk()):
-        list(Account.objects.select_for_update(no_key=True).filter(pk__in=_among(part)).order_by("pk").values_list("pk", flat=True))
+        list(
+            Account.objects.select_for_update(no_key=True)
+            .filter(pk__in=_among(part))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _outstanding(bill_ids: list[int]) -> dict[int, int]:
@@ -292,13 +322,19 @@ def statement_import(
         unit = unit or (membership.unit if membership else None)
     source = source.strip().upper()
     if not _SOURCE.match(source):
-        raise ImportFileError(_("Mã ngân hàng / đối tác gồm 2–20 chữ in hoa, số hoặc '_', ví dụ VCB."), code="bad_source")
+        raise ImportFileError(
+            _("Mã ngân hàng / đối tác gồm 2–20 chữ in hoa, số hoặc '_', ví dụ VCB."), code="bad_source"
+        )
     if kind not in CHANNEL_OF_KIND:
-        raise ImportFileError(_("Loại tệp phải là sao kê ngân hàng hoặc tệp đối tác thu hộ."), code="bad_kind")
+        raise ImportFileError(
+            _("Loại tệp phải là sao kê ngân hàng hoặc tệp đối tác thu hộ."), code="bad_kind"
+        )
     header_raw, body = _rows(content, filename, limits or ImportLimits.from_settings())
     header = _header(header_raw)
     good, errors = check_rows(header, body, today=local_date(now))
-    result = StatementResult(statement=None, rows_total=len(good) + len({e.row for e in errors}), errors=errors)
+    result = StatementResult(
+        statement=None, rows_total=len(good) + len({e.row for e in errors}), errors=errors
+    )
     channel = CHANNEL_OF_KIND[kind]
     with transaction.atomic():
         statement = StatementImport.objects.create(
@@ -334,7 +370,9 @@ def _import_chunk(rows: list[_Good], *, statement: StatementImport, channel: str
                                             .values_list("number", "pk", "account_id", "account__unit_id")):  # fmt: skip
         bills[number] = (pk, account_id)
         units[account_id] = unit_id
-    wanted_code = [r.customer_code or next(iter(_CUSTOMER_CODE.findall(r.description.upper())), "") for r in rows]
+    wanted_code = [
+        r.customer_code or next(iter(_CUSTOMER_CODE.findall(r.description.upper())), "") for r in rows
+    ]
     accounts = {
         code: (pk, unit_id)
         for code, pk, unit_id in Account.objects.filter(code__in=_among({c for c in wanted_code if c}))
@@ -412,7 +450,7 @@ def _allocate(*, matched, rows: list[_Good], ids: list[int], now: dt.datetime) -
     if remaining:
         accounts = sorted({a for _p, a, _r in remaining})
         new_money: dict[int, int] = {}
-        for (i, _b, _h, account_id) in matched:
+        for i, _b, _h, account_id in matched:
             new_money[account_id] = new_money.get(account_id, 0) + rows[i].amount
         owed: dict[int, list[int]] = {}
         older_credit: set[int] = set()
@@ -470,7 +508,9 @@ def statement_line_match(*, line: StatementLine, account: Account, bill: Bill | 
             raise StatementError("already_matched", _("Dòng sao kê này đã được khớp."))
         if bill is not None and bill.account_id != account.pk:
             raise StatementError("bill_of_another_account", _("Hoá đơn không thuộc khách hàng đã chọn."))
-        channel = CHANNEL_OF_KIND[StatementImport.objects.values_list("kind", flat=True).get(pk=line.statement_id)]
+        channel = CHANNEL_OF_KIND[
+            StatementImport.objects.values_list("kind", flat=True).get(pk=line.statement_id)
+        ]
         payment, _new = services.payment_record(
             channel=channel, reference=f"{line.source}:{line.transaction_id}", account=account, amount=line.amount,
             received_at=dt.datetime.combine(line.booked_on, dt.time(0), BUSINESS_TZ), bills=[bill] if bill else None,

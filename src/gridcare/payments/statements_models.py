@@ -63,7 +63,9 @@ class StatementLine(models.Model):
         CUSTOMER_CODE = "customer_code", _("mã khách hàng")
         MANUAL = "manual", _("nhân viên khớp")
 
-    statement = models.ForeignKey(StatementImport, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    statement = models.ForeignKey(
+        StatementImport, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     source = models.CharField(_("ngân hàng / đối tác"), max_length=20)
     transaction_id = models.CharField(_("mã giao dịch"), max_length=64)
     booked_on = models.DateField(_("ngày ghi có"))
@@ -91,7 +93,9 @@ class StatementLine(models.Model):
         verbose_name_plural = _("dòng sao kê")
         constraints = [
             # The idempotency key of imports: a bank's transaction is one line, whatever file brings it again.
-            models.UniqueConstraint(fields=["source", "transaction_id"], name="statement_line_once_per_source_transaction"),
+            models.UniqueConstraint(
+                fields=["source", "transaction_id"], name="statement_line_once_per_source_transaction"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="statement_line_amount_positive"),
             models.CheckConstraint(
                 condition=models.Q(status="unmatched", payment__isnull=True)
@@ -113,8 +117,12 @@ class PaymentReminder(models.Model):
         OVERDUE = "overdue", _("thông báo quá hạn")
         DISCONNECTION_WARNING = "disconnection_warning", _("thông báo ngừng cấp điện do nợ")
 
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("hoá đơn"))
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("mã khách hàng"))
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("hoá đơn")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", verbose_name=_("mã khách hàng")
+    )
     stage = models.CharField(_("loại"), max_length=24, choices=Stage.choices)
     sent_on = models.DateField(_("ngày gửi"))
     amount = models.BigIntegerField(_("số tiền còn nợ"))
@@ -122,7 +130,9 @@ class PaymentReminder(models.Model):
     class Meta:
         verbose_name = _("nhắc nợ")
         verbose_name_plural = _("nhắc nợ")
-        constraints = [models.UniqueConstraint(fields=["bill", "stage"], name="payment_reminder_once_per_bill_stage")]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "stage"], name="payment_reminder_once_per_bill_stage")
+        ]
 
     def __str__(self) -> str:
         return f"{self.bill_id} {self.stage}"

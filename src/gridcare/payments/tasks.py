@@ -49,5 +49,7 @@ def reconcile_yesterday(repeat: bool = True) -> int:
     runs = reconciliation.reconcile_day(day=reconciliation.yesterday(now), now=now)
     if repeat:
         tomorrow = now.astimezone(BUSINESS_TZ).date() + dt.timedelta(days=1)
-        reconcile_yesterday.using(run_after=dt.datetime.combine(tomorrow, dt.time(6), tzinfo=BUSINESS_TZ)).enqueue(True)
+        reconcile_yesterday.using(
+            run_after=dt.datetime.combine(tomorrow, dt.time(6), tzinfo=BUSINESS_TZ)
+        ).enqueue(True)
     return sum(run.difference_count for run in runs)

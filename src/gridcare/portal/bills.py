@@ -25,7 +25,9 @@ def _bill_document(*, bill: Bill, language: str) -> str:
     latest = bills_for_account(account=bill.account_id).aggregate(latest=Max("pk"))["latest"]
     version = f"{bill.status}:{bill.kind}:{bill.total}:{bill.issued_at and bill.issued_at.timestamp()}"
     key = f"portal:bill-document:{bill.pk}:{version}:{latest}:{language}"
-    return cache.get_or_set(key, lambda: bill_html(bill=bill, language=language, standalone=False), DOCUMENT_CACHE_SECONDS)
+    return cache.get_or_set(
+        key, lambda: bill_html(bill=bill, language=language, standalone=False), DOCUMENT_CACHE_SECONDS
+    )
 
 
 def _customer_bill(request: HttpRequest, code: str, number: str):

@@ -42,7 +42,9 @@ def _kwh_field(label) -> forms.IntegerField:
         max_value=MAX_KWH,
         required=False,
         error_messages={
-            "invalid": gettext_lazy("Hãy nhập số kWh là một số nguyên, không có dấu chấm hay dấu phẩy, ví dụ 250."),
+            "invalid": gettext_lazy(
+                "Hãy nhập số kWh là một số nguyên, không có dấu chấm hay dấu phẩy, ví dụ 250."
+            ),
             "min_value": gettext_lazy("Số kWh không được âm. Hãy nhập 0 hoặc một số lớn hơn."),
             "max_value": gettext_lazy("Số kWh quá lớn (tối đa 10.000.000). Hãy kiểm tra lại số đã nhập."),
         },
@@ -57,7 +59,9 @@ class CalculatorForm(forms.Form):
         label=gettext_lazy("Từ ngày (ngày ghi chỉ số kỳ trước)"),
         error_messages={
             "required": gettext_lazy("Hãy chọn ngày đầu kỳ."),
-            "invalid": gettext_lazy("Ngày đầu kỳ chưa đúng. Hãy chọn ngày trên lịch hoặc nhập năm-tháng-ngày, ví dụ 2026-11-05."),
+            "invalid": gettext_lazy(
+                "Ngày đầu kỳ chưa đúng. Hãy chọn ngày trên lịch hoặc nhập năm-tháng-ngày, ví dụ 2026-11-05."
+            ),
         },
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -65,7 +69,9 @@ class CalculatorForm(forms.Form):
         label=gettext_lazy("Đến ngày (ngày ghi chỉ số kỳ này)"),
         error_messages={
             "required": gettext_lazy("Hãy chọn ngày cuối kỳ."),
-            "invalid": gettext_lazy("Ngày cuối kỳ chưa đúng. Hãy chọn ngày trên lịch hoặc nhập năm-tháng-ngày, ví dụ 2026-12-05."),
+            "invalid": gettext_lazy(
+                "Ngày cuối kỳ chưa đúng. Hãy chọn ngày trên lịch hoặc nhập năm-tháng-ngày, ví dụ 2026-12-05."
+            ),
         },
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -74,7 +80,9 @@ class CalculatorForm(forms.Form):
         min_value=1,
         max_value=MAX_HOUSEHOLDS,
         required=False,
-        help_text=gettext_lazy("Mỗi hộ được thêm một lượt định mức các bậc. Người thuê nhà: 4 người tính là một hộ."),
+        help_text=gettext_lazy(
+            "Mỗi hộ được thêm một lượt định mức các bậc. Người thuê nhà: 4 người tính là một hộ."
+        ),
         error_messages={
             "invalid": gettext_lazy("Số hộ là một số nguyên, ví dụ 1."),
             "min_value": gettext_lazy("Số hộ ít nhất là 1."),
@@ -100,11 +108,14 @@ class CalculatorForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end <= start:
-                self.add_error("end", _("Ngày cuối kỳ phải sau ngày đầu kỳ. Hãy chọn lại một trong hai ngày."))
+                self.add_error(
+                    "end", _("Ngày cuối kỳ phải sau ngày đầu kỳ. Hãy chọn lại một trong hai ngày.")
+                )
             elif (end - start).days > MAX_DAYS:
                 self.add_error(
                     "end",
-                    _("Một kỳ tính tối đa %(days)s ngày. Hãy chọn khoảng ngắn hơn, hoặc tính từng tháng.") % {"days": MAX_DAYS},
+                    _("Một kỳ tính tối đa %(days)s ngày. Hãy chọn khoảng ngắn hơn, hoặc tính từng tháng.")
+                    % {"days": MAX_DAYS},
                 )
         if self.time_of_use:
             names = ("peak", "normal", "offpeak")
@@ -147,11 +158,17 @@ def calculator(request: HttpRequest, code: str) -> HttpResponse:
     time_of_use = bool(meter is not None and meter.time_of_use and not tiered)
     submitted = "start" in request.GET or "end" in request.GET
     initial = {"start": today - dt.timedelta(days=30), "end": today, "households": account.households}
-    form = CalculatorForm(request.GET if submitted else None, initial=initial, time_of_use=time_of_use, tiered=tiered)
+    form = CalculatorForm(
+        request.GET if submitted else None, initial=initial, time_of_use=time_of_use, tiered=tiered
+    )
     quote, error = None, ""
     if submitted and form.is_valid():
         data = form.cleaned_data
-        registers = (data.get("peak") or 0, data.get("normal") or 0, data.get("offpeak") or 0) if time_of_use else None
+        registers = (
+            (data.get("peak") or 0, data.get("normal") or 0, data.get("offpeak") or 0)
+            if time_of_use
+            else None
+        )
         try:
             quote = tariff_selectors.consumption_quote(
                 purpose=account.purpose, start=data["start"], end=data["end"],
@@ -166,9 +183,16 @@ def calculator(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "portal/calculator.html",
         {
-            "customer": customer, "account": account, "form": form, "quote": quote, "error": error,
-            "parts": _lines(quote) if quote else [], "time_of_use": time_of_use, "tiered": tiered,
-            "vat_percents": [f"{bp / 100:g}" for bp in vat_rates], "submitted": submitted,
+            "customer": customer,
+            "account": account,
+            "form": form,
+            "quote": quote,
+            "error": error,
+            "parts": _lines(quote) if quote else [],
+            "time_of_use": time_of_use,
+            "tiered": tiered,
+            "vat_percents": [f"{bp / 100:g}" for bp in vat_rates],
+            "submitted": submitted,
             "decisions": quote.decisions if quote else (),
         },  # fmt: skip
         status=400 if submitted and not form.is_valid() else 200,

@@ -45,12 +45,16 @@ def blood_drive(request: HttpRequest, drive_id: int) -> HttpResponse:
                 "consent": request.POST.get("consent") == "yes"}  # fmt: skip
         key = _throttle_key(request)
         if throttle.count(key=key, now=now, window=REGISTRATION_WINDOW) >= REGISTRATIONS_PER_ADDRESS:
-            errors["form"] = _("Quá nhiều đăng ký từ cùng một nơi. Hãy thử lại sau một giờ hoặc gọi tổng đài 19001006.")
+            errors["form"] = _(
+                "Quá nhiều đăng ký từ cùng một nơi. Hãy thử lại sau một giờ hoặc gọi tổng đài 19001006."
+            )
             status = 429
         else:
             throttle.hit(key=key, now=now, window=REGISTRATION_WINDOW)
             try:
-                services.blood_register(drive=drive, name=form["name"], phone=form["phone"], consent=form["consent"], now=now)
+                services.blood_register(
+                    drive=drive, name=form["name"], phone=form["phone"], consent=form["consent"], now=now
+                )
                 done = True
             except services.CampaignError as error:
                 errors[error.details.get("field", "form")] = error.message
@@ -88,7 +92,9 @@ def thank_you(request: HttpRequest, year: int) -> HttpResponse:
         "anniversary_years": campaign.anniversary_on.year - 1954,
     }  # fmt: skip
     response = render(request, "portal/campaigns/thank_you.html", context)
-    response["Cache-Control"] = "public, max-age=600" if not request.user.is_authenticated else "private, max-age=600"
+    response["Cache-Control"] = (
+        "public, max-age=600" if not request.user.is_authenticated else "private, max-age=600"
+    )
     return response
 
 

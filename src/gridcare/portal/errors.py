@@ -14,7 +14,15 @@ from django.views import defaults
 
 from gridcare.portal.views import HOTLINE
 
-NOT_PORTAL = ("/backoffice/", "/api/", "/openadr3/", "/payments/vnpay/", "/payments/zalopay/", "/healthz", "/readyz")
+NOT_PORTAL = (
+    "/backoffice/",
+    "/api/",
+    "/openadr3/",
+    "/payments/vnpay/",
+    "/payments/zalopay/",
+    "/healthz",
+    "/readyz",
+)
 
 
 def _portal(request: HttpRequest) -> bool:

@@ -53,7 +53,9 @@ def event_detail(request: HttpRequest, code: str, participant_id: int) -> HttpRe
         return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
     language = translation.get_language()
     row = _row(participant, now=timezone.now(), language=language)
-    chart = documents.participant_chart_svg(participant=participant, language=language) if row["measured"] else ""
+    chart = (
+        documents.participant_chart_svg(participant=participant, language=language) if row["measured"] else ""
+    )
     # The chart is built by core.charts, which escapes every text it writes.
     message = request.session.pop("dr_message", "")
     return render(request, "portal/flexibility/event.html",
@@ -78,6 +80,8 @@ def event_answer(request: HttpRequest, code: str, participant_id: int) -> HttpRe
             "account": account, "row": _row(participant, now=timezone.now(), language=translation.get_language()),
             "error": error.message, "chart": ""}, status=400)  # fmt: skip
     request.session["dr_message"] = (
-        _("Cảm ơn quý khách đã xác nhận tham gia.") if answer == "acknowledged" else _("Đã ghi nhận quý khách không tham gia lần này.")
+        _("Cảm ơn quý khách đã xác nhận tham gia.")
+        if answer == "acknowledged"
+        else _("Đã ghi nhận quý khách không tham gia lần này.")
     )
     return redirect("portal:dr_event", code=account.code, participant_id=participant.pk)

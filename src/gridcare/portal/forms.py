@@ -11,7 +11,12 @@ def customer_code_field() -> forms.CharField:
         max_length=32,
         help_text=_("13 ký tự, in trên hóa đơn tiền điện, ví dụ PB13000012345."),
         widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "characters", "spellcheck": "false", "autofocus": True}
+            attrs={
+                "autocomplete": "username",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
         ),
     )
 

@@ -178,7 +178,6 @@ def vapid_public_key() -> str:
         return ""  # a malformed key: no push button rather than a broken page
 
 
-
 def _page_url(account, anchor: str) -> str:
     return reverse("portal:notifications", kwargs={"code": account.code}) + f"#{anchor}"
 

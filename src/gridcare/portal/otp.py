@@ -52,7 +52,9 @@ def otp_request(request: HttpRequest) -> HttpResponse:
         code = form.cleaned_data["customer_code"]
         identifier = signin.signin_identifier(customer_code=code)
         address = client_address(request)
-        locked_until = signin.code_requests_locked_until(address=address, now=now) or signin.signin_locked_until(
+        locked_until = signin.code_requests_locked_until(
+            address=address, now=now
+        ) or signin.signin_locked_until(
             identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE
         )
         if locked_until is None:
@@ -105,7 +107,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 request.session.pop(SESSION_KEY, None)
                 login(request, account.customer.user, backend=BACKEND)  # rotates the session key
                 return redirect(_safe_next(request, reverse("portal:home")))
-            signin.signin_failure_record(identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE)
+            signin.signin_failure_record(
+                identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE
+            )
             locked_until = signin.signin_locked_until(
                 identifier=identifier, address=address, now=now, kind=signin.ONE_TIME_CODE
             )

@@ -29,7 +29,11 @@ def _when(moment) -> str:
 
 
 def _outage_row(outage) -> dict:
-    start = outage.started_at if outage.kind == OutageKind.INCIDENT and outage.started_at else outage.scheduled_start
+    start = (
+        outage.started_at
+        if outage.kind == OutageKind.INCIDENT and outage.started_at
+        else outage.scheduled_start
+    )
     return {
         "id": outage.pk, "kind": outage.get_kind_display(), "incident": outage.kind == OutageKind.INCIDENT,
         "place": outage.place, "reason": outage.reason, "start": _when(start), "end": _when(outage.scheduled_end),
@@ -67,15 +71,25 @@ def report_no_power(request: HttpRequest, code: str) -> HttpResponse:
     if response is not None:
         return response
     try:
-        outcome = services.outage_report_file(account=account, now=timezone.now(), note=request.POST.get("note", ""))
+        outcome = services.outage_report_file(
+            account=account, now=timezone.now(), note=request.POST.get("note", "")
+        )
     except services.OutageError as exc:
         messages.error(request, exc.message)
         return redirect("portal:outages", code=account.code)
     if outcome.known_outage is not None:
-        messages.info(request, _("Khu vực của quý khách đang mất điện và đã được ghi nhận: không cần báo thêm."))
+        messages.info(
+            request, _("Khu vực của quý khách đang mất điện và đã được ghi nhận: không cần báo thêm.")
+        )
     else:
-        messages.success(request, _("Đã ghi nhận báo mất điện lúc %(when)s. Nhân viên sẽ kiểm tra; quý khách sẽ nhận "
-                                    "thông báo khi có sự cố được xác nhận.") % {"when": _when(outcome.report.reported_at)})
+        messages.success(
+            request,
+            _(
+                "Đã ghi nhận báo mất điện lúc %(when)s. Nhân viên sẽ kiểm tra; quý khách sẽ nhận "
+                "thông báo khi có sự cố được xác nhận."
+            )
+            % {"when": _when(outcome.report.reported_at)},
+        )
     return redirect("portal:outages", code=account.code)
 
 

@@ -44,7 +44,12 @@ def account_cards(*, accounts, today) -> list[AccountCard]:
     """For each account: its balance (due, overdue, next due date), latest bill and unread notices."""
     cards = []
     for account in accounts:
-        latest = bills_visible_to_customer(account=account).filter(kind="invoice").order_by("-period", "-pk").first()
+        latest = (
+            bills_visible_to_customer(account=account)
+            .filter(kind="invoice")
+            .order_by("-period", "-pk")
+            .first()
+        )
         unread = sum(1 for m in inbox_for_account(account=account) if m.read_at is None)
         cards.append(AccountCard(account=account, balance=selectors.account_balance(account=account, today=today),
                                  latest_bill=latest, unread=unread))  # fmt: skip
@@ -53,7 +58,6 @@ def account_cards(*, accounts, today) -> list[AccountCard]:
 
 def _not_found(request):
     return render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
-
 
 
 def _transfer_qr(account, bills, amount: int) -> tuple[str, str] | None:
@@ -132,7 +136,10 @@ def payment_return(request: HttpRequest, reference: str) -> HttpResponse:
     if response is not None:
         return response
     order = selectors.order_by_reference(reference=reference)
-    if order is None or customer_selectors.account_for_user(user=request.user, code=order.account.code) is None:
+    if (
+        order is None
+        or customer_selectors.account_for_user(user=request.user, code=order.account.code) is None
+    ):
         return _not_found(request)
     payment = selectors.payment_for_order(order=order)
     pending = order.status == PaymentOrder.Status.PENDING

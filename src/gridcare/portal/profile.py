@@ -175,7 +175,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return _page(request, "password.html", {"form": form})
 
 
-def _code_request(request: HttpRequest, form, *, template: str, purpose: str, session_key: str, then: str) -> HttpResponse:
+def _code_request(
+    request: HttpRequest, form, *, template: str, purpose: str, session_key: str, then: str
+) -> HttpResponse:
     """Step 1 of a one-time code: a customer code and SMS or Zalo; the same answer whatever the code, the sign-in
     throttles first; the code is sent by the background task and the next step is told which contract it is for."""
     if request.method == "POST" and form.is_valid():
@@ -402,7 +404,9 @@ def zalo_oa(request: HttpRequest) -> HttpResponse:
     linked = zalo_oa_links.account_links_by_oa(account=account)
     if linked and shown.get("account") == account.code:
         request.session.pop(ZALO_OA_CODE, None)
-        messages.success(request, _("Đã liên kết Zalo qua Zalo OA. Quý khách có thể chọn nhận thông báo qua Zalo."))
+        messages.success(
+            request, _("Đã liên kết Zalo qua Zalo OA. Quý khách có thể chọn nhận thông báo qua Zalo.")
+        )
         return redirect("portal:profile")
     code = shown.get("code") if shown.get("account") == account.code else ""
     context = {
@@ -430,11 +434,17 @@ def contact_remove(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and not refused:
         try:
             with acting_as(user=request.user, address=client_address(request)):
-                moved = selfservice.contact_remove(account=account, user=request.user, kind=kind, now=timezone.now())
+                moved = selfservice.contact_remove(
+                    account=account, user=request.user, kind=kind, now=timezone.now()
+                )
         except selfservice.SelfServiceError as error:
             refused = str(error)
         else:
-            done = _("Đã bỏ e-mail của hợp đồng.") if kind == ContactChange.Kind.EMAIL else _("Đã bỏ liên kết Zalo.")
+            done = (
+                _("Đã bỏ e-mail của hợp đồng.")
+                if kind == ContactChange.Kind.EMAIL
+                else _("Đã bỏ liên kết Zalo.")
+            )
             if moved:
                 done += " " + _("Các thông báo chỉ đi qua kênh này nay sẽ đến qua SMS hoặc các kênh còn lại.")
             messages.success(request, done)

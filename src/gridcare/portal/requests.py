@@ -23,7 +23,12 @@ from gridcare.servicedesk import selectors, services
 from gridcare.servicedesk.models import FIELD_CHOICES, OPEN_STATES, RequestState, RequestType
 
 FIELD_LABELS = dict(FIELD_CHOICES)
-FIELD_INPUTS = {"contact_phone": "tel", "preferred_date": "date", "requested_kw": "number", "transformer_kva": "number"}
+FIELD_INPUTS = {
+    "contact_phone": "tel",
+    "preferred_date": "date",
+    "requested_kw": "number",
+    "transformer_kva": "number",
+}
 STEPS = (RequestState.NEW, RequestState.ASSIGNED, RequestState.IN_PROGRESS, RequestState.CLOSED)
 
 
@@ -39,9 +44,14 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 class RequestForm(forms.Form):
     account = forms.ChoiceField(label=gettext_lazy("Hợp đồng (mã khách hàng)"))
     description = forms.CharField(
-        label=gettext_lazy("Mô tả yêu cầu"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Mô tả yêu cầu"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
-    extra_works = forms.BooleanField(label=gettext_lazy("Cần kéo thêm đường dây hoặc thi công thêm"), required=False)
+    extra_works = forms.BooleanField(
+        label=gettext_lazy("Cần kéo thêm đường dây hoặc thi công thêm"), required=False
+    )
 
     def __init__(self, *args, accounts, request_type: RequestType, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,8 +79,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if response is not None:
         return response
     rows = [
-        {"request": r, "type": r.request_type.name(translation.get_language()), "opened": _when(r.opened_at),
-         "due": _when(r.due_at), "open": r.state in OPEN_STATES}  # fmt: skip
+        {
+            "request": r,
+            "type": r.request_type.name(translation.get_language()),
+            "opened": _when(r.opened_at),
+            "due": _when(r.due_at),
+            "open": r.state in OPEN_STATES,
+        }  # fmt: skip
         for r in selectors.requests_for_customer(user=request.user)[:50]
     ]
     return render(request, "portal/requests/list.html", {"rows": rows, "hotline": HOTLINE})
@@ -102,7 +117,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
         try:
             if len(photos) > settings.GRIDCARE_SERVICEDESK_ATTACHMENTS_PER_UPLOAD:
                 raise services.ServiceDeskError(
-                    "too_many_files", _("Gửi tối đa %(count)s ảnh mỗi lần.") % {"count": settings.GRIDCARE_SERVICEDESK_ATTACHMENTS_PER_UPLOAD}
+                    "too_many_files",
+                    _("Gửi tối đa %(count)s ảnh mỗi lần.")
+                    % {"count": settings.GRIDCARE_SERVICEDESK_ATTACHMENTS_PER_UPLOAD},
                 )
             opened = services.request_open(
                 account=account, request_type=kind, now=timezone.now(), by=request.user,
@@ -117,8 +134,14 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, refused.message)
             status = 400
         else:
-            messages.success(request, _("Đã gửi yêu cầu %(number)s. Chúng tôi sẽ báo khi yêu cầu có tiến triển.") % {"number": opened.number})
-            if opened.outage_reference:  # "no power" under a known outage: linked to it, told when power is back
+            messages.success(
+                request,
+                _("Đã gửi yêu cầu %(number)s. Chúng tôi sẽ báo khi yêu cầu có tiến triển.")
+                % {"number": opened.number},
+            )
+            if (
+                opened.outage_reference
+            ):  # "no power" under a known outage: linked to it, told when power is back
                 messages.info(request, _("Khu vực của quý khách đang mất điện đã biết (%(outage)s); yêu cầu đã được gắn "
                                          "với sự việc này và quý khách sẽ được báo khi có điện lại.") % {"outage": opened.outage_reference})  # fmt: skip
             return redirect("portal:request", number=opened.number)
@@ -127,8 +150,14 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/requests/new.html",
-        {"form": form, "kind": kind, "name": kind.name(language), "promise": _promise_text(kind), "photo_errors": photo_errors,
-         "hotline": HOTLINE},  # fmt: skip
+        {
+            "form": form,
+            "kind": kind,
+            "name": kind.name(language),
+            "promise": _promise_text(kind),
+            "photo_errors": photo_errors,
+            "hotline": HOTLINE,
+        },  # fmt: skip
         status=status,
     )
 
@@ -144,8 +173,14 @@ def request_detail(request: HttpRequest, number: str) -> HttpResponse:
     if item is None:
         return _not_found(request)
     reached = STEPS.index(item.state) if item.state in STEPS else -1
-    steps = [{"label": RequestState(s).label, "done": i <= reached, "current": i == reached} for i, s in enumerate(STEPS)]
-    history = [{"when": _when(h.at), "state": RequestState(h.to_state).label} for h in selectors.request_history(request=item)]
+    steps = [
+        {"label": RequestState(s).label, "done": i <= reached, "current": i == reached}
+        for i, s in enumerate(STEPS)
+    ]
+    history = [
+        {"when": _when(h.at), "state": RequestState(h.to_state).label}
+        for h in selectors.request_history(request=item)
+    ]
     survey = getattr(item, "survey", None) if item.state == RequestState.CLOSED else None
     return render(
         request,
@@ -190,15 +225,29 @@ def request_survey(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and survey.answered_at is None:
         try:
             survey = services.survey_answer(
-                survey=survey, score=request.POST.get("score"), comment=request.POST.get("comment", ""), now=timezone.now()
+                survey=survey,
+                score=request.POST.get("score"),
+                comment=request.POST.get("comment", ""),
+                now=timezone.now(),
             )
         except services.ServiceDeskError as refused:
             error, status = refused.message, 400
     return render(
         request,
         "portal/requests/survey.html",
-        {"survey": survey, "item": survey.request, "type": survey.request.request_type.name(translation.get_language()),
-         "error": error, "scores": [(5, _("Rất hài lòng")), (4, _("Hài lòng")), (3, _("Bình thường")), (2, _("Chưa hài lòng")),
-                                     (1, _("Rất không hài lòng"))], "hotline": HOTLINE},  # fmt: skip
+        {
+            "survey": survey,
+            "item": survey.request,
+            "type": survey.request.request_type.name(translation.get_language()),
+            "error": error,
+            "scores": [
+                (5, _("Rất hài lòng")),
+                (4, _("Hài lòng")),
+                (3, _("Bình thường")),
+                (2, _("Chưa hài lòng")),
+                (1, _("Rất không hài lòng")),
+            ],
+            "hotline": HOTLINE,
+        },  # fmt: skip
         status=status,
     )

@@ -174,7 +174,8 @@ def schedule_customer_feed(request: HttpRequest, code: str) -> HttpResponse:
         code = schedule.normalised_customer_code(code=code)
         if not CUSTOMER_CODE.match(code) or not schedule.customer_code_known(code=code):
             return _feed_not_found(
-                _("Không tìm thấy mã khách hàng %(code)s. Hãy kiểm tra mã trên hóa đơn tiền điện.") % {"code": code}
+                _("Không tìm thấy mã khách hàng %(code)s. Hãy kiểm tra mã trên hóa đơn tiền điện.")
+                % {"code": code}
             )
         entries = schedule.calendar_entries(now=timezone.now(), customer_code=code)
         name = _("Lịch ngừng cấp điện — mã khách hàng %(code)s") % {"code": code}

@@ -99,20 +99,32 @@ def _day_chart(*, window: Window, usage: dict, periods: tuple, time_of_use: bool
             while end < engine.SLOTS_PER_DAY and periods[end] == periods[slot]:
                 end += 1
             if periods[slot] in BAND_TINTS:
-                bands.append(Band(first=slot, last=end, name=str(PERIOD_NAMES[periods[slot]]), colour=BAND_TINTS[periods[slot]]))
+                bands.append(
+                    Band(
+                        first=slot,
+                        last=end,
+                        name=str(PERIOD_NAMES[periods[slot]]),
+                        colour=BAND_TINTS[periods[slot]],
+                    )
+                )
             slot = end
-    spans = [f"{_slot_label(s)}–{_slot_label(s + 1) if s < 47 else '24:00'}" for s in range(engine.SLOTS_PER_DAY)]
+    spans = [
+        f"{_slot_label(s)}–{_slot_label(s + 1) if s < 47 else '24:00'}" for s in range(engine.SLOTS_PER_DAY)
+    ]
     svg = bar_chart_svg(
         labels=[_slot_label(s) if s % 12 == 0 else "" for s in range(engine.SLOTS_PER_DAY)],
         series=[Series(name=_("Điện năng 30 phút"), values=kwh_values)],
-        title=_("Điện năng từng 30 phút ngày %(day)s") % {"day": format_day(day, language=translation.get_language())},
+        title=_("Điện năng từng 30 phút ngày %(day)s")
+        % {"day": format_day(day, language=translation.get_language())},
         description=_("Mỗi cột là số kWh của nửa giờ; nền đỏ là giờ cao điểm, nền xanh lá là giờ thấp điểm.")
         if time_of_use
         else _("Mỗi cột là số kWh của nửa giờ."),
         x_axis_label=_("Giờ trong ngày"),
         y_axis_label="kWh",
         value_format=lambda v: _kwh(round(v * 1000), digits=2),
-        tick_format=lambda v: format_decimal(v, format="#,##0.##", locale=babel_locale(translation.get_language())),
+        tick_format=lambda v: format_decimal(
+            v, format="#,##0.##", locale=babel_locale(translation.get_language())
+        ),
         bar_titles=spans,
         bands=bands,
         element_id="usage-chart",
@@ -125,7 +137,9 @@ def _day_chart(*, window: Window, usage: dict, periods: tuple, time_of_use: bool
     return svg, rows
 
 
-def _days_chart(*, window: Window, usage: dict, periods_by_day: dict, time_of_use: bool) -> tuple[str, list[dict]]:
+def _days_chart(
+    *, window: Window, usage: dict, periods_by_day: dict, time_of_use: bool
+) -> tuple[str, list[dict]]:
     language = translation.get_language()
     days = window.days
     totals: list[int | None] = []
@@ -139,18 +153,26 @@ def _days_chart(*, window: Window, usage: dict, periods_by_day: dict, time_of_us
             split[period].append(sum(in_period) if present else None)
     if time_of_use:
         series = [
-            Series(name=str(PERIOD_NAMES[p]), values=[None if v is None else v / 1000 for v in split[p]], colour=PERIOD_COLOURS[p])
+            Series(
+                name=str(PERIOD_NAMES[p]),
+                values=[None if v is None else v / 1000 for v in split[p]],
+                colour=PERIOD_COLOURS[p],
+            )
             for p in PERIODS
         ]
     else:
-        series = [Series(name=_("Điện năng trong ngày"), values=[None if v is None else v / 1000 for v in totals])]
+        series = [
+            Series(name=_("Điện năng trong ngày"), values=[None if v is None else v / 1000 for v in totals])
+        ]
     if window.view == "week":
         labels = [f"{WEEKDAYS[d.weekday()]} {d.day:02d}" for d in days]
         title = _("Điện năng từng ngày, tuần từ %(first)s đến %(last)s") % {
             "first": format_day(window.first, language=language), "last": format_day(window.last, language=language)}  # fmt: skip
     else:
         labels = [f"{d.day:02d}" if (d.day - 1) % 7 == 0 or d == days[-1] else "" for d in days]
-        title = _("Điện năng từng ngày, tháng %(month)s") % {"month": f"{window.first.month:02d}/{window.first.year}"}
+        title = _("Điện năng từng ngày, tháng %(month)s") % {
+            "month": f"{window.first.month:02d}/{window.first.year}"
+        }
     svg = bar_chart_svg(
         labels=labels,
         series=series,
@@ -206,15 +228,23 @@ def usage_page(request: HttpRequest, code: str) -> HttpResponse:
     day, day_notice = _requested_day(request.GET.get("date", ""), latest=latest)
     window = window_of(view=view, day=day)
     time_of_use = meter is not None and meter.time_of_use
-    usage = metering_selectors.account_interval_usage(account=account, first_day=window.first, last_day=window.last)
+    usage = metering_selectors.account_interval_usage(
+        account=account, first_day=window.first, last_day=window.last
+    )
     schedules = (
-        tariff_selectors.time_of_use_schedules(first_day=window.first, last_day=window.last) if time_of_use else ()
+        tariff_selectors.time_of_use_schedules(first_day=window.first, last_day=window.last)
+        if time_of_use
+        else ()
     )
     periods_by_day = {d: engine.time_of_use_slots(schedules=schedules, day=d) for d in window.days}
     if view == "day":
-        svg, rows = _day_chart(window=window, usage=usage, periods=periods_by_day[day], time_of_use=time_of_use)
+        svg, rows = _day_chart(
+            window=window, usage=usage, periods=periods_by_day[day], time_of_use=time_of_use
+        )
     else:
-        svg, rows = _days_chart(window=window, usage=usage, periods_by_day=periods_by_day, time_of_use=time_of_use)
+        svg, rows = _days_chart(
+            window=window, usage=usage, periods_by_day=periods_by_day, time_of_use=time_of_use
+        )
     total = sum(usage.values()) if usage else None
     base = reverse("portal:usage", kwargs={"code": account.code})
     context.update(
@@ -230,7 +260,9 @@ def usage_page(request: HttpRequest, code: str) -> HttpResponse:
             "period_names": [PERIOD_NAMES[p] for p in PERIODS],
             "latest": latest,
             "previous_url": f"{base}?view={view}&date={_shift(window, -1).isoformat()}",
-            "next_url": f"{base}?view={view}&date={_shift(window, 1).isoformat()}" if window.last < latest else "",
+            "next_url": f"{base}?view={view}&date={_shift(window, 1).isoformat()}"
+            if window.last < latest
+            else "",
             "view_urls": [(v, f"{base}?view={v}&date={day.isoformat()}") for v in VIEWS],
         }
     )

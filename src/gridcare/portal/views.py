@@ -45,7 +45,9 @@ SHELL_STATIC = ("portal/portal.css", "portal/app.js", "portal/icon.svg")
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -81,7 +83,9 @@ def signin_view(request: HttpRequest) -> HttpResponse:
         locked_until = signin.signin_locked_until(identifier=identifier, address=address, now=now)
         if locked_until is None:
             user = authenticate(
-                request, customer_code=form.cleaned_data["customer_code"], password=form.cleaned_data["password"]
+                request,
+                customer_code=form.cleaned_data["customer_code"],
+                password=form.cleaned_data["password"],
             )
             if user is not None:
                 signin.signin_success_record(identifier=identifier, address=address, now=now)
@@ -127,7 +131,6 @@ def _customer_or_redirect(request: HttpRequest):
     return customer, None
 
 
-
 def own_account(request: HttpRequest, code: str):
     """(customer, account, None) for a contract the signed-in customer owns or has linked; else (…, None, a response).
 
@@ -140,6 +143,7 @@ def own_account(request: HttpRequest, code: str):
     if account is None:
         return customer, None, render(request, "portal/not_found.html", {"hotline": HOTLINE}, status=404)
     return customer, account, None
+
 
 @never_cache
 @require_GET
@@ -235,7 +239,11 @@ def text_size(request: HttpRequest) -> HttpResponse:
     response = redirect(_safe_next(request, reverse("portal:home")))
     if form.is_valid():
         response.set_cookie(
-            TEXT_SIZE_COOKIE, form.cleaned_data["size"], max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            TEXT_SIZE_COOKIE,
+            form.cleaned_data["size"],
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
         )
     return response
 
@@ -263,10 +271,17 @@ def manifest(request: HttpRequest) -> JsonResponse:
         "icons": [
             {"src": static("portal/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
             {"src": static("portal/icon-192.png"), "sizes": "192x192", "type": "image/png"},
-            {"src": static("portal/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any maskable"},
+            {
+                "src": static("portal/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "any maskable",
+            },
         ],
     }
-    return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @require_GET

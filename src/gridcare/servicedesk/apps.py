@@ -8,7 +8,15 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Yêu cầu dịch vụ")
     # Every change of these rows is audited by database triggers (docs/audit.md). Clock alerts are not:
     # the breach scan writes them in bulk, once per request and kind (their unique key), like outbox rows.
-    audited_models = ("RequestType", "ServiceRequest", "Assignment", "WorkOrder", "Attachment", "Survey", "DayOff")
+    audited_models = (
+        "RequestType",
+        "ServiceRequest",
+        "Assignment",
+        "WorkOrder",
+        "Attachment",
+        "Survey",
+        "DayOff",
+    )
 
     def ready(self):
         from gridcare.org.models import StaffRole
@@ -22,7 +30,9 @@ class ServicedeskConfig(AppConfig):
             records_register(f"servicedesk.{name}", Records(unit_path="request__team"))
         leads = (StaffRole.MANAGER, StaffRole.ADMINISTRATOR)
         # The team lead (a manager of the team, or above) gives a request to a member of the team.
-        rules_register("servicedesk.assign", Rule(permission="servicedesk.change_servicerequest", roles=leads))
+        rules_register(
+            "servicedesk.assign", Rule(permission="servicedesk.change_servicerequest", roles=leads)
+        )
         # Field work: start, finish and close the jobs of one's units (operators and above).
         rules_register("servicedesk.work", Rule(permission="servicedesk.change_workorder"))
         # Open a request for a customer (a hotline call), for an account of one's units.

@@ -27,14 +27,18 @@ UNIT_HOURS = 1
 
 
 def parse_windows(text: str) -> tuple[tuple[int, int], ...]:
-    """"07:00-11:30,13:00-16:30" -> ((420, 690), (780, 990)), ordered and not overlapping."""
+    """ "07:00-11:30,13:00-16:30" -> ((420, 690), (780, 990)), ordered and not overlapping."""
     windows = []
     for part in text.split(","):
         start, _dash, end = part.strip().partition("-")
         begin, finish = (int(h) * 60 + int(m) for h, m in (start.split(":"), end.split(":")))
         windows.append((begin, finish))
     windows.sort()
-    if not windows or any(b >= e for b, e in windows) or any(windows[i][1] > windows[i + 1][0] for i in range(len(windows) - 1)):
+    if (
+        not windows
+        or any(b >= e for b, e in windows)
+        or any(windows[i][1] > windows[i + 1][0] for i in range(len(windows) - 1))
+    ):
         raise ValueError(f"working hours {text!r}: windows must be HH:MM-HH:MM, ordered, not overlapping")
     if windows[-1][1] > MINUTES_PER_DAY:
         raise ValueError(f"working hours {text!r}: a window ends after midnight")
@@ -132,7 +136,12 @@ def add_working_days(*, start: np.ndarray, days: np.ndarray, calendar: Calendar)
 
 
 def deadlines(
-    *, start: np.ndarray, amount: np.ndarray, unit: np.ndarray, calendar: Calendar, warn_fraction: float = 0.75
+    *,
+    start: np.ndarray,
+    amount: np.ndarray,
+    unit: np.ndarray,
+    calendar: Calendar,
+    warn_fraction: float = 0.75,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(due, warn) moments of promises of `amount` working days (`unit` 0) or working hours (`unit` 1)."""
     start = np.asarray(start, dtype=np.int64)
@@ -143,7 +152,9 @@ def deadlines(
     warn_days = _join(due_day, np.full_like(start, calendar.windows[0][0]), calendar)
     promised = amount * 60
     by_hours = add_working_minutes(start=start, minutes=promised, calendar=calendar)
-    warn_hours = add_working_minutes(start=start, minutes=np.floor(promised * warn_fraction).astype(np.int64), calendar=calendar)
+    warn_hours = add_working_minutes(
+        start=start, minutes=np.floor(promised * warn_fraction).astype(np.int64), calendar=calendar
+    )
     hours = unit == UNIT_HOURS
     return np.where(hours, by_hours, by_days), np.where(hours, warn_hours, warn_days)
 

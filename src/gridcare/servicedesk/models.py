@@ -36,16 +36,23 @@ class RequestType(models.Model):
     name_en = models.CharField(_("tên (tiếng Anh)"), max_length=120)
     name_fr = models.CharField(_("tên (tiếng Pháp)"), max_length=120)
     promise_amount = models.PositiveSmallIntegerField(_("thời hạn cam kết"))
-    promise_unit = models.CharField(_("đơn vị thời hạn"), max_length=20, choices=PromiseUnit.choices, default=PromiseUnit.WORKING_DAYS)
+    promise_unit = models.CharField(
+        _("đơn vị thời hạn"), max_length=20, choices=PromiseUnit.choices, default=PromiseUnit.WORKING_DAYS
+    )
     extended_promise_amount = models.PositiveSmallIntegerField(
-        _("thời hạn khi cần thi công thêm"), null=True, blank=True, help_text=_("Ví dụ cấp điện mới: 7 ngày làm việc khi phải kéo thêm đường dây.")
+        _("thời hạn khi cần thi công thêm"),
+        null=True,
+        blank=True,
+        help_text=_("Ví dụ cấp điện mới: 7 ngày làm việc khi phải kéo thêm đường dây."),
     )
     required_fields = models.JSONField(_("thông tin bắt buộc"), default=list, blank=True)
     campaign = models.BooleanField(
         _("dịch vụ miễn phí của Tháng tri ân"), default=False,
         help_text=_("Dịch vụ kỹ thuật miễn phí trong Tháng tri ân khách hàng (được đếm vào kết quả chương trình)."),
     )  # fmt: skip
-    no_power = models.BooleanField(_("mất điện / sự cố"), default=False, help_text=_("Đối chiếu với mất điện đã biết trước khi cử đội."))
+    no_power = models.BooleanField(
+        _("mất điện / sự cố"), default=False, help_text=_("Đối chiếu với mất điện đã biết trước khi cử đội.")
+    )
     active = models.BooleanField(_("đang nhận"), default=True)
     position = models.PositiveSmallIntegerField(_("thứ tự"), default=100)
 
@@ -53,15 +60,22 @@ class RequestType(models.Model):
         verbose_name = _("loại yêu cầu")
         verbose_name_plural = _("loại yêu cầu")
         constraints = [
-            models.CheckConstraint(condition=models.Q(promise_amount__gt=0), name="request_type_promise_positive"),
-            models.CheckConstraint(condition=models.Q(promise_unit__in=PromiseUnit.values), name="request_type_promise_unit_known"),
+            models.CheckConstraint(
+                condition=models.Q(promise_amount__gt=0), name="request_type_promise_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(promise_unit__in=PromiseUnit.values),
+                name="request_type_promise_unit_known",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name(get_language())
 
     def name(self, language: str | None) -> str:
-        return {"en": self.name_en, "fr": self.name_fr}.get((language or "vi")[:2], self.name_vi) or self.name_vi
+        return {"en": self.name_en, "fr": self.name_fr}.get(
+            (language or "vi")[:2], self.name_vi
+        ) or self.name_vi
 
 
 class RequestState(models.TextChoices):
@@ -85,16 +99,30 @@ class ServiceRequest(models.Model):
     """One customer's request about one contract (and its premise), routed to the team serving the premise."""
 
     number = models.CharField(_("số yêu cầu"), max_length=20, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("khách hàng"))
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("hợp đồng"))
-    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("địa điểm"))
-    request_type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("loại yêu cầu"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("khách hàng")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("hợp đồng")
+    )
+    premise = models.ForeignKey(
+        Premise, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("địa điểm")
+    )
+    request_type = models.ForeignKey(
+        RequestType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("loại yêu cầu")
+    )
     description = models.TextField(_("nội dung"), blank=True)
     fields = models.JSONField(_("thông tin kèm theo"), default=dict, blank=True)
     extra_works = models.BooleanField(_("cần thi công thêm"), default=False)
-    channel = models.CharField(_("kênh tiếp nhận"), max_length=10, choices=Channel.choices, default=Channel.PORTAL)
-    state = models.CharField(_("trạng thái"), max_length=20, choices=RequestState.choices, default=RequestState.NEW)
-    team = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("đội xử lý"))
+    channel = models.CharField(
+        _("kênh tiếp nhận"), max_length=10, choices=Channel.choices, default=Channel.PORTAL
+    )
+    state = models.CharField(
+        _("trạng thái"), max_length=20, choices=RequestState.choices, default=RequestState.NEW
+    )
+    team = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="service_requests", verbose_name=_("đội xử lý")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_requests",
         verbose_name=_("người xử lý"),
@@ -118,10 +146,16 @@ class ServiceRequest(models.Model):
         constraints = [
             # The same customer cannot have the same kind of request open twice on one contract.
             models.UniqueConstraint(
-                fields=["account", "request_type"], condition=models.Q(state__in=OPEN_STATES), name="service_request_one_open_per_type"
+                fields=["account", "request_type"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="service_request_one_open_per_type",
             ),
-            models.CheckConstraint(condition=models.Q(state__in=RequestState.values), name="service_request_state_known"),
-            models.CheckConstraint(condition=models.Q(due_at__gte=models.F("opened_at")), name="service_request_due_after_opened"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=RequestState.values), name="service_request_state_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_at__gte=models.F("opened_at")), name="service_request_due_after_opened"
+            ),
         ]
         indexes = [models.Index(fields=["team", "state"], name="service_request_team_state")]
 
@@ -138,7 +172,13 @@ class StatusChange(models.Model):
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="history")
     at = models.DateTimeField(_("lúc"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("người thực hiện"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("người thực hiện"),
+    )
     from_state = models.CharField(_("từ trạng thái"), max_length=20, choices=RequestState.choices, blank=True)
     to_state = models.CharField(_("sang trạng thái"), max_length=20, choices=RequestState.choices)
     note = models.TextField(_("ghi chú"), blank=True)
@@ -155,9 +195,15 @@ class Assignment(models.Model):
     """The team lead gives a request to a staff member of the team."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="assignments")
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người xử lý"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("người xử lý")
+    )
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người phân công")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người phân công"),
     )
     at = models.DateTimeField(_("lúc"))
 
@@ -177,8 +223,15 @@ class WorkOrder(models.Model):
         STARTED = "started", _("đang làm")
         DONE = "done", _("đã xong")
 
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="work_orders", verbose_name=_("yêu cầu"))
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("người làm"))
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="work_orders", verbose_name=_("yêu cầu")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+        verbose_name=_("người làm"),
+    )
     scheduled_for = models.DateField(_("ngày làm"))
     sequence = models.PositiveSmallIntegerField(_("thứ tự trong ngày"), default=1)
     state = models.CharField(_("trạng thái"), max_length=10, choices=State.choices, default=State.PLANNED)
@@ -204,7 +257,9 @@ class Attachment(StoredUpload):
     """A photo or document of a request, stored through Django's storage API (images scaled down)."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
-    work_order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    work_order = models.ForeignKey(
+        WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("tệp"), upload_to="servicedesk/%Y/%m/", max_length=200)
 
     class Meta:
@@ -224,7 +279,11 @@ class ClockAlert(models.Model):
     # Deleting a request still deletes its alerts (Django's cascade). No index of its own either: the unique key
     # (request, kind) serves lookups by request, and one index fewer is a quarter of the scan's insert time.
     request = models.ForeignKey(
-        ServiceRequest, on_delete=models.CASCADE, related_name="clock_alerts", db_constraint=False, db_index=False
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="clock_alerts",
+        db_constraint=False,
+        db_index=False,
     )
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
     at = models.DateTimeField(_("lúc"))
@@ -252,7 +311,8 @@ class Survey(models.Model):
         verbose_name_plural = _("khảo sát hài lòng")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5), name="survey_score_1_to_5"
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="survey_score_1_to_5",
             ),
         ]
 

@@ -45,7 +45,12 @@ def requests_for_customer(*, user) -> QuerySet[ServiceRequest]:
 
 def request_for_customer(*, user, number: str) -> ServiceRequest | None:
     """One of the customer's own requests by number (None for anyone else's: the same 404)."""
-    return requests_for_customer(user=user).filter(number=number.strip().upper()).select_related("premise__commune", "team").first()
+    return (
+        requests_for_customer(user=user)
+        .filter(number=number.strip().upper())
+        .select_related("premise__commune", "team")
+        .first()
+    )
 
 
 def request_history(*, request: ServiceRequest) -> QuerySet[StatusChange]:
@@ -66,21 +71,29 @@ def with_clock(queryset: QuerySet[ServiceRequest], *, now: dt.datetime) -> Query
     return queryset.annotate(
         clock=Case(
             When(Q(closed_at__isnull=True, outage__status__in=ANNOUNCED_STATUSES), then=Value(CLOCK_OUTAGE)),
-            When(Q(closed_at__isnull=True, due_at__lte=now) | Q(closed_at__isnull=False, due_at__lt=F("closed_at")), then=Value(CLOCK_BREACHED)),
+            When(
+                Q(closed_at__isnull=True, due_at__lte=now)
+                | Q(closed_at__isnull=False, due_at__lt=F("closed_at")),
+                then=Value(CLOCK_BREACHED),
+            ),
             When(Q(closed_at__isnull=True, warn_at__lte=now), then=Value(CLOCK_WARNING)),
             default=Value(CLOCK_ON_TIME),
         ),
     )
 
 
-def team_queue(*, user, now: dt.datetime, state: str | None = None, clock: str | None = None) -> QuerySet[ServiceRequest]:
+def team_queue(
+    *, user, now: dt.datetime, state: str | None = None, clock: str | None = None
+) -> QuerySet[ServiceRequest]:
     """The team's queue: open requests (or those in `state`), the most urgent deadline first."""
     rows = requests_visible_to(user=user)
     rows = rows.filter(state=state) if state else rows.filter(state__in=OPEN_STATES)
     rows = with_clock(rows, now=now)
     if clock:
         rows = rows.filter(clock=clock)
-    return rows.select_related("request_type", "account__customer", "premise__commune", "team", "assignee").order_by("due_at", "pk")
+    return rows.select_related(
+        "request_type", "account__customer", "premise__commune", "team", "assignee"
+    ).order_by("due_at", "pk")
 
 
 def queue_counts(*, user, now: dt.datetime) -> dict[str, dict[str, int]]:
@@ -113,13 +126,23 @@ def worklist(*, user, day: dt.date) -> QuerySet[WorkOrder]:
     return (
         policy.records(WorkOrder.objects.all(), user=user)
         .filter(assignee=user, scheduled_for=day)
-        .select_related("request__request_type", "request__account__customer", "request__premise__commune", "request__premise__province")
+        .select_related(
+            "request__request_type",
+            "request__account__customer",
+            "request__premise__commune",
+            "request__premise__province",
+        )
         .order_by("sequence", "pk")
     )
 
 
 def work_order_for(*, user, pk: int) -> WorkOrder | None:
-    return policy.records(WorkOrder.objects.all(), user=user).select_related("request__team", "request__request_type").filter(pk=pk).first()
+    return (
+        policy.records(WorkOrder.objects.all(), user=user)
+        .select_related("request__team", "request__request_type")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def team_members(*, request: ServiceRequest):
@@ -127,7 +150,8 @@ def team_members(*, request: ServiceRequest):
     from django.contrib.auth import get_user_model
 
     return (
-        get_user_model().objects.filter(is_active=True, staff_membership__unit__path__startswith=request.team.path)
+        get_user_model()
+        .objects.filter(is_active=True, staff_membership__unit__path__startswith=request.team.path)
         .order_by("username", "pk")
     )
 
@@ -138,7 +162,15 @@ def satisfaction_and_timeliness(*, user, since: dt.datetime) -> list[dict]:
         requests_visible_to(user=user)
         .filter(state=RequestState.CLOSED, closed_at__gte=since)
         .annotate(month=TruncMonth("closed_at"))
-        .values("month", "team__name", "team_id", "request_type__name_vi", "request_type__name_en", "request_type__name_fr", "request_type_id")
+        .values(
+            "month",
+            "team__name",
+            "team_id",
+            "request_type__name_vi",
+            "request_type__name_en",
+            "request_type__name_fr",
+            "request_type_id",
+        )
         .annotate(
             closed=Count("pk"),
             on_time=Count("pk", filter=Q(closed_at__lte=F("due_at"))),
@@ -183,14 +215,20 @@ def account_for_hotline(*, user, code: str):
         return None
     account = (policy.reach(Account.objects.exclude(status=Account.Status.CLOSED), user=user)
                .select_related("customer", "premise__commune", "unit").filter(code=str(code).strip().upper()).first())  # fmt: skip
-    if account is None or not policy.may(user=user, action="servicedesk.open_for_customer", unit_id=account.unit_id):
+    if account is None or not policy.may(
+        user=user, action="servicedesk.open_for_customer", unit_id=account.unit_id
+    ):
         return None
     return account
 
 
 def open_requests_of_account(*, account) -> QuerySet[ServiceRequest]:
     """The contract's open requests (the hotline shows them so that a caller is not given a second one)."""
-    return ServiceRequest.objects.filter(account=account, state__in=OPEN_STATES).select_related("request_type").order_by("opened_at", "pk")
+    return (
+        ServiceRequest.objects.filter(account=account, state__in=OPEN_STATES)
+        .select_related("request_type")
+        .order_by("opened_at", "pk")
+    )
 
 
 def planned_work_order(*, request: ServiceRequest) -> WorkOrder | None:

@@ -70,7 +70,11 @@ class ServiceDeskError(ValueError):
 def business_calendar(*, years: range | list[int]) -> clock.Calendar:
     """The calendar of the settings' working hours, Vietnam's public holidays and the utility's days off."""
     years = list(years)
-    extra = list(DayOff.objects.filter(day__year__gte=min(years), day__year__lte=max(years)).values_list("day", flat=True))
+    extra = list(
+        DayOff.objects.filter(day__year__gte=min(years), day__year__lte=max(years)).values_list(
+            "day", flat=True
+        )
+    )
     return clock.Calendar(
         windows=clock.parse_windows(settings.GRIDCARE_SERVICEDESK_WORKING_HOURS),
         days_off=clock.public_holidays(years=years, extra_days=extra),
@@ -82,10 +86,16 @@ def _years_around(moments: list[dt.datetime]) -> range:
     return range(min(m.year for m in moments) - 1, max(m.year for m in moments) + 2)
 
 
-def deadlines_for(*, request_type: RequestType, extra_works: bool, opened_at: dt.datetime, calendar=None) -> tuple[dt.datetime, dt.datetime]:
+def deadlines_for(
+    *, request_type: RequestType, extra_works: bool, opened_at: dt.datetime, calendar=None
+) -> tuple[dt.datetime, dt.datetime]:
     """(due, warn) of one request opened at `opened_at` (see `clock.deadlines`)."""
     calendar = calendar or business_calendar(years=_years_around([opened_at]))
-    amount = request_type.extended_promise_amount if extra_works and request_type.extended_promise_amount else request_type.promise_amount
+    amount = (
+        request_type.extended_promise_amount
+        if extra_works and request_type.extended_promise_amount
+        else request_type.promise_amount
+    )
     unit = clock.UNIT_HOURS if request_type.promise_unit == PromiseUnit.WORKING_HOURS else clock.UNIT_DAYS
     due, warn = clock.deadlines(
         start=np.array([clock.to_minutes(opened_at)]), amount=np.array([amount]), unit=np.array([unit]),
@@ -137,7 +147,11 @@ def _new_number(now: dt.datetime) -> str:
 
 
 def _clean_fields(*, request_type: RequestType, fields: dict) -> dict:
-    known = {name: str(value).strip() for name, value in (fields or {}).items() if name in FIELD_NAMES and str(value).strip()}
+    known = {
+        name: str(value).strip()
+        for name, value in (fields or {}).items()
+        if name in FIELD_NAMES and str(value).strip()
+    }
     missing = [name for name in request_type.required_fields if name not in known]
     if missing:
         raise ServiceDeskError(
@@ -154,7 +168,9 @@ def _message_context(request: ServiceRequest, language: str) -> dict[str, str]:
     }
 
 
-def _tell_customer(*, request: ServiceRequest, template: str, now: dt.datetime, extra: dict | None = None) -> None:
+def _tell_customer(
+    *, request: ServiceRequest, template: str, now: dt.datetime, extra: dict | None = None
+) -> None:
     account = request.account
     context = _message_context(request, account.preferred_language) | (extra or {})
     notify(
@@ -163,7 +179,9 @@ def _tell_customer(*, request: ServiceRequest, template: str, now: dt.datetime, 
     )  # fmt: skip
 
 
-def _history(*, request: ServiceRequest, to_state: str, from_state: str = "", by=None, now: dt.datetime, note: str = "") -> None:
+def _history(
+    *, request: ServiceRequest, to_state: str, from_state: str = "", by=None, now: dt.datetime, note: str = ""
+) -> None:
     StatusChange.objects.create(request=request, at=now, by=by if by is not None and by.pk else None,
                                 from_state=from_state, to_state=to_state, note=note[:2000])  # fmt: skip
 
@@ -192,7 +210,9 @@ def request_open(
         raise ServiceDeskError("type_inactive", _("Loại yêu cầu này hiện không nhận yêu cầu mới."))
     cleaned = _clean_fields(request_type=request_type, fields=fields or {})
     description = (description or "").strip()[:4000]
-    open_one = ServiceRequest.objects.filter(account=account, request_type=request_type, state__in=OPEN_STATES).first()
+    open_one = ServiceRequest.objects.filter(
+        account=account, request_type=request_type, state__in=OPEN_STATES
+    ).first()
     if open_one is not None:
         raise _already_open(open_one)
     due, warn = deadlines_for(request_type=request_type, extra_works=extra_works, opened_at=now)
@@ -218,7 +238,9 @@ def request_open(
                            extra={"due": _local_text(due)})  # fmt: skip
     except IntegrityError:
         # Two submissions at once: the partial unique index let one through.
-        open_one = ServiceRequest.objects.filter(account=account, request_type=request_type, state__in=OPEN_STATES).first()
+        open_one = ServiceRequest.objects.filter(
+            account=account, request_type=request_type, state__in=OPEN_STATES
+        ).first()
         if open_one is None:
             raise
         raise _already_open(open_one) from None
@@ -228,7 +250,8 @@ def request_open(
 def _already_open(request: ServiceRequest) -> ServiceDeskError:
     return ServiceDeskError(
         "already_open",
-        _("Quý khách đã có yêu cầu %(number)s cùng loại đang được xử lý; vui lòng theo dõi yêu cầu đó.") % {"number": request.number},
+        _("Quý khách đã có yêu cầu %(number)s cùng loại đang được xử lý; vui lòng theo dõi yêu cầu đó.")
+        % {"number": request.number},
         number=request.number,
     )
 
@@ -244,7 +267,12 @@ def _local_text(moment: dt.datetime) -> str:
 
 ALLOWED_MOVES = {
     RequestState.NEW: {RequestState.ASSIGNED, RequestState.CANCELLED, RequestState.CLOSED},
-    RequestState.ASSIGNED: {RequestState.ASSIGNED, RequestState.IN_PROGRESS, RequestState.CLOSED, RequestState.CANCELLED},
+    RequestState.ASSIGNED: {
+        RequestState.ASSIGNED,
+        RequestState.IN_PROGRESS,
+        RequestState.CLOSED,
+        RequestState.CANCELLED,
+    },
     RequestState.IN_PROGRESS: {RequestState.CLOSED, RequestState.CANCELLED, RequestState.ASSIGNED},
     RequestState.CLOSED: set(),
     RequestState.CANCELLED: set(),
@@ -252,10 +280,16 @@ ALLOWED_MOVES = {
 
 
 def _locked(request: ServiceRequest) -> ServiceRequest:
-    return ServiceRequest.objects.select_for_update().select_related("account", "request_type", "team").get(pk=request.pk)
+    return (
+        ServiceRequest.objects.select_for_update()
+        .select_related("account", "request_type", "team")
+        .get(pk=request.pk)
+    )
 
 
-def _move(*, request: ServiceRequest, to_state: str, by, now: dt.datetime, note: str = "", **changes) -> ServiceRequest:
+def _move(
+    *, request: ServiceRequest, to_state: str, by, now: dt.datetime, note: str = "", **changes
+) -> ServiceRequest:
     from_state = request.state
     if to_state not in ALLOWED_MOVES[RequestState(from_state)]:
         raise ServiceDeskError(
@@ -277,21 +311,34 @@ def _staff_of_team(*, user, team: Unit) -> bool:
     return bool(membership and user.is_active and membership.unit.path.startswith(team.path))
 
 
-def request_assign(*, request: ServiceRequest, assignee, by, now: dt.datetime, day: dt.date | None = None) -> WorkOrder:
+def request_assign(
+    *, request: ServiceRequest, assignee, by, now: dt.datetime, day: dt.date | None = None
+) -> WorkOrder:
     """The team lead gives the request to `assignee` (a member of the team) and puts it on their worklist for `day`."""
     policy.require(user=by, action="servicedesk.assign", unit_id=request.team_id)
     with transaction.atomic(), acting_as(user=by, reason="servicedesk.request_assign"):
         request = _locked(request)
         if not _staff_of_team(user=assignee, team=request.team):
-            raise ServiceDeskError("not_in_team", _("Người được giao phải là nhân viên của đội xử lý yêu cầu này."))
+            raise ServiceDeskError(
+                "not_in_team", _("Người được giao phải là nhân viên của đội xử lý yêu cầu này.")
+            )
         day = day or now.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
         _move(request=request, to_state=RequestState.ASSIGNED, by=by, now=now, assignee=assignee,
               note=assignee.get_full_name() or assignee.get_username())  # fmt: skip
         Assignment.objects.create(request=request, assignee=assignee, assigned_by=by, at=now)
-        last = WorkOrder.objects.filter(assignee=assignee, scheduled_for=day).order_by("-sequence").values_list("sequence", flat=True).first()
-        order = WorkOrder.objects.filter(request=request, state__in=[WorkOrder.State.PLANNED, WorkOrder.State.STARTED]).first()
+        last = (
+            WorkOrder.objects.filter(assignee=assignee, scheduled_for=day)
+            .order_by("-sequence")
+            .values_list("sequence", flat=True)
+            .first()
+        )
+        order = WorkOrder.objects.filter(
+            request=request, state__in=[WorkOrder.State.PLANNED, WorkOrder.State.STARTED]
+        ).first()
         if order is None:
-            order = WorkOrder.objects.create(request=request, assignee=assignee, scheduled_for=day, sequence=(last or 0) + 1)
+            order = WorkOrder.objects.create(
+                request=request, assignee=assignee, scheduled_for=day, sequence=(last or 0) + 1
+            )
         else:
             order.assignee, order.scheduled_for, order.sequence = assignee, day, (last or 0) + 1
             order.save(update_fields=["assignee", "scheduled_for", "sequence"])
@@ -348,7 +395,10 @@ def work_order_finish(
         order.started_at = order.started_at or started_at or now
         order.finished_at = finished_at or now
         order.work_done, order.materials = work_done.strip()[:4000], (materials or "").strip()[:2000]
-        order.customer_confirmed, order.customer_confirmed_by = bool(customer_confirmed), (confirmed_by or "").strip()[:120]
+        order.customer_confirmed, order.customer_confirmed_by = (
+            bool(customer_confirmed),
+            (confirmed_by or "").strip()[:120],
+        )
         order.client_key = client_key or None
         order.save()
         for upload in uploads:
@@ -426,7 +476,10 @@ def attachment_check(*, upload) -> tuple[bytes, str, str]:
         kind = None
     if kind not in IMAGE_TYPES:
         raise _refuse(
-            "file_type", _("Tệp “%(name)s” không phải ảnh (JPEG, PNG, WEBP) hay PDF nên không nhận được.") % {"name": name}, name=name
+            "file_type",
+            _("Tệp “%(name)s” không phải ảnh (JPEG, PNG, WEBP) hay PDF nên không nhận được.")
+            % {"name": name},
+            name=name,
         )
     Image.MAX_IMAGE_PIXELS = 50_000_000  # a decompression bomb is an error, not a frozen worker
     try:
@@ -437,11 +490,15 @@ def attachment_check(*, upload) -> tuple[bytes, str, str]:
             # Re-encoded as JPEG: smaller, and the camera's EXIF (place, phone) stays behind.
             image.convert("RGB").save(out, format="JPEG", quality=82, optimize=True)
     except (OSError, Image.DecompressionBombError, ValueError):
-        raise _refuse("file_type", _("Ảnh “%(name)s” bị hỏng hoặc quá lớn, không đọc được.") % {"name": name}, name=name) from None
+        raise _refuse(
+            "file_type", _("Ảnh “%(name)s” bị hỏng hoặc quá lớn, không đọc được.") % {"name": name}, name=name
+        ) from None
     return out.getvalue(), "image/jpeg", "jpg"
 
 
-def attachment_add(*, request: ServiceRequest, upload, by, now: dt.datetime, work_order: WorkOrder | None = None) -> Attachment:
+def attachment_add(
+    *, request: ServiceRequest, upload, by, now: dt.datetime, work_order: WorkOrder | None = None
+) -> Attachment:
     """Store a checked (and for images scaled-down) upload of the request through the default storage."""
     content, content_type, extension = attachment_check(upload=upload)
     original = (getattr(upload, "name", "") or "tep")[-200:]
@@ -449,7 +506,9 @@ def attachment_add(*, request: ServiceRequest, upload, by, now: dt.datetime, wor
         request=request, work_order=work_order, original_name=original, content_type=content_type, size=len(content),
         uploaded_by=by if by is not None and by.pk else None, uploaded_at=now,
     )  # fmt: skip
-    attachment.file.save(f"{request.number}-{secrets.token_hex(4)}.{extension}", ContentFile(content), save=False)
+    attachment.file.save(
+        f"{request.number}-{secrets.token_hex(4)}.{extension}", ContentFile(content), save=False
+    )
     try:
         attachment.save()
     except Exception:
@@ -488,7 +547,9 @@ def survey_answer(*, survey: Survey, score: int, comment: str, now: dt.datetime)
     except (TypeError, ValueError):
         score = 0
     if not 1 <= score <= 5:
-        raise ServiceDeskError("bad_score", _("Hãy chọn một mức từ 1 (rất không hài lòng) đến 5 (rất hài lòng)."))
+        raise ServiceDeskError(
+            "bad_score", _("Hãy chọn một mức từ 1 (rất không hài lòng) đến 5 (rất hài lòng).")
+        )
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         if survey.answered_at is not None:
@@ -532,14 +593,16 @@ def open_request_clocks(*, now: dt.datetime, only_linked: bool = False) -> dict[
                CASE WHEN r.extra_works AND t.extended_promise_amount IS NOT NULL THEN t.extended_promise_amount
                     ELSE t.promise_amount END,
                CASE WHEN t.promise_unit = %s THEN 1 ELSE 0 END,
-               {_epoch_minutes_sql('r.due_at')}, {_epoch_minutes_sql('r.warn_at')}
+               {_epoch_minutes_sql("r.due_at")}, {_epoch_minutes_sql("r.warn_at")}
         FROM {table} r JOIN {types} t ON t.id = r.request_type_id
         LEFT JOIN {outages} o ON o.id = r.outage_id
         WHERE r.state IN ({placeholders}) {linked}
         ORDER BY r.id
     """  # noqa: S608 - table names and placeholders only
     rows = fetch_int_matrix(sql=sql, params=[PromiseUnit.WORKING_HOURS, *OPEN_STATES], columns=7)
-    ids, teams, opened, amount, unit, due_stored, warn_stored = rows.T if len(rows) else np.zeros((7, 0), dtype=np.int64)
+    ids, teams, opened, amount, unit, due_stored, warn_stored = (
+        rows.T if len(rows) else np.zeros((7, 0), dtype=np.int64)
+    )
     if len(ids):
         first = clock.from_minutes(int(opened.min()))
         calendar = business_calendar(years=_years_around([first, now]))
@@ -547,7 +610,14 @@ def open_request_clocks(*, now: dt.datetime, only_linked: bool = False) -> dict[
                                     warn_fraction=settings.GRIDCARE_SERVICEDESK_WARN_FRACTION)  # fmt: skip
     else:
         due, warn = due_stored, warn_stored
-    return {"ids": ids, "teams": teams, "due": due, "warn": warn, "due_stored": due_stored, "warn_stored": warn_stored}
+    return {
+        "ids": ids,
+        "teams": teams,
+        "due": due,
+        "warn": warn,
+        "due_stored": due_stored,
+        "warn_stored": warn_stored,
+    }
 
 
 def clocks_recompute(*, now: dt.datetime, only_linked: bool = False) -> int:
@@ -561,7 +631,11 @@ def clocks_recompute(*, now: dt.datetime, only_linked: bool = False) -> int:
     moved = (clocks["due"] != clocks["due_stored"]) | (clocks["warn"] != clocks["warn_stored"])
     ids, due, warn = (clocks[k][moved].tolist() for k in ("ids", "due", "warn"))
     table = ServiceRequest._meta.db_table
-    with transaction.atomic(), acting_as(reason="servicedesk.clocks_recompute"), connection.cursor() as cursor:
+    with (
+        transaction.atomic(),
+        acting_as(reason="servicedesk.clocks_recompute"),
+        connection.cursor() as cursor,
+    ):
         if not ids:
             pass
         elif connection.vendor == "postgresql":
@@ -575,7 +649,10 @@ def clocks_recompute(*, now: dt.datetime, only_linked: bool = False) -> int:
             adapt = connection.ops.adapt_datetimefield_value
             cursor.executemany(
                 f"UPDATE {table} SET due_at = %s, warn_at = %s WHERE id = %s",  # noqa: S608
-                [(adapt(clock.from_minutes(d)), adapt(clock.from_minutes(w)), i) for i, d, w in zip(ids, due, warn, strict=True)],
+                [
+                    (adapt(clock.from_minutes(d)), adapt(clock.from_minutes(w)), i)
+                    for i, d, w in zip(ids, due, warn, strict=True)
+                ],
             )
     return len(ids)
 
@@ -660,7 +737,9 @@ def _alerts_insert(*, kind: str, moment_column: str, now: dt.datetime) -> list[t
         new = [row[0] for row in cursor.fetchall()]
     teams = {}
     for chunk in range(0, len(new), 500):
-        teams.update(ServiceRequest.objects.filter(pk__in=new[chunk:chunk + 500]).values_list("pk", "team_id"))
+        teams.update(
+            ServiceRequest.objects.filter(pk__in=new[chunk : chunk + 500]).values_list("pk", "team_id")
+        )
     return [(pk, teams[pk]) for pk in new]
 
 
@@ -716,17 +795,23 @@ def _tell_teams(*, teams: dict[int, _TeamAlerts], now: dt.datetime) -> None:
             continue
         addresses = list(
             StaffMembership.objects.filter(unit__path__startswith=unit.path, user__is_active=True)
-            .exclude(user__email="").values_list("user__email", flat=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
         )
         if not addresses:
             continue
         body = [str(_("Đội %(team)s có yêu cầu sắp quá hạn hoặc đã quá hạn:") % {"team": unit.name})]
-        for count, ids, label in ((found.breached, found.breached_ids, _("Đã quá hạn")), (found.warned, found.warned_ids, _("Sắp quá hạn"))):
+        for count, ids, label in (
+            (found.breached, found.breached_ids, _("Đã quá hạn")),
+            (found.warned, found.warned_ids, _("Sắp quá hạn")),
+        ):
             if count:
                 shown = ", ".join(numbers.get(i, str(i)) for i in ids)
                 more = count - len(ids)
                 body.append(f"{label} ({count}): {shown}" + (f" … +{more}" if more > 0 else ""))
-        subject = str(_("[gridcare] %(count)s yêu cầu cần xử lý gấp") % {"count": found.warned + found.breached})
+        subject = str(
+            _("[gridcare] %(count)s yêu cầu cần xử lý gấp") % {"count": found.warned + found.breached}
+        )
         text = "\n".join(body)
 
         def send(subject=subject, text=text, addresses=addresses):
@@ -759,7 +844,11 @@ def _naive_deadline(*, request: ServiceRequest, calendar: clock.Calendar) -> tup
         return calendar.weekmask[day.weekday()] == "1" and day not in off
 
     kind = request.request_type
-    amount = kind.extended_promise_amount if request.extra_works and kind.extended_promise_amount else kind.promise_amount
+    amount = (
+        kind.extended_promise_amount
+        if request.extra_works and kind.extended_promise_amount
+        else kind.promise_amount
+    )
     day = local.date()
     if kind.promise_unit == PromiseUnit.WORKING_DAYS:
         while not working(day):

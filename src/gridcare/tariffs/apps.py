@@ -7,4 +7,11 @@ class TariffsConfig(AppConfig):
     label = "tariffs"
     verbose_name = _("Biểu giá điện")
     # Every change of these rows is audited by database triggers (gridcare.core.audit_triggers, docs/audit.md).
-    audited_models = ("TariffVersion", "TierPrice", "TimeOfUsePrice", "TimeOfUseSchedule", "TimeOfUseWindow", "VatRate")
+    audited_models = (
+        "TariffVersion",
+        "TierPrice",
+        "TimeOfUsePrice",
+        "TimeOfUseSchedule",
+        "TimeOfUseWindow",
+        "VatRate",
+    )

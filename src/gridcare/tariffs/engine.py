@@ -109,7 +109,11 @@ class Version:
 
     def __post_init__(self):
         if self.method == TIERED:
-            if not self.tiers or self.tiers[-1][0] is not None or any(lim is None for lim, _ in self.tiers[:-1]):
+            if (
+                not self.tiers
+                or self.tiers[-1][0] is not None
+                or any(lim is None for lim, _ in self.tiers[:-1])
+            ):
                 raise ValueError(f"{self.decision}: every tier but the last needs a limit, the last none")
         elif self.method != TIME_OF_USE:
             raise ValueError(f"unknown method {self.method!r}")
@@ -237,7 +241,9 @@ def price_one(
     lines: list[Line] = []
     vat_parts: list[VatPart] = []
     decisions: list[str] = []
-    for part_from, part_to, version, vat in _parts(catalogue=catalogue, purpose=purpose, start=start, end=end):
+    for part_from, part_to, version, vat in _parts(
+        catalogue=catalogue, purpose=purpose, start=start, end=end
+    ):
         n = (part_to - part_from).days
         part_kwh = round_half_up(left_kwh * n, left_days)
         part_registers = [round_half_up(r * n, left_days) for r in left_registers]
@@ -271,7 +277,9 @@ def price_one(
         round_half_up(sum(p.subtotal for p in vat_parts if p.basis_points == bp) * bp, 10_000)
         for bp in {p.basis_points for p in vat_parts}
     )
-    return Quote(start, end, days, tuple(lines), tuple(vat_parts), subtotal, vat, subtotal + vat, tuple(decisions))
+    return Quote(
+        start, end, days, tuple(lines), tuple(vat_parts), subtotal, vat, subtotal + vat, tuple(decisions)
+    )
 
 
 # --- many accounts -------------------------------------------------------------------------------------
@@ -309,12 +317,16 @@ def compile_catalogue(catalogue: Catalogue) -> CompiledCatalogue:
         for (voltage, period), price in v.tou_prices.items():
             tou_price[i, VOLTAGES.index(voltage), PERIODS.index(period)] = price
     starts, ends, seg_versions, seg_vats, offsets = [], [], [], [], [0]
-    vat_cuts = {d.toordinal() for r in catalogue.vat_rates for d in (r.active_from, r.active_to) if d is not None}
+    vat_cuts = {
+        d.toordinal() for r in catalogue.vat_rates for d in (r.active_from, r.active_to) if d is not None
+    }
     for purpose in PURPOSES:
         mine = [i for i, v in enumerate(versions) if v.purpose == purpose]
         cuts = set(vat_cuts)
         for i in mine:
-            cuts.update(d.toordinal() for d in (versions[i].active_from, versions[i].active_to) if d is not None)
+            cuts.update(
+                d.toordinal() for d in (versions[i].active_from, versions[i].active_to) if d is not None
+            )
         bounds = [_FAR_PAST, *sorted(cuts), _FAR_FUTURE]
         segments: list[list[int]] = []
         for lo, hi in zip(bounds, bounds[1:], strict=False):
@@ -416,7 +428,9 @@ def _price_chunk(
     groups = np.unique(n_parts)
     if len(groups) <= 1:
         k_max = int(groups[0]) if n else 1
-        return _price_parts(cat, k_max, first, n_parts, account, start, days, kwh, registers, households, voltage)
+        return _price_parts(
+            cat, k_max, first, n_parts, account, start, days, kwh, registers, households, voltage
+        )
     # Most periods cross no change: price each part count on its own so that one-part accounts do not
     # carry the empty second part of the few that cross a change, then merge back in account order.
     rows = [np.flatnonzero(n_parts == k_max) for k_max in groups]
@@ -428,7 +442,9 @@ def _price_chunk(
     line_row = np.concatenate([r[p.line_row] for r, p in zip(rows, priced, strict=True)])
     order = np.argsort(line_row, kind="stable")  # a merge of sorted runs
     merged = {
-        name: np.concatenate([getattr(p, name) for p in priced])[order] for name in _LINE_FIELDS if name != "line_row"
+        name: np.concatenate([getattr(p, name) for p in priced])[order]
+        for name in _LINE_FIELDS
+        if name != "line_row"
     }
     per_account = {}
     for name in ("subtotal", "vat", "total", "unpriced"):
@@ -487,7 +503,9 @@ def _price_parts(
     # Tiers: prorated limits, then what falls between each tier's lower and upper bound.
     divisor = cat.version_divisor[v]
     if (divisor == DIVISOR_PRECEDING_MONTH).any():
-        divisor = np.where(divisor == DIVISOR_PRECEDING_MONTH, _preceding_month_days_array(end)[:, None], divisor)
+        divisor = np.where(
+            divisor == DIVISOR_PRECEDING_MONTH, _preceding_month_days_array(end)[:, None], divisor
+        )
     monthly = cat.tier_limit[v]  # (n, K, T)
     unlimited = monthly == _NO_LIMIT
     limit = _round_half_up_array(
@@ -582,7 +600,10 @@ def price_many(
     ]  # fmt: skip
     if len(chunks) == 1:
         return chunks[0]
-    fields = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in PricedAccounts.__dataclass_fields__}
+    fields = {
+        name: np.concatenate([getattr(c, name) for c in chunks])
+        for name in PricedAccounts.__dataclass_fields__
+    }
     fields["line_row"] = np.concatenate([c.line_row + i for c, i in zip(chunks, offsets, strict=True)])
     return PricedAccounts(**fields)
 
@@ -610,7 +631,9 @@ def time_of_use_slots(*, schedules: tuple[TimeOfUseSchedule, ...], day: dt.date)
     The schedule in force that day applies; Sunday has its own windows (no peak), every other day the
     Monday–Saturday ones. An `ends_at` of 00:00 is midnight at the end of the day.
     """
-    schedule = next((s for s in sorted(schedules, key=lambda s: s.active_from, reverse=True) if s.covers(day)), None)
+    schedule = next(
+        (s for s in sorted(schedules, key=lambda s: s.active_from, reverse=True) if s.covers(day)), None
+    )
     slots: list[str | None] = [None] * SLOTS_PER_DAY
     if schedule is None:
         return tuple(slots)

@@ -66,17 +66,23 @@ class TariffVersion(models.Model):
         verbose_name = _("biểu giá (phiên bản)")
         verbose_name_plural = _("biểu giá (phiên bản)")
         constraints = [
-            models.UniqueConstraint(fields=["purpose", "active_from"], name="tariff_version_one_start_per_purpose"),
+            models.UniqueConstraint(
+                fields=["purpose", "active_from"], name="tariff_version_one_start_per_purpose"
+            ),
             models.CheckConstraint(
                 condition=models.Q(active_to__isnull=True) | models.Q(active_to__gt=models.F("active_from")),
                 name="tariff_version_range_valid",
             ),
-            models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values), name="tariff_version_purpose_known"),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=Purpose.values), name="tariff_version_purpose_known"
+            ),
             # One version per purpose on any day: the engine takes the version that covers a day.
             PostgresExclusionConstraint(
                 name=TARIFF_VERSION_NO_OVERLAP,
-                expressions=[("purpose", RangeOperators.EQUAL),
-                             (DateRange("active_from", "active_to"), RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("purpose", RangeOperators.EQUAL),
+                    (DateRange("active_from", "active_to"), RangeOperators.OVERLAPS),
+                ],
             ),  # fmt: skip
         ]
 
@@ -90,7 +96,10 @@ class TierPrice(models.Model):
     version = models.ForeignKey(TariffVersion, on_delete=models.CASCADE, related_name="tiers")
     position = models.PositiveSmallIntegerField(_("bậc"))
     limit_kwh = models.PositiveIntegerField(
-        _("định mức tháng mỗi hộ (kWh)"), null=True, blank=True, help_text=_("Để trống ở bậc cuối (không giới hạn).")
+        _("định mức tháng mỗi hộ (kWh)"),
+        null=True,
+        blank=True,
+        help_text=_("Để trống ở bậc cuối (không giới hạn)."),
     )
     unit_price = models.PositiveIntegerField(_("đơn giá (đồng/kWh, chưa VAT)"))
 
@@ -101,7 +110,8 @@ class TierPrice(models.Model):
             models.UniqueConstraint(fields=["version", "position"], name="tier_price_unique_position"),
             models.CheckConstraint(condition=models.Q(position__gte=1), name="tier_price_position_from_one"),
             models.CheckConstraint(
-                condition=models.Q(limit_kwh__isnull=True) | models.Q(limit_kwh__gt=0), name="tier_price_limit_positive"
+                condition=models.Q(limit_kwh__isnull=True) | models.Q(limit_kwh__gt=0),
+                name="tier_price_limit_positive",
             ),
         ]
 
@@ -121,9 +131,15 @@ class TimeOfUsePrice(models.Model):
         verbose_name = _("giá theo khung giờ")
         verbose_name_plural = _("giá theo khung giờ")
         constraints = [
-            models.UniqueConstraint(fields=["version", "voltage", "period"], name="tou_price_unique_voltage_period"),
-            models.CheckConstraint(condition=models.Q(voltage__in=Voltage.values), name="tou_price_voltage_known"),
-            models.CheckConstraint(condition=models.Q(period__in=TimeOfUsePeriod.values), name="tou_price_period_known"),
+            models.UniqueConstraint(
+                fields=["version", "voltage", "period"], name="tou_price_unique_voltage_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(voltage__in=Voltage.values), name="tou_price_voltage_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period__in=TimeOfUsePeriod.values), name="tou_price_period_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,7 +220,8 @@ class VatRate(models.Model):
             ),
             # One rate on any day.
             PostgresExclusionConstraint(
-                name=VAT_RATE_NO_OVERLAP, expressions=[(DateRange("active_from", "active_to"), RangeOperators.OVERLAPS)]
+                name=VAT_RATE_NO_OVERLAP,
+                expressions=[(DateRange("active_from", "active_to"), RangeOperators.OVERLAPS)],
             ),
         ]
 

@@ -143,13 +143,24 @@ def time_of_use_schedules(*, first_day: dt.date, last_day: dt.date) -> tuple[eng
         TimeOfUseWindow.objects.filter(schedule__active_from__lte=last_day)
         .filter(Q(schedule__active_to__isnull=True) | Q(schedule__active_to__gt=first_day))
         .order_by("schedule__active_from", "schedule_id", "days", "starts_at", "pk")
-        .values_list("schedule_id", "schedule__active_from", "schedule__active_to", "days", "period", "starts_at", "ends_at")
+        .values_list(
+            "schedule_id",
+            "schedule__active_from",
+            "schedule__active_to",
+            "days",
+            "period",
+            "starts_at",
+            "ends_at",
+        )
     )
     by_schedule: dict[int, tuple[dt.date, dt.date | None, list]] = {}
     for schedule_id, active_from, active_to, days, period, starts_at, ends_at in windows:
-        by_schedule.setdefault(schedule_id, (active_from, active_to, []))[2].append((days, period, starts_at, ends_at))
+        by_schedule.setdefault(schedule_id, (active_from, active_to, []))[2].append(
+            (days, period, starts_at, ends_at)
+        )
     return tuple(
-        engine.TimeOfUseSchedule(active_from=a, active_to=b, windows=tuple(w)) for a, b, w in by_schedule.values()
+        engine.TimeOfUseSchedule(active_from=a, active_to=b, windows=tuple(w))
+        for a, b, w in by_schedule.values()
     )
 
 

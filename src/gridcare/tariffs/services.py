@@ -70,7 +70,8 @@ def tiers_validate(
         return
     if not tiers or tiers[-1][0] is not None or any(limit is None for limit, _price in tiers[:-1]):
         raise ValidationError(
-            _("Mỗi bậc phải có định mức, trừ bậc cuối cùng (để trống = không giới hạn)."), code="tiers_invalid"
+            _("Mỗi bậc phải có định mức, trừ bậc cuối cùng (để trống = không giới hạn)."),
+            code="tiers_invalid",
         )
 
 
@@ -79,15 +80,20 @@ def tou_prices_validate(*, method: str, prices: Iterable[tuple[str, str]]) -> No
     prices = list(prices)
     if method != PricingMethod.TIME_OF_USE:
         if prices:
-            raise ValidationError(_("Biểu giá bậc thang không có giá theo khung giờ."), code="tou_not_allowed")
+            raise ValidationError(
+                _("Biểu giá bậc thang không có giá theo khung giờ."), code="tou_not_allowed"
+            )
         return
     voltages = sorted({voltage for voltage, _period in prices})
     if not voltages:
-        raise ValidationError(_("Biểu giá theo khung giờ cần giá cho từng cấp điện áp."), code="tou_prices_missing")
+        raise ValidationError(
+            _("Biểu giá theo khung giờ cần giá cho từng cấp điện áp."), code="tou_prices_missing"
+        )
     for voltage in voltages:
         if {period for v, period in prices if v == voltage} != set(TimeOfUsePeriod.values):
             raise ValidationError(
-                _("Cấp điện áp %(voltage)s cần đủ giá cao điểm, bình thường và thấp điểm.") % {"voltage": voltage},
+                _("Cấp điện áp %(voltage)s cần đủ giá cao điểm, bình thường và thấp điểm.")
+                % {"voltage": voltage},
                 code="tou_prices_incomplete",
             )
 
@@ -114,7 +120,10 @@ def tariff_version_dates_validate(
 def _predecessor_close(*, version: TariffVersion, user: Any) -> None:
     """Close the open-ended version this one follows; refuse any other overlap."""
     for other in tariff_version_dates_validate(
-        purpose=version.purpose, active_from=version.active_from, active_to=version.active_to, exclude_pk=version.pk
+        purpose=version.purpose,
+        active_from=version.active_from,
+        active_to=version.active_to,
+        exclude_pk=version.pk,
     ):
         other.active_to = version.active_from
         with acting_as(user=user, reason="tariff_version_successor"):  # the audit trigger records the row
@@ -144,7 +153,10 @@ def vat_rate_dates_validate(
         else:
             raise ValidationError(
                 _("Khoảng ngày trùng với thuế suất %(rate)s%% áp dụng từ %(start)s.")
-                % {"rate": f"{other.rate_percent:.2f}".rstrip("0").rstrip("."), "start": other.active_from.strftime("%d/%m/%Y")},
+                % {
+                    "rate": f"{other.rate_percent:.2f}".rstrip("0").rstrip("."),
+                    "start": other.active_from.strftime("%d/%m/%Y"),
+                },
                 code="overlap",
             )
     return to_close
@@ -154,7 +166,9 @@ def vat_rate_dates_validate(
 def vat_rate_save(*, rate: VatRate, user: Any = None) -> VatRate:
     """Save a VAT rate (new or changed), closing the open-ended rate it follows; refuse any other overlap."""
     _catalogue_write_lock(model=VatRate)
-    for other in vat_rate_dates_validate(active_from=rate.active_from, active_to=rate.active_to, exclude_pk=rate.pk):
+    for other in vat_rate_dates_validate(
+        active_from=rate.active_from, active_to=rate.active_to, exclude_pk=rate.pk
+    ):
         other.active_to = rate.active_from
         with acting_as(user=user, reason="vat_rate_successor"):  # the audit trigger records the row
             other.save(update_fields=["active_to"])

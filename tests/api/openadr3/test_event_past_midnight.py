@@ -30,7 +30,9 @@ def tonight(world):
     event = services.event_call(user=superuser("r-night"), programme=prog, name="Giảm tải đêm", starts_at=starts_at,
                                 ends_at=ends_at, target_kw=400, now=timezone.now())  # fmt: skip
     now = dt.datetime.now(dt.UTC)
-    _ven, client_id, secret = services.ven_register(user=superuser("r-ven"), account=factory, ven_name="EMS-NIGHT", now=now)
+    _ven, client_id, secret = services.ven_register(
+        user=superuser("r-ven"), account=factory, ven_name="EMS-NIGHT", now=now
+    )
     token, _ttl = services.ven_token_issue(client_id=client_id, client_secret=secret, now=now)
     return {"event": event, "factory": factory, "day": day, "auth": {"HTTP_AUTHORIZATION": f"Bearer {token}"}}
 
@@ -49,10 +51,15 @@ def test_the_ven_opts_out_before_the_evening(client, tonight):
     report = {"programID": str(event.programme_id), "eventID": str(event.pk), "clientName": "EMS-NIGHT", "reportName": "answer",
               "resources": [{"resourceName": "MAIN", "intervals": [
                   {"id": 0, "payloads": [{"type": "OPT_STATUS", "values": ["OPT_OUT"]}]}]}]}  # fmt: skip
-    made = client.post(f"{BASE}/reports", data=json.dumps(report), content_type="application/json", **tonight["auth"])
+    made = client.post(
+        f"{BASE}/reports", data=json.dumps(report), content_type="application/json", **tonight["auth"]
+    )
     assert made.status_code == 201, made.content
     participant = event.participants.get()
-    assert participant.response == EventParticipant.Response.OPTED_OUT and participant.response_channel == "openadr"
+    assert (
+        participant.response == EventParticipant.Response.OPTED_OUT
+        and participant.response_channel == "openadr"
+    )
 
 
 def test_the_customer_api_gives_the_end_on_the_next_day(tonight):

@@ -47,7 +47,15 @@ def _client_python() -> Path:
     shutil.rmtree(VENV, ignore_errors=True)
     python312 = shutil.which("python3.12")
     subprocess.run([python312, "-m", "venv", str(VENV)], check=True, env=env, timeout=120)  # noqa: S603 (fixed arguments)
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"openadr3-client=={CLIENT_VERSION}"]
+    pip = [
+        str(python),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        f"openadr3-client=={CLIENT_VERSION}",
+    ]
     subprocess.run(pip, check=True, timeout=600)  # noqa: S603 (fixed arguments)
     (VENV / ".installed").write_text(CLIENT_VERSION)
     return python
@@ -82,7 +90,9 @@ def _slot(days: int, hour: int) -> dt.datetime:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_third_party_ven_reads_events_answers_them_and_hears_of_new_ones(live_server, world, settings, webhook_receiver):
+def test_a_third_party_ven_reads_events_answers_them_and_hears_of_new_ones(
+    live_server, world, settings, webhook_receiver
+):
     settings.GRIDCARE_OPENADR_PRIVATE_CALLBACKS = True  # the receiver listens on 127.0.0.1
     python = _client_python()
     callback_url, received = webhook_receiver
@@ -90,14 +100,18 @@ def test_a_third_party_ven_reads_events_answers_them_and_hears_of_new_ones(live_
     prog = programme(world, code="DR-OADR", min_annual_kwh=0, requires_interval_meter=False)
     factory = large_account(world, name="Nhà máy Giấy Sông Hậu")
     today = timezone.now().astimezone(BUSINESS_TZ).date()
-    services.enrolment_create(user=root, programme=prog, account=factory, commitment_kw=800, today=today - dt.timedelta(days=60))
+    services.enrolment_create(
+        user=root, programme=prog, account=factory, commitment_kw=800, today=today - dt.timedelta(days=60)
+    )
     now = timezone.now()
     first = services.event_call(user=root, programme=prog, name="Sự kiện 1", starts_at=_slot(1, 17), ends_at=_slot(1, 19),
                                 target_kw=5000, now=now)  # fmt: skip
     second = services.event_call(user=root, programme=prog, name="Sự kiện 2", starts_at=_slot(2, 10), ends_at=_slot(2, 11),
                                  target_kw=5000, now=now)  # fmt: skip
     run_queued_tasks()  # their webhooks go nowhere: nobody has subscribed yet
-    ven, client_id, secret = services.ven_register(user=root, account=factory, ven_name="EMS-SONG-HAU", now=now)
+    ven, client_id, secret = services.ven_register(
+        user=root, account=factory, ven_name="EMS-SONG-HAU", now=now
+    )
 
     run = subprocess.run(  # noqa: S603 (our script, the test's own arguments)
         [str(python), str(SCRIPT), f"{live_server.url}/openadr3/3.0.1", client_id, secret, callback_url,

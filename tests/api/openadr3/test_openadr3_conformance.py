@@ -29,8 +29,12 @@ def ven_world(world):
     enrol(prog, factory)
     event = call(prog)
     now = local(EVENT_DAY, 9)
-    ven, client_id, secret = services.ven_register(user=superuser("root-spec"), account=factory, ven_name="EMS-SPEC", now=now)
-    token, _ttl = services.ven_token_issue(client_id=client_id, client_secret=secret, now=dt.datetime.now(dt.UTC))
+    ven, client_id, secret = services.ven_register(
+        user=superuser("root-spec"), account=factory, ven_name="EMS-SPEC", now=now
+    )
+    token, _ttl = services.ven_token_issue(
+        client_id=client_id, client_secret=secret, now=dt.datetime.now(dt.UTC)
+    )
     resource = services.ven_resource_save(ven=ven, resource_name="BOILER", attributes=[], targets=[], now=now)
     subscription = services.ven_subscription_save(
         ven=ven, client_name="EMS-SPEC", programme=prog, now=now, targets=[],
@@ -57,9 +61,15 @@ def test_the_vtn_answers_as_the_openadr_specification_says(wsgi_app, ven_world):
                 max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
             )  # fmt: skip
-            @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters=path_parameters))
+            @given(
+                case=operation.as_strategy(
+                    generation_mode=GenerationMode.POSITIVE, path_parameters=path_parameters
+                )
+            )
             def run(case):
-                statuses.append(case.call_and_validate(headers=ven_world["headers"], checks=CHECKS).status_code)
+                statuses.append(
+                    case.call_and_validate(headers=ven_world["headers"], checks=CHECKS).status_code
+                )
 
             try:
                 run()

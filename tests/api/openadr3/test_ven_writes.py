@@ -17,7 +17,9 @@ BASE = "/openadr3/3.0.1"
 
 def _ven(prog, account, name):
     now = dt.datetime.now(dt.UTC)
-    ven, client_id, secret = services.ven_register(user=superuser(f"root-{name}"), account=account, ven_name=name, now=now)
+    ven, client_id, secret = services.ven_register(
+        user=superuser(f"root-{name}"), account=account, ven_name=name, now=now
+    )
     token, _ttl = services.ven_token_issue(client_id=client_id, client_secret=secret, now=now)
     return ven, {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
@@ -26,7 +28,10 @@ def _ven(prog, account, name):
 def two_vens(world, settings):
     settings.GRIDCARE_OPENADR_PRIVATE_CALLBACKS = True  # callbacks on this machine
     prog = programme(world, code="DR-W")
-    mine, theirs = large_account(world), large_account(world, name="Công ty Dệt Nam Định", phone="+84912000111")
+    mine, theirs = (
+        large_account(world),
+        large_account(world, name="Công ty Dệt Nam Định", phone="+84912000111"),
+    )
     enrol(prog, mine)
     enrol(prog, theirs)
     event = call(prog)
@@ -35,18 +40,32 @@ def two_vens(world, settings):
 
 def _send(client, method, path, headers, body=None):
     call_ = getattr(client, method)
-    return call_(f"{BASE}/{path}", data=json.dumps(body) if body is not None else None, content_type="application/json", **headers)
+    return call_(
+        f"{BASE}/{path}",
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        **headers,
+    )
 
 
 def test_a_ven_writes_its_reports_subscriptions_own_ven_and_resources(client, two_vens):
     prog, event, (ven, auth), _other = two_vens
     hook = {"objects": ["EVENT"], "operations": ["CREATE"], "callbackUrl": "http://127.0.0.1:9/cb"}
-    made = _send(client, "post", "subscriptions", auth, {"clientName": "EMS-MINE", "programID": str(prog.pk), "objectOperations": [hook]})
+    made = _send(
+        client,
+        "post",
+        "subscriptions",
+        auth,
+        {"clientName": "EMS-MINE", "programID": str(prog.pk), "objectOperations": [hook]},
+    )
     assert made.status_code == 201, made.content
     sub_id = made.json()["id"]
     changed = _send(client, "put", f"subscriptions/{sub_id}", auth,
                     {"clientName": "EMS-MINE", "programID": str(prog.pk), "objectOperations": [{**hook, "operations": ["CREATE", "DELETE"]}]})  # fmt: skip
-    assert changed.status_code == 200 and changed.json()["objectOperations"][0]["operations"] == ["CREATE", "DELETE"]
+    assert changed.status_code == 200 and changed.json()["objectOperations"][0]["operations"] == [
+        "CREATE",
+        "DELETE",
+    ]
 
     report = {"programID": str(prog.pk), "eventID": str(event.pk), "clientName": "EMS-MINE", "reportName": "answer",
               "resources": [{"resourceName": "MAIN", "intervals": [
@@ -54,20 +73,41 @@ def test_a_ven_writes_its_reports_subscriptions_own_ven_and_resources(client, tw
     made = _send(client, "post", "reports", auth, report)
     assert made.status_code == 201, made.content
     report_id = made.json()["id"]
-    assert _send(client, "put", f"reports/{report_id}", auth, {**report, "reportName": "answer-2"}).status_code == 200
+    assert (
+        _send(client, "put", f"reports/{report_id}", auth, {**report, "reportName": "answer-2"}).status_code
+        == 200
+    )
     assert VenReport.objects.get(pk=report_id).report_name == "answer-2"
 
-    own = _send(client, "put", f"vens/{ven.pk}", auth, {"venName": "EMS-MINE", "attributes": [{"type": "LOCATION", "values": ["Hải Phòng"]}]})
-    assert own.status_code == 200 and own.json()["attributes"] == [{"type": "LOCATION", "values": ["Hải Phòng"]}]
-    made = _send(client, "post", f"vens/{ven.pk}/resources", auth, {"resourceName": "FURNACE", "venID": str(ven.pk)})
+    own = _send(
+        client,
+        "put",
+        f"vens/{ven.pk}",
+        auth,
+        {"venName": "EMS-MINE", "attributes": [{"type": "LOCATION", "values": ["Hải Phòng"]}]},
+    )
+    assert own.status_code == 200 and own.json()["attributes"] == [
+        {"type": "LOCATION", "values": ["Hải Phòng"]}
+    ]
+    made = _send(
+        client, "post", f"vens/{ven.pk}/resources", auth, {"resourceName": "FURNACE", "venID": str(ven.pk)}
+    )
     assert made.status_code == 201, made.content
     resource_id = made.json()["id"]
-    assert _send(client, "put", f"vens/{ven.pk}/resources/{resource_id}", auth, {"resourceName": "FURNACE-2"}).status_code == 200
+    assert (
+        _send(
+            client, "put", f"vens/{ven.pk}/resources/{resource_id}", auth, {"resourceName": "FURNACE-2"}
+        ).status_code
+        == 200
+    )
     assert VenResource.objects.get(pk=resource_id).resource_name == "FURNACE-2"
     assert _send(client, "delete", f"vens/{ven.pk}/resources/{resource_id}", auth).status_code == 200
     assert _send(client, "delete", f"reports/{report_id}", auth).status_code == 200
     assert _send(client, "delete", f"subscriptions/{sub_id}", auth).status_code == 200
-    assert not VenResource.objects.filter(pk=resource_id).exists() and not VenSubscription.objects.filter(pk=sub_id).exists()
+    assert (
+        not VenResource.objects.filter(pk=resource_id).exists()
+        and not VenSubscription.objects.filter(pk=sub_id).exists()
+    )
 
 
 def test_another_vens_objects_are_not_found_and_programs_and_events_stay_the_utilitys(client, two_vens):
@@ -85,6 +125,11 @@ def test_another_vens_objects_are_not_found_and_programs_and_events_stay_the_uti
     assert _send(client, "delete", f"vens/{other.pk}/resources/{resource.pk}", auth).status_code == 404
     assert _send(client, "delete", f"subscriptions/{theirs.pk}", auth).status_code == 404
     assert _send(client, "delete", f"reports/{report.pk}", auth).status_code == 404
-    assert VenSubscription.objects.filter(pk=theirs.pk).exists() and VenResource.objects.filter(pk=resource.pk).exists()
-    assert _send(client, "post", "events", auth, {"programID": str(prog.pk), "intervals": []}).status_code == 403
+    assert (
+        VenSubscription.objects.filter(pk=theirs.pk).exists()
+        and VenResource.objects.filter(pk=resource.pk).exists()
+    )
+    assert (
+        _send(client, "post", "events", auth, {"programID": str(prog.pk), "intervals": []}).status_code == 403
+    )
     assert _send(client, "delete", f"programs/{prog.pk}", auth).status_code == 403

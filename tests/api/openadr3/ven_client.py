@@ -21,8 +21,12 @@ from openadr3_client.version import OADRVersion  # noqa: E402
 
 def main(base_url, client_id, client_secret, callback_url, opt_out_event, opt_in_event):
     client = VirtualEndNodeHttpClientFactory.create_http_ven_client(
-        vtn_base_url=base_url, client_id=client_id, client_secret=client_secret, token_url=f"{base_url}/auth/token",
-        scopes=["read_all", "write_reports", "write_subscriptions"], version=OADRVersion.OADR_301,
+        vtn_base_url=base_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        token_url=f"{base_url}/auth/token",
+        scopes=["read_all", "write_reports", "write_subscriptions"],
+        version=OADRVersion.OADR_301,
     )
     vens = client.vens.get_vens(ven_name=None, target=None, pagination=None)
     programs = client.programs.get_programs(target=None, pagination=None)
@@ -30,9 +34,16 @@ def main(base_url, client_id, client_secret, callback_url, opt_out_event, opt_in
     by_id = {e.id: e for e in events}
     subscription = client.subscriptions.create_subscription(
         NewSubscription(
-            client_name=vens[0].ven_name, program_id=programs[0].id,
-            object_operations=(ObjectOperation(objects=("EVENT",), operations=("POST", "PUT"), callback_url=callback_url,
-                                               bearer_token="ven-callback-secret"),),
+            client_name=vens[0].ven_name,
+            program_id=programs[0].id,
+            object_operations=(
+                ObjectOperation(
+                    objects=("EVENT",),
+                    operations=("POST", "PUT"),
+                    callback_url=callback_url,
+                    bearer_token="ven-callback-secret",
+                ),
+            ),
         )
     )
     answers = []
@@ -41,27 +52,43 @@ def main(base_url, client_id, client_secret, callback_url, opt_out_event, opt_in
         start = event.interval_period.start
         report = client.reports.create_report(
             NewReport(
-                program_id=event.program_id, event_id=event.id, client_name=vens[0].ven_name,
+                program_id=event.program_id,
+                event_id=event.id,
+                client_name=vens[0].ven_name,
                 report_name=f"answer-{event.id}",
-                resources=(ReportResource(resource_name="FACTORY_MAIN", intervals=(
-                    Interval(id=0, payloads=(ReportPayload(type="OPT_STATUS", values=(status,)),),
-                             interval_period=None),
-                )),),
+                resources=(
+                    ReportResource(
+                        resource_name="FACTORY_MAIN",
+                        intervals=(
+                            Interval(
+                                id=0,
+                                payloads=(ReportPayload(type="OPT_STATUS", values=(status,)),),
+                                interval_period=None,
+                            ),
+                        ),
+                    ),
+                ),
             )
         )
         answers.append({"event": event.id, "status": status, "report": report.id, "start": start.isoformat()})
     reports = client.reports.get_reports(pagination=None, program_id=None, event_id=None, client_name=None)
-    print(json.dumps({
-        "vens": [v.ven_name for v in vens],
-        "programs": [p.program_name for p in programs],
-        "events": sorted(e.id for e in events),
-        "event_payloads": {e.id: [[p.type, list(p.values)] for i in e.intervals for p in i.payloads] for e in events},
-        "event_durations": {e.id: e.interval_period.duration.total_seconds() for e in events},
-        "subscription": subscription.id,
-        "answers": answers,
-        "reports": sorted(r.id for r in reports),
-        "now": dt.datetime.now(dt.UTC).isoformat(),
-    }))
+    print(
+        json.dumps(
+            {
+                "vens": [v.ven_name for v in vens],
+                "programs": [p.program_name for p in programs],
+                "events": sorted(e.id for e in events),
+                "event_payloads": {
+                    e.id: [[p.type, list(p.values)] for i in e.intervals for p in i.payloads] for e in events
+                },
+                "event_durations": {e.id: e.interval_period.duration.total_seconds() for e in events},
+                "subscription": subscription.id,
+                "answers": answers,
+                "reports": sorted(r.id for r in reports),
+                "now": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,12 @@ class Problem(Exception):
 
 
 def problem(status: int, detail: str) -> JsonResponse:
-    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": str(detail)}
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": str(detail),
+    }
     return JsonResponse(body, status=status)
 
 
@@ -64,7 +69,11 @@ def vtn_view(methods: dict[str, Callable]):
             return response
         header = request.headers.get("Authorization", "")
         now = timezone.now()
-        ven = services.ven_for_token(token=header[7:].strip(), now=now) if header[:7].lower() == "bearer " else None
+        ven = (
+            services.ven_for_token(token=header[7:].strip(), now=now)
+            if header[:7].lower() == "bearer "
+            else None
+        )
         if ven is None:
             return problem(403, _("Cần mã truy cập hợp lệ (Authorization: Bearer …) lấy từ auth/token."))
         try:
@@ -111,7 +120,10 @@ def _text(data: dict, name: str, *, required: bool = True, max_length: int = 128
     if value is None and not required:
         return ""
     if not isinstance(value, str) or not (1 <= len(value) <= max_length):
-        raise Problem(400, _("Trường %(name)s phải là chuỗi từ 1 đến %(max)s ký tự.") % {"name": name, "max": max_length})
+        raise Problem(
+            400,
+            _("Trường %(name)s phải là chuỗi từ 1 đến %(max)s ký tự.") % {"name": name, "max": max_length},
+        )
     return value
 
 
@@ -130,7 +142,9 @@ def _forbidden_for_vens(request, *, ven, now, **kwargs):
 
 @functools.cache
 def _definition() -> dict:
-    definition = json.loads((Path(__file__).parent / "data" / "openadr3-3.0.1.json").read_text(encoding="utf-8"))
+    definition = json.loads(
+        (Path(__file__).parent / "data" / "openadr3-3.0.1.json").read_text(encoding="utf-8")
+    )
     definition["servers"] = [{"description": "gridcare", "url": "/openadr3/3.0.1"}]
     return definition
 
@@ -177,7 +191,12 @@ def token(request: HttpRequest):
         return _auth_error("invalid_client", _("client_id hoặc client_secret không đúng."))
     access_token, lifetime = issued
     response = JsonResponse(
-        {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime, "scope": request.POST.get("scope", "")}
+        {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+            "scope": request.POST.get("scope", ""),
+        }
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -216,7 +235,11 @@ def _participants(ven: Ven, events) -> dict:
 def _event_list(request, *, ven, now):
     rows = _events(ven)
     if request.GET.get("programID"):
-        rows = rows.filter(programme_id=_pk(request.GET["programID"])) if request.GET["programID"].isdigit() else rows.none()
+        rows = (
+            rows.filter(programme_id=_pk(request.GET["programID"]))
+            if request.GET["programID"].isdigit()
+            else rows.none()
+        )
     rows = _page(request, list(rows))
     mine = _participants(ven, rows)
     return _json([openadr.event_object(e, mine.get(e.pk)) for e in rows])
@@ -244,8 +267,10 @@ def _report_input(data: dict, ven: Ven) -> dict:
     program_id, event_id = _text(data, "programID"), _text(data, "eventID")
     resources = _list(data, "resources", required=True)
     for resource in resources:
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceName"), str) or not isinstance(
-            resource.get("intervals"), list
+        if (
+            not isinstance(resource, dict)
+            or not isinstance(resource.get("resourceName"), str)
+            or not isinstance(resource.get("intervals"), list)
         ):
             raise Problem(400, _("Mỗi resource cần resourceName và intervals."))
     found = _events(ven).filter(pk=int(event_id) if event_id.isdigit() else 0).first()
@@ -263,7 +288,9 @@ def _report_list(request, *, ven, now):
     rows = _reports(ven)
     for name, field in (("programID", "event__programme_id"), ("eventID", "event_id")):
         if request.GET.get(name):
-            rows = rows.filter(**{field: int(request.GET[name])}) if request.GET[name].isdigit() else rows.none()
+            rows = (
+                rows.filter(**{field: int(request.GET[name])}) if request.GET[name].isdigit() else rows.none()
+            )
     if request.GET.get("clientName"):
         rows = rows.filter(client_name=request.GET["clientName"])
     return _json([openadr.report_object(r) for r in _page(request, list(rows))])
@@ -313,15 +340,23 @@ def _subscription_input(data: dict, ven: Ven) -> dict:
     program_id = _text(data, "programID")
     programme = _programmes(ven).filter(pk=int(program_id) if program_id.isdigit() else 0).first()
     if programme is None:
-        raise Problem(400, _("Chương trình %(program)s không có khách hàng của VEN này.") % {"program": program_id})
+        raise Problem(
+            400, _("Chương trình %(program)s không có khách hàng của VEN này.") % {"program": program_id}
+        )
     operations = _list(data, "objectOperations", required=True)
     for entry in operations:
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), list) for k in ("objects", "operations")):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), list) for k in ("objects", "operations")
+        ):
             raise Problem(400, _("Mỗi objectOperations cần objects, operations và callbackUrl."))
         if not set(entry["objects"]) <= openadr.OBJECT_TYPES or not entry["objects"]:
             raise Problem(400, _("objects chỉ gồm PROGRAM, EVENT, REPORT, SUBSCRIPTION, VEN, RESOURCE."))
-        if not set(entry["operations"]) <= set(openadr.OPERATION_VERBS) | set(openadr.OPERATION_VERBS.values()):
-            raise Problem(400, _("operations chỉ gồm CREATE, UPDATE, DELETE, READ (hoặc POST, PUT, DELETE, GET)."))
+        if not set(entry["operations"]) <= set(openadr.OPERATION_VERBS) | set(
+            openadr.OPERATION_VERBS.values()
+        ):
+            raise Problem(
+                400, _("operations chỉ gồm CREATE, UPDATE, DELETE, READ (hoặc POST, PUT, DELETE, GET).")
+            )
         if not openadr.callback_allowed(entry.get("callbackUrl") or ""):
             raise Problem(400, _("callbackUrl phải là địa chỉ http(s) công khai."))
     return {"client_name": _text(data, "clientName"), "programme": programme, "object_operations": operations,
@@ -331,13 +366,19 @@ def _subscription_input(data: dict, ven: Ven) -> dict:
 def _subscription_list(request, *, ven, now):
     rows = _subscriptions(ven)
     if request.GET.get("programID"):
-        rows = rows.filter(programme_id=int(request.GET["programID"])) if request.GET["programID"].isdigit() else rows.none()
+        rows = (
+            rows.filter(programme_id=int(request.GET["programID"]))
+            if request.GET["programID"].isdigit()
+            else rows.none()
+        )
     if request.GET.get("clientName"):
         rows = rows.filter(client_name=request.GET["clientName"])
     rows = list(rows)
     wanted = request.GET.getlist("objects")
     if wanted:
-        rows = [s for s in rows if any(set(wanted) & set(e.get("objects") or []) for e in s.object_operations)]
+        rows = [
+            s for s in rows if any(set(wanted) & set(e.get("objects") or []) for e in s.object_operations)
+        ]
     return _json([openadr.subscription_object(s) for s in _page(request, rows)])
 
 
@@ -359,7 +400,9 @@ def _subscription_get(request, *, ven, now, object_id):
 
 def _subscription_update(request, *, ven, now, object_id):
     found = _subscription_found(ven, object_id)
-    saved = services.ven_subscription_save(ven=ven, now=now, subscription=found, **_subscription_input(_body(request), ven))
+    saved = services.ven_subscription_save(
+        ven=ven, now=now, subscription=found, **_subscription_input(_body(request), ven)
+    )
     return _json(openadr.subscription_object(saved))
 
 
@@ -371,7 +414,9 @@ def _subscription_delete(request, *, ven, now, object_id):
 
 
 subscriptions = vtn_view({"GET": _subscription_list, "POST": _subscription_create})
-subscription = vtn_view({"GET": _subscription_get, "PUT": _subscription_update, "DELETE": _subscription_delete})
+subscription = vtn_view(
+    {"GET": _subscription_get, "PUT": _subscription_update, "DELETE": _subscription_delete}
+)
 
 
 # --- vens and resources -------------------------------------------------------------------------------------
@@ -405,7 +450,9 @@ def _ven_update(request, *, ven, now, object_id):
     data = _body(request)
     if _text(data, "venName") != own.ven_name:
         raise Problem(409, _("Không đổi được tên VEN đã đăng ký."))
-    saved = services.ven_update(ven=own, attributes=_list(data, "attributes"), targets=_list(data, "targets"), now=now)
+    saved = services.ven_update(
+        ven=own, attributes=_list(data, "attributes"), targets=_list(data, "targets"), now=now
+    )
     return _json(openadr.ven_object(saved))
 
 

@@ -36,8 +36,13 @@ class BillRunForm(forms.ModelForm):
         route = data.get("route")
         # The service refuses too (policy.require); here the refusal is a message on the form.
         if route is None and not policy.may(user=self.user, action="billing.run_all_routes"):
-            self.add_error("route", _("Chỉ nhân viên cấp tổng công ty mới lập hoá đơn cho mọi lộ trình: hãy chọn một lộ trình."))
-        elif route is not None and not policy.may(user=self.user, action="billing.run_route", unit_id=route.unit_id):
+            self.add_error(
+                "route",
+                _("Chỉ nhân viên cấp tổng công ty mới lập hoá đơn cho mọi lộ trình: hãy chọn một lộ trình."),
+            )
+        elif route is not None and not policy.may(
+            user=self.user, action="billing.run_route", unit_id=route.unit_id
+        ):
             self.add_error("route", _("Cần quyền lập hoá đơn cho lộ trình của đơn vị mình."))
         return data
 
@@ -56,7 +61,17 @@ class BillRunSkipInline(admin.TabularInline):
 @admin.register(BillRun, site=admin_site)
 class BillRunAdmin(UnitScopedAdmin):
     form = BillRunForm
-    list_display = ["pk", "period_label", "route", "status", "progress", "bills_created", "bills_held", "accounts_skipped", "created_at"]
+    list_display = [
+        "pk",
+        "period_label",
+        "route",
+        "status",
+        "progress",
+        "bills_created",
+        "bills_held",
+        "accounts_skipped",
+        "created_at",
+    ]
     list_filter = ["status", "period"]
     list_select_related = ["route"]
     readonly_fields = ["status", "progress", "accounts_total", "accounts_done", "bills_created", "bills_held",
@@ -70,7 +85,9 @@ class BillRunAdmin(UnitScopedAdmin):
 
     @admin.display(description=_("Tiến độ"))
     def progress(self, obj):
-        return format_html('<progress max="100" value="{}"></progress> {}%', obj.progress_percent, obj.progress_percent)
+        return format_html(
+            '<progress max="100" value="{}"></progress> {}%', obj.progress_percent, obj.progress_percent
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -88,7 +105,9 @@ class BillRunAdmin(UnitScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        run = services.bill_run_create(period=obj.period, route=obj.route, user=request.user, now=timezone.now())
+        run = services.bill_run_create(
+            period=obj.period, route=obj.route, user=request.user, now=timezone.now()
+        )
         obj.pk = run.pk
         transaction.on_commit(lambda: tasks.bill_run_execute_task.enqueue(run.pk))
         messages.info(request, _("Đợt lập hoá đơn đã được đưa vào hàng đợi; trang này cho thấy tiến độ."))
@@ -102,7 +121,17 @@ class BillRunAdmin(UnitScopedAdmin):
 
 class BillLineInline(admin.TabularInline):
     model = BillLine
-    fields = ["position", "part_from", "part_to", "tier", "period", "limit_kwh", "kwh", "unit_price_vnd", "amount_vnd"]
+    fields = [
+        "position",
+        "part_from",
+        "part_to",
+        "tier",
+        "period",
+        "limit_kwh",
+        "kwh",
+        "unit_price_vnd",
+        "amount_vnd",
+    ]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -139,6 +168,7 @@ class BillAdmin(UnitScopedAdmin):
         if by_number.exists():
             return by_number, False
         return queryset.filter(account_search_q(term, account_path="account__")), False
+
     raw_id_fields = ["account", "run", "start_reading", "end_reading", "refers_to", "replaces"]
     inlines = [BillLineInline]
     actions = ["release_selected"]
@@ -188,9 +218,17 @@ class BillAdmin(UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/document/", self.admin_site.admin_view(self.document_view), name="billing_bill_document"),
+            path(
+                "<int:pk>/document/",
+                self.admin_site.admin_view(self.document_view),
+                name="billing_bill_document",
+            ),
             path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_bill_pdf"),
-            path("<int:pk>/reissue/", self.admin_site.admin_view(self.reissue_view), name="billing_bill_reissue"),
+            path(
+                "<int:pk>/reissue/",
+                self.admin_site.admin_view(self.reissue_view),
+                name="billing_bill_reissue",
+            ),
             *super().get_urls(),
         ]
 
@@ -219,7 +257,9 @@ class BillAdmin(UnitScopedAdmin):
                 messages.error(request, _("Hãy ghi lý do huỷ hoá đơn."))
             else:
                 try:
-                    new = services.bill_reissue(bill=bill, reason=reason, user=request.user, now=timezone.now())
+                    new = services.bill_reissue(
+                        bill=bill, reason=reason, user=request.user, now=timezone.now()
+                    )
                 except services.BillingError as exc:
                     messages.error(request, str(exc))
                 else:

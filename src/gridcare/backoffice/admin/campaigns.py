@@ -87,7 +87,9 @@ class ServiceFormAdmin(PolicyAdmin):
         return None
 
     def save_related(self, request, form, formsets, change):
-        for formset in formsets:  # the inlines are read-only lists: nothing to save, nothing for the change message
+        for (
+            formset
+        ) in formsets:  # the inlines are read-only lists: nothing to save, nothing for the change message
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
@@ -121,7 +123,18 @@ class CampaignAdmin(ServiceFormAdmin):
     form = CampaignForm
     list_display = ["year", "name", "period", "anniversary_on", "report_link"]
     ordering = ["-year", "pk"]
-    readonly = ["year", "name", "theme", "unit", "period", "latest", "anniversary_on", "opened_by", "opened_at", "report_link"]
+    readonly = [
+        "year",
+        "name",
+        "theme",
+        "unit",
+        "period",
+        "latest",
+        "anniversary_on",
+        "opened_by",
+        "opened_at",
+        "report_link",
+    ]
 
     @admin.display(description=_("Thời gian"))
     def period(self, obj):
@@ -133,10 +146,16 @@ class CampaignAdmin(ServiceFormAdmin):
 
     @admin.display(description=_("Báo cáo"))
     def report_link(self, obj):
-        return format_html('<a href="{}?year={}">{}</a>', reverse("admin:campaigns_report"), obj.year, _("Xem kết quả"))
+        return format_html(
+            '<a href="{}?year={}">{}</a>', reverse("admin:campaigns_report"), obj.year, _("Xem kết quả")
+        )
 
     def get_fields(self, request, obj=None):
-        return ["year", "name", "theme", "active_from", "last_day", "latest_last_day", "anniversary_on"] if obj is None else self.readonly
+        return (
+            ["year", "name", "theme", "active_from", "last_day", "latest_last_day", "anniversary_on"]
+            if obj is None
+            else self.readonly
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly
@@ -150,7 +169,18 @@ class ActivityKindAdmin(PolicyAdmin):
     list_display = ["name_vi", "group", "measure_names", "request_type_code", "beneficiaries", "position"]
     list_filter = ["group"]
     ordering = ["position", "code", "pk"]
-    fields = ["code", "group", "name_vi", "name_en", "name_fr", "measures", "request_type_code", "beneficiaries", "special", "position"]
+    fields = [
+        "code",
+        "group",
+        "name_vi",
+        "name_en",
+        "name_fr",
+        "measures",
+        "request_type_code",
+        "beneficiaries",
+        "special",
+        "position",
+    ]
 
     @admin.display(description=_("Chỉ tiêu áp dụng"))
     def measure_names(self, obj):
@@ -158,7 +188,9 @@ class ActivityKindAdmin(PolicyAdmin):
 
 
 class UnitPeriodForm(ServiceForm):
-    last_day = _day_field(_("Kéo dài đến hết ngày"), help_text=_("Tối đa hết tháng 1 năm sau, ví dụ 31/01/2026."))
+    last_day = _day_field(
+        _("Kéo dài đến hết ngày"), help_text=_("Tối đa hết tháng 1 năm sau, ví dụ 31/01/2026.")
+    )
 
     class Meta:
         model = UnitPeriod
@@ -220,9 +252,13 @@ def _target_fields(prefix: str, labels: dict) -> dict:
     fields = {}
     for measure in MEASURES:
         if measure == Measure.ROAD_KM:
-            fields[measure] = forms.DecimalField(label=labels[measure], min_value=0, decimal_places=2, max_digits=8, required=False, initial=0)
+            fields[measure] = forms.DecimalField(
+                label=labels[measure], min_value=0, decimal_places=2, max_digits=8, required=False, initial=0
+            )
         else:
-            fields[measure] = forms.IntegerField(label=labels[measure], min_value=0, required=False, initial=0)
+            fields[measure] = forms.IntegerField(
+                label=labels[measure], min_value=0, required=False, initial=0
+            )
     return fields
 
 
@@ -264,7 +300,18 @@ class ActivityForm(ServiceForm):
 
 class RecordInline(admin.TabularInline):
     model = ActivityRecord
-    fields = ["done_on", "count", "households", "cost_vnd", "kwh_saved", "blood_units", "road_km", "lamps", "service_request", "note"]
+    fields = [
+        "done_on",
+        "count",
+        "households",
+        "cost_vnd",
+        "kwh_saved",
+        "blood_units",
+        "road_km",
+        "lamps",
+        "service_request",
+        "note",
+    ]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -290,7 +337,11 @@ class ActivityAdmin(ScopedServiceFormAdmin):
 
     @admin.display(description=_("Chỉ tiêu"))
     def targets(self, obj):
-        rows = [(Measure(m).label, getattr(obj, m if m != Measure.BUDGET_VND else "budget_vnd")) for m in obj.kind.measures if m in MEASURES]
+        rows = [
+            (Measure(m).label, getattr(obj, m if m != Measure.BUDGET_VND else "budget_vnd"))
+            for m in obj.kind.measures
+            if m in MEASURES
+        ]
         return format_html_join(mark_safe("<br>"), "{}: {}", rows) or "—"
 
     @admin.display(description=_("Đối tác"))
@@ -299,7 +350,18 @@ class ActivityAdmin(ScopedServiceFormAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["campaign", "unit", "kind", "title", "description", "commune", "starts_on", "ends_on", *MEASURES, "partners"]
+            return [
+                "campaign",
+                "unit",
+                "kind",
+                "title",
+                "description",
+                "commune",
+                "starts_on",
+                "ends_on",
+                *MEASURES,
+                "partners",
+            ]
         return [*self.readonly, "move_to", "reason"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -309,7 +371,10 @@ class ActivityAdmin(ScopedServiceFormAdmin):
         return self.inlines if obj is not None else []
 
     def get_urls(self):
-        return [path("report/", self.admin_site.admin_view(self.report_view), name="campaigns_report"), *super().get_urls()]
+        return [
+            path("report/", self.admin_site.admin_view(self.report_view), name="campaigns_report"),
+            *super().get_urls(),
+        ]
 
     def report_view(self, request):
         """GET ?year=&unit=&format=xlsx|pdf: the roll-up of one unit the user may see (and the units below it)."""
@@ -318,7 +383,9 @@ class ActivityAdmin(ScopedServiceFormAdmin):
             raise PermissionDenied
         campaigns = list(selectors.campaigns_all())
         year = request.GET.get("year", "")
-        campaign = next((c for c in campaigns if str(c.year) == year), campaigns[0] if campaigns and not year else None)
+        campaign = next(
+            (c for c in campaigns if str(c.year) == year), campaigns[0] if campaigns and not year else None
+        )
         chosen = request.GET.get("unit", "")
         unit = units[0] if not chosen else next((u for u in units if str(u.pk) == chosen), None)
         if unit is None or (year and campaign is None):
@@ -344,8 +411,13 @@ class ActivityAdmin(ScopedServiceFormAdmin):
                 response = HttpResponse(documents.rollup_pdf(context=report), content_type="application/pdf")
                 response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
                 return response
-            charts = [documents.rollup_chart_svg(rows=rows, measure=m, language=language) for m in ("count", "households", "budget_vnd")]
-            for line in report["adoption_lines"]:  # the paper/SMS-only customers open the visit list, for units one may list
+            charts = [
+                documents.rollup_chart_svg(rows=rows, measure=m, language=language)
+                for m in ("count", "households", "budget_vnd")
+            ]
+            for line in report[
+                "adoption_lines"
+            ]:  # the paper/SMS-only customers open the visit list, for units one may list
                 if policy.may(user=request.user, action="insights.visit_list", unit_id=line["unit_id"]):
                     line["visit_url"] = reverse("admin:insights_adoption_visits") + f"?unit={line['unit_id']}"
             context.update(report)

@@ -1,7 +1,6 @@
 """Back office of the appreciation month: blood drives and their registrations, rural road lighting projects, and
 recognition lists with their letters (PDF). The forms' base is in `campaigns`."""
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse
@@ -60,7 +59,15 @@ class RegistrationInline(admin.TabularInline):
 @admin.register(BloodDrive, site=admin_site)
 class BloodDriveAdmin(ScopedServiceFormAdmin):
     form = BloodDriveForm
-    list_display = ["place", "held_on", "activity", "public_registration", "figures", "closed_at", "public_link"]
+    list_display = [
+        "place",
+        "held_on",
+        "activity",
+        "public_registration",
+        "figures",
+        "closed_at",
+        "public_link",
+    ]
     list_select_related = ["activity"]
     list_filter = [BloodDriveQueueFilter]
     ordering = ["-held_on", "pk"]
@@ -105,7 +112,9 @@ class BloodDriveAdmin(ScopedServiceFormAdmin):
 
 
 class RegistrationForm(ServiceForm):
-    consent = forms.BooleanField(label=_("Người đăng ký đồng ý cho đơn vị lưu họ tên và số điện thoại"), required=False)
+    consent = forms.BooleanField(
+        label=_("Người đăng ký đồng ý cho đơn vị lưu họ tên và số điện thoại"), required=False
+    )
 
     class Meta:
         model = BloodRegistration
@@ -130,7 +139,11 @@ class BloodRegistrationAdmin(ScopedServiceFormAdmin):
     ordering = ["drive", "registered_at", "pk"]
 
     def get_fields(self, request, obj=None):
-        return ["drive", "name", "phone", "consent"] if obj is None else ["drive", "kind", "name", "phone", "registered_at", "turned_up", "units"]
+        return (
+            ["drive", "name", "phone", "consent"]
+            if obj is None
+            else ["drive", "kind", "name", "phone", "registered_at", "turned_up", "units"]
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["drive", "kind", "name", "phone", "registered_at"]
@@ -156,7 +169,9 @@ class LightingProjectForm(ServiceForm):
         )  # fmt: skip
         for moment in ("before", "after"):
             if data.get(moment):
-                services.photo_add(user=self.user, upload=data[moment], now=now, project=project, moment=moment)
+                services.photo_add(
+                    user=self.user, upload=data[moment], now=now, project=project, moment=moment
+                )
         return project
 
 
@@ -178,7 +193,18 @@ class LightingProjectAdmin(ScopedServiceFormAdmin):
         return format_html_join(mark_safe("<br>"), '<a href="{}">{}: {}</a>', rows) or "—"
 
     def get_fields(self, request, obj=None):
-        fields = ["activity", "commune", "road_name", "km_lit", "lamps_installed", "cost_vnd", "partners", "finished_on", "before", "after"]
+        fields = [
+            "activity",
+            "commune",
+            "road_name",
+            "km_lit",
+            "lamps_installed",
+            "cost_vnd",
+            "partners",
+            "finished_on",
+            "before",
+            "after",
+        ]
         return fields if obj is None else [*fields, "photo_links"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -209,9 +235,13 @@ class RecognitionListForm(ServiceForm):
         if data["source"] == RecognitionList.Source.MANUAL:
             upload = data.get("upload")
             if upload is not None:
-                entries = services.recognition_entries_parse(content=upload.read(2_000_001)[:2_000_000], filename=upload.name)
+                entries = services.recognition_entries_parse(
+                    content=upload.read(2_000_001)[:2_000_000], filename=upload.name
+                )
             elif data.get("typed"):
-                entries = services.recognition_entries_parse(content=data["typed"].encode(), filename="typed.csv")
+                entries = services.recognition_entries_parse(
+                    content=data["typed"].encode(), filename="typed.csv"
+                )
         return services.recognition_list_build(user=self.user, campaign=data["campaign"], unit=data["unit"], source=data["source"],
                                                title=data.get("title", ""), letter_text=data.get("letter_text", ""), now=now,
                                                entries=entries)  # fmt: skip
@@ -238,10 +268,20 @@ class RecognitionListAdmin(ScopedServiceFormAdmin):
 
     @admin.display(description=_("Thư cảm ơn"))
     def letters(self, obj):
-        return format_html('<a href="{}">PDF</a>', reverse("admin:campaigns_recognitionlist_letters", args=[obj.pk])) if obj.pk else "—"
+        return (
+            format_html(
+                '<a href="{}">PDF</a>', reverse("admin:campaigns_recognitionlist_letters", args=[obj.pk])
+            )
+            if obj.pk
+            else "—"
+        )
 
     def get_fields(self, request, obj=None):
-        return ["campaign", "unit", "source", "title", "letter_text", "upload", "typed"] if obj is None else self.readonly
+        return (
+            ["campaign", "unit", "source", "title", "letter_text", "upload", "typed"]
+            if obj is None
+            else self.readonly
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly
@@ -259,7 +299,9 @@ class RecognitionListAdmin(ScopedServiceFormAdmin):
     def letters_view(self, request, pk):
         chosen = get_object_or_404(self.get_queryset(request).select_related("unit", "campaign"), pk=pk)
         entries = list(chosen.entries.order_by("position", "pk"))
-        pdf = documents.letters_pdf(recognition_list=chosen, entries=entries, today=local_date(timezone.now()))
+        pdf = documents.letters_pdf(
+            recognition_list=chosen, entries=entries, today=local_date(timezone.now())
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="thu-cam-on-{chosen.pk}.pdf"'
         return response

@@ -2,7 +2,6 @@
 service request) and who benefited (personal: a team sees only its own, social categories only for roles that need
 them, every read audited). The forms' base is in `campaigns`."""
 
-
 from django import forms
 from django.contrib import admin
 from django.http import Http404, HttpResponse
@@ -54,7 +53,9 @@ class MultipleFileField(forms.FileField):
 class ActivityRecordForm(ServiceForm):
     done_on = _day_field(_("Ngày thực hiện"), required=False, help_text=_("Bỏ trống khi mở yêu cầu dịch vụ."))
     locals().update(_target_fields("r", RESULT_LABELS))
-    photos = MultipleFileField(label=_("Ảnh"), required=False, help_text=_("JPEG, PNG, WEBP hoặc PDF; ảnh được thu nhỏ."))
+    photos = MultipleFileField(
+        label=_("Ảnh"), required=False, help_text=_("JPEG, PNG, WEBP hoặc PDF; ảnh được thu nhỏ.")
+    )
     account_code = forms.CharField(label=_("Mã khách hàng (dịch vụ miễn phí)"), required=False, max_length=13,
                                    help_text=_("Với dịch vụ kỹ thuật miễn phí: mở yêu cầu dịch vụ cho khách hàng này; kết quả được tính khi yêu cầu hoàn thành."))  # fmt: skip
     request_number = forms.CharField(label=_("Số yêu cầu đã có"), required=False, max_length=20,
@@ -69,7 +70,11 @@ class ActivityRecordForm(ServiceForm):
         if data.get("account_code"):
             account = selectors.account_within_units(user=self.user, code=data["account_code"])
             if account is None:
-                raise services.CampaignError("account", _("Không tìm thấy mã khách hàng này trong đơn vị của bạn."), field="account_code")
+                raise services.CampaignError(
+                    "account",
+                    _("Không tìm thấy mã khách hàng này trong đơn vị của bạn."),
+                    field="account_code",
+                )
             phone = account.phone or ""
             return services.activity_request_open(user=self.user, activity=activity, account=account, now=now,
                                                   description=data.get("note", ""),
@@ -78,7 +83,9 @@ class ActivityRecordForm(ServiceForm):
         if data.get("request_number"):
             request = selectors.service_request_within_units(user=self.user, number=data["request_number"])
             if request is None:
-                raise services.CampaignError("request", _("Không tìm thấy yêu cầu này trong đơn vị của bạn."), field="request_number")
+                raise services.CampaignError(
+                    "request", _("Không tìm thấy yêu cầu này trong đơn vị của bạn."), field="request_number"
+                )
             return services.activity_request_link(user=self.user, activity=activity, request=request, now=now)
         if data.get("done_on") is None:
             raise services.CampaignError("done_on", _("Hãy ghi ngày thực hiện."), field="done_on")
@@ -121,7 +128,10 @@ class ActivityRecordAdmin(ScopedServiceFormAdmin):
 
     @admin.display(description=_("Ảnh"))
     def photo_links(self, obj):
-        rows = [(reverse("admin:campaigns_photo", args=[p.pk]), p.original_name) for p in selectors.photos_of(record=obj)]
+        rows = [
+            (reverse("admin:campaigns_photo", args=[p.pk]), p.original_name)
+            for p in selectors.photos_of(record=obj)
+        ]
         return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', rows) or "—"
 
     def get_fields(self, request, obj=None):
@@ -149,7 +159,10 @@ class ActivityRecordAdmin(ScopedServiceFormAdmin):
         return response
 
     def get_urls(self):
-        return [path("photo/<int:pk>/", self.admin_site.admin_view(self.photo_view), name="campaigns_photo"), *super().get_urls()]
+        return [
+            path("photo/<int:pk>/", self.admin_site.admin_view(self.photo_view), name="campaigns_photo"),
+            *super().get_urls(),
+        ]
 
     def photo_view(self, request, pk):
         photo = selectors.photo_visible(user=request.user, pk=pk)
@@ -171,7 +184,9 @@ class BeneficiaryForm(ServiceForm):
     def run(self, data, *, now):
         if data["source"] == Beneficiary.Source.SOCIAL_CATEGORY:
             if data.get("social_category") is None:
-                raise services.CampaignError("category", _("Hãy chọn đối tượng chính sách của khách hàng."), field="social_category")
+                raise services.CampaignError(
+                    "category", _("Hãy chọn đối tượng chính sách của khách hàng."), field="social_category"
+                )
             return services.beneficiary_from_social_category(
                 user=self.user, record=data["record"], assignment=data["social_category"], now=now, support=data.get("support", ""),
                 value_vnd=data.get("value_vnd") or 0, address=client_address(self.request),
@@ -207,7 +222,11 @@ class BeneficiaryAdmin(ScopedServiceFormAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ["record", "source", "social_category", "name", "address", "consent_on", "support", "value_vnd"] if obj is None else self.readonly
+        return (
+            ["record", "source", "social_category", "name", "address", "consent_on", "support", "value_vnd"]
+            if obj is None
+            else self.readonly
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly

@@ -64,8 +64,12 @@ class EnrolmentLinkAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if user_has_device(obj.user):
-            messages.warning(request, _("Nhân viên này đã có ứng dụng xác thực: đường dẫn chỉ dùng được khi họ chưa có."))
-        link, secret = credentials.enrolment_link_issue(user=obj.user, issued_by=request.user, now=timezone.now())
+            messages.warning(
+                request, _("Nhân viên này đã có ứng dụng xác thực: đường dẫn chỉ dùng được khi họ chưa có.")
+            )
+        link, secret = credentials.enrolment_link_issue(
+            user=obj.user, issued_by=request.user, now=timezone.now()
+        )
         _became(obj, link)
         url = request.build_absolute_uri(reverse(f"{admin_site.name}:two_factor_enrol_link", args=[secret]))
         messages.success(

@@ -64,22 +64,34 @@ class CustomerAdmin(AuditedAdmin):
     list_display = ("name", "account_codes", "kind", "tax_code", "created_at")
     list_filter = ("kind",)
     search_fields = ("name",)
-    search_help_text = _("Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không.")
+    search_help_text = _(
+        "Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không."
+    )
     raw_id_fields = ("user",)
     ordering = ("-pk",)
 
     def get_queryset(self, request):
         # Only the contracts this staff member may see, in one query for the whole page.
         visible = customer_selectors.accounts_visible(user=request.user).order_by("code")
-        return super().get_queryset(request).prefetch_related(Prefetch("accounts", queryset=visible, to_attr="visible_accounts"))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("accounts", queryset=visible, to_attr="visible_accounts"))
+        )
 
     @admin.display(description=_("Hợp đồng"))
     def account_codes(self, obj):
         accounts = getattr(obj, "visible_accounts", [])
-        return format_html_join(", ", '<a href="{}" class="overview-link">{}</a>', ((overview_url(a), a.code) for a in accounts))
+        return format_html_join(
+            ", ", '<a href="{}" class="overview-link">{}</a>', ((overview_url(a), a.code) for a in accounts)
+        )
 
     def get_search_results(self, request, queryset, search_term):
-        return (queryset.filter(customer_search_q(search_term)), False) if search_term.strip() else (queryset, False)
+        return (
+            (queryset.filter(customer_search_q(search_term)), False)
+            if search_term.strip()
+            else (queryset, False)
+        )
 
 
 class ContactChangeInline(admin.TabularInline):
@@ -128,7 +140,9 @@ class AccountAdmin(AuditedAdmin):
     list_select_related = ("customer", "unit")
     list_filter = ("status", "purpose", "voltage", "sensitive")
     search_fields = ("code",)
-    search_help_text = _("Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không.")
+    search_help_text = _(
+        "Tìm theo mã khách hàng, số điện thoại (hoặc 4–9 số cuối), số công tơ, tên hay địa chỉ, có dấu hoặc không."
+    )
     overview = overview_column("", ordering="code")
 
     @admin.display(description=_("Thanh toán"))
@@ -143,7 +157,11 @@ class AccountAdmin(AuditedAdmin):
     inlines = (ContactChangeInline, AccountLinkInline)
 
     def get_search_results(self, request, queryset, search_term):
-        return (queryset.filter(account_search_q(search_term)), False) if search_term.strip() else (queryset, False)
+        return (
+            (queryset.filter(account_search_q(search_term)), False)
+            if search_term.strip()
+            else (queryset, False)
+        )
 
     @admin.action(description=_("Xuất CSV các hợp đồng đã chọn"), permissions=["view"])
     def export_csv(self, request, queryset):
@@ -243,7 +261,9 @@ class SocialCategoryAssignmentAdmin(AuditedAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(customer__in=customer_selectors.customers_matching(match=customer_search_q(term)).values("pk")), False
+        return queryset.filter(
+            customer__in=customer_selectors.customers_matching(match=customer_search_q(term)).values("pk")
+        ), False
 
     @staticmethod
     def _allowed(request) -> bool:

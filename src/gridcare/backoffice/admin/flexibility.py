@@ -44,7 +44,9 @@ class ProgrammeForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("incentive") == Programme.Incentive.NONE and data.get("incentive_vnd"):
-            self.add_error("incentive_vnd", _("Chương trình không có khuyến khích thì mức khuyến khích phải bằng 0."))
+            self.add_error(
+                "incentive_vnd", _("Chương trình không có khuyến khích thì mức khuyến khích phải bằng 0.")
+            )
         return data
 
 
@@ -61,7 +63,16 @@ class EnrolmentInline(admin.TabularInline):
 @admin.register(Programme, site=admin_site)
 class ProgrammeAdmin(UnitScopedAdmin):
     form = ProgrammeForm
-    list_display = ["code", "name", "purpose", "notice_minutes", "baseline_method", "incentive", "active_from", "active_to"]
+    list_display = [
+        "code",
+        "name",
+        "purpose",
+        "notice_minutes",
+        "baseline_method",
+        "incentive",
+        "active_from",
+        "active_to",
+    ]
     list_filter = ["purpose", "incentive"]
     search_fields = ["code", "name"]
     ordering = ["code", "pk"]
@@ -88,7 +99,9 @@ class EnrolmentForm(forms.ModelForm):
         data = super().clean()
         programme, account = data.get("programme"), data.get("account")
         if programme is not None and account is not None:
-            reasons = services.enrolment_eligibility(programme=programme, account=account, today=local_date(timezone.now()))
+            reasons = services.enrolment_eligibility(
+                programme=programme, account=account, today=local_date(timezone.now())
+            )
             if reasons:
                 raise ValidationError(reasons)
             if not policy.may(user=self.user, action="flexibility.enrol", unit_id=account.unit_id):
@@ -124,14 +137,26 @@ class EnrolmentAdmin(UnitScopedAdmin):
 
 
 class EventForm(forms.ModelForm):
-    day = forms.DateField(label=_("Ngày"), input_formats=["%d/%m/%Y", "%Y-%m-%d"], help_text=_("Ví dụ 15/07/2025."))
+    day = forms.DateField(
+        label=_("Ngày"), input_formats=["%d/%m/%Y", "%Y-%m-%d"], help_text=_("Ví dụ 15/07/2025.")
+    )
     start_time = forms.TimeField(label=_("Từ giờ"), help_text=_("Tròn 30 phút, ví dụ 17:00."))
     end_time = forms.TimeField(label=_("Đến giờ"))
     target_mw = forms.DecimalField(label=_("Mục tiêu (MW)"), min_value=0.001, decimal_places=3)
 
     class Meta:
         model = Event
-        fields = ["programme", "name", "day", "start_time", "end_time", "target_mw", "scope", "substation", "feeder"]
+        fields = [
+            "programme",
+            "name",
+            "day",
+            "start_time",
+            "end_time",
+            "target_mw",
+            "scope",
+            "substation",
+            "feeder",
+        ]
 
     user = None
 
@@ -198,7 +223,9 @@ class EventAdmin(UnitScopedAdmin):
     def results_link(self, obj):
         if not obj.pk:
             return ""
-        return format_html('<a href="{}">{}</a>', reverse("admin:flexibility_event_results", args=[obj.pk]), _("Xem"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:flexibility_event_results", args=[obj.pk]), _("Xem")
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -237,7 +264,11 @@ class EventAdmin(UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/results/", self.admin_site.admin_view(self.results_view), name="flexibility_event_results"),
+            path(
+                "<int:pk>/results/",
+                self.admin_site.admin_view(self.results_view),
+                name="flexibility_event_results",
+            ),
             *super().get_urls(),
         ]
 
@@ -295,16 +326,24 @@ class EventParticipantAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     def letter(self, obj):
         if not obj.pk or not obj.has_baseline:
             return "—"
-        return format_html('<a href="{}">PDF</a>', reverse("admin:flexibility_eventparticipant_letter", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">PDF</a>', reverse("admin:flexibility_eventparticipant_letter", args=[obj.pk])
+        )
 
     def get_urls(self):
         return [
-            path("<int:pk>/letter/", self.admin_site.admin_view(self.letter_view), name="flexibility_eventparticipant_letter"),
+            path(
+                "<int:pk>/letter/",
+                self.admin_site.admin_view(self.letter_view),
+                name="flexibility_eventparticipant_letter",
+            ),
             *super().get_urls(),
         ]
 
     def letter_view(self, request, pk):
-        participant = get_object_or_404(self.get_queryset(request).select_related("event__programme__unit"), pk=pk)
+        participant = get_object_or_404(
+            self.get_queryset(request).select_related("event__programme__unit"), pk=pk
+        )
         pdf = documents.thank_you_pdf(participant=participant, today=local_date(timezone.now()))
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="thu-cam-on-{participant.account.code}.pdf"'

@@ -70,12 +70,19 @@ class AdviceAdmin(UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="insights_advice_preview"),
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="insights_advice_preview",
+            ),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"preview_url": reverse("admin:insights_advice_preview", args=[object_id]), **(extra_context or {})}
+        extra = {
+            "preview_url": reverse("admin:insights_advice_preview", args=[object_id]),
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def preview_view(self, request, pk):
@@ -110,22 +117,35 @@ def _criteria(advice: Advice) -> list[str]:
     """The segment in words, for the preview page."""
     words = [_("Khách hàng của %(unit)s và các đơn vị trực thuộc") % {"unit": advice.unit.name}]
     if advice.purposes:
-        words.append(_("Mục đích: %(names)s") % {"names": ", ".join(str(Purpose(p).label) for p in advice.purposes)})
+        words.append(
+            _("Mục đích: %(names)s") % {"names": ", ".join(str(Purpose(p).label) for p in advice.purposes)}
+        )
     if advice.commune_id:
         words.append(_("Phường/xã: %(name)s") % {"name": advice.commune.name})
     if advice.high_users_percent:
         words.append(_("%(percent)s%% khách hàng dùng nhiều nhất trong %(months)s tháng gần đây")
                      % {"percent": advice.high_users_percent, "months": advice.high_users_months})  # fmt: skip
     if advice.bill_shock_days:
-        words.append(_("Có hoá đơn tăng cao phải kiểm tra trong %(days)s ngày gần đây") % {"days": advice.bill_shock_days})
+        words.append(
+            _("Có hoá đơn tăng cao phải kiểm tra trong %(days)s ngày gần đây")
+            % {"days": advice.bill_shock_days}
+        )
     return words
 
 
 def _campaign_period(request, year: int) -> tuple[dt.date, dt.date]:
     """The period asked for (?since=&until=, inclusive end), by default the Appreciation Month: 1 Nov – 31 Dec."""
     try:
-        since = dt.date.fromisoformat(request.GET.get("since", "")) if request.GET.get("since") else dt.date(year, 11, 1)
-        until = dt.date.fromisoformat(request.GET.get("until", "")) if request.GET.get("until") else dt.date(year, 12, 31)
+        since = (
+            dt.date.fromisoformat(request.GET.get("since", ""))
+            if request.GET.get("since")
+            else dt.date(year, 11, 1)
+        )
+        until = (
+            dt.date.fromisoformat(request.GET.get("until", ""))
+            if request.GET.get("until")
+            else dt.date(year, 12, 31)
+        )
     except ValueError:
         since, until = dt.date(year, 11, 1), dt.date(year, 12, 31)
     if until < since:
@@ -155,7 +175,11 @@ class AdoptionTargetAdmin(UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="insights_adoption_dashboard"),
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="insights_adoption_dashboard",
+            ),
             path("visits/", self.admin_site.admin_view(self.visits_view), name="insights_adoption_visits"),
             *super().get_urls(),
         ]
@@ -175,7 +199,9 @@ class AdoptionTargetAdmin(UnitScopedAdmin):
             year = today.year
         year = min(max(year, 2000), 2100)
         since, until = _campaign_period(request, year)
-        rows = selectors.adoption_by_unit(units=[unit], year=year, since=_moment(since), until=_moment(until + dt.timedelta(days=1)))
+        rows = selectors.adoption_by_unit(
+            units=[unit], year=year, since=_moment(since), until=_moment(until + dt.timedelta(days=1))
+        )
         language = translation.get_language()
         measures = [(m.value, m.label) for m in Measure]
         table = [
@@ -213,10 +239,22 @@ class AdoptionTargetAdmin(UnitScopedAdmin):
         unit = _chosen_unit(request, units)
         if not policy.may(user=request.user, action="insights.visit_list", unit_id=unit.pk):
             raise PermissionDenied
-        ids = list(units_for_user(user=request.user).filter(path__startswith=unit.path).values_list("pk", flat=True))
-        accounts = policy.records_in_units(policy.records(Account.objects.all(), user=request.user), user=request.user, unit_ids=ids)
+        ids = list(
+            units_for_user(user=request.user).filter(path__startswith=unit.path).values_list("pk", flat=True)
+        )
+        accounts = policy.records_in_units(
+            policy.records(Account.objects.all(), user=request.user), user=request.user, unit_ids=ids
+        )
         rows = selectors.visit_list(accounts=accounts)
-        header = [_("Mã khách hàng"), _("Khách hàng"), _("Địa chỉ"), _("Phường/xã"), _("Điện thoại (SMS)"), _("Lộ trình"), _("Đội quản lý")]
+        header = [
+            _("Mã khách hàng"),
+            _("Khách hàng"),
+            _("Địa chỉ"),
+            _("Phường/xã"),
+            _("Điện thoại (SMS)"),
+            _("Lộ trình"),
+            _("Đội quản lý"),
+        ]
 
         def values():
             for a in rows.iterator(chunk_size=2000):

@@ -47,12 +47,15 @@ class MeterAdmin(UnitScopedAdmin):
         account_ids = account_ids_by_key(term)
         meter_ids = set(Meter.objects.filter(serial__in={term, term.upper()}).values_list("pk", flat=True))
         meter_ids.update(
-            MeterInstallation.objects.filter(removed_on__isnull=True, account__in=account_ids).values_list("meter_id", flat=True)
+            MeterInstallation.objects.filter(removed_on__isnull=True, account__in=account_ids).values_list(
+                "meter_id", flat=True
+            )
         )
         if meter_ids:
             return queryset.filter(pk__in=sorted(meter_ids)), False
         current = MeterInstallation.objects.filter(
-            meter=OuterRef("pk"), removed_on__isnull=True,
+            meter=OuterRef("pk"),
+            removed_on__isnull=True,
             account__in=Account.objects.filter(account_search_q(term)).values("pk"),
         )
         return queryset.filter(Exists(current)), False
@@ -60,7 +63,14 @@ class MeterAdmin(UnitScopedAdmin):
 
 @admin.register(MeterInstallation, site=admin_site)
 class MeterInstallationAdmin(UnitScopedAdmin):
-    list_display = ("meter", "service_point", "account_overview", "installed_on", "removed_on", "initial_total")
+    list_display = (
+        "meter",
+        "service_point",
+        "account_overview",
+        "installed_on",
+        "removed_on",
+        "initial_total",
+    )
     account_overview = overview_column("account")
     list_select_related = ("meter", "service_point", "account__customer")
     raw_id_fields = ("meter", "service_point", "account")
@@ -73,7 +83,6 @@ class MeterInstallationAdmin(UnitScopedAdmin):
         if not term:
             return queryset, False
         return queryset.filter(account_search_q(term, account_path="account__")), False
-
 
 
 @admin.register(ReadingRoute, site=admin_site)
@@ -114,7 +123,17 @@ class ReadingCorrectionForm(forms.Form):
 class ReadingAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     """Readings are shown, never edited: a wrong one is corrected (checked again, audited with its reason)."""
 
-    list_display = ("read_on", "meter", "account_overview", "total", "peak", "normal", "offpeak", "rollover", "source")
+    list_display = (
+        "read_on",
+        "meter",
+        "account_overview",
+        "total",
+        "peak",
+        "normal",
+        "offpeak",
+        "rollover",
+        "source",
+    )
     account_overview = overview_column("account")
     list_select_related = ("meter", "account")
     # A date filter rather than date_hierarchy: the hierarchy reads distinct dates over the whole table.
@@ -148,13 +167,19 @@ class ReadingAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/correct/", self.admin_site.admin_view(self.correct_view), name="metering_reading_correct"),
+            path(
+                "<int:pk>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="metering_reading_correct",
+            ),
             *super().get_urls(),
         ]
 
     def correct_view(self, request, pk):
         reading = get_object_or_404(self.get_queryset(request).select_related("account", "meter"), pk=pk)
-        if not policy.may(user=request.user, action="metering.correct_reading", unit_id=reading.account.unit_id):
+        if not policy.may(
+            user=request.user, action="metering.correct_reading", unit_id=reading.account.unit_id
+        ):
             raise PermissionDenied
         initial = {name: getattr(reading, name) for name in ("total", "peak", "normal", "offpeak")}
         form = ReadingCorrectionForm(request.POST or None, initial=initial)
@@ -198,7 +223,16 @@ class IntervalReadingAdmin(UnitScopedAdmin):
 class ReadingImportAdmin(admin.ModelAdmin):
     """Imports are made by the import command or the API; the back office shows their outcome."""
 
-    list_display = ("started_at", "source", "kind", "status", "rows_total", "rows_inserted", "rows_already_present", "rows_rejected")
+    list_display = (
+        "started_at",
+        "source",
+        "kind",
+        "status",
+        "rows_total",
+        "rows_inserted",
+        "rows_already_present",
+        "rows_rejected",
+    )
     list_filter = ("status", "kind")
     search_fields = ("source", "=sha256")
     ordering = ("-started_at", "-pk")

@@ -17,7 +17,9 @@ from gridcare.notifications.models import OutboxMessage
 class ScopedOutboxMessageAdmin(UnitScopedAdmin, OutboxMessageAdmin):
     """The outbox of the accounts the staff member's units serve."""
 
-    search_help_text = _("Tìm theo mã khách hàng, số điện thoại hoặc số công tơ (tin của 180 ngày gần nhất), hoặc theo khoá sự kiện.")
+    search_help_text = _(
+        "Tìm theo mã khách hàng, số điện thoại hoặc số công tơ (tin của 180 ngày gần nhất), hoặc theo khoá sự kiện."
+    )
 
     account_code = overview_column("account", ordering="account__code")
 

@@ -59,7 +59,9 @@ class StaffMembershipAdmin(UnitScopedAdmin):
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and not request.user.is_superuser:
             # The catalogue role is national: only a superuser grants it.
-            kwargs["choices"] = [(value, label) for value, label in StaffRole.choices if value != StaffRole.CATALOGUE]
+            kwargs["choices"] = [
+                (value, label) for value, label in StaffRole.choices if value != StaffRole.CATALOGUE
+            ]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

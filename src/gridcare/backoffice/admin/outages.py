@@ -101,7 +101,17 @@ class OutageEventInline(admin.TabularInline):
 @admin.register(Outage, site=admin_site)
 class OutageAdmin(UnitScopedAdmin):
     form = OutageForm
-    list_display = ["pk", "kind", "status", "place", "begins", "expected_end", "emergency", "customers_at_publish", "unit"]
+    list_display = [
+        "pk",
+        "kind",
+        "status",
+        "place",
+        "begins",
+        "expected_end",
+        "emergency",
+        "customers_at_publish",
+        "unit",
+    ]
     list_filter = ["kind", "status", "emergency", OverdueFilter]
     list_select_related = ["unit"]
     search_fields = ["place", "reason", "crew"]
@@ -136,7 +146,9 @@ class OutageAdmin(UnitScopedAdmin):
             return []
         fixed = ["kind", "status", "unit", "started_at", "restored_at", "customers_at_publish", "customers_at_close",
                  "published_at", "created_at", "created_by"]  # fmt: skip
-        if obj.status in FINAL_STATUSES or (obj.kind == OutageKind.PLANNED and obj.status == OutageStatus.IN_PROGRESS):
+        if obj.status in FINAL_STATUSES or (
+            obj.kind == OutageKind.PLANNED and obj.status == OutageStatus.IN_PROGRESS
+        ):
             return self.get_fields(request, obj)
         if obj.kind == OutageKind.INCIDENT:
             return [*fixed, "scheduled_start", "emergency", "emergency_reason"]
@@ -193,7 +205,11 @@ class OutageAdmin(UnitScopedAdmin):
                     saved = services.incident_update(outage=current, by=request.user, now=now, **fields)
                 else:
                     saved = services.outage_change(outage=current, by=request.user, now=now, **fields)
-                note = _("Khách hàng đã được báo về thay đổi.") if saved.status in ANNOUNCED_STATUSES and fields else ""
+                note = (
+                    _("Khách hàng đã được báo về thay đổi.")
+                    if saved.status in ANNOUNCED_STATUSES and fields
+                    else ""
+                )
         except services.OutageError as exc:
             field = self._ERROR_FIELDS.get(exc.code)
             form.add_error(field if field in form.fields else None, exc.message)
@@ -241,9 +257,15 @@ class OutageAdmin(UnitScopedAdmin):
         may = lambda action: policy.may(user=request.user, action=action, unit_id=obj.unit_id)  # noqa: E731
         if obj.status == OutageStatus.DRAFT and may("outages.publish"):
             steps.append(("publish", _("Xem khách hàng bị ảnh hưởng và thông báo")))
-        if obj.kind == OutageKind.PLANNED and obj.status in (OutageStatus.PUBLISHED, OutageStatus.CHANGED) and may("outages.change"):
+        if (
+            obj.kind == OutageKind.PLANNED
+            and obj.status in (OutageStatus.PUBLISHED, OutageStatus.CHANGED)
+            and may("outages.change")
+        ):
             steps.append(("start", _("Bắt đầu cắt điện")))
-        if obj.status in (OutageStatus.DRAFT, OutageStatus.PUBLISHED, OutageStatus.CHANGED) and may("outages.cancel"):
+        if obj.status in (OutageStatus.DRAFT, OutageStatus.PUBLISHED, OutageStatus.CHANGED) and may(
+            "outages.cancel"
+        ):
             steps.append(("cancel", _("Huỷ lịch")))
         if obj.status in ANNOUNCED_STATUSES and may("outages.close"):
             steps.append(("close", _("Đã có điện lại: đóng và báo khách hàng")))
@@ -253,8 +275,14 @@ class OutageAdmin(UnitScopedAdmin):
         view = self.admin_site.admin_view
         return [
             path("suggestions/", view(self.suggestions_view), name="outages_outage_suggestions"),
-            path("suggestions/<int:feeder_id>/open/", view(self.open_incident_view), name="outages_outage_open_incident"),
-            path("<int:pk>/publish/", view(self.step_view), {"step": "publish"}, name="outages_outage_publish"),
+            path(
+                "suggestions/<int:feeder_id>/open/",
+                view(self.open_incident_view),
+                name="outages_outage_open_incident",
+            ),
+            path(
+                "<int:pk>/publish/", view(self.step_view), {"step": "publish"}, name="outages_outage_publish"
+            ),
             path("<int:pk>/start/", view(self.step_view), {"step": "start"}, name="outages_outage_start"),
             path("<int:pk>/cancel/", view(self.step_view), {"step": "cancel"}, name="outages_outage_cancel"),
             path("<int:pk>/close/", view(self.step_view), {"step": "close"}, name="outages_outage_close"),
@@ -279,12 +307,17 @@ class OutageAdmin(UnitScopedAdmin):
             try:
                 if step == "publish":
                     done = services.outage_publish(outage=outage, by=request.user, now=now)
-                    messages.success(request, _("Đã thông báo cho %(n)s khách hàng.") % {"n": done.customers_at_publish or 0})
+                    messages.success(
+                        request,
+                        _("Đã thông báo cho %(n)s khách hàng.") % {"n": done.customers_at_publish or 0},
+                    )
                 elif step == "start":
                     services.outage_start(outage=outage, by=request.user, now=now)
                     messages.success(request, _("Đã ghi nhận bắt đầu cắt điện."))
                 elif step == "cancel":
-                    services.outage_cancel(outage=outage, by=request.user, now=now, note=request.POST.get("note", "")[:200])
+                    services.outage_cancel(
+                        outage=outage, by=request.user, now=now, note=request.POST.get("note", "")[:200]
+                    )
                     messages.success(request, _("Đã huỷ lịch."))
                 else:
                     done = services.outage_close(outage=outage, by=request.user, now=now)
@@ -297,7 +330,8 @@ class OutageAdmin(UnitScopedAdmin):
             return redirect(reverse("admin:outages_outage_change", args=[outage.pk]))
         summary = selectors.affected_summary(outage=outage) if step in ("publish", "close") else None
         sensitive = [
-            {**row, "kind": SensitiveKind(row["sensitive"]).label} for row in (summary.sensitive if summary else [])
+            {**row, "kind": SensitiveKind(row["sensitive"]).label}
+            for row in (summary.sensitive if summary else [])
         ]
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "outage": outage, "title": title,
@@ -333,13 +367,17 @@ class OutageAdmin(UnitScopedAdmin):
         reports = selectors.outage_reports_visible(user=request.user)
         feeder = get_object_or_404(feeders_among(ids=reports.values("feeder_id")), pk=feeder_id)
         try:
-            incident = services.incident_from_reports(feeder=feeder, by=request.user, now=timezone.now(), reports=reports)
+            incident = services.incident_from_reports(
+                feeder=feeder, by=request.user, now=timezone.now(), reports=reports
+            )
         except services.OutageError as exc:
             messages.error(request, exc.message)
             return redirect(reverse("admin:outages_outage_suggestions"))
         except policy.AccessDenied:
             self._forbidden(request)
-        messages.success(request, _("Đã mở sự cố và báo cho %(n)s khách hàng.") % {"n": incident.customers_at_publish or 0})
+        messages.success(
+            request, _("Đã mở sự cố và báo cho %(n)s khách hàng.") % {"n": incident.customers_at_publish or 0}
+        )
         return redirect(reverse("admin:outages_outage_change", args=[incident.pk]))
 
 
@@ -349,7 +387,16 @@ class OutageReportAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     list_filter = ["channel"]
     list_select_related = ["account", "transformer_station", "feeder", "outage"]
     search_fields = ["=account__code"]
-    readonly_fields = ["account", "service_point", "transformer_station", "feeder", "reported_at", "channel", "note", "outage"]
+    readonly_fields = [
+        "account",
+        "service_point",
+        "transformer_station",
+        "feeder",
+        "reported_at",
+        "channel",
+        "note",
+        "outage",
+    ]
     fields = readonly_fields
     ordering = ["-reported_at", "-pk"]
 
@@ -357,7 +404,11 @@ class OutageReportAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     def incident_link(self, obj):
         if obj.outage_id is None:
             return _("chưa gom vào sự cố")
-        return format_html('<a href="{}">{}</a>', reverse("admin:outages_outage_change", args=[obj.outage_id]), obj.outage.place)
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:outages_outage_change", args=[obj.outage_id]),
+            obj.outage.place,
+        )
 
 
 @admin.register(RestorationRequest, site=admin_site)

@@ -24,7 +24,9 @@ from gridcare.payments.statements_models import PaymentReminder, StatementImport
 
 class StatementUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Loại tệp"), choices=StatementImport.Kind.choices)
-    source = forms.CharField(label=_("Mã ngân hàng / đối tác"), max_length=20, help_text=_("Ví dụ VCB, BIDV, VNPOST."))
+    source = forms.CharField(
+        label=_("Mã ngân hàng / đối tác"), max_length=20, help_text=_("Ví dụ VCB, BIDV, VNPOST.")
+    )
     file = forms.FileField(label=_("Tệp CSV hoặc XLSX"))
 
 
@@ -60,7 +62,11 @@ class StatementImportAdmin(UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("upload/", self.admin_site.admin_view(self.upload_view), name="payments_statementimport_upload"),
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="payments_statementimport_upload",
+            ),
             *super().get_urls(),
         ]
 
@@ -70,7 +76,13 @@ class StatementImportAdmin(UnitScopedAdmin):
             return "—"
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                                 ((e["row"], e["column"], e["value"], e["reason"]) for e in obj.errors))  # fmt: skip
-        head = format_html("<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>", _("Dòng"), _("Cột"), _("Giá trị"), _("Lý do"))
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("Dòng"),
+            _("Cột"),
+            _("Giá trị"),
+            _("Lý do"),
+        )
         return format_html("<table>{}{}</table>", head, rows)
 
     def upload_view(self, request):
@@ -132,7 +144,11 @@ class StatementLineAdmin(UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/match/", self.admin_site.admin_view(self.match_view), name="payments_statementline_match"),
+            path(
+                "<int:pk>/match/",
+                self.admin_site.admin_view(self.match_view),
+                name="payments_statementline_match",
+            ),
             *super().get_urls(),
         ]
 
@@ -158,7 +174,9 @@ class StatementLineAdmin(UnitScopedAdmin):
                     form.add_error(None, exc.message)
                 else:
                     messages.success(request, _("Đã khớp và ghi nhận khoản thanh toán."))
-                    return redirect(reverse("admin:payments_statementline_changelist") + "?status__exact=unmatched")
+                    return redirect(
+                        reverse("admin:payments_statementline_changelist") + "?status__exact=unmatched"
+                    )
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "line": line,
                    "amount": format_vnd(line.amount),
                    "title": _("Khớp dòng sao kê %(id)s") % {"id": line.transaction_id}}  # fmt: skip
@@ -175,7 +193,6 @@ class PaymentReminderAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
     search_fields = ("=account__code", "=bill__number")
     ordering = ("-sent_on", "-pk")
     readonly_fields = ("sent_on", "stage", "account", "bill", "amount")
-
 
     @admin.display(description=_("Số tiền còn nợ"), ordering="amount")
     def amount_vnd(self, obj):

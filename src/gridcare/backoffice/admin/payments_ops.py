@@ -72,13 +72,33 @@ def account_money_view(request, code: str):
         })  # fmt: skip
     orders = list(selectors.orders_for_account(account=account)[:10])
     context = {
-        **admin_site.each_context(request), "title": _("Số dư và lịch sử thanh toán — %(code)s") % {"code": account.code},
-        "account": account, "due": _money(balance.due), "overdue": _money(balance.overdue), "credit": _money(balance.credit),
-        "bills": [{"number": d.bill.number, "period": f"{d.bill.period:%m/%Y}", "left": _money(d.outstanding),
-                   "due": format_day(d.bill.due_date, language=language) if d.bill.due_date else "", "overdue": d.overdue}
-                  for d in balance.bills],  # fmt: skip
-        "rows": rows, "orders": [{"reference": o.reference, "gateway": Channel(o.gateway).label, "amount": _money(o.amount),
-                                  "status": o.get_status_display(), "when": _when(o.created_at)} for o in orders],  # fmt: skip
+        **admin_site.each_context(request),
+        "title": _("Số dư và lịch sử thanh toán — %(code)s") % {"code": account.code},
+        "account": account,
+        "due": _money(balance.due),
+        "overdue": _money(balance.overdue),
+        "credit": _money(balance.credit),
+        "bills": [
+            {
+                "number": d.bill.number,
+                "period": f"{d.bill.period:%m/%Y}",
+                "left": _money(d.outstanding),
+                "due": format_day(d.bill.due_date, language=language) if d.bill.due_date else "",
+                "overdue": d.overdue,
+            }
+            for d in balance.bills
+        ],  # fmt: skip
+        "rows": rows,
+        "orders": [
+            {
+                "reference": o.reference,
+                "gateway": Channel(o.gateway).label,
+                "amount": _money(o.amount),
+                "status": o.get_status_display(),
+                "when": _when(o.created_at),
+            }
+            for o in orders
+        ],  # fmt: skip
         "overview_url": reverse("admin:customer_overview", args=[account.code]),
     }
     return TemplateResponse(request, "backoffice/payments/account_money.html", context)
@@ -86,24 +106,32 @@ def account_money_view(request, code: str):
 
 class RefundForm(forms.Form):
     amount = forms.IntegerField(label=_("Số tiền hoàn (đồng)"), min_value=1)
-    reason = forms.CharField(label=_("Lý do hoàn tiền"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Lý do hoàn tiền"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
     request_key = forms.CharField(widget=forms.HiddenInput)
 
 
 def refund_view(request, pk: int):
     """Ask the gateway to refund (part of) one payment, with a reason; shown again with the input when refused."""
-    payment = get_object_or_404(policy.records(Payment.objects.select_related("account"), user=request.user), pk=pk)
+    payment = get_object_or_404(
+        policy.records(Payment.objects.select_related("account"), user=request.user), pk=pk
+    )
     if not policy.may(user=request.user, action="payments.refund", unit_id=payment.account.unit_id):
         raise PermissionDenied
     refundable = refunds.refundable_amount(payment=payment)
-    form = RefundForm(request.POST or None, initial={"amount": refundable, "request_key": secrets.token_hex(16)})
+    form = RefundForm(
+        request.POST or None, initial={"amount": refundable, "request_key": secrets.token_hex(16)}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             refund = refunds.refund_request(payment=payment, amount=form.cleaned_data["amount"], now=timezone.now(),
                                             reason=form.cleaned_data["reason"], by=request.user,
                                             request_key=form.cleaned_data["request_key"])  # fmt: skip
         except PaymentError as refused:
-            form.add_error("amount" if refused.code in ("exceeds_payment", "invalid_amount") else None, refused.message)
+            form.add_error(
+                "amount" if refused.code in ("exceeds_payment", "invalid_amount") else None, refused.message
+            )
         except policy.AccessDenied as denied:
             form.add_error(None, denied.message)
         else:
@@ -124,7 +152,16 @@ def refund_view(request, pk: int):
 
 @admin.register(Refund, site=admin_site)
 class RefundAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
-    list_display = ["created_at", "account", "channel", "amount_vnd", "status", "reason", "created_by", "settled_at"]
+    list_display = [
+        "created_at",
+        "account",
+        "channel",
+        "amount_vnd",
+        "status",
+        "reason",
+        "created_by",
+        "settled_at",
+    ]
     list_filter = ["status", "channel", "created_at"]
     list_select_related = ["account", "created_by"]
     search_fields = ["reference", "=account__code", "gateway_reference"]
@@ -165,7 +202,17 @@ class ReconciliationRunAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
 
 @admin.register(ReconciliationDifference, site=admin_site)
 class ReconciliationDifferenceAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
-    list_display = ["day", "channel_name", "kind", "reference", "our_vnd", "their_vnd", "account", "status", "act"]
+    list_display = [
+        "day",
+        "channel_name",
+        "kind",
+        "reference",
+        "our_vnd",
+        "their_vnd",
+        "account",
+        "status",
+        "act",
+    ]
     list_filter = ["status", "kind", "channel", "day"]
     list_select_related = ["account"]
     search_fields = ["reference", "gateway_transaction", "=account__code"]
@@ -208,12 +255,18 @@ class ReconciliationDifferenceAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
             now = timezone.now()
             try:
                 if "ask" in request.POST:
-                    if reconciliation.difference_record_from_gateway(difference=difference, by=request.user, now=now):
-                        messages.success(request, _("Cổng xác nhận đã thu: khoản thanh toán đã được ghi sổ và phân bổ."))
+                    if reconciliation.difference_record_from_gateway(
+                        difference=difference, by=request.user, now=now
+                    ):
+                        messages.success(
+                            request, _("Cổng xác nhận đã thu: khoản thanh toán đã được ghi sổ và phân bổ.")
+                        )
                         return redirect(reverse("admin:payments_reconciliationdifference_changelist"))
                     error = _("Cổng không xác nhận giao dịch này đã thanh toán: hãy liên hệ cổng thanh toán.")
                 else:
-                    reconciliation.difference_resolve(difference=difference, by=request.user, now=now, note=note)
+                    reconciliation.difference_resolve(
+                        difference=difference, by=request.user, now=now, note=note
+                    )
                     messages.success(request, _("Đã ghi nhận cách xử lý chênh lệch."))
                     return redirect(reverse("admin:payments_reconciliationdifference_changelist"))
             except PaymentError as refused:

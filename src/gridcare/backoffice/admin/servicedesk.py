@@ -47,7 +47,10 @@ def _local(moment) -> str:
 
 class RequestTypeForm(forms.ModelForm):
     required_fields = forms.MultipleChoiceField(
-        label=_("thông tin bắt buộc"), choices=FIELD_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("thông tin bắt buộc"),
+        choices=FIELD_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -141,14 +144,28 @@ class OpenFilter(admin.SimpleListFilter):
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Giao cho"), queryset=None)
-    day = forms.DateField(label=_("Ngày làm"), input_formats=["%Y-%m-%d", "%d/%m/%Y"], widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Ngày làm"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 @admin.register(ServiceRequest, site=admin_site)
 class ServiceRequestAdmin(UnitScopedAdmin):
     """The team's queue: open requests, the nearest deadline first, with their clock."""
 
-    list_display = ["number", "type_name", "customer", "commune", "state", "clock_badge", "due", "assignee", "team"]
+    list_display = [
+        "number",
+        "type_name",
+        "customer",
+        "commune",
+        "state",
+        "clock_badge",
+        "due",
+        "assignee",
+        "team",
+    ]
     list_filter = [OpenFilter, ClockFilter, "state", "request_type", "channel"]
     list_select_related = ["request_type", "customer", "premise__commune", "assignee", "team"]
     search_fields = ["number", "=account__code"]
@@ -203,10 +220,21 @@ class ServiceRequestAdmin(UnitScopedAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/assign/", self.admin_site.admin_view(self.assign_view), name="servicedesk_servicerequest_assign"),
-            path("report/", self.admin_site.admin_view(self.report_view), name="servicedesk_servicerequest_report"),
-            path("hotline/", self.admin_site.admin_view(lambda request: hotline_view(request, self.admin_site)),
-                 name="servicedesk_servicerequest_hotline"),
+            path(
+                "<int:pk>/assign/",
+                self.admin_site.admin_view(self.assign_view),
+                name="servicedesk_servicerequest_assign",
+            ),
+            path(
+                "report/",
+                self.admin_site.admin_view(self.report_view),
+                name="servicedesk_servicerequest_report",
+            ),
+            path(
+                "hotline/",
+                self.admin_site.admin_view(lambda request: hotline_view(request, self.admin_site)),
+                name="servicedesk_servicerequest_hotline",
+            ),
             *super().get_urls(),
         ]
 
@@ -220,8 +248,17 @@ class ServiceRequestAdmin(UnitScopedAdmin):
         if request.method == "POST":
             try:
                 if "close" in request.POST and may_work:
-                    services.request_close(request=item, by=request.user, now=timezone.now(), resolution=request.POST.get("resolution", ""))
-                    messages.success(request, _("Đã hoàn thành yêu cầu %(n)s; khách hàng nhận phiếu khảo sát.") % {"n": item.number})
+                    services.request_close(
+                        request=item,
+                        by=request.user,
+                        now=timezone.now(),
+                        resolution=request.POST.get("resolution", ""),
+                    )
+                    messages.success(
+                        request,
+                        _("Đã hoàn thành yêu cầu %(n)s; khách hàng nhận phiếu khảo sát.")
+                        % {"n": item.number},
+                    )
                     return redirect(reverse("admin:servicedesk_servicerequest_changelist"))
                 if "assign" in request.POST and may_assign and form.is_valid():
                     services.request_assign(request=item, assignee=form.cleaned_data["assignee"], by=request.user,
@@ -229,7 +266,12 @@ class ServiceRequestAdmin(UnitScopedAdmin):
                     messages.success(request, _("Đã phân công yêu cầu %(n)s.") % {"n": item.number})
                     return redirect(reverse("admin:servicedesk_servicerequest_changelist"))
                 if not (may_assign or may_work):
-                    return TemplateResponse(request, "admin/servicedesk/denied.html", self.admin_site.each_context(request), status=403)
+                    return TemplateResponse(
+                        request,
+                        "admin/servicedesk/denied.html",
+                        self.admin_site.each_context(request),
+                        status=403,
+                    )
             except services.ServiceDeskError as refused:
                 messages.error(request, refused.message)
             except policy.AccessDenied as denied:
@@ -244,7 +286,9 @@ class ServiceRequestAdmin(UnitScopedAdmin):
 
     def report_view(self, request):
         if not policy.may(user=request.user, action="servicedesk.report"):
-            return TemplateResponse(request, "admin/servicedesk/denied.html", self.admin_site.each_context(request), status=403)
+            return TemplateResponse(
+                request, "admin/servicedesk/denied.html", self.admin_site.each_context(request), status=403
+            )
         language = translation.get_language()
         today = timezone.localdate()
         since_day = (today.replace(day=1) - dt.timedelta(days=150)).replace(day=1)
@@ -255,8 +299,14 @@ class ServiceRequestAdmin(UnitScopedAdmin):
         table = []
         by_month = {m: {"closed": 0, "on_time": 0, "answered": 0, "score_sum": 0.0} for m in months}
         for row in rows:
-            month = row["month"].astimezone(BUSINESS_TZ).strftime("%m/%Y") if hasattr(row["month"], "astimezone") else row["month"].strftime("%m/%Y")
-            name = {"en": row["request_type__name_en"], "fr": row["request_type__name_fr"]}.get(language[:2], row["request_type__name_vi"])
+            month = (
+                row["month"].astimezone(BUSINESS_TZ).strftime("%m/%Y")
+                if hasattr(row["month"], "astimezone")
+                else row["month"].strftime("%m/%Y")
+            )
+            name = {"en": row["request_type__name_en"], "fr": row["request_type__name_fr"]}.get(
+                language[:2], row["request_type__name_vi"]
+            )
             score = row["score"]
             table.append({"month": month, "team": row["team__name"], "type": name, "closed": row["closed"], "on_time": row["on_time"],
                           "on_time_pct": round(100 * row["on_time"] / row["closed"]) if row["closed"] else 0,
@@ -268,8 +318,16 @@ class ServiceRequestAdmin(UnitScopedAdmin):
             total["score_sum"] += (score or 0) * row["answered"]
         charts = []
         if months:
-            on_time = [round(100 * by_month[m]["on_time"] / by_month[m]["closed"]) if by_month[m]["closed"] else None for m in months]
-            score = [round(by_month[m]["score_sum"] / by_month[m]["answered"], 1) if by_month[m]["answered"] else None for m in months]
+            on_time = [
+                round(100 * by_month[m]["on_time"] / by_month[m]["closed"]) if by_month[m]["closed"] else None
+                for m in months
+            ]
+            score = [
+                round(by_month[m]["score_sum"] / by_month[m]["answered"], 1)
+                if by_month[m]["answered"]
+                else None
+                for m in months
+            ]
             charts.append(mark_safe(bar_chart_svg(  # noqa: S308 - core.charts escapes every text
                 labels=months, series=[Series(name=str(_("Hoàn thành đúng hạn (%)")), values=on_time)],
                 title=str(_("Tỉ lệ hoàn thành đúng hạn theo tháng")), x_axis_label=str(_("Tháng")), y_axis_label="%",
@@ -287,7 +345,16 @@ class ServiceRequestAdmin(UnitScopedAdmin):
 
 @admin.register(WorkOrder, site=admin_site)
 class WorkOrderAdmin(UnitScopedAdmin):
-    list_display = ["request", "scheduled_for", "sequence", "assignee", "state", "started_at", "finished_at", "customer_confirmed"]
+    list_display = [
+        "request",
+        "scheduled_for",
+        "sequence",
+        "assignee",
+        "state",
+        "started_at",
+        "finished_at",
+        "customer_confirmed",
+    ]
     list_filter = ["state", "scheduled_for"]
     list_select_related = ["request", "assignee"]
     readonly_fields = [f.name for f in WorkOrder._meta.fields if f.name not in ("id", "client_key")]

@@ -81,7 +81,11 @@ class TierFormSet(forms.BaseInlineFormSet):
             return  # the version's own form is invalid and says why
         rows = sorted(
             (
-                (form.cleaned_data["position"], form.cleaned_data.get("limit_kwh"), form.cleaned_data["unit_price"])
+                (
+                    form.cleaned_data["position"],
+                    form.cleaned_data.get("limit_kwh"),
+                    form.cleaned_data["unit_price"],
+                )
                 for form in self.forms
                 if form.cleaned_data and not form.cleaned_data.get("DELETE")
             ),

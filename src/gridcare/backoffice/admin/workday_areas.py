@@ -58,7 +58,9 @@ def payment_queues(*, user, now: dt.datetime) -> list[Queue]:
     result = []
     lines = policy.may_record(user=user, model=StatementLine, verb="view")
     open_ = policy.may_record(user=user, model=ReconciliationDifference, verb="view")
-    waiting, differences = payment_selectors.work_queue_counts(user=user, lines=lines, differences=open_)  # one query
+    waiting, differences = payment_selectors.work_queue_counts(
+        user=user, lines=lines, differences=open_
+    )  # one query
     if lines:
         result.append(Queue(area=_("Thanh toán"), label=_("Dòng sao kê chờ khớp"), count=waiting,
                             url=changelist_url(StatementLine, status__exact=StatementLine.Status.UNMATCHED)))  # fmt: skip

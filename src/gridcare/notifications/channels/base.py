@@ -48,7 +48,9 @@ class SendResult:
     gone_endpoints: tuple[str, ...] = ()
 
     @classmethod
-    def accepted(cls, *, address: str, provider_ref: str = "", gone_endpoints: tuple[str, ...] = ()) -> "SendResult":
+    def accepted(
+        cls, *, address: str, provider_ref: str = "", gone_endpoints: tuple[str, ...] = ()
+    ) -> "SendResult":
         return cls(ok=True, address=address, provider_ref=provider_ref, gone_endpoints=gone_endpoints)
 
     @classmethod

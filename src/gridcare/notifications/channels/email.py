@@ -55,7 +55,9 @@ class EmailSender:
         try:
             email.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
-            return SendResult.failed(error=f"recipient refused: {exc.recipients}", retryable=False, address=message.email)
+            return SendResult.failed(
+                error=f"recipient refused: {exc.recipients}", retryable=False, address=message.email
+            )
         except (smtplib.SMTPException, OSError) as exc:
             with contextlib.suppress(Exception):
                 connection.close()  # the next message on this thread opens a new one

@@ -31,11 +31,15 @@ class WebPushSender:
             return SendResult.failed(error="no active push subscription", retryable=False)
         if not self.private_key:
             return SendResult.failed(error="GRIDCARE_VAPID_PRIVATE_KEY is not set", retryable=True)
-        payload = json.dumps({"title": message.subject, "body": message.body, "tag": message.key}, ensure_ascii=False)
+        payload = json.dumps(
+            {"title": message.subject, "body": message.body, "tag": message.key}, ensure_ascii=False
+        )
         headers = {"Topic": message.key[:32], "Urgency": "high" if message.urgent else "normal"}
         accepted, errors, gone, retryable = [], [], [], False
         for subscription in message.push_subscriptions:
-            if not push_endpoint_allowed(subscription["endpoint"]):  # stored before the allow-list, or since removed
+            if not push_endpoint_allowed(
+                subscription["endpoint"]
+            ):  # stored before the allow-list, or since removed
                 errors.append("endpoint is not a known push service")
                 continue
             try:
@@ -56,7 +60,9 @@ class WebPushSender:
                 errors.append(f"{type(exc).__name__}: {exc}"[:200])
         if accepted:
             return SendResult.accepted(
-                address=f"{len(accepted)} device(s)", provider_ref=accepted[0][-100:], gone_endpoints=tuple(gone)
+                address=f"{len(accepted)} device(s)",
+                provider_ref=accepted[0][-100:],
+                gone_endpoints=tuple(gone),
             )
         return SendResult.failed(error="; ".join(errors), retryable=retryable, gone_endpoints=tuple(gone))
 

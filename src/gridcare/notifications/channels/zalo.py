@@ -54,7 +54,12 @@ class ZnsSender:
 
     def cached_token(self) -> str | None:
         """The token read on the home thread, while it is valid (no database access: any thread)."""
-        if self.token and self.token_expires_at and self.token_expires_at > timezone.now() and self.token != self.rejected:
+        if (
+            self.token
+            and self.token_expires_at
+            and self.token_expires_at > timezone.now()
+            and self.token != self.rejected
+        ):
             return self.token
         return None
 
@@ -76,18 +81,32 @@ class ZnsSender:
             return self.token
         with transaction.atomic():
             state = ProviderState.objects.select_for_update().get(pk=state.pk)
-            if state.access_token and state.access_token != stale and state.token_expires_at and state.token_expires_at > now:
-                self.token, self.token_expires_at = state.access_token, state.token_expires_at  # refreshed meanwhile
+            if (
+                state.access_token
+                and state.access_token != stale
+                and state.token_expires_at
+                and state.token_expires_at > now
+            ):
+                self.token, self.token_expires_at = (
+                    state.access_token,
+                    state.token_expires_at,
+                )  # refreshed meanwhile
                 return self.token
             refresh_token = state.refresh_token or conf.setting("ZNS_REFRESH_TOKEN", "")
             response = self.client.post(
                 f"{self.oauth}/v4/oa/access_token",
                 headers={"secret_key": conf.setting("ZNS_SECRET_KEY", "")},
-                data={"app_id": conf.setting("ZNS_APP_ID", ""), "grant_type": "refresh_token", "refresh_token": refresh_token},
+                data={
+                    "app_id": conf.setting("ZNS_APP_ID", ""),
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                },
             )
             data = response.json() if response.status_code == 200 else {}
             if not data.get("access_token"):
-                raise TokenError(f"Zalo token refresh failed: HTTP {response.status_code} {response.text[:200]}")
+                raise TokenError(
+                    f"Zalo token refresh failed: HTTP {response.status_code} {response.text[:200]}"
+                )
             expires_at = now + dt.timedelta(seconds=int(data.get("expires_in", 90000)) - 300)
             provider_tokens_store(
                 provider="zalo", access_token=data["access_token"],
@@ -109,7 +128,9 @@ class ZnsSender:
         try:
             for attempt in range(2):
                 token = self.access_token(force=attempt > 0)
-                response = self.client.post(f"{self.base}/message/template", json=payload, headers={"access_token": token})
+                response = self.client.post(
+                    f"{self.base}/message/template", json=payload, headers={"access_token": token}
+                )
                 if response.status_code != 200:
                     return http_failure(response, address=phone)
                 data = response.json()
@@ -124,7 +145,9 @@ class ZnsSender:
             return SendResult.failed(error=f"{type(exc).__name__}: {exc}", retryable=True, address=phone)
         error = data.get("error")
         if error == 0:
-            return SendResult.accepted(address=phone, provider_ref=str((data.get("data") or {}).get("msg_id", "")))
+            return SendResult.accepted(
+                address=phone, provider_ref=str((data.get("data") or {}).get("msg_id", ""))
+            )
         return SendResult.failed(
             error=f"ZNS error {error}: {data.get('message', '')}", retryable=error in RETRYABLE_ERRORS or error == INVALID_TOKEN,
             address=phone,

@@ -13,12 +13,16 @@ from gridcare.notifications.services.fanout import notify
 
 
 @transaction.atomic
-def consumption_alert_set(*, account: Account, kind: str, threshold: int, active: bool = True) -> ConsumptionAlert:
+def consumption_alert_set(
+    *, account: Account, kind: str, threshold: int, active: bool = True
+) -> ConsumptionAlert:
     """Set (or switch off) the account's consumption alert."""
     if kind not in ConsumptionAlert.Kind.values:
         raise NotificationError("alert_kind", str(_("Loại cảnh báo không hợp lệ.")))
     if int(threshold) <= 0 or (kind == ConsumptionAlert.Kind.PERCENT and int(threshold) > 1000):
-        raise NotificationError("alert_threshold", str(_("Ngưỡng cảnh báo phải là số dương (tối đa 1000 phần trăm).")))
+        raise NotificationError(
+            "alert_threshold", str(_("Ngưỡng cảnh báo phải là số dương (tối đa 1000 phần trăm)."))
+        )
     alert, _created = ConsumptionAlert.objects.update_or_create(
         account=account, defaults={"kind": kind, "threshold": int(threshold), "active": active}
     )

@@ -54,7 +54,8 @@ def _preference_join(honour_preferences: bool, source: str, few: bool) -> str:
     if not honour_preferences:
         return ""
     columns = ", ".join(
-        f"MAX(CASE WHEN channel = '{c}' THEN CASE WHEN enabled THEN 1 ELSE 0 END END) AS p_{c}" for c in ALL_CHANNELS
+        f"MAX(CASE WHEN channel = '{c}' THEN CASE WHEN enabled THEN 1 ELSE 0 END END) AS p_{c}"
+        for c in ALL_CHANNELS
     )
     only_staged = f"AND account_id IN (SELECT account_id FROM {source} staged)" if few else ""  # noqa: S608 - the staging table's constant name
     return f"""LEFT JOIN (SELECT account_id, {columns} FROM notifications_preference
@@ -68,7 +69,9 @@ def _channel_chosen(channel: str, honour_preferences: bool) -> str:
         return contact
     # SMS by default only for customers no other channel reaches (SMS is slow and costs money).
     default = (
-        "CASE WHEN x.has_email OR x.has_zalo_id OR x.has_push THEN 0 ELSE 1 END" if channel == Channel.SMS else "1"
+        "CASE WHEN x.has_email OR x.has_zalo_id OR x.has_push THEN 0 ELSE 1 END"
+        if channel == Channel.SMS
+        else "1"
     )
     return f"{contact} AND COALESCE(x.p_{channel}, {default}) = 1"
 
@@ -106,7 +109,9 @@ def notify(
     each recipient an amount). `key` makes the call idempotent (default: a new key).
     """
     if topic not in Topic.values:
-        raise NotificationError("unknown_topic", str(_("Chủ đề không tồn tại: %(topic)s.") % {"topic": topic}))
+        raise NotificationError(
+            "unknown_topic", str(_("Chủ đề không tồn tại: %(topic)s.") % {"topic": topic})
+        )
     if now is None:
         from django.utils import timezone
 
@@ -137,7 +142,8 @@ def notify(
             # PostgreSQL from re-evaluating it for each of the account's channel pairs, and the flags from
             # being evaluated once per use: `has_push` serves two channels).
             mask = " | ".join(
-                f"CASE WHEN {_channel_chosen(c, honour_preferences)} THEN {_CHANNEL_BIT[c]} ELSE 0 END" for c in ordered
+                f"CASE WHEN {_channel_chosen(c, honour_preferences)} THEN {_CHANNEL_BIT[c]} ELSE 0 END"
+                for c in ordered
             )
             fence = "OFFSET 0" if is_postgresql() else ""
             intrusive = ", ".join(f"'{c}'" for c in INTRUSIVE_CHANNELS)
@@ -146,8 +152,12 @@ def notify(
                 # distinct: nothing can conflict, so skip the slower speculative insertion.
                 verb, tail = "INSERT", ""
             else:
-                verb, tail = ("INSERT", "ON CONFLICT DO NOTHING") if is_postgresql() else ("INSERT OR IGNORE", "")
-            flags = ", ".join(f"{expr} AS {name}" for name, expr in _CONTACT_FLAGS.items()).replace("{true}", true)
+                verb, tail = (
+                    ("INSERT", "ON CONFLICT DO NOTHING") if is_postgresql() else ("INSERT OR IGNORE", "")
+                )
+            flags = ", ".join(f"{expr} AS {name}" for name, expr in _CONTACT_FLAGS.items()).replace(
+                "{true}", true
+            )
             preferences = _preference_join(honour_preferences, source, few)
             preference_columns = "".join(f", p.p_{c}" for c in ALL_CHANNELS) if honour_preferences else ""
             sql = f"""
@@ -188,9 +198,13 @@ def notify(
             if is_postgresql() and not few:
                 # Memory to hash a million recipients against the accounts in one pass (no spill to disk),
                 # for this statement only; the caller's setting is put back right after.
-                cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_hashjoin'), current_setting('jit')")
+                cursor.execute(
+                    "SELECT current_setting('work_mem'), current_setting('enable_hashjoin'), current_setting('jit')"
+                )
                 previous_work_mem, previous_hashjoin, previous_jit = cursor.fetchone()
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [conf.setting("NOTIFY_WORK_MEM", "256MB")])
+                cursor.execute(
+                    "SELECT set_config('work_mem', %s, true)", [conf.setting("NOTIFY_WORK_MEM", "256MB")]
+                )
                 # No JIT: the plan's cost (one row per account and channel before the mask filters them)
                 # makes PostgreSQL compile it with inlining and optimisation, 0.8 s of a 2 s publish to
                 # 100,000 customers, for a statement that runs once (docs/notifications.md).
@@ -211,8 +225,14 @@ def notify(
             if _created and recipient_count == 1:
                 changes.append("account_id = %s")  # a notice to one customer: found by staff search directly
                 values.append(first_account)
-            elif notice.account_id is not None and recipient_count and (recipient_count > 1 or first_account != notice.account_id):
-                changes.append("account_id = NULL")  # the same key sent to more customers later: no longer a single one
+            elif (
+                notice.account_id is not None
+                and recipient_count
+                and (recipient_count > 1 or first_account != notice.account_id)
+            ):
+                changes.append(
+                    "account_id = NULL"
+                )  # the same key sent to more customers later: no longer a single one
             # The new counts come back from the same statement (no second read).
             cursor.execute(
                 f"UPDATE {Notice._meta.db_table} SET {', '.join(changes)} WHERE id = %s "  # noqa: S608 - constant clauses
@@ -228,8 +248,15 @@ def notify(
 
 @transaction.atomic
 def notify_address(
-    *, account: Account, channel: str, address: str, topic: str, template: str, context: dict[str, Any] | None = None,
-    key: str | None = None, now: dt.datetime,
+    *,
+    account: Account,
+    channel: str,
+    address: str,
+    topic: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    key: str | None = None,
+    now: dt.datetime,
 ) -> Notice:
     """Queue one urgent message about `account` to an address that is not its contact (yet, or any more).
 

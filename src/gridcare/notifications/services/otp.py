@@ -40,7 +40,12 @@ def _otp_global_slot_take(*, now: dt.datetime) -> bool:
 
 @transaction.atomic
 def otp_issue(
-    *, account: Account, channel: str, now: dt.datetime, purpose: str = OtpPurpose.SIGNIN, destination: str = ""
+    *,
+    account: Account,
+    channel: str,
+    now: dt.datetime,
+    purpose: str = OtpPurpose.SIGNIN,
+    destination: str = "",
 ) -> OtpChallenge:
     """Create a short-lived code and queue it to the account on `channel` (SMS, Zalo or e-mail).
 
@@ -57,13 +62,19 @@ def otp_issue(
     Account.objects.select_for_update().filter(pk=account.pk).first()  # serialise issues per account
     recent = OtpChallenge.objects.filter(account=account, created_at__gt=now - dt.timedelta(hours=1)).count()
     if recent >= per_hour:
-        raise NotificationError("otp_rate_limited", str(_("Quý khách đã yêu cầu quá nhiều mã, vui lòng thử lại sau một giờ.")))
+        raise NotificationError(
+            "otp_rate_limited", str(_("Quý khách đã yêu cầu quá nhiều mã, vui lòng thử lại sau một giờ."))
+        )
     if not _otp_global_slot_take(now=now):
-        raise NotificationError("otp_rate_limited", str(_("Quý khách đã yêu cầu quá nhiều mã, vui lòng thử lại sau một giờ.")))
+        raise NotificationError(
+            "otp_rate_limited", str(_("Quý khách đã yêu cầu quá nhiều mã, vui lòng thử lại sau một giờ."))
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     ttl = conf.int_setting("OTP_TTL_SECONDS", 300)
-    OtpChallenge.objects.filter(account=account, purpose=purpose, consumed_at__isnull=True).update(expires_at=now)
+    OtpChallenge.objects.filter(account=account, purpose=purpose, consumed_at__isnull=True).update(
+        expires_at=now
+    )
     challenge = OtpChallenge.objects.create(
         account=account, channel=channel, code_hash=_otp_hash(salt=salt, code=code), salt=salt,
         created_at=now, expires_at=now + dt.timedelta(seconds=ttl), purpose=purpose, destination=destination,
@@ -83,7 +94,9 @@ def otp_issue(
     return challenge
 
 
-def otp_request(*, customer_code: str, channel: str, now: dt.datetime, purpose: str = OtpPurpose.SIGNIN) -> None:
+def otp_request(
+    *, customer_code: str, channel: str, now: dt.datetime, purpose: str = OtpPurpose.SIGNIN
+) -> None:
     """Send a code for a typed customer code when its customer can sign in to the portal; silent otherwise.
 
     Runs in the background (`tasks.otp_send`), so that the portal answers in the same time whether
@@ -104,7 +117,12 @@ def otp_request(*, customer_code: str, channel: str, now: dt.datetime, purpose: 
 
 @transaction.atomic
 def otp_verify(
-    *, account: Account, code: str, now: dt.datetime, purpose: str = OtpPurpose.SIGNIN, destination: str | None = None
+    *,
+    account: Account,
+    code: str,
+    now: dt.datetime,
+    purpose: str = OtpPurpose.SIGNIN,
+    destination: str | None = None,
 ) -> bool:
     """Check a code against the account's live challenge of that purpose; each try counts, a success consumes it.
 
@@ -115,11 +133,7 @@ def otp_verify(
     )
     if destination is not None:
         live = live.filter(destination=destination)
-    challenge = (
-        live
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    challenge = live.order_by("-created_at", "-pk").first()
     if challenge is None or challenge.attempts >= conf.int_setting("OTP_MAX_ATTEMPTS", 5):
         return False
     challenge.attempts += 1

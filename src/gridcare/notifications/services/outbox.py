@@ -19,7 +19,13 @@ _QUEUED, _SENDING, _SENT = OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value
 
 
 def outbox_claim(
-    *, channel: str, limit: int, now: dt.datetime, lease_until: dt.datetime, token: str, urgent_only: bool = False
+    *,
+    channel: str,
+    limit: int,
+    now: dt.datetime,
+    lease_until: dt.datetime,
+    token: str,
+    urgent_only: bool = False,
 ) -> list[int]:
     """Mark up to `limit` ready rows of a channel as sending under `token` (committed before any provider call)."""
     if channel not in QUEUED_CHANNELS:
@@ -93,8 +99,12 @@ def outbox_mark_sent(*, pk: int, token: str, now: dt.datetime, address: str, pro
     _asynchronous_commit()
     return bool(
         OutboxMessage.objects.filter(pk=pk, claim_token=token, status=OutboxStatus.SENDING).update(
-            status=OutboxStatus.SENT, sent_at=now, address=address[:254], provider_ref=provider_ref[:100],
-            claim_token="", last_error="",
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            address=address[:254],
+            provider_ref=provider_ref[:100],
+            claim_token="",
+            last_error="",
         )  # fmt: skip
     )
 
@@ -106,7 +116,8 @@ def outbox_mark_sent_many(*, token: str, sent: Sequence[tuple[int, dt.datetime, 
         return 0
     _asynchronous_commit()
     rows = [
-        (db_datetime(at), address[:254], provider_ref[:100], pk, token) for pk, at, address, provider_ref in sent
+        (db_datetime(at), address[:254], provider_ref[:100], pk, token)
+        for pk, at, address, provider_ref in sent
     ]
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -120,7 +131,14 @@ def outbox_mark_sent_many(*, token: str, sent: Sequence[tuple[int, dt.datetime, 
 
 @transaction.atomic
 def outbox_mark_failed(
-    *, pk: int, token: str, now: dt.datetime, error: str, retryable: bool, attempts: int, retry_after: float | None = None
+    *,
+    pk: int,
+    token: str,
+    now: dt.datetime,
+    error: str,
+    retryable: bool,
+    attempts: int,
+    retry_after: float | None = None,
 ) -> str:
     """Schedule a retry with exponential backoff, or fail for good; returns the new status."""
     _asynchronous_commit()

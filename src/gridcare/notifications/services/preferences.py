@@ -41,11 +41,15 @@ def preferences_set(*, account: Account, topic: str, channels: Iterable[str]) ->
     counter. "Programmes and news" may be switched off on every channel.
     """
     if topic not in [t.value for t in CHOOSABLE_TOPICS]:
-        raise NotificationError("unknown_topic", str(_("Chủ đề không tồn tại: %(topic)s.") % {"topic": topic}))
+        raise NotificationError(
+            "unknown_topic", str(_("Chủ đề không tồn tại: %(topic)s.") % {"topic": topic})
+        )
     chosen = set(channels)
     unknown = chosen - set(Channel.values)
     if unknown:
-        raise NotificationError("unknown_channel", str(_("Kênh không tồn tại: %(c)s.") % {"c": ", ".join(sorted(unknown))}))
+        raise NotificationError(
+            "unknown_channel", str(_("Kênh không tồn tại: %(c)s.") % {"c": ", ".join(sorted(unknown))})
+        )
     reachable = account_contact_channels(account=account) - {Channel.INBOX}
     if topic not in SWITCH_OFF_ALLOWED_TOPICS and reachable and not (chosen & reachable):
         names = ", ".join(str(Channel(c).label) for c in sorted(reachable))

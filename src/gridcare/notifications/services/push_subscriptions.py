@@ -24,8 +24,15 @@ def push_subscription_add(
     customer the browser moves, as before.
     """
     if not push_endpoint_allowed(endpoint):
-        raise NotificationError("push_endpoint_refused", str(_("Địa chỉ dịch vụ thông báo đẩy không được chấp nhận.")))
-    existing = PushSubscription.objects.select_for_update().select_related("account").filter(endpoint=endpoint).first()
+        raise NotificationError(
+            "push_endpoint_refused", str(_("Địa chỉ dịch vụ thông báo đẩy không được chấp nhận."))
+        )
+    existing = (
+        PushSubscription.objects.select_for_update()
+        .select_related("account")
+        .filter(endpoint=endpoint)
+        .first()
+    )
     if existing is not None and existing.account.customer_id != account.customer_id:
         audit_record(
             action="update", object_type="notifications.pushsubscription", object_id=existing.pk,
@@ -34,7 +41,8 @@ def push_subscription_add(
         )  # fmt: skip
         return existing
     subscription, _created = PushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={"account": account, "p256dh": p256dh, "auth": auth, "active": True, "created_at": now}
+        endpoint=endpoint,
+        defaults={"account": account, "p256dh": p256dh, "auth": auth, "active": True, "created_at": now},
     )
     return subscription
 

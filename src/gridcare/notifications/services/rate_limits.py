@@ -42,6 +42,7 @@ def rate_rebook(*, provider: str, count: int, now_epoch: float, previous_end: fl
         state.save(update_fields=["next_free_at"])
     return start
 
+
 def delivery_schedule_claim(*, channel: str, at: dt.datetime, now: dt.datetime) -> bool:
     """Whether the caller should schedule a delivery task for `at`: no other is already due by then.
 

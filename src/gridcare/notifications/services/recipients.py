@@ -15,6 +15,7 @@ from gridcare.core.bulk import bulk_insert, copy_int64_column, copy_int64_column
 
 STAGE_TABLE = "gc_notify_recipients"
 
+
 @dataclasses.dataclass(frozen=True)
 class RecipientNumbers:
     """Recipients with whole numbers of their own (a bill's amount…), for `notify(recipients=…)`.
@@ -55,7 +56,9 @@ def _stage_numbers(cursor, table: str, recipients: RecipientNumbers) -> None:
     keys = list(recipients.numbers)
     cursor.execute("DROP TABLE IF EXISTS gc_notify_numbers")
     columns = "".join(f", v{i} bigint" for i in range(len(keys)))
-    cursor.execute(f"CREATE TEMPORARY TABLE gc_notify_numbers (account_id bigint NOT NULL{columns}) ON COMMIT DROP")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE gc_notify_numbers (account_id bigint NOT NULL{columns}) ON COMMIT DROP"
+    )
     arrays = {"account_id": recipients.account_ids}
     arrays.update({f"v{i}": np.asarray(recipients.numbers[k][1], dtype=np.int64) for i, k in enumerate(keys)})
     copy_int64_columns(table="gc_notify_numbers", columns=arrays)
@@ -74,7 +77,9 @@ def _stage_table_create(cursor) -> str:
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_TABLE} (account_id bigint NOT NULL, context jsonb) ON COMMIT DROP"
         )
     else:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (account_id integer PRIMARY KEY, context text)")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (account_id integer PRIMARY KEY, context text)"
+        )
     cursor.execute(f"DELETE FROM {STAGE_TABLE}")  # noqa: S608 - a constant table name
     return STAGE_TABLE
 
@@ -82,7 +87,10 @@ def _stage_table_create(cursor) -> str:
 def _unique_ids(recipients: Any) -> np.ndarray:
     """Account ids as a sorted int64 array without repeats (sort and compare: faster than np.unique's hashing)."""
     try:
-        ids = np.array(recipients if isinstance(recipients, np.ndarray | list | tuple) else list(recipients), dtype=np.int64)
+        ids = np.array(
+            recipients if isinstance(recipients, np.ndarray | list | tuple) else list(recipients),
+            dtype=np.int64,
+        )
     except (TypeError, ValueError):
         ids = np.fromiter((int(i) for i in recipients), dtype=np.int64)
     ids = np.sort(ids.ravel())
@@ -99,7 +107,10 @@ def stage_recipients(cursor, recipients: Any) -> str:
         # (a grid query inlined into the fan-out was estimated at 1 % of its rows, and planned for that).
         sql, params = recipients.values("pk").query.sql_with_params()
         # In account order, as a list is staged: the outbox's unique index then grows at its right end.
-        cursor.execute(f"INSERT INTO {table} (account_id) SELECT DISTINCT q.* FROM ({sql}) q ORDER BY 1", params)  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {table} (account_id) SELECT DISTINCT q.* FROM ({sql}) q ORDER BY 1",  # noqa: S608
+            params,
+        )
     elif isinstance(recipients, RecipientNumbers) and is_postgresql():
         _stage_numbers(cursor, table, recipients)
     elif isinstance(recipients, Mapping | RecipientNumbers):

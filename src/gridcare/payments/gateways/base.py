@@ -113,4 +113,6 @@ class SettlementRow:
 
 def canonical_rows(rows: list[dict]) -> str:
     """The signed text of a daily list: each row's reference|amount|transaction, in order, joined by newlines."""
-    return "\n".join(f"{r.get('reference', '')}|{r.get('amount', '')}|{r.get('transaction', '')}" for r in rows)
+    return "\n".join(
+        f"{r.get('reference', '')}|{r.get('amount', '')}|{r.get('transaction', '')}" for r in rows
+    )

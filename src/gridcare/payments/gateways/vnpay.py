@@ -79,8 +79,15 @@ def pipe_sign(values: Mapping[str, Any], fields: tuple[str, ...], secret: str) -
 class VnpayGateway:
     channel = "vnpay"
 
-    def __init__(self, *, tmn_code: str, hash_secret: str, pay_url: str, query_url: str, timeout: float = 10.0):
-        self.tmn_code, self.hash_secret, self.pay_url, self.query_url = tmn_code, hash_secret, pay_url, query_url
+    def __init__(
+        self, *, tmn_code: str, hash_secret: str, pay_url: str, query_url: str, timeout: float = 10.0
+    ):
+        self.tmn_code, self.hash_secret, self.pay_url, self.query_url = (
+            tmn_code,
+            hash_secret,
+            pay_url,
+            query_url,
+        )
         self.timeout = timeout
 
     @classmethod
@@ -102,7 +109,11 @@ class VnpayGateway:
 
     def verify_callback(self, data: Mapping[str, Any]) -> GatewayResult:
         given = str(data.get("vnp_SecureHash", ""))
-        if not given or not same(given, sign(data, self.hash_secret)) or data.get("vnp_TmnCode") != self.tmn_code:
+        if (
+            not given
+            or not same(given, sign(data, self.hash_secret))
+            or data.get("vnp_TmnCode") != self.tmn_code
+        ):
             raise CallbackInvalid("vnpay checksum")
         code, status = str(data.get("vnp_ResponseCode", "")), str(data.get("vnp_TransactionStatus", ""))
         return GatewayResult(
@@ -123,7 +134,9 @@ class VnpayGateway:
             answer = httpx.post(self.query_url, json=body, timeout=self.timeout).json()
         except (httpx.HTTPError, ValueError) as exc:
             raise GatewayError("gateway_unreachable", f"Không hỏi được VNPAY: {exc}") from exc
-        if not same(str(answer.get("vnp_SecureHash", "")), pipe_sign(answer, _ANSWER_FIELDS, self.hash_secret)):
+        if not same(
+            str(answer.get("vnp_SecureHash", "")), pipe_sign(answer, _ANSWER_FIELDS, self.hash_secret)
+        ):
             raise GatewayError("gateway_bad_signature", "Câu trả lời của VNPAY sai chữ ký.")
         code = str(answer.get("vnp_ResponseCode", ""))
         if code == "91":  # the transaction is unknown to VNPAY (the customer never paid)
@@ -162,9 +175,12 @@ class VnpayGateway:
                                                     pipe_sign(answer, _REFUND_ANSWER_FIELDS, self.hash_secret)):  # fmt: skip
             raise GatewayError("gateway_bad_signature", "Câu trả lời hoàn tiền của VNPAY sai chữ ký.")
         if str(answer.get("vnp_TxnRef", "")) != request.order_reference or (
-            str(answer.get("vnp_ResponseCode")) == SUCCESS and _amount(answer.get("vnp_Amount")) != request.amount
+            str(answer.get("vnp_ResponseCode")) == SUCCESS
+            and _amount(answer.get("vnp_Amount")) != request.amount
         ):
-            raise GatewayError("gateway_mismatch", "Câu trả lời hoàn tiền của VNPAY không phải của yêu cầu này.")
+            raise GatewayError(
+                "gateway_mismatch", "Câu trả lời hoàn tiền của VNPAY không phải của yêu cầu này."
+            )
         code = str(answer.get("vnp_ResponseCode", ""))
         message = str(answer.get("vnp_Message", ""))[:300]
         if code == SUCCESS:
@@ -198,24 +214,36 @@ _REFUND_ANSWER_FIELDS = ("vnp_ResponseId", "vnp_Command", "vnp_ResponseCode", "v
                          "vnp_TransactionType", "vnp_TransactionStatus", "vnp_OrderInfo")  # fmt: skip
 
 
-def _signed_list(*, url: str, who: str, day: dt.date, key: str, digest, timeout: float, name: str) -> list[SettlementRow]:
+def _signed_list(
+    *, url: str, who: str, day: dt.date, key: str, digest, timeout: float, name: str
+) -> list[SettlementRow]:
     """Fetch a daily list `{"date", "rows": [{"reference", "amount", "transaction"}], "signature"}` and check it."""
     stamp = f"{day:%Y%m%d}"
     try:
         answer = httpx.get(url, params={"merchant": who, "date": stamp, "signature": hmac_hex(key, f"{who}|{stamp}", digest)},
                            timeout=timeout).json()  # fmt: skip
     except (httpx.HTTPError, ValueError) as exc:
-        raise GatewayError("gateway_unreachable", f"Không lấy được danh sách giao dịch của {name}: {exc}") from exc
+        raise GatewayError(
+            "gateway_unreachable", f"Không lấy được danh sách giao dịch của {name}: {exc}"
+        ) from exc
     rows = answer.get("rows") if isinstance(answer, dict) else None
-    if not isinstance(rows, list) or answer.get("date") != stamp or not same(
-        str(answer.get("signature", "")), hmac_hex(key, f"{stamp}\n{canonical_rows(rows)}", digest)
+    if (
+        not isinstance(rows, list)
+        or answer.get("date") != stamp
+        or not same(
+            str(answer.get("signature", "")), hmac_hex(key, f"{stamp}\n{canonical_rows(rows)}", digest)
+        )
     ):
-        raise GatewayError("gateway_bad_signature", f"Danh sách giao dịch của {name} sai chữ ký hoặc sai ngày.")
+        raise GatewayError(
+            "gateway_bad_signature", f"Danh sách giao dịch của {name} sai chữ ký hoặc sai ngày."
+        )
     result = []
     for row in rows:
         try:
             result.append(SettlementRow(reference=str(row["reference"]), amount=int(row["amount"]),
                                         gateway_transaction=str(row.get("transaction", ""))))  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
-            raise GatewayError("gateway_bad_list", f"Danh sách giao dịch của {name} có dòng không đọc được.") from exc
+            raise GatewayError(
+                "gateway_bad_list", f"Danh sách giao dịch của {name} có dòng không đọc được."
+            ) from exc
     return result

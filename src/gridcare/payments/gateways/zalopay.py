@@ -56,7 +56,12 @@ class ZalopayGateway:
     def __init__(self, *, app_id: str, key1: str, key2: str, create_url: str, query_url: str, callback_url: str,
                  timeout: float = 10.0):  # fmt: skip
         self.app_id, self.key1, self.key2 = str(app_id), key1, key2
-        self.create_url, self.query_url, self.callback_url, self.timeout = create_url, query_url, callback_url, timeout
+        self.create_url, self.query_url, self.callback_url, self.timeout = (
+            create_url,
+            query_url,
+            callback_url,
+            timeout,
+        )
 
     @classmethod
     def from_settings(cls) -> "ZalopayGateway":
@@ -83,12 +88,18 @@ class ZalopayGateway:
         form["mac"] = create_mac(form, self.key1)
         answer = self._post(self.create_url, form)
         if answer.get("return_code") != 1 or not answer.get("order_url"):
-            raise GatewayError("gateway_refused", f"ZaloPay từ chối tạo đơn: {answer.get('return_message', '')}.")
+            raise GatewayError(
+                "gateway_refused", f"ZaloPay từ chối tạo đơn: {answer.get('return_message', '')}."
+            )
         return str(answer["order_url"])
 
     def verify_callback(self, data: Mapping[str, Any]) -> GatewayResult:
         text, mac = data.get("data"), data.get("mac")
-        if not isinstance(text, str) or not isinstance(mac, str) or not same(mac, hmac_hex(self.key2, text, sha256)):
+        if (
+            not isinstance(text, str)
+            or not isinstance(mac, str)
+            or not same(mac, hmac_hex(self.key2, text, sha256))
+        ):
             raise CallbackInvalid("zalopay mac")
         try:
             fields = json.loads(text)
@@ -139,20 +150,31 @@ class ZalopayGateway:
         timestamp = str(_ms(request.now))
         form = {"app_id": self.app_id, "m_refund_id": request.reference, "timestamp": timestamp}
         form["mac"] = hmac_hex(self.key1, f"{self.app_id}|{request.reference}|{timestamp}", sha256)
-        return self._refund_answer(self._post(settings.GRIDCARE_ZALOPAY_QUERY_REFUND_URL, form), request=request)
+        return self._refund_answer(
+            self._post(settings.GRIDCARE_ZALOPAY_QUERY_REFUND_URL, form), request=request
+        )
 
     def _refund_answer(self, answer: dict, *, request: RefundRequest) -> RefundResult:
         if not isinstance(answer, dict):
             raise GatewayError("gateway_refused", "ZaloPay trả lời không đọc được.")
         echoed = answer.get("m_refund_id")
         if echoed is not None and str(echoed) != request.reference:
-            raise GatewayError("gateway_mismatch", "Câu trả lời hoàn tiền của ZaloPay không phải của yêu cầu này.")
+            raise GatewayError(
+                "gateway_mismatch", "Câu trả lời hoàn tiền của ZaloPay không phải của yêu cầu này."
+            )
         code, message = answer.get("return_code"), str(answer.get("return_message", ""))[:300]
         sub = str(answer.get("sub_return_code", ""))
         if code == 1:
-            return RefundResult(status="done", code="1", message=message, gateway_reference=str(answer.get("refund_id", "")))
+            return RefundResult(
+                status="done", code="1", message=message, gateway_reference=str(answer.get("refund_id", ""))
+            )
         if code == 3:
-            return RefundResult(status="pending", code="3", message=message, gateway_reference=str(answer.get("refund_id", "")))
+            return RefundResult(
+                status="pending",
+                code="3",
+                message=message,
+                gateway_reference=str(answer.get("refund_id", "")),
+            )
         if code == 2:
             return RefundResult(status="failed", code=f"2{sub}"[:16], message=message)
         raise GatewayError("gateway_refused", f"ZaloPay trả lời mã {code}.")

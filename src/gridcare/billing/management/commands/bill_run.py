@@ -18,7 +18,9 @@ class Command(BaseCommand):
         scope = parser.add_mutually_exclusive_group(required=True)
         scope.add_argument("--route", help="Mã lộ trình ghi chỉ số.")
         scope.add_argument("--all-routes", action="store_true", help="Mọi lộ trình.")
-        parser.add_argument("--resume", type=int, metavar="RUN_ID", help="Tiếp tục một đợt đã dừng giữa chừng.")
+        parser.add_argument(
+            "--resume", type=int, metavar="RUN_ID", help="Tiếp tục một đợt đã dừng giữa chừng."
+        )
         parser.add_argument("--chunk-size", type=int, default=20_000)
         parser.add_argument(
             "--cutover", action="store_true",
@@ -29,7 +31,9 @@ class Command(BaseCommand):
         try:
             period = dt.datetime.strptime(options["period"], "%Y-%m").date()
         except ValueError as exc:
-            raise CommandError(f"Kỳ không hợp lệ: {options['period']!r} (cần dạng YYYY-MM, ví dụ 2025-11).") from exc
+            raise CommandError(
+                f"Kỳ không hợp lệ: {options['period']!r} (cần dạng YYYY-MM, ví dụ 2025-11)."
+            ) from exc
         route = None
         if options["route"]:
             route = ReadingRoute.objects.filter(code=options["route"]).first()
@@ -44,9 +48,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Đợt #{run.pk}: {run.accounts_total} khách hàng, kỳ {period:%m/%Y}.")
 
         def progress(r):
-            self.stdout.write(f"  {r.accounts_done}/{r.accounts_total} ({r.progress_percent}%) — {r.bills_created} hoá đơn")
+            self.stdout.write(
+                f"  {r.accounts_done}/{r.accounts_total} ({r.progress_percent}%) — {r.bills_created} hoá đơn"
+            )
 
-        run = bill_run_execute(run=run, now=timezone.now(), chunk_size=options["chunk_size"], progress=progress)
+        run = bill_run_execute(
+            run=run, now=timezone.now(), chunk_size=options["chunk_size"], progress=progress
+        )
         self.stdout.write(
             f"Xong đợt #{run.pk}: {run.bills_created} hoá đơn, {run.bills_held} chờ kiểm tra (tăng ≥ 30%), "
             f"{run.accounts_skipped} khách hàng chưa lập được (xem danh sách trong văn phòng)."

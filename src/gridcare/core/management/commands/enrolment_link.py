@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--base-url", default="", help="e.g. https://cskh.example.vn (default: the path only)")
+        parser.add_argument(
+            "--base-url", default="", help="e.g. https://cskh.example.vn (default: the path only)"
+        )
 
     def handle(self, *args, username, base_url, **options):
         user = get_user_model().objects.filter(username=username, is_active=True, is_staff=True).first()

@@ -17,17 +17,31 @@ def _month(value: str) -> dt.date:
     try:
         return dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time
     except ValueError:
-        raise CommandError(_("Tháng không hợp lệ: %(value)s (cần dạng YYYY-MM).") % {"value": value}) from None
+        raise CommandError(
+            _("Tháng không hợp lệ: %(value)s (cần dạng YYYY-MM).") % {"value": value}
+        ) from None
 
 
 class Command(BaseCommand):
     help = "Tạo trước các phân vùng theo tháng của các bảng lớn (PostgreSQL); xoá phân vùng cũ chỉ khi được yêu cầu."
 
     def add_arguments(self, parser):
-        parser.add_argument("--ahead", type=int, default=3, help="Số tháng tạo trước, sau tháng này (mặc định 3).")
-        parser.add_argument("--since", type=_month, help="Tạo cả các tháng từ tháng này (YYYY-MM), ví dụ trước khi nhập dữ liệu cũ.")
-        parser.add_argument("--detach-expired", action="store_true", help="Tách các phân vùng cũ hơn thời hạn lưu giữ.")
-        parser.add_argument("--drop-expired", action="store_true", help="Tách và xoá hẳn các phân vùng cũ hơn thời hạn lưu giữ.")
+        parser.add_argument(
+            "--ahead", type=int, default=3, help="Số tháng tạo trước, sau tháng này (mặc định 3)."
+        )
+        parser.add_argument(
+            "--since",
+            type=_month,
+            help="Tạo cả các tháng từ tháng này (YYYY-MM), ví dụ trước khi nhập dữ liệu cũ.",
+        )
+        parser.add_argument(
+            "--detach-expired", action="store_true", help="Tách các phân vùng cũ hơn thời hạn lưu giữ."
+        )
+        parser.add_argument(
+            "--drop-expired",
+            action="store_true",
+            help="Tách và xoá hẳn các phân vùng cũ hơn thời hạn lưu giữ.",
+        )
 
     def handle(self, *args, ahead, since, detach_expired, drop_expired, **options):
         if ahead < 0:
@@ -37,7 +51,9 @@ class Command(BaseCommand):
             return
         today = timezone.localdate()
         with transaction.atomic():
-            created = partitions.ensure_partitions(connection=connection, today=today, ahead=ahead, since=since)
+            created = partitions.ensure_partitions(
+                connection=connection, today=today, ahead=ahead, since=since
+            )
         self.stdout.write(_("Đã tạo %(n)s phân vùng.") % {"n": len(created)})
         for name in created:
             self.stdout.write(f"  + {name}")
@@ -59,6 +75,8 @@ class Command(BaseCommand):
             waiting = sum(len(months) for months in expired.values())
             if waiting:
                 self.stdout.write(
-                    _("%(n)s phân vùng đã quá thời hạn lưu giữ; tách bằng --detach-expired hoặc xoá bằng --drop-expired.")
+                    _(
+                        "%(n)s phân vùng đã quá thời hạn lưu giữ; tách bằng --detach-expired hoặc xoá bằng --drop-expired."
+                    )
                     % {"n": waiting}
                 )

@@ -21,7 +21,9 @@ def _int_env(name: str, default: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise CommandError(_("%(name)s phải là số nguyên, không phải %(value)r.") % {"name": name, "value": value}) from None
+        raise CommandError(
+            _("%(name)s phải là số nguyên, không phải %(value)r.") % {"name": name, "value": value}
+        ) from None
     if number < 1:
         raise CommandError(_("%(name)s phải lớn hơn 0.") % {"name": name})
     return number
@@ -53,22 +55,32 @@ def gunicorn_arguments(*, bind: str | None = None) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Chạy máy chủ web cho vận hành thật (gunicorn); số tiến trình lấy từ GRIDCARE_WEB_WORKERS.")
+    help = gettext_lazy(
+        "Chạy máy chủ web cho vận hành thật (gunicorn); số tiến trình lấy từ GRIDCARE_WEB_WORKERS."
+    )
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default=None, help=gettext_lazy("địa chỉ:cổng (mặc định GRIDCARE_BIND hoặc 0.0.0.0:$PORT)"))
+        parser.add_argument(
+            "--bind",
+            default=None,
+            help=gettext_lazy("địa chỉ:cổng (mặc định GRIDCARE_BIND hoặc 0.0.0.0:$PORT)"),
+        )
 
     def handle(self, *args, bind, **options):
         if shutil.which("gunicorn", path=os.path.dirname(sys.executable)) is None:
             raise CommandError(_("Chưa cài gunicorn: chạy `make setup`."))
         if not settings.DEBUG and not (settings.STATIC_ROOT / "staticfiles.json").exists():
             raise CommandError(
-                _("Chưa có tệp tĩnh trong %(path)s: chạy `gridcare collectstatic --noinput` trước (make serve làm việc này).")
+                _(
+                    "Chưa có tệp tĩnh trong %(path)s: chạy `gridcare collectstatic --noinput` trước (make serve làm việc này)."
+                )
                 % {"path": settings.STATIC_ROOT}
             )
         os.environ.setdefault("GRIDCARE_ACCESS_LOG", "1")
         os.environ.setdefault("GRIDCARE_MANIFEST_STATIC", "1")
         arguments = gunicorn_arguments(bind=bind)
-        self.stderr.write(_("gridcare: máy chủ web trên %(bind)s") % {"bind": arguments[arguments.index("--bind") + 1]})
+        self.stderr.write(
+            _("gridcare: máy chủ web trên %(bind)s") % {"bind": arguments[arguments.index("--bind") + 1]}
+        )
         os.execv(arguments[0], arguments)  # noqa: S606 - our own interpreter, arguments built above

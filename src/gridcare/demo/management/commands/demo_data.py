@@ -39,7 +39,9 @@ STAGES = {
     "advice, digital adoption": gettext_lazy("tư vấn tiết kiệm điện, chuyển đổi số"),
     "campaigns": gettext_lazy("Tháng tri ân khách hàng (hoạt động, hiến máu, thắp sáng đường quê)"),
     "operations": gettext_lazy("lịch tự bắt đầu, yêu cầu qua tổng đài, hoàn tiền, đối soát"),
-    "portal: 30-minute data of the demo logins": gettext_lazy("cổng khách hàng: dữ liệu 30 phút của tài khoản mẫu"),
+    "portal: 30-minute data of the demo logins": gettext_lazy(
+        "cổng khách hàng: dữ liệu 30 phút của tài khoản mẫu"
+    ),
     "bill delivery choices": gettext_lazy("cách nhận hoá đơn, chủ nhà hai hợp đồng"),
 }
 
@@ -48,21 +50,28 @@ class Command(BaseCommand):
     help = gettext_lazy("Tạo dữ liệu mẫu của Công ty Điện lực Cần Thơ (tất định theo --seed).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, default=5000, help=gettext_lazy("số khách hàng (mặc định 5000)"))
+        parser.add_argument(
+            "--customers", type=int, default=5000, help=gettext_lazy("số khách hàng (mặc định 5000)")
+        )
         parser.add_argument("--seed", type=int, default=2025, help=gettext_lazy("hạt giống ngẫu nhiên"))
         parser.add_argument(
             "--today", type=dt.date.fromisoformat, default=None,
             help=gettext_lazy("ngày hiện tại YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam); 24 tháng tính lùi từ đây"),
         )  # fmt: skip
         parser.add_argument(
-            "--interval-days", type=int, default=60, help=gettext_lazy("số ngày dữ liệu 30 phút của khách hàng lớn")
+            "--interval-days",
+            type=int,
+            default=60,
+            help=gettext_lazy("số ngày dữ liệu 30 phút của khách hàng lớn"),
         )
         parser.add_argument(
             "--bill-months", type=int, default=12,
             help=gettext_lazy("số tháng lập hoá đơn bằng đợt lập hoá đơn thật (0: không lập)"),
         )  # fmt: skip
         parser.add_argument(
-            "--if-empty", action="store_true", help=gettext_lazy("chỉ tạo khi cơ sở dữ liệu chưa có đơn vị nào")
+            "--if-empty",
+            action="store_true",
+            help=gettext_lazy("chỉ tạo khi cơ sở dữ liệu chưa có đơn vị nào"),
         )
 
     def handle(self, *args, customers, seed, today, interval_days, bill_months, if_empty, **options):
@@ -85,10 +94,14 @@ class Command(BaseCommand):
                 customers=customers, seed=seed, today=today, interval_days=interval_days, progress=progress
             )
         except services.DemoAlreadyLoaded as error:
-            raise CommandError(_("Dữ liệu mẫu đã có trong cơ sở dữ liệu (đơn vị %(code)s).") % {"code": error}) from error
+            raise CommandError(
+                _("Dữ liệu mẫu đã có trong cơ sở dữ liệu (đơn vị %(code)s).") % {"code": error}
+            ) from error
         except ValueError as error:
             raise CommandError(str(error)) from error
-        bills = services.demo_bills_load(today=today, months=bill_months, now=timezone.now(), progress=progress)
+        bills = services.demo_bills_load(
+            today=today, months=bill_months, now=timezone.now(), progress=progress
+        )
         progress("payments", demo_payments.demo_payments_load(today=today, now=timezone.now()))
         if bills:  # the queues go with the bill runs (held bills, their notices)
             workday.demo_workday_load(today=today, now=timezone.now())
@@ -109,9 +122,12 @@ class Command(BaseCommand):
                 "%(readings)s chỉ số, %(intervals)s giá trị 30 phút, %(bills)s hoá đơn."
             )
             % {
-                "seconds": time.perf_counter() - started, "customers": f"{summary.customers:,}",
-                "teams": summary.teams, "stations": f"{summary.transformer_stations:,}",
-                "readings": f"{summary.readings:,}", "intervals": f"{summary.interval_readings:,}",
+                "seconds": time.perf_counter() - started,
+                "customers": f"{summary.customers:,}",
+                "teams": summary.teams,
+                "stations": f"{summary.transformer_stations:,}",
+                "readings": f"{summary.readings:,}",
+                "intervals": f"{summary.interval_readings:,}",
                 "bills": f"{bills:,}",
             }  # fmt: skip
         )

@@ -61,7 +61,9 @@ class Command(BaseCommand):
             out(f"  - {login.username}  /  {login.password}   ({role})")
             out("      Mã xác thực hai lớp (TOTP) / two-factor secret (TOTP): " + totp_secret(device))
             out(f"      otpauth URI: {device.config_url}")
-            out(f"      Mã hiện tại / current code: {current_totp_code(device, at=now)} (đổi sau 30 giây / changes every 30 s)")
+            out(
+                f"      Mã hiện tại / current code: {current_totp_code(device, at=now)} (đổi sau 30 giây / changes every 30 s)"
+            )
         out("")
         out(f"Cổng khách hàng / Customer portal:              {base}/")
         out("  Đăng nhập bằng mã khách hàng và mật khẩu / sign in with the customer code and password:")
@@ -74,13 +76,14 @@ class Command(BaseCommand):
         landlord = demo_selfservice.demo_landlord()
         if landlord is not None:
             own, tenant = landlord
-            out(f"  - {own.code}  /  {services.CUSTOMER_PASSWORD}   (chủ nhà, hai hợp đồng / landlord, two contracts: "
-                f"{own.code} + {tenant.code}; {base}/profile/)")
+            out(
+                f"  - {own.code}  /  {services.CUSTOMER_PASSWORD}   (chủ nhà, hai hợp đồng / landlord, two contracts: "
+                f"{own.code} + {tenant.code}; {base}/profile/)"
+            )
         out("")
         self._messages(out=out, base=base)
         out("=" * 78)
         out("")
-
 
     def _messages(self, *, out, base: str) -> None:
         """Say which providers are not connected, and where their messages (one-time codes too) can be read."""
@@ -92,10 +95,14 @@ class Command(BaseCommand):
             en = ", ".join(label_en for _vi, label_en in missing)
             out(f"Chưa kết nối nhà cung cấp {vi}: không tin nào được gửi đi qua các kênh này.")
             out(f"No {en} provider is connected: nothing is sent on these channels.")
-        out("Mã xác thực (OTP) và mọi tin gửi khách hàng nằm trong Văn phòng › Thông báo › Tin trong hàng đợi:")
+        out(
+            "Mã xác thực (OTP) và mọi tin gửi khách hàng nằm trong Văn phòng › Thông báo › Tin trong hàng đợi:"
+        )
         out("One-time codes and every message to customers are in Back office › Thông báo (Notifications) ›")
         out(f"Tin trong hàng đợi (queued messages): {outbox}")
-        out("  (mã OTP chỉ hiện ở đó khi chạy `make demo`, GRIDCARE_OTP_SHOWN_TO_STAFF=1 / codes show there only")
+        out(
+            "  (mã OTP chỉ hiện ở đó khi chạy `make demo`, GRIDCARE_OTP_SHOWN_TO_STAFF=1 / codes show there only"
+        )
         out("   under `make demo`, GRIDCARE_OTP_SHOWN_TO_STAFF=1; never in production)")
         if held:
             bills = f"{base}{reverse('admin:billing_bill_changelist')}?status__exact=held"

@@ -34,7 +34,9 @@ class Command(BaseCommand):
         try:
             outcome = reading_import_file(path=file, now=now, progress=self._progress(options["verbosity"]))
         except ImportFileError as exc:
-            self.stdout.write(_("Không nhập được tệp %(file)s: %(reason)s") % {"file": file, "reason": exc.message})
+            self.stdout.write(
+                _("Không nhập được tệp %(file)s: %(reason)s") % {"file": file, "reason": exc.message}
+            )
             raise SystemExit(2) from exc
         self.stdout.write(outcome.summary())
         if outcome.exit_code:

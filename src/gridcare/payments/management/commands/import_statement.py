@@ -23,10 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--source", required=True, help="Mã ngân hàng / đối tác, ví dụ VCB, VNPOST.")
         parser.add_argument("--kind", choices=["bank", "partner"], default="bank")
-        parser.add_argument("--unit", default=None, help="Mã đơn vị nhận các dòng chờ khớp (mặc định: chỉ quản trị viên).")
+        parser.add_argument(
+            "--unit", default=None, help="Mã đơn vị nhận các dòng chờ khớp (mặc định: chỉ quản trị viên)."
+        )
         parser.add_argument("--now", type=dt.datetime.fromisoformat, default=None)
 
-    def handle(self, *args, file: Path, source: str, kind: str, unit: str | None, now: dt.datetime | None, **options):
+    def handle(
+        self, *args, file: Path, source: str, kind: str, unit: str | None, now: dt.datetime | None, **options
+    ):
         now = now or timezone.now()
         if timezone.is_naive(now):
             now = timezone.make_aware(now)
@@ -37,7 +41,9 @@ class Command(BaseCommand):
             result = statement_import(content=file.read_bytes(), filename=file.name, kind=kind, source=source, now=now,
                                       unit=owner)  # fmt: skip
         except ImportFileError as exc:
-            self.stdout.write(_("Không nhập được tệp %(file)s: %(reason)s") % {"file": file, "reason": exc.message})
+            self.stdout.write(
+                _("Không nhập được tệp %(file)s: %(reason)s") % {"file": file, "reason": exc.message}
+            )
             raise SystemExit(2) from exc
         for error in result.errors:
             self.stdout.write(f"{error.row}\t{error.column}\t{error.value}\t{error.reason}")

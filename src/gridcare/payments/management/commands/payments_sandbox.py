@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8010)
-        parser.add_argument("--site", default="http://127.0.0.1:8000", help="Where this site listens (IPN, callbacks).")
+        parser.add_argument(
+            "--site", default="http://127.0.0.1:8000", help="Where this site listens (IPN, callbacks)."
+        )
 
     def handle(self, *args, port, site, **options):
         sandbox = SandboxGateways.from_settings(site=site, port=port)

@@ -11,8 +11,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-teams", action="store_true", help="Không gửi e-mail cho các đội.")
-        parser.add_argument("--recompute", action="store_true", help="Tính lại thời hạn theo lịch làm việc hiện tại trước khi quét.")
+        parser.add_argument(
+            "--recompute",
+            action="store_true",
+            help="Tính lại thời hạn theo lịch làm việc hiện tại trước khi quét.",
+        )
 
     def handle(self, *args, quiet_teams, recompute, **options):
         result = clock_scan(now=timezone.now(), tell_teams=not quiet_teams, recompute=recompute)
-        self.stdout.write(f"warnings={result['warnings']} breaches={result['breaches']} moved={result['moved']}")
+        self.stdout.write(
+            f"warnings={result['warnings']} breaches={result['breaches']} moved={result['moved']}"
+        )

@@ -28,7 +28,10 @@ def _day(value: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail(_("%(option)s: ngày không hợp lệ “%(value)s” (dạng YYYY-MM-DD).") % {"option": option, "value": value}) from None
+        raise _fail(
+            _("%(option)s: ngày không hợp lệ “%(value)s” (dạng YYYY-MM-DD).")
+            % {"option": option, "value": value}
+        ) from None
 
 
 class Command(BaseCommand):
@@ -83,7 +86,9 @@ class Command(BaseCommand):
             raise _fail(_("Số hộ dùng chung công tơ phải từ 1 trở lên."))
         if purpose != Purpose.RESIDENTIAL:
             if voltage is None:
-                raise _fail(_("Cần --voltage cho mục đích này: %(choices)s.") % {"choices": ", ".join(Voltage.values)})
+                raise _fail(
+                    _("Cần --voltage cho mục đích này: %(choices)s.") % {"choices": ", ".join(Voltage.values)}
+                )
             if voltage not in Voltage.values:
                 raise _fail(
                     _("Cấp điện áp không hợp lệ “%(value)s”; chọn một trong: %(choices)s.")
@@ -119,11 +124,16 @@ class Command(BaseCommand):
         ]  # fmt: skip
         widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
         aligned = [
-            "  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+            "  ".join(
+                cell.ljust(w) if i < 3 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
             for row in [header, *rows]
         ]
         rates = sorted({p.basis_points for p in quote.vat_parts})
-        rate_text = " + ".join(format_decimal(bp / 100, format="#,##0.##", locale=locale) + "%" for bp in rates)
+        rate_text = " + ".join(
+            format_decimal(bp / 100, format="#,##0.##", locale=locale) + "%" for bp in rates
+        )
         out = [
             _("Kỳ từ %(start)s đến %(end)s: %(days)s ngày") % {"start": day(quote.start), "end": day(quote.end),
                                                              "days": quote.days},
