@@ -756,6 +756,10 @@ def _api_calls(world, theirs):
                 {"to": "cancelled", "reason": "x"},
             )
         ],
+        # With a real photo, another team's record answers 404 (tests/campaigns/test_interfaces.py); here: nothing changes.
+        "campaign-record-photos": [
+            ("post", f"/api/v1/campaign-records/{theirs['campaigns.activityrecord'][0].pk}/photos", None)
+        ],
         "campaign-activity-records": [
             (
                 "post",
