@@ -133,3 +133,16 @@ def test_another_vens_objects_are_not_found_and_programs_and_events_stay_the_uti
         _send(client, "post", "events", auth, {"programID": str(prog.pk), "intervals": []}).status_code == 403
     )
     assert _send(client, "delete", f"programs/{prog.pk}", auth).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["U\x00P", "\ud83d"],  # a NUL character (refused by PostgreSQL's jsonb) and a lone surrogate (not UTF-8)
+)
+def test_a_resource_with_text_the_database_cannot_store_is_refused_clearly(client, two_vens, text):
+    _prog, _event, (ven, auth), _other = two_vens
+    body = {"resourceName": "FURNACE", "venID": str(ven.pk), "attributes": [{"type": "X", "values": [text]}]}
+    refused = _send(client, "post", f"vens/{ven.pk}/resources", auth, body)
+    assert refused.status_code == 400, refused.content
+    assert "NUL" in refused.json()["detail"]
+    assert _send(client, "get", f"vens/{ven.pk}/resources", auth).json() == []

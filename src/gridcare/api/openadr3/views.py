@@ -95,7 +95,29 @@ def _body(request: HttpRequest) -> dict:
         raise Problem(400, _("Nội dung không phải JSON hợp lệ.")) from None
     if not isinstance(data, dict):
         raise Problem(400, _("Nội dung phải là một đối tượng JSON."))
+    if not _storable(data):
+        raise Problem(400, _("Nội dung chứa ký tự không lưu được (ký tự NUL hoặc mã Unicode lẻ)."))
     return data
+
+
+def _storable(value) -> bool:
+    """No NUL character and no lone surrogate in any key or text (PostgreSQL's text and jsonb refuse both)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
 
 
 def _page(request: HttpRequest, rows: list) -> list:
