@@ -11,6 +11,17 @@ from tests import factories
 os.environ.setdefault("SECRET_KEY", settings.SECRET_KEY)
 
 
+def pytest_collection_modifyitems(config, items):
+    """In CI the browser flows run once, on SQLite (CI runs the suite on both databases, within its time budget);
+    the database-specific rules under them are tested on both. Outside CI they run on whichever database."""
+    if not os.environ.get("CI") or not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="browser flows run once in CI, on SQLite")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     """Unhashed static files (tests never run collectstatic, whatever var/ holds), fast password hashing,
