@@ -355,26 +355,13 @@ def baseline(
     event_weekend_holiday = bool((event + _EPOCH_WEEKDAY) % 7 >= 5 or np.isin(event, holiday_numbers))
     rule = params.for_event_day(weekend_or_holiday=event_weekend_holiday)
     excluded_numbers = day_numbers(excluded_dates)
-    if window.end > per_day:
+    past_midnight = window.end > per_day
+    if past_midnight:
         # Past midnight: each day is read with the next one, as one day of twice the intervals (a view, no copy).
         # A day counts for the day matching when both it and the next calendar day are usable.
         loads, numbers, excluded, gaps = _with_next_day(loads, numbers, excluded)
         excluded_numbers = np.concatenate([excluded_numbers, gaps])
-        result = _rule(
-            loads,
-            numbers,
-            event,
-            event_weekend_holiday,
-            window,
-            rule,
-            per_hour,
-            holiday_numbers,
-            excluded_numbers,
-            excluded,
-        )
-        pad = np.zeros((n, 1), dtype=bool)
-        return replace(result, selected=np.concatenate([result.selected, pad], axis=1))
-    return _rule(
+    result = _rule(
         loads,
         numbers,
         event,
@@ -386,6 +373,10 @@ def baseline(
         excluded_numbers,
         excluded,
     )
+    if past_midnight:  # one day fewer was read; the last calendar day is never selected
+        pad = np.zeros((n, 1), dtype=bool)
+        result = replace(result, selected=np.concatenate([result.selected, pad], axis=1))
+    return result
 
 
 def _with_next_day(loads: np.ndarray, numbers: np.ndarray, excluded: np.ndarray | None):
